@@ -1,0 +1,1 @@
+export default defineBackground(() => { console.log('bg'); });

@@ -1,0 +1,54 @@
+import { DEFAULT_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../protocol/constants';
+
+/** User settings, kept in the extension's `storage.local` under {@link SETTINGS_KEY}. */
+export interface Settings {
+  /** getStats polling period in the page, ms (≥ {@link MIN_POLL_INTERVAL_MS}). */
+  pollIntervalMs: number;
+  /** Stop capturing everywhere (nothing is posted, nothing polled). */
+  paused: boolean;
+  /** Host patterns not captured: `example.com` matches it and its subdomains; `*` matches everything. */
+  excludedSites: string[];
+  retention: {
+    /** Sessions older than this (by their last activity) are deleted; 0 = keep forever. */
+    maxAgeDays: number;
+    /** Total stored size above which the oldest sessions are deleted; 0 = no limit. */
+    maxTotalMB: number;
+  };
+}
+
+export const SETTINGS_KEY = 'settings';
+
+export const DEFAULT_SETTINGS: Settings = {
+  pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
+  paused: false,
+  excludedSites: [],
+  retention: { maxAgeDays: 30, maxTotalMB: 500 },
+};
+
+/** Settings from untrusted storage content: unknown keys dropped, every value checked, defaults filled in. */
+export function normalizeSettings(raw: unknown): Settings {
+  const input = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const retention = (input.retention && typeof input.retention === 'object' ? input.retention : {}) as Record<
+    string,
+    unknown
+  >;
+  const finiteAtLeast = (value: unknown, min: number, fallback: number) =>
+    typeof value === 'number' && Number.isFinite(value) && value >= min ? value : fallback;
+  return {
+    pollIntervalMs: finiteAtLeast(input.pollIntervalMs, MIN_POLL_INTERVAL_MS, DEFAULT_SETTINGS.pollIntervalMs),
+    paused: typeof input.paused === 'boolean' ? input.paused : DEFAULT_SETTINGS.paused,
+    excludedSites: Array.isArray(input.excludedSites)
+      ? input.excludedSites.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim().toLowerCase())
+      : [],
+    retention: {
+      maxAgeDays: finiteAtLeast(retention.maxAgeDays, 0, DEFAULT_SETTINGS.retention.maxAgeDays),
+      maxTotalMB: finiteAtLeast(retention.maxTotalMB, 0, DEFAULT_SETTINGS.retention.maxTotalMB),
+    },
+  };
+}
+
+/** Whether `hostname` is excluded by `patterns` (exact host or any subdomain of it; `*` = all). */
+export function isSiteExcluded(hostname: string, patterns: readonly string[]): boolean {
+  const host = hostname.toLowerCase();
+  return patterns.some((pattern) => pattern === '*' || host === pattern || host.endsWith('.' + pattern));
+}

@@ -1,0 +1,34 @@
+/**
+ * Constants shared by every world. The page hook and the relay talk through DOM CustomEvents on `window`
+ * (not `window.postMessage`): a `message` event would be seen by every page listener, which is exactly the
+ * kind of change the hook must not make. A CustomEvent of our own type reaches only listeners of that type.
+ */
+export const PROTOCOL_VERSION = 1;
+/** Tag carried by every page → relay envelope. */
+export const SOURCE_TAG = 'webrtc-scope';
+/** CustomEvent type the hook dispatches on `window`; `detail` is a JSON string of a {@link PageEnvelope}. */
+export const PAGE_TO_RELAY_EVENT = '__webrtc-scope:page__';
+/** CustomEvent type the relay dispatches on `window`; `detail` is a JSON string of a {@link RelayToPage}. */
+export const RELAY_TO_PAGE_EVENT = '__webrtc-scope:relay__';
+/** `runtime.connect` port names. */
+export const RELAY_PORT = 'webrtc-scope/relay';
+export const VIEW_PORT = 'webrtc-scope/view';
+
+/** Defaults and limits of stats polling in the page. */
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
+export const MIN_POLL_INTERVAL_MS = 100;
+
+/** Size caps applied by the relay to page input (the page is untrusted). */
+export const RELAY_LIMITS = {
+  /** One record's JSON text; an SDP is ≤ ~100 KB, a getStats delta of a big call ≤ ~200 KB. */
+  maxRecordChars: 2 * 1024 * 1024,
+  /** Records accepted per second per frame (token bucket); more are dropped and counted. */
+  maxRecordsPerSecond: 500,
+  /** Characters accepted per second per frame. */
+  maxCharsPerSecond: 8 * 1024 * 1024,
+  /** Batch flush period and size. */
+  flushIntervalMs: 150,
+  maxBatchChars: 512 * 1024,
+  /** Unacknowledged data kept for resending while the worker is away; beyond it the oldest stats go first. */
+  maxUnackedChars: 64 * 1024 * 1024,
+} as const;

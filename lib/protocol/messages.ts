@@ -1,0 +1,193 @@
+/**
+ * Every message shape of WebRTC Scope, named by direction. No other module declares a message.
+ *
+ *   page hook ──PageEnvelope (CustomEvent)──▶ relay ──RelayToBackground (port)──▶ background
+ *   page hook ◀──RelayToPage (CustomEvent)─── relay ◀──BackgroundToRelay (port)─── background
+ *   views     ──ViewToBackground (port)──▶ background ──BackgroundToView (port)──▶ views
+ */
+import type { ErrorInfo, Json, JsonObject } from './json';
+import type { StatsDelta } from '../model/stats-delta';
+import type { SessionSummary, SessionData, TraceEvent, PcSummary, StatsSample } from '../model/session';
+import type { Settings } from '../model/settings';
+
+// ───────────────────────────── page → relay ─────────────────────────────
+
+/** Peer-connection methods the hook traces (sender/transceiver methods are prefixed with their object). */
+export const PC_METHODS = [
+  'createOffer',
+  'createAnswer',
+  'setLocalDescription',
+  'setRemoteDescription',
+  'addIceCandidate',
+  'addTrack',
+  'removeTrack',
+  'addTransceiver',
+  'createDataChannel',
+  'restartIce',
+  'setConfiguration',
+  'close',
+  'sender.replaceTrack',
+  'sender.setParameters',
+  'transceiver.setCodecPreferences',
+  'transceiver.direction',
+  'transceiver.stop',
+] as const;
+export type PcMethod = (typeof PC_METHODS)[number];
+
+/** Peer-connection events the hook observes (with addEventListener, never through `on…` properties). */
+export const PC_EVENTS = [
+  'icecandidate',
+  'icecandidateerror',
+  'track',
+  'negotiationneeded',
+  'signalingstatechange',
+  'iceconnectionstatechange',
+  'icegatheringstatechange',
+  'connectionstatechange',
+  'datachannel',
+] as const;
+export type PcEventName = (typeof PC_EVENTS)[number];
+
+export const MEDIA_METHODS = ['getUserMedia', 'getDisplayMedia', 'enumerateDevices'] as const;
+export type MediaMethod = (typeof MEDIA_METHODS)[number];
+
+export const TRACK_EVENTS = ['mute', 'unmute', 'ended'] as const;
+export type TrackEventName = (typeof TRACK_EVENTS)[number];
+
+export const CHANNEL_EVENTS = ['open', 'closing', 'close', 'error'] as const;
+export type ChannelEventName = (typeof CHANNEL_EVENTS)[number];
+
+/** Where a sender/transceiver call went: the transceiver's mid (null before negotiation) and its index. */
+export interface RtpTarget {
+  mid: string | null;
+  index: number;
+}
+
+/**
+ * One traced fact from the page. `pc` is the hook's per-document counter (1, 2, …); `call` pairs a call with its
+ * settlement; `t` is epoch ms (float, `performance.timeOrigin + performance.now()`) in the page.
+ */
+export type PageRecord =
+  | {
+      type: 'pc-created';
+      pc: number;
+      t: number;
+      /** Sanitised `getConfiguration()` after construction (certificates → {expires, fingerprints}, no credentials). */
+      config: JsonObject;
+      /** Legacy second constructor argument, when given. */
+      constraints?: Json;
+    }
+  | { type: 'pc-call'; pc: number; t: number; call: number; method: PcMethod; args: Json[]; target?: RtpTarget }
+  | {
+      type: 'pc-settled';
+      pc: number;
+      t: number;
+      call: number;
+      method: PcMethod;
+      ok: boolean;
+      /** Resolved (or returned) value, serialised; absent for `undefined`. */
+      value?: Json;
+      error?: ErrorInfo;
+    }
+  | { type: 'pc-event'; pc: number; t: number; event: PcEventName; value: Json }
+  | { type: 'channel-event'; pc: number; t: number; channel: { id: number | null; label: string }; event: ChannelEventName }
+  | {
+      type: 'pc-stats';
+      pc: number;
+      /** When the poll's getStats() resolved. */
+      t: number;
+      delta: StatsDelta;
+      /** What the poll cost the page: getStats latency and the hook's own main-thread time (ms). */
+      cost: { getStatsMs: number; hookMs: number };
+    }
+  | { type: 'media-call'; call: number; t: number; method: MediaMethod; args: Json[] }
+  | { type: 'media-settled'; call: number; t: number; method: MediaMethod; ok: boolean; value?: Json; error?: ErrorInfo }
+  | { type: 'track-event'; t: number; track: { id: string; kind: string; label: string }; event: TrackEventName };
+
+export type PageRecordType = PageRecord['type'];
+
+/** What the hook dispatches: the record inside a tagged, versioned envelope. */
+export interface PageEnvelope {
+  source: 'webrtc-scope';
+  v: number;
+  record: PageRecord;
+}
+
+// ───────────────────────────── relay → page ─────────────────────────────
+
+/** Capture settings the relay pushes to the hook of its frame. */
+export type RelayToPage = {
+  source: 'webrtc-scope';
+  v: number;
+  type: 'config';
+  /** false: the site is excluded or capture is paused; the hook stops polling and posting. */
+  enabled: boolean;
+  pollIntervalMs: number;
+};
+
+// ───────────────────────────── relay ⇄ background ─────────────────────────────
+
+/** First message on every relay port (also after a reconnect). */
+export interface RelayHello {
+  type: 'hello';
+  v: number;
+  /** Random id of this frame's document, fixed for its lifetime. */
+  frameLoadId: string;
+  isTop: boolean;
+  url: string;
+  title: string;
+  /** `performance.timeOrigin` of the document. */
+  timeOrigin: number;
+  userAgent: string;
+}
+
+export type RelayToBackground =
+  | RelayHello
+  | {
+      type: 'batch';
+      /** Per-frame batch number from 1; the background drops batches it has already stored (resends). */
+      seq: number;
+      records: PageRecord[];
+      /** Records the relay refused since the previous batch (caps, validation), with the reason counts. */
+      refused?: Record<string, number>;
+    }
+  /** The document is going away (pagehide without persistence): its live PCs are gone. */
+  | { type: 'unload'; t: number };
+
+export type BackgroundToRelay = { type: 'ack'; seq: number };
+
+/** `tabs.sendMessage` from the background to a tab's top frame, answered by its relay. */
+export type BackgroundToTopFrame = { type: 'webrtc-scope/top-load-id?' };
+export type TopFrameAnswer = { frameLoadId: string; url: string; title: string };
+
+// ───────────────────────────── views ⇄ background ─────────────────────────────
+
+/** Requests a view may make; each carries `reqId` and gets exactly one `response`. */
+export type ViewRequest =
+  | { type: 'list-sessions'; tabId?: number }
+  | { type: 'get-session'; sessionId: string }
+  | { type: 'delete-sessions'; sessionIds: string[] }
+  | { type: 'get-settings' }
+  | { type: 'set-settings'; settings: Partial<Settings> }
+  | { type: 'get-notices' };
+
+export type ViewToBackground =
+  | ({ reqId: number } & ViewRequest)
+  /** Live updates for a tab: the background sends `tab-update`s until `unsubscribe` or the port closes. */
+  | { type: 'subscribe-tab'; tabId: number }
+  | { type: 'unsubscribe-tab'; tabId: number };
+
+/** Live records of one session, as the recorder stored them. */
+export interface SessionUpdate {
+  session: SessionSummary;
+  /** New or changed peer connections. */
+  pcs: PcSummary[];
+  events: TraceEvent[];
+  /** New stats samples, as full reports, per PC id. */
+  stats: { pcId: string; samples: StatsSample[] }[];
+}
+
+export type BackgroundToView =
+  | { type: 'response'; reqId: number; ok: true; value: Json | SessionSummary[] | SessionData | Settings | null }
+  | { type: 'response'; reqId: number; ok: false; error: string }
+  | { type: 'tab-update'; tabId: number; update: SessionUpdate };

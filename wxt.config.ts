@@ -1,0 +1,22 @@
+import { defineConfig } from 'wxt';
+import preact from '@preact/preset-vite';
+
+// One source, two targets: `wxt build` (chrome-mv3) and `wxt build -b firefox --mv3` (firefox-mv3).
+export default defineConfig({
+  modules: ['@wxt-dev/webextension-polyfill'],
+  manifestVersion: 3,
+  vite: () => ({ plugins: [preact()] }),
+  manifest: {
+    name: 'WebRTC Scope',
+    description: 'Records, charts and diagnoses every WebRTC call a tab makes.',
+    permissions: ['storage', 'unlimitedStorage', 'tabs'],
+    browser_specific_settings: {
+      gecko: {
+        id: 'webrtc-scope@example.org',
+        strict_min_version: '142.0',
+        // Firefox requires the declaration; we collect nothing: everything stays in the local IndexedDB.
+        data_collection_permissions: { required: ['none'] },
+      },
+    },
+  },
+});
