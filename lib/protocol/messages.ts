@@ -94,9 +94,14 @@ export type PageRecord =
   | {
       type: 'pc-stats';
       pc: number;
+      /** Poll number of this PC, from 0, no gaps: the recorder detects a broken delta chain by it. */
+      index: number;
       /** When the poll's getStats() resolved. */
       t: number;
+      /** Changes since the previous poll, or, with `reset`, since an empty report (a full snapshot). */
       delta: StatsDelta;
+      /** Set on the first poll and after a `resync` request: the delta is a complete report. */
+      reset?: true;
       /** What the poll cost the page: getStats latency and the hook's own main-thread time (ms). */
       cost: { getStatsMs: number; hookMs: number };
     }
@@ -123,6 +128,11 @@ export type RelayToPage = {
   /** false: the site is excluded or capture is paused; the hook stops polling and posting. */
   enabled: boolean;
   pollIntervalMs: number;
+  /**
+   * The relay had to drop stats records (caps): the next poll of every PC must be a full snapshot
+   * (`reset: true`), so that the stored delta chain can continue.
+   */
+  resync?: boolean;
 };
 
 // ───────────────────────────── relay ⇄ background ─────────────────────────────
@@ -154,7 +164,11 @@ export type RelayToBackground =
   /** The document is going away (pagehide without persistence): its live PCs are gone. */
   | { type: 'unload'; t: number };
 
-export type BackgroundToRelay = { type: 'ack'; seq: number };
+export type BackgroundToRelay =
+  /** Batches up to `seq` are stored; the relay may forget them. */
+  | { type: 'ack'; seq: number }
+  /** A PC's stats delta chain broke (a record was lost): ask the hook for full snapshots. */
+  | { type: 'resync' };
 
 /** `tabs.sendMessage` from the background to a tab's top frame, answered by its relay. */
 export type BackgroundToTopFrame = { type: 'webrtc-scope/top-load-id?' };

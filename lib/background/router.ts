@@ -1,0 +1,180 @@
+/**
+ * The background's switchboard: relay ports in, view ports in and out. Talks to {@link PortLike}s only, so the
+ * whole flow runs in Node tests over in-memory port pairs.
+ */
+import { checkRelayToBackground, checkViewToBackground } from '../protocol/guards';
+import type {
+  BackgroundToRelay,
+  BackgroundToView,
+  RelayToBackground,
+  SessionUpdate,
+  ViewRequest,
+  ViewToBackground,
+} from '../protocol/messages';
+import type { PortLike } from '../protocol/port';
+import type { Settings } from '../model/settings';
+import type { SessionStore } from '../storage/session-store';
+import type { FrameContext, Recorder } from './recorder';
+
+export type RelayPortIn = PortLike<RelayToBackground, BackgroundToRelay>;
+export type ViewPortIn = PortLike<ViewToBackground, BackgroundToView>;
+
+export interface SettingsAccess {
+  get(): Promise<Settings>;
+  set(partial: Partial<Settings>): Promise<Settings>;
+}
+
+export interface RouterDeps {
+  recorder: Recorder;
+  store: SessionStore;
+  settings: SettingsAccess;
+  now(): number;
+  /** Called when sessions ended (retention may run then). */
+  onSessionsEnded?(): void;
+  log?(message: string, detail?: unknown): void;
+}
+
+export interface Router {
+  /** Takes over a port; `backlog` holds messages that arrived before the router existed, handled first. */
+  acceptRelayPort(port: RelayPortIn, backlog?: unknown[]): void;
+  acceptViewPort(port: ViewPortIn, backlog?: unknown[]): void;
+  tabRemoved(tabId: number): Promise<void>;
+}
+
+export function createRouter(deps: RouterDeps): Router {
+  const subscribers = new Map<number, Set<ViewPortIn>>();
+  const log = deps.log ?? (() => undefined);
+
+  const publish = (tabId: number | null, update: SessionUpdate | null) => {
+    if (tabId === null || !update) return;
+    for (const view of subscribers.get(tabId) ?? []) {
+      try {
+        view.postMessage({ type: 'tab-update', tabId, update });
+      } catch {
+        subscribers.get(tabId)?.delete(view);
+      }
+    }
+  };
+
+  function acceptRelayPort(port: RelayPortIn, backlog: unknown[] = []) {
+    const tab = port.sender?.tab;
+    if (tab?.id === undefined || tab.id < 0) {
+      // Only tabs have pages to record (not other extension contexts).
+      port.disconnect();
+      return;
+    }
+    const tabId = tab.id;
+    let ctx: FrameContext | null = null;
+    // Messages of one port are handled strictly in order, including the async hello.
+    let chain: Promise<void> = Promise.resolve();
+
+    const handle = async (message: RelayToBackground) => {
+      switch (message.type) {
+        case 'hello': {
+          const attached = await deps.recorder.attachFrame(tabId, message, tab);
+          const isNewPage = message.isTop && ctx?.sessionId !== attached.sessionId;
+          ctx = attached;
+          if (isNewPage) {
+            // A new top document in this tab: the tab's earlier pages are over.
+            for (const update of await deps.recorder.endTabSessions(tabId, deps.now(), attached.sessionId)) publish(tabId, update);
+            deps.onSessionsEnded?.();
+          }
+          return;
+        }
+        case 'batch': {
+          if (!ctx) return;
+          const result = await deps.recorder.storeBatch(ctx, message.seq, message.records, message.refused);
+          port.postMessage({ type: 'ack', seq: message.seq });
+          if (result.needResync) port.postMessage({ type: 'resync' });
+          publish(tabId, result.update);
+          return;
+        }
+        case 'unload': {
+          if (!ctx) return;
+          publish(tabId, await deps.recorder.frameUnloaded(ctx, message.t));
+          deps.onSessionsEnded?.();
+        }
+      }
+    };
+
+    const receive = (raw: unknown) => {
+      const checked = checkRelayToBackground(raw);
+      if (!checked.ok) {
+        log('refused relay message', checked.reason);
+        return;
+      }
+      chain = chain
+        .then(() => handle(checked.value))
+        .catch((error) => {
+          // Not acknowledged: hang up so the relay reconnects and resends everything it still holds.
+          log('relay message failed', error);
+          try {
+            port.disconnect();
+          } catch {
+            /* already gone */
+          }
+        });
+    };
+    backlog.forEach(receive);
+    port.onMessage.addListener(receive);
+  }
+
+  async function answer(request: ViewRequest): Promise<unknown> {
+    switch (request.type) {
+      case 'list-sessions':
+        return deps.store.listSessions(request.tabId === undefined ? undefined : { tabId: request.tabId });
+      case 'get-session':
+        return (await deps.store.readSessionData(request.sessionId)) ?? null;
+      case 'delete-sessions':
+        await deps.store.deleteSessions(request.sessionIds);
+        return null;
+      case 'get-settings':
+        return deps.settings.get();
+      case 'set-settings':
+        return deps.settings.set(request.settings);
+      case 'get-notices':
+        return deps.store.getNotices();
+    }
+  }
+
+  function acceptViewPort(port: ViewPortIn, backlog: unknown[] = []) {
+    const mine = new Set<number>();
+    const receive = (raw: unknown) => {
+      const checked = checkViewToBackground(raw);
+      if (!checked.ok) {
+        log('refused view message', checked.reason);
+        return;
+      }
+      const message = checked.value;
+      if (message.type === 'subscribe-tab' || message.type === 'unsubscribe-tab') {
+        let set = subscribers.get(message.tabId);
+        if (message.type === 'subscribe-tab') {
+          if (!set) subscribers.set(message.tabId, (set = new Set()));
+          set.add(port);
+          mine.add(message.tabId);
+        } else {
+          set?.delete(port);
+          mine.delete(message.tabId);
+        }
+        return;
+      }
+      const { reqId } = message;
+      answer(message).then(
+        (value) => port.postMessage({ type: 'response', reqId, ok: true, value: value as never }),
+        (error: unknown) => port.postMessage({ type: 'response', reqId, ok: false, error: String((error as Error)?.message ?? error) }),
+      );
+    };
+    backlog.forEach(receive);
+    port.onMessage.addListener(receive);
+    port.onDisconnect.addListener(() => {
+      for (const tabId of mine) subscribers.get(tabId)?.delete(port);
+    });
+  }
+
+  async function tabRemoved(tabId: number) {
+    for (const update of await deps.recorder.endTabSessions(tabId, deps.now())) publish(tabId, update);
+    deps.onSessionsEnded?.();
+  }
+
+  return { acceptRelayPort, acceptViewPort, tabRemoved };
+}

@@ -1,0 +1,94 @@
+/**
+ * Composition of the background: store, recorder, router and retention, wired to the browser's APIs. Listeners
+ * are registered synchronously (an MV3 worker woken by an event must have them before the first await); they
+ * wait for the database to open.
+ */
+import { RELAY_PORT, VIEW_PORT } from '../protocol/constants';
+import type { BackgroundToTopFrame, TopFrameAnswer } from '../protocol/messages';
+import type { PortLike } from '../protocol/port';
+import { openScopeDb } from '../storage/open-db';
+import { SessionStore } from '../storage/session-store';
+import { Recorder, type TopDocument } from './recorder';
+import { createRouter, type RelayPortIn, type ViewPortIn } from './router';
+import { createSettingsAccess, type KeyValueArea } from './settings-store';
+
+export interface BackgroundApis {
+  runtime: {
+    onConnect: { addListener(cb: (port: PortLike) => void): void };
+    onStartup: { addListener(cb: () => void): void };
+  };
+  tabs: {
+    onRemoved: { addListener(cb: (tabId: number) => void): void };
+    query(q: object): Promise<{ id?: number }[]>;
+    sendMessage(tabId: number, message: BackgroundToTopFrame, options: { frameId: number }): Promise<unknown>;
+  };
+  storageArea: KeyValueArea;
+  dbName?: string;
+  log?(message: string, detail?: unknown): void;
+}
+
+/** How often retention runs at most while sessions keep ending. */
+const RETENTION_MIN_INTERVAL_MS = 60_000;
+
+export function startBackground(apis: BackgroundApis) {
+  const settings = createSettingsAccess(apis.storageArea);
+  const ready = (async () => {
+    const store = new SessionStore(await openScopeDb(apis.dbName));
+    const recorder = new Recorder({ store, askTopDocument: (tabId) => askTopDocument(apis, tabId), now: Date.now });
+    let lastRetention = 0;
+    const runRetention = async () => {
+      if (Date.now() - lastRetention < RETENTION_MIN_INTERVAL_MS) return;
+      lastRetention = Date.now();
+      const deleted = await store.prune((await settings.get()).retention, Date.now());
+      if (deleted.length > 0) apis.log?.(`retention deleted ${deleted.length} session(s)`);
+    };
+    const router = createRouter({
+      recorder,
+      store,
+      settings,
+      now: Date.now,
+      onSessionsEnded: () => void runRetention().catch((e) => apis.log?.('retention failed', e)),
+      log: apis.log,
+    });
+    // Sessions whose tab is gone were ended while no worker ran (tab closed, browser quit).
+    const openTabs = new Set((await apis.tabs.query({})).map((t) => t.id));
+    await store.endLiveSessions((s) => s.tabId !== null && openTabs.has(s.tabId), Date.now());
+    await runRetention();
+    return { store, router };
+  })();
+  ready.catch((error) => apis.log?.('background failed to start', error));
+
+  apis.runtime.onConnect.addListener((port) => {
+    if (port.name !== RELAY_PORT && port.name !== VIEW_PORT) return;
+    // Messages that arrive before the database is open must not be lost: hold them.
+    const held: unknown[] = [];
+    const hold = (m: unknown) => held.push(m);
+    port.onMessage.addListener(hold);
+    ready.then(({ router }) => {
+      port.onMessage.removeListener(hold);
+      if (port.name === RELAY_PORT) router.acceptRelayPort(port as unknown as RelayPortIn, held);
+      else router.acceptViewPort(port as unknown as ViewPortIn, held);
+    });
+  });
+  apis.tabs.onRemoved.addListener((tabId) => void ready.then(({ router }) => router.tabRemoved(tabId)));
+  apis.runtime.onStartup.addListener(() => {
+    // A browser start: tab ids begin anew, so no stored session can still be live.
+    void ready.then(({ store }) => store.endLiveSessions(() => false, Date.now()));
+  });
+  return ready;
+}
+
+async function askTopDocument(apis: BackgroundApis, tabId: number): Promise<TopDocument | null> {
+  try {
+    const answer = (await Promise.race([
+      apis.tabs.sendMessage(tabId, { type: 'webrtc-scope/top-load-id?' }, { frameId: 0 }),
+      new Promise((resolve) => setTimeout(resolve, 1000, null)),
+    ])) as Partial<TopFrameAnswer> | null;
+    if (answer && typeof answer.frameLoadId === 'string' && answer.frameLoadId.length <= 64) {
+      return { frameLoadId: answer.frameLoadId, url: String(answer.url ?? ''), title: String(answer.title ?? '') };
+    }
+  } catch {
+    // No relay in the top frame (restricted page) or the tab is gone.
+  }
+  return null;
+}

@@ -1,0 +1,234 @@
+/**
+ * Runtime guards for everything that arrives from a less trusted context. The page is hostile by assumption:
+ * a record is accepted only if every field has the type the protocol declares, nesting is bounded, and no key
+ * could reach an object's prototype when the record is later merged into stored data.
+ */
+import { PROTOCOL_VERSION, SOURCE_TAG } from './constants';
+import type { Json } from './json';
+import {
+  CHANNEL_EVENTS,
+  MEDIA_METHODS,
+  PC_EVENTS,
+  PC_METHODS,
+  TRACK_EVENTS,
+  type PageRecord,
+  type RelayToBackground,
+  type RelayToPage,
+  type ViewToBackground,
+} from './messages';
+
+/** Nesting allowed in page-provided values (SDP, configs, stats deltas need ≤ 6). */
+export const MAX_JSON_DEPTH = 24;
+/**
+ * Keys that could alter a prototype when a record is merged with `obj[key] = value`. (`JSON.parse` makes
+ * `__proto__` an own property; assigning it elsewhere would replace the target's prototype.)
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__']);
+
+export type GuardResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
+
+type Obj = Record<string, unknown>;
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const isString = (v: unknown): v is string => typeof v === 'string';
+const oneOf = <T extends string>(list: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
+
+const isPcMethod = oneOf(PC_METHODS);
+const isPcEvent = oneOf(PC_EVENTS);
+const isMediaMethod = oneOf(MEDIA_METHODS);
+const isTrackEvent = oneOf(TRACK_EVENTS);
+const isChannelEvent = oneOf(CHANNEL_EVENTS);
+
+/**
+ * Whether `value` is plain JSON data within {@link MAX_JSON_DEPTH}, with no prototype-reaching keys. Returns the
+ * path of the first offence, or null. Iterative, so a hostile depth cannot overflow the stack.
+ */
+export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | null {
+  const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 0, path: '$' }];
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop()!;
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') continue;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return `${path}: not a finite number`;
+      continue;
+    }
+    if (typeof v !== 'object') return `${path}: ${typeof v} is not JSON`;
+    if (depth >= maxDepth) return `${path}: nested deeper than ${maxDepth}`;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], depth: depth + 1, path: `${path}[${i}]` });
+      continue;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return `${path}: not a plain object`;
+    for (const key of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(key)) return `${path}: forbidden key "${key}"`;
+      stack.push({ v: (v as Obj)[key], depth: depth + 1, path: `${path}.${key}` });
+    }
+  }
+  return null;
+}
+
+function isErrorInfo(v: unknown): boolean {
+  return isObject(v) && isString(v.name) && isString(v.message);
+}
+
+function isStatsDelta(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  for (const key of Object.keys(v)) {
+    const part = v[key];
+    if (key === 'added' || key === 'changed') {
+      if (!isObject(part) || !Object.values(part).every(isObject)) return false;
+    } else if (key === 'dropped') {
+      if (!isObject(part) || !Object.values(part).every((f) => Array.isArray(f) && f.every(isString))) return false;
+    } else if (key === 'removed') {
+      if (!Array.isArray(part) || !part.every(isString)) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+const isTrackInfo = (v: unknown) => isObject(v) && isString(v.id) && isString(v.kind) && isString(v.label);
+const isSettledShape = (r: Obj) =>
+  typeof r.ok === 'boolean' && (r.ok ? r.error === undefined : isErrorInfo(r.error));
+
+/** Per record type: the shape check beyond "is JSON". */
+const RECORD_CHECKS: Record<PageRecord['type'], (r: Obj) => boolean> = {
+  'pc-created': (r) => isId(r.pc) && isObject(r.config),
+  'pc-call': (r) =>
+    isId(r.pc) &&
+    isCount(r.call) &&
+    isPcMethod(r.method) &&
+    Array.isArray(r.args) &&
+    (r.target === undefined || (isObject(r.target) && isCount(r.target.index) && (r.target.mid === null || isString(r.target.mid)))),
+  'pc-settled': (r) => isId(r.pc) && isCount(r.call) && isPcMethod(r.method) && isSettledShape(r),
+  'pc-event': (r) => isId(r.pc) && isPcEvent(r.event) && 'value' in r,
+  'channel-event': (r) =>
+    isId(r.pc) &&
+    isChannelEvent(r.event) &&
+    isObject(r.channel) &&
+    isString(r.channel.label) &&
+    (r.channel.id === null || isCount(r.channel.id)),
+  'pc-stats': (r) =>
+    isId(r.pc) &&
+    isCount(r.index) &&
+    isStatsDelta(r.delta) &&
+    (r.reset === undefined || r.reset === true) &&
+    isObject(r.cost) &&
+    isFiniteNumber(r.cost.getStatsMs) &&
+    isFiniteNumber(r.cost.hookMs),
+  'media-call': (r) => isCount(r.call) && isMediaMethod(r.method) && Array.isArray(r.args),
+  'media-settled': (r) => isCount(r.call) && isMediaMethod(r.method) && isSettledShape(r),
+  'track-event': (r) => isTrackInfo(r.track) && isTrackEvent(r.event),
+};
+
+/** Validates one page record (already parsed). */
+export function checkPageRecord(value: unknown): GuardResult<PageRecord> {
+  if (!isObject(value)) return fail('record is not an object');
+  const type = value.type;
+  if (!isString(type) || !Object.hasOwn(RECORD_CHECKS, type)) return fail(`unknown record type ${JSON.stringify(String(type)).slice(0, 60)}`);
+  if (!isFiniteNumber(value.t)) return fail(`${type}: t is not a finite number`);
+  const problem = findJsonProblem(value);
+  if (problem) return fail(`${type}: ${problem}`);
+  if (!RECORD_CHECKS[type as PageRecord['type']](value)) return fail(`${type}: fields do not match the protocol`);
+  return { ok: true, value: value as unknown as PageRecord };
+}
+
+/**
+ * Parses and validates the `detail` of a page → relay CustomEvent: a JSON string of a tagged, versioned
+ * envelope. `maxChars` bounds the text before it is parsed.
+ */
+export function parsePageEnvelope(detail: unknown, maxChars: number): GuardResult<PageRecord> {
+  if (typeof detail !== 'string') return fail('detail is not a string');
+  if (detail.length > maxChars) return fail('record too large');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(detail);
+  } catch {
+    // Also catches a RangeError from hostile nesting depth.
+    return fail('detail is not valid JSON');
+  }
+  if (!isObject(parsed) || parsed.source !== SOURCE_TAG) return fail('not our tag');
+  if (parsed.v !== PROTOCOL_VERSION) return fail(`protocol version ${String(parsed.v)} is not ${PROTOCOL_VERSION}`);
+  return checkPageRecord(parsed.record);
+}
+
+/** Validates a relay → page config (the page can forge these too; the hook only accepts well-formed ones). */
+export function checkRelayToPage(value: unknown): GuardResult<RelayToPage> {
+  if (!isObject(value) || value.source !== SOURCE_TAG || value.v !== PROTOCOL_VERSION || value.type !== 'config') {
+    return fail('not a config message');
+  }
+  if (typeof value.enabled !== 'boolean' || !isFiniteNumber(value.pollIntervalMs)) return fail('bad config fields');
+  if (value.resync !== undefined && typeof value.resync !== 'boolean') return fail('bad resync');
+  return { ok: true, value: value as unknown as RelayToPage };
+}
+
+/**
+ * Validates a relay → background message. The relay already validated each record, but a compromised or
+ * buggy content script must not be able to corrupt the store either, so records are checked again here.
+ */
+export function checkRelayToBackground(value: unknown): GuardResult<RelayToBackground> {
+  if (!isObject(value)) return fail('message is not an object');
+  switch (value.type) {
+    case 'hello':
+      return value.v === PROTOCOL_VERSION &&
+        isString(value.frameLoadId) &&
+        value.frameLoadId.length <= 64 &&
+        typeof value.isTop === 'boolean' &&
+        isString(value.url) &&
+        isString(value.title) &&
+        isFiniteNumber(value.timeOrigin) &&
+        isString(value.userAgent)
+        ? { ok: true, value: value as unknown as RelayToBackground }
+        : fail('bad hello');
+    case 'batch': {
+      if (!isId(value.seq) || !Array.isArray(value.records)) return fail('bad batch');
+      for (const record of value.records) {
+        const checked = checkPageRecord(record);
+        if (!checked.ok) return fail(`batch ${value.seq}: ${checked.reason}`);
+      }
+      if (value.refused !== undefined && !(isObject(value.refused) && Object.values(value.refused).every(isCount))) {
+        return fail('bad refused counts');
+      }
+      return { ok: true, value: value as unknown as RelayToBackground };
+    }
+    case 'unload':
+      return isFiniteNumber(value.t) ? { ok: true, value: value as unknown as RelayToBackground } : fail('bad unload');
+    default:
+      return fail('unknown relay message type');
+  }
+}
+
+/** Validates a view → background message. */
+export function checkViewToBackground(value: unknown): GuardResult<ViewToBackground> {
+  if (!isObject(value) || !isString(value.type)) return fail('message is not an object with a type');
+  const ok = { ok: true as const, value: value as unknown as ViewToBackground };
+  switch (value.type) {
+    case 'subscribe-tab':
+    case 'unsubscribe-tab':
+      return isCount(value.tabId) ? ok : fail('bad tabId');
+  }
+  if (!isCount(value.reqId)) return fail('missing reqId');
+  switch (value.type) {
+    case 'list-sessions':
+      return value.tabId === undefined || isCount(value.tabId) ? ok : fail('bad tabId');
+    case 'get-session':
+      return isString(value.sessionId) ? ok : fail('bad sessionId');
+    case 'delete-sessions':
+      return Array.isArray(value.sessionIds) && value.sessionIds.every(isString) ? ok : fail('bad sessionIds');
+    case 'get-settings':
+    case 'get-notices':
+      return ok;
+    case 'set-settings':
+      return isObject(value.settings) && findJsonProblem(value.settings) === null ? ok : fail('bad settings');
+    default:
+      return fail(`unknown view request ${value.type.slice(0, 40)}`);
+  }
+}
+
+export type { Json };

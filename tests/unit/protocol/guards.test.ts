@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION, SOURCE_TAG } from '../../../lib/protocol/constants';
+import { checkPageRecord, checkRelayToBackground, checkViewToBackground, findJsonProblem, parsePageEnvelope } from '../../../lib/protocol/guards';
+
+const envelope = (record: unknown, extra: object = {}) => JSON.stringify({ source: SOURCE_TAG, v: PROTOCOL_VERSION, record, ...extra });
+const stats = { type: 'pc-stats', pc: 1, index: 0, t: 1, delta: { added: { A: { type: 'codec', timestamp: 1 } } }, reset: true, cost: { getStatsMs: 1, hookMs: 0.1 } };
+
+describe('parsePageEnvelope', () => {
+  it('accepts each record type in its documented shape', () => {
+    const records = [
+      { type: 'pc-created', pc: 1, t: 1, config: { iceServers: [] } },
+      { type: 'pc-call', pc: 1, t: 2, call: 0, method: 'createOffer', args: [] },
+      { type: 'pc-call', pc: 1, t: 2, call: 1, method: 'sender.replaceTrack', args: [null], target: { mid: null, index: 0 } },
+      { type: 'pc-settled', pc: 1, t: 3, call: 0, method: 'createOffer', ok: true, value: { type: 'offer', sdp: 'v=0' } },
+      { type: 'pc-settled', pc: 1, t: 3, call: 0, method: 'setRemoteDescription', ok: false, error: { name: 'InvalidStateError', message: 'x' } },
+      { type: 'pc-event', pc: 1, t: 4, event: 'icecandidate', value: null },
+      { type: 'channel-event', pc: 1, t: 4, channel: { id: 1, label: 'chat' }, event: 'open' },
+      stats,
+      { type: 'media-call', call: 2, t: 5, method: 'getUserMedia', args: [{ audio: true }] },
+      { type: 'media-settled', call: 2, t: 6, method: 'getUserMedia', ok: false, error: { name: 'NotAllowedError', message: 'no' } },
+      { type: 'track-event', t: 7, track: { id: 'a', kind: 'audio', label: 'mic' }, event: 'ended' },
+    ];
+    for (const record of records) expect(parsePageEnvelope(envelope(record), 1e6), record.type).toEqual({ ok: true, value: record });
+  });
+
+  it('refuses foreign tags, other versions, non-strings, oversize and broken JSON with a reason', () => {
+    expect(parsePageEnvelope(JSON.stringify({ source: 'other', v: 1, record: stats }), 1e6)).toEqual({ ok: false, reason: 'not our tag' });
+    expect(parsePageEnvelope(JSON.stringify({ source: SOURCE_TAG, v: 99, record: stats }), 1e6).ok).toBe(false);
+    expect(parsePageEnvelope({ record: stats }, 1e6)).toEqual({ ok: false, reason: 'detail is not a string' });
+    expect(parsePageEnvelope(envelope(stats), 10)).toEqual({ ok: false, reason: 'record too large' });
+    expect(parsePageEnvelope('{"source":', 1e6)).toEqual({ ok: false, reason: 'detail is not valid JSON' });
+  });
+
+  it('refuses wrong field types, unknown types and methods', () => {
+    const bad = [
+      { ...stats, pc: 0 },
+      { ...stats, pc: 1.5 },
+      { ...stats, index: -1 },
+      { ...stats, cost: { getStatsMs: 'x', hookMs: 0 } },
+      { ...stats, delta: { added: { A: 5 } } },
+      { ...stats, delta: { whatever: {} } },
+      { ...stats, reset: false },
+      { type: 'pc-call', pc: 1, t: 2, call: 0, method: 'eval', args: [] },
+      { type: 'pc-event', pc: 1, t: 2, event: 'message', value: null },
+      { type: 'pc-settled', pc: 1, t: 3, call: 0, method: 'createOffer', ok: false },
+      { type: 'nope', t: 1 },
+      { type: 'pc-created', pc: 1, config: {} },
+    ];
+    for (const record of bad) expect(checkPageRecord(record).ok, JSON.stringify(record)).toBe(false);
+  });
+
+  it('refuses __proto__ keys anywhere and hostile nesting without overflowing', () => {
+    const proto = `{"source":"${SOURCE_TAG}","v":${PROTOCOL_VERSION},"record":{"type":"pc-created","pc":1,"t":1,"config":{"a":{"__proto__":{"polluted":1}}}}}`;
+    const result = parsePageEnvelope(proto, 1e6);
+    expect(result).toEqual({ ok: false, reason: 'pc-created: $.config.a: forbidden key "__proto__"' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    expect(findJsonProblem(JSON.parse('['.repeat(50) + ']'.repeat(50)))).toMatch(/nested deeper/);
+    expect(parsePageEnvelope(envelope({ type: 'pc-created', pc: 1, t: 1, config: { x: JSON.parse('['.repeat(1000) + ']'.repeat(1000)) } }), 1e7).ok).toBe(false);
+    expect(() => parsePageEnvelope(`{"source":"${SOURCE_TAG}","v":1,"record":${deep}}`, 1e7)).not.toThrow();
+  });
+});
+
+describe('checkRelayToBackground', () => {
+  it('re-checks every record of a batch', () => {
+    expect(checkRelayToBackground({ type: 'batch', seq: 1, records: [stats] }).ok).toBe(true);
+    const result = checkRelayToBackground({ type: 'batch', seq: 2, records: [stats, { ...stats, pc: 'x' }] });
+    expect(result).toEqual({ ok: false, reason: 'batch 2: pc-stats: fields do not match the protocol' });
+    expect(checkRelayToBackground({ type: 'batch', seq: 0, records: [] }).ok).toBe(false);
+    expect(checkRelayToBackground({ type: 'hello', v: PROTOCOL_VERSION, frameLoadId: 'x'.repeat(65), isTop: true, url: '', title: '', timeOrigin: 0, userAgent: '' }).ok).toBe(false);
+  });
+});
+
+describe('checkViewToBackground', () => {
+  it('accepts the documented requests and refuses the rest', () => {
+    expect(checkViewToBackground({ type: 'get-session', reqId: 1, sessionId: 's' }).ok).toBe(true);
+    expect(checkViewToBackground({ type: 'subscribe-tab', tabId: 3 }).ok).toBe(true);
+    expect(checkViewToBackground({ type: 'get-session', sessionId: 's' }).ok).toBe(false);
+    expect(checkViewToBackground({ type: 'drop-database', reqId: 1 }).ok).toBe(false);
+  });
+});

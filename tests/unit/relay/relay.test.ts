@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../../../lib/protocol/constants';
+import type { BackgroundToRelay, PageRecord, RelayToBackground } from '../../../lib/protocol/messages';
+import { createPortPair, type PortLike } from '../../../lib/protocol/port';
+import { DEFAULT_SETTINGS, type Settings } from '../../../lib/model/settings';
+import { startRelay, type RelayEnvironment } from '../../../lib/relay/relay';
+
+/** A window as the relay sees it: an EventTarget with the few properties it reads. */
+function fakeWindow(href = 'https://call.example/room') {
+  const win = Object.assign(new EventTarget(), {
+    location: { href },
+    document: { title: 'Room' },
+    performance: { timeOrigin: 1000 },
+    navigator: { userAgent: 'test-agent' },
+  }) as unknown as Window & { top: Window };
+  (win as { top: Window }).top = win;
+  return win;
+}
+
+const record = (i: number): PageRecord => ({ type: 'pc-event', pc: 1, t: i, event: 'negotiationneeded', value: null });
+const post = (win: Window, rec: unknown, extra: object = {}) =>
+  win.dispatchEvent(new CustomEvent(PAGE_TO_RELAY_EVENT, { detail: JSON.stringify({ source: SOURCE_TAG, v: PROTOCOL_VERSION, record: rec, ...extra }) }));
+
+/** A fake background: connects in-memory ports and records what arrives; acks when asked to. */
+function fakeBackground(opts: { autoAck: boolean }) {
+  const received: RelayToBackground[] = [];
+  const ports: PortLike<RelayToBackground, BackgroundToRelay>[] = [];
+  const connect = () => {
+    const [relaySide, bgSide] = createPortPair<RelayToBackground, BackgroundToRelay>('relay');
+    bgSide.onMessage.addListener((m) => {
+      received.push(m);
+      if (opts.autoAck && m.type === 'batch') bgSide.postMessage({ type: 'ack', seq: m.seq });
+    });
+    ports.push(bgSide);
+    return relaySide;
+  };
+  return { received, ports, connect: vi.fn(connect) };
+}
+
+const controllers: AbortController[] = [];
+afterEach(() => controllers.splice(0).forEach((c) => c.abort()));
+
+function setup(settings: Partial<Settings> = {}, autoAck = true, win = fakeWindow()) {
+  const bg = fakeBackground({ autoAck });
+  const controller = new AbortController();
+  controllers.push(controller);
+  const toPage: unknown[] = [];
+  win.addEventListener(RELAY_TO_PAGE_EVENT, (e) => toPage.push(JSON.parse((e as CustomEvent).detail)));
+  const env: RelayEnvironment = {
+    win,
+    connect: bg.connect,
+    loadSettings: async () => ({ ...DEFAULT_SETTINGS, ...settings }),
+    watchSettings: () => () => undefined,
+    frameLoadId: 'frame-1',
+    signal: controller.signal,
+    limits: { flushIntervalMs: 5 },
+  };
+  const relay = startRelay(env);
+  return { win, bg, relay, toPage };
+}
+
+const records = (bg: ReturnType<typeof fakeBackground>) =>
+  bg.received.flatMap((m) => (m.type === 'batch' ? m.records : []));
+
+describe('relay', () => {
+  it('stays dormant until the first record, then says hello and forwards batches', async () => {
+    const { win, bg, relay, toPage } = setup();
+    win.dispatchEvent(new CustomEvent('message', { detail: 'x' }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(bg.connect).not.toHaveBeenCalled();
+
+    for (let i = 1; i <= 3; i++) post(win, record(i));
+    await vi.waitFor(() => expect(records(bg)).toHaveLength(3));
+    expect(bg.received[0]).toMatchObject({ type: 'hello', v: PROTOCOL_VERSION, frameLoadId: 'frame-1', isTop: true, url: 'https://call.example/room', title: 'Room' });
+    expect(records(bg).map((r) => r.t)).toEqual([1, 2, 3]);
+    expect(toPage).toEqual([{ source: SOURCE_TAG, v: PROTOCOL_VERSION, type: 'config', enabled: true, pollIntervalMs: 1000 }]);
+    await vi.waitFor(() => expect(relay.stats().unacked).toBe(0));
+  });
+
+  it('ignores other tags silently and counts invalid records as refused', async () => {
+    const { win, bg } = setup();
+    post(win, record(1));
+    win.dispatchEvent(new CustomEvent(PAGE_TO_RELAY_EVENT, { detail: JSON.stringify({ source: 'someone-else', v: 1, record: record(2) }) }));
+    post(win, { ...record(3), pc: -1 });
+    win.dispatchEvent(new CustomEvent(PAGE_TO_RELAY_EVENT, { detail: { not: 'a string' } }));
+    post(win, record(4));
+    await vi.waitFor(() => expect(records(bg).map((r) => r.t)).toEqual([1, 4]));
+    const refused = bg.received.filter((m) => m.type === 'batch').map((m) => (m as { refused?: object }).refused).filter(Boolean);
+    expect(refused).toEqual([{ invalid: 1, 'not-a-string': 1 }]);
+  });
+
+  it('refuses a 50 MB record without parsing it and keeps working', async () => {
+    const { win, bg } = setup();
+    post(win, record(1));
+    const huge = 'x'.repeat(50 * 1024 * 1024);
+    const started = performance.now();
+    post(win, { ...record(2), value: huge });
+    expect(performance.now() - started).toBeLessThan(2000);
+    post(win, record(3));
+    await vi.waitFor(() => expect(records(bg).map((r) => r.t)).toEqual([1, 3]));
+    const refused = bg.received.flatMap((m) => (m.type === 'batch' && m.refused ? [m.refused] : []));
+    expect(refused).toEqual([{ 'too-large': 1 }]);
+  });
+
+  it('caps a flood of 10,000 records in a second and asks the hook to resync', async () => {
+    const { win, bg, toPage } = setup();
+    for (let i = 1; i <= 10_000; i++) post(win, record(i));
+    await vi.waitFor(() => expect(records(bg).length).toBe(500), { timeout: 3000 });
+    const refused = bg.received.flatMap((m) => (m.type === 'batch' && m.refused ? [m.refused] : []));
+    expect(refused.reduce((n, r) => n + ((r as Record<string, number>)['rate-limit'] ?? 0), 0)).toBe(9_500);
+    await vi.waitFor(() => expect(toPage.some((m) => (m as { resync?: boolean }).resync)).toBe(true), { timeout: 3000 });
+  });
+
+  it('resends unacknowledged batches after the port drops, so nothing is lost', async () => {
+    const { win, bg, relay } = setup({}, false);
+    for (let i = 1; i <= 5; i++) post(win, record(i));
+    await vi.waitFor(() => expect(records(bg)).toHaveLength(5));
+    // The worker stops: its side of the port goes away before it acknowledged anything.
+    bg.ports[0].disconnect();
+    for (let i = 6; i <= 8; i++) post(win, record(i));
+    await vi.waitFor(() => expect(bg.connect).toHaveBeenCalledTimes(2));
+    await vi.waitFor(() => expect(records(bg).map((r) => r.t).slice(5)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]));
+    const second = bg.received.slice(bg.received.findIndex((m, i) => i > 0 && m.type === 'hello'));
+    expect(second[0].type).toBe('hello');
+    expect(relay.stats().unacked).toBeGreaterThan(0);
+    bg.ports[1].postMessage({ type: 'ack', seq: 1000 });
+    await vi.waitFor(() => expect(relay.stats().unacked).toBe(0));
+  });
+
+  it('sends nothing for an excluded site or while paused, and tells the hook to stop', async () => {
+    for (const settings of [{ excludedSites: ['other.example'], paused: false }, { excludedSites: ['example'] }, { excludedSites: ['call.example'] }, { paused: true }]) {
+      const { win, bg, toPage } = setup(settings);
+      post(win, record(1));
+      await vi.waitFor(() => expect(toPage.length).toBe(1));
+      post(win, record(2));
+      await new Promise((r) => setTimeout(r, 30));
+      const expectEnabled = settings.excludedSites?.[0] === 'other.example';
+      expect((toPage[0] as { enabled: boolean }).enabled).toBe(expectEnabled);
+      expect(records(bg).length).toBe(expectEnabled ? 2 : 0);
+    }
+  });
+});
