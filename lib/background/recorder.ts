@@ -256,7 +256,7 @@ export class Recorder {
       const frame = session?.summary.frames.find((f) => f.frameLoadId === ctx.frameLoadId);
       if (!session || !frame) return null;
       const closed = closeFramePcs(session, frame.index, t);
-      if (frame.isTop) return this.endLoaded(session, t);
+      if (frame.isTop) return this.endLoaded(session, t, closed);
       if (closed.length === 0 || session.summary.pcCount === 0) return null;
       const write = this.prepareWrite(session, closed, [], []);
       await this.deps.store.commit(write);
@@ -264,10 +264,11 @@ export class Recorder {
     });
   }
 
-  private async endLoaded(session: LiveSession, t: number): Promise<SessionUpdate | null> {
+  /** Ends a session; `changed` lists PCs already closed by the caller that still need writing. */
+  private async endLoaded(session: LiveSession, t: number, alreadyClosed: string[] = []): Promise<SessionUpdate | null> {
     if (session.summary.endedAt !== null) return null;
     session.summary.endedAt = t;
-    const changed: string[] = [];
+    const changed: string[] = [...alreadyClosed];
     for (const pc of session.pcs.values()) if (closePc(pc, t, 'session-end')) changed.push(pc.summary.pcId);
     this.live.delete(session.summary.id);
     if (session.summary.pcCount === 0 && session.summary.eventCount === 0) return null;

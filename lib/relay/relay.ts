@@ -25,7 +25,7 @@ export interface RelayEnvironment {
   /** Random id of this document, fixed for its lifetime. */
   frameLoadId: string;
   signal: AbortSignal;
-  limits?: Partial<typeof RELAY_LIMITS>;
+  limits?: Partial<Record<keyof typeof RELAY_LIMITS, number>>;
 }
 
 export interface RelayHandle {

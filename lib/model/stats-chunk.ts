@@ -1,0 +1,978 @@
+/**
+ * Columnar, compressed storage codec for a run of consecutive stats samples of one peer connection.
+ *
+ * Stats change little from one poll to the next and most fields are counters, so the chunk is stored column by
+ * column: one column per (stats id, field), aligned to the samples, each in whichever of a few encodings is the
+ * smallest for it (constant, decimal deltas with ulp corrections, float XOR, change points, relative to the poll's
+ * common timestamp, per-element integer lists, per-key nested objects), then deflated once.
+ * The round trip is exact: every number bit-identical (including -0 and integers above 2^53), every string,
+ * boolean, null and nested value equal, and the field set of every object of every sample preserved.
+ *
+ * Layout: byte 0 = codec version ({@link STATS_CHUNK_VERSION}), then raw deflate of the body. A chunk needs no other
+ * chunk to decode. Versions are never reused: a change of layout gets a new number and the decoder keeps reading
+ * the old ones, because stored sessions outlive extension updates.
+ */
+import { deflateSync, inflateSync } from 'fflate';
+import type { Json, JsonObject } from '../protocol/json';
+import type { StatsObject, StatsReportJson, StatsSample } from './session';
+
+/** Version written in byte 0 of every chunk this build encodes. */
+export const STATS_CHUNK_VERSION = 1;
+
+// Keys come from untrusted pages: "__proto__" must stay an own property.
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
+// ───────────────────────────── byte writer / reader ─────────────────────────────
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+class Writer {
+  private buf = new Uint8Array(1024);
+  private view = new DataView(this.buf.buffer);
+  length = 0;
+
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  byte(value: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = value;
+  }
+
+  /** Unsigned LEB128 for any integer in [0, 2^53); arithmetic rather than bit operations, which stop at 2^31. */
+  uint(value: number): void {
+    this.ensure(8);
+    while (value >= 128) {
+      this.buf[this.length++] = (value % 128) | 128;
+      value = Math.floor(value / 128);
+    }
+    this.buf[this.length++] = value;
+  }
+
+  /** Zigzag: small magnitudes of either sign stay short. Valid for |value| < 2^52. */
+  int(value: number): void {
+    this.uint(value >= 0 ? value * 2 : -value * 2 - 1);
+  }
+
+  float64(value: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.length, value);
+    this.length += 8;
+  }
+
+  /** UTF-8 with its byte length first. */
+  text(value: string): void {
+    const bytes = utf8Encoder.encode(value);
+    this.uint(bytes.length);
+    this.bytes(bytes);
+  }
+
+  bytes(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.length);
+    this.length += data.length;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+class Reader {
+  private readonly view: DataView;
+  pos = 0;
+
+  constructor(private readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  byte(): number {
+    if (this.pos >= this.buf.length) throw new Error('Stats chunk is truncated');
+    return this.buf[this.pos++];
+  }
+
+  uint(): number {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.byte();
+      result += (b & 127) * scale;
+      if (b < 128) return result;
+      scale *= 128;
+      if (scale > 2 ** 56) throw new Error('Stats chunk has a malformed varint');
+    }
+  }
+
+  int(): number {
+    const z = this.uint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  float64(): number {
+    if (this.pos + 8 > this.buf.length) throw new Error('Stats chunk is truncated');
+    const value = this.view.getFloat64(this.pos);
+    this.pos += 8;
+    return value;
+  }
+
+  text(): string {
+    return utf8Decoder.decode(this.bytes(this.uint()));
+  }
+
+  bytes(length: number): Uint8Array {
+    if (this.pos + length > this.buf.length) throw new Error('Stats chunk is truncated');
+    const out = this.buf.subarray(this.pos, this.pos + length);
+    this.pos += length;
+    return out;
+  }
+}
+
+// ───────────────────────────── strings ─────────────────────────────
+
+/** Stats ids and field names, each stored once per chunk. */
+class StringTable {
+  private readonly index = new Map<string, number>();
+  readonly list: string[] = [];
+
+  ref(value: string): number {
+    let i = this.index.get(value);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push(value);
+      this.index.set(value, i);
+    }
+    return i;
+  }
+}
+
+
+// ───────────────────────────── values ─────────────────────────────
+
+const enum Tag {
+  Null = 0,
+  False = 1,
+  True = 2,
+  String = 3,
+  Float = 4,
+  UInt = 5,
+  NegInt = 6,
+  Array = 7,
+  Object = 8,
+}
+
+const MAX_EXACT = 2 ** 52;
+
+/**
+ * One tagged value. Strings and nested values are written inline rather than through the string table, so that the
+ * size of each candidate encoding of a column includes them (a losing candidate must not leave strings behind).
+ */
+function writeValue(w: Writer, value: Json): void {
+  if (value === null) w.byte(Tag.Null);
+  else if (value === false) w.byte(Tag.False);
+  else if (value === true) w.byte(Tag.True);
+  else if (typeof value === 'string') {
+    w.byte(Tag.String);
+    w.text(value);
+  } else if (typeof value === 'number') {
+    if (Number.isInteger(value) && Math.abs(value) < MAX_EXACT && !Object.is(value, -0)) {
+      if (value >= 0) {
+        w.byte(Tag.UInt);
+        w.uint(value);
+      } else {
+        w.byte(Tag.NegInt);
+        w.uint(-value);
+      }
+    } else {
+      w.byte(Tag.Float);
+      w.float64(value);
+    }
+  } else if (Array.isArray(value)) {
+    // Nested values are written structurally rather than as JSON text, which would turn -0 into 0.
+    w.byte(Tag.Array);
+    w.uint(value.length);
+    for (const item of value) writeValue(w, item);
+  } else {
+    w.byte(Tag.Object);
+    const keys = Object.keys(value);
+    w.uint(keys.length);
+    for (const key of keys) {
+      w.text(key);
+      writeValue(w, value[key]);
+    }
+  }
+}
+
+/** Values decode to fresh objects each time, so samples never share a mutable nested value. */
+function readValue(r: Reader): Json {
+  const tag = r.byte();
+  switch (tag) {
+    case Tag.Null:
+      return null;
+    case Tag.False:
+      return false;
+    case Tag.True:
+      return true;
+    case Tag.String:
+      return r.text();
+    case Tag.Float:
+      return r.float64();
+    case Tag.Array: {
+      const length = r.uint();
+      const out: Json[] = [];
+      for (let i = 0; i < length; i++) out.push(readValue(r));
+      return out;
+    }
+    case Tag.Object: {
+      const length = r.uint();
+      const out: JsonObject = {};
+      for (let i = 0; i < length; i++) {
+        const key = r.text();
+        setOwn(out, key, readValue(r));
+      }
+      return out;
+    }
+    case Tag.UInt:
+      return r.uint();
+    case Tag.NegInt:
+      return -r.uint();
+    default:
+      throw new Error(`Stats chunk has an unknown value tag ${tag}`);
+  }
+}
+
+function stringAt(strings: string[], i: number): string {
+  if (i >= strings.length) throw new Error('Stats chunk refers to a missing string');
+  return strings[i];
+}
+
+// ───────────────────────────── presence ─────────────────────────────
+
+/** Presence as alternating run lengths, starting with a run of present values (possibly empty). */
+function writePresence(w: Writer, present: boolean[]): void {
+  const runs: number[] = [];
+  let current = true;
+  let run = 0;
+  for (const p of present) {
+    if (p === current) run++;
+    else {
+      runs.push(run);
+      current = p;
+      run = 1;
+    }
+  }
+  runs.push(run);
+  w.uint(runs.length);
+  for (const r of runs) w.uint(r);
+}
+
+function readPresence(r: Reader, length: number): boolean[] {
+  const out: boolean[] = new Array(length);
+  const runCount = r.uint();
+  let pos = 0;
+  let current = true;
+  for (let i = 0; i < runCount; i++) {
+    const run = r.uint();
+    if (pos + run > length) throw new Error('Stats chunk has a malformed presence map');
+    out.fill(current, pos, pos + run);
+    pos += run;
+    current = !current;
+  }
+  if (pos !== length) throw new Error('Stats chunk has a malformed presence map');
+  return out;
+}
+
+// ───────────────────────────── columns ─────────────────────────────
+
+const enum Kind {
+  /** Every value equal: the value once. */
+  Const = 0,
+  /**
+   * Numbers close to n/10^k: a mode byte (bits 0-1: order 0 = n as is, 1 = deltas, 2 = deltas of deltas; bit 2: ulp
+   * corrections follow), k, the n values at that order, then the deltas of the corrections. Corrections make float sums such
+   * as `totalProcessingDelay = 1.9406189999999999` (1 ulp below 1.940619) cost a byte instead of eight.
+   */
+  Decimal = 1,
+  /** Any numbers: IEEE bits XOR the previous value's bits, leading and trailing zero bytes cut. */
+  FloatXor = 2,
+  /** Any values: the first value, then (gap, value) at each change. */
+  Changes = 3,
+  /** Which values equal the sample's reference timestamp, then a column of the others. */
+  RefEqual = 4,
+  /** Exact n/10^k, stored as n minus the scaled reference timestamp of the sample (clock-like fields). */
+  RefOffset = 5,
+  /** Strings of comma-separated integers with a fixed count (Chromium's `googTimingFrameInfo`): a column each. */
+  IntList = 6,
+  /** Objects with one key set (`qualityLimitationDurations`): the keys, then a column per key. */
+  Record = 7,
+}
+
+const MAX_DECIMALS = 12;
+const POW10 = Array.from({ length: MAX_DECIMALS + 1 }, (_, k) => 10 ** k);
+/** Bound on |n| so that n, its deltas, deltas of deltas and their zigzag codes stay exact doubles. */
+const MAX_SCALED = 2 ** 49;
+/** Largest ulp correction kept; beyond it the value is not "close to" a decimal. */
+const MAX_ULPS = 2 ** 31;
+const TWO_32 = 2 ** 32;
+
+const floatScratch = new DataView(new ArrayBuffer(16));
+
+/** Signed distance in ulps from `base` to `value` (bit patterns as integers), or null if too far or of other sign. */
+function ulpDistance(value: number, base: number): number | null {
+  if (value === base && !Object.is(value, -0) && !Object.is(base, -0)) return 0;
+  floatScratch.setFloat64(0, value);
+  floatScratch.setFloat64(8, base);
+  const hv = floatScratch.getUint32(0);
+  const hb = floatScratch.getUint32(8);
+  if (hv >>> 31 !== hb >>> 31) return null;
+  const d = (hv - hb) * TWO_32 + (floatScratch.getUint32(4) - floatScratch.getUint32(12));
+  return Math.abs(d) <= MAX_ULPS ? d : null;
+}
+
+/** `base` moved by `ulps` steps of its bit pattern (inverse of {@link ulpDistance}). */
+function addUlps(base: number, ulps: number): number {
+  if (ulps === 0) return base;
+  floatScratch.setFloat64(0, base);
+  let lo = floatScratch.getUint32(4) + ulps;
+  const carry = Math.floor(lo / TWO_32);
+  lo -= carry * TWO_32;
+  floatScratch.setUint32(0, (floatScratch.getUint32(0) + carry) >>> 0);
+  floatScratch.setUint32(4, lo);
+  return floatScratch.getFloat64(0);
+}
+
+/** Bytes of the zigzag varint of `v`. */
+function intLength(v: number): number {
+  let z = v >= 0 ? v * 2 : -v * 2 - 1;
+  let len = 1;
+  while (z >= 128) {
+    z = Math.floor(z / 128);
+    len++;
+  }
+  return len;
+}
+
+interface DecimalPlan {
+  k: number;
+  /** 0: n as is (noisy levels), 1: deltas of n (counters), 2: deltas of deltas (steady clocks). */
+  order: number;
+  scaled: number[];
+  corrections: number[] | null;
+  cost: number;
+}
+
+/** The cheapest decimal representation of `values` over k = 0…12, or null when none is close enough. */
+function planDecimal(values: number[]): DecimalPlan | null {
+  let best: DecimalPlan | null = null;
+  const n = values.length;
+  for (const v of values) if (!Number.isFinite(v) || Object.is(v, -0)) return null;
+  for (let k = 0; k <= MAX_DECIMALS; k++) {
+    const p = POW10[k];
+    const scaled: number[] = new Array(n);
+    const corrections: number[] = new Array(n);
+    let anyCorrection = false;
+    let overflow = false;
+    let eligible = true;
+    for (let i = 0; i < n; i++) {
+      // `+ 0` turns -0 into 0: the decoder rebuilds n from varints, which have no -0.
+      const m = Math.round(values[i] * p) + 0;
+      if (Math.abs(m) >= MAX_SCALED) {
+        overflow = true;
+        break;
+      }
+      const c = ulpDistance(values[i], m / p);
+      if (c === null) {
+        eligible = false;
+        break;
+      }
+      scaled[i] = m;
+      corrections[i] = c;
+      if (c !== 0) anyCorrection = true;
+    }
+    if (overflow) break; // a larger k only makes n larger
+    if (!eligible) continue;
+    let cost0 = 0;
+    for (let i = 0; i < n; i++) cost0 += intLength(scaled[i]);
+    let cost1 = intLength(scaled[0]);
+    for (let i = 1; i < n; i++) cost1 += intLength(scaled[i] - scaled[i - 1]);
+    let cost2 = n > 1 ? intLength(scaled[0]) + intLength(scaled[1] - scaled[0]) : Infinity;
+    for (let i = 2; i < n; i++) cost2 += intLength(scaled[i] - 2 * scaled[i - 1] + scaled[i - 2]);
+    const order = cost0 <= cost1 && cost0 <= cost2 ? 0 : cost1 <= cost2 ? 1 : 2;
+    let costC = 0;
+    if (anyCorrection) {
+      costC = intLength(corrections[0]);
+      for (let i = 1; i < n; i++) costC += intLength(corrections[i] - corrections[i - 1]);
+    }
+    const cost = 3 + [cost0, cost1, cost2][order] + costC;
+    if (best === null || cost < best.cost) {
+      best = { k, order, scaled, corrections: anyCorrection ? corrections : null, cost };
+    }
+    if (!anyCorrection) break; // exact at this k: a larger k only multiplies the deltas by 10
+  }
+  return best;
+}
+
+function writeDecimal(w: Writer, plan: DecimalPlan): void {
+  const { scaled, corrections } = plan;
+  w.byte(Kind.Decimal);
+  w.byte(plan.order | (corrections !== null ? 4 : 0));
+  w.byte(plan.k);
+  if (plan.order === 0) {
+    for (let i = 0; i < scaled.length; i++) w.int(scaled[i]);
+  } else if (plan.order === 1) {
+    w.int(scaled[0]);
+    for (let i = 1; i < scaled.length; i++) w.int(scaled[i] - scaled[i - 1]);
+  } else {
+    w.int(scaled[0]);
+    if (scaled.length > 1) w.int(scaled[1] - scaled[0]);
+    for (let i = 2; i < scaled.length; i++) w.int(scaled[i] - 2 * scaled[i - 1] + scaled[i - 2]);
+  }
+  if (corrections !== null) {
+    w.int(corrections[0]);
+    for (let i = 1; i < corrections.length; i++) w.int(corrections[i] - corrections[i - 1]);
+  }
+}
+
+function readDecimal(r: Reader, count: number): number[] {
+  const mode = r.byte();
+  const k = r.byte();
+  const order = mode & 3;
+  if (k > MAX_DECIMALS || mode > 7 || order > 2) throw new Error('Stats chunk has a malformed decimal column');
+  const scaled: number[] = new Array(count);
+  if (order === 0) {
+    for (let i = 0; i < count; i++) scaled[i] = r.int();
+  } else if (order === 1) {
+    if (count > 0) scaled[0] = r.int();
+    for (let i = 1; i < count; i++) scaled[i] = scaled[i - 1] + r.int();
+  } else {
+    if (count > 0) scaled[0] = r.int();
+    if (count > 1) scaled[1] = scaled[0] + r.int();
+    for (let i = 2; i < count; i++) scaled[i] = 2 * scaled[i - 1] - scaled[i - 2] + r.int();
+  }
+  const p = POW10[k];
+  const out = scaled.map((m) => m / p);
+  if (mode & 4) {
+    let c = 0;
+    for (let i = 0; i < count; i++) {
+      c = i === 0 ? r.int() : c + r.int();
+      out[i] = addUlps(out[i], c);
+    }
+  }
+  return out;
+}
+
+function writeFloatXor(w: Writer, values: number[]): void {
+  w.byte(Kind.FloatXor);
+  let prevHi = 0;
+  let prevLo = 0;
+  for (const v of values) {
+    floatScratch.setFloat64(0, v);
+    const hi = floatScratch.getUint32(0);
+    const lo = floatScratch.getUint32(4);
+    floatScratch.setUint32(8, (hi ^ prevHi) >>> 0);
+    floatScratch.setUint32(12, (lo ^ prevLo) >>> 0);
+    prevHi = hi;
+    prevLo = lo;
+    let lead = 0;
+    while (lead < 8 && floatScratch.getUint8(8 + lead) === 0) lead++;
+    let trail = 0;
+    if (lead < 8) while (floatScratch.getUint8(15 - trail) === 0) trail++;
+    w.byte((lead << 4) | trail);
+    for (let i = lead; i < 8 - trail; i++) w.byte(floatScratch.getUint8(8 + i));
+  }
+}
+
+function readFloatXor(r: Reader, count: number): number[] {
+  const out: number[] = new Array(count);
+  let prevHi = 0;
+  let prevLo = 0;
+  for (let i = 0; i < count; i++) {
+    const header = r.byte();
+    const lead = header >> 4;
+    const trail = header & 15;
+    if (lead + trail > 8) throw new Error('Stats chunk has a malformed float');
+    floatScratch.setUint32(8, 0);
+    floatScratch.setUint32(12, 0);
+    for (let j = lead; j < 8 - trail; j++) floatScratch.setUint8(8 + j, r.byte());
+    prevHi = (floatScratch.getUint32(8) ^ prevHi) >>> 0;
+    prevLo = (floatScratch.getUint32(12) ^ prevLo) >>> 0;
+    floatScratch.setUint32(0, prevHi);
+    floatScratch.setUint32(4, prevLo);
+    out[i] = floatScratch.getFloat64(0);
+  }
+  return out;
+}
+
+/** The scaled reference timestamps for `positions` at k, or null if one is missing or not exact at k. */
+function scaledRefs(refTimes: (number | null)[], positions: number[], k: number): number[] | null {
+  const p = POW10[k];
+  const out: number[] = new Array(positions.length);
+  for (let i = 0; i < positions.length; i++) {
+    const ref = refTimes[positions[i]];
+    if (ref === null) return null;
+    const m = Math.round(ref * p) + 0;
+    if (Math.abs(m) >= MAX_SCALED || m / p !== ref) return null;
+    out[i] = m;
+  }
+  return out;
+}
+
+// At most 14 digits, so element differences stay below 2^49.
+const INT_LIST = /^(?:0|-?[1-9][0-9]{0,13})(?:,(?:0|-?[1-9][0-9]{0,13}))*$/;
+
+/** The integers of each value when all are comma-separated integer lists of one length, else null. */
+function splitIntLists(values: Json[]): number[][] | null {
+  let width = -1;
+  const rows: number[][] = [];
+  for (const v of values) {
+    if (typeof v !== 'string' || !INT_LIST.test(v)) return null;
+    const row = v.split(',').map(Number);
+    if (width === -1) width = row.length;
+    else if (row.length !== width) return null;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** The common key list when every value is a plain object with the same keys (in any order), else null. */
+function commonKeys(values: Json[]): string[] | null {
+  const first = values[0];
+  if (typeof first !== 'object' || first === null || Array.isArray(first)) return null;
+  const keys = Object.keys(first);
+  for (const v of values) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+    let count = 0;
+    for (const key in v) {
+      if (!hasOwn.call(first, key)) return null;
+      count++;
+    }
+    if (count !== keys.length) return null;
+  }
+  return keys;
+}
+
+/** Exact equality: numbers by Object.is (keeps -0 and 0 apart), arrays in order, objects by key set and content. */
+function sameValue(a: Json, b: Json): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b);
+  const aIsArray = Array.isArray(a);
+  if (aIsArray !== Array.isArray(b)) return false;
+  if (aIsArray) {
+    const bArr = b as Json[];
+    if (a.length !== bArr.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], bArr[i])) return false;
+    return true;
+  }
+  const ao = a as JsonObject;
+  const bo = b as JsonObject;
+  let count = 0;
+  for (const key in ao) {
+    if (!hasOwn.call(bo, key) || !sameValue(ao[key], bo[key])) return false;
+    count++;
+  }
+  for (const _key in bo) count--;
+  return count === 0;
+}
+
+/** Context shared by the columns of one chunk. */
+interface ColumnContext {
+  /** Per sample, the most common object timestamp (or null). */
+  refTimes: (number | null)[];
+}
+
+/**
+ * Writes `values` (the present values of one column, in sample order) in the smallest of the encodings that fit.
+ * `positions` (the sample of each value) enables the reference-timestamp encodings; null for per-sample columns.
+ */
+function writeColumn(w: Writer, ctx: ColumnContext, values: Json[], positions: number[] | null): void {
+  let allEqual = true;
+  let allNumbers = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number') allNumbers = false;
+    if (i > 0 && allEqual && !sameValue(v, values[0])) allEqual = false;
+  }
+  if (values.length === 0 || allEqual) {
+    w.byte(Kind.Const);
+    if (values.length > 0) writeValue(w, values[0]);
+    return;
+  }
+  const candidates: Writer[] = [];
+  if (allNumbers) {
+    const nums = values as number[];
+    const plan = planDecimal(nums);
+    if (plan !== null) {
+      const dw = new Writer();
+      writeDecimal(dw, plan);
+      candidates.push(dw);
+    }
+    if (plan === null || plan.corrections !== null) {
+      const fw = new Writer();
+      writeFloatXor(fw, nums);
+      candidates.push(fw);
+    }
+    if (positions !== null) {
+      const equal = nums.map((v, i) => v === ctx.refTimes[positions[i]] && !Object.is(v, -0));
+      if (equal.some(Boolean)) {
+        const ew = new Writer();
+        ew.byte(Kind.RefEqual);
+        writePresence(ew, equal);
+        writeColumn(
+          ew,
+          ctx,
+          nums.filter((_, i) => !equal[i]),
+          null,
+        );
+        candidates.push(ew);
+      }
+      if (plan !== null && plan.corrections === null) {
+        const refs = scaledRefs(ctx.refTimes, positions, plan.k);
+        if (refs !== null) {
+          const ow = new Writer();
+          ow.byte(Kind.RefOffset);
+          ow.byte(plan.k);
+          for (let i = 0; i < nums.length; i++) ow.int(plan.scaled[i] - refs[i]);
+          candidates.push(ow);
+        }
+      }
+    }
+  } else {
+    const keys = commonKeys(values);
+    if (keys !== null) {
+      const rw = new Writer();
+      rw.byte(Kind.Record);
+      rw.uint(keys.length);
+      for (const key of keys) {
+        rw.text(key);
+        writeColumn(rw, ctx, values.map((v) => (v as JsonObject)[key]), positions);
+      }
+      candidates.push(rw);
+    }
+    const rows = splitIntLists(values);
+    if (rows !== null) {
+      const lw = new Writer();
+      lw.byte(Kind.IntList);
+      const width = rows[0].length;
+      lw.uint(width);
+      // Elements of one list are usually close to each other (timing marks of one frame): store each as the
+      // difference from the previous element of the same list.
+      for (let j = 0; j < width; j++) writeColumn(lw, ctx, rows.map((row) => (j === 0 ? row[0] : row[j] - row[j - 1])), null);
+      candidates.push(lw);
+    }
+  }
+  const cw = new Writer();
+  cw.byte(Kind.Changes);
+  writeValue(cw, values[0]);
+  const changes: number[] = [];
+  for (let i = 1; i < values.length; i++) if (!sameValue(values[i], values[i - 1])) changes.push(i);
+  cw.uint(changes.length);
+  let last = 0;
+  for (const i of changes) {
+    cw.uint(i - last);
+    writeValue(cw, values[i]);
+    last = i;
+  }
+  candidates.push(cw);
+  let best = candidates[0];
+  for (const c of candidates) if (c.length < best.length) best = c;
+  w.bytes(best.finish());
+}
+
+function readColumn(r: Reader, count: number, positions: number[] | null, refTimes: (number | null)[]): Json[] {
+  const kind = r.byte();
+  switch (kind) {
+    case Kind.Const: {
+      if (count === 0) return [];
+      // Each sample gets its own copy of a nested value: the value is stored once and re-read per sample.
+      const start = r.pos;
+      const out: Json[] = new Array(count);
+      for (let i = 0; i < count; i++) {
+        r.pos = start;
+        out[i] = readValue(r);
+      }
+      return out;
+    }
+    case Kind.Decimal:
+      return readDecimal(r, count);
+    case Kind.FloatXor:
+      return readFloatXor(r, count);
+    case Kind.Changes: {
+      const out: Json[] = new Array(count);
+      const firstStart = r.pos;
+      readValue(r);
+      const changeCount = r.uint();
+      const starts: number[] = [];
+      const at: number[] = [];
+      let pos = 0;
+      for (let c = 0; c < changeCount; c++) {
+        pos += r.uint();
+        if (pos >= count) throw new Error('Stats chunk has a malformed change column');
+        at.push(pos);
+        starts.push(r.pos);
+        readValue(r);
+      }
+      const end = r.pos;
+      let valueStart = firstStart;
+      let next = 0;
+      for (let i = 0; i < count; i++) {
+        if (next < at.length && at[next] === i) valueStart = starts[next++];
+        r.pos = valueStart;
+        out[i] = readValue(r);
+      }
+      r.pos = end;
+      return out;
+    }
+    case Kind.RefEqual: {
+      if (positions === null) throw new Error('Stats chunk has a misplaced timestamp column');
+      const equal = readPresence(r, count);
+      let otherCount = 0;
+      for (const e of equal) if (!e) otherCount++;
+      const others = readColumn(r, otherCount, null, refTimes);
+      const out: Json[] = new Array(count);
+      for (let i = 0, o = 0; i < count; i++) {
+        if (equal[i]) {
+          const ref = refTimes[positions[i]];
+          if (ref === null) throw new Error('Stats chunk has a timestamp without a reference');
+          out[i] = ref;
+        } else out[i] = others[o++];
+      }
+      return out;
+    }
+    case Kind.RefOffset: {
+      if (positions === null) throw new Error('Stats chunk has a misplaced timestamp column');
+      const k = r.byte();
+      if (k > MAX_DECIMALS) throw new Error('Stats chunk has a malformed decimal column');
+      const refs = scaledRefs(refTimes, positions, k);
+      if (refs === null) throw new Error('Stats chunk has a timestamp without a reference');
+      const p = POW10[k];
+      const out: Json[] = new Array(count);
+      for (let i = 0; i < count; i++) out[i] = (refs[i] + r.int()) / p;
+      return out;
+    }
+    case Kind.IntList: {
+      const width = r.uint();
+      const parts: Json[][] = [];
+      for (let j = 0; j < width; j++) parts.push(readColumn(r, count, null, refTimes));
+      const out: Json[] = new Array(count);
+      for (let i = 0; i < count; i++) {
+        let text = '';
+        let value = 0;
+        for (let j = 0; j < width; j++) {
+          const part = parts[j][i];
+          if (typeof part !== 'number') throw new Error('Stats chunk has a malformed list column');
+          value = j === 0 ? part : value + part;
+          text += j === 0 ? String(value) : ',' + String(value);
+        }
+        out[i] = text;
+      }
+      return out;
+    }
+    case Kind.Record: {
+      const keyCount = r.uint();
+      const out: JsonObject[] = [];
+      for (let i = 0; i < count; i++) out.push({});
+      for (let j = 0; j < keyCount; j++) {
+        const key = r.text();
+        const values = readColumn(r, count, positions, refTimes);
+        for (let i = 0; i < count; i++) setOwn(out[i], key, values[i]);
+      }
+      return out;
+    }
+    default:
+      throw new Error(`Stats chunk has an unknown column kind ${kind}`);
+  }
+}
+
+// ───────────────────────────── chunk ─────────────────────────────
+
+/** The most common numeric `timestamp` among a report's objects: Chromium stamps most objects of a poll alike. */
+function referenceTime(report: StatsReportJson): number | null {
+  const counts = new Map<number, number>();
+  let best: number | null = null;
+  let bestCount = 0;
+  for (const id in report) {
+    const ts = report[id].timestamp;
+    if (typeof ts !== 'number' || Object.is(ts, -0)) continue;
+    const c = (counts.get(ts) ?? 0) + 1;
+    counts.set(ts, c);
+    if (c > bestCount) {
+      best = ts;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+
+
+/**
+ * Encodes consecutive samples of one peer connection. Indexes need not be contiguous (gaps are kept), but samples
+ * must be in the order they should decode in. An empty array encodes to a valid chunk that decodes to `[]`.
+ */
+export function encodeStatsChunk(samples: StatsSample[]): Uint8Array {
+  const strings = new StringTable();
+  const n = samples.length;
+  const refTimes = samples.map((s) => referenceTime(s.report));
+  const ctx: ColumnContext = { refTimes };
+  const body = new Writer();
+
+  body.uint(n);
+  if (n > 0) {
+    body.uint(samples[0].index);
+    for (let i = 1; i < n; i++) body.int(samples[i].index - samples[i - 1].index);
+  }
+  writeColumn(body, ctx, samples.map((s) => s.t), null);
+  const costPresent = samples.map((s) => s.cost !== undefined);
+  writePresence(body, costPresent);
+  const costs = samples.filter((s) => s.cost !== undefined).map((s) => s.cost!);
+  writeColumn(body, ctx, costs.map((c) => c.getStatsMs), null);
+  writeColumn(body, ctx, costs.map((c) => c.hookMs), null);
+  writePresence(body, refTimes.map((x) => x !== null));
+  writeColumn(body, ctx, refTimes.filter((x): x is number => x !== null), null);
+
+  // Objects and fields in order of first appearance, so decoded reports keep the browser's order in practice.
+  const objects = new Map<string, { present: boolean[]; fields: Map<string, boolean> }>();
+  for (let i = 0; i < n; i++) {
+    const report = samples[i].report;
+    for (const id in report) {
+      let entry = objects.get(id);
+      if (entry === undefined) {
+        entry = { present: new Array<boolean>(n).fill(false), fields: new Map() };
+        objects.set(id, entry);
+      }
+      entry.present[i] = true;
+      for (const key in report[id]) entry.fields.set(key, true);
+    }
+  }
+  body.uint(objects.size);
+  for (const [id, entry] of objects) {
+    body.uint(strings.ref(id));
+    writePresence(body, entry.present);
+    const positions: number[] = [];
+    for (let i = 0; i < n; i++) if (entry.present[i]) positions.push(i);
+    body.uint(entry.fields.size);
+    for (const key of entry.fields.keys()) {
+      body.uint(strings.ref(key));
+      const fieldPresent: boolean[] = [];
+      const values: Json[] = [];
+      const valuePositions: number[] = [];
+      for (const i of positions) {
+        const obj = samples[i].report[id];
+        const has = hasOwn.call(obj, key);
+        fieldPresent.push(has);
+        if (has) {
+          values.push(obj[key]);
+          valuePositions.push(i);
+        }
+      }
+      writePresence(body, fieldPresent);
+      writeColumn(body, ctx, values, valuePositions);
+    }
+  }
+
+  // The string table goes first so the decoder can resolve references in one pass.
+  const head = new Writer();
+  head.uint(strings.list.length);
+  for (const s of strings.list) head.text(s);
+  const plain = new Uint8Array(head.length + body.length);
+  plain.set(head.finish(), 0);
+  plain.set(body.finish(), head.length);
+  const packed = deflateSync(plain, { level: 9 });
+  const out = new Uint8Array(packed.length + 1);
+  out[0] = STATS_CHUNK_VERSION;
+  out.set(packed, 1);
+  return out;
+}
+
+/**
+ * Decodes a chunk made by {@link encodeStatsChunk} (of this or any earlier codec version). Throws an Error naming the
+ * problem for an empty buffer, an unknown version or corrupt data. Every decoded value is a fresh object.
+ */
+export function decodeStatsChunk(data: Uint8Array): StatsSample[] {
+  if (data.length === 0) throw new Error('Stats chunk is empty');
+  const version = data[0];
+  if (version !== STATS_CHUNK_VERSION) {
+    throw new Error(`Unsupported stats chunk version ${version} (this build reads version ${STATS_CHUNK_VERSION})`);
+  }
+  let plain: Uint8Array;
+  try {
+    plain = inflateSync(data.subarray(1));
+  } catch (err) {
+    throw new Error(`Stats chunk is corrupt: ${(err as Error).message}`);
+  }
+  const r = new Reader(plain);
+  const strings: string[] = [];
+  const stringCount = r.uint();
+  for (let i = 0; i < stringCount; i++) strings.push(r.text());
+
+  const n = r.uint();
+  // Every sample takes at least one byte (its index), so a larger count is corruption, not a reason to allocate.
+  if (n > plain.length) throw new Error('Stats chunk has a malformed sample count');
+  const samples: StatsSample[] = new Array(n);
+  let index = 0;
+  for (let i = 0; i < n; i++) {
+    index = i === 0 ? r.uint() : index + r.int();
+    samples[i] = { index, t: 0, report: {} };
+  }
+  const t = readColumn(r, n, null, []);
+  for (let i = 0; i < n; i++) samples[i].t = t[i] as number;
+  const costPresent = readPresence(r, n);
+  const costCount = costPresent.filter(Boolean).length;
+  const getStatsMs = readColumn(r, costCount, null, []);
+  const hookMs = readColumn(r, costCount, null, []);
+  for (let i = 0, c = 0; i < n; i++) {
+    if (costPresent[i]) {
+      samples[i].cost = { getStatsMs: getStatsMs[c] as number, hookMs: hookMs[c] as number };
+      c++;
+    }
+  }
+  const refPresent = readPresence(r, n);
+  const refValues = readColumn(r, refPresent.filter(Boolean).length, null, []);
+  const refTimes: (number | null)[] = new Array(n);
+  for (let i = 0, c = 0; i < n; i++) refTimes[i] = refPresent[i] ? (refValues[c++] as number) : null;
+
+  const objectCount = r.uint();
+  for (let o = 0; o < objectCount; o++) {
+    const id = stringAt(strings, r.uint());
+    const present = readPresence(r, n);
+    const positions: number[] = [];
+    const objs: StatsObject[] = [];
+    for (let i = 0; i < n; i++) {
+      if (!present[i]) continue;
+      const obj: StatsObject = {};
+      setOwn(samples[i].report, id, obj);
+      positions.push(i);
+      objs.push(obj);
+    }
+    const fieldCount = r.uint();
+    for (let f = 0; f < fieldCount; f++) {
+      const key = stringAt(strings, r.uint());
+      const fieldPresent = readPresence(r, positions.length);
+      const valuePositions: number[] = [];
+      const targets: StatsObject[] = [];
+      for (let j = 0; j < positions.length; j++) {
+        if (fieldPresent[j]) {
+          valuePositions.push(positions[j]);
+          targets.push(objs[j]);
+        }
+      }
+      const values = readColumn(r, targets.length, valuePositions, refTimes);
+      for (let j = 0; j < targets.length; j++) setOwn(targets[j], key, values[j]);
+    }
+  }
+  if (r.pos !== plain.length) throw new Error('Stats chunk has trailing data');
+  return samples;
+}
