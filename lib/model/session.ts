@@ -94,6 +94,8 @@ export interface SessionSummary {
 export interface StatsColumns {
   t: number[];
   objects: Record<string, { type: string; fields: Record<string, (Json | null)[]> }>;
+  /** What each poll cost the page (ms), aligned with `t`; null where unknown (e.g. imported data). */
+  cost: { getStatsMs: (number | null)[]; hookMs: (number | null)[] };
 }
 
 /** Everything stored for a session, as a view reads it. */

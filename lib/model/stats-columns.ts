@@ -7,7 +7,7 @@ import type { StatsColumns, StatsSample } from './session';
 
 /** Empty columns, ready for {@link appendSamples}. */
 export function emptyStatsColumns(): StatsColumns {
-  return { t: [], objects: {} };
+  return { t: [], objects: {}, cost: { getStatsMs: [], hookMs: [] } };
 }
 
 /** Columns for `samples` (in the order given). Values are shared with the samples, not copied. */
@@ -30,6 +30,8 @@ export function appendSamples(columns: StatsColumns, samples: StatsSample[]): vo
   for (const sample of samples) {
     const row = t.length;
     t.push(sample.t);
+    columns.cost.getStatsMs.push(sample.cost?.getStatsMs ?? null);
+    columns.cost.hookMs.push(sample.cost?.hookMs ?? null);
     const report = sample.report;
     for (const id in report) {
       const obj = report[id];

@@ -3,7 +3,7 @@ import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PcSummary, SessionSummary, StatsSample, TraceEvent } from '../../../lib/model/session';
 import { encodeStatsChunk } from '../../../lib/model/stats-chunk';
-import { samplesToColumns } from '../../../lib/model/stats-columns';
+import { emptyStatsColumns, samplesToColumns } from '../../../lib/model/stats-columns';
 import { openScopeDb } from '../../../lib/storage/open-db';
 import { DB_VERSION, upgrade, type ScopeDb, type ScopeSchema } from '../../../lib/storage/schema';
 import { BYTES_PER_MB, SessionStore, type BatchWrite, type EncodedChunk } from '../../../lib/storage/session-store';
@@ -208,7 +208,7 @@ describe('SessionStore', () => {
     expect(Object.keys(data!.stats).sort()).toEqual(['0-1', '0-2', '0-3']);
     expect(data!.stats['0-1']).toEqual(samplesToColumns(calls['10-1'].slice(0, 35)));
     expect(data!.stats['0-2']).toEqual(samplesToColumns(calls['10-2'].slice(0, 10)));
-    expect(data!.stats['0-3']).toEqual({ t: [], objects: {} });
+    expect(data!.stats['0-3']).toEqual(emptyStatsColumns());
     expect(await store.readSessionData('missing')).toBeUndefined();
   });
 
