@@ -10,6 +10,8 @@ export default defineContentScript({
   runAt: 'document_start',
   allFrames: true,
   matchAboutBlank: true,
+  // The hook also runs in about:blank/srcdoc/blob frames; its records need a relay there too.
+  matchOriginAsFallback: true,
   main(ctx) {
     const frameLoadId = crypto.randomUUID();
     startRelay({

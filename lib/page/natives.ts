@@ -1,0 +1,160 @@
+/**
+ * Language intrinsics captured when this module is evaluated. The hook's bundle runs at `document_start`, before any
+ * page script, so these are the pristine built-ins: a page that later replaces `Reflect.apply`, `WeakMap.prototype.get`,
+ * `Promise.prototype.then` or `JSON.stringify` changes nothing inside the hook (and the hook calls none of the page's
+ * replacements, which could observe it). Everything here is realm-independent: these functions work on objects from any
+ * same-origin frame.
+ */
+
+export const reflectApply = Reflect.apply;
+export const reflectConstruct = Reflect.construct;
+export const reflectGet = Reflect.get;
+export const reflectOwnKeys = Reflect.ownKeys;
+export const ProxyCtor = Proxy;
+export const defineProperty = Object.defineProperty;
+export const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+export const getPrototypeOf = Object.getPrototypeOf;
+export const objectKeys = Object.keys;
+export const isArray = Array.isArray;
+export const symbolFor = Symbol.for;
+export const StringCtor = String;
+export const numberIsFinite = Number.isFinite;
+export const mathMin = Math.min;
+export const mathMax = Math.max;
+export const jsonStringify = JSON.stringify;
+export const jsonParse = JSON.parse;
+export const objectFreeze = Object.freeze;
+export const dateNow = Date.now;
+
+const objectToString = Object.prototype.toString;
+const hasOwnFn = Object.prototype.hasOwnProperty;
+const stringSlice = String.prototype.slice;
+const promiseThen = Promise.prototype.then;
+const dateToISOString = Date.prototype.toISOString;
+
+/** `Object.prototype.toString.call(value)`, e.g. `"[object RTCIceCandidate]"` (reads `Symbol.toStringTag`). */
+export function tagOf(value: unknown): string {
+  return reflectApply(objectToString, value, []) as string;
+}
+
+export function hasOwn(obj: object, key: PropertyKey): boolean {
+  return reflectApply(hasOwnFn, obj, [key]) as boolean;
+}
+
+export function sliceString(s: string, start: number, end?: number): string {
+  return reflectApply(stringSlice, s, end === undefined ? [start] : [start, end]) as string;
+}
+
+export function isoDate(d: unknown): string {
+  return reflectApply(dateToISOString, d, []) as string;
+}
+
+/** `promise.then(onOk, onErr)` with the pristine `then` (also on promises of other frames). */
+export function thenNative<T, R>(
+  promise: PromiseLike<T>,
+  onOk: (value: T) => R | PromiseLike<R>,
+  onErr: (error: unknown) => R | PromiseLike<R>,
+): Promise<R> {
+  return reflectApply(promiseThen, promise, [onOk, onErr]) as Promise<R>;
+}
+
+/** Sets an own, enumerable data property without invoking setters (also for keys like `"__proto__"`). */
+export function setOwn(target: object, key: string, value: unknown): void {
+  defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** Appends without calling a possibly replaced `Array.prototype.push`. */
+export function pushItem<T>(array: T[], value: T): void {
+  defineProperty(array, array.length, { value, writable: true, enumerable: true, configurable: true });
+}
+
+const wmGet = WeakMap.prototype.get;
+const wmSet = WeakMap.prototype.set;
+const wmHas = WeakMap.prototype.has;
+const wsAdd = WeakSet.prototype.add;
+const wsHas = WeakSet.prototype.has;
+const WeakMapCtor = WeakMap;
+const WeakSetCtor = WeakSet;
+const WeakRefCtor: typeof WeakRef | undefined = typeof WeakRef === 'function' ? WeakRef : undefined;
+const weakRefDeref = WeakRefCtor?.prototype.deref;
+
+/** A WeakMap whose operations cannot be intercepted by later changes to `WeakMap.prototype`. */
+export class SafeWeakMap<K extends object, V> {
+  private readonly map: WeakMap<K, V> = new WeakMapCtor<K, V>();
+  get(key: unknown): V | undefined {
+    if ((typeof key !== 'object' && typeof key !== 'function') || key === null) return undefined;
+    return reflectApply(wmGet, this.map, [key]) as V | undefined;
+  }
+  set(key: K, value: V): void {
+    reflectApply(wmSet, this.map, [key, value]);
+  }
+  has(key: unknown): boolean {
+    if ((typeof key !== 'object' && typeof key !== 'function') || key === null) return false;
+    return reflectApply(wmHas, this.map, [key]) as boolean;
+  }
+}
+
+export class SafeWeakSet<T extends object> {
+  private readonly set: WeakSet<T> = new WeakSetCtor<T>();
+  add(value: T): void {
+    reflectApply(wsAdd, this.set, [value]);
+  }
+  has(value: unknown): boolean {
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+    return reflectApply(wsHas, this.set, [value]) as boolean;
+  }
+}
+
+/** A weak reference when the engine has `WeakRef`, else a strong one. */
+export interface Ref<T extends object> {
+  deref(): T | undefined;
+}
+export function makeRef<T extends object>(value: T): Ref<T> {
+  if (WeakRefCtor && weakRefDeref) {
+    const ref = new WeakRefCtor(value);
+    return { deref: () => reflectApply(weakRefDeref, ref, []) as T | undefined };
+  }
+  return { deref: () => value };
+}
+
+/** Reads `obj[key]` and never throws (a getter of the page may). */
+export function safeGet(obj: unknown, key: PropertyKey): unknown {
+  try {
+    if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) return undefined;
+    return (obj as Record<PropertyKey, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The getter of an accessor found on `proto` (or its prototype chain), or undefined. */
+export function findGetter(proto: unknown, key: PropertyKey): ((this: unknown) => unknown) | undefined {
+  let current = proto;
+  for (let depth = 0; depth < 8 && current !== null && (typeof current === 'object' || typeof current === 'function'); depth++) {
+    const desc = getOwnPropertyDescriptor(current, key);
+    if (desc) return typeof desc.get === 'function' ? desc.get : undefined;
+    current = getPrototypeOf(current);
+  }
+  return undefined;
+}
+
+/** A data-property function found on `proto` (or its chain), or undefined. */
+export function findMethod(proto: unknown, key: PropertyKey): ((...args: unknown[]) => unknown) | undefined {
+  let current = proto;
+  for (let depth = 0; depth < 8 && current !== null && (typeof current === 'object' || typeof current === 'function'); depth++) {
+    const desc = getOwnPropertyDescriptor(current, key);
+    if (desc) return typeof desc.value === 'function' ? desc.value : undefined;
+    current = getPrototypeOf(current);
+  }
+  return undefined;
+}
+
+/** Calls a captured native getter/method; undefined (never a throw) when it fails. */
+export function callSafe(fn: ((...args: never[]) => unknown) | undefined, thisArg: unknown, args: unknown[] = []): unknown {
+  if (!fn) return undefined;
+  try {
+    return reflectApply(fn as (...a: unknown[]) => unknown, thisArg, args);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The hook's side of the page ⇄ relay channel: records go out as `CustomEvent(PAGE_TO_RELAY_EVENT, { detail: JSON })`
+ * on `window`, capture settings come in as `CustomEvent(RELAY_TO_PAGE_EVENT, { detail: JSON })`.
+ *
+ * Only events of our own two types are used (never `postMessage`), so page `message` listeners see nothing. Every
+ * DOM function involved is captured when this runs (document_start), so a page that later replaces `dispatchEvent`,
+ * `CustomEvent`, `JSON.stringify` or the `detail` getter neither breaks nor observes the channel. Incoming configs
+ * can be forged by the page (it can dispatch the same event): they are validated strictly, and the worst a page can
+ * do is turn its own capture off or change its own polling period.
+ */
+import { MIN_POLL_INTERVAL_MS, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../protocol/constants';
+import type { PageEnvelope, PageRecord } from '../protocol/messages';
+import { readGlobal } from './cloak';
+import { installHook, type HookConfig, type HookController, type InstallOptions, type PageWindow } from './install-hook';
+import {
+  callSafe,
+  findGetter,
+  findMethod,
+  getPrototypeOf,
+  hasOwn,
+  isArray,
+  jsonParse,
+  jsonStringify,
+  numberIsFinite,
+  objectKeys,
+  reflectApply,
+  reflectConstruct,
+  safeGet,
+} from './natives';
+
+/** Longest config message accepted (a real one is ~110 characters). */
+const MAX_CONFIG_CHARS = 1000;
+const CONFIG_KEYS: Record<string, true> = { source: true, v: true, type: true, enabled: true, pollIntervalMs: true, resync: true };
+
+/**
+ * Parses the `detail` of a relay → page event. Strict: a JSON string of a plain object with exactly the
+ * {@link RelayToPage} keys and types; anything else gives null.
+ */
+export function parseRelayConfig(detail: unknown): HookConfig | null {
+  if (typeof detail !== 'string' || detail.length > MAX_CONFIG_CHARS) return null;
+  let value: unknown;
+  try {
+    value = jsonParse(detail);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || isArray(value)) return null;
+  const keys = objectKeys(value);
+  for (let i = 0; i < keys.length; i++) if (CONFIG_KEYS[keys[i]] !== true || !hasOwn(CONFIG_KEYS, keys[i])) return null;
+  const v = value as Record<string, unknown>;
+  if (v.source !== SOURCE_TAG || v.v !== PROTOCOL_VERSION || v.type !== 'config') return null;
+  if (typeof v.enabled !== 'boolean') return null;
+  if (typeof v.pollIntervalMs !== 'number' || !numberIsFinite(v.pollIntervalMs) || v.pollIntervalMs < MIN_POLL_INTERVAL_MS) return null;
+  if (v.resync !== undefined && typeof v.resync !== 'boolean') return null;
+  const config: HookConfig = { enabled: v.enabled, pollIntervalMs: v.pollIntervalMs };
+  if (v.resync === true) config.resync = true;
+  return config;
+}
+
+/**
+ * `JSON.stringify` with the native captured at install, made immune to a page that defined `toJSON` on
+ * `Object.prototype` or `Array.prototype` (Prototype.js did): then a small own serialiser runs instead. Records hold
+ * only plain data made by the hook.
+ */
+export function stringifyEnvelope(envelope: PageEnvelope, objectProto: object = Object.prototype, arrayProto: object = Array.prototype): string {
+  const polluted = safeHas(objectProto, 'toJSON') || safeHas(arrayProto, 'toJSON');
+  if (!polluted) return jsonStringify(envelope);
+  return plainStringify(envelope);
+}
+
+function safeHas(obj: object, key: string): boolean {
+  try {
+    for (let current: unknown = obj, depth = 0; current !== null && depth < 4; current = getPrototypeOf(current), depth++) {
+      if (hasOwn(current as object, key)) return true;
+    }
+  } catch {
+    return true;
+  }
+  return false;
+}
+
+function plainStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    const text = jsonStringify(value); // primitives: toJSON is never looked up
+    return text === undefined ? 'null' : text;
+  }
+  if (isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + plainStringify(value[i]);
+    return out + ']';
+  }
+  let out = '{';
+  let first = true;
+  const keys = objectKeys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const item = (value as Record<string, unknown>)[keys[i]];
+    if (item === undefined || typeof item === 'function') continue;
+    out += (first ? '' : ',') + jsonStringify(keys[i]) + ':' + plainStringify(item);
+    first = false;
+  }
+  return out + '}';
+}
+
+/**
+ * Installs the hook in `win` and connects it to the relay of the same frame. Returns the controller (the existing
+ * one when the realm was already hooked).
+ */
+export function startPageHook(win: PageWindow, options?: InstallOptions): HookController {
+  const eventTargetProto = safeGet(readGlobal(win, 'EventTarget'), 'prototype');
+  const dispatchEvent = findMethod(eventTargetProto, 'dispatchEvent');
+  const addEventListener = findMethod(eventTargetProto, 'addEventListener');
+  const CustomEventCtor = readGlobal(win, 'CustomEvent') as (new (type: string, init: CustomEventInit) => Event) | undefined;
+  const detailGetter = findGetter(safeGet(CustomEventCtor, 'prototype'), 'detail');
+  const objectProto = safeGet(readGlobal(win, 'Object'), 'prototype') as object;
+  const arrayProto = safeGet(readGlobal(win, 'Array'), 'prototype') as object;
+
+  const emit = (record: PageRecord) => {
+    if (!dispatchEvent || !CustomEventCtor) return;
+    const detail = stringifyEnvelope({ source: SOURCE_TAG, v: PROTOCOL_VERSION, record }, objectProto, arrayProto);
+    // A null-prototype init dictionary: the page's getters on Object.prototype (bubbles, composed…) are not consulted.
+    const init = { __proto__: null, detail } as unknown as CustomEventInit;
+    const event = reflectConstruct(CustomEventCtor, [PAGE_TO_RELAY_EVENT, init]);
+    reflectApply(dispatchEvent, win, [event]);
+  };
+
+  const controller = installHook(win, emit, options);
+
+  if (addEventListener) {
+    try {
+      reflectApply(addEventListener, win, [
+        RELAY_TO_PAGE_EVENT,
+        (event: Event) => {
+          try {
+            const config = parseRelayConfig(callSafe(detailGetter, event));
+            if (config) controller.setConfig(config);
+          } catch {
+            /* ignore */
+          }
+        },
+      ]);
+    } catch {
+      /* without settings the hook keeps its defaults */
+    }
+  }
+  return controller;
+}

@@ -1,0 +1,97 @@
+// Reading what WebRTC Scope stored, through its own view protocol (the API the panel, viewer and popup use),
+// from any extension page: works the same in Chromium (Playwright page) and Firefox (puppeteer page).
+import assert from 'node:assert/strict';
+
+/** Sends one view request on a fresh port from an extension page and resolves to the response value. */
+export async function viewRequest(extensionPage, request) {
+  return extensionPage.evaluate(async (req) => {
+    const api = globalThis.browser ?? globalThis.chrome;
+    const port = api.runtime.connect({ name: 'webrtc-scope/view' });
+    try {
+      return await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer to ${req.type}`)), 10_000);
+        port.onMessage.addListener((m) => {
+          if (m.type !== 'response' || m.reqId !== 1) return;
+          clearTimeout(timer);
+          if (m.ok) resolve(m.value);
+          else reject(new Error(m.error));
+        });
+        port.postMessage({ ...req, reqId: 1 });
+      });
+    } finally {
+      port.disconnect();
+    }
+  }, request);
+}
+
+/** The newest session of a tab, as full SessionData. */
+export async function latestSessionOfTab(extensionPage, tabId) {
+  const sessions = await viewRequest(extensionPage, { type: 'list-sessions', tabId });
+  if (!sessions.length) return null;
+  return viewRequest(extensionPage, { type: 'get-session', sessionId: sessions[0].id });
+}
+
+/** Every API method the call page exercises (tests/e2e/pages/call.js), as the hook names them. */
+export const CALL_PAGE_METHODS = [
+  'createOffer', 'createAnswer', 'setLocalDescription', 'setRemoteDescription', 'addIceCandidate', 'addTrack',
+  'removeTrack', 'addTransceiver', 'createDataChannel', 'restartIce', 'setConfiguration', 'sender.replaceTrack',
+  'sender.setParameters', 'transceiver.setCodecPreferences', 'transceiver.direction', 'transceiver.stop',
+];
+/** Every PC event a loopback call must produce (icecandidateerror needs an unreachable server: checked apart). */
+export const CALL_PAGE_EVENTS = [
+  'icecandidate', 'track', 'negotiationneeded', 'signalingstatechange', 'iceconnectionstatechange',
+  'icegatheringstatechange', 'connectionstatechange', 'datachannel',
+];
+
+/**
+ * Checks a captured call page session: every PC, every method with its settlement, every event, media calls,
+ * channel events, credentials kept out, and ≥ 1 stats sample per second per PC without gaps.
+ * @returns a short summary for the log
+ */
+export function checkCallSession(data, { expectedPcs, browserName }) {
+  const { pcs, events, stats, session } = data;
+  assert.equal(pcs.length, expectedPcs, `${browserName}: PCs recorded (${pcs.map((p) => `${p.pcId} ${p.frameUrl}`).join(', ')})`);
+  assert.ok(new Set(pcs.map((p) => p.frame)).size >= 3, `${browserName}: PCs from ≥ 3 frames (main, iframe, srcdoc)`);
+
+  const calls = events.filter((e) => e.record.type === 'pc-call');
+  const settled = new Map(events.filter((e) => e.record.type === 'pc-settled').map((e) => [`${e.pcId}/${e.record.call}`, e.record]));
+  const methods = new Set(calls.map((e) => e.record.method));
+  for (const method of CALL_PAGE_METHODS) assert.ok(methods.has(method), `${browserName}: ${method} traced`);
+  for (const call of calls) {
+    assert.ok(settled.has(`${call.pcId}/${call.record.call}`), `${browserName}: ${call.record.method} (call ${call.record.call}) settled`);
+  }
+  const failed = [...settled.values()].filter((s) => !s.ok).map((s) => s.method);
+  assert.ok(failed.includes('setRemoteDescription'), `${browserName}: failing setRemoteDescription recorded as failed`);
+  assert.ok(failed.includes('addIceCandidate'), `${browserName}: failing addIceCandidate recorded as failed`);
+  for (const s of settled.values()) if (!s.ok) assert.ok(s.error?.name && typeof s.error.message === 'string', 'error name and message');
+
+  const sdpCalls = calls.filter((e) => e.record.method === 'setRemoteDescription' && JSON.stringify(e.record.args).includes('v=0'));
+  assert.ok(sdpCalls.length >= 3, `${browserName}: full SDP kept in setRemoteDescription calls`);
+
+  const eventNames = new Set(events.filter((e) => e.record.type === 'pc-event').map((e) => e.record.event));
+  for (const name of CALL_PAGE_EVENTS) assert.ok(eventNames.has(name), `${browserName}: ${name} event traced`);
+
+  const media = events.filter((e) => e.record.type === 'media-call').map((e) => e.record.method);
+  assert.ok(media.includes('getUserMedia') && media.includes('enumerateDevices'), `${browserName}: media calls traced`);
+  const gum = events.find((e) => e.record.type === 'media-settled' && e.record.method === 'getUserMedia');
+  assert.ok(gum?.record.ok, `${browserName}: getUserMedia result recorded`);
+  assert.ok(JSON.stringify(gum.record.value).includes('"kind":"video"'), `${browserName}: getUserMedia tracks recorded`);
+  assert.ok(events.some((e) => e.record.type === 'channel-event' && e.record.event === 'open'), `${browserName}: data channel open`);
+  assert.ok(!JSON.stringify(data).includes('secret-credential'), `${browserName}: TURN credential not stored`);
+
+  // Stats: every PC polled about once a second from creation until close (or now), no sample missing.
+  const perPc = [];
+  for (const pc of pcs) {
+    const columns = stats[pc.pcId];
+    const t = columns?.t ?? [];
+    assert.equal(t.length, pc.sampleCount, `${browserName}: ${pc.pcId} columns hold every sample`);
+    const end = pc.closedAt ?? session.lastActivityAt;
+    const span = (end - pc.createdAt) / 1000;
+    assert.ok(t.length >= Math.floor(span) - 1, `${browserName}: ${pc.pcId} has ${t.length} samples over ${span.toFixed(1)} s`);
+    let maxGap = 0;
+    for (let i = 1; i < t.length; i++) maxGap = Math.max(maxGap, t[i] - t[i - 1]);
+    assert.ok(maxGap < 2000, `${browserName}: ${pc.pcId} largest gap between samples ${maxGap} ms`);
+    perPc.push(`${pc.pcId}:${t.length}`);
+  }
+  return `${pcs.length} PCs, ${events.length} events, samples ${perPc.join(' ')}`;
+}

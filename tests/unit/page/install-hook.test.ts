@@ -1,0 +1,435 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { installHook, findInstalled, type HookController } from '../../../lib/page/install-hook';
+import { checkPageRecord } from '../../../lib/protocol/guards';
+import type { PageRecord } from '../../../lib/protocol/messages';
+import { createFakeRealm, flush, type FakeRealm } from './fake-webrtc';
+
+function setup(options?: { pollIntervalMs?: number; enabled?: boolean }) {
+  const realm = createFakeRealm();
+  const records: PageRecord[] = [];
+  const controller = installHook(realm.win, (r) => records.push(JSON.parse(JSON.stringify(r))), options);
+  const of = <T extends PageRecord['type']>(type: T) => records.filter((r): r is Extract<PageRecord, { type: T }> => r.type === type);
+  return { realm, records, controller, of, run: realm.run };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('installHook: transparency of the wrapped constructor and methods', () => {
+  it('keeps name, length, statics, prototype, instanceof, constructor identity and native toString', () => {
+    const realm = createFakeRealm();
+    const before = realm.run<Record<string, unknown>>(`({
+      text: Function.prototype.toString.call(RTCPeerConnection),
+      method: Function.prototype.toString.call(RTCPeerConnection.prototype.createOffer),
+      setter: Function.prototype.toString.call(Object.getOwnPropertyDescriptor(RTCRtpTransceiver.prototype, 'direction').set),
+      toStringText: Function.prototype.toString.call(Function.prototype.toString),
+      desc: JSON.stringify(Object.getOwnPropertyDescriptor(globalThis, 'RTCPeerConnection'), (k, v) => (typeof v === 'function' ? 'fn' : v)),
+      protoDesc: JSON.stringify(Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'createOffer'), (k, v) => (typeof v === 'function' ? 'fn' : v)),
+      names: Object.getOwnPropertyNames(RTCPeerConnection.prototype).join(),
+      noNew: (() => { try { RTCPeerConnection(); } catch (e) { return e.constructor.name + ': ' + e.message; } })(),
+    })`);
+    installHook(realm.win, () => {});
+    const after = realm.run<Record<string, unknown>>(`({
+      text: Function.prototype.toString.call(RTCPeerConnection),
+      method: Function.prototype.toString.call(RTCPeerConnection.prototype.createOffer),
+      setter: Function.prototype.toString.call(Object.getOwnPropertyDescriptor(RTCRtpTransceiver.prototype, 'direction').set),
+      toStringText: Function.prototype.toString.call(Function.prototype.toString),
+      desc: JSON.stringify(Object.getOwnPropertyDescriptor(globalThis, 'RTCPeerConnection'), (k, v) => (typeof v === 'function' ? 'fn' : v)),
+      protoDesc: JSON.stringify(Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'createOffer'), (k, v) => (typeof v === 'function' ? 'fn' : v)),
+      names: Object.getOwnPropertyNames(RTCPeerConnection.prototype).join(),
+      noNew: (() => { try { RTCPeerConnection(); } catch (e) { return e.constructor.name + ': ' + e.message; } })(),
+    })`);
+    expect(after).toEqual(before);
+    const shape = realm.run<Record<string, unknown>>(`(() => {
+      const pc = new RTCPeerConnection();
+      class Sub extends RTCPeerConnection { field = 1; own() { return 'own'; } }
+      const sub = new Sub();
+      return {
+        name: RTCPeerConnection.name,
+        length: RTCPeerConnection.length,
+        instanceOf: pc instanceof RTCPeerConnection,
+        ctor: pc.constructor === RTCPeerConnection,
+        proto: Object.getPrototypeOf(pc) === RTCPeerConnection.prototype,
+        keys: Object.keys(pc).length,
+        webkitAlias: webkitRTCPeerConnection === RTCPeerConnection,
+        generateCertificate: typeof RTCPeerConnection.generateCertificate,
+        sub: [sub instanceof Sub, sub instanceof RTCPeerConnection, Object.getPrototypeOf(sub) === Sub.prototype, sub.field, sub.own()],
+      };
+    })()`);
+    expect(shape).toEqual({
+      name: 'RTCPeerConnection',
+      length: 0,
+      instanceOf: true,
+      ctor: true,
+      proto: true,
+      keys: 0,
+      webkitAlias: true,
+      generateCertificate: 'function',
+      sub: [true, true, true, 1, 'own'],
+    });
+  });
+
+  it('is idempotent per realm: a second install returns the first controller and wraps nothing twice', () => {
+    const { realm, records, controller, run } = setup();
+    const again = installHook(realm.win, () => {
+      throw new Error('second emit must never be used');
+    });
+    expect(again).toBe(controller);
+    expect(findInstalled(realm.win)).toBe(controller);
+    run('new RTCPeerConnection().createDataChannel("x")');
+    expect(records.filter((r) => r.type === 'pc-created')).toHaveLength(1);
+    expect(records.filter((r) => r.type === 'pc-call')).toHaveLength(1);
+    // The guard is not a property anyone can enumerate.
+    expect(run('Reflect.ownKeys(RTCPeerConnection).map(String).join()')).toBe(run('Reflect.ownKeys(RTCPeerConnection.prototype.constructor).map(String).join()'));
+    expect(run('Object.getOwnPropertySymbols(globalThis).length')).toBe(0);
+  });
+});
+
+describe('installHook: records', () => {
+  it('records construction with a sanitised configuration and the legacy constraints argument', () => {
+    const { of, run } = setup();
+    run(`new RTCPeerConnection({ iceServers: [{ urls: 'turn:t.example.org', username: 'u', credential: 'secret' }] }, { optional: [{ googIPv6: true }] })`);
+    const [created] = of('pc-created');
+    expect(created.pc).toBe(1);
+    expect(created.config).toEqual({
+      iceServers: [{ urls: 'turn:t.example.org', username: 'u' }],
+      bundlePolicy: 'balanced',
+      certificates: [{ expires: 1e12, fingerprints: [{ algorithm: 'sha-256', value: 'AA:BB' }] }],
+    });
+    expect(created.constraints).toEqual({ optional: [{ googIPv6: true }] });
+  });
+
+  it('traces promise methods with call/settled pairs and returns the same values and rejections', async () => {
+    const { of, run } = setup();
+    run(`globalThis.pc = new RTCPeerConnection();
+      globalThis.out = {};
+      pc.createOffer().then((o) => { out.offer = o; });
+      globalThis.rejection = pc.setRemoteDescription({ type: 'bogus' });
+      rejection.catch((e) => { out.error = e; });`);
+    await flush();
+    const out = run<{ offer: { sdp: string }; error: Error }>('out');
+    expect(out.offer.sdp).toMatch(/^v=0/);
+    expect(out.error).toBeInstanceOf(run<typeof TypeError>('TypeError'));
+    expect(out.error.message).toBe("The provided value 'bogus' is not a valid enum value of type RTCSdpType.");
+    const calls = of('pc-call');
+    const settled = of('pc-settled');
+    expect(calls.map((c) => c.method)).toEqual(['createOffer', 'setRemoteDescription']);
+    expect(settled.find((s) => s.method === 'createOffer')).toMatchObject({ ok: true, value: { type: 'offer', sdp: out.offer.sdp } });
+    expect(settled.find((s) => s.method === 'setRemoteDescription')).toMatchObject({
+      ok: false,
+      error: { name: 'TypeError', message: out.error.message },
+    });
+    expect(calls[1].args).toEqual([{ type: 'bogus' }]);
+    // Promise results are promises of the page's realm.
+    expect(run('pc.createOffer() instanceof Promise')).toBe(true);
+  });
+
+  it('keeps legacy callback forms working and traces them', async () => {
+    const { of, run } = setup();
+    run(`globalThis.pc = new RTCPeerConnection(); globalThis.log = [];
+      pc.createOffer(function (d) { 'use strict'; log.push(['success', d.type, this === undefined, arguments.length]); }, function (e) { log.push(['failure', e.name]); });
+      pc.setRemoteDescription({ type: 'offer', sdp: 'garbage' }, () => log.push(['srd ok']), (e) => log.push(['srd failed', e.name]));
+      pc.createOffer(() => {}).catch((e) => log.push(['missing failure', e.name]));`);
+    await flush();
+    expect(run('log')).toEqual([
+      ['success', 'offer', true, 1],
+      ['srd failed', 'OperationError'],
+      ['missing failure', 'TypeError'],
+    ]);
+    const settled = of('pc-settled');
+    expect(of('pc-call')[0].args).toEqual(['[function]', '[function]']);
+    expect(settled[0]).toMatchObject({ method: 'createOffer', ok: true, value: { type: 'offer', sdp: 'v=0\r\no=legacy\r\n' } });
+    expect(settled.find((s) => s.method === 'setRemoteDescription')).toMatchObject({ ok: false, error: { name: 'OperationError' } });
+    expect(settled.filter((s) => s.method === 'createOffer' && !s.ok)[0]).toMatchObject({ error: { name: 'TypeError' } });
+    // Exactly one settlement per call.
+    expect(new Set(settled.map((s) => s.call)).size).toBe(settled.length);
+  });
+
+  it('settles sync methods at once, rethrowing the very same error object', () => {
+    const { of, run } = setup();
+    const result = run<{ same: boolean; name: string; label: string }>(`(() => {
+      const pc = new RTCPeerConnection();
+      const dc = pc.createDataChannel('chat');
+      let thrown;
+      try { pc.createDataChannel('x', { maxRetransmits: 1, maxPacketLifeTime: 1 }); } catch (e) { thrown = e; }
+      globalThis.kept = thrown;
+      return { same: thrown === globalThis.kept, name: thrown.constructor.name, label: dc.label };
+    })()`);
+    expect(result).toEqual({ same: true, name: 'TypeError', label: 'chat' });
+    const settled = of('pc-settled');
+    expect(settled[0]).toMatchObject({ method: 'createDataChannel', ok: true, value: { id: 0, label: 'chat', ordered: true, readyState: 'connecting' } });
+    expect(settled[1]).toMatchObject({ method: 'createDataChannel', ok: false, error: { name: 'TypeError', message: 'Both maxRetransmits and maxPacketLifeTime' } });
+  });
+
+  it('an unhandled rejection stays unhandled, with the native reason', async () => {
+    const { run } = setup();
+    const reasons: unknown[] = [];
+    const onUnhandled = (reason: unknown) => reasons.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      run(`globalThis.pc = new RTCPeerConnection(); pc.close(); pc.createOffer();`);
+      await flush(10);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(reasons).toHaveLength(1);
+    expect((reasons[0] as Error).name).toBe('InvalidStateError');
+  });
+
+  it('does not trace calls whose this is not a PC, and passes the native error through', async () => {
+    const { records, run } = setup();
+    run(`globalThis.r = RTCPeerConnection.prototype.createOffer.call({}); r.catch((e) => { globalThis.err = e.message; });
+      try { RTCPeerConnection.prototype.createDataChannel.call({}, 'x'); } catch (e) { globalThis.syncErr = e.message; }`);
+    await flush();
+    expect(run('err')).toBe('Illegal invocation');
+    expect(run('syncErr')).toBe('Illegal invocation');
+    expect(records).toHaveLength(0);
+  });
+
+  it('registers a PC first met in a method call (constructed through a constructor captured before install)', () => {
+    const realm = createFakeRealm();
+    realm.run('globalThis.Captured = RTCPeerConnection; globalThis.early = new Captured();');
+    const records: PageRecord[] = [];
+    installHook(realm.win, (r) => records.push(r));
+    realm.run('early.createDataChannel("late")');
+    expect(records.map((r) => r.type)).toEqual(['pc-created', 'pc-call', 'pc-settled']);
+  });
+
+  it('traces sender and transceiver calls with their target, and the direction setter', async () => {
+    const { of, run } = setup();
+    run(`globalThis.pc = new RTCPeerConnection();
+      const track = new MediaStreamTrack('video', 'cam');
+      globalThis.sender = pc.addTrack(track, new MediaStream([track]));
+      globalThis.t = pc.addTransceiver('audio', { direction: 'recvonly' });
+      pc.setLocalDescription({ type: 'offer', sdp: 'v=0' }).then(() => {
+        sender.replaceTrack(track.clone());
+        sender.setParameters({}).catch(() => {});
+        t.direction = 'inactive';
+        t.setCodecPreferences([{ mimeType: 'audio/opus', clockRate: 48000 }]);
+        try { t.setCodecPreferences([{ mimeType: 'audio/bogus' }]); } catch (e) { globalThis.codecErr = e.name; }
+        t.stop();
+      });`);
+    await flush();
+    const calls = of('pc-call').filter((c) => c.method.includes('.'));
+    expect(calls.map((c) => [c.method, c.target])).toEqual([
+      ['sender.replaceTrack', { mid: '0', index: 0 }],
+      ['sender.setParameters', { mid: '0', index: 0 }],
+      ['transceiver.direction', { mid: '1', index: 1 }],
+      ['transceiver.setCodecPreferences', { mid: '1', index: 1 }],
+      ['transceiver.setCodecPreferences', { mid: '1', index: 1 }],
+      ['transceiver.stop', { mid: '1', index: 1 }],
+    ]);
+    expect(run('codecErr')).toBe('InvalidModificationError');
+    expect(run('t.direction')).toBe('inactive');
+    const settled = of('pc-settled');
+    expect(settled.find((s) => s.method === 'sender.setParameters')).toMatchObject({ ok: false, error: { name: 'InvalidStateError' } });
+    const addTrack = settled.find((s) => s.method === 'addTrack')!;
+    expect(addTrack.value).toMatchObject({ track: { kind: 'video', label: 'cam' }, target: { mid: null, index: 0 } });
+    const addTrackCall = of('pc-call').find((c) => c.method === 'addTrack')!;
+    expect((addTrackCall.args[1] as { tracks: unknown[] }).tracks).toHaveLength(1);
+  });
+
+  it('observes events with addEventListener only, leaving on… handlers to the page', () => {
+    const { of, run } = setup();
+    run(`globalThis.pc = new RTCPeerConnection(); globalThis.seen = 0;
+      globalThis.handler = () => {};
+      pc.onconnectionstatechange = handler;
+      pc.addEventListener('connectionstatechange', () => { seen++; });
+      pc._setConnection('connected');
+      pc._fire('icecandidate', { candidate: new RTCIceCandidate({ candidate: 'candidate:1 1 udp 1 1.2.3.4 5 typ host', sdpMid: '0', sdpMLineIndex: 0 }) });
+      pc._fire('icecandidate', { candidate: null });
+      const dc = new RTCDataChannel('remote', 3);
+      pc._fire('datachannel', { channel: dc });
+      dc._open();
+      dc.close();
+      pc._fire('negotiationneeded');`);
+    expect(run('seen')).toBe(1);
+    expect(run('pc.onconnectionstatechange === handler')).toBe(true);
+    const events = of('pc-event');
+    expect(events.map((e) => [e.event, e.value])).toEqual([
+      ['connectionstatechange', 'connected'],
+      ['icecandidate', { candidate: 'candidate:1 1 udp 1 1.2.3.4 5 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: null, url: 'stun:stun.example.org' }],
+      ['icecandidate', null],
+      ['datachannel', { id: 3, label: 'remote', ordered: true, readyState: 'connecting' }],
+      ['negotiationneeded', null],
+    ]);
+    expect(of('channel-event').map((e) => [e.event, e.channel])).toEqual([
+      ['open', { id: 3, label: 'remote' }],
+      ['closing', { id: 3, label: 'remote' }],
+      ['close', { id: 3, label: 'remote' }],
+    ]);
+  });
+
+  it('traces getUserMedia, enumerateDevices and the legacy navigator.getUserMedia, and watches the tracks', async () => {
+    const { of, run } = setup();
+    run(`navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640 } }).then((s) => { globalThis.stream = s; });
+      navigator.mediaDevices.getUserMedia({}).catch((e) => { globalThis.gumErr = e.message; });
+      navigator.mediaDevices.enumerateDevices();
+      navigator.getUserMedia({ audio: true }, (s) => { globalThis.legacy = s.getTracks().length; }, () => {});
+      try { navigator.getUserMedia({ audio: true }); } catch (e) { globalThis.legacyErr = e.message; }`);
+    await flush();
+    expect(run('legacy')).toBe(1);
+    expect(run('legacyErr')).toBe('callbacks required');
+    expect(run('gumErr')).toBe('At least one of audio and video must be requested');
+    const calls = of('media-call');
+    expect(calls.map((c) => c.method)).toEqual(['getUserMedia', 'getUserMedia', 'enumerateDevices', 'getUserMedia', 'getUserMedia']);
+    const settled = of('media-settled');
+    const first = settled.find((s) => s.call === calls[0].call)!;
+    expect(first.value).toMatchObject({
+      tracks: [
+        { kind: 'audio', label: 'Fake Mic', settings: { deviceId: 'mic', channelCount: 1 } },
+        { kind: 'video', label: 'Fake Cam', settings: { width: 640, height: 480, deviceId: 'cam' } },
+      ],
+    });
+    expect(settled.find((s) => s.method === 'enumerateDevices')!.value).toEqual([{ deviceId: 'mic', kind: 'audioinput', label: 'Fake Mic', groupId: 'g' }]);
+    expect(settled.filter((s) => !s.ok).map((s) => s.error!.name)).toEqual(['TypeError', 'TypeError']);
+    run(`stream.getTracks()[0].dispatchEvent(new Event('mute')); stream.getTracks()[0].dispatchEvent(new Event('ended'));`);
+    expect(of('track-event').map((e) => [e.event, e.track.label])).toEqual([
+      ['mute', 'Fake Mic'],
+      ['ended', 'Fake Mic'],
+    ]);
+  });
+
+  it('every record passes the relay guard', async () => {
+    const { records, run } = setup();
+    run(`globalThis.pc = new RTCPeerConnection({ iceServers: [{ urls: 'stun:x', __proto__: { polluted: 1 } }] });
+      const weird = { a: NaN, b: Infinity, c: 10n, d: Symbol('s'), e: () => 1, f: new Date(0), g: new Uint8Array(4) };
+      weird.self = weird;
+      pc.setConfiguration(Object.assign(weird, { iceServers: [] }));
+      pc.createDataChannel('x', JSON.parse('{"__proto__": {"evil": true}, "ordered": true}'));`);
+    await flush();
+    expect(records.length).toBeGreaterThan(3);
+    for (const record of records) expect(checkPageRecord(JSON.parse(JSON.stringify(record)))).toMatchObject({ ok: true });
+  });
+
+  it('a throwing emit never reaches the page', async () => {
+    const realm = createFakeRealm();
+    installHook(realm.win, () => {
+      throw new Error('sink broken');
+    });
+    expect(realm.run(`(() => { const pc = new RTCPeerConnection(); pc.createDataChannel('x'); pc.close(); return pc.signalingState; })()`)).toBe('closed');
+    await flush();
+  });
+});
+
+describe('installHook: stats polling and settings', () => {
+  it('polls every PC on one timer, stops at close, and never calls getStats on a closed PC', async () => {
+    vi.useFakeTimers();
+    const { of, run } = setup({ pollIntervalMs: 500 });
+    run('globalThis.a = new RTCPeerConnection(); globalThis.b = new RTCPeerConnection();');
+    for (let i = 0; i < 4; i++) {
+      await vi.advanceTimersByTimeAsync(500);
+    }
+    const stats = of('pc-stats');
+    expect(stats.filter((s) => s.pc === 1).map((s) => s.index)).toEqual([0, 1, 2, 3]);
+    expect(stats.filter((s) => s.pc === 2)).toHaveLength(4);
+    expect(stats[0].reset).toBe(true);
+    expect(stats[0].delta.added?.OT).toEqual({ type: 'outbound-rtp', timestamp: 1000, bytesSent: 100, qualityLimitationDurations: { none: 1 } });
+    const second = stats.filter((s) => s.pc === 1)[1];
+    expect(second.reset).toBeUndefined();
+    expect(second.delta.changed?.OT).toEqual({ timestamp: 2000, bytesSent: 200, qualityLimitationDurations: { none: 2 } });
+    expect(second.cost.getStatsMs).toBeGreaterThanOrEqual(0);
+    run('a.close()');
+    const before = of('pc-stats').length;
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(of('pc-stats').filter((s) => s.pc === 1)).toHaveLength(4);
+    expect(of('pc-stats').length - before).toBe(4);
+    expect(run('globalThis.__getStatsOnClosed')).toBeUndefined();
+    run('b.close()');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('setConfig: off stops records and polling; on announces PCs created meanwhile and resumes with a snapshot', async () => {
+    vi.useFakeTimers();
+    const { controller, of, records, run } = setup({ pollIntervalMs: 1000 });
+    run('globalThis.a = new RTCPeerConnection();');
+    await vi.advanceTimersByTimeAsync(1000);
+    controller.setConfig({ enabled: false, pollIntervalMs: 1000 });
+    const count = records.length;
+    run('globalThis.b = new RTCPeerConnection(); b.createDataChannel("quiet");');
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(records.length).toBe(count);
+    expect(run('globalThis.__getStatsCalls')).toBe(1);
+    controller.setConfig({ enabled: true, pollIntervalMs: 200 });
+    expect(of('pc-created').map((r) => r.pc)).toEqual([1, 2]);
+    await vi.advanceTimersByTimeAsync(200);
+    const resumed = of('pc-stats').slice(1);
+    expect(resumed.map((s) => [s.pc, s.index, s.reset])).toEqual([
+      [1, 1, true],
+      [2, 0, true],
+    ]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(of('pc-stats').filter((s) => s.pc === 1).length).toBe(7);
+    controller.setConfig({ enabled: true, pollIntervalMs: 200, resync: true });
+    await vi.advanceTimersByTimeAsync(200);
+    expect(of('pc-stats').slice(-2).every((s) => s.reset === true)).toBe(true);
+    // Ill-formed configs are ignored.
+    controller.setConfig({ enabled: 'no' } as unknown as { enabled: boolean; pollIntervalMs: number });
+    await vi.advanceTimersByTimeAsync(200);
+    expect(of('pc-stats').slice(-2).every((s) => s.reset === undefined)).toBe(true);
+    run('a.close(); b.close();');
+  });
+});
+
+describe('installHook: frames', () => {
+  function withChild() {
+    const parent = createFakeRealm();
+    const child = createFakeRealm();
+    parent.win.childWindow = child.win;
+    const records: PageRecord[] = [];
+    const controller = installHook(parent.win, (r) => records.push(r));
+    parent.run('globalThis.frame = new HTMLIFrameElement(childWindow, true); globalThis.foreign = new HTMLIFrameElement(childWindow, false);');
+    return { parent, child, records, controller };
+  }
+
+  it('patches a same-origin child realm when the page reaches it through contentWindow', () => {
+    const { parent, child, records } = withChild();
+    parent.run('new RTCPeerConnection()');
+    parent.run('const C = frame.contentWindow.RTCPeerConnection; new C().createDataChannel("in-child");');
+    expect(records.filter((r) => r.type === 'pc-created').map((r) => r.pc)).toEqual([1, 2]);
+    expect(records.find((r) => r.type === 'pc-call')).toMatchObject({ pc: 2, method: 'createDataChannel', args: ['in-child'] });
+    // The child realm prints its wrapped functions natively, in its own realm and in the parent's.
+    expect(child.run('Function.prototype.toString.call(RTCPeerConnection)')).toMatch(/^class RTCPeerConnection extends EventTarget/);
+    expect(parent.run('Function.prototype.toString.call(frame.contentWindow.RTCPeerConnection)')).toMatch(/^class RTCPeerConnection/);
+  });
+
+  it('leaves cross-origin frames alone', () => {
+    const { parent, child } = withChild();
+    parent.run('foreign.contentWindow');
+    expect(findInstalled(child.win)).toBeUndefined();
+  });
+
+  it("the child document's own hook takes over an adopted realm", () => {
+    const { parent, child, records } = withChild();
+    parent.run('frame.contentWindow');
+    const parentHandle = findInstalled(child.win);
+    expect(parentHandle).toBeDefined();
+    const childRecords: PageRecord[] = [];
+    const childHandle: HookController = installHook(child.win, (r) => childRecords.push(r));
+    expect(childHandle).toBe(parentHandle); // the realm's handle, now backed by the child's recorder
+    child.run('new RTCPeerConnection().createDataChannel("own")');
+    expect(childRecords.map((r) => r.type)).toEqual(['pc-created', 'pc-call', 'pc-settled']);
+    expect(childRecords[0]).toMatchObject({ pc: 1 });
+    expect(records).toHaveLength(0);
+    // A further install in the same document changes nothing.
+    const third: PageRecord[] = [];
+    installHook(child.win, (r) => third.push(r));
+    child.run('new RTCPeerConnection()');
+    expect(third).toHaveLength(0);
+    expect(childRecords.filter((r) => r.type === 'pc-created')).toHaveLength(2);
+  });
+
+  it('a realm whose document changed (Window reused by a navigation) is taken over by the new document', () => {
+    const realm: FakeRealm = createFakeRealm();
+    const first: PageRecord[] = [];
+    installHook(realm.win, (r) => first.push(r));
+    realm.run('globalThis.document = new Document(globalThis);');
+    const second: PageRecord[] = [];
+    installHook(realm.win, (r) => second.push(r));
+    realm.run('new RTCPeerConnection()');
+    expect(first).toHaveLength(0);
+    expect(second.map((r) => r.type)).toEqual(['pc-created']);
+  });
+});

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { parseRelayConfig, startPageHook, stringifyEnvelope } from '../../../lib/page/page-bridge';
+import { PAGE_TO_RELAY_EVENT, RELAY_TO_PAGE_EVENT } from '../../../lib/protocol/constants';
+import { parsePageEnvelope } from '../../../lib/protocol/guards';
+import type { PageEnvelope } from '../../../lib/protocol/messages';
+import { createFakeRealm } from './fake-webrtc';
+
+const config = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ source: 'webrtc-scope', v: 1, type: 'config', enabled: true, pollIntervalMs: 1000, ...extra });
+
+describe('parseRelayConfig', () => {
+  it('accepts exactly the RelayToPage shape', () => {
+    expect(parseRelayConfig(config())).toEqual({ enabled: true, pollIntervalMs: 1000 });
+    expect(parseRelayConfig(config({ enabled: false, resync: true }))).toEqual({ enabled: false, pollIntervalMs: 1000, resync: true });
+    expect(parseRelayConfig(config({ resync: false }))).toEqual({ enabled: true, pollIntervalMs: 1000 });
+  });
+
+  it('refuses anything else', () => {
+    for (const bad of [
+      undefined,
+      42,
+      { source: 'webrtc-scope', v: 1, type: 'config', enabled: true, pollIntervalMs: 1000 }, // not a string
+      'not json',
+      '[]',
+      'null',
+      config({ source: 'other' }),
+      config({ v: 2 }),
+      config({ type: 'batch' }),
+      config({ enabled: 'yes' }),
+      config({ pollIntervalMs: 50 }),
+      config({ pollIntervalMs: '1000' }),
+      config({ resync: 1 }),
+      config({ extra: true }),
+      JSON.stringify({ source: 'webrtc-scope', v: 1, type: 'config', enabled: true }),
+      config({ pad: 'x'.repeat(2000) }),
+    ]) {
+      expect(parseRelayConfig(bad), String(bad).slice(0, 80)).toBeNull();
+    }
+    expect(parseRelayConfig('{"source":"webrtc-scope","v":1,"type":"config","enabled":true,"pollIntervalMs":1000,"__proto__":{}}')).toBeNull();
+  });
+});
+
+describe('stringifyEnvelope', () => {
+  const envelope: PageEnvelope = {
+    source: 'webrtc-scope',
+    v: 1,
+    record: { type: 'pc-call', pc: 1, t: 1.5, call: 0, method: 'createOffer', args: [{ a: [1, 'x', null, true] }] },
+  };
+
+  it('is JSON.stringify normally', () => {
+    expect(stringifyEnvelope(envelope)).toBe(JSON.stringify(envelope));
+  });
+
+  it('ignores toJSON that a page defined on Object.prototype or Array.prototype', () => {
+    const objectProto = { toJSON: () => 'hijacked' };
+    expect(JSON.parse(stringifyEnvelope(envelope, objectProto, Array.prototype))).toEqual(envelope);
+    (Array.prototype as unknown as Record<string, unknown>).toJSON = () => 'hijacked';
+    try {
+      expect(JSON.parse(stringifyEnvelope(envelope))).toEqual(envelope);
+    } finally {
+      delete (Array.prototype as unknown as Record<string, unknown>).toJSON;
+    }
+  });
+});
+
+describe('startPageHook', () => {
+  it('posts each record as a CustomEvent with a JSON envelope the relay accepts, and applies config events', async () => {
+    const realm = createFakeRealm();
+    const win = realm.win as unknown as EventTarget & Record<string, unknown>;
+    // The fake realm has no CustomEvent; lend it Node's.
+    win.CustomEvent = CustomEvent;
+    const details: unknown[] = [];
+    win.addEventListener(PAGE_TO_RELAY_EVENT, (event) => details.push((event as CustomEvent).detail));
+    let messages = 0;
+    win.addEventListener('message', () => messages++);
+    const controller = startPageHook(realm.win);
+    realm.run('globalThis.pc = new RTCPeerConnection(); pc.createDataChannel("x");');
+    expect(details).toHaveLength(3);
+    for (const detail of details) expect(parsePageEnvelope(detail, 1e6)).toMatchObject({ ok: true });
+    expect(messages).toBe(0);
+    // A config event from the relay switches capture off; a malformed one is ignored.
+    win.dispatchEvent(new CustomEvent(RELAY_TO_PAGE_EVENT, { detail: config({ enabled: 'no' }) }));
+    realm.run('pc.createDataChannel("y")');
+    expect(details).toHaveLength(5);
+    win.dispatchEvent(new CustomEvent(RELAY_TO_PAGE_EVENT, { detail: config({ enabled: false }) }));
+    realm.run('pc.createDataChannel("z")');
+    expect(details).toHaveLength(5);
+    expect(startPageHook(realm.win)).toBe(controller);
+    realm.run('pc.close()');
+  });
+});

@@ -1,0 +1,229 @@
+import { describe, expect, it } from 'vitest';
+import { applyStatsDelta } from '../../../lib/model/stats-delta';
+import type { StatsReportJson } from '../../../lib/model/session';
+import { clampInterval, createStatsPoller, statsReportToJson, type StatsRecord } from '../../../lib/page/stats-poller';
+
+/** A manual clock and timer queue. */
+function manualTimers() {
+  let now = 0;
+  let nextHandle = 1;
+  const timers = new Map<number, { at: number; cb: () => void }>();
+  return {
+    now: () => now,
+    setTimeout: (cb: () => void, ms: number) => {
+      const handle = nextHandle++;
+      timers.set(handle, { at: now + ms, cb });
+      return handle;
+    },
+    clearTimeout: (handle: unknown) => {
+      timers.delete(handle as number);
+    },
+    pending: () => timers.size,
+    /** Advances the clock, running due timers and then pending promise jobs. */
+    async advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        timers.delete(due[0]);
+        now = due[1].at;
+        due[1].cb();
+        for (let i = 0; i < 5; i++) await Promise.resolve();
+      }
+      now = end;
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    },
+  };
+}
+
+interface FakePc {
+  closed: boolean;
+  calls: number;
+  pending?: Promise<unknown>;
+  hold?: boolean;
+}
+
+function setup(intervalMs = 1000) {
+  const timers = manualTimers();
+  const records: StatsRecord[] = [];
+  const getStatsOnClosed: FakePc[] = [];
+  const poller = createStatsPoller<FakePc>(
+    {
+      getStats(pc) {
+        if (pc.closed) getStatsOnClosed.push(pc);
+        pc.calls++;
+        const n = pc.calls;
+        const report = new Map<string, Record<string, unknown>>([
+          ['P', { id: 'P', type: 'peer-connection', timestamp: n }],
+          ['O', { id: 'O', type: 'outbound-rtp', timestamp: n, bytesSent: n * 10 }],
+        ]);
+        if (pc.hold) return new Promise(() => {});
+        return Promise.resolve(report);
+      },
+      isClosed: (pc) => pc.closed,
+      toJson: (report) => statsReportToJson(report),
+      emit: (record) => records.push(record),
+      now: timers.now,
+      timeOrigin: 1_000_000,
+      setTimeout: timers.setTimeout,
+      clearTimeout: timers.clearTimeout,
+    },
+    { enabled: true, intervalMs },
+  );
+  return { poller, timers, records, getStatsOnClosed };
+}
+
+describe('createStatsPoller', () => {
+  it('polls every PC once per interval with gap-free indexes, a first full snapshot, then deltas', async () => {
+    const { poller, timers, records } = setup();
+    const a: FakePc = { closed: false, calls: 0 };
+    const b: FakePc = { closed: false, calls: 0 };
+    poller.add(1, a);
+    poller.add(2, b);
+    poller.add(2, b); // twice is once
+    expect(timers.pending()).toBe(1); // one timer for all PCs
+    await timers.advance(3000);
+    expect(records.map((r) => [r.pc, r.index])).toEqual([
+      [1, 0],
+      [2, 0],
+      [1, 1],
+      [2, 1],
+      [1, 2],
+      [2, 2],
+    ]);
+    expect(records[0].reset).toBe(true);
+    expect(records[0].delta).toEqual({
+      added: { P: { type: 'peer-connection', timestamp: 1 }, O: { type: 'outbound-rtp', timestamp: 1, bytesSent: 10 } },
+    });
+    expect(records[2].reset).toBeUndefined();
+    expect(records[2].delta).toEqual({ changed: { P: { timestamp: 2 }, O: { timestamp: 2, bytesSent: 20 } } });
+    expect(records[0].t).toBe(1_000_000 + 1000);
+    // The chain rebuilds each report.
+    let report: StatsReportJson | null = null;
+    for (const r of records.filter((r) => r.pc === 1)) report = applyStatsDelta(r.reset ? null : report, r.delta);
+    expect(report).toEqual({ P: { type: 'peer-connection', timestamp: 3 }, O: { type: 'outbound-rtp', timestamp: 3, bytesSent: 30 } });
+  });
+
+  it('stops polling a closed PC before calling getStats, and the timer when no PC is left', async () => {
+    const { poller, timers, records, getStatsOnClosed } = setup();
+    const a: FakePc = { closed: false, calls: 0 };
+    poller.add(1, a);
+    await timers.advance(1000);
+    a.closed = true;
+    await timers.advance(5000);
+    expect(records).toHaveLength(1);
+    expect(getStatsOnClosed).toHaveLength(0);
+    expect(poller.ids()).toEqual([]);
+    expect(timers.pending()).toBe(0);
+    const b: FakePc = { closed: false, calls: 0 };
+    poller.add(2, b);
+    expect(timers.pending()).toBe(1);
+    poller.remove(2);
+    expect(timers.pending()).toBe(0);
+  });
+
+  it('never overlaps two getStats calls of one PC', async () => {
+    const { poller, timers } = setup(100);
+    const slow: FakePc = { closed: false, calls: 0, hold: true };
+    poller.add(1, slow);
+    await timers.advance(1000);
+    expect(slow.calls).toBe(1);
+  });
+
+  it('configure: disabled stops the timer and drops in-flight results; enabled resumes with a snapshot at the new interval', async () => {
+    const { poller, timers, records } = setup();
+    const a: FakePc = { closed: false, calls: 0 };
+    poller.add(1, a);
+    await timers.advance(2000);
+    poller.configure({ enabled: false, intervalMs: 1000 });
+    expect(timers.pending()).toBe(0);
+    await timers.advance(5000);
+    expect(records).toHaveLength(2);
+    poller.configure({ enabled: true, intervalMs: 250 });
+    await timers.advance(1000);
+    expect(records.slice(2).map((r) => [r.index, r.reset])).toEqual([
+      [2, true],
+      [3, undefined],
+      [4, undefined],
+      [5, undefined],
+    ]);
+    poller.resync();
+    await timers.advance(250);
+    expect(records.at(-1)!.reset).toBe(true);
+    // Changing only the interval restarts the timer at the new period.
+    poller.configure({ enabled: true, intervalMs: 2000 });
+    const before = records.length;
+    await timers.advance(1999);
+    expect(records.length).toBe(before);
+    await timers.advance(1);
+    expect(records.length).toBe(before + 1);
+  });
+
+  it('reports what a poll cost', async () => {
+    const { poller, timers, records } = setup();
+    poller.add(1, { closed: false, calls: 0 });
+    await timers.advance(1000);
+    expect(records[0].cost).toEqual({ getStatsMs: 0, hookMs: 0 });
+  });
+
+  it('a getStats that throws or rejects is skipped, and polling goes on', async () => {
+    const timers = manualTimers();
+    const records: StatsRecord[] = [];
+    let n = 0;
+    const poller = createStatsPoller<object>(
+      {
+        getStats: () => {
+          n++;
+          if (n === 1) throw new Error('sync');
+          if (n === 2) return Promise.reject(new Error('async'));
+          return Promise.resolve(new Map([['P', { id: 'P', type: 'peer-connection', timestamp: n }]]));
+        },
+        isClosed: () => false,
+        toJson: (report) => statsReportToJson(report),
+        emit: (record) => records.push(record),
+        now: timers.now,
+        timeOrigin: 0,
+        setTimeout: timers.setTimeout,
+        clearTimeout: timers.clearTimeout,
+      },
+      { enabled: true, intervalMs: 100 },
+    );
+    poller.add(1, {});
+    await timers.advance(300);
+    expect(records.map((r) => [r.index, r.reset])).toEqual([[0, true]]);
+  });
+});
+
+describe('statsReportToJson', () => {
+  it('converts a maplike report: id → object without id, NaN → null, nested values copied', () => {
+    const inner = { none: 1.5, cpu: 0 };
+    const report = new Map<string, Record<string, unknown>>([
+      ['A', { id: 'A', type: 'outbound-rtp', timestamp: 1, bytesSent: 5, qualityLimitationDurations: inner, bad: NaN, list: [1, NaN], fn: () => 1 }],
+      ['__proto__', { id: '__proto__', type: 'x' }],
+    ]);
+    const json = statsReportToJson(report);
+    expect(json).toEqual({
+      A: { type: 'outbound-rtp', timestamp: 1, bytesSent: 5, qualityLimitationDurations: { none: 1.5, cpu: 0 }, bad: null, list: [1, null] },
+    });
+    expect(json.A.qualityLimitationDurations).not.toBe(inner);
+  });
+
+  it('uses the captured native forEach, and accepts a plain record', () => {
+    const report = { forEach: () => { throw new Error('page replaced forEach'); } };
+    const native = function (this: unknown, cb: (v: unknown, k: unknown) => void) {
+      cb({ id: 'X', type: 'codec', timestamp: 1 }, 'X');
+    };
+    expect(statsReportToJson(report, native)).toEqual({ X: { type: 'codec', timestamp: 1 } });
+    expect(statsReportToJson({ Y: { id: 'Y', type: 'transport', timestamp: 2 } }, undefined)).toEqual({});
+    expect(statsReportToJson(null)).toEqual({});
+  });
+});
+
+describe('clampInterval', () => {
+  it('applies the protocol minimum and default', () => {
+    expect(clampInterval(50)).toBe(100);
+    expect(clampInterval(250)).toBe(250);
+    expect(clampInterval(NaN)).toBe(1000);
+    expect(clampInterval('5')).toBe(1000);
+  });
+});
