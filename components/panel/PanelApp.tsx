@@ -13,6 +13,7 @@ export function PanelApp({ client, tabId }: { client: BackgroundClient; tabId: n
   const [sessions, setSessions] = useState<SessionSummary[]>([]);
   const [data, setData] = useState<SessionData | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => {
     if (tabId === null) return;
@@ -24,6 +25,8 @@ export function PanelApp({ client, tabId }: { client: BackgroundClient; tabId: n
         const list = await client.request({ type: 'list-sessions', tabId });
         if (controller.signal.aborted) return;
         setSessions(list);
+        const [latest] = await client.request({ type: 'get-notices' });
+        setNotice(latest ? `${new Date(latest.t).toLocaleString()}: ${latest.message}` : null);
         setData(list[0] ? await client.request({ type: 'get-session', sessionId: list[0].id }) : null);
         setError(null);
       } catch (e) {
@@ -44,6 +47,7 @@ export function PanelApp({ client, tabId }: { client: BackgroundClient; tabId: n
     <main>
       <h1>WebRTC Scope — tab {tabId}</h1>
       {error && <p class="bad">Error: {error}</p>}
+      {notice && <p role="note">Retention: {notice}</p>}
       {sessions.length === 0 && <p class="muted">No WebRTC activity recorded in this tab yet.</p>}
       {data && <SessionView data={data} />}
       {sessions.length > 1 && (

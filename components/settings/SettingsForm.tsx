@@ -1,0 +1,98 @@
+/**
+ * Capture settings: poll interval, pause, excluded sites, retention; and the notices retention left (which
+ * sessions it deleted and why). Reads and writes through the background, which validates everything.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { Settings } from '../../lib/model/settings';
+import { MIN_POLL_INTERVAL_MS } from '../../lib/protocol/constants';
+import type { Notice } from '../../lib/storage/session-store';
+import type { BackgroundClient } from '../../lib/views/background-client';
+
+export function SettingsForm({ client }: { client: BackgroundClient }) {
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [notices, setNotices] = useState<Notice[]>([]);
+  const [status, setStatus] = useState('');
+  const [excludedText, setExcludedText] = useState('');
+
+  useEffect(() => {
+    void client.request({ type: 'get-settings' }).then((s) => {
+      setSettings(s);
+      setExcludedText(s.excludedSites.join('\n'));
+    });
+    void client.request({ type: 'get-notices' }).then(setNotices);
+  }, [client]);
+
+  if (!settings) return <p>Loading…</p>;
+
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
+    try {
+      const saved = await client.request({
+        type: 'set-settings',
+        settings: {
+          pollIntervalMs: Number(value('pollIntervalMs')),
+          paused: (form.elements.namedItem('paused') as HTMLInputElement).checked,
+          excludedSites: excludedText.split(/[\s,]+/).filter(Boolean),
+          retention: { maxAgeDays: Number(value('maxAgeDays')), maxTotalMB: Number(value('maxTotalMB')) },
+        },
+      });
+      setSettings(saved);
+      setExcludedText(saved.excludedSites.join('\n'));
+      setStatus(`Saved at ${new Date().toLocaleTimeString()}. Open pages pick the change up at once.`);
+    } catch (e) {
+      setStatus(`Not saved: ${(e as Error).message}`);
+    }
+  };
+
+  return (
+    <main>
+      <h1>WebRTC Scope settings</h1>
+      <form onSubmit={save} aria-label="Capture settings">
+        <p>
+          <label>
+            Stats polling interval (ms, at least {MIN_POLL_INTERVAL_MS}){' '}
+            <input name="pollIntervalMs" type="number" min={MIN_POLL_INTERVAL_MS} value={settings.pollIntervalMs} />
+          </label>
+        </p>
+        <p>
+          <label>
+            <input name="paused" type="checkbox" checked={settings.paused} /> Pause capture everywhere
+          </label>
+        </p>
+        <p>
+          <label>
+            Sites not captured (one host per line; subdomains included; <code>*</code> = all)
+            <br />
+            <textarea name="excludedSites" rows={4} cols={40} value={excludedText} onInput={(e) => setExcludedText((e.target as HTMLTextAreaElement).value)} />
+          </label>
+        </p>
+        <fieldset>
+          <legend>Retention (oldest sessions are deleted first; live ones never)</legend>
+          <label>
+            Keep sessions for (days, 0 = forever) <input name="maxAgeDays" type="number" min={0} value={settings.retention.maxAgeDays} />
+          </label>{' '}
+          <label>
+            Total size limit (MB, 0 = none) <input name="maxTotalMB" type="number" min={0} value={settings.retention.maxTotalMB} />
+          </label>
+        </fieldset>
+        <p>
+          <button type="submit">Save</button> <span role="status">{status}</span>
+        </p>
+      </form>
+      <h2>Retention notices</h2>
+      {notices.length === 0 ? (
+        <p class="muted">No session has been deleted by retention.</p>
+      ) : (
+        <ul aria-label="Retention notices">
+          {notices.map((n) => (
+            <li key={n.id}>
+              {new Date(n.t).toLocaleString()}: {n.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </main>
+  );
+}
