@@ -17,12 +17,13 @@
  * Same-origin child frames: when the page reads `iframe.contentWindow`/`contentDocument`, the child realm is patched
  * at once (its PCs report through this hook, with this document's PC numbering), because the page can grab
  * `contentWindow.RTCPeerConnection` of an about:blank/srcdoc frame before any content script ran there
- * (w3c/webextensions#1009).
+ * (w3c/webextensions#1009). When the child document's own copy of the hook runs later, it takes the realm over
+ * (see {@link RealmState}). Each realm's objects are only ever handed to that realm's natives (see RealmNatives).
  */
 import { DEFAULT_POLL_INTERVAL_MS } from '../protocol/constants';
 import type { Json, JsonObject } from '../protocol/json';
 import type { ChannelEventName, MediaMethod, PageRecord, PcEventName, PcMethod, RtpTarget, TrackEventName } from '../protocol/messages';
-import { cloak, cloakToString, patchAccessor, patchMethod, readGlobal, readGuard, uncloak } from './cloak';
+import { cloak, cloakToString, patchAccessor, patchMethod, readGlobal, readGuard } from './cloak';
 import {
   callSafe,
   dateNow,
@@ -33,7 +34,9 @@ import {
   isArray,
   makeRef,
   numberIsFinite,
+  objectCreate,
   objectFreeze,
+  objectKeys,
   pushItem,
   reflectApply,
   reflectConstruct,
@@ -125,9 +128,10 @@ interface PcInfo {
 
 /**
  * Natives captured from one realm (window), used on that realm's objects only. Calling another realm's WebRTC
- * natives on a PC is not safe: Chromium 156's renderer crashes when a parent frame's
- * `RTCPeerConnection.prototype.getStats` is called on a connected PC of a same-origin child frame (reproduced without
- * the hook, see tests/e2e/hook-standalone.test.mjs).
+ * natives on a PC is not safe: Chromium 156's renderer crashes ("Target crashed") when a parent frame's
+ * `RTCPeerConnection.prototype.getStats` is called on a connected PC of a same-origin about:blank child frame. Reproduced
+ * without any hook: `RTCPeerConnection.prototype.getStats.call(new iframe.contentWindow.RTCPeerConnection())` every
+ * 200 ms during a loopback call between two child-realm PCs.
  */
 interface RealmNatives {
   addEventListener?: AnyFunction;
@@ -334,8 +338,21 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
   let pcCounter = 0;
   let callCounter = 0;
   const pcs = new SafeWeakMap<object, PcInfo>();
-  /** Every PC ever registered, at index id - 1. Entries are small and hold their PC weakly. */
-  const all: PcInfo[] = [];
+  /**
+   * PCs not known to be closed or collected, by id (null prototype). Pruned on close and when a PC is found collected,
+   * so pages that make thousands of short-lived PCs (IP-leak and fingerprinting scripts do) keep this small.
+   */
+  const live: Record<number, PcInfo> = objectCreate(null);
+  const liveInfos = (): PcInfo[] => {
+    const out: PcInfo[] = [];
+    const ids = objectKeys(live);
+    for (let i = 0; i < ids.length; i++) {
+      const info = live[ids[i] as unknown as number];
+      if (info.ref.deref()) pushItem(out, info);
+      else delete live[info.id];
+    }
+    return out;
+  };
   const owners = new SafeWeakMap<object, PcInfo>();
   const seenTracks = new SafeWeakSet<object>();
   const seenChannels = new SafeWeakSet<object>();
@@ -383,7 +400,7 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
       isClosed,
       toJson: (report, pc) => statsReportToJson(report, pcs.get(pc)?.realm.natives.statsForEach),
       emit: (record) => {
-        const info = all[record.pc - 1];
+        const info = live[record.pc];
         if (info) emitPc(info, record);
       },
       now: clock.perfNow,
@@ -397,6 +414,7 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
   const markClosed = (info: PcInfo) => {
     if (info.closed) return;
     info.closed = true;
+    delete live[info.id];
     poller.remove(info.id);
   };
 
@@ -535,7 +553,7 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
       config: {},
     };
     pcs.set(pc, info);
-    pushItem(all, info);
+    live[info.id] = info;
     try {
       const config = realm.natives.getConfiguration ? callSafe(realm.natives.getConfiguration, pc) : undefined;
       const json = config === undefined ? {} : realm.ser.value(config);
@@ -560,7 +578,7 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
         /* ignore */
       }
     }
-    if (isClosed(pc)) info.closed = true;
+    if (isClosed(pc)) markClosed(info);
     else if (realm.natives.getStats) poller.add(info.id, pc);
     return info;
   };
@@ -590,11 +608,12 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
       const target = findIn(cached, obj, isSender);
       if (target) return { info: cached, target };
     }
-    for (let i = all.length - 1; i >= 0; i--) {
-      const target = findIn(all[i], obj, isSender);
+    const candidates = liveInfos();
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const target = findIn(candidates[i], obj, isSender);
       if (target) {
-        owners.set(obj, all[i]);
-        return { info: all[i], target };
+        owners.set(obj, candidates[i]);
+        return { info: candidates[i], target };
       }
     }
     return undefined;
@@ -610,10 +629,8 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
         if (config.resync === true) poller.resync();
         if (enabled && !wasEnabled) {
           // PCs created while capture was off: make them known, so their stats and events can follow.
-          for (let i = 0; i < all.length; i++) {
-            const info = all[i];
-            if (!info.announced && !info.closed && info.ref.deref()) announce(info);
-          }
+          const infos = liveInfos();
+          for (let i = 0; i < infos.length; i++) if (!infos[i].announced) announce(infos[i]);
         }
       } catch {
         /* ignore */
@@ -1094,6 +1111,3 @@ function patchFrames(win: PageWindow, state: RealmState): void {
     });
   }
 }
-
-/** For tests: the native behind a cloaked function. */
-export const __nativeOf = uncloak;

@@ -24,6 +24,7 @@ export const mathMax = Math.max;
 export const jsonStringify = JSON.stringify;
 export const jsonParse = JSON.parse;
 export const objectFreeze = Object.freeze;
+export const objectCreate = Object.create;
 export const dateNow = Date.now;
 
 const objectToString = Object.prototype.toString;

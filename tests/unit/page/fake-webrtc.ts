@@ -1,8 +1,8 @@
 /**
  * A fake WebRTC "window" in its own realm (node:vm context) for unit tests of lib/page: its own intrinsics
  * (Function.prototype.toString, Promise, …), classes with WebIDL-like brand checks (private fields: calling a method or
- * getter on another object throws TypeError "Illegal invocation"), legacy callback forms, and events through Node's
- * EventTarget. Only what the hook touches is modelled; behaviour is deterministic and synchronous where it can be.
+ * getter on another object throws TypeError "Illegal invocation"), legacy callback forms, and a small EventTarget of
+ * its own (usable on the global, with on… handlers). Only what the hook touches is modelled; behaviour is deterministic and synchronous where it can be.
  */
 import vm from 'node:vm';
 
@@ -15,6 +15,38 @@ const illegal = () => new TypeError('Illegal invocation');
 let nextId = 1;
 const uid = (p) => p + '-' + nextId++;
 const tag = (C, name) => Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
+
+// A small EventTarget of this realm that works on any object (the global included) and honours on… handlers.
+const listenerMaps = new WeakMap();
+class EventTarget {
+  addEventListener(type, listener, options) {
+    if (!listenerMaps.has(this)) listenerMaps.set(this, new Map());
+    const map = listenerMaps.get(this);
+    if (!map.has(type)) map.set(type, []);
+    if (!map.get(type).some((l) => l.listener === listener)) map.get(type).push({ listener, once: !!(options && options.once) });
+  }
+  removeEventListener(type, listener) {
+    const list = listenerMaps.get(this)?.get(type);
+    if (list) listenerMaps.get(this).set(type, list.filter((l) => l.listener !== listener));
+  }
+  dispatchEvent(event) {
+    const list = [...(listenerMaps.get(this)?.get(event.type) ?? [])];
+    for (const l of list) {
+      if (l.once) this.removeEventListener(event.type, l.listener);
+      if (typeof l.listener === 'function') l.listener.call(this, event);
+      else l.listener.handleEvent(event);
+    }
+    const handler = this['on' + event.type];
+    if (typeof handler === 'function') handler.call(this, event);
+    return true;
+  }
+}
+tag(EventTarget, 'EventTarget');
+class CustomEvent extends Event {
+  #detail;
+  constructor(type, init) { super(type, init); this.#detail = init && init.detail !== undefined ? init.detail : null; }
+  get detail() { return this.#detail; }
+}
 const async = (fn) => Promise.resolve().then(fn);
 
 class MediaStreamTrack extends EventTarget {
@@ -262,10 +294,10 @@ class HTMLIFrameElement {
 }
 
 Object.assign(globalThis, {
-  MediaStreamTrack, MediaStream, RTCSessionDescription, RTCIceCandidate, RTCCertificate, RTCDataChannel, RTCRtpSender,
+  EventTarget, CustomEvent, MediaStreamTrack, MediaStream, RTCSessionDescription, RTCIceCandidate, RTCCertificate, RTCDataChannel, RTCRtpSender,
   RTCRtpReceiver, RTCRtpTransceiver, RTCStatsReport, RTCPeerConnection, MediaDevices, Navigator, Document, HTMLIFrameElement,
 });
-for (const k of Object.keys(globalThis).filter((k) => /^(RTC|Media|Navigator|Document|HTML)/.test(k))) {
+for (const k of Object.keys(globalThis).filter((k) => /^(RTC|Media|Navigator|Document|HTML|EventTarget|CustomEvent)/.test(k))) {
   Object.defineProperty(globalThis, k, { enumerable: false });
 }
 globalThis.webkitRTCPeerConnection = RTCPeerConnection;
@@ -287,7 +319,6 @@ export interface FakeRealm {
 export function createFakeRealm(): FakeRealm {
   const started = Date.now();
   const context = vm.createContext({
-    EventTarget,
     Event,
     DOMException,
     setTimeout: (cb: () => void, ms: number) => setTimeout(cb, ms),

@@ -66,23 +66,26 @@ describe('stringifyEnvelope', () => {
 describe('startPageHook', () => {
   it('posts each record as a CustomEvent with a JSON envelope the relay accepts, and applies config events', async () => {
     const realm = createFakeRealm();
-    const win = realm.win as unknown as EventTarget & Record<string, unknown>;
-    // The fake realm has no CustomEvent; lend it Node's.
-    win.CustomEvent = CustomEvent;
+    const win = realm.win as unknown as Record<string, unknown>;
+    const CustomEventCtor = win.CustomEvent as typeof CustomEvent;
+    // The realm's EventTarget methods, applied to its global (as on a real window).
+    const et = (win.EventTarget as typeof EventTarget).prototype;
+    const on = (type: string, fn: (e: Event) => void) => et.addEventListener.call(win, type, fn);
+    const send = (detail: string) => et.dispatchEvent.call(win, new CustomEventCtor(RELAY_TO_PAGE_EVENT, { detail }));
     const details: unknown[] = [];
-    win.addEventListener(PAGE_TO_RELAY_EVENT, (event) => details.push((event as CustomEvent).detail));
+    on(PAGE_TO_RELAY_EVENT, (event) => details.push((event as CustomEvent).detail));
     let messages = 0;
-    win.addEventListener('message', () => messages++);
+    on('message', () => messages++);
     const controller = startPageHook(realm.win);
     realm.run('globalThis.pc = new RTCPeerConnection(); pc.createDataChannel("x");');
     expect(details).toHaveLength(3);
     for (const detail of details) expect(parsePageEnvelope(detail, 1e6)).toMatchObject({ ok: true });
     expect(messages).toBe(0);
     // A config event from the relay switches capture off; a malformed one is ignored.
-    win.dispatchEvent(new CustomEvent(RELAY_TO_PAGE_EVENT, { detail: config({ enabled: 'no' }) }));
+    send(config({ enabled: 'no' }));
     realm.run('pc.createDataChannel("y")');
     expect(details).toHaveLength(5);
-    win.dispatchEvent(new CustomEvent(RELAY_TO_PAGE_EVENT, { detail: config({ enabled: false }) }));
+    send(config({ enabled: false }));
     realm.run('pc.createDataChannel("z")');
     expect(details).toHaveLength(5);
     expect(startPageHook(realm.win)).toBe(controller);

@@ -59,7 +59,8 @@ describe('createSerializer().value', () => {
     expect(small.value('x'.repeat(25))).toBe('xxxxxxxxxx…[+15 chars]');
     expect(small.value([1, 2, 3, 4, 5])).toEqual([1, 2, 3, '[+2 items]']);
     expect(small.value({ a: 1, b: 2, c: 3, d: 4 })).toEqual({ a: 1, b: 2, '[more keys]': 2 });
-    const out = JSON.stringify(small.value(['0123456789', '0123456789', '0123456789', '0123456789', '0123456789', '0123456789']));
+    const ten = '0123456789';
+    const out = JSON.stringify(small.value([[ten, ten, ten], [ten, ten, ten]]));
     expect(out).toContain('[truncated]');
     // A full-size SDP passes untouched.
     const sdp = 'v=0\r\n' + 'a=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n'.repeat(2000);

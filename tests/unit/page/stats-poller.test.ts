@@ -208,13 +208,13 @@ describe('statsReportToJson', () => {
     expect(json.A.qualityLimitationDurations).not.toBe(inner);
   });
 
-  it('uses the captured native forEach, and accepts a plain record', () => {
+  it('uses the captured native forEach, and accepts a plain id → object record', () => {
     const report = { forEach: () => { throw new Error('page replaced forEach'); } };
     const native = function (this: unknown, cb: (v: unknown, k: unknown) => void) {
       cb({ id: 'X', type: 'codec', timestamp: 1 }, 'X');
     };
     expect(statsReportToJson(report, native)).toEqual({ X: { type: 'codec', timestamp: 1 } });
-    expect(statsReportToJson({ Y: { id: 'Y', type: 'transport', timestamp: 2 } }, undefined)).toEqual({});
+    expect(statsReportToJson({ Y: { id: 'Y', type: 'transport', timestamp: 2 } }, undefined)).toEqual({ Y: { type: 'transport', timestamp: 2 } });
     expect(statsReportToJson(null)).toEqual({});
   });
 });
