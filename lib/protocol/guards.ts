@@ -46,27 +46,46 @@ const isChannelEvent = oneOf(CHANNEL_EVENTS);
 /**
  * Whether `value` is plain JSON data within {@link MAX_JSON_DEPTH}, with no prototype-reaching keys. Returns the
  * path of the first offence, or null. Iterative, so a hostile depth cannot overflow the stack.
+ *
+ * This runs in the relay on every record, on the page's main thread, so the common case (nothing wrong) walks
+ * without building a path string per node; only when something is wrong is the walk repeated with paths.
  */
 export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | null {
-  const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 0, path: '$' }];
-  while (stack.length > 0) {
-    const { v, depth, path } = stack.pop()!;
-    if (v === null || typeof v === 'string' || typeof v === 'boolean') continue;
-    if (typeof v === 'number') {
+  return firstJsonProblem(value, maxDepth, false) === null ? null : firstJsonProblem(value, maxDepth, true);
+}
+
+function firstJsonProblem(value: unknown, maxDepth: number, withPaths: boolean): string | null {
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  const paths: string[] = withPaths ? ['$'] : [];
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    const path = withPaths ? paths.pop()! : '';
+    if (v === null) continue;
+    const kind = typeof v;
+    if (kind === 'string' || kind === 'boolean') continue;
+    if (kind === 'number') {
       if (!Number.isFinite(v)) return `${path}: not a finite number`;
       continue;
     }
-    if (typeof v !== 'object') return `${path}: ${typeof v} is not JSON`;
+    if (kind !== 'object') return `${path}: ${kind} is not JSON`;
     if (depth >= maxDepth) return `${path}: nested deeper than ${maxDepth}`;
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], depth: depth + 1, path: `${path}[${i}]` });
+      for (let i = 0; i < v.length; i++) {
+        values.push(v[i]);
+        depths.push(depth + 1);
+        if (withPaths) paths.push(`${path}[${i}]`);
+      }
       continue;
     }
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) return `${path}: not a plain object`;
-    for (const key of Object.keys(v)) {
+    for (const key in v as Obj) {
       if (FORBIDDEN_KEYS.has(key)) return `${path}: forbidden key "${key}"`;
-      stack.push({ v: (v as Obj)[key], depth: depth + 1, path: `${path}.${key}` });
+      values.push((v as Obj)[key]);
+      depths.push(depth + 1);
+      if (withPaths) paths.push(`${path}.${key}`);
     }
   }
   return null;
