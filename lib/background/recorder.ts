@@ -9,6 +9,7 @@ import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson } from '../m
 import { applyPageRecords, closeFramePcs, closePc, type LivePc, type LiveSession } from '../model/session-reducer';
 import { decodeStatsChunk, encodeStatsChunk } from '../model/stats-chunk';
 import type { BatchWrite, EncodedChunk, SessionStore } from '../storage/session-store';
+import { toEventRow } from '../storage/event-rows';
 
 /** Samples per stored chunk: one minute at the default 1 s poll. */
 export const SAMPLES_PER_CHUNK = 60;
@@ -237,7 +238,8 @@ export class Recorder {
         pc.pending = [];
       }
     }
-    for (const event of events) session.summary.bytes += JSON.stringify(event.record).length;
+    // As stored: large events (SDPs) deflated. Events are rare, so packing twice (here and in the store) is cheap.
+    for (const event of events) session.summary.bytes += toEventRow(session.summary.id, event).bytes;
     const pcs = [...new Set(changedPcs)].map((id) => session.pcs.get(id)!.summary);
     return {
       session: session.summary,

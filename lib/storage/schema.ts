@@ -35,11 +35,15 @@ export interface Notice {
   sessionIds: string[];
 }
 
-/** An event row: the event plus the session it belongs to (part of the key). */
+/**
+ * An event row: the event plus the session it belongs to (part of the key). Large events (SDPs) are stored
+ * deflated in `packed` instead of `event` (see event-rows.ts); no index reads either field.
+ */
 export interface StoredEvent {
   sessionId: string;
   seq: number;
-  event: TraceEvent;
+  event?: TraceEvent;
+  packed?: Uint8Array;
 }
 
 /** A sample not yet packed into a chunk. */

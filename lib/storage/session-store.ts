@@ -5,6 +5,7 @@
  * resend it). Reads of one session use key ranges on the session-first keys and run in one read transaction, so a
  * reader never sees half of a concurrent commit.
  */
+import { fromEventRow, toEventRow } from './event-rows';
 import type { IDBPTransaction } from 'idb';
 import type { PcSummary, SessionData, SessionSummary, StatsSample, TraceEvent } from '../model/session';
 import { decodeStatsChunk } from '../model/stats-chunk';
@@ -130,7 +131,7 @@ export class SessionStore {
       const pcs = tx.objectStore('pcs');
       for (const pc of write.pcs) requests.push(pcs.put(pc));
       const events = tx.objectStore('events');
-      for (const event of write.events) requests.push(events.put({ sessionId, seq: event.seq, event }));
+      for (const event of write.events) requests.push(events.put(toEventRow(sessionId, event).row));
       const pending = tx.objectStore('pendingSamples');
       for (const { pcId, sample } of write.samples) {
         requests.push(pending.put({ sessionId, pcId, index: sample.index, sample }));
@@ -166,7 +167,7 @@ export class SessionStore {
 
   /** A session's events by `seq`. */
   async getEvents(sessionId: string): Promise<TraceEvent[]> {
-    return (await this.db.getAll('events', sessionRange(sessionId))).map((row) => row.event);
+    return (await this.db.getAll('events', sessionRange(sessionId))).map(fromEventRow);
   }
 
   /** A PC's samples not yet packed into a chunk, by index. */
@@ -225,7 +226,7 @@ export class SessionStore {
     for (const pcId of pcIds) {
       stats[pcId] = samplesToColumns(mergeSamples(chunksByPc.get(pcId) ?? [], pendingByPc.get(pcId) ?? []));
     }
-    return { session, pcs: pcs.sort(byCreation), events: events.map((row) => row.event), stats };
+    return { session, pcs: pcs.sort(byCreation), events: events.map(fromEventRow), stats };
   }
 
   /** Removes sessions and everything under them, in one transaction. Unknown ids are ignored. */
