@@ -6,20 +6,29 @@
  */
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { TraceEvent } from '../model/session';
+import { EVENT_DICTIONARY_V1 } from './event-dictionary-v1';
 import type { StoredEvent } from './schema';
 
-export const PACK_THRESHOLD_CHARS = 512;
+/** Below this, a row's JSON is smaller than what deflate would save. */
+export const PACK_THRESHOLD_CHARS = 128;
+/** Preset dictionaries by the version stored in `StoredEvent.dict`. */
+const DICTIONARIES: Record<number, Uint8Array> = { 1: strToU8(EVENT_DICTIONARY_V1) };
+const CURRENT_DICTIONARY = 1;
 
 /** The row for an event, and the bytes it costs (UTF-16 code units of its JSON, or the deflated size). */
 export function toEventRow(sessionId: string, event: TraceEvent): { row: StoredEvent; bytes: number } {
   const json = JSON.stringify(event);
   if (json.length < PACK_THRESHOLD_CHARS) return { row: { sessionId, seq: event.seq, event }, bytes: json.length };
-  const packed = deflateSync(strToU8(json), { level: 6 });
-  return { row: { sessionId, seq: event.seq, packed }, bytes: packed.byteLength };
+  const packed = deflateSync(strToU8(json), { level: 9, dictionary: DICTIONARIES[CURRENT_DICTIONARY] });
+  return { row: { sessionId, seq: event.seq, packed, dict: CURRENT_DICTIONARY }, bytes: packed.byteLength };
 }
 
 export function fromEventRow(row: StoredEvent): TraceEvent {
   if (row.event) return row.event;
-  if (row.packed) return JSON.parse(strFromU8(inflateSync(row.packed))) as TraceEvent;
+  if (row.packed) {
+    const dictionary = row.dict === undefined ? undefined : DICTIONARIES[row.dict];
+    if (row.dict !== undefined && !dictionary) throw new Error(`event row ${row.sessionId}#${row.seq}: unknown dictionary ${row.dict}`);
+    return JSON.parse(strFromU8(inflateSync(row.packed, { dictionary }))) as TraceEvent;
+  }
   throw new Error(`event row ${row.sessionId}#${row.seq} has neither an event nor packed data`);
 }

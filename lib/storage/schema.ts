@@ -44,6 +44,8 @@ export interface StoredEvent {
   seq: number;
   event?: TraceEvent;
   packed?: Uint8Array;
+  /** Version of the preset deflate dictionary `packed` was made with (event-dictionary-v1.ts). */
+  dict?: number;
 }
 
 /** A sample not yet packed into a chunk. */
