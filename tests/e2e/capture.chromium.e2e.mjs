@@ -90,6 +90,15 @@ try {
     assert.equal(sessions.find((s) => s.id !== firstId).endedAt, null, 'the new session is live');
   });
 
+  await step('closing the tab ends its live session; the session stays stored', async () => {
+    const live = (await viewRequest(panel, { type: 'list-sessions', tabId })).find((s) => s.endedAt === null);
+    assert.ok(live, 'a live session before the tab closes');
+    await page.close();
+    await waitFor(async () => (await viewRequest(panel, { type: 'get-session', sessionId: live.id }))?.session.endedAt !== null, { what: 'session ended' });
+    const ended = await viewRequest(panel, { type: 'get-session', sessionId: live.id });
+    assert.ok(ended.pcs.every((p) => p.closedAt !== null), 'its PCs are marked closed');
+  });
+
   await step('a page that never uses WebRTC leaves no session', async () => {
     const quiet = await browser.context.newPage();
     await quiet.goto(`${server.url}quiet.html`);

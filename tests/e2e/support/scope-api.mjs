@@ -77,6 +77,9 @@ export function checkCallSession(data, { expectedPcs, browserName }) {
   assert.ok(gum?.record.ok, `${browserName}: getUserMedia result recorded`);
   assert.ok(JSON.stringify(gum.record.value).includes('"kind":"video"'), `${browserName}: getUserMedia tracks recorded`);
   assert.ok(events.some((e) => e.record.type === 'channel-event' && e.record.event === 'open'), `${browserName}: data channel open`);
+  // Stopping a transceiver and removing a track end / mute the remote side's tracks.
+  const trackEvents = new Set(events.filter((e) => e.record.type === 'track-event').map((e) => e.record.event));
+  assert.ok(trackEvents.has('ended') || trackEvents.has('mute'), `${browserName}: track events (${[...trackEvents]})`);
   assert.ok(!JSON.stringify(data).includes('secret-credential'), `${browserName}: TURN credential not stored`);
 
   // Stats: every PC polled about once a second from creation until close (or now), no sample missing.
