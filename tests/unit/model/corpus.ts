@@ -1,9 +1,11 @@
 /** Loads the shared real-stats corpus for the model and storage tests (Node only). */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { StatsReportJson, StatsSample } from '../../../lib/model/session';
 
-export const CORPUS_DIR = '/work/shared/corpus';
+/** `shared/` sits beside the repository (on developer machines and in CI); WEBRTC_SCOPE_CORPUS overrides it. */
+export const CORPUS_DIR = process.env.WEBRTC_SCOPE_CORPUS ?? resolve(__dirname, '../../../../shared/corpus');
 export const RTCSTATS_V3_CALL = `${CORPUS_DIR}/dumps/rtcstats-v3/chromium156-loopback-2pc-60s.jsonl.gz`;
 export const INTERNALS_DUMP_CALL = `${CORPUS_DIR}/dumps/chrome-webrtc-internals/chromium156-loopback-2pc-60s.json`;
 
