@@ -688,67 +688,38 @@ function isPromiseLike(value: unknown): value is Promise<unknown> {
 }
 
 /**
- * Calls `native` exactly as the page asked (same `this`, same arguments, callbacks wrapped only to observe them),
- * recording `pc-call` before and `pc-settled` after. Whatever the page gets back is the native result, or for
- * promises a promise settling the same way.
+ * Calls `native` exactly as the page asked (same `this`, same arguments) and reports the outcome once through
+ * `settle`. `announce` runs first (it emits the call record). With `legacyIndex`, the success and failure
+ * callbacks at that position are wrapped only to observe them, and success is reported by the callback (the
+ * returned promise resolves with undefined); otherwise by the returned promise or value. A sync throw or a
+ * rejection is reported as a failure and passed on unchanged; the page gets the native result, or for promises
+ * a promise settling the same way. If tracing itself fails before the call, the native is called untraced.
  */
-function traceCall(
-  rec: Recorder,
-  info: PcInfo,
-  method: PcMethod,
+function invokeTraced(
   native: AnyFunction,
   thisArg: unknown,
   args: unknown[],
-  hooks: CallHooks = {},
+  legacyIndex: number | undefined,
+  announce: () => void,
+  settle: (ok: boolean, outcome: unknown) => void,
 ): unknown {
-  let call = 0;
-  let settled = false;
+  const legacy = legacyIndex !== undefined;
   let callArgs = args;
-  const legacy = hooks.legacyIndex !== undefined;
-  const settle = (ok: boolean, outcome: unknown) => {
-    if (settled) return;
-    settled = true;
-    try {
-      const record: PageRecord = { type: 'pc-settled', pc: info.id, t: rec.now(), call, method, ok };
-      if (ok) {
-        if (outcome !== undefined) {
-          const value = hooks.value ? hooks.value(outcome) : info.realm.ser.value(outcome);
-          if (value !== undefined) record.value = value;
-        }
-      } else {
-        record.error = info.realm.ser.error(outcome);
-      }
-      rec.emitPc(info, record);
-    } catch {
-      /* ignore */
-    }
-    if (ok && hooks.onValue) {
-      try {
-        hooks.onValue(outcome);
-      } catch {
-        /* ignore */
-      }
-    }
-  };
   try {
-    call = rec.nextCall();
-    const record: PageRecord = { type: 'pc-call', pc: info.id, t: rec.now(), call, method, args: info.realm.ser.args(args) };
-    if (hooks.target) record.target = hooks.target;
-    rec.emitPc(info, record);
+    announce();
     if (legacy) {
-      const index = hooks.legacyIndex!;
       const copy: unknown[] = [];
       for (let i = 0; i < args.length; i++) pushItem(copy, args[i]);
-      const success = args[index];
-      const failure = args[index + 1];
+      const success = args[legacyIndex];
+      const failure = args[legacyIndex + 1];
       if (typeof success === 'function') {
-        copy[index] = function (this: unknown) {
+        copy[legacyIndex] = function (this: unknown) {
           settle(true, arguments[0]);
           return reflectApply(success as AnyFunction, this, arguments as unknown as unknown[]);
         };
       }
       if (typeof failure === 'function') {
-        copy[index + 1] = function (this: unknown) {
+        copy[legacyIndex + 1] = function (this: unknown) {
           settle(false, arguments[0]);
           return reflectApply(failure as AnyFunction, this, arguments as unknown as unknown[]);
         };
@@ -785,6 +756,62 @@ function traceCall(
   }
   if (!legacy) settle(true, result);
   return result;
+}
+
+/**
+ * Calls `native` exactly as the page asked (same `this`, same arguments, callbacks wrapped only to observe them),
+ * recording `pc-call` before and `pc-settled` after. Whatever the page gets back is the native result, or for
+ * promises a promise settling the same way.
+ */
+function traceCall(
+  rec: Recorder,
+  info: PcInfo,
+  method: PcMethod,
+  native: AnyFunction,
+  thisArg: unknown,
+  args: unknown[],
+  hooks: CallHooks = {},
+): unknown {
+  let call = 0;
+  let settled = false;
+  const settle = (ok: boolean, outcome: unknown) => {
+    if (settled) return;
+    settled = true;
+    try {
+      const record: PageRecord = { type: 'pc-settled', pc: info.id, t: rec.now(), call, method, ok };
+      if (ok) {
+        if (outcome !== undefined) {
+          const value = hooks.value ? hooks.value(outcome) : info.realm.ser.value(outcome);
+          if (value !== undefined) record.value = value;
+        }
+      } else {
+        record.error = info.realm.ser.error(outcome);
+      }
+      rec.emitPc(info, record);
+    } catch {
+      /* ignore */
+    }
+    if (ok && hooks.onValue) {
+      try {
+        hooks.onValue(outcome);
+      } catch {
+        /* ignore */
+      }
+    }
+  };
+  return invokeTraced(
+    native,
+    thisArg,
+    args,
+    hooks.legacyIndex,
+    () => {
+      call = rec.nextCall();
+      const record: PageRecord = { type: 'pc-call', pc: info.id, t: rec.now(), call, method, args: info.realm.ser.args(args) };
+      if (hooks.target) record.target = hooks.target;
+      rec.emitPc(info, record);
+    },
+    settle,
+  );
 }
 
 // ───────────────────────────── patching a realm ─────────────────────────────
@@ -968,7 +995,6 @@ function patchMedia(win: PageWindow, state: RealmState): void {
     const rec = state.rec;
     let call = 0;
     let settled = false;
-    let callArgs = args;
     const settle = (ok: boolean, outcome: unknown) => {
       if (settled) return;
       settled = true;
@@ -985,56 +1011,17 @@ function patchMedia(win: PageWindow, state: RealmState): void {
         /* ignore */
       }
     };
-    try {
-      call = rec.nextCall();
-      rec.emit({ type: 'media-call', call, t: rec.now(), method, args: realm.ser.args(args) });
-      if (legacyIndex !== undefined) {
-        const copy: unknown[] = [];
-        for (let i = 0; i < args.length; i++) pushItem(copy, args[i]);
-        const success = args[legacyIndex];
-        const failure = args[legacyIndex + 1];
-        if (typeof success === 'function') {
-          copy[legacyIndex] = function (this: unknown) {
-            settle(true, arguments[0]);
-            return reflectApply(success as AnyFunction, this, arguments as unknown as unknown[]);
-          };
-        }
-        if (typeof failure === 'function') {
-          copy[legacyIndex + 1] = function (this: unknown) {
-            settle(false, arguments[0]);
-            return reflectApply(failure as AnyFunction, this, arguments as unknown as unknown[]);
-          };
-        }
-        callArgs = copy;
-      }
-    } catch {
-      return reflectApply(native, thisArg, args);
-    }
-    let result: unknown;
-    try {
-      result = reflectApply(native, thisArg, callArgs);
-    } catch (error) {
-      settle(false, error);
-      throw error;
-    }
-    if (isPromiseLike(result)) {
-      try {
-        return thenNative(
-          result,
-          (value) => {
-            settle(true, value);
-            return value;
-          },
-          (error) => {
-            settle(false, error);
-            throw error;
-          },
-        );
-      } catch {
-        return result;
-      }
-    }
-    return result;
+    return invokeTraced(
+      native,
+      thisArg,
+      args,
+      legacyIndex,
+      () => {
+        call = rec.nextCall();
+        rec.emit({ type: 'media-call', call, t: rec.now(), method, args: realm.ser.args(args) });
+      },
+      settle,
+    );
   };
 
   for (const method of ['getUserMedia', 'getDisplayMedia', 'enumerateDevices'] as const) {
