@@ -49,7 +49,7 @@ import {
   thenNative,
 } from './natives';
 import { createSerializer, type Serializer } from './serialize';
-import { clampInterval, createStatsPoller, statsReportToJson, type StatsPoller } from './stats-poller';
+import { clampInterval, collectReport, createStatsPoller, type StatsPoller } from './stats-poller';
 
 /** Capture settings pushed by the relay. */
 export interface HookConfig {
@@ -398,7 +398,7 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
     {
       getStats: (pc) => reflectApply(pcs.get(pc)!.realm.natives.getStats!, pc, []) as PromiseLike<unknown>,
       isClosed,
-      toJson: (report, pc) => statsReportToJson(report, pcs.get(pc)?.realm.natives.statsForEach),
+      collect: (report, pc) => collectReport(report, pcs.get(pc)?.realm.natives.statsForEach),
       emit: (record) => {
         const info = live[record.pc];
         if (info) emitPc(info, record);

@@ -10,11 +10,11 @@
  * - Uses the native `getStats`, timers and clock captured at install; the page may replace them later.
  */
 import type { StatsObject, StatsReportJson } from '../model/session';
-import { diffStatsReports } from '../model/stats-delta';
+import { jsonEqual, type StatsDelta } from '../model/stats-delta';
 import { DEFAULT_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../protocol/constants';
 import type { Json, JsonObject } from '../protocol/json';
 import type { PageRecord } from '../protocol/messages';
-import { isArray, makeRef, numberIsFinite, objectKeys, pushItem, reflectApply, setOwn, thenNative, type Ref } from './natives';
+import { hasOwn, isArray, makeRef, numberIsFinite, objectCreate, objectKeys, pushItem, reflectApply, setOwn, thenNative, type Ref } from './natives';
 
 export type StatsRecord = Extract<PageRecord, { type: 'pc-stats' }>;
 
@@ -23,8 +23,8 @@ export interface StatsPollerDeps<PC extends object> {
   getStats(pc: PC): PromiseLike<unknown>;
   /** True once the PC is closed (close() called, or signalingState/connectionState 'closed'). */
   isClosed(pc: PC): boolean;
-  /** getStats report of `pc` → JSON (id → object without `id`). */
-  toJson(report: unknown, pc: PC): StatsReportJson;
+  /** getStats report of `pc` → its objects by id, not copied ({@link collectReport}). */
+  collect(report: unknown, pc: PC): RawReport;
   emit(record: StatsRecord): void;
   /** `performance.now()` (native). */
   now(): number;
@@ -56,7 +56,7 @@ interface Entry<PC extends object> {
   ref: Ref<PC>;
   /** Poll number of the next emitted record (from 0, no gaps). */
   index: number;
-  prev: StatsReportJson | null;
+  prev: RawReport | null;
   inFlight: boolean;
   /** The next record must be a full snapshot. */
   reset: boolean;
@@ -125,10 +125,10 @@ export function createStatsPoller<PC extends object>(
       if (!enabled || entry.removed) return;
       try {
         const resolved = deps.now();
-        const json = deps.toJson(report, pc);
+        const raw = deps.collect(report, pc);
         const reset = entry.reset || entry.prev === null;
-        const delta = diffStatsReports(reset ? null : entry.prev, json);
-        entry.prev = json;
+        const delta = diffRawReports(reset ? null : entry.prev, raw);
+        entry.prev = raw;
         entry.reset = false;
         const hookMs = deps.now() - resolved + entry.lastEmitMs;
         const record: StatsRecord = {
@@ -297,4 +297,122 @@ function copyValue(value: unknown, depth: number): Json | undefined {
     default:
       return undefined;
   }
+}
+
+/** One stats object as the browser returned it (not copied), and how many JSON fields it has (set by the diff). */
+export interface RawStat {
+  obj: object;
+  present: number;
+}
+/** A report as the browser returned it: id → its own stats objects. Null-prototype, so `for…in` sees only ids. */
+export type RawReport = Record<string, RawStat>;
+
+/**
+ * Collects a getStats report's objects by id without copying them. The browser makes fresh objects for every
+ * report and only the hook holds them, so keeping them as the previous report is safe; copying every field into
+ * plain JSON was the hook's largest cost per poll (measured: more than the diff and the posting together).
+ */
+export function collectReport(report: unknown, forEachNative?: (this: unknown, cb: (v: unknown, k: unknown) => void) => void): RawReport {
+  const out = objectCreate(null) as RawReport;
+  if (typeof report !== 'object' || report === null) return out;
+  const visit = (stat: unknown, key: unknown) => {
+    const id = typeof key === 'string' ? key : typeof (stat as { id?: unknown })?.id === 'string' ? (stat as { id: string }).id : null;
+    if (id === null || id === '__proto__' || typeof stat !== 'object' || stat === null) return;
+    out[id] = { obj: stat, present: -1 };
+  };
+  const forEach = forEachNative ?? (report as { forEach?: unknown }).forEach;
+  if (typeof forEach === 'function') {
+    reflectApply(forEach as (cb: (v: unknown, k: unknown) => void) => void, report, [visit]);
+  } else {
+    const keys = objectKeys(report);
+    for (let i = 0; i < keys.length; i++) visit((report as Record<string, unknown>)[keys[i]], keys[i]);
+  }
+  return out;
+}
+
+/** Whether a value appears in the JSON form of its object (see copyValue). */
+function jsonPresent(value: unknown): boolean {
+  const t = typeof value;
+  return t === 'string' || t === 'number' || t === 'boolean' || t === 'object';
+}
+
+/**
+ * The delta between two raw reports: exactly `diffStatsReports(statsReportToJson(prev), statsReportToJson(next))`
+ * (tests hold it to that), but values are copied only where something was added or changed. Primitives compare
+ * with `===` in place; nested values, non-finite numbers and other rare kinds go through their JSON form.
+ */
+export function diffRawReports(prev: RawReport | null, next: RawReport): StatsDelta {
+  let added: Record<string, StatsObject> | undefined;
+  let changed: Record<string, Record<string, Json>> | undefined;
+  let dropped: Record<string, string[]> | undefined;
+  let removed: string[] | undefined;
+
+  for (const id in next) {
+    const n = next[id];
+    const p = prev === null ? undefined : prev[id];
+    if (p === undefined) {
+      const copy = copyStat(n.obj);
+      n.present = objectKeys(copy).length;
+      setOwn((added ??= {}), id, copy);
+      continue;
+    }
+    const nObj = n.obj as Record<string, unknown>;
+    const pObj = p.obj as Record<string, unknown>;
+    const keys = objectKeys(nObj);
+    let fields: Record<string, Json> | undefined;
+    let present = 0;
+    let matched = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key === 'id' || key === '__proto__') continue;
+      const nv = nObj[key];
+      const t = typeof nv;
+      if (t === 'string' || t === 'boolean' || (t === 'number' && numberIsFinite(nv as number))) {
+        present++;
+        if (hasOwn(pObj, key)) {
+          const pv = pObj[key];
+          if (pv === nv) {
+            matched++;
+            continue;
+          }
+          if (jsonPresent(pv)) matched++;
+        }
+        setOwn((fields ??= {}), key, nv);
+        continue;
+      }
+      const nj = copyValue(nv, 0);
+      if (nj === undefined) continue;
+      present++;
+      if (hasOwn(pObj, key)) {
+        const pj = copyValue(pObj[key], 0);
+        if (pj !== undefined) {
+          matched++;
+          if (jsonEqual(nj, pj)) continue;
+        }
+      }
+      setOwn((fields ??= {}), key, nj);
+    }
+    n.present = present;
+    if (fields !== undefined) setOwn((changed ??= {}), id, fields);
+    if (matched < p.present) {
+      // A field of the previous report is gone now (rare: only then walk the previous object's keys).
+      let gone: string[] | undefined;
+      const pKeys = objectKeys(pObj);
+      for (let i = 0; i < pKeys.length; i++) {
+        const key = pKeys[i];
+        if (key === 'id' || key === '__proto__' || !jsonPresent(pObj[key])) continue;
+        if (!hasOwn(nObj, key) || !jsonPresent(nObj[key])) pushItem((gone ??= []), key);
+      }
+      if (gone !== undefined) setOwn((dropped ??= {}), id, gone);
+    }
+  }
+  if (prev !== null) {
+    for (const id in prev) if (!hasOwn(next, id)) pushItem((removed ??= []), id);
+  }
+  const delta: StatsDelta = {};
+  if (added !== undefined) delta.added = added;
+  if (changed !== undefined) delta.changed = changed;
+  if (dropped !== undefined) delta.dropped = dropped;
+  if (removed !== undefined) delta.removed = removed;
+  return delta;
 }

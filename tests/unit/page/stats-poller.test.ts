@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyStatsDelta } from '../../../lib/model/stats-delta';
 import type { StatsReportJson } from '../../../lib/model/session';
-import { clampInterval, createStatsPoller, statsReportToJson, type StatsRecord } from '../../../lib/page/stats-poller';
+import { clampInterval, createStatsPoller, collectReport, diffRawReports, statsReportToJson, type StatsRecord } from '../../../lib/page/stats-poller';
 
 /** A manual clock and timer queue. */
 function manualTimers() {
@@ -61,7 +61,7 @@ function setup(intervalMs = 1000) {
         return Promise.resolve(report);
       },
       isClosed: (pc) => pc.closed,
-      toJson: (report) => statsReportToJson(report),
+      collect: (report) => collectReport(report),
       emit: (record) => records.push(record),
       now: timers.now,
       timeOrigin: 1_000_000,
@@ -179,7 +179,7 @@ describe('createStatsPoller', () => {
           return Promise.resolve(new Map([['P', { id: 'P', type: 'peer-connection', timestamp: n }]]));
         },
         isClosed: () => false,
-        toJson: (report) => statsReportToJson(report),
+        collect: (report) => collectReport(report),
         emit: (record) => records.push(record),
         now: timers.now,
         timeOrigin: 0,
@@ -227,3 +227,61 @@ describe('clampInterval', () => {
     expect(clampInterval('5')).toBe(1000);
   });
 });
+
+describe('diffRawReports (the hook compares the browser\'s own objects, copying only what changed)', () => {
+  /** Reports as the browser hands them over: objects with `id`, in a maplike. */
+  const asBrowserReport = (report: StatsReportJson) => new Map(Object.entries(report).map(([id, o]) => [id, { id, ...o }]));
+
+  function expectSameAsCopyThenDiff(sequence: StatsReportJson[]) {
+    let prevRaw = null as ReturnType<typeof collectReport> | null;
+    let prevJson: StatsReportJson | null = null;
+    let rebuilt: StatsReportJson | null = null;
+    for (const report of sequence) {
+      const browserReport = asBrowserReport(report);
+      const raw = collectReport(browserReport);
+      const json = statsReportToJson(browserReport);
+      const fused = diffRawReports(prevRaw, raw);
+      expect(fused).toEqual(diffStatsReportsRef(prevJson, json));
+      rebuilt = applyStatsDelta(rebuilt, fused);
+      expect(rebuilt).toEqual(json);
+      prevRaw = raw;
+      prevJson = json;
+    }
+  }
+
+  it('equals copy-then-diff on 60 s of a real call (both PCs) and rebuilds every report', () => {
+    for (const pc of ['10-1', '10-2'] as const) expectSameAsCopyThenDiff(loadCallReports(pc));
+  });
+
+  it('equals copy-then-diff for fields and objects that appear, change shape, go non-finite and disappear', () => {
+    expectSameAsCopyThenDiff([
+      { A: { type: 'outbound-rtp', timestamp: 1, n: 1, q: { none: 1, cpu: 0 } } },
+      { A: { type: 'outbound-rtp', timestamp: 2, n: 1, q: { none: 2, cpu: 0 }, late: 'x' }, B: { type: 'codec', timestamp: 2 } },
+      { A: { type: 'outbound-rtp', timestamp: 3, n: Number.NaN, q: { none: 2, cpu: 0 } }, B: { type: 'codec', timestamp: 2 } },
+      { A: { type: 'outbound-rtp', timestamp: 4, n: Number.NaN, q: null, late: 'y', arr: [1, 2] } },
+      { A: { type: 'outbound-rtp', timestamp: 5, arr: [1, 3] }, C: { type: 'transport', timestamp: 5, f: () => 1 } as never },
+      { A: { type: 'outbound-rtp', timestamp: 5, arr: [1, 3] }, C: { type: 'transport', timestamp: 6 } },
+    ]);
+  });
+});
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { diffStatsReports as diffStatsReportsRef } from '../../../lib/model/stats-delta';
+
+/** The real 60 s call of the shared corpus (Chromium's own rtcstats export), page-visible fields only. */
+function loadCallReports(pc: '10-1' | '10-2'): StatsReportJson[] {
+  const corpus = process.env.WEBRTC_SCOPE_CORPUS ?? resolve(__dirname, '../../../../shared/corpus');
+  const lines = gunzipSync(readFileSync(`${corpus}/dumps/rtcstats-v3/chromium156-loopback-2pc-60s.jsonl.gz`)).toString('utf8').split('\n').slice(2);
+  return lines
+    .map((line) => JSON.parse(line))
+    .filter((entry) => entry[0] === 'getStats' && entry[1] === pc)
+    .map((entry) => {
+      const report: StatsReportJson = {};
+      for (const [id, stat] of Object.entries<Record<string, never>>(entry[2])) {
+        report[id] = Object.fromEntries(Object.entries(stat).filter(([k]) => k !== 'id' && !k.startsWith('[')));
+      }
+      return report;
+    });
+}
