@@ -5,7 +5,7 @@
  * reconnect and resend what was not acknowledged.
  */
 import type { PageRecord, RelayHello, SessionUpdate } from '../protocol/messages';
-import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson } from '../model/session';
+import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, StatsSample } from '../model/session';
 import { applyPageRecords, closeFramePcs, closePc, type LivePc, type LiveSession } from '../model/session-reducer';
 import { decodeStatsChunk, encodeStatsChunk } from '../model/stats-chunk';
 import type { BatchWrite, EncodedChunk, SessionStore } from '../storage/session-store';
@@ -176,7 +176,7 @@ export class Recorder {
         nextIndex = last.index + 1;
       }
     }
-    return { summary, base, nextIndex, awaitingReset: false, pending };
+    return { summary, base, nextIndex, awaitingReset: false, pending, pendingBytes: pending.reduce((n, s) => n + sampleBytes(s), 0) };
   }
 
   /**
@@ -227,15 +227,24 @@ export class Recorder {
   ): BatchWrite {
     const chunks: BatchWrite['chunks'] = [];
     const chunked = new Set<string>();
+    // Pending samples are stored as they are until packed: count them now, and swap them for the chunk later.
+    for (const { pcId, sample } of samples) {
+      const pc = session.pcs.get(pcId);
+      if (!pc) continue;
+      const bytes = sampleBytes(sample);
+      pc.pendingBytes += bytes;
+      session.summary.bytes += bytes;
+    }
     for (const pc of session.pcs.values()) {
       const full = pc.pending.length >= SAMPLES_PER_CHUNK;
       const closing = pc.summary.closedAt !== null || forceChunk;
       if (pc.pending.length > 0 && (full || closing)) {
         const chunk = chunkOf(pc);
         chunks.push({ pcId: pc.summary.pcId, chunk });
-        session.summary.bytes += chunk.data.byteLength;
+        session.summary.bytes += chunk.data.byteLength - pc.pendingBytes;
         chunked.add(pc.summary.pcId);
         pc.pending = [];
+        pc.pendingBytes = 0;
       }
     }
     // As stored: large events (SDPs) deflated. Events are rare, so packing twice (here and in the store) is cheap.
@@ -295,6 +304,11 @@ export class Recorder {
       return updates;
     });
   }
+}
+
+/** Approximate stored size of a pending sample (its report as JSON). */
+function sampleBytes(sample: StatsSample): number {
+  return JSON.stringify(sample.report).length;
 }
 
 function groupSamples(samples: BatchWrite['samples']): SessionUpdate['stats'] {

@@ -17,6 +17,8 @@ export interface LivePc {
   awaitingReset: boolean;
   /** Samples not yet packed into a stored chunk, in index order. */
   pending: StatsSample[];
+  /** Approximate stored size of `pending` (JSON length), counted in the session's bytes until packed. */
+  pendingBytes: number;
 }
 
 export interface LiveSession {
@@ -66,6 +68,7 @@ function newPc(sessionId: string, frame: FrameInfo, record: Extract<PageRecord, 
     nextIndex: 0,
     awaitingReset: false,
     pending: [],
+    pendingBytes: 0,
   };
 }
 

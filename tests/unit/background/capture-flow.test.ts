@@ -110,6 +110,12 @@ describe('capture flow', () => {
 
     const sessionId = '4:top-a';
     await vi.waitFor(async () => expect((await worker.store.getSession(sessionId))?.sampleCount).toBe(70), { timeout: 5000 });
+    // 60 samples are packed into a chunk; the other 10 are pending, and counted at their JSON size meanwhile.
+    const chunk = (await worker.store.getLastChunk(sessionId, '0-1'))!;
+    const pendingJson = (await worker.store.getPendingSamples(sessionId, '0-1')).reduce((n, s) => n + JSON.stringify(s.report).length, 0);
+    const midCall = (await worker.store.getSession(sessionId))!.bytes;
+    expect(midCall).toBeGreaterThan(chunk.data.byteLength + pendingJson);
+    expect(midCall).toBeLessThan(chunk.data.byteLength + pendingJson + 2000);
 
     // The worker is killed mid-call; records keep coming while it is away.
     worker.stop();
