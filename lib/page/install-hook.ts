@@ -22,7 +22,7 @@
  */
 import { DEFAULT_POLL_INTERVAL_MS } from '../protocol/constants';
 import type { Json, JsonObject } from '../protocol/json';
-import type { ChannelEventName, MediaMethod, PageRecord, PcEventName, PcMethod, RtpTarget, TrackEventName } from '../protocol/messages';
+import { PC_METHODS, type ChannelEventName, type MediaMethod, type PageRecord, type PcEventName, type PcMethod, type RtpTarget, type TrackEventName } from '../protocol/messages';
 import { cloak, cloakToString, patchAccessor, patchMethod, readGlobal, readGuard } from './cloak';
 import {
   callSafe,
@@ -99,20 +99,8 @@ const LEGACY_CALLBACK_INDEX: Partial<Record<PcMethod, number>> = {
   addIceCandidate: 1,
 };
 
-const PC_PROTO_METHODS: readonly PcMethod[] = [
-  'createOffer',
-  'createAnswer',
-  'setLocalDescription',
-  'setRemoteDescription',
-  'addIceCandidate',
-  'addTrack',
-  'removeTrack',
-  'addTransceiver',
-  'createDataChannel',
-  'restartIce',
-  'setConfiguration',
-  'close',
-];
+/** The RTCPeerConnection.prototype methods among the protocol's traced methods (the rest are sender./transceiver.). */
+const PC_PROTO_METHODS: readonly PcMethod[] = PC_METHODS.filter((method) => !method.includes('.'));
 
 interface PcInfo {
   id: number;

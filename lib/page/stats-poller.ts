@@ -238,20 +238,9 @@ function round3(ms: number): number {
  *   not called.
  */
 export function statsReportToJson(report: unknown, forEachNative?: (this: unknown, cb: (v: unknown, k: unknown) => void) => void): StatsReportJson {
+  const raw = collectReport(report, forEachNative);
   const out: StatsReportJson = {};
-  if (typeof report !== 'object' || report === null) return out;
-  const visit = (stat: unknown, key: unknown) => {
-    const id = typeof key === 'string' ? key : typeof (stat as { id?: unknown })?.id === 'string' ? (stat as { id: string }).id : null;
-    if (id === null || id === '__proto__' || typeof stat !== 'object' || stat === null) return;
-    setOwn(out, id, copyStat(stat));
-  };
-  const forEach = forEachNative ?? (report as { forEach?: unknown }).forEach;
-  if (typeof forEach === 'function') {
-    reflectApply(forEach as (cb: (v: unknown, k: unknown) => void) => void, report, [visit]);
-  } else {
-    const keys = objectKeys(report);
-    for (let i = 0; i < keys.length; i++) visit((report as Record<string, unknown>)[keys[i]], keys[i]);
-  }
+  for (const id in raw) setOwn(out, id, copyStat(raw[id].obj));
   return out;
 }
 
