@@ -5,7 +5,7 @@
  * reconnect and resend what was not acknowledged.
  */
 import type { PageRecord, RelayHello, SessionUpdate } from '../protocol/messages';
-import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, StatsSample } from '../model/session';
+import type { PcSummary, SessionSummary, StatsReportJson, StatsSample } from '../model/session';
 import { applyPageRecords, closeFramePcs, closePc, type LivePc, type LiveSession } from '../model/session-reducer';
 import { decodeStatsChunk, encodeStatsChunk } from '../model/stats-chunk';
 import type { BatchWrite, EncodedChunk, SessionStore } from '../storage/session-store';
@@ -74,11 +74,6 @@ export class Recorder {
     const run = this.tail.then(task, task);
     this.tail = run.catch(() => undefined);
     return run;
-  }
-
-  /** Live sessions in memory (for routing updates to views). */
-  liveSession(sessionId: string): SessionSummary | undefined {
-    return this.live.get(sessionId)?.summary;
   }
 
   /**
@@ -321,4 +316,3 @@ function groupSamples(samples: BatchWrite['samples']): SessionUpdate['stats'] {
   return [...byPc.values()];
 }
 
-export type { FrameInfo };

@@ -13,7 +13,6 @@ import {
   TRACK_EVENTS,
   type PageRecord,
   type RelayToBackground,
-  type RelayToPage,
   type ViewToBackground,
 } from './messages';
 
@@ -175,16 +174,6 @@ export function parsePageEnvelope(detail: unknown, maxChars: number): GuardResul
   if (!isObject(parsed) || parsed.source !== SOURCE_TAG) return fail('not our tag');
   if (parsed.v !== PROTOCOL_VERSION) return fail(`protocol version ${String(parsed.v)} is not ${PROTOCOL_VERSION}`);
   return checkPageRecord(parsed.record);
-}
-
-/** Validates a relay → page config (the page can forge these too; the hook only accepts well-formed ones). */
-export function checkRelayToPage(value: unknown): GuardResult<RelayToPage> {
-  if (!isObject(value) || value.source !== SOURCE_TAG || value.v !== PROTOCOL_VERSION || value.type !== 'config') {
-    return fail('not a config message');
-  }
-  if (typeof value.enabled !== 'boolean' || !isFiniteNumber(value.pollIntervalMs)) return fail('bad config fields');
-  if (value.resync !== undefined && typeof value.resync !== 'boolean') return fail('bad resync');
-  return { ok: true, value: value as unknown as RelayToPage };
 }
 
 /**
