@@ -1,0 +1,120 @@
+/**
+ * Derived rate series, as chrome://webrtc-internals computes them (its StatsRatesCalculator; formulas in
+ * shared/docs/domain.md §2.3), from stored stats columns. Names are Chromium's bracketed names, so charts, exports
+ * and imported dumps speak of the same series. Each value is computed between a sample and the previous sample
+ * of the same object, with Δt from the object's own `timestamp`; no value (null) where Δt ≤ 0, a counter is
+ * missing, or (for ratios) the denominator did not grow. Pure: columns in, columns out.
+ *
+ * Chromium leaves packet rates out (its "rounded" modifier makes them NaN); we add `[packetsSent/s]` and
+ * `[packetsReceived/s]` because loss and rate charts need them.
+ */
+import type { StatsColumns } from './session';
+
+type Rule =
+  | { name: string; kind: 'per-second'; field: string }
+  | { name: string; kind: 'bits-per-second'; field: string }
+  | { name: string; kind: 'ratio'; numerator: string; denominator: string; scale: 1 | 1000 }
+  | { name: string; kind: 'rms' };
+
+const perSecond = (field: string): Rule => ({ name: `[${field}/s]`, kind: 'per-second', field });
+const bits = (field: string): Rule => ({ name: `[${field}_in_bits/s]`, kind: 'bits-per-second', field });
+const ratio = (numerator: string, denominator: string): Rule => ({ name: `[${numerator}/${denominator}]`, kind: 'ratio', numerator, denominator, scale: 1 });
+const ratioMs = (numerator: string, denominator: string): Rule => ({ name: `[${numerator}/${denominator}_in_ms]`, kind: 'ratio', numerator, denominator, scale: 1000 });
+const rms: Rule = { name: '[Audio_Level_in_RMS]', kind: 'rms' };
+
+/** Which derived series each stats type gets. */
+export const RATE_RULES: Record<string, readonly Rule[]> = {
+  'outbound-rtp': [
+    bits('bytesSent'), bits('headerBytesSent'), bits('retransmittedBytesSent'), bits('totalEncodedBytesTarget'),
+    perSecond('packetsSent'), perSecond('framesEncoded'), perSecond('framesSent'),
+    ratioMs('totalPacketSendDelay', 'packetsSent'), ratioMs('totalEncodeTime', 'framesEncoded'), ratio('qpSum', 'framesEncoded'),
+  ],
+  'inbound-rtp': [
+    bits('bytesReceived'), bits('headerBytesReceived'), bits('retransmittedBytesReceived'), bits('fecBytesReceived'),
+    perSecond('packetsReceived'), perSecond('framesReceived'), perSecond('framesDecoded'), perSecond('keyFramesDecoded'),
+    ratioMs('totalDecodeTime', 'framesDecoded'), ratioMs('totalInterFrameDelay', 'framesDecoded'), ratio('qpSum', 'framesDecoded'),
+    ratioMs('jitterBufferDelay', 'jitterBufferEmittedCount'), ratioMs('jitterBufferTargetDelay', 'jitterBufferEmittedCount'),
+    ratioMs('jitterBufferMinimumDelay', 'jitterBufferEmittedCount'), ratioMs('totalProcessingDelay', 'jitterBufferEmittedCount'),
+    ratioMs('totalAssemblyTime', 'framesAssembledFromMultiplePackets'),
+    perSecond('totalSamplesReceived'), perSecond('concealedSamples'), ratio('concealedSamples', 'totalSamplesReceived'),
+    perSecond('silentConcealedSamples'), perSecond('insertedSamplesForDeceleration'), perSecond('removedSamplesForAcceleration'),
+    rms,
+  ],
+  'remote-inbound-rtp': [ratio('totalRoundTripTime', 'roundTripTimeMeasurements')],
+  'remote-outbound-rtp': [ratio('totalRoundTripTime', 'roundTripTimeMeasurements')],
+  'candidate-pair': [bits('bytesSent'), bits('bytesReceived'), ratio('totalRoundTripTime', 'responsesReceived')],
+  transport: [bits('bytesSent'), bits('bytesReceived')],
+  'data-channel': [perSecond('messagesSent'), perSecond('messagesReceived'), bits('bytesSent'), bits('bytesReceived')],
+  'media-source': [rms],
+  'media-playout': [ratio('totalPlayoutDelay', 'totalSamplesCount')],
+};
+
+/** stats id → derived series name → values aligned with `columns.t`. */
+export type DerivedSeries = Record<string, Record<string, (number | null)[]>>;
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Computes every derived series the objects' types call for. Series with no value at all are left out. */
+export function deriveRates(columns: StatsColumns): DerivedSeries {
+  const out: DerivedSeries = {};
+  const length = columns.t.length;
+  for (const id of Object.keys(columns.objects)) {
+    const object = columns.objects[id];
+    const rules = RATE_RULES[object.type];
+    if (!rules) continue;
+    const ts = object.fields.timestamp ?? [];
+    const series: Record<string, (number | null)[]> = {};
+    for (const rule of rules) {
+      const values = new Array<number | null>(length).fill(null);
+      let any = false;
+      // The previous sample in which this object existed (objects can be absent from some samples).
+      let prev = -1;
+      for (let i = 0; i < length; i++) {
+        const t = num(ts[i]);
+        if (t === null) continue;
+        if (prev >= 0) {
+          const value = compute(rule, object.fields, prev, i, t - (num(ts[prev]) as number));
+          if (value !== null) {
+            values[i] = value;
+            any = true;
+          }
+        }
+        prev = i;
+      }
+      if (any) series[rule.name] = values;
+    }
+    if (Object.keys(series).length > 0) out[id] = series;
+  }
+  return out;
+}
+
+function delta(fields: StatsColumns['objects'][string]['fields'], field: string, prev: number, i: number): number | null {
+  const column = fields[field];
+  if (!column) return null;
+  const a = num(column[prev]);
+  const b = num(column[i]);
+  return a === null || b === null ? null : b - a;
+}
+
+function compute(rule: Rule, fields: StatsColumns['objects'][string]['fields'], prev: number, i: number, dt: number): number | null {
+  switch (rule.kind) {
+    case 'per-second': {
+      const d = delta(fields, rule.field, prev, i);
+      return d === null || dt <= 0 ? null : (1000 * d) / dt;
+    }
+    case 'bits-per-second': {
+      const d = delta(fields, rule.field, prev, i);
+      return d === null || dt <= 0 ? null : Math.round((8 * 1000 * d) / dt);
+    }
+    case 'ratio': {
+      const n = delta(fields, rule.numerator, prev, i);
+      const d = delta(fields, rule.denominator, prev, i);
+      return n === null || d === null || d <= 0 ? null : (rule.scale * n) / d;
+    }
+    case 'rms': {
+      const energy = delta(fields, 'totalAudioEnergy', prev, i);
+      const duration = delta(fields, 'totalSamplesDuration', prev, i);
+      return energy === null || duration === null || duration <= 0 ? null : Math.sqrt(energy / duration);
+    }
+  }
+}
