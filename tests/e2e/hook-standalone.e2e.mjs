@@ -295,7 +295,11 @@ async function runCall(driver, server, mode, query = '') {
   const tag = `${driver.name}/call${query}${mode === 'top' ? ' (hook in top frame only)' : ''}`;
   const tab = await driver.open(scripts[mode], server.url + 'call.html' + query);
   try {
-    const state = await until(() => tab.evaluate(() => window.callState && (window.callState.done || window.callState.error) && window.callState), 60000, 'call done');
+    const state = await until(() => tab.evaluate(() => window.callState && (window.callState.done || window.callState.error) && window.callState), 60000, 'call done').catch(async (err) => {
+      // Say where the call stalled, so a flaky run can be diagnosed from CI's log.
+      const at = await tab.evaluate(() => JSON.stringify({ phase: window.callState?.phase, steps: window.callState?.steps })).catch(() => 'unknown');
+      throw new Error(`${err.message} (call page at ${at})`);
+    });
     if (!ok(!state.error, `${tag}: call ran every step`, state.error ?? state.phase)) return;
     const frameState = await tab.frames().find((f) => f.url.endsWith('/frame.html'))?.evaluate(() => window.frameState);
     const holdStartedAt = await tab.evaluate(() => performance.timeOrigin + performance.now());

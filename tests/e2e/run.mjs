@@ -98,17 +98,29 @@ function runOne(file) {
   });
 }
 
+// Real browsers on a 2-core machine now and then miss a deadline; a failed file runs once more, and a pass on
+// that second run is reported as FLAKY (with the first failure) so it is seen and fixed, not hidden.
+// E2E_RETRIES=0 turns this off.
+const RETRIES = process.env.E2E_RETRIES === undefined ? 1 : Number(process.env.E2E_RETRIES);
 const results = [];
 for (const file of files) {
   console.log(`\n▶ ${file}`);
-  const r = await runOne(file);
+  let r = await runOne(file);
+  for (let attempt = 1; !r.ok && attempt <= RETRIES; attempt++) {
+    console.log(`✗ ${file} (${r.why}, ${r.seconds} s): running it again (retry ${attempt} of ${RETRIES})`);
+    const first = r;
+    r = await runOne(file);
+    if (r.ok) r = { ...r, flaky: `failed first (${first.why}, ${first.seconds} s), passed on retry` };
+  }
   results.push(r);
-  console.log(r.ok ? `✓ ${file} (${r.seconds} s)` : `✗ ${file} (${r.why}, ${r.seconds} s)`);
+  console.log(r.ok ? `✓ ${file} (${r.seconds} s)${r.flaky ? ` FLAKY: ${r.flaky}` : ''}` : `✗ ${file} (${r.why}, ${r.seconds} s)`);
 }
 
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 console.log('\nend-to-end results:');
-for (const r of results) console.log(`  ${r.ok ? '✓' : '✗'} ${basename(r.file)} (${r.ok ? '' : r.why + ', '}${r.seconds} s)`);
+for (const r of results) console.log(`  ${r.ok ? '✓' : '✗'} ${basename(r.file)} (${r.ok ? '' : r.why + ', '}${r.seconds} s)${r.flaky ? ` FLAKY: ${r.flaky}` : ''}`);
+const flaky = results.filter((r) => r.flaky).length;
+if (flaky) console.log(`${flaky} file(s) FLAKY: passed only on retry (see above)`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
