@@ -22,7 +22,7 @@
  */
 import { DEFAULT_POLL_INTERVAL_MS } from '../protocol/constants';
 import type { Json, JsonObject } from '../protocol/json';
-import { PC_METHODS, type ChannelEventName, type MediaMethod, type PageRecord, type PcEventName, type PcMethod, type RtpTarget, type TrackEventName } from '../protocol/messages';
+import { CHANNEL_EVENTS, PC_EVENTS, PC_METHODS, TRACK_EVENTS, type ChannelEventName, type MediaMethod, type PageRecord, type PcEventName, type PcMethod, type RtpTarget, type TrackEventName } from '../protocol/messages';
 import { cloak, cloakToString, patchAccessor, patchMethod, readGlobal, readGuard } from './cloak';
 import {
   callSafe,
@@ -76,19 +76,10 @@ export type PageWindow = Window & typeof globalThis;
 type AnyFunction = (...args: unknown[]) => unknown;
 type Getter = (this: unknown) => unknown;
 
-const PC_EVENT_NAMES: readonly PcEventName[] = [
-  'icecandidate',
-  'icecandidateerror',
-  'track',
-  'negotiationneeded',
-  'signalingstatechange',
-  'iceconnectionstatechange',
-  'icegatheringstatechange',
-  'connectionstatechange',
-  'datachannel',
-];
-const TRACK_EVENT_NAMES: readonly TrackEventName[] = ['mute', 'unmute', 'ended'];
-const CHANNEL_EVENT_NAMES: readonly ChannelEventName[] = ['open', 'closing', 'close', 'error'];
+// The traced events are the protocol's lists: one declaration, so the hook and the guards cannot disagree.
+const PC_EVENT_NAMES: readonly PcEventName[] = PC_EVENTS;
+const TRACK_EVENT_NAMES: readonly TrackEventName[] = TRACK_EVENTS;
+const CHANNEL_EVENT_NAMES: readonly ChannelEventName[] = CHANNEL_EVENTS;
 
 /** Methods with a legacy callback form, and the index of the success callback in it. */
 const LEGACY_CALLBACK_INDEX: Partial<Record<PcMethod, number>> = {

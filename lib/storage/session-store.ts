@@ -59,6 +59,16 @@ const pcRange = (sessionId: string, pcId: string) => IDBKeyRange.bound([sessionI
 
 const noop = () => {};
 
+/** Aborts `tx` (if it still can be) and waits until it has finished, so a caller can rethrow the cause. */
+async function abortAndSettle(tx: { abort(): void; done: Promise<void> }): Promise<void> {
+  try {
+    tx.abort();
+  } catch {
+    // Already finished or aborted.
+  }
+  await tx.done.catch(noop);
+}
+
 /**
  * Runs `fill` (which queues requests on `tx` without awaiting anything else) and resolves when the transaction
  * committed. A request that throws synchronously (e.g. an invalid key) aborts the transaction, so nothing of it is
@@ -71,12 +81,7 @@ async function runWrite(tx: WriteTx, fill: (requests: Promise<unknown>[]) => voi
   } catch (error) {
     // Requests queued before the failure are aborted with the transaction; their rejections are expected.
     for (const request of requests) request.catch(noop);
-    try {
-      tx.abort();
-    } catch {
-      // Already finished or aborted.
-    }
-    await tx.done.catch(noop);
+    await abortAndSettle(tx);
     throw error;
   }
   // Failures surface through tx.done; without these handlers each aborted request would be an unhandled rejection.
@@ -275,12 +280,7 @@ export class SessionStore {
         }
       }
     } catch (error) {
-      try {
-        tx.abort();
-      } catch {
-        // Already finished.
-      }
-      await tx.done.catch(noop);
+      await abortAndSettle(tx);
       throw error;
     }
     await tx.done;
@@ -345,12 +345,7 @@ export class SessionStore {
         for (const key of keys.slice(0, Math.max(0, keys.length - MAX_NOTICES))) void notices.delete(key).catch(noop);
       }
     } catch (error) {
-      try {
-        tx.abort();
-      } catch {
-        // Already finished.
-      }
-      await tx.done.catch(noop);
+      await abortAndSettle(tx);
       throw error;
     }
     await tx.done;

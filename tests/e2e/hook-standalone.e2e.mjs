@@ -87,20 +87,11 @@ const scripts = { hook: await bundle('hook'), top: await bundle('top'), baseline
 console.log(`bundled lib/page: ${(scripts.hook.length / 1024).toFixed(1)} KB (with harness)`);
 
 // ───────────── browser drivers ─────────────
-const CHROMIUM_ARGS = [
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const { CHROMIUM_ARGS, CHROMIUM_PATH } = await import('./support/chromium.mjs');
 
 async function chromiumDriver() {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
   return {
     name: 'chromium',
     version: browser.version(),
