@@ -15,6 +15,7 @@ export const defineProperty = Object.defineProperty;
 export const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 export const getPrototypeOf = Object.getPrototypeOf;
 export const objectKeys = Object.keys;
+export const objectValues = Object.values;
 export const isArray = Array.isArray;
 export const symbolFor = Symbol.for;
 export const StringCtor = String;

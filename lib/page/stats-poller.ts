@@ -14,7 +14,7 @@ import { jsonEqual, type StatsDelta } from '../model/stats-delta';
 import { DEFAULT_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../protocol/constants';
 import type { Json, JsonObject } from '../protocol/json';
 import type { PageRecord } from '../protocol/messages';
-import { hasOwn, isArray, makeRef, numberIsFinite, objectCreate, objectKeys, pushItem, reflectApply, setOwn, thenNative, type Ref } from './natives';
+import { hasOwn, isArray, makeRef, numberIsFinite, objectCreate, objectFreeze, objectKeys, objectValues, pushItem, reflectApply, setOwn, thenNative, type Ref } from './natives';
 
 export type StatsRecord = Extract<PageRecord, { type: 'pc-stats' }>;
 
@@ -240,19 +240,7 @@ function round3(ms: number): number {
 export function statsReportToJson(report: unknown, forEachNative?: (this: unknown, cb: (v: unknown, k: unknown) => void) => void): StatsReportJson {
   const raw = collectReport(report, forEachNative);
   const out: StatsReportJson = {};
-  for (const id in raw) setOwn(out, id, copyStat(raw[id].obj));
-  return out;
-}
-
-function copyStat(stat: object): StatsObject {
-  const out: StatsObject = {};
-  const keys = objectKeys(stat);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    if (key === 'id' || key === '__proto__') continue;
-    const value = copyValue((stat as Record<string, unknown>)[key], 0);
-    if (value !== undefined) setOwn(out, key, value);
-  }
+  for (const id in raw) setOwn(out, id, copyRawStat(raw[id]));
   return out;
 }
 
@@ -288,18 +276,22 @@ function copyValue(value: unknown, depth: number): Json | undefined {
   }
 }
 
-/** One stats object as the browser returned it (not copied), and how many JSON fields it has (set by the diff). */
+/**
+ * One stats object as the browser returned it: its own enumerable keys and their values, read with the native
+ * `Object.keys` / `Object.values` (two C++ calls per object, same order). Comparing two polls is then a walk over
+ * two arrays side by side instead of a keyed lookup per field.
+ */
 export interface RawStat {
-  obj: object;
-  present: number;
+  keys: string[];
+  values: unknown[];
 }
-/** A report as the browser returned it: id → its own stats objects. Null-prototype, so `for…in` sees only ids. */
+/** A report as the browser returned it: id → its stats object's keys and values. Null-prototype, so `for…in` sees only ids. */
 export type RawReport = Record<string, RawStat>;
 
 /**
- * Collects a getStats report's objects by id without copying them. The browser makes fresh objects for every
- * report and only the hook holds them, so keeping them as the previous report is safe; copying every field into
- * plain JSON was the hook's largest cost per poll (measured: more than the diff and the posting together).
+ * Collects a getStats report's objects by id without copying their values into JSON. Converting every field into
+ * plain JSON was the hook's largest cost per poll (measured: more than the diff and the posting together); the
+ * browser makes fresh objects for every report, so holding their values as the previous report is safe.
  */
 export function collectReport(report: unknown, forEachNative?: (this: unknown, cb: (v: unknown, k: unknown) => void) => void): RawReport {
   const out = objectCreate(null) as RawReport;
@@ -307,7 +299,7 @@ export function collectReport(report: unknown, forEachNative?: (this: unknown, c
   const visit = (stat: unknown, key: unknown) => {
     const id = typeof key === 'string' ? key : typeof (stat as { id?: unknown })?.id === 'string' ? (stat as { id: string }).id : null;
     if (id === null || id === '__proto__' || typeof stat !== 'object' || stat === null) return;
-    out[id] = { obj: stat, present: -1 };
+    out[id] = { keys: objectKeys(stat), values: objectValues(stat) };
   };
   const forEach = forEachNative ?? (report as { forEach?: unknown }).forEach;
   if (typeof forEach === 'function') {
@@ -319,16 +311,40 @@ export function collectReport(report: unknown, forEachNative?: (this: unknown, c
   return out;
 }
 
-/** Whether a value appears in the JSON form of its object (see copyValue). */
-function jsonPresent(value: unknown): boolean {
-  const t = typeof value;
-  return t === 'string' || t === 'number' || t === 'boolean' || t === 'object';
+/**
+ * The prototype of the objects the hook builds for a record: frozen and itself prototype-less, so plain assignment
+ * can never reach a setter the page put on `Object.prototype` (and `__proto__` is an ordinary key). Unlike
+ * `Object.create(null)` objects, which V8 keeps in slow dictionary mode, these stay fast to fill and to stringify.
+ */
+const SAFE_PROTO: object = objectFreeze(objectCreate(null));
+function bare<T>(): T {
+  return objectCreate(SAFE_PROTO) as T;
+}
+
+/** A stats object's JSON form (see copyValue), built from its keys and values. */
+function copyRawStat(stat: RawStat): StatsObject {
+  const out = bare<StatsObject>();
+  const { keys, values } = stat;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key === 'id' || key === '__proto__') continue;
+    const value = copyValue(values[i], 0);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
  * The delta between two raw reports: exactly `diffStatsReports(statsReportToJson(prev), statsReportToJson(next))`
- * (tests hold it to that), but values are copied only where something was added or changed. Primitives compare
- * with `===` in place; nested values, non-finite numbers and other rare kinds go through their JSON form.
+ * (tests hold it to that), but values are copied only where something was added or changed. The browser writes a
+ * stats object's fields in the same order every poll, so the common case compares two value arrays position by
+ * position; only when the key list changed (a field appeared or went away) does the diff look keys up by name.
  */
 export function diffRawReports(prev: RawReport | null, next: RawReport): StatsDelta {
   let added: Record<string, StatsObject> | undefined;
@@ -340,65 +356,65 @@ export function diffRawReports(prev: RawReport | null, next: RawReport): StatsDe
     const n = next[id];
     const p = prev === null ? undefined : prev[id];
     if (p === undefined) {
-      const copy = copyStat(n.obj);
-      n.present = objectKeys(copy).length;
-      setOwn((added ??= {}), id, copy);
+      (added ??= bare<Record<string, StatsObject>>())[id] = copyRawStat(n);
       continue;
     }
-    const nObj = n.obj as Record<string, unknown>;
-    const pObj = p.obj as Record<string, unknown>;
-    const keys = objectKeys(nObj);
     let fields: Record<string, Json> | undefined;
-    let present = 0;
-    let matched = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
-      if (key === 'id' || key === '__proto__') continue;
-      const nv = nObj[key];
-      const t = typeof nv;
-      if (t === 'string' || t === 'boolean' || (t === 'number' && numberIsFinite(nv as number))) {
-        present++;
-        if (hasOwn(pObj, key)) {
-          const pv = pObj[key];
-          if (pv === nv) {
-            matched++;
-            continue;
-          }
-          if (jsonPresent(pv)) matched++;
+    let gone: string[] | undefined;
+    const { keys, values } = n;
+    if (sameKeys(keys, p.keys)) {
+      const pValues = p.values;
+      for (let i = 0; i < keys.length; i++) {
+        const nv = values[i];
+        const pv = pValues[i];
+        if (nv === pv && typeof nv !== 'object') continue; // NaN never equals itself: it takes the slow path
+        const key = keys[i];
+        if (key === 'id' || key === '__proto__') continue;
+        const t = typeof nv;
+        if (t === 'string' || t === 'boolean' || (t === 'number' && numberIsFinite(nv as number))) {
+          (fields ??= bare<Record<string, Json>>())[key] = nv as Json;
+          continue;
         }
-        setOwn((fields ??= {}), key, nv);
-        continue;
-      }
-      const nj = copyValue(nv, 0);
-      if (nj === undefined) continue;
-      present++;
-      if (hasOwn(pObj, key)) {
-        const pj = copyValue(pObj[key], 0);
-        if (pj !== undefined) {
-          matched++;
-          if (jsonEqual(nj, pj)) continue;
+        const nj = copyValue(nv, 0);
+        const pj = copyValue(pv, 0);
+        if (nj === undefined) {
+          if (pj !== undefined) pushItem((gone ??= []), key);
+        } else if (pj === undefined || !jsonEqual(nj, pj)) {
+          (fields ??= bare<Record<string, Json>>())[key] = nj;
         }
       }
-      setOwn((fields ??= {}), key, nj);
-    }
-    n.present = present;
-    if (fields !== undefined) setOwn((changed ??= {}), id, fields);
-    if (matched < p.present) {
-      // A field of the previous report is gone now (rare: only then walk the previous object's keys).
-      let gone: string[] | undefined;
-      const pKeys = objectKeys(pObj);
+    } else {
+      // The key list changed: index the previous values by key (rare).
+      const pByKey = bare<Record<string, unknown>>();
+      const pKeys = p.keys;
+      for (let i = 0; i < pKeys.length; i++) pByKey[pKeys[i]] = p.values[i];
+      const seen = bare<Record<string, true>>();
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        if (key === 'id' || key === '__proto__') continue;
+        seen[key] = true;
+        const nj = copyValue(values[i], 0);
+        const had = hasOwn(pByKey, key);
+        const pj = had ? copyValue(pByKey[key], 0) : undefined;
+        if (nj === undefined) {
+          if (pj !== undefined) pushItem((gone ??= []), key);
+        } else if (pj === undefined || !jsonEqual(nj, pj)) {
+          (fields ??= bare<Record<string, Json>>())[key] = nj;
+        }
+      }
       for (let i = 0; i < pKeys.length; i++) {
         const key = pKeys[i];
-        if (key === 'id' || key === '__proto__' || !jsonPresent(pObj[key])) continue;
-        if (!hasOwn(nObj, key) || !jsonPresent(nObj[key])) pushItem((gone ??= []), key);
+        if (key === 'id' || key === '__proto__' || seen[key] === true) continue;
+        if (copyValue(p.values[i], 0) !== undefined) pushItem((gone ??= []), key);
       }
-      if (gone !== undefined) setOwn((dropped ??= {}), id, gone);
     }
+    if (fields !== undefined) (changed ??= bare<Record<string, Record<string, Json>>>())[id] = fields;
+    if (gone !== undefined) (dropped ??= bare<Record<string, string[]>>())[id] = gone;
   }
   if (prev !== null) {
     for (const id in prev) if (!hasOwn(next, id)) pushItem((removed ??= []), id);
   }
-  const delta: StatsDelta = {};
+  const delta = bare<StatsDelta>();
   if (added !== undefined) delta.added = added;
   if (changed !== undefined) delta.changed = changed;
   if (dropped !== undefined) delta.dropped = dropped;

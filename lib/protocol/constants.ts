@@ -6,6 +6,11 @@
 export const PROTOCOL_VERSION = 1;
 /** Tag carried by every page → relay envelope. */
 export const SOURCE_TAG = 'webrtc-scope';
+/**
+ * How every page → relay record's JSON text starts (the hook writes `source` first). The relay recognises its own
+ * records by this prefix while the page waits, and parses them later, in its batch timer.
+ */
+export const ENVELOPE_PREFIX = `{"source":${JSON.stringify(SOURCE_TAG)},`;
 /** CustomEvent type the hook dispatches on `window`; `detail` is a JSON string of a {@link PageEnvelope}. */
 export const PAGE_TO_RELAY_EVENT = '__webrtc-scope:page__';
 /** CustomEvent type the relay dispatches on `window`; `detail` is a JSON string of a {@link RelayToPage}. */

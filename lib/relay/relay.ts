@@ -6,7 +6,7 @@
  * The relay stays dormant (no port, no storage read) until the page's first WebRTC record: pages that never use
  * WebRTC cost the extension nothing.
  */
-import { PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_LIMITS, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../protocol/constants';
+import { ENVELOPE_PREFIX, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_LIMITS, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../protocol/constants';
 import { parsePageEnvelope } from '../protocol/guards';
 import type { BackgroundToRelay, PageRecord, RelayToBackground, RelayToPage } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
@@ -55,6 +55,10 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let invalidated = false;
 
+  /** Records as the page sent them (JSON text), not parsed yet: parsing waits for the batch timer (see onPageEvent). */
+  let incoming: string[] = [];
+  let incomingChars = 0;
+  /** Parsed and validated records waiting for the next batch. */
   let queue: PageRecord[] = [];
   let queueChars = 0;
   let refused: Record<string, number> = {};
@@ -94,6 +98,8 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
     if (!enabled) {
       queue = [];
       queueChars = 0;
+      incoming = [];
+      incomingChars = 0;
     } else if (activated) {
       ensurePort();
       scheduleFlush();
@@ -111,6 +117,12 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
     signal.addEventListener('abort', unwatch, { once: true });
   };
 
+  /**
+   * The hook's listener. It runs inside the hook's `dispatchEvent`, i.e. on the page's main thread while the page
+   * waits, so it does only what must happen at once (size and rate caps, recognising our records by their prefix)
+   * and leaves parsing and validation to the batch timer ({@link validateIncoming}), where the records of 150 ms
+   * are handled together. Nothing unvalidated leaves the relay.
+   */
   const onPageEvent = (event: Event) => {
     if (signal.aborted || invalidated) return;
     const detail = (event as CustomEvent).detail;
@@ -121,6 +133,7 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
       requestResyncSoon();
       return;
     }
+    if (!detail.startsWith(ENVELOPE_PREFIX)) return; // someone else's event of the same name: not ours to count
     const now = Date.now();
     if (now - windowStart >= 1000) {
       windowStart = now;
@@ -135,18 +148,29 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
       requestResyncSoon();
       return;
     }
-    const parsed = parsePageEnvelope(detail, limits.maxRecordChars);
-    if (!parsed.ok) {
-      if (parsed.reason === 'not our tag') return; // someone else's event of the same name: not ours to count
-      refuse('invalid');
-      return;
-    }
     activate();
     if (enabled === false) return;
-    queue.push(parsed.value);
-    queueChars += detail.length;
-    if (queueChars >= limits.maxBatchChars) flush();
+    incoming.push(detail);
+    incomingChars += detail.length;
+    if (queueChars + incomingChars >= limits.maxBatchChars) flush();
     else scheduleFlush();
+  };
+
+  /** Parses and validates the records received since the last batch; refused ones are counted, not forwarded. */
+  const validateIncoming = () => {
+    if (incoming.length === 0) return;
+    const texts = incoming;
+    incoming = [];
+    incomingChars = 0;
+    for (const text of texts) {
+      const parsed = parsePageEnvelope(text, limits.maxRecordChars);
+      if (!parsed.ok) {
+        refuse('invalid');
+        continue;
+      }
+      queue.push(parsed.value);
+      queueChars += text.length;
+    }
   };
 
   let resyncWanted = false;
@@ -171,6 +195,7 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
   function flush() {
     if (flushTimer !== undefined) clearTimeout(flushTimer);
     flushTimer = undefined;
+    validateIncoming();
     if (queue.length === 0 && refusedTotal === 0) return;
     if (enabled !== true) return; // settings unknown yet: keep queueing; disabled: queue was cleared
     const message: Batch['message'] = { type: 'batch', seq: nextSeq++, records: queue };

@@ -89,6 +89,20 @@ describe('relay', () => {
     expect(refused).toEqual([{ invalid: 1, 'not-a-string': 1 }]);
   });
 
+  it('does not parse a record while the page waits: validation runs in the batch timer', async () => {
+    const { win, bg } = setup();
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      post(win, record(1));
+      post(win, { ...record(2), pc: -1 });
+      expect(parse).not.toHaveBeenCalled();
+      await vi.waitFor(() => expect(records(bg).map((r) => r.t)).toEqual([1]));
+      expect(parse).toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   it('refuses a 50 MB record without parsing it and keeps working', async () => {
     const { win, bg } = setup();
     post(win, record(1));
