@@ -1,0 +1,297 @@
+/**
+ * ICE candidate pairs of one PC from its stats columns: the table of the latest sample (like webrtc-internals'
+ * candidate-pair rows, with both candidates resolved) and a timeline of every pair's state and of the selected
+ * pair over all samples.
+ *
+ * Which pair is selected: Chromium says it on the transport (`selectedCandidatePairId`); Firefox 153 does too,
+ * but older Firefox builds only flag the pair (`selected: true`, a non-standard field it still sends), so both
+ * count. When the stats say nothing about selection (some builds briefly report no transport), a nominated pair in
+ * state `succeeded` is taken.
+ */
+import type { StatsColumns } from './session';
+import { bool, idsOfTypeAt, latestRow, num, presentAt, str, valueAt } from './stats-table';
+
+export interface CandidateInfo {
+  id: string;
+  /** host, srflx, prflx, relay. */
+  candidateType: string | null;
+  protocol: string | null;
+  address: string | null;
+  port: number | null;
+  /** Protocol to the TURN server (udp, tcp, tls) for relay candidates. */
+  relayProtocol: string | null;
+  /** Deprecated but still sent by Chromium (`unknown` since M1xx for privacy). */
+  networkType: string | null;
+  tcpType: string | null;
+  url: string | null;
+}
+
+export interface CandidatePairRow {
+  id: string;
+  transportId: string | null;
+  local: CandidateInfo | null;
+  remote: CandidateInfo | null;
+  state: string | null;
+  nominated: boolean | null;
+  selected: boolean;
+  /** Seconds, as reported. */
+  currentRoundTripTime: number | null;
+  /** totalRoundTripTime / responsesReceived (seconds), webrtc-internals' `[totalRoundTripTime/responsesReceived]`. */
+  averageRoundTripTime: number | null;
+  bytesSent: number | null;
+  bytesReceived: number | null;
+  requestsSent: number | null;
+  requestsReceived: number | null;
+  responsesSent: number | null;
+  responsesReceived: number | null;
+  consentRequestsSent: number | null;
+  availableOutgoingBitrate: number | null;
+  priority: number | null;
+}
+
+/**
+ * A candidate as last seen at or before `row`: candidates may leave later samples (Chromium drops the remote
+ * candidates of a pruned pair), and a pair of the latest sample should still say what it connected.
+ */
+export function candidateAt(columns: StatsColumns, id: string | null, row: number): CandidateInfo | null {
+  if (id === null || !columns.objects[id]) return null;
+  let r = row;
+  while (r >= 0 && !presentAt(columns, id, r)) r--;
+  if (r < 0) return null;
+  const s = (f: string) => str(valueAt(columns, id, f, r));
+  return {
+    id,
+    candidateType: s('candidateType'),
+    protocol: s('protocol'),
+    // `ip` is the pre-2020 name, still sent by Chromium next to `address`.
+    address: s('address') ?? s('ip'),
+    port: num(valueAt(columns, id, 'port', r)),
+    relayProtocol: s('relayProtocol'),
+    networkType: s('networkType'),
+    tcpType: s('tcpType'),
+    url: s('url'),
+  };
+}
+
+/** "host udp 127.0.0.1:50274" (with "relay tls" when relayed). */
+export function candidateLabel(c: CandidateInfo | null): string {
+  if (!c) return '(unknown candidate)';
+  const parts = [c.candidateType ?? '?', c.protocol ?? '?', `${c.address ?? '?'}:${c.port ?? '?'}`];
+  if (c.relayProtocol) parts.push(`(relay ${c.relayProtocol})`);
+  return parts.join(' ');
+}
+
+/** Ids of the pairs selected at `row`, by the rules in the module comment. */
+export function selectedPairIdsAt(columns: StatsColumns, row: number): Set<string> {
+  if (row < 0) return new Set();
+  return selectedAmong(columns, row, idsOfTypeAt(columns, 'candidate-pair', row), idsOfTypeAt(columns, 'transport', row));
+}
+
+const STATE_RANK: Record<string, number> = { succeeded: 0, 'in-progress': 1, waiting: 2, frozen: 3, failed: 4 };
+
+/** Pair at `row` as a table row (null when absent there). */
+export function pairAt(columns: StatsColumns, id: string, row: number, selected: Set<string>): CandidatePairRow | null {
+  if (!presentAt(columns, id, row)) return null;
+  const n = (f: string) => num(valueAt(columns, id, f, row));
+  const total = n('totalRoundTripTime');
+  const responses = n('responsesReceived');
+  return {
+    id,
+    transportId: str(valueAt(columns, id, 'transportId', row)),
+    local: candidateAt(columns, str(valueAt(columns, id, 'localCandidateId', row)), row),
+    remote: candidateAt(columns, str(valueAt(columns, id, 'remoteCandidateId', row)), row),
+    state: str(valueAt(columns, id, 'state', row)),
+    nominated: bool(valueAt(columns, id, 'nominated', row)),
+    selected: selected.has(id),
+    currentRoundTripTime: n('currentRoundTripTime'),
+    averageRoundTripTime: total !== null && responses !== null && responses > 0 ? total / responses : null,
+    bytesSent: n('bytesSent'),
+    bytesReceived: n('bytesReceived'),
+    requestsSent: n('requestsSent'),
+    requestsReceived: n('requestsReceived'),
+    responsesSent: n('responsesSent'),
+    responsesReceived: responses,
+    consentRequestsSent: n('consentRequestsSent'),
+    availableOutgoingBitrate: n('availableOutgoingBitrate'),
+    priority: n('priority'),
+  };
+}
+
+/**
+ * Every candidate pair of the latest sample: selected first, then by state (succeeded, in-progress, waiting,
+ * frozen, failed, others), then by priority (highest first), then id.
+ */
+export function candidatePairTable(columns: StatsColumns | undefined): CandidatePairRow[] {
+  const row = latestRow(columns);
+  if (!columns || row < 0) return [];
+  const selected = selectedPairIdsAt(columns, row);
+  const rows: CandidatePairRow[] = [];
+  for (const id of idsOfTypeAt(columns, 'candidate-pair', row)) {
+    const pair = pairAt(columns, id, row, selected);
+    if (pair) rows.push(pair);
+  }
+  const rank = (s: string | null) => (s !== null && s in STATE_RANK ? STATE_RANK[s] : 5);
+  return rows.sort(
+    (a, b) =>
+      Number(b.selected) - Number(a.selected) ||
+      rank(a.state) - rank(b.state) ||
+      (b.priority ?? -Infinity) - (a.priority ?? -Infinity) ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
+// ───────────────────────────── timeline ─────────────────────────────
+
+/** A stretch of samples in which a pair kept one state. Each sample owns the time up to the next sample. */
+export interface StateSegment {
+  state: string;
+  fromT: number;
+  toT: number;
+}
+
+export interface PairTimeline {
+  id: string;
+  /** "host udp 127.0.0.1:50274 ⇄ host udp 127.0.0.1:36220". */
+  label: string;
+  segments: StateSegment[];
+}
+
+export interface SelectedSegment {
+  pairId: string;
+  fromT: number;
+  toT: number;
+}
+
+export interface CandidatePairTimeline {
+  /** Time of the first and last sample (epoch ms); null without samples. */
+  startT: number | null;
+  endT: number | null;
+  /** Pairs in order of first appearance. */
+  pairs: PairTimeline[];
+  /** When each pair was the selected one, in time order. */
+  selected: SelectedSegment[];
+}
+
+interface PairTrack {
+  id: string;
+  firstRow: number;
+  lastRow: number;
+  segments: StateSegment[];
+  /** The segment that the last processed row extended, if the pair was present there. */
+  current: StateSegment | null;
+}
+
+/** What {@link candidatePairTimeline} has worked out so far for one columns object (they grow in place). */
+interface TimelineState {
+  rows: number;
+  firstT: number;
+  pairs: Map<string, PairTrack>;
+  selected: SelectedSegment[];
+  openSelected: Map<string, SelectedSegment>;
+}
+
+const timelines = new WeakMap<StatsColumns, TimelineState>();
+
+/** The rows `from`… of `columns` folded into `state`. */
+function advanceTimeline(columns: StatsColumns, state: TimelineState): void {
+  const t = columns.t;
+  const rows = t.length;
+  const pairIds: string[] = [];
+  const transportIds: string[] = [];
+  for (const id in columns.objects) {
+    const type = columns.objects[id].type;
+    if (type === 'candidate-pair') pairIds.push(id);
+    else if (type === 'transport') transportIds.push(id);
+  }
+  for (let row = state.rows; row < rows; row++) {
+    // Each sample owns the time up to the next one: whatever the previous row left open now ends here.
+    for (const track of state.pairs.values()) {
+      if (track.current && track.lastRow === row - 1) track.current.toT = t[row];
+    }
+    for (const seg of state.openSelected.values()) seg.toT = t[row];
+    const present: string[] = [];
+    for (const id of pairIds) {
+      if (!presentAt(columns, id, row)) continue;
+      present.push(id);
+      const stateName = str(valueAt(columns, id, 'state', row)) ?? 'unknown';
+      let track = state.pairs.get(id);
+      if (!track) {
+        track = { id, firstRow: row, lastRow: row, segments: [], current: null };
+        state.pairs.set(id, track);
+      }
+      if (track.current && track.lastRow === row - 1 && track.current.state === stateName) {
+        track.current.toT = t[row];
+      } else {
+        track.current = { state: stateName, fromT: t[row], toT: t[row] };
+        track.segments.push(track.current);
+      }
+      track.lastRow = row;
+    }
+    for (const track of state.pairs.values()) if (track.lastRow !== row) track.current = null;
+    const selected = selectedAmong(columns, row, present, transportIds);
+    for (const id of [...state.openSelected.keys()]) if (!selected.has(id)) state.openSelected.delete(id);
+    for (const id of selected) {
+      if (state.openSelected.has(id)) continue;
+      const seg = { pairId: id, fromT: t[row], toT: t[row] };
+      state.openSelected.set(id, seg);
+      state.selected.push(seg);
+    }
+  }
+  state.rows = rows;
+}
+
+/** {@link selectedPairIdsAt} with the candidate pairs present at `row` and the transport ids already known. */
+function selectedAmong(columns: StatsColumns, row: number, pairs: string[], transportIds: string[]): Set<string> {
+  const selected = new Set<string>();
+  // Whether the browser said anything about selection (then its word stands, even when it says "none").
+  let told = false;
+  for (const transport of transportIds) {
+    if (!presentAt(columns, transport, row)) continue;
+    const id = str(valueAt(columns, transport, 'selectedCandidatePairId', row));
+    if (id === null) continue;
+    told = true;
+    if (pairs.includes(id)) selected.add(id);
+  }
+  for (const id of pairs) {
+    const flag = valueAt(columns, id, 'selected', row);
+    if (typeof flag === 'boolean') told = true;
+    if (flag === true) selected.add(id);
+  }
+  if (!told) {
+    for (const id of pairs) {
+      if (valueAt(columns, id, 'nominated', row) === true && valueAt(columns, id, 'state', row) === 'succeeded') selected.add(id);
+    }
+  }
+  return selected;
+}
+
+/**
+ * State segments of every pair over all samples, and the selected pair over time. A segment runs from the first
+ * sample with that state to the next sample (or to the last sample, for the current state); rows where a pair is
+ * absent end its segment and leave a gap.
+ *
+ * Incremental: the work done is remembered per columns object, so a live view that asks again after samples were
+ * appended pays only for the new rows (a 60-minute recording costs milliseconds the first time, not every second).
+ * Columns that shrank or start at another time (replaced in place) are read again from the start.
+ */
+export function candidatePairTimeline(columns: StatsColumns | undefined): CandidatePairTimeline {
+  const rows = columns ? columns.t.length : 0;
+  if (!columns || rows === 0) return { startT: null, endT: null, pairs: [], selected: [] };
+  let state = timelines.get(columns);
+  if (!state || rows < state.rows || columns.t[0] !== state.firstT) {
+    state = { rows: 0, firstT: columns.t[0], pairs: new Map(), selected: [], openSelected: new Map() };
+    timelines.set(columns, state);
+  }
+  if (state.rows < rows) advanceTimeline(columns, state);
+  const pairs: PairTimeline[] = [...state.pairs.values()]
+    .sort((a, b) => a.firstRow - b.firstRow)
+    .map((track) => {
+      const local = candidateAt(columns, str(valueAt(columns, track.id, 'localCandidateId', track.lastRow)), track.lastRow);
+      const remote = candidateAt(columns, str(valueAt(columns, track.id, 'remoteCandidateId', track.lastRow)), track.lastRow);
+      return { id: track.id, label: `${candidateLabel(local)} ⇄ ${candidateLabel(remote)}`, segments: track.segments.map((seg) => ({ ...seg })) };
+    });
+  const selected = state.selected
+    .map((seg) => ({ ...seg }))
+    .sort((a, b) => a.fromT - b.fromT || (a.pairId < b.pairId ? -1 : a.pairId > b.pairId ? 1 : 0));
+  return { startT: columns.t[0], endT: columns.t[rows - 1], pairs, selected };
+}

@@ -1,0 +1,202 @@
+/**
+ * What the header of a peer connection says at a glance: its four states (the latest state events, which the PC
+ * summary also folds in), DTLS from the transport stats, the selected candidate pair with both candidates, the
+ * codecs its RTP streams use right now, and when it was created and closed. Reads the latest sample only.
+ */
+import type { ConnectionStates, PcSummary, SessionData, StatsColumns, TraceEvent } from './session';
+import { candidateAt, selectedPairIdsAt, type CandidateInfo } from './candidate-pairs';
+import { idsOfTypeAt, latestRow, num, str, valueAt } from './stats-table';
+
+export interface DtlsFacts {
+  transportId: string;
+  state: string | null;
+  role: string | null;
+  /** Hex code as reported (see {@link tlsVersionName}). */
+  tlsVersion: string | null;
+  dtlsCipher: string | null;
+  srtpCipher: string | null;
+  iceState: string | null;
+  iceRole: string | null;
+}
+
+export interface SelectedPairFacts {
+  id: string;
+  transportId: string | null;
+  state: string | null;
+  local: CandidateInfo | null;
+  remote: CandidateInfo | null;
+  /** Seconds. */
+  currentRoundTripTime: number | null;
+  availableOutgoingBitrate: number | null;
+}
+
+export interface CodecInUse {
+  id: string;
+  kind: string | null;
+  mimeType: string | null;
+  payloadType: number | null;
+  clockRate: number | null;
+  channels: number | null;
+  sdpFmtpLine: string | null;
+  /** send: referenced by an outbound-rtp; recv: by an inbound-rtp. */
+  directions: ('send' | 'recv')[];
+}
+
+export interface ConnectionHeaderFacts {
+  pcId: string;
+  states: ConnectionStates;
+  createdAt: number | null;
+  closedAt: number | null;
+  closedBy: PcSummary['closedBy'];
+  /** One per transport (one with BUNDLE). */
+  dtls: DtlsFacts[];
+  /** The selected pair(s): one per transport. */
+  selectedPairs: SelectedPairFacts[];
+  codecs: CodecInUse[];
+  /** Time of the sample read (epoch ms), null without samples. */
+  sampleT: number | null;
+}
+
+const STATE_EVENTS: Record<string, keyof ConnectionStates> = {
+  signalingstatechange: 'signalingState',
+  iceconnectionstatechange: 'iceConnectionState',
+  icegatheringstatechange: 'iceGatheringState',
+  connectionstatechange: 'connectionState',
+};
+
+const INITIAL_STATES: ConnectionStates = {
+  signalingState: 'stable',
+  iceConnectionState: 'new',
+  iceGatheringState: 'new',
+  connectionState: 'new',
+};
+
+/** The latest value of each state event of the PC; the summary's value for a state no event has reported. */
+export function latestStates(pc: PcSummary | undefined, events: readonly TraceEvent[], pcId: string): ConnectionStates {
+  const out: ConnectionStates = pc
+    ? {
+        signalingState: pc.signalingState,
+        iceConnectionState: pc.iceConnectionState,
+        iceGatheringState: pc.iceGatheringState,
+        connectionState: pc.connectionState,
+      }
+    : { ...INITIAL_STATES };
+  const seen = new Set<keyof ConnectionStates>();
+  for (let i = events.length - 1; i >= 0 && seen.size < 4; i--) {
+    const e = events[i];
+    if (e.pcId !== pcId || e.record.type !== 'pc-event') continue;
+    const key = STATE_EVENTS[e.record.event];
+    if (!key || seen.has(key)) continue;
+    seen.add(key);
+    if (typeof e.record.value === 'string') out[key] = e.record.value;
+  }
+  return out;
+}
+
+function dtlsFacts(columns: StatsColumns, row: number): DtlsFacts[] {
+  return idsOfTypeAt(columns, 'transport', row).map((id) => {
+    const s = (f: string) => str(valueAt(columns, id, f, row));
+    return {
+      transportId: id,
+      state: s('dtlsState'),
+      role: s('dtlsRole'),
+      tlsVersion: s('tlsVersion'),
+      dtlsCipher: s('dtlsCipher'),
+      srtpCipher: s('srtpCipher'),
+      iceState: s('iceState'),
+      iceRole: s('iceRole'),
+    };
+  });
+}
+
+function selectedPairs(columns: StatsColumns, row: number): SelectedPairFacts[] {
+  const out: SelectedPairFacts[] = [];
+  for (const id of selectedPairIdsAt(columns, row)) {
+    out.push({
+      id,
+      transportId: str(valueAt(columns, id, 'transportId', row)),
+      state: str(valueAt(columns, id, 'state', row)),
+      local: candidateAt(columns, str(valueAt(columns, id, 'localCandidateId', row)), row),
+      remote: candidateAt(columns, str(valueAt(columns, id, 'remoteCandidateId', row)), row),
+      currentRoundTripTime: num(valueAt(columns, id, 'currentRoundTripTime', row)),
+      availableOutgoingBitrate: num(valueAt(columns, id, 'availableOutgoingBitrate', row)),
+    });
+  }
+  return out;
+}
+
+const KIND_ORDER: Record<string, number> = { audio: 0, video: 1 };
+
+function codecsInUse(columns: StatsColumns, row: number): CodecInUse[] {
+  const byId = new Map<string, CodecInUse>();
+  for (const [type, direction] of [['outbound-rtp', 'send'], ['inbound-rtp', 'recv']] as const) {
+    for (const rtp of idsOfTypeAt(columns, type, row)) {
+      const codecId = str(valueAt(columns, rtp, 'codecId', row));
+      if (codecId === null) continue;
+      let codec = byId.get(codecId);
+      if (!codec) {
+        const s = (f: string) => str(valueAt(columns, codecId, f, row));
+        const mimeType = s('mimeType');
+        codec = {
+          id: codecId,
+          // The codec's own mimeType says the kind even when the RTP object lacks `kind` (old Firefox).
+          kind: str(valueAt(columns, rtp, 'kind', row)) ?? (mimeType ? mimeType.split('/')[0] : null),
+          mimeType,
+          payloadType: num(valueAt(columns, codecId, 'payloadType', row)),
+          clockRate: num(valueAt(columns, codecId, 'clockRate', row)),
+          channels: num(valueAt(columns, codecId, 'channels', row)),
+          sdpFmtpLine: s('sdpFmtpLine'),
+          directions: [],
+        };
+        byId.set(codecId, codec);
+      }
+      if (!codec.directions.includes(direction)) codec.directions.push(direction);
+    }
+  }
+  const dirRank = (c: CodecInUse) => (c.directions[0] === 'send' ? 0 : 1);
+  return [...byId.values()].sort(
+    (a, b) =>
+      dirRank(a) - dirRank(b) ||
+      (KIND_ORDER[a.kind ?? ''] ?? 2) - (KIND_ORDER[b.kind ?? ''] ?? 2) ||
+      (a.mimeType ?? '').localeCompare(b.mimeType ?? ''),
+  );
+}
+
+/** Header facts of `pcId` from its columns (the live ones from the feed when given, else the session's). */
+export function connectionHeader(data: SessionData, pcId: string, columns: StatsColumns | undefined = data.stats[pcId]): ConnectionHeaderFacts {
+  const pc = data.pcs.find((p) => p.pcId === pcId);
+  const row = latestRow(columns);
+  let createdAt = pc ? pc.createdAt : null;
+  if (createdAt === null) {
+    const created = data.events.find((e) => e.pcId === pcId && e.record.type === 'pc-created');
+    if (created) createdAt = created.record.t;
+  }
+  return {
+    pcId,
+    states: latestStates(pc, data.events, pcId),
+    createdAt,
+    closedAt: pc ? pc.closedAt : null,
+    closedBy: pc ? pc.closedBy : null,
+    dtls: columns && row >= 0 ? dtlsFacts(columns, row) : [],
+    selectedPairs: columns && row >= 0 ? selectedPairs(columns, row) : [],
+    codecs: columns && row >= 0 ? codecsInUse(columns, row) : [],
+    sampleT: columns && row >= 0 ? columns.t[row] : null,
+  };
+}
+
+/** "audio/opus 48000 Hz 2 ch (minptime=10;useinbandfec=1)". */
+export function codecText(c: CodecInUse): string {
+  let out = c.mimeType ?? c.id;
+  if (c.payloadType !== null) out += ` PT ${c.payloadType}`;
+  if (c.clockRate !== null) out += ` ${c.clockRate} Hz`;
+  if (c.channels !== null) out += ` ${c.channels} ch`;
+  if (c.sdpFmtpLine) out += ` (${c.sdpFmtpLine})`;
+  return out;
+}
+
+/** DTLS version names of the hex codes `tlsVersion` carries (RFC 6347 / RFC 9147 wire versions). */
+export function tlsVersionName(hex: string | null): string | null {
+  if (hex === null) return null;
+  const names: Record<string, string> = { FEFF: 'DTLS 1.0', FEFD: 'DTLS 1.2', FEFC: 'DTLS 1.3' };
+  return names[hex.toUpperCase()] ?? hex;
+}

@@ -1,0 +1,397 @@
+/**
+ * The event log of a peer connection (or of the session's media requests): every traced record in order, each
+ * call merged with its settlement (`pc-call` + `pc-settled` share `call`, a per-document counter, so the pair key
+ * is frame + call), with a one-line summary, the full arguments and outcome, and for descriptions the SDP with a
+ * diff against the previous description of the same side.
+ *
+ * "Same side": every SDP that is (or would become) a local description — createOffer/createAnswer results and
+ * setLocalDescription arguments — forms one chain, and setRemoteDescription arguments the other. So an offer is
+ * diffed against the last applied local description (what the renegotiation changes), and the
+ * setLocalDescription that follows against that offer (an empty diff unless the page munged it, the check
+ * webrtc-internals does by eye). A description whose call failed is still diffed, but not used as the base of
+ * the next one (it never applied).
+ */
+import type { ErrorInfo, Json, JsonObject } from '../protocol/json';
+import type { RtpTarget } from '../protocol/messages';
+import type { SessionData, TraceEvent } from './session';
+import { diffSdp, parseSdp, type ParsedSdp, type SdpDiff } from './sdp';
+
+export type LogKind = 'created' | 'call' | 'event' | 'channel' | 'track' | 'media';
+export const LOG_KINDS: readonly LogKind[] = ['created', 'call', 'event', 'channel', 'track', 'media'];
+
+export interface LogSdp {
+  side: 'local' | 'remote';
+  /** offer, answer, pranswer, rollback (or null when the page passed none). */
+  type: string | null;
+  sdp: string;
+  parsed: ParsedSdp;
+  /** The description this one is diffed against; null for the first of its side. */
+  previous: { seq: number; name: string } | null;
+  diff: SdpDiff;
+}
+
+export interface LogEntry {
+  /** Trace order of the record that opened the entry (the call, for calls). */
+  seq: number;
+  /** Page time (epoch ms). */
+  t: number;
+  /** ms since the PC's creation (or, without a PC, since the session's start). */
+  sinceMs: number;
+  kind: LogKind;
+  /** Method or event name (`setLocalDescription`, `iceconnectionstatechange`, `getUserMedia`, `open`…). */
+  name: string;
+  summary: string;
+  /** Arguments of a call, or the config of a created PC; null for events. */
+  args: Json[] | null;
+  /** Resolved value of a call, or the value of an event. */
+  value: Json | null;
+  target: RtpTarget | null;
+  /** Calls: how they ended; null for events. */
+  outcome: 'ok' | 'error' | 'pending' | null;
+  error: ErrorInfo | null;
+  /** Calls: ms from call to settlement. */
+  durationMs: number | null;
+  /** Shown as a failure: a failed call, an ICE candidate error, a `failed` state, a channel error. */
+  failure: boolean;
+  sdp: LogSdp | null;
+}
+
+const DESCRIPTION_METHODS: Record<string, 'local' | 'remote'> = {
+  createOffer: 'local',
+  createAnswer: 'local',
+  setLocalDescription: 'local',
+  setRemoteDescription: 'remote',
+};
+
+const STATE_EVENTS = new Set(['signalingstatechange', 'iceconnectionstatechange', 'icegatheringstatechange', 'connectionstatechange']);
+
+const isObject = (v: Json | undefined | null): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Compact JSON, cut to `max` characters. */
+export function preview(value: Json | undefined, max = 80): string {
+  if (value === undefined) return '';
+  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? 'null';
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** `candidate:… udp 2122260223 127.0.0.1 35265 typ host …` → "host udp 127.0.0.1:35265". */
+export function candidateSummary(candidate: Json | undefined | null): string {
+  if (!isObject(candidate)) return candidate === null || candidate === undefined ? 'end of candidates' : preview(candidate);
+  const line = typeof candidate.candidate === 'string' ? candidate.candidate : '';
+  if (line === '') return 'end of candidates';
+  const parts = line.replace(/^a=/, '').replace(/^candidate:/, '').split(/\s+/);
+  // foundation component protocol priority address port "typ" type …
+  const [, , protocol = '?', , address = '?', port = '?'] = parts;
+  const typIndex = parts.indexOf('typ');
+  const type = typIndex !== -1 ? parts[typIndex + 1] ?? '?' : '?';
+  let out = `${type} ${protocol.toLowerCase()} ${address}:${port}`;
+  const relay = typeof candidate.relayProtocol === 'string' ? candidate.relayProtocol : null;
+  if (relay) out += ` (relay ${relay})`;
+  if (typeof candidate.sdpMid === 'string') out += ` mid ${candidate.sdpMid}`;
+  return out;
+}
+
+function descriptionOf(value: Json | undefined): { type: string | null; sdp: string } | null {
+  if (!isObject(value) || typeof value.sdp !== 'string' || value.sdp === '') return null;
+  return { type: typeof value.type === 'string' ? value.type : null, sdp: value.sdp };
+}
+
+const sectionCount = (sdp: string) => (sdp.match(/^m=/gm) ?? []).length;
+
+function trackText(track: Json | undefined): string {
+  if (!isObject(track)) return preview(track);
+  const kind = typeof track.kind === 'string' ? track.kind : '?';
+  const label = typeof track.label === 'string' && track.label !== '' ? ` "${track.label}"` : '';
+  return `${kind}${label}`;
+}
+
+/** `"chat" id 1` (the id only once negotiated). */
+function channelText(channel: JsonObject): string {
+  const id = typeof channel.id === 'number' ? ` id ${channel.id}` : '';
+  return `${preview(channel.label, 40)}${id}`;
+}
+
+function callSummary(method: string, args: Json[], target: RtpTarget | null): string {
+  const first = args[0];
+  const where = target ? ` (transceiver ${target.index}${target.mid !== null ? `, mid ${target.mid}` : ''})` : '';
+  switch (method) {
+    case 'createOffer':
+    case 'createAnswer':
+      return isObject(first) ? `${method}(${preview(first)})` : `${method}()`;
+    case 'setLocalDescription':
+    case 'setRemoteDescription': {
+      const d = descriptionOf(first);
+      if (d) return `${method}(${d.type ?? '?'}, ${sectionCount(d.sdp)} m-section(s))`;
+      if (isObject(first) && typeof first.type === 'string') return `${method}(${first.type})`;
+      return `${method}() — implicit`;
+    }
+    case 'addIceCandidate':
+      return `addIceCandidate(${candidateSummary(first ?? null)})`;
+    case 'addTrack':
+      return `addTrack(${trackText(first)})`;
+    case 'addTransceiver':
+      return `addTransceiver(${typeof first === 'string' ? first : trackText(first)}${args[1] !== undefined ? `, ${preview(args[1], 60)}` : ''})`;
+    case 'createDataChannel':
+      return `createDataChannel(${preview(first, 40)}${args[1] !== undefined && args[1] !== null ? `, ${preview(args[1], 60)}` : ''})`;
+    case 'sender.replaceTrack':
+      return `sender.replaceTrack(${first === null ? 'null' : trackText(first)})${where}`;
+    case 'transceiver.direction':
+      return `transceiver.direction = ${typeof first === 'string' ? first : preview(first)}${where}`;
+    default:
+      return `${method}(${args.map((a) => preview(a, 60)).join(', ')})${where}`;
+  }
+}
+
+function resultSummary(method: string, value: Json | undefined): string {
+  const d = descriptionOf(value);
+  if (d) return `${d.type ?? 'description'}, ${sectionCount(d.sdp)} m-section(s)`;
+  if (method === 'addTrack' || method === 'addTransceiver') {
+    if (isObject(value) && isObject(value.target)) {
+      const mid = value.target.mid;
+      return `transceiver ${preview(value.target.index)}${typeof mid === 'string' ? `, mid ${mid}` : ''}`;
+    }
+  }
+  if (method === 'createDataChannel' && isObject(value)) return `channel ${channelText(value)}`;
+  return value === undefined ? '' : preview(value, 60);
+}
+
+function eventSummary(event: string, value: Json): string {
+  if (STATE_EVENTS.has(event)) return `${event} → ${typeof value === 'string' ? value : preview(value)}`;
+  switch (event) {
+    case 'icecandidate':
+      return `icecandidate: ${candidateSummary(value)}`;
+    case 'icecandidateerror': {
+      if (!isObject(value)) return 'icecandidateerror';
+      const code = value.errorCode !== undefined ? ` ${preview(value.errorCode)}` : '';
+      const text = typeof value.errorText === 'string' ? ` ${value.errorText}` : '';
+      const url = typeof value.url === 'string' ? ` (${value.url})` : '';
+      return `icecandidateerror${code}${text}${url}`;
+    }
+    case 'track': {
+      if (!isObject(value)) return 'track';
+      const t = value.track;
+      const id = isObject(t) && typeof t.id === 'string' ? ` ${t.id}` : '';
+      const streams = Array.isArray(value.streams) && value.streams.length > 0 ? ` streams ${value.streams.map((s) => preview(s)).join(', ')}` : '';
+      const tr = isObject(value.transceiver) && typeof value.transceiver.mid === 'string' ? ` mid ${value.transceiver.mid}` : '';
+      return `track ${trackText(t)}${id}${tr}${streams}`;
+    }
+    case 'datachannel':
+      return isObject(value) ? `datachannel ${channelText(value)}` : 'datachannel';
+    case 'negotiationneeded':
+      return 'negotiationneeded';
+    default:
+      return `${event} ${preview(value, 60)}`;
+  }
+}
+
+function mediaCallSummary(method: string, args: Json[]): string {
+  if (method === 'enumerateDevices') return 'enumerateDevices()';
+  return `${method}(${args.map((a) => preview(a, 100)).join(', ')})`;
+}
+
+function mediaResultSummary(method: string, value: Json | undefined): string {
+  if (method === 'enumerateDevices') return Array.isArray(value) ? `${value.length} device(s)` : preview(value);
+  if (isObject(value) && Array.isArray(value.tracks)) {
+    return value.tracks.length === 0 ? 'no tracks' : value.tracks.map((t) => trackText(t)).join(', ');
+  }
+  return preview(value, 60);
+}
+
+function withOutcome(base: string, outcome: LogEntry['outcome'], error: ErrorInfo | null, result: string): string {
+  if (outcome === 'error') return `${base} → ${error ? `${error.name}: ${error.message}` : 'failed'}`;
+  if (outcome === 'pending') return `${base} (pending)`;
+  return result ? `${base} → ${result}` : base;
+}
+
+/** Where "time since creation" counts from. */
+function originOf(data: SessionData, pcId: string | null): number {
+  if (pcId === null) return data.session.startedAt;
+  const pc = data.pcs.find((p) => p.pcId === pcId);
+  if (pc) return pc.createdAt;
+  const created = data.events.find((e) => e.pcId === pcId && e.record.type === 'pc-created');
+  return created ? created.record.t : data.session.startedAt;
+}
+
+/**
+ * Log entries of `pcId` (or, with null, of the records not tied to a PC: media requests and track events), in
+ * trace order. Settlements join their call; a settlement whose call is missing gets an entry of its own.
+ */
+export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[] {
+  const origin = originOf(data, pcId);
+  const mine: TraceEvent[] = data.events.filter((e) => e.pcId === pcId);
+  // Settlements by frame + call, so each call can be merged with its outcome.
+  const settlements = new Map<string, TraceEvent>();
+  for (const e of mine) {
+    const r = e.record;
+    if (r.type === 'pc-settled') settlements.set(`p${e.frame}:${r.call}`, e);
+    else if (r.type === 'media-settled') settlements.set(`m${e.frame}:${r.call}`, e);
+  }
+  const consumed = new Set<TraceEvent>();
+  const entries: LogEntry[] = [];
+  const lastSdp: Record<'local' | 'remote', { seq: number; name: string; parsed: ParsedSdp } | null> = { local: null, remote: null };
+
+  const base = (e: TraceEvent, kind: LogKind, name: string): LogEntry => ({
+    seq: e.seq,
+    t: e.record.t,
+    sinceMs: e.record.t - origin,
+    kind,
+    name,
+    summary: name,
+    args: null,
+    value: null,
+    target: null,
+    outcome: null,
+    error: null,
+    durationMs: null,
+    failure: false,
+    sdp: null,
+  });
+
+  for (const e of mine) {
+    const r = e.record;
+    switch (r.type) {
+      case 'pc-created': {
+        const entry = base(e, 'created', 'RTCPeerConnection');
+        entry.args = r.constraints !== undefined ? [r.config, r.constraints] : [r.config];
+        const servers = Array.isArray(r.config.iceServers) ? r.config.iceServers.length : 0;
+        const policy = typeof r.config.iceTransportPolicy === 'string' ? `, iceTransportPolicy ${r.config.iceTransportPolicy}` : '';
+        const bundle = typeof r.config.bundlePolicy === 'string' ? `, bundlePolicy ${r.config.bundlePolicy}` : '';
+        entry.summary = `new RTCPeerConnection: ${servers} ICE server(s)${policy}${bundle}`;
+        entries.push(entry);
+        break;
+      }
+      case 'pc-call': {
+        const settled = settlements.get(`p${e.frame}:${r.call}`);
+        const s = settled && settled.record.type === 'pc-settled' ? settled.record : null;
+        if (settled) consumed.add(settled);
+        const entry = base(e, 'call', r.method);
+        entry.args = r.args;
+        entry.target = r.target ?? null;
+        entry.outcome = s ? (s.ok ? 'ok' : 'error') : 'pending';
+        entry.error = s && !s.ok ? s.error ?? { name: 'Error', message: '' } : null;
+        entry.value = s && s.value !== undefined ? s.value : null;
+        entry.durationMs = s ? s.t - r.t : null;
+        entry.failure = entry.outcome === 'error';
+        entry.summary = withOutcome(callSummary(r.method, r.args, entry.target), entry.outcome, entry.error, s ? resultSummary(r.method, s.value) : '');
+        const side = DESCRIPTION_METHODS[r.method];
+        if (side) {
+          const desc = r.method.startsWith('create') ? descriptionOf(s?.value) : descriptionOf(r.args[0]);
+          if (desc) {
+            const parsed = parseSdp(desc.sdp);
+            const prev = lastSdp[side];
+            entry.sdp = {
+              side,
+              type: desc.type,
+              sdp: desc.sdp,
+              parsed,
+              previous: prev ? { seq: prev.seq, name: prev.name } : null,
+              diff: diffSdp(prev ? prev.parsed : null, parsed),
+            };
+            if (entry.outcome !== 'error') lastSdp[side] = { seq: e.seq, name: r.method, parsed };
+          }
+        }
+        entries.push(entry);
+        break;
+      }
+      case 'pc-settled': {
+        if (consumed.has(e)) break;
+        const entry = base(e, 'call', r.method);
+        entry.outcome = r.ok ? 'ok' : 'error';
+        entry.error = r.ok ? null : r.error ?? { name: 'Error', message: '' };
+        entry.value = r.value !== undefined ? r.value : null;
+        entry.failure = !r.ok;
+        entry.summary = withOutcome(`${r.method} (call not recorded)`, entry.outcome, entry.error, resultSummary(r.method, r.value));
+        entries.push(entry);
+        break;
+      }
+      case 'pc-event': {
+        const entry = base(e, 'event', r.event);
+        entry.value = r.value;
+        entry.summary = eventSummary(r.event, r.value);
+        entry.failure = r.event === 'icecandidateerror' || (STATE_EVENTS.has(r.event) && r.value === 'failed');
+        entries.push(entry);
+        break;
+      }
+      case 'channel-event': {
+        const entry = base(e, 'channel', r.event);
+        entry.value = { id: r.channel.id, label: r.channel.label };
+        entry.summary = `data channel "${r.channel.label}"${r.channel.id !== null ? ` (id ${r.channel.id})` : ''} ${r.event}`;
+        entry.failure = r.event === 'error';
+        entries.push(entry);
+        break;
+      }
+      case 'media-call': {
+        const settled = settlements.get(`m${e.frame}:${r.call}`);
+        const s = settled && settled.record.type === 'media-settled' ? settled.record : null;
+        if (settled) consumed.add(settled);
+        const entry = base(e, 'media', r.method);
+        entry.args = r.args;
+        entry.outcome = s ? (s.ok ? 'ok' : 'error') : 'pending';
+        entry.error = s && !s.ok ? s.error ?? { name: 'Error', message: '' } : null;
+        entry.value = s && s.value !== undefined ? s.value : null;
+        entry.durationMs = s ? s.t - r.t : null;
+        entry.failure = entry.outcome === 'error';
+        entry.summary = withOutcome(mediaCallSummary(r.method, r.args), entry.outcome, entry.error, s ? mediaResultSummary(r.method, s.value) : '');
+        entries.push(entry);
+        break;
+      }
+      case 'media-settled': {
+        if (consumed.has(e)) break;
+        const entry = base(e, 'media', r.method);
+        entry.outcome = r.ok ? 'ok' : 'error';
+        entry.error = r.ok ? null : r.error ?? { name: 'Error', message: '' };
+        entry.value = r.value !== undefined ? r.value : null;
+        entry.failure = !r.ok;
+        entry.summary = withOutcome(`${r.method} (call not recorded)`, entry.outcome, entry.error, mediaResultSummary(r.method, r.value));
+        entries.push(entry);
+        break;
+      }
+      case 'track-event': {
+        const entry = base(e, 'track', r.event);
+        entry.value = { ...r.track };
+        entry.summary = `track ${trackText(r.track)} ${r.track.id} ${r.event}`;
+        entries.push(entry);
+        break;
+      }
+    }
+  }
+  return entries;
+}
+
+export interface LogFilter {
+  /** Case-insensitive; matches the name, the summary, the arguments, the outcome and the error. */
+  text?: string;
+  /** Kinds to keep; absent: all. */
+  kinds?: ReadonlySet<LogKind>;
+  failuresOnly?: boolean;
+}
+
+const haystacks = new WeakMap<LogEntry, string>();
+
+function haystackOf(entry: LogEntry): string {
+  let h = haystacks.get(entry);
+  if (h === undefined) {
+    h = [
+      entry.name,
+      entry.summary,
+      entry.args ? JSON.stringify(entry.args) : '',
+      entry.value !== null ? JSON.stringify(entry.value) : '',
+      entry.error ? `${entry.error.name} ${entry.error.message}` : '',
+    ]
+      .join('\n')
+      .toLowerCase();
+    haystacks.set(entry, h);
+  }
+  return h;
+}
+
+/** The entries that pass `filter`, in order. */
+export function filterEventLog(entries: readonly LogEntry[], filter: LogFilter): LogEntry[] {
+  const q = (filter.text ?? '').trim().toLowerCase();
+  return entries.filter(
+    (e) =>
+      (!filter.kinds || filter.kinds.has(e.kind)) &&
+      (!filter.failuresOnly || e.failure) &&
+      (q === '' || haystackOf(e).includes(q)),
+  );
+}

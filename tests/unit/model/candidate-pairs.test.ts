@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { samplesToColumns } from '../../../lib/model/stats-columns';
+import { candidateLabel, candidatePairTable, candidatePairTimeline, selectedPairIdsAt } from '../../../lib/model/candidate-pairs';
+import { columnsOf, getStatsColumns, getStatsReport, iceStory } from '../../fixtures/session-builders';
+import { loadCallSamples } from './corpus';
+
+const CHROME_PAIR = 'CPaVtnq1Mq_RO1jwMwM';
+
+describe('candidatePairTable', () => {
+  it('Chromium 156: resolves both candidates, RTT, counters; selected by transport.selectedCandidatePairId', () => {
+    const [row] = candidatePairTable(getStatsColumns('chromium156.json', 'pc1'));
+    expect(row).toMatchObject({
+      id: CHROME_PAIR,
+      transportId: 'T01',
+      state: 'succeeded',
+      nominated: true,
+      selected: true,
+      currentRoundTripTime: 0.001,
+      bytesSent: 1032521,
+      bytesReceived: 16378,
+      requestsSent: 9,
+      requestsReceived: 9,
+      responsesSent: 9,
+      responsesReceived: 9,
+      consentRequestsSent: 8,
+    });
+    expect(row.averageRoundTripTime).toBeCloseTo(0.012 / 9, 9);
+    expect(row.local).toMatchObject({ candidateType: 'host', protocol: 'udp', address: '127.0.0.1', port: 50274, networkType: 'unknown', relayProtocol: null });
+    expect(row.remote).toMatchObject({ candidateType: 'host', address: '127.0.0.1', port: 36220 });
+    expect(candidateLabel(row.local)).toBe('host udp 127.0.0.1:50274');
+  });
+
+  it('Firefox 153: prflx remote candidate, no request counters, selected', () => {
+    const rows = candidatePairTable(getStatsColumns('firefox153.json', 'pc1'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: '3dda5d61', selected: true, state: 'succeeded', requestsSent: null, consentRequestsSent: null, responsesReceived: 2 });
+    expect(rows[0].remote).toMatchObject({ candidateType: 'prflx', address: '10.213.0.1', port: 45489 });
+    expect(rows[0].averageRoundTripTime).toBeCloseTo(0.001, 9);
+  });
+
+  it('Firefox without transport.selectedCandidatePairId (older builds): the `selected` flag decides', () => {
+    const report = structuredClone(getStatsReport('firefox153.json', 'pc2'));
+    delete (report.f589de65 as Record<string, unknown>).selectedCandidatePairId;
+    const columns = columnsOf([report]);
+    expect([...selectedPairIdsAt(columns, 0)]).toEqual(['5ab3b555']);
+    // The flag says "not selected": no fallback guess.
+    (report['5ab3b555'] as Record<string, unknown>).selected = false;
+    expect([...selectedPairIdsAt(columnsOf([report]), 0)]).toEqual([]);
+    // No transport pointer, no flag: a nominated, succeeded pair.
+    delete (report['5ab3b555'] as Record<string, unknown>).selected;
+    expect([...selectedPairIdsAt(columnsOf([report]), 0)]).toEqual(['5ab3b555']);
+    (report['5ab3b555'] as Record<string, unknown>).nominated = false;
+    expect([...selectedPairIdsAt(columnsOf([report]), 0)]).toEqual([]);
+  });
+
+  it('orders selected first, then by state, then priority; shows the latest sample only', () => {
+    const story = iceStory();
+    const early = candidatePairTable(columnsOf(story.slice(0, 2)));
+    expect(early.map((r) => [r.id, r.state, r.selected])).toEqual([
+      [CHROME_PAIR, 'succeeded', true],
+      ['CPrelay', 'failed', false],
+    ]);
+    expect(early[1].local).toMatchObject({ candidateType: 'relay', relayProtocol: 'tls', address: '203.0.113.7', url: 'turns:turn.example.org:443?transport=tcp' });
+    const late = candidatePairTable(columnsOf(story.slice(0, 4)));
+    expect(late.map((r) => [r.id, r.selected])).toEqual([
+      ['CPrelay2', true],
+      [CHROME_PAIR, false],
+    ]);
+    expect(candidatePairTable(columnsOf(story)).map((r) => r.id)).toEqual(['CPrelay2']);
+  });
+
+  it('keeps a candidate that left the latest sample as last seen', () => {
+    const story = iceStory();
+    const last = structuredClone(story[4]);
+    delete last.Irelay2;
+    const rows = candidatePairTable(columnsOf([...story.slice(0, 4), last]));
+    expect(rows[0].local).toMatchObject({ candidateType: 'relay', port: 62000 });
+  });
+
+  it('is empty without samples', () => {
+    expect(candidatePairTable(undefined)).toEqual([]);
+    expect(candidatePairTable(columnsOf([]))).toEqual([]);
+  });
+});
+
+describe('candidatePairTimeline', () => {
+  it('segments states per pair over samples, with gaps where a pair is absent, and the selected pair over time', () => {
+    const t0 = 1_001_000;
+    const tl = candidatePairTimeline(columnsOf(iceStory(), t0, 1000));
+    expect(tl.startT).toBe(t0);
+    expect(tl.endT).toBe(t0 + 4000);
+    expect(tl.pairs.map((p) => p.id)).toEqual([CHROME_PAIR, 'CPrelay', 'CPrelay2']);
+    const byId = Object.fromEntries(tl.pairs.map((p) => [p.id, p.segments]));
+    expect(byId[CHROME_PAIR]).toEqual([
+      { state: 'in-progress', fromT: t0, toT: t0 + 1000 },
+      { state: 'succeeded', fromT: t0 + 1000, toT: t0 + 4000 },
+    ]);
+    expect(byId.CPrelay).toEqual([
+      { state: 'waiting', fromT: t0, toT: t0 + 1000 },
+      { state: 'failed', fromT: t0 + 1000, toT: t0 + 2000 },
+    ]);
+    expect(byId.CPrelay2).toEqual([{ state: 'succeeded', fromT: t0 + 3000, toT: t0 + 4000 }]);
+    expect(tl.pairs[1].label).toBe('relay udp 203.0.113.7:61000 (relay tls) ⇄ host udp 127.0.0.1:36220');
+    expect(tl.selected).toEqual([
+      { pairId: CHROME_PAIR, fromT: t0 + 1000, toT: t0 + 3000 },
+      { pairId: 'CPrelay2', fromT: t0 + 3000, toT: t0 + 4000 },
+    ]);
+  });
+
+  it('a pair that leaves and comes back gets two segments', () => {
+    const story = iceStory();
+    const columns = columnsOf([story[1], story[2], story[1]]);
+    const relay = candidatePairTimeline(columns).pairs.find((p) => p.id === 'CPrelay')!;
+    expect(relay.segments.map((s) => [s.state, s.fromT - 1_001_000, s.toT - 1_001_000])).toEqual([
+      ['failed', 0, 1000],
+      ['failed', 2000, 2000],
+    ]);
+  });
+
+  it('the real 60 s call: one succeeded pair, selected from the first to the last sample', () => {
+    const samples = loadCallSamples()['10-1'];
+    const tl = candidatePairTimeline(samplesToColumns(samples));
+    expect(tl.pairs).toHaveLength(1);
+    expect(tl.pairs[0].segments).toEqual([{ state: 'succeeded', fromT: samples[0].t, toT: samples[59].t }]);
+    expect(tl.selected).toEqual([{ pairId: tl.pairs[0].id, fromT: samples[0].t, toT: samples[59].t }]);
+    expect(tl.pairs[0].label).toBe('host udp 127.0.0.1:35265 ⇄ host udp 127.0.0.1:41822');
+  });
+
+  it('is empty without samples', () => {
+    expect(candidatePairTimeline(undefined)).toEqual({ startT: null, endT: null, pairs: [], selected: [] });
+  });
+});

@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import { buildEventLog, candidateSummary, filterEventLog, LOG_KINDS, type LogKind } from '../../../lib/model/event-log';
+import { EventStream, internalsCallSession, internalsSdps, makePc, makeSession, renegotiatedOffer, XSS } from '../../fixtures/session-builders';
+
+const { offer, answer } = internalsSdps();
+
+describe('buildEventLog on the corpus call (converted from the webrtc-internals update log)', () => {
+  const data = internalsCallSession();
+  const log = buildEventLog(data, '0-1');
+
+  it('lists the sender PC in trace order, with time since creation', () => {
+    expect(log.slice(0, 8).map((e) => `${e.kind} ${e.name}`)).toEqual([
+      'created RTCPeerConnection',
+      'call createDataChannel',
+      'call addTrack',
+      'call addTrack',
+      'call createOffer',
+      'event negotiationneeded',
+      'call setLocalDescription',
+      'event signalingstatechange',
+    ]);
+    for (let i = 1; i < log.length; i++) expect(log[i].seq).toBeGreaterThan(log[i - 1].seq);
+    const pc = data.pcs[0];
+    expect(log[0].sinceMs).toBe(0);
+    for (const e of log) expect(e.sinceMs).toBeCloseTo(e.t - pc.createdAt, 6);
+    // Settlements are merged into their calls, never listed on their own.
+    expect(log.some((e) => e.summary.includes('call not recorded'))).toBe(false);
+    expect(log.every((e) => e.kind !== 'media' && e.kind !== 'track')).toBe(true);
+  });
+
+  it('merges createOffer with its result: outcome, duration, SDP as the first local description', () => {
+    const createOffer = log.find((e) => e.name === 'createOffer')!;
+    expect(createOffer.outcome).toBe('ok');
+    expect(createOffer.durationMs).toBeGreaterThan(0);
+    expect(createOffer.summary).toBe('createOffer({"voiceActivityDetection":true}) → offer, 3 m-section(s)');
+    expect(createOffer.sdp).toMatchObject({ side: 'local', type: 'offer', sdp: offer, previous: null });
+    expect(createOffer.sdp!.diff.sections.every((s) => s.change === 'added')).toBe(true);
+  });
+
+  it('diffs setLocalDescription against the offer (not munged: no change) and keeps remote descriptions apart', () => {
+    const createOffer = log.find((e) => e.name === 'createOffer')!;
+    const sld = log.find((e) => e.name === 'setLocalDescription')!;
+    expect(sld.summary).toBe('setLocalDescription(offer, 3 m-section(s))');
+    expect(sld.sdp!.previous).toEqual({ seq: createOffer.seq, name: 'createOffer' });
+    expect(sld.sdp!.diff.changed).toBe(false);
+    const srd = log.find((e) => e.name === 'setRemoteDescription')!;
+    expect(srd.sdp).toMatchObject({ side: 'remote', type: 'answer', sdp: answer, previous: null });
+  });
+
+  it('summarises ICE candidates and state changes', () => {
+    expect(log.find((e) => e.name === 'icecandidate')!.summary).toBe('icecandidate: host udp 127.0.0.1:35265 mid 0');
+    expect(log.find((e) => e.name === 'addIceCandidate')!.summary).toBe('addIceCandidate(host udp 127.0.0.1:41822 mid 0)');
+    expect(log.filter((e) => e.name === 'connectionstatechange').map((e) => e.summary)).toEqual([
+      'connectionstatechange → connecting',
+      'connectionstatechange → connected',
+    ]);
+    expect(log.filter((e) => e.failure)).toEqual([]);
+  });
+
+  it('the receiver: track events, answer created and applied', () => {
+    const rx = buildEventLog(data, '0-2');
+    expect(rx.find((e) => e.name === 'track')!.summary).toBe(
+      'track audio "remote audio" 23083a4d-cd02-4adb-98e8-c691e37a0380 streams "5e9bf1f4-d41d-4990-b343-05be78f2a997"',
+    );
+    const createAnswer = rx.find((e) => e.name === 'createAnswer')!;
+    const sld = rx.find((e) => e.name === 'setLocalDescription')!;
+    expect(createAnswer.sdp!.side).toBe('local');
+    expect(sld.sdp!.previous?.name).toBe('createAnswer');
+    expect(rx.find((e) => e.name === 'datachannel')!.summary).toBe('datachannel "chat"');
+  });
+
+  it('session-level log (pcId null): the getUserMedia request and its tracks', () => {
+    const media = buildEventLog(data, null);
+    expect(media).toHaveLength(1);
+    expect(media[0]).toMatchObject({ kind: 'media', name: 'getUserMedia', outcome: 'ok' });
+    expect(media[0].summary).toContain('→ audio "Fake Default Audio Input", video "fake_device_0"');
+    expect(media[0].sinceMs).toBe(media[0].t - data.session.startedAt);
+  });
+});
+
+describe('buildEventLog: renegotiation, failures, pending calls', () => {
+  const pcId = '0-1';
+  const reoffer = renegotiatedOffer(offer);
+  const munged = offer.replace('a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n', '');
+  const s = new EventStream().created(pcId, 1000, { iceServers: [{ urls: 'stun:stun.example.org' }], bundlePolicy: 'max-bundle' });
+  s.callOk(pcId, 1010, 'createOffer', [], { type: 'offer', sdp: offer }, 5);
+  s.callOk(pcId, 1020, 'setLocalDescription', [{ type: 'offer', sdp: munged }]);
+  s.callOk(pcId, 1030, 'setRemoteDescription', [{ type: 'answer', sdp: answer }]);
+  s.callFail(pcId, 1040, 'setRemoteDescription', [{ type: 'answer', sdp: offer }], { name: 'InvalidAccessError', message: `bad answer ${XSS}` });
+  s.callOk(pcId, 1050, 'createOffer', [{ iceRestart: true }], { type: 'offer', sdp: reoffer });
+  s.callOk(pcId, 1060, 'setLocalDescription', []);
+  s.callOk(pcId, 1070, 'setRemoteDescription', [{ type: 'answer', sdp: answer.replace('a=recvonly', 'a=inactive') }]);
+  s.event(pcId, 1080, 'icecandidate', null);
+  s.event(pcId, 1090, 'icecandidateerror', { address: '10.0.0.1', port: 5000, url: 'turn:turn.example.org', errorCode: 701, errorText: 'TURN allocate failed' });
+  s.event(pcId, 1100, 'iceconnectionstatechange', 'failed');
+  s.channel(pcId, 1110, 'chat', 1, 'error');
+  s.callStart(pcId, 1120, 'addIceCandidate', [{ candidate: 'candidate:1 1 UDP 1 192.0.2.1 3478 typ relay raddr 0.0.0.0 rport 0', sdpMid: '0', relayProtocol: 'tls' }]);
+  const data = makeSession({ pcs: [makePc(pcId, 1000)], events: s.events });
+  const log = buildEventLog(data, pcId);
+  const named = (name: string) => log.filter((e) => e.name === name);
+
+  it('summarises the configuration', () => {
+    expect(log[0].summary).toBe('new RTCPeerConnection: 1 ICE server(s), bundlePolicy max-bundle');
+    expect(log[0].args).toEqual([{ iceServers: [{ urls: 'stun:stun.example.org' }], bundlePolicy: 'max-bundle' }]);
+  });
+
+  it('shows a munged setLocalDescription as a diff against the offer', () => {
+    const sld = named('setLocalDescription')[0];
+    expect(sld.sdp!.diff.changed).toBe(true);
+    const audio = sld.sdp!.diff.sections[0];
+    expect(audio.change).toBe('changed');
+    expect(audio.ops.filter((o) => o.op !== 'same')).toEqual([
+      { op: 'removed', line: 'a=rtpmap:63 red/48000/2' },
+      { op: 'removed', line: 'a=fmtp:63 111/111' },
+    ]);
+  });
+
+  it('diffs the renegotiation offer against the last applied local description: video direction changed, mid 3 added', () => {
+    const reOffer = named('createOffer')[1];
+    expect(reOffer.sdp!.previous?.name).toBe('setLocalDescription');
+    expect(reOffer.sdp!.diff.sections.map((x) => [x.after?.mid, x.change])).toEqual([
+      ['0', 'changed'], // the munged red lines come back
+      ['1', 'changed'],
+      ['2', 'unchanged'],
+      ['3', 'added'],
+    ]);
+    expect(reOffer.sdp!.diff.sections[1].ops.filter((o) => o.op !== 'same').map((o) => `${o.op} ${o.line}`)).toEqual(['removed a=sendrecv', 'added a=sendonly']);
+    expect(reOffer.summary).toBe('createOffer({"iceRestart":true}) → offer, 4 m-section(s)');
+  });
+
+  it('a failed call is highlighted, carries its error, and is not the base of the next diff', () => {
+    const [ok, failed, later] = named('setRemoteDescription');
+    expect(failed).toMatchObject({ outcome: 'error', failure: true, error: { name: 'InvalidAccessError', message: `bad answer ${XSS}` } });
+    expect(failed.summary).toBe(`setRemoteDescription(answer, 3 m-section(s)) → InvalidAccessError: bad answer ${XSS}`);
+    expect(failed.sdp!.previous?.seq).toBe(ok.seq);
+    expect(later.sdp!.previous?.seq).toBe(ok.seq);
+    expect(later.sdp!.diff.sections.filter((x) => x.change === 'changed').map((x) => x.after?.mid)).toEqual(['0']);
+  });
+
+  it('an implicit setLocalDescription has no SDP; a call without settlement is pending', () => {
+    const implicit = named('setLocalDescription')[1];
+    expect(implicit.summary).toBe('setLocalDescription() — implicit');
+    expect(implicit.sdp).toBeNull();
+    const pending = named('addIceCandidate')[0];
+    expect(pending).toMatchObject({ outcome: 'pending', durationMs: null, failure: false });
+    expect(pending.summary).toBe('addIceCandidate(relay udp 192.0.2.1:3478 (relay tls) mid 0) (pending)');
+  });
+
+  it('marks ICE errors, failed states and channel errors as failures', () => {
+    expect(log.filter((e) => e.failure).map((e) => e.name)).toEqual(['setRemoteDescription', 'icecandidateerror', 'iceconnectionstatechange', 'error']);
+    expect(named('icecandidateerror')[0].summary).toBe('icecandidateerror 701 TURN allocate failed (turn:turn.example.org)');
+    expect(named('icecandidate')[0].summary).toBe('icecandidate: end of candidates');
+    expect(named('error')[0]).toMatchObject({ kind: 'channel', summary: 'data channel "chat" (id 1) error' });
+  });
+
+  it('filters by text (name, summary, arguments incl. SDP, error), by kind, and failures only', () => {
+    expect(filterEventLog(log, { text: 'a=sendonly' }).map((e) => e.name)).toEqual(['createOffer']);
+    expect(filterEventLog(log, { text: 'invalidaccess' }).map((e) => e.seq)).toEqual([named('setRemoteDescription')[1].seq]);
+    expect(filterEventLog(log, { text: 'TURN.EXAMPLE' }).map((e) => e.name)).toEqual(['icecandidateerror']);
+    expect(filterEventLog(log, { kinds: new Set<LogKind>(['event']) }).every((e) => e.kind === 'event')).toBe(true);
+    expect(filterEventLog(log, { kinds: new Set<LogKind>(['channel', 'created']) }).map((e) => e.kind)).toEqual(['created', 'channel']);
+    expect(filterEventLog(log, { failuresOnly: true, kinds: new Set<LogKind>(['call']) }).map((e) => e.name)).toEqual(['setRemoteDescription']);
+    expect(filterEventLog(log, { text: 'stun', failuresOnly: true })).toEqual([]);
+    expect(filterEventLog(log, {})).toHaveLength(log.length);
+    expect(filterEventLog(log, { kinds: new Set(LOG_KINDS) })).toHaveLength(log.length);
+  });
+});
+
+describe('buildEventLog: edge cases', () => {
+  it('empty session and unknown PC give an empty log', () => {
+    expect(buildEventLog(makeSession(), null)).toEqual([]);
+    expect(buildEventLog(makeSession(), '0-9')).toEqual([]);
+  });
+
+  it('media failures, enumerateDevices, pending requests and track events at session level', () => {
+    const s = new EventStream()
+      .media(1_000_100, 'getUserMedia', [{ video: { width: 1280 } }], { error: { name: 'NotAllowedError', message: 'Permission denied' } })
+      .media(1_000_200, 'enumerateDevices', [], { value: [{ deviceId: 'a', kind: 'audioinput', label: 'Mic', groupId: 'g' }] })
+      .media(1_000_300, 'getDisplayMedia', [{ video: true }], null)
+      .track(1_000_400, { id: 't1', kind: 'video', label: XSS }, 'ended');
+    const log = buildEventLog(makeSession({ events: s.events }), null);
+    expect(log.map((e) => [e.kind, e.name, e.outcome, e.failure])).toEqual([
+      ['media', 'getUserMedia', 'error', true],
+      ['media', 'enumerateDevices', 'ok', false],
+      ['media', 'getDisplayMedia', 'pending', false],
+      ['track', 'ended', null, false],
+    ]);
+    expect(log[0].summary).toBe('getUserMedia({"video":{"width":1280}}) → NotAllowedError: Permission denied');
+    expect(log[1].summary).toBe('enumerateDevices() → 1 device(s)');
+    expect(log[3].summary).toBe(`track video "${XSS}" t1 ended`);
+    expect(log[0].sinceMs).toBe(100);
+  });
+
+  it('a settlement whose call is missing still shows, and calls pair by frame + call number', () => {
+    const events = new EventStream().created('0-1', 10).events;
+    events.push({ seq: 1, frame: 0, pcId: '0-1', record: { type: 'pc-settled', pc: 1, t: 20, call: 99, method: 'createOffer', ok: false, error: { name: 'OperationError', message: 'x' } } });
+    events.push({ seq: 2, frame: 1, pcId: '1-1', record: { type: 'pc-call', pc: 1, t: 30, call: 5, method: 'close', args: [] } });
+    events.push({ seq: 3, frame: 0, pcId: '0-1', record: { type: 'pc-call', pc: 1, t: 31, call: 5, method: 'close', args: [] } });
+    events.push({ seq: 4, frame: 0, pcId: '0-1', record: { type: 'pc-settled', pc: 1, t: 33, call: 5, method: 'close', ok: true } });
+    const log = buildEventLog(makeSession({ events }), '0-1');
+    expect(log.map((e) => [e.name, e.outcome, e.summary])).toEqual([
+      ['RTCPeerConnection', null, 'new RTCPeerConnection: 0 ICE server(s)'],
+      ['createOffer', 'error', 'createOffer (call not recorded) → OperationError: x'],
+      ['close', 'ok', 'close()'],
+    ]);
+    expect(log[2].durationMs).toBe(2);
+    expect(buildEventLog(makeSession({ events }), '1-1')[0].outcome).toBe('pending');
+  });
+
+  it('candidateSummary reads candidate lines with or without the a= prefix', () => {
+    expect(candidateSummary({ candidate: 'a=candidate:1 1 TCP 1 2001:db8::1 9 typ host tcptype active', sdpMid: '1' })).toBe('host tcp 2001:db8::1:9 mid 1');
+    expect(candidateSummary({ candidate: '' })).toBe('end of candidates');
+    expect(candidateSummary(null)).toBe('end of candidates');
+  });
+});
