@@ -1,0 +1,175 @@
+/**
+ * ICE candidate pairs of a peer connection: a table of every pair in the latest sample (selected first), and a
+ * timeline of each pair's state over the whole recording with the selected pair over time. The timeline is drawn
+ * with plain positioned divs; a text version of it sits right below for screen readers and copy/paste.
+ */
+import type { SessionData } from '../../lib/model/session';
+import type { StatsFeed } from '../../lib/views/stats-feed';
+import {
+  candidatePairTable,
+  candidatePairTimeline,
+  type CandidateInfo,
+  type CandidatePairTimeline,
+} from '../../lib/model/candidate-pairs';
+import { formatAbsolute, formatBytes, formatCount, formatSecondsAsMs, formatSince, orDash, stateClass } from '../connection/format';
+import { useFeedVersion } from '../connection/use-feed-version';
+import './candidates.css';
+
+export interface CandidatePairsProps {
+  data: SessionData;
+  pcId: string;
+  feed: StatsFeed;
+}
+
+function CandidateCell({ c }: { c: CandidateInfo | null }) {
+  if (!c) return <td class="cp-muted">unknown</td>;
+  return (
+    <td title={c.url ?? undefined}>
+      <span class="cp-type">{orDash(c.candidateType)}</span> {orDash(c.protocol)} {c.address ?? '?'}:{c.port ?? '?'}
+      {c.relayProtocol ? <span class="cp-muted"> relay {c.relayProtocol}</span> : null}
+      {c.tcpType ? <span class="cp-muted"> {c.tcpType}</span> : null}
+    </td>
+  );
+}
+
+const pair = (a: number | null, b: number | null) => `${formatCount(a)} / ${formatCount(b)}`;
+
+function Timeline({ tl, origin, pcId }: { tl: CandidatePairTimeline; origin: number; pcId: string }) {
+  if (tl.startT === null || tl.endT === null || tl.pairs.length === 0) return null;
+  const start = tl.startT;
+  const span = Math.max(tl.endT - start, 1);
+  const pos = (t: number) => `${(((t - start) / span) * 100).toFixed(3)}%`;
+  const width = (from: number, to: number) => `max(${(((to - from) / span) * 100).toFixed(3)}%, 2px)`;
+  const since = (t: number) => formatSince(t - origin);
+  const labels = new Map(tl.pairs.map((p) => [p.id, p.label]));
+  const captionId = `cp-timeline-caption-${pcId}`;
+  return (
+    <figure class="cp-timeline" aria-labelledby={captionId}>
+      <figcaption id={captionId}>
+        Candidate pair states over time ({since(tl.startT)} to {since(tl.endT)})
+      </figcaption>
+      <div class="cp-lanes" aria-hidden="true">
+        <div class="cp-lane cp-lane-selected">
+          <div class="cp-lane-label">selected pair</div>
+          <div class="cp-track">
+            {tl.selected.map((s) => (
+              <div
+                key={`${s.pairId}-${s.fromT}`}
+                class="cp-seg cp-seg-selected"
+                style={{ left: pos(s.fromT), width: width(s.fromT, s.toT) }}
+                title={`${labels.get(s.pairId) ?? s.pairId} selected ${since(s.fromT)} – ${since(s.toT)}`}
+              />
+            ))}
+          </div>
+        </div>
+        {tl.pairs.map((p) => (
+          <div class="cp-lane" key={p.id} data-pair-id={p.id}>
+            <div class="cp-lane-label" title={p.id}>
+              {p.label}
+            </div>
+            <div class="cp-track">
+              {p.segments.map((s) => (
+                <div
+                  key={s.fromT}
+                  class={`cp-seg cp-seg-${s.state}`}
+                  style={{ left: pos(s.fromT), width: width(s.fromT, s.toT) }}
+                  title={`${s.state} ${since(s.fromT)} – ${since(s.toT)}`}
+                />
+              ))}
+            </div>
+          </div>
+        ))}
+      </div>
+      <details class="cp-timeline-text">
+        <summary>Timeline as text</summary>
+        <ul>
+          {tl.pairs.map((p) => (
+            <li key={p.id}>
+              {p.label}: {p.segments.map((s) => `${s.state} ${since(s.fromT)} – ${since(s.toT)}`).join('; ')}
+            </li>
+          ))}
+          {tl.selected.length === 0 ? (
+            <li>No pair was selected.</li>
+          ) : (
+            tl.selected.map((s) => (
+              <li key={`sel-${s.pairId}-${s.fromT}`}>
+                Selected {since(s.fromT)} – {since(s.toT)}: {labels.get(s.pairId) ?? s.pairId}
+              </li>
+            ))
+          )}
+        </ul>
+      </details>
+    </figure>
+  );
+}
+
+export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
+  useFeedVersion(feed, pcId);
+  const columns = feed.columns(pcId) ?? data.stats[pcId];
+  const rows = candidatePairTable(columns);
+  const tl = candidatePairTimeline(columns);
+  const origin = data.pcs.find((p) => p.pcId === pcId)?.createdAt ?? tl.startT ?? 0;
+  if (!columns || columns.t.length === 0) {
+    return (
+      <section class="candidate-pairs" aria-label="Candidate pairs">
+        <p class="cp-empty">No stats samples yet for this connection: candidate pairs appear with the first sample.</p>
+      </section>
+    );
+  }
+  const latestT = columns.t[columns.t.length - 1];
+  return (
+    <section class="candidate-pairs" aria-label="Candidate pairs">
+      <table class="cp-table">
+        <caption>
+          Candidate pairs at <time title={formatAbsolute(latestT)}>{formatSince(latestT - origin)}</time>
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Selected</th>
+            <th scope="col">Local candidate</th>
+            <th scope="col">Remote candidate</th>
+            <th scope="col">State</th>
+            <th scope="col">Nominated</th>
+            <th scope="col">RTT</th>
+            <th scope="col" title="totalRoundTripTime / responsesReceived">
+              Avg RTT
+            </th>
+            <th scope="col">Bytes sent</th>
+            <th scope="col">Bytes received</th>
+            <th scope="col">Requests sent / received</th>
+            <th scope="col">Responses sent / received</th>
+            <th scope="col">Consent requests</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.length === 0 ? (
+            <tr>
+              <td colSpan={12} class="cp-muted">
+                No candidate pairs in the latest sample.
+              </td>
+            </tr>
+          ) : (
+            rows.map((r) => (
+              <tr key={r.id} class={r.selected ? 'cp-selected' : undefined} data-pair-id={r.id} title={r.id}>
+                <td>{r.selected ? <strong>✓ selected</strong> : ''}</td>
+                <CandidateCell c={r.local} />
+                <CandidateCell c={r.remote} />
+                <td class={stateClass(r.state)}>{orDash(r.state)}</td>
+                <td>{r.nominated === null ? '—' : r.nominated ? 'yes' : 'no'}</td>
+                <td>{formatSecondsAsMs(r.currentRoundTripTime)}</td>
+                <td>{formatSecondsAsMs(r.averageRoundTripTime)}</td>
+                <td>{formatBytes(r.bytesSent)}</td>
+                <td>{formatBytes(r.bytesReceived)}</td>
+                <td>{pair(r.requestsSent, r.requestsReceived)}</td>
+                <td>{pair(r.responsesSent, r.responsesReceived)}</td>
+                <td>{formatCount(r.consentRequestsSent)}</td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+      <Timeline tl={tl} origin={origin} pcId={pcId} />
+    </section>
+  );
+}
+

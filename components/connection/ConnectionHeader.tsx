@@ -1,0 +1,129 @@
+/**
+ * The header of a peer connection: its states, DTLS, the selected candidate pair, the codecs in use, and when it
+ * was created and closed. Reads the latest sample through the feed and re-renders at most once a second on new
+ * samples (the parent does not re-render for samples).
+ */
+import type { SessionData } from '../../lib/model/session';
+import type { StatsFeed } from '../../lib/views/stats-feed';
+import { candidateLabel, type CandidateInfo } from '../../lib/model/candidate-pairs';
+import { codecText, connectionHeader, tlsVersionName } from '../../lib/model/connection-header';
+import { formatAbsolute, formatBitrate, formatSecondsAsMs, formatSince, orDash, stateClass } from './format';
+import { useFeedVersion } from './use-feed-version';
+import './connection.css';
+
+export interface ConnectionHeaderProps {
+  data: SessionData;
+  pcId: string;
+  feed: StatsFeed;
+}
+
+const CLOSED_BY: Record<string, string> = { close: 'close()', unload: 'page unloaded', 'session-end': 'session ended' };
+
+function State({ label, value }: { label: string; value: string | null }) {
+  return (
+    <div class="ch-item">
+      <dt>{label}</dt>
+      <dd class={stateClass(value)}>{orDash(value)}</dd>
+    </div>
+  );
+}
+
+function Candidate({ side, c }: { side: string; c: CandidateInfo | null }) {
+  return (
+    <span class="ch-candidate">
+      <span class="ch-muted">{side} </span>
+      {c ? (
+        <>
+          <span class="ch-candidate-type">{c.candidateType ?? '?'}</span> {c.protocol ?? '?'} {c.address ?? '?'}:{c.port ?? '?'}
+          {c.relayProtocol ? <span> relay {c.relayProtocol}</span> : null}
+          {c.networkType && c.networkType !== 'unknown' ? <span class="ch-muted"> ({c.networkType})</span> : null}
+        </>
+      ) : (
+        candidateLabel(null)
+      )}
+    </span>
+  );
+}
+
+export function ConnectionHeader({ data, pcId, feed }: ConnectionHeaderProps) {
+  useFeedVersion(feed, pcId);
+  const columns = feed.columns(pcId) ?? data.stats[pcId];
+  const h = connectionHeader(data, pcId, columns);
+  const dtls = h.dtls[0] ?? null;
+  return (
+    <section class="connection-header" aria-label={`Connection ${pcId} summary`}>
+      <dl class="ch-row">
+        <State label="Connection" value={h.states.connectionState} />
+        <State label="ICE" value={h.states.iceConnectionState} />
+        <State label="ICE gathering" value={h.states.iceGatheringState} />
+        <State label="Signaling" value={h.states.signalingState} />
+        <div class="ch-item">
+          <dt>DTLS</dt>
+          <dd>
+            <span class={stateClass(dtls?.state ?? null)}>{orDash(dtls?.state)}</span>
+            {dtls?.role ? <span class="ch-muted"> {dtls.role}</span> : null}
+            {dtls?.tlsVersion ? <span class="ch-muted" title={`tlsVersion ${dtls.tlsVersion}`}> {tlsVersionName(dtls.tlsVersion)}</span> : null}
+            {dtls?.srtpCipher ? <span class="ch-muted"> {dtls.srtpCipher}</span> : null}
+            {h.dtls.length > 1 ? <span class="ch-muted"> (+{h.dtls.length - 1} more transports)</span> : null}
+          </dd>
+        </div>
+      </dl>
+      <dl class="ch-row">
+        <div class="ch-item ch-wide">
+          <dt>Selected pair</dt>
+          {h.selectedPairs.length === 0 ? (
+            <dd class="ch-muted">{columns && columns.t.length > 0 ? 'none selected' : 'no stats yet'}</dd>
+          ) : (
+            h.selectedPairs.map((p) => (
+              <dd key={p.id} class="ch-pair" data-pair-id={p.id}>
+                <Candidate side="local" c={p.local} /> <span aria-hidden="true">⇄</span> <Candidate side="remote" c={p.remote} />
+                <span class="ch-muted"> RTT </span>
+                {formatSecondsAsMs(p.currentRoundTripTime)}
+                {p.availableOutgoingBitrate !== null ? (
+                  <>
+                    <span class="ch-muted"> out </span>
+                    {formatBitrate(p.availableOutgoingBitrate)}
+                  </>
+                ) : null}
+              </dd>
+            ))
+          )}
+        </div>
+        <div class="ch-item ch-wide">
+          <dt>Codecs</dt>
+          {h.codecs.length === 0 ? (
+            <dd class="ch-muted">none in use</dd>
+          ) : (
+            <dd>
+              <ul class="ch-codecs">
+                {h.codecs.map((c) => (
+                  <li key={c.id}>
+                    <span class="ch-muted">{c.directions.join('+')} </span>
+                    {codecText(c)}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          )}
+        </div>
+        <div class="ch-item">
+          <dt>Created</dt>
+          <dd>{h.createdAt !== null ? <time title={formatAbsolute(h.createdAt)}>{formatAbsolute(h.createdAt)}</time> : '—'}</dd>
+        </div>
+        <div class="ch-item">
+          <dt>Closed</dt>
+          <dd>
+            {h.closedAt !== null ? (
+              <>
+                <time title={formatAbsolute(h.closedAt)}>{h.createdAt !== null ? formatSince(h.closedAt - h.createdAt) : formatAbsolute(h.closedAt)}</time>
+                {h.closedBy ? <span class="ch-muted"> ({CLOSED_BY[h.closedBy] ?? h.closedBy})</span> : null}
+              </>
+            ) : (
+              <span class="ch-muted">open</span>
+            )}
+          </dd>
+        </div>
+      </dl>
+    </section>
+  );
+}

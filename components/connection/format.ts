@@ -1,0 +1,93 @@
+/**
+ * Text formatting shared by the per-connection detail views (header, candidate pairs, event log, media requests,
+ * stats table). Everything returns plain strings: the views render them as text, never as HTML.
+ */
+
+const DASH = '—';
+
+/** "+12.345 s" (time since a PC's creation, or a session's start). */
+export function formatSince(ms: number): string {
+  const sign = ms < 0 ? '−' : '+';
+  return `${sign}${(Math.abs(ms) / 1000).toFixed(3)} s`;
+}
+
+/** Absolute local time with milliseconds, for `title` attributes: "22/11/2026, 02:15:59.978". */
+export function formatAbsolute(epochMs: number): string {
+  const d = new Date(epochMs);
+  if (Number.isNaN(d.getTime())) return String(epochMs);
+  return `${d.toLocaleString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** Seconds (as stats report time) → "12.3 ms". */
+export function formatSecondsAsMs(seconds: number | null): string {
+  if (seconds === null) return DASH;
+  const ms = seconds * 1000;
+  return `${ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;
+}
+
+/** Milliseconds of a duration → "4.2 ms". */
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return DASH;
+  return ms < 1000 ? `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** Bytes → "1.03 MB" (decimal units, as network tools count). */
+export function formatBytes(n: number | null): string {
+  if (n === null) return DASH;
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+/** Bits per second → "4.09 Mbit/s". */
+export function formatBitrate(bps: number | null): string {
+  if (bps === null) return DASH;
+  if (bps < 1000) return `${Math.round(bps)} bit/s`;
+  if (bps < 1e6) return `${(bps / 1000).toFixed(bps < 1e4 ? 2 : 0)} kbit/s`;
+  return `${(bps / 1e6).toFixed(2)} Mbit/s`;
+}
+
+export function formatCount(n: number | null): string {
+  return n === null ? DASH : String(n);
+}
+
+export function orDash(s: string | null | undefined): string {
+  return s === null || s === undefined || s === '' ? DASH : s;
+}
+
+/** Class for a state word, so failures read red and healthy states green (colours from the theme). */
+export function stateClass(state: string | null): string {
+  switch (state) {
+    case 'connected':
+    case 'completed':
+    case 'succeeded':
+    case 'complete':
+    case 'stable':
+    case 'open':
+      return 'state-good';
+    case 'failed':
+    case 'closed':
+      return 'state-bad';
+    case 'disconnected':
+    case 'checking':
+    case 'connecting':
+    case 'in-progress':
+    case 'gathering':
+    case 'have-local-offer':
+    case 'have-remote-offer':
+    case 'have-local-pranswer':
+    case 'have-remote-pranswer':
+    case 'new':
+    case 'waiting':
+    case 'frozen':
+      return 'state-pending';
+    default:
+      return 'state-other';
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The event log of a peer connection (pcId) or of the session's media requests and track events (pcId null):
+ * every call and event in order with the time since creation, a filter box, kind checkboxes and a failures-only
+ * switch. Failures are highlighted (colour and a "failed" mark). Each entry opens to its arguments and outcome as
+ * JSON and, for descriptions, the SDP per m-section with the diff against the previous one of the same side.
+ */
+import { useMemo, useState } from 'preact/hooks';
+import type { SessionData } from '../../lib/model/session';
+import { buildEventLog, filterEventLog, LOG_KINDS, type LogEntry, type LogKind } from '../../lib/model/event-log';
+import { formatAbsolute, formatDuration, formatSince } from '../connection/format';
+import { SdpView } from './SdpView';
+import './events.css';
+
+export interface EventLogProps {
+  data: SessionData;
+  /** A PC's id, or null for the session-level log (getUserMedia/getDisplayMedia/enumerateDevices, track events). */
+  pcId: string | null;
+}
+
+/** Entries rendered at first (and added per "show more"), so a long call's log opens fast. */
+const PAGE = 300;
+
+const PC_KINDS: LogKind[] = ['created', 'call', 'event', 'channel'];
+const SESSION_KINDS: LogKind[] = ['media', 'track'];
+const KIND_LABELS: Record<LogKind, string> = {
+  created: 'Creation',
+  call: 'API calls',
+  event: 'Events',
+  channel: 'Data channels',
+  track: 'Track events',
+  media: 'Media requests',
+};
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+function EntryDetail({ entry }: { entry: LogEntry }) {
+  return (
+    <div class="el-detail">
+      <p class="el-meta">
+        #{entry.seq} · <time>{formatAbsolute(entry.t)}</time>
+        {entry.durationMs !== null ? ` · took ${formatDuration(entry.durationMs)}` : ''}
+        {entry.target ? ` · transceiver ${entry.target.index}${entry.target.mid !== null ? ` (mid ${entry.target.mid})` : ''}` : ''}
+      </p>
+      {entry.args !== null ? (
+        <>
+          <h4>{entry.kind === 'created' ? 'Configuration' : 'Arguments'}</h4>
+          <pre class="el-json">{json(entry.args)}</pre>
+        </>
+      ) : null}
+      {entry.outcome === 'error' && entry.error ? (
+        <>
+          <h4>Error</h4>
+          <p class="el-error-text">
+            {entry.error.name}: {entry.error.message}
+          </p>
+        </>
+      ) : null}
+      {entry.outcome === 'pending' ? <p class="el-muted">No outcome recorded (still pending, or the page went away).</p> : null}
+      {entry.value !== null ? (
+        <>
+          <h4>{entry.outcome === null ? 'Value' : 'Result'}</h4>
+          <pre class="el-json">{json(entry.value)}</pre>
+        </>
+      ) : null}
+      {entry.sdp ? <SdpView sdp={entry.sdp} /> : null}
+    </div>
+  );
+}
+
+function Entry({ entry, open, onToggle }: { entry: LogEntry; open: boolean; onToggle: () => void }) {
+  const detailId = `el-detail-${entry.seq}`;
+  const cls = ['el-entry', `el-kind-${entry.kind}`];
+  if (entry.failure) cls.push('el-failure');
+  if (entry.outcome === 'pending') cls.push('el-pending');
+  return (
+    <li class={cls.join(' ')} data-seq={entry.seq}>
+      <button type="button" class="el-toggle" aria-expanded={open} aria-controls={detailId} onClick={onToggle}>
+        <time class="el-time" title={formatAbsolute(entry.t)}>
+          {formatSince(entry.sinceMs)}
+        </time>
+        <span class="el-kind">{entry.kind}</span>
+        {entry.failure ? <span class="el-badge">failed</span> : null}
+        <span class="el-summary">{entry.summary}</span>
+        {entry.durationMs !== null ? <span class="el-duration">{formatDuration(entry.durationMs)}</span> : null}
+      </button>
+      {open ? (
+        <div id={detailId}>
+          <EntryDetail entry={entry} />
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+export function EventLog({ data, pcId }: EventLogProps) {
+  const scopeKinds = pcId === null ? SESSION_KINDS : PC_KINDS;
+  const [text, setText] = useState('');
+  // Hidden kinds rather than shown ones, so that switching between a PC and the session never hides everything.
+  const [hiddenKinds, setHiddenKinds] = useState<ReadonlySet<LogKind>>(() => new Set());
+  const [failuresOnly, setFailuresOnly] = useState(false);
+  const [expanded, setExpanded] = useState<ReadonlySet<number>>(() => new Set());
+  const [limit, setLimit] = useState(PAGE);
+  // The store may append events in place: the length is part of the key.
+  const eventCount = data.events.length;
+  const entries = useMemo(() => buildEventLog(data, pcId), [data, data.events, eventCount, data.pcs, pcId]);
+  const activeKinds = useMemo(() => new Set(LOG_KINDS.filter((k) => !hiddenKinds.has(k))), [hiddenKinds]);
+  const shown = useMemo(() => filterEventLog(entries, { text, kinds: activeKinds, failuresOnly }), [entries, text, activeKinds, failuresOnly]);
+  const failures = useMemo(() => entries.filter((e) => e.failure).length, [entries]);
+  const counts = useMemo(() => {
+    const c: Partial<Record<LogKind, number>> = {};
+    for (const e of entries) c[e.kind] = (c[e.kind] ?? 0) + 1;
+    return c;
+  }, [entries]);
+
+  const toggleKind = (kind: LogKind) => {
+    const next = new Set(hiddenKinds);
+    if (next.has(kind)) next.delete(kind);
+    else next.add(kind);
+    setHiddenKinds(next);
+  };
+  const toggleEntry = (seq: number) => {
+    const next = new Set(expanded);
+    if (next.has(seq)) next.delete(seq);
+    else next.add(seq);
+    setExpanded(next);
+  };
+
+  const label = pcId === null ? 'Media requests and track events' : `Event log of connection ${pcId}`;
+  return (
+    <section class="event-log" aria-label={label}>
+      <div class="el-controls" role="group" aria-label="Event log filters">
+        <input
+          type="search"
+          class="el-filter"
+          placeholder="Filter (name, arguments, SDP, error…)"
+          aria-label="Filter events"
+          value={text}
+          onInput={(e) => {
+            setText((e.currentTarget as HTMLInputElement).value);
+            setLimit(PAGE);
+          }}
+        />
+        {scopeKinds.map((kind) => (
+          <label key={kind} class="el-kind-option">
+            <input type="checkbox" checked={!hiddenKinds.has(kind)} onChange={() => toggleKind(kind)} />
+            {` ${KIND_LABELS[kind]} (${counts[kind] ?? 0})`}
+          </label>
+        ))}
+        <label class="el-kind-option">
+          <input type="checkbox" checked={failuresOnly} onChange={() => setFailuresOnly(!failuresOnly)} />
+          {` Failures only (${failures})`}
+        </label>
+        <span class="el-count" aria-live="polite">
+          {shown.length === entries.length ? `${entries.length} entries` : `${shown.length} of ${entries.length} entries`}
+        </span>
+      </div>
+      {entries.length === 0 ? (
+        <p class="el-empty">
+          {pcId === null
+            ? 'No getUserMedia, getDisplayMedia or enumerateDevices requests and no track events in this session.'
+            : 'No events recorded for this connection.'}
+        </p>
+      ) : shown.length === 0 ? (
+        <p class="el-empty">No entries match the filter.</p>
+      ) : (
+        <ol class="el-list">
+          {shown.slice(0, limit).map((entry) => (
+            <Entry key={entry.seq} entry={entry} open={expanded.has(entry.seq)} onToggle={() => toggleEntry(entry.seq)} />
+          ))}
+        </ol>
+      )}
+      {shown.length > limit ? (
+        <button type="button" class="el-more" onClick={() => setLimit(limit + PAGE)}>
+          Show {Math.min(PAGE, shown.length - limit)} more of {shown.length - limit} remaining
+        </button>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,134 @@
+/**
+ * The session's getUserMedia / getDisplayMedia / enumerateDevices requests: the constraints asked for, the tracks
+ * obtained (kind, label, settings) with what later happened to them (mute, ended), or the error.
+ */
+import { useMemo } from 'preact/hooks';
+import type { Json, JsonObject } from '../../lib/protocol/json';
+import type { SessionData } from '../../lib/model/session';
+import { buildEventLog, type LogEntry } from '../../lib/model/event-log';
+import { formatAbsolute, formatDuration, formatSince } from '../connection/format';
+import './media.css';
+
+export interface MediaRequestsProps {
+  data: SessionData;
+}
+
+const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const text = (v: Json | undefined): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+
+/** "640×480 30 fps deviceId …" from a track's getSettings(). */
+function settingsText(settings: Json | undefined): string {
+  if (!isObject(settings)) return '';
+  const parts: string[] = [];
+  if (typeof settings.width === 'number' && typeof settings.height === 'number') parts.push(`${settings.width}×${settings.height}`);
+  if (typeof settings.frameRate === 'number') parts.push(`${Math.round(settings.frameRate * 100) / 100} fps`);
+  if (typeof settings.sampleRate === 'number') parts.push(`${settings.sampleRate} Hz`);
+  if (typeof settings.channelCount === 'number') parts.push(`${settings.channelCount} ch`);
+  for (const key of ['displaySurface', 'facingMode', 'echoCancellation', 'noiseSuppression', 'autoGainControl', 'deviceId']) {
+    if (settings[key] !== undefined) parts.push(`${key} ${text(settings[key])}`);
+  }
+  return parts.join(', ');
+}
+
+function TrackTable({ tracks, trackEvents, origin }: { tracks: JsonObject[]; trackEvents: Map<string, LogEntry[]>; origin: number }) {
+  return (
+    <table class="mr-tracks">
+      <thead>
+        <tr>
+          <th scope="col">Kind</th>
+          <th scope="col">Label</th>
+          <th scope="col">Settings</th>
+          <th scope="col">Later</th>
+        </tr>
+      </thead>
+      <tbody>
+        {tracks.map((t, i) => {
+          const id = text(t.id);
+          const events = trackEvents.get(id) ?? [];
+          return (
+            <tr key={`${id}-${i}`} title={id}>
+              <td>{text(t.kind)}</td>
+              <td>{text(t.label)}</td>
+              <td title={isObject(t.settings) ? JSON.stringify(t.settings) : undefined}>{settingsText(t.settings)}</td>
+              <td>
+                {events.map((e) => (
+                  <span key={e.seq} class={e.name === 'ended' ? 'mr-ended' : undefined}>
+                    {e.name} <time title={formatAbsolute(e.t)}>{formatSince(e.t - origin)}</time>{' '}
+                  </span>
+                ))}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function Request({ entry, trackEvents, origin }: { entry: LogEntry; trackEvents: Map<string, LogEntry[]>; origin: number }) {
+  const value = entry.value;
+  const tracks = isObject(value) && Array.isArray(value.tracks) ? value.tracks.filter(isObject) : [];
+  const devices = entry.name === 'enumerateDevices' && Array.isArray(value) ? value.filter(isObject) : [];
+  return (
+    <li class={`mr-request${entry.failure ? ' mr-failure' : ''}`} data-seq={entry.seq}>
+      <h4 class="mr-title">
+        {entry.name} <time title={formatAbsolute(entry.t)}>{formatSince(entry.sinceMs)}</time>
+        {entry.durationMs !== null ? <span class="mr-muted"> took {formatDuration(entry.durationMs)}</span> : null}
+        {entry.outcome === 'error' ? <span class="mr-badge"> failed</span> : null}
+        {entry.outcome === 'pending' ? <span class="mr-muted"> pending</span> : null}
+      </h4>
+      {entry.name !== 'enumerateDevices' ? (
+        <div class="mr-constraints">
+          <span class="mr-muted">Constraints: </span>
+          <code>{entry.args && entry.args.length > 0 ? JSON.stringify(entry.args.length === 1 ? entry.args[0] : entry.args) : '(none)'}</code>
+        </div>
+      ) : null}
+      {entry.outcome === 'error' && entry.error ? (
+        <p class="mr-error" role="note">
+          {entry.error.name}: {entry.error.message}
+        </p>
+      ) : null}
+      {tracks.length > 0 ? <TrackTable tracks={tracks} trackEvents={trackEvents} origin={origin} /> : null}
+      {entry.outcome === 'ok' && entry.name !== 'enumerateDevices' && tracks.length === 0 ? <p class="mr-muted">No tracks.</p> : null}
+      {entry.name === 'enumerateDevices' && entry.outcome === 'ok' ? (
+        <ul class="mr-devices">
+          {devices.map((d, i) => (
+            <li key={i}>
+              {text(d.kind)}: {text(d.label) || '(no label: permission not granted)'}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </li>
+  );
+}
+
+export function MediaRequests({ data }: MediaRequestsProps) {
+  const eventCount = data.events.length;
+  const entries = useMemo(() => buildEventLog(data, null), [data, data.events, eventCount]);
+  const requests = entries.filter((e) => e.kind === 'media');
+  const trackEvents = useMemo(() => {
+    const map = new Map<string, LogEntry[]>();
+    for (const e of entries) {
+      if (e.kind !== 'track' || !isObject(e.value)) continue;
+      const id = text(e.value.id);
+      const list = map.get(id) ?? [];
+      list.push(e);
+      map.set(id, list);
+    }
+    return map;
+  }, [entries]);
+  return (
+    <section class="media-requests" aria-label="getUserMedia and getDisplayMedia requests">
+      {requests.length === 0 ? (
+        <p class="mr-muted">No getUserMedia, getDisplayMedia or enumerateDevices requests in this session.</p>
+      ) : (
+        <ol class="mr-list">
+          {requests.map((e) => (
+            <Request key={e.seq} entry={e} trackEvents={trackEvents} origin={data.session.startedAt} />
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

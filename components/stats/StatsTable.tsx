@@ -1,0 +1,141 @@
+/**
+ * Every stats object of a PC's latest sample, grouped by type (receive, send, remote, ICE, transport, codecs, …)
+ * like webrtc-internals' stats tables; groups and objects fold; a filter box narrows to matching objects or fields;
+ * every numeric field has a button that asks the parent to chart it. Re-renders at most once a second on samples.
+ */
+import { useState } from 'preact/hooks';
+import type { SessionData } from '../../lib/model/session';
+import type { StatsFeed } from '../../lib/views/stats-feed';
+import { buildStatsTable, filterStatsTable, formatStatsValue, type StatsGroup, type StatsObjectView } from '../../lib/model/stats-table';
+import { formatAbsolute, formatSince } from '../connection/format';
+import { useFeedVersion } from '../connection/use-feed-version';
+import './stats.css';
+
+export interface StatsTableProps {
+  data: SessionData;
+  pcId: string;
+  feed: StatsFeed;
+  onChartField: (statsId: string, field: string) => void;
+}
+
+function toggle(set: ReadonlySet<string>, key: string): Set<string> {
+  const next = new Set(set);
+  if (next.has(key)) next.delete(key);
+  else next.add(key);
+  return next;
+}
+
+function StatsObject({ obj, open, onToggle, onChartField }: { obj: StatsObjectView; open: boolean; onToggle: () => void; onChartField: StatsTableProps['onChartField'] }) {
+  return (
+    <li class="st-object" data-stats-id={obj.id}>
+      <button type="button" class="st-object-toggle" aria-expanded={open} onClick={onToggle}>
+        <span class="st-id">{obj.id}</span>
+        {obj.label ? <span class="st-label"> {obj.label}</span> : null}
+        <span class="st-muted">
+          {' '}
+          ({obj.fields.length} field{obj.fields.length === 1 ? '' : 's'})
+        </span>
+      </button>
+      {open ? (
+        <table class="st-fields">
+          <caption class="st-visually-hidden">
+            {obj.type} {obj.id}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col">Value</th>
+              <th scope="col">
+                <span class="st-visually-hidden">Chart</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {obj.fields.map((f) => (
+              <tr key={f.name}>
+                <th scope="row" class="st-field-name">
+                  {f.name}
+                </th>
+                <td class="st-value">{formatStatsValue(f.value)}</td>
+                <td>
+                  {f.numeric ? (
+                    <button type="button" class="st-chart" aria-label={`Chart ${obj.id} ${f.name}`} title={`Chart ${f.name}`} onClick={() => onChartField(obj.id, f.name)}>
+                      chart
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </li>
+  );
+}
+
+export function StatsTable({ data, pcId, feed, onChartField }: StatsTableProps) {
+  useFeedVersion(feed, pcId);
+  const [text, setText] = useState('');
+  const [closedGroups, setClosedGroups] = useState<ReadonlySet<string>>(() => new Set());
+  const [openObjects, setOpenObjects] = useState<ReadonlySet<string>>(() => new Set());
+  const columns = feed.columns(pcId) ?? data.stats[pcId];
+  const all = buildStatsTable(columns);
+  const groups: StatsGroup[] = filterStatsTable(all, text);
+  const filtering = text.trim() !== '';
+  const latestT = columns && columns.t.length > 0 ? columns.t[columns.t.length - 1] : null;
+  const createdAt = data.pcs.find((p) => p.pcId === pcId)?.createdAt ?? null;
+
+  return (
+    <section class="stats-table" aria-label={`Stats of connection ${pcId}`}>
+      <div class="st-controls">
+        <input
+          type="search"
+          class="st-filter"
+          placeholder="Filter (type, id, field, value…)"
+          aria-label="Filter stats"
+          value={text}
+          onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)}
+        />
+        {latestT !== null ? (
+          <span class="st-muted">
+            latest sample{' '}
+            <time title={formatAbsolute(latestT)}>{createdAt !== null ? formatSince(latestT - createdAt) : formatAbsolute(latestT)}</time>
+          </span>
+        ) : null}
+      </div>
+      {all.length === 0 ? (
+        <p class="st-muted">No stats samples yet for this connection.</p>
+      ) : groups.length === 0 ? (
+        <p class="st-muted">No stats match the filter.</p>
+      ) : (
+        <ul class="st-groups">
+          {groups.map((g) => {
+            const open = filtering || !closedGroups.has(g.key);
+            return (
+              <li key={g.key} class="st-group" data-group={g.key}>
+                <h3 class="st-group-title">
+                  <button type="button" class="st-group-toggle" aria-expanded={open} onClick={() => setClosedGroups(toggle(closedGroups, g.key))}>
+                    {g.title} <span class="st-muted">({g.objects.length})</span>
+                  </button>
+                </h3>
+                {open ? (
+                  <ul class="st-objects">
+                    {g.objects.map((obj) => (
+                      <StatsObject
+                        key={obj.id}
+                        obj={obj}
+                        open={filtering || openObjects.has(obj.id)}
+                        onToggle={() => setOpenObjects(toggle(openObjects, obj.id))}
+                        onChartField={onChartField}
+                      />
+                    ))}
+                  </ul>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,114 @@
+// @vitest-environment happy-dom
+import { act, cleanup, render, screen, within } from '@testing-library/preact';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CandidatePairs } from '../../../components/candidates/CandidatePairs';
+import { appendSamples } from '../../../lib/model/stats-columns';
+import { CHROME_PAIR, columnsOf, fixedFeed, getStatsColumns, getStatsReport, iceStory, makePc, makeSession, XSS } from '../../fixtures/session-builders';
+
+afterEach(cleanup);
+
+const T0 = 1_001_000;
+
+function renderStory(count = 5) {
+  const columns = columnsOf(iceStory().slice(0, count), T0, 1000);
+  const data = makeSession({ pcs: [makePc('0-1', T0)], stats: { '0-1': columns } });
+  const feed = fixedFeed({ '0-1': columns });
+  render(<CandidatePairs data={data} pcId="0-1" feed={feed} />);
+  return { columns, feed };
+}
+
+const bodyRows = () => within(screen.getByRole('table')).getAllByRole('row').slice(1);
+
+describe('CandidatePairs', () => {
+  it('a table with headers, one row per pair of the latest sample, the selected one first and marked', () => {
+    renderStory(4);
+    const table = screen.getByRole('table');
+    expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual([
+      'Selected',
+      'Local candidate',
+      'Remote candidate',
+      'State',
+      'Nominated',
+      'RTT',
+      'Avg RTT',
+      'Bytes sent',
+      'Bytes received',
+      'Requests sent / received',
+      'Responses sent / received',
+      'Consent requests',
+    ]);
+    expect(table.querySelector('caption')?.textContent).toBe('Candidate pairs at +3.000 s');
+    const rows = bodyRows();
+    expect(rows.map((r) => r.getAttribute('data-pair-id'))).toEqual(['CPrelay2', CHROME_PAIR]);
+    const cells = within(rows[0]).getAllByRole('cell').map((c) => c.textContent);
+    expect(cells.slice(0, 5)).toEqual(['✓ selected', 'relay udp 203.0.113.7:62000 relay tls', 'host udp 127.0.0.1:36220', 'succeeded', 'yes']);
+    expect(rows[0].className).toBe('cp-selected');
+    expect(within(rows[1]).getAllByRole('cell')[0].textContent).toBe('');
+    expect(cells.slice(5)).toEqual(['1.00 ms', '1.33 ms', '1.03 MB', '16.4 kB', '9 / 9', '9 / 9', '8']);
+  });
+
+  it('a state timeline per pair and the selected pair over time, with a text alternative', () => {
+    renderStory();
+    const figure = screen.getByRole('figure', { name: /Candidate pair states over time/ });
+    expect(figure.querySelector('figcaption')?.textContent).toBe('Candidate pair states over time (+0.000 s to +4.000 s)');
+    const lanes = figure.querySelectorAll('.cp-lane[data-pair-id]');
+    expect([...lanes].map((l) => l.getAttribute('data-pair-id'))).toEqual([CHROME_PAIR, 'CPrelay', 'CPrelay2']);
+    const relaySegments = lanes[1].querySelectorAll('.cp-seg');
+    expect([...relaySegments].map((s) => [s.className, (s as HTMLElement).style.left, s.getAttribute('title')])).toEqual([
+      ['cp-seg cp-seg-waiting', '0.000%', 'waiting +0.000 s – +1.000 s'],
+      ['cp-seg cp-seg-failed', '25.000%', 'failed +1.000 s – +2.000 s'],
+    ]);
+    const selected = figure.querySelectorAll('.cp-seg-selected');
+    expect(selected).toHaveLength(2);
+    const text = within(figure).getAllByRole('listitem').map((li) => li.textContent);
+    expect(text).toEqual([
+      'host udp 127.0.0.1:50274 ⇄ host udp 127.0.0.1:36220: in-progress +0.000 s – +1.000 s; succeeded +1.000 s – +4.000 s',
+      'relay udp 203.0.113.7:61000 (relay tls) ⇄ host udp 127.0.0.1:36220: waiting +0.000 s – +1.000 s; failed +1.000 s – +2.000 s',
+      'relay udp 203.0.113.7:62000 (relay tls) ⇄ host udp 127.0.0.1:36220: succeeded +3.000 s – +4.000 s',
+      'Selected +1.000 s – +3.000 s: host udp 127.0.0.1:50274 ⇄ host udp 127.0.0.1:36220',
+      'Selected +3.000 s – +4.000 s: relay udp 203.0.113.7:62000 (relay tls) ⇄ host udp 127.0.0.1:36220',
+    ]);
+    // The drawing itself is hidden from assistive technology (the list says the same).
+    expect(figure.querySelector('.cp-lanes')?.getAttribute('aria-hidden')).toBe('true');
+  });
+
+  it('Firefox 153: the pair flagged selected, prflx remote, counters it lacks shown as dashes', () => {
+    const columns = getStatsColumns('firefox153.json', 'pc1');
+    render(<CandidatePairs data={makeSession({ pcs: [makePc('0-1', 1)] })} pcId="0-1" feed={fixedFeed({ '0-1': columns })} />);
+    const [row] = bodyRows();
+    const cells = within(row).getAllByRole('cell').map((c) => c.textContent);
+    expect(cells[0]).toBe('✓ selected');
+    expect(cells[2]).toBe('prflx udp 10.213.0.1:45489');
+    expect(cells[9]).toBe('— / —');
+    expect(cells[11]).toBe('—');
+  });
+
+  it('follows new samples from the feed', () => {
+    const { columns, feed } = renderStory(1);
+    expect(bodyRows().map((r) => within(r).getAllByRole('cell')[3].textContent)).toEqual(['in-progress', 'waiting']);
+    act(() => {
+      appendSamples(columns, [{ index: 1, t: T0 + 1000, report: iceStory()[1] }]);
+      feed.emit('0-1', 1);
+    });
+    expect(bodyRows().map((r) => within(r).getAllByRole('cell')[3].textContent)).toEqual(['succeeded', 'failed']);
+  });
+
+  it('empty states: no samples; a sample without pairs', () => {
+    render(<CandidatePairs data={makeSession({ pcs: [makePc('0-1', 1)] })} pcId="0-1" feed={fixedFeed({})} />);
+    expect(screen.getByText(/No stats samples yet/)).toBeTruthy();
+    expect(screen.queryByRole('table')).toBeNull();
+    cleanup();
+    const report = structuredClone(getStatsReport('chromium156.json', 'pc1'));
+    delete report[CHROME_PAIR];
+    render(<CandidatePairs data={makeSession()} pcId="0-1" feed={fixedFeed({ '0-1': columnsOf([report]) })} />);
+    expect(screen.getByText('No candidate pairs in the latest sample.')).toBeTruthy();
+  });
+
+  it('renders candidate strings as text', () => {
+    const report = structuredClone(getStatsReport('chromium156.json', 'pc1'));
+    (report.IRO1jwMwM as Record<string, unknown>).address = XSS;
+    render(<CandidatePairs data={makeSession()} pcId="0-1" feed={fixedFeed({ '0-1': columnsOf([report]) })} />);
+    expect(within(bodyRows()[0]).getAllByRole('cell')[2].textContent).toBe(`host udp ${XSS}:36220`);
+    expect(document.querySelector('img')).toBeNull();
+  });
+});

@@ -1,0 +1,114 @@
+// @vitest-environment happy-dom
+import { act, cleanup, render, screen, within } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConnectionHeader } from '../../../components/connection/ConnectionHeader';
+import { appendSamples } from '../../../lib/model/stats-columns';
+import type { StatsReportJson } from '../../../lib/model/session';
+import { EventStream, fixedFeed, getStatsColumns, getStatsReport, internalsCallSession, makePc, makeSession, XSS } from '../../fixtures/session-builders';
+
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
+
+/** The `<dd>` next to the `<dt>` with this text. */
+function valueOf(term: string): HTMLElement {
+  const dt = screen.getAllByText(term, { selector: 'dt' })[0];
+  return dt.nextElementSibling as HTMLElement;
+}
+
+describe('ConnectionHeader', () => {
+  it('shows states, DTLS, the selected pair and codecs of a Chromium 156 sender', () => {
+    const columns = getStatsColumns('chromium156.json', 'pc1');
+    const pc = makePc('0-1', 1_000_500, { connectionState: 'connected', iceConnectionState: 'connected', iceGatheringState: 'complete' });
+    const data = makeSession({ pcs: [pc], stats: { '0-1': columns } });
+    render(<ConnectionHeader data={data} pcId="0-1" feed={fixedFeed({ '0-1': columns })} />);
+    const region = screen.getByRole('region', { name: 'Connection 0-1 summary' });
+    expect(region).toBeTruthy();
+    expect(valueOf('Connection').textContent).toBe('connected');
+    expect(valueOf('Connection').className).toContain('state-good');
+    expect(valueOf('ICE').textContent).toBe('connected');
+    expect(valueOf('ICE gathering').textContent).toBe('complete');
+    expect(valueOf('Signaling').textContent).toBe('stable');
+    expect(valueOf('DTLS').textContent).toBe('connected server DTLS 1.3 SRTP_AES128_CM_HMAC_SHA1_80');
+    const pair = valueOf('Selected pair');
+    expect(pair.textContent).toContain('local host udp 127.0.0.1:50274');
+    expect(pair.textContent).toContain('remote host udp 127.0.0.1:36220');
+    expect(pair.textContent).toContain('RTT 1.00 ms');
+    expect(pair.textContent).toContain('out 4.09 Mbit/s');
+    const codecs = within(valueOf('Codecs')).getAllByRole('listitem').map((li) => li.textContent);
+    expect(codecs).toEqual(['send audio/opus PT 111 48000 Hz 2 ch (minptime=10;useinbandfec=1)', 'send video/VP8 PT 96 90000 Hz']);
+    expect(valueOf('Closed').textContent).toBe('open');
+    expect(valueOf('Created').querySelector('time')?.getAttribute('title')).toBeTruthy();
+  });
+
+  it('Firefox 153 receiver: prflx/host pair and codecs received', () => {
+    const columns = getStatsColumns('firefox153.json', 'pc1');
+    const data = makeSession({ pcs: [makePc('0-1', 1)], stats: { '0-1': columns } });
+    render(<ConnectionHeader data={data} pcId="0-1" feed={fixedFeed({ '0-1': columns })} />);
+    expect(valueOf('Selected pair').textContent).toContain('remote prflx udp 10.213.0.1:45489');
+    expect(valueOf('DTLS').textContent).toContain('SRTP_AEAD_AES_128_GCM');
+  });
+
+  it('shows the latest state events, a failure in red, and the close time relative to creation', () => {
+    const events = new EventStream().created('0-1', 1000).event('0-1', 2000, 'connectionstatechange', 'failed').events;
+    const pc = makePc('0-1', 1000, { closedAt: 13_345, closedBy: 'close' });
+    render(<ConnectionHeader data={makeSession({ pcs: [pc], events })} pcId="0-1" feed={fixedFeed({})} />);
+    expect(valueOf('Connection').textContent).toBe('failed');
+    expect(valueOf('Connection').className).toContain('state-bad');
+    expect(valueOf('Closed').textContent).toBe('+12.345 s (close())');
+    expect(valueOf('Selected pair').textContent).toBe('no stats yet');
+    expect(valueOf('Codecs').textContent).toBe('none in use');
+    expect(valueOf('DTLS').textContent).toBe('—');
+  });
+
+  it('re-renders on appended samples at most once a second, and unsubscribes on unmount', () => {
+    vi.useFakeTimers();
+    const columns = getStatsColumns('chromium156.json', 'pc1');
+    const feed = fixedFeed({ '0-1': columns });
+    const data = makeSession({ pcs: [makePc('0-1', 1)], stats: { '0-1': columns } });
+    const { unmount } = render(<ConnectionHeader data={data} pcId="0-1" feed={feed} />);
+    expect(feed.listenerCount()).toBe(1);
+    const withDtls = (state: string): StatsReportJson => {
+      const r = structuredClone(getStatsReport('chromium156.json', 'pc1'));
+      (r.T01 as Record<string, unknown>).dtlsState = state;
+      return r;
+    };
+    act(() => {
+      appendSamples(columns, [{ index: 1, t: 1_002_000, report: withDtls('closed') }]);
+      feed.emit('0-1', 1);
+    });
+    expect(valueOf('DTLS').textContent).toMatch(/^closed/);
+    act(() => {
+      appendSamples(columns, [{ index: 2, t: 1_003_000, report: withDtls('failed') }]);
+      feed.emit('0-1', 2);
+      feed.emit('0-2', 0); // another PC: ignored
+    });
+    expect(valueOf('DTLS').textContent).toMatch(/^closed/);
+    act(() => void vi.advanceTimersByTime(999));
+    expect(valueOf('DTLS').textContent).toMatch(/^closed/);
+    act(() => void vi.advanceTimersByTime(1));
+    expect(valueOf('DTLS').textContent).toMatch(/^failed/);
+    unmount();
+    expect(feed.listenerCount()).toBe(0);
+  });
+
+  it('reads the corpus call with its trace: states from the events', () => {
+    const data = internalsCallSession();
+    render(<ConnectionHeader data={data} pcId="0-2" feed={fixedFeed(data.stats)} />);
+    expect(valueOf('Connection').textContent).toBe('connected');
+    expect(valueOf('Selected pair').textContent).toContain('local host udp 127.0.0.1:41822');
+  });
+
+  it('renders page-originated strings as text', () => {
+    const report = structuredClone(getStatsReport('chromium156.json', 'pc1'));
+    (report.IaVtnq1Mq as Record<string, unknown>).address = XSS;
+    (report['COT01_111_minptime=10;useinbandfec=1'] as Record<string, unknown>).sdpFmtpLine = XSS;
+    const columns = getStatsColumns('chromium156.json', 'pc1');
+    appendSamples(columns, [{ index: 1, t: 1_002_000, report }]);
+    render(<ConnectionHeader data={makeSession({ pcs: [makePc('0-1', 1)] })} pcId="0-1" feed={fixedFeed({ '0-1': columns })} />);
+    expect(valueOf('Selected pair').textContent).toContain(`${XSS}:50274`);
+    expect(valueOf('Codecs').textContent).toContain(XSS);
+    expect(document.querySelector('img')).toBeNull();
+  });
+});
