@@ -10,20 +10,20 @@
  */
 import type { StatsColumns } from './session';
 
-type Rule =
+export type RateRule =
   | { name: string; kind: 'per-second'; field: string }
   | { name: string; kind: 'bits-per-second'; field: string }
   | { name: string; kind: 'ratio'; numerator: string; denominator: string; scale: 1 | 1000 }
   | { name: string; kind: 'rms' };
 
-const perSecond = (field: string): Rule => ({ name: `[${field}/s]`, kind: 'per-second', field });
-const bits = (field: string): Rule => ({ name: `[${field}_in_bits/s]`, kind: 'bits-per-second', field });
-const ratio = (numerator: string, denominator: string): Rule => ({ name: `[${numerator}/${denominator}]`, kind: 'ratio', numerator, denominator, scale: 1 });
-const ratioMs = (numerator: string, denominator: string): Rule => ({ name: `[${numerator}/${denominator}_in_ms]`, kind: 'ratio', numerator, denominator, scale: 1000 });
-const rms: Rule = { name: '[Audio_Level_in_RMS]', kind: 'rms' };
+const perSecond = (field: string): RateRule => ({ name: `[${field}/s]`, kind: 'per-second', field });
+const bits = (field: string): RateRule => ({ name: `[${field}_in_bits/s]`, kind: 'bits-per-second', field });
+const ratio = (numerator: string, denominator: string): RateRule => ({ name: `[${numerator}/${denominator}]`, kind: 'ratio', numerator, denominator, scale: 1 });
+const ratioMs = (numerator: string, denominator: string): RateRule => ({ name: `[${numerator}/${denominator}_in_ms]`, kind: 'ratio', numerator, denominator, scale: 1000 });
+const rms: RateRule = { name: '[Audio_Level_in_RMS]', kind: 'rms' };
 
 /** Which derived series each stats type gets. */
-export const RATE_RULES: Record<string, readonly Rule[]> = {
+export const RATE_RULES: Record<string, readonly RateRule[]> = {
   'outbound-rtp': [
     bits('bytesSent'), bits('headerBytesSent'), bits('retransmittedBytesSent'), bits('totalEncodedBytesTarget'),
     perSecond('packetsSent'), perSecond('framesEncoded'), perSecond('framesSent'),
@@ -96,7 +96,7 @@ function delta(fields: StatsColumns['objects'][string]['fields'], field: string,
   return a === null || b === null ? null : b - a;
 }
 
-function compute(rule: Rule, fields: StatsColumns['objects'][string]['fields'], prev: number, i: number, dt: number): number | null {
+function compute(rule: RateRule, fields: StatsColumns['objects'][string]['fields'], prev: number, i: number, dt: number): number | null {
   switch (rule.kind) {
     case 'per-second': {
       const d = delta(fields, rule.field, prev, i);
@@ -117,4 +117,26 @@ function compute(rule: Rule, fields: StatsColumns['objects'][string]['fields'], 
       return energy === null || duration === null || duration <= 0 ? null : Math.sqrt(energy / duration);
     }
   }
+}
+
+/** The rule called `name` (a bracketed name such as `[bytesSent_in_bits/s]`) for objects of `type`, if any. */
+export function findRateRule(type: string, name: string): RateRule | undefined {
+  return RATE_RULES[type]?.find((rule) => rule.name === name);
+}
+
+/** The per-second (or bits-per-second) rule whose counter is `field` for objects of `type`, if any. */
+export function counterRateRule(type: string, field: string): RateRule | undefined {
+  return RATE_RULES[type]?.find((rule) => (rule.kind === 'per-second' || rule.kind === 'bits-per-second') && rule.field === field);
+}
+
+/**
+ * One value of `rule` between rows `prev` and `i` of an object's columns (Δt from the object's own `timestamp`),
+ * exactly as {@link deriveRates} computes it; null where it gives nothing.
+ */
+export function rateBetween(rule: RateRule, fields: StatsColumns['objects'][string]['fields'], prev: number, i: number): number | null {
+  const ts = fields.timestamp;
+  if (!ts) return null;
+  const a = num(ts[prev]);
+  const b = num(ts[i]);
+  return a === null || b === null ? null : compute(rule, fields, prev, i, b - a);
 }

@@ -1,0 +1,514 @@
+/**
+ * One uPlot chart, kept outside Preact's diff: created on mount (and when its set of series changes), destroyed on
+ * unmount, resized by a ResizeObserver, and fed by the shared frame loop (components/charts/frame-loop.ts): new
+ * samples only mark it dirty; it redraws in the next animation frame if it is on screen.
+ *
+ * Interaction (all charts of a connection share the cursor and the x window, see ChartGroup):
+ * - drag across the plot: zoom to that time range;
+ * - shift + drag, or shift + wheel / horizontal wheel: pan (while zoomed);
+ * - ctrl (⌘) + wheel: zoom in/out around the pointer;
+ * - double-click, the "Reset zoom" button, or Escape / 0 on the focused chart: back to following the live data;
+ * - keyboard on the focused chart: + / − zoom, ← / → pan.
+ * While zoomed, appended samples never move the window; while not zoomed the view spans all data and follows it.
+ * The legend shows, per series, the value under the cursor (or the latest value) with its unit.
+ */
+import { useEffect, useMemo, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import type { ChartSpec, ChartValue } from '../../lib/model/chart-series';
+import { ChartGroup } from './chart-group';
+import { Decimator } from './decimate';
+import { sharedFrameLoop, type FrameHandle, type FrameLoop } from './frame-loop';
+import 'uplot/dist/uPlot.min.css';
+import './charts.css';
+
+export interface TimeSeriesChartProps {
+  spec: ChartSpec;
+  /** The shared x column (epoch seconds), aligned with every series' values. */
+  x: number[];
+  /** Rows with a stats gap before them (no line is drawn across). */
+  gapRows?: number[];
+  /** The connection's group (shared cursor and window); a chart on its own gets a private one. */
+  group?: ChartGroup;
+  loop?: FrameLoop;
+  /** Plot height in CSS px (legend excluded). */
+  height?: number;
+  /** Shows a remove button (extra field charts). */
+  onRemove?: () => void;
+}
+
+const instances = new WeakMap<Element, uPlot>();
+
+let themeEpoch = 0;
+const themeListeners = new Set<() => void>();
+
+/**
+ * Charts read their colours from the theme's CSS custom properties (--fg, --muted, --border, --accent, --good,
+ * --warn, --bad) when created; call this after the theme changed (the app's light/dark switch) so every chart
+ * reads them again and redraws. A change of the system colour scheme does it by itself.
+ */
+export function refreshChartTheme(): void {
+  themeEpoch++;
+  for (const listener of themeListeners) listener();
+}
+
+if (typeof matchMedia === 'function') {
+  matchMedia('(prefers-color-scheme: dark)').addEventListener?.('change', refreshChartTheme);
+}
+
+/** The uPlot instance drawn inside a chart's element (`[data-chart-id]`), for tests and benchmarks. */
+export function uplotOf(element: Element): uPlot | undefined {
+  const plot = element.matches('.ts-chart__plot') ? element : element.querySelector('.ts-chart__plot');
+  return plot ? instances.get(plot) : undefined;
+}
+
+export function TimeSeriesChart(props: TimeSeriesChartProps) {
+  const { spec, x, onRemove } = props;
+  const plotRef = useRef<HTMLDivElement>(null);
+  const ownGroup = useMemo(() => (props.group ? null : new ChartGroup(`chart-${spec.id}-${Math.random()}`, () => extentOf(x))), [props.group, spec.id, x]);
+  const group = props.group ?? ownGroup!;
+  const latest = useRef(props);
+  latest.current = props;
+
+  useEffect(() => {
+    const el = plotRef.current!;
+    const controller = new ChartController(el, spec, x, () => latest.current.gapRows ?? [], group, props.loop ?? sharedFrameLoop(), props.height ?? 150);
+    return () => controller.destroy();
+    // Recreated when the series set changes (signature) or the model was rebuilt (new spec / x arrays).
+  }, [spec, spec.signature, x, group, props.loop, props.height]);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const extent = group.extent();
+    if (!extent) return;
+    const view = group.view ?? { min: extent[0], max: extent[1] };
+    const width = view.max - view.min;
+    let handled = true;
+    if (e.key === 'Escape' || e.key === '0') group.setView(null);
+    else if (e.key === '+' || e.key === '=') group.zoom(0.5, (view.min + view.max) / 2);
+    else if (e.key === '-') group.zoom(2, (view.min + view.max) / 2);
+    else if (e.key === 'ArrowLeft') group.pan(-width / 5);
+    else if (e.key === 'ArrowRight') group.pan(width / 5);
+    else handled = false;
+    if (handled) e.preventDefault();
+  };
+
+  const unit = spec.unit ? ` (${spec.unit})` : '';
+  return (
+    <figure
+      class={`ts-chart ts-chart--${spec.kind}`}
+      data-chart-id={spec.id}
+      tabIndex={0}
+      aria-label={`${spec.title}${unit}`}
+      title="Drag to zoom · shift+drag or shift+wheel to pan · ctrl+wheel to zoom · double-click to reset"
+      onKeyDown={onKeyDown}
+    >
+      <figcaption class="ts-chart__head">
+        <span class="ts-chart__title">{spec.title}</span>
+        {spec.unit ? <span class="ts-chart__unit">{spec.unit}</span> : null}
+        {onRemove ? (
+          <button type="button" class="ts-chart__remove" aria-label={`Remove chart ${spec.title}`} title="Remove this chart" onClick={onRemove}>
+            ×
+          </button>
+        ) : null}
+      </figcaption>
+      {spec.series.length === 0 ? <p class="ts-chart__empty">No samples of this field yet.</p> : null}
+      <div class="ts-chart__plot" ref={plotRef} role="img" aria-label={`${spec.title} chart: ${spec.series.map((s) => s.label).join(', ')}`} />
+      {spec.kind === 'bands' && spec.categories ? (
+        <ul class="ts-chart__key" aria-label="Reasons">
+          {spec.categories.map((c) => (
+            <li key={c}>
+              <span class={`ts-chart__swatch ts-chart__swatch--${c}`} aria-hidden="true" />
+              {c}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </figure>
+  );
+}
+
+function extentOf(x: number[]): [number, number] | null {
+  return x.length > 0 ? [x[0], x[x.length - 1]] : null;
+}
+
+interface Theme {
+  fg: string;
+  muted: string;
+  border: string;
+  accent: string;
+  good: string;
+  warn: string;
+  bad: string;
+  font: string;
+}
+
+function readTheme(el: Element): Theme {
+  const style = typeof getComputedStyle === 'function' ? getComputedStyle(el) : null;
+  const v = (name: string, fallback: string): string => style?.getPropertyValue(name).trim() || fallback;
+  return {
+    fg: v('--fg', '#202124'),
+    muted: v('--muted', '#5f6368'),
+    border: v('--border', '#dadce0'),
+    accent: v('--accent', '#1a73e8'),
+    good: v('--good', '#188038'),
+    warn: v('--warn', '#e37400'),
+    bad: v('--bad', '#d93025'),
+    font: '11px system-ui, sans-serif',
+  };
+}
+
+/** Series colours after the theme's accent: distinguishable on light and dark backgrounds. */
+const PALETTE = ['#e8710a', '#12b5cb', '#d01884', '#7cb342', '#9334e6', '#f9ab00', '#795548', '#5c6bc0', '#00897b', '#c2185b'];
+
+// Formatters are built once: Number#toLocaleString with options builds a new Intl.NumberFormat on every call,
+// which was most of a redraw's cost (legend values and axis ticks are formatted on every draw).
+const numberFormats = new Map<number, Intl.NumberFormat>();
+function formatNumber(v: number, decimals: number): string {
+  let format = numberFormats.get(decimals);
+  if (!format) numberFormats.set(decimals, (format = new Intl.NumberFormat('en-US', { maximumFractionDigits: decimals, minimumFractionDigits: 0 })));
+  return format.format(v);
+}
+let clockFormat: Intl.DateTimeFormat | null = null;
+function formatClock(epochSeconds: number): string {
+  clockFormat ??= new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return clockFormat.format(epochSeconds * 1000);
+}
+
+/** The latest non-null value within the last few rows (a stream that stopped long ago shows none). */
+function latestIndex(values: ArrayLike<ChartValue | undefined>, length: number): number | null {
+  for (let i = length - 1, stop = Math.max(0, length - 10); i >= stop; i--) if (values[i] != null) return i;
+  return null;
+}
+
+class ChartController {
+  private u: uPlot;
+  private handle: FrameHandle;
+  private leave: () => void;
+  private resize: ResizeObserver | null = null;
+  private data: uPlot.AlignedData;
+  private removeWheel: () => void;
+  private panStop: (() => void) | null = null;
+  private theme: Theme;
+  private epoch = themeEpoch;
+  /** Whole-history views draw min/max buckets (see decimate.ts); zoomed views draw the raw rows in the window. */
+  private decimator: Decimator | null;
+  private decimated: uPlot.AlignedData | null = null;
+  private drawnDecimated = false;
+  private onTheme = () => this.handle.markDirty();
+
+  constructor(
+    private el: HTMLElement,
+    private spec: ChartSpec,
+    private x: number[],
+    private gapRows: () => number[],
+    private group: ChartGroup,
+    loop: FrameLoop,
+    height: number,
+  ) {
+    this.theme = readTheme(el);
+    this.data = [x, ...spec.series.map((s) => s.values)] as uPlot.AlignedData;
+    this.decimator = spec.kind === 'bands' ? null : new Decimator(x, spec.series.map((s) => s.values));
+    const width = el.clientWidth || el.parentElement?.clientWidth || 400;
+    const empty = [[], ...spec.series.map(() => [])] as unknown as uPlot.AlignedData;
+    this.u = new uPlot(this.options(width, height), empty, el);
+    instances.set(el, this.u);
+    this.handle = loop.register(el, () => this.draw());
+    this.leave = group.join(this.handle);
+    themeListeners.add(this.onTheme);
+
+    const over = this.u.over;
+    const onWheel = (e: WheelEvent) => this.onWheel(e);
+    over.addEventListener('wheel', onWheel, { passive: false });
+    this.removeWheel = () => over.removeEventListener('wheel', onWheel);
+
+    if (typeof ResizeObserver === 'function') {
+      this.resize = new ResizeObserver(() => {
+        const w = el.clientWidth;
+        if (w > 0 && w !== this.u.width) this.u.batch(() => this.u.setSize({ width: w, height }));
+      });
+      this.resize.observe(el);
+    }
+  }
+
+  private options(width: number, height: number): uPlot.Options {
+    const { spec, group } = this;
+    const bands = spec.kind === 'bands';
+    const font = this.theme.font;
+    // Colours as functions: a theme change only needs a redraw.
+    const axis = (extra: Partial<uPlot.Axis>): uPlot.Axis => ({
+      stroke: () => this.theme.muted,
+      font,
+      labelFont: font,
+      grid: { stroke: () => this.theme.border, width: 1 },
+      ticks: { stroke: () => this.theme.border, width: 1, size: 4 },
+      ...extra,
+    });
+    const series: uPlot.Series[] = [
+      {
+        label: 'time',
+        value: (u, v, _s, idx) => {
+          const i = idx ?? latestIndex(u.data[0], u.data[0].length);
+          if (i == null) return '—';
+          const t = u.data[0][i];
+          const origin = group.origin ?? u.data[0][0];
+          return `+${formatNumber(t - origin, 3)} s (${formatClock(t)})`;
+        },
+      },
+      ...spec.series.map((s, i): uPlot.Series => ({
+        label: s.label,
+        stroke: bands ? () => this.theme.muted : i === 0 ? () => this.theme.accent : PALETTE[(i - 1) % PALETTE.length],
+        width: 1.5,
+        spanGaps: false,
+        points: { show: false },
+        gaps: (u, _sidx, idx0, idx1, nullGaps) => this.refineGaps(u, idx0, idx1, nullGaps),
+        ...(bands ? { paths: () => null } : {}),
+        value: (u, _v, sidx, idx) => this.legendValue(u, sidx, idx),
+      })),
+    ];
+    const opts: uPlot.Options = {
+      width,
+      height,
+      class: 'ts-chart__uplot',
+      series,
+      legend: { live: true },
+      scales: {
+        x: { time: true },
+        y: bands
+          ? { range: [0, Math.max(1, spec.series.length)] }
+          : {
+              range: (_u, min, max) => {
+                let lo = min ?? 0;
+                let hi = max ?? 1;
+                if (spec.yMin !== undefined) lo = Math.min(lo, spec.yMin);
+                if (hi <= lo) hi = lo + 1;
+                else hi += (hi - lo) * 0.08;
+                if (spec.yMax !== undefined && hi > spec.yMax && (max ?? 0) <= spec.yMax) hi = spec.yMax;
+                return [lo, hi];
+              },
+            },
+      },
+      axes: [
+        axis({}),
+        bands ? axis({ show: false }) : axis({ label: spec.yLabel, size: 56, labelSize: 14, values: (_u, splits) => splits.map((v) => formatNumber(v, spec.decimals)) }),
+      ],
+      cursor: {
+        sync: {
+          key: group.syncKey,
+          setSeries: false,
+          // Share the cursor only: zoom and pan go through the group (so live updates keep the window).
+          filters: { pub: (type) => type !== 'mousedown' && type !== 'mouseup' && type !== 'dblclick' },
+        },
+        drag: { x: true, y: false, setScale: false },
+        points: { show: !bands },
+        bind: {
+          mousedown: (_u, _targ, handler) => (e) => {
+            if (e.shiftKey && e.button === 0) {
+              this.startPan(e);
+              return null;
+            }
+            return handler(e);
+          },
+          dblclick: () => () => {
+            group.setView(null);
+            return null;
+          },
+        },
+      },
+      hooks: {
+        setSelect: [
+          (u) => {
+            const { left, width: w } = u.select;
+            if (w > 2) group.setView({ min: u.posToVal(left, 'x'), max: u.posToVal(left + w, 'x') });
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          },
+        ],
+        ...(bands ? { draw: [(u: uPlot) => this.drawBands(u, this.theme)] } : {}),
+      },
+    };
+    return opts;
+  }
+
+  private legendValue(u: uPlot, sidx: number, idx: number | null | undefined): string {
+    const values = u.data[sidx] as ArrayLike<ChartValue | undefined>;
+    const i = idx ?? latestIndex(values, values.length);
+    if (i == null) return '—';
+    const v = values[i];
+    if (v == null) return '—';
+    const spec = this.spec;
+    if (spec.kind === 'bands') return spec.categories?.[v] ?? String(v);
+    if (spec.id === 'resolution') {
+      const row = this.drawnDecimated && this.decimator ? this.decimator.rowOf(i) : i;
+      const w = spec.series[sidx - 1]?.aux?.[row];
+      return w != null ? `${w}×${v}` : `${v} px high`;
+    }
+    const text = formatNumber(v, spec.decimals);
+    return spec.unit ? `${text} ${spec.unit}` : text;
+  }
+
+  /** Adds a gap (no line) across every stats gap, merged with uPlot's own null gaps, sorted as uPlot expects. */
+  private refineGaps(u: uPlot, idx0: number, idx1: number, nullGaps: uPlot.Series.Gaps): uPlot.Series.Gaps {
+    const rows = this.gapRows();
+    if (rows.length === 0) return nullGaps;
+    // Gap rows index the raw x column (the drawn one may be decimated): compare times.
+    const xs = this.x;
+    const from = u.data[0][idx0];
+    const to = u.data[0][idx1];
+    const all = nullGaps.slice();
+    for (const r of rows) {
+      if (xs[r] <= from || xs[r - 1] >= to) continue;
+      all.push([Math.round(u.valToPos(xs[r - 1], 'x', true)), Math.round(u.valToPos(xs[r], 'x', true))]);
+    }
+    if (all.length === nullGaps.length) return nullGaps;
+    all.sort((a, b) => a[0] - b[0]);
+    const merged: uPlot.Series.Gaps = [];
+    for (const g of all) {
+      const last = merged[merged.length - 1];
+      if (last && g[0] <= last[1]) last[1] = Math.max(last[1], g[1]);
+      else merged.push([g[0], g[1]]);
+    }
+    return merged;
+  }
+
+  /** Quality-limitation lanes: one per stream, coloured by reason over time, labelled with the stream. */
+  private drawBands(u: uPlot, theme: Theme): void {
+    const spec = this.spec;
+    const xs = u.data[0];
+    const n = xs.length;
+    const lanes = spec.series.length;
+    if (n === 0 || lanes === 0) return;
+    const { left, top, width, height } = u.bbox;
+    const laneHeight = height / lanes;
+    const colours = [theme.good, theme.warn, theme.bad, theme.muted];
+    const min = u.scales.x.min ?? xs[0];
+    const max = u.scales.x.max ?? xs[n - 1];
+    const gapRows = this.gapRows();
+    let i0 = lowerBound(xs, min) - 1;
+    if (i0 < 0) i0 = 0;
+    const i1 = Math.min(n - 1, lowerBound(xs, max));
+    const firstGap = lowerBound(gapRows, i0 + 1);
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    for (let lane = 0; lane < lanes; lane++) {
+      const values = u.data[lane + 1] as ArrayLike<ChartValue | undefined>;
+      const y = top + lane * laneHeight;
+      let runStart = -1;
+      let runValue: ChartValue | undefined = null;
+      let nextGap = firstGap;
+      const flush = (end: number) => {
+        if (runStart < 0 || runValue == null || end <= runStart) return;
+        const a = u.valToPos(xs[runStart], 'x', true);
+        const b = u.valToPos(xs[end], 'x', true);
+        ctx.globalAlpha = runValue === 0 ? 0.25 : 0.8;
+        ctx.fillStyle = colours[runValue] ?? theme.muted;
+        ctx.fillRect(a, y + 1, Math.max(1, b - a), laneHeight - 2);
+      };
+      for (let i = i0; i <= i1; i++) {
+        const v = values[i] ?? null;
+        // A sample's reason lasts until the next sample, but not across a stats gap.
+        const gap = nextGap < gapRows.length && gapRows[nextGap] === i;
+        if (gap) nextGap++;
+        if (v !== runValue || gap) {
+          flush(gap ? i - 1 : i);
+          runStart = i;
+          runValue = v;
+        }
+      }
+      flush(i1);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = theme.fg;
+      ctx.font = `${Math.round(10 * (uPlot.pxRatio || 1))}px system-ui, sans-serif`;
+      ctx.textBaseline = 'middle';
+      ctx.textAlign = 'left';
+      ctx.fillText(spec.series[lane].label, left + 4, y + laneHeight / 2);
+    }
+    ctx.restore();
+  }
+
+  private onWheel(e: WheelEvent): void {
+    const u = this.u;
+    const rect = u.over.getBoundingClientRect();
+    if (e.ctrlKey || e.metaKey) {
+      e.preventDefault();
+      this.group.zoom(e.deltaY > 0 ? 1.25 : 0.8, u.posToVal(e.clientX - rect.left, 'x'));
+      return;
+    }
+    const horizontal = e.shiftKey ? e.deltaY || e.deltaX : Math.abs(e.deltaX) > Math.abs(e.deltaY) ? e.deltaX : 0;
+    if (!horizontal || !this.group.zoomed) return;
+    e.preventDefault();
+    const view = this.group.view!;
+    this.group.pan((horizontal / Math.max(1, rect.width)) * (view.max - view.min));
+  }
+
+  private startPan(e: MouseEvent): void {
+    const view = this.group.view;
+    if (!view) return;
+    const startX = e.clientX;
+    const plotWidth = Math.max(1, this.u.over.getBoundingClientRect().width);
+    const start = view;
+    const doc = this.el.ownerDocument;
+    const move = (m: MouseEvent) => {
+      const seconds = ((startX - m.clientX) / plotWidth) * (start.max - start.min);
+      const extent = this.group.extent();
+      if (!extent) return;
+      const width = start.max - start.min;
+      const min = Math.max(extent[0], Math.min(start.min + seconds, extent[1] - width));
+      this.group.setView({ min, max: min + width });
+    };
+    const up = () => this.panStop?.();
+    doc.addEventListener('mousemove', move);
+    doc.addEventListener('mouseup', up);
+    this.panStop = () => {
+      doc.removeEventListener('mousemove', move);
+      doc.removeEventListener('mouseup', up);
+      this.panStop = null;
+    };
+  }
+
+  /** Called by the frame loop when dirty and visible: hands uPlot the grown columns and the group's window. */
+  draw(): void {
+    const u = this.u;
+    const view = this.group.view;
+    if (this.epoch !== themeEpoch) {
+      this.epoch = themeEpoch;
+      this.theme = readTheme(this.el);
+    }
+    let data = this.data;
+    if (view === null && this.decimator) {
+      const plotWidth = u.bbox.width / (uPlot.pxRatio || 1);
+      const decimated = this.decimator.update(plotWidth > 0 ? plotWidth : 400);
+      if (decimated) data = this.decimated ??= [decimated.x, ...decimated.ys] as uPlot.AlignedData;
+    }
+    this.drawnDecimated = data !== this.data;
+    u.batch(() => {
+      u.setData(data, view === null);
+      if (view !== null) {
+        u.setScale('x', { min: view.min, max: view.max });
+        u.setLegend({});
+      }
+    });
+  }
+
+  destroy(): void {
+    this.panStop?.();
+    this.resize?.disconnect();
+    this.removeWheel();
+    this.leave();
+    themeListeners.delete(this.onTheme);
+    this.handle.dispose();
+    instances.delete(this.el);
+    this.u.destroy();
+  }
+}
+
+function lowerBound(xs: ArrayLike<number>, v: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,227 @@
+// @vitest-environment happy-dom
+/**
+ * ConnectionCharts over a fixture PC (the corpus 60 s Chromium loopback call): which charts, titles, units and
+ * series, the legend's values, the empty state, extra field charts, and live appends that redraw through the
+ * frame loop without re-rendering the Preact tree.
+ */
+import './canvas-stub';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
+import { options } from 'preact';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StatsSample } from '../../../lib/model/session';
+import { ChartModel } from '../../../lib/model/chart-series';
+import { samplesToColumns } from '../../../lib/model/stats-columns';
+import { ConnectionCharts } from '../../../components/charts/ConnectionCharts';
+import { createFrameLoop, type FrameLoop } from '../../../components/charts/frame-loop';
+import { createMemoryFeed } from '../../../components/charts/memory-feed';
+import { TimeSeriesChart, uplotOf } from '../../../components/charts/TimeSeriesChart';
+import { loadCallSamples } from '../../unit/model/corpus';
+import { tileSamples } from './long-session';
+
+const CALL = loadCallSamples();
+const SEND_PC = '10-1';
+
+let frames: (() => void)[] = [];
+let loop: FrameLoop;
+
+beforeEach(() => {
+  frames = [];
+  // Every chart counts as visible (no IntersectionObserver); frames run when the test says so.
+  loop = createFrameLoop({ createObserver: null, requestFrame: (cb) => frames.push(cb), cancelFrame: () => undefined });
+});
+afterEach(() => cleanup());
+
+function runFrames(): void {
+  for (let guard = 0; frames.length > 0 && guard < 100; guard++) frames.shift()!();
+}
+
+const chartEl = (id: string): HTMLElement => {
+  const el = document.querySelector(`[data-chart-id="${id}"]`);
+  if (!el) throw new Error(`no chart ${id}`);
+  return el as HTMLElement;
+};
+const seriesLabels = (id: string): string[] => uplotOf(chartEl(id))!.series.slice(1).map((s) => String(s.label));
+
+function mount(samples: StatsSample[], extraFields: { statsId: string; field: string }[] = [], onRemove = vi.fn()) {
+  const feed = createMemoryFeed({ [SEND_PC]: samplesToColumns(samples) });
+  const view = render(<ConnectionCharts feed={feed} pcId={SEND_PC} extraFields={extraFields} onRemoveExtraField={onRemove} loop={loop} />);
+  runFrames();
+  return { feed, view, onRemove };
+}
+
+describe('ConnectionCharts', () => {
+  it('shows the default charts of a sending PC with titles, units and one series per stream', () => {
+    mount(CALL[SEND_PC]);
+    const figures = [...document.querySelectorAll('figure[data-chart-id]')];
+    expect(figures.map((f) => f.getAttribute('data-chart-id'))).toEqual([
+      'bitrate-send', 'bitrate-receive', 'packet-rate', 'packet-loss', 'jitter', 'rtt', 'fps', 'resolution', 'available-bitrate', 'audio-level', 'quality-limitation',
+    ]);
+    expect(screen.getByRole('figure', { name: 'Send bitrate (kbit/s)' })).toBeTruthy();
+    expect(screen.getByRole('figure', { name: 'Round-trip time (ms)' })).toBeTruthy();
+    expect(screen.getByRole('figure', { name: 'Packet loss (%)' })).toBeTruthy();
+    expect(seriesLabels('bitrate-send')).toEqual(['audio out 0 (3015589555)', 'video out 1 (535634639)', 'connection total (selected pair)']);
+    expect(seriesLabels('rtt')).toEqual(['audio out 0 (3015589555) · remote', 'video out 1 (535634639) · remote', 'ICE (selected pair)']);
+    expect(seriesLabels('quality-limitation')).toEqual(['video out 1 (535634639)']);
+    expect(screen.getByRole('list', { name: 'Reasons' }).textContent).toBe('nonecpubandwidthother');
+    // Drawn: every chart has all 60 samples and a live x range ending at the last one.
+    for (const f of figures) {
+      const u = uplotOf(f)!;
+      expect(u.data[0].length).toBe(60);
+      expect(u.scales.x.max).toBe(u.data[0][59]);
+    }
+  });
+
+  it('the legend shows the latest values with units (and the time since the first sample)', () => {
+    mount(CALL[SEND_PC]);
+    const values = (id: string) => [...chartEl(id).querySelectorAll('.u-legend .u-value')].map((v) => v.textContent);
+    const send = values('bitrate-send');
+    expect(send).toHaveLength(4);
+    expect(send[0]).toMatch(/^\+59\.\d+ s \(/);
+    for (const v of send.slice(1)) expect(v).toMatch(/^[\d,.]+ kbit\/s$/);
+    expect(values('resolution')[1]).toMatch(/^\d+×\d+$/);
+    expect(values('quality-limitation')[1]).toBe('none');
+    // Hovering sample 10 shows that sample's values.
+    const u = uplotOf(chartEl('bitrate-send'))!;
+    act(() => u.setLegend({ idx: 10 }));
+    const expected = u.data[2][10]!;
+    expect(values('bitrate-send')[2]).toBe(`${expected.toLocaleString('en-US', { maximumFractionDigits: 1 })} kbit/s`);
+  });
+
+  it('shows an empty state when the PC has no samples yet, and the charts once the first samples arrive', () => {
+    const feed = createMemoryFeed();
+    render(<ConnectionCharts feed={feed} pcId="0-1" extraFields={[]} onRemoveExtraField={() => undefined} loop={loop} />);
+    expect(screen.getByText(/No stats samples for this connection yet/)).toBeTruthy();
+    act(() => feed.append('0-1', CALL[SEND_PC].slice(0, 3)));
+    runFrames();
+    expect(screen.queryByText(/No stats samples/)).toBeNull();
+    expect(uplotOf(chartEl('bitrate-send'))!.data[0].length).toBe(3);
+  });
+
+  it('adds an extra field chart that can be removed', () => {
+    const onRemove = vi.fn();
+    const { feed, view } = mount(CALL[SEND_PC], [], onRemove);
+    const extra = [{ statsId: 'OT01V535634639', field: 'bytesSent' }];
+    view.rerender(<ConnectionCharts feed={feed} pcId={SEND_PC} extraFields={extra} onRemoveExtraField={onRemove} loop={loop} />);
+    runFrames();
+    const el = chartEl('extra:OT01V535634639:bytesSent');
+    expect(el.getAttribute('aria-label')).toBe('bytesSent [bytesSent_in_bits/s] · OT01V535634639 (kbit/s)');
+    expect([...(uplotOf(el)!.data[1] as (number | null)[])].filter((v) => v != null).length).toBe(59);
+    fireEvent.click(screen.getByRole('button', { name: /^Remove chart bytesSent/ }));
+    expect(onRemove).toHaveBeenCalledWith('OT01V535634639', 'bytesSent');
+    view.rerender(<ConnectionCharts feed={feed} pcId={SEND_PC} extraFields={[]} onRemoveExtraField={onRemove} loop={loop} />);
+    expect(document.querySelector('[data-chart-id^="extra:"]')).toBeNull();
+  });
+
+  it('a live append updates the charts through the frame loop without re-rendering the Preact tree', () => {
+    const samples = CALL[SEND_PC];
+    const { feed } = mount(samples.slice(0, 30));
+    const before = new Map([...document.querySelectorAll('figure[data-chart-id]')].map((f) => [f.getAttribute('data-chart-id'), uplotOf(f)]));
+    let renders = 0;
+    const previous = options.diffed;
+    options.diffed = (vnode) => {
+      if (vnode.type === ConnectionCharts || vnode.type === TimeSeriesChart) renders++;
+      previous?.(vnode);
+    };
+    try {
+      act(() => feed.append(SEND_PC, samples.slice(30, 31)));
+      // The series grew in place, but nothing is drawn before the frame runs.
+      expect(uplotOf(chartEl('bitrate-send'))!.scales.x.max).toBe(samples[29].t / 1000);
+      runFrames();
+      act(() => feed.append(SEND_PC, samples.slice(31, 35)));
+      runFrames();
+    } finally {
+      options.diffed = previous;
+    }
+    expect(renders).toBe(0);
+    for (const [id, u] of before) {
+      const now = uplotOf(chartEl(id!))!;
+      expect(now, id!).toBe(u);
+      expect(now.data[0].length).toBe(35);
+      expect(now.scales.x.max).toBe(samples[34].t / 1000);
+    }
+  });
+
+  it('a new stream mid-call recreates the affected charts with a new series', () => {
+    const samples = CALL[SEND_PC];
+    const { feed } = mount(samples.slice(0, 10));
+    const packetsBefore = uplotOf(chartEl('packet-rate'))!;
+    const jitterBefore = uplotOf(chartEl('jitter'))!;
+    expect(document.querySelector('[data-chart-id="bitrate-receive"] .u-legend')!.textContent).not.toContain('video in');
+    const withInbound = samples.slice(10, 12).map((s) => ({
+      ...s,
+      report: { ...s.report, IN1: { type: 'inbound-rtp', kind: 'video', mid: '2', ssrc: 777, timestamp: s.t, bytesReceived: s.index * 1000, packetsReceived: s.index * 10, packetsLost: 0, jitter: 0.01 } },
+    }));
+    act(() => feed.append(SEND_PC, withInbound));
+    runFrames();
+    const packetsAfter = uplotOf(chartEl('packet-rate'))!;
+    expect(packetsAfter).not.toBe(packetsBefore);
+    expect(seriesLabels('packet-rate')).toContain('video in 2 (777)');
+    expect(packetsAfter.data[0].length).toBe(12);
+    expect(seriesLabels('bitrate-receive')).toEqual(['video in 2 (777)', 'connection total (selected pair)']);
+    // A chart whose series did not change keeps its instance.
+    expect(uplotOf(chartEl('fps'))).toBeDefined();
+    expect(uplotOf(chartEl('jitter'))).not.toBe(jitterBefore);
+  });
+
+  it('zoom (drag) holds its window while samples arrive; reset follows the live data again', () => {
+    const samples = CALL[SEND_PC];
+    const { feed } = mount(samples.slice(0, 40));
+    const u = uplotOf(chartEl('bitrate-send'))!;
+    const other = uplotOf(chartEl('rtt'))!;
+    const reset = screen.getByRole('button', { name: 'Reset zoom' }) as HTMLButtonElement;
+    expect(reset.disabled).toBe(true);
+    // A drag selection over the middle of the plot.
+    act(() => u.setSelect({ left: u.bbox.width / 4 / devicePixelRatio, top: 0, width: u.bbox.width / 4 / devicePixelRatio, height: 10 }));
+    runFrames();
+    const { min, max } = u.scales.x as { min: number; max: number };
+    expect(min).toBeGreaterThan(u.data[0][0]);
+    expect(max).toBeLessThan(u.data[0][39]);
+    // The other charts of the connection show the same window.
+    expect(other.scales.x.min).toBe(min);
+    expect(reset.disabled).toBe(false);
+    act(() => feed.append(SEND_PC, samples.slice(40, 45)));
+    runFrames();
+    expect(u.data[0].length).toBe(45);
+    expect([u.scales.x.min, u.scales.x.max]).toEqual([min, max]);
+    fireEvent.click(reset);
+    runFrames();
+    expect(u.scales.x.max).toBe(samples[44].t / 1000);
+    expect(other.scales.x.max).toBe(samples[44].t / 1000);
+  });
+
+  it('mounts a generated 60-minute 4-PC session and draws every default chart of each PC', () => {
+    const pcs = { '0-1': CALL['10-1'], '0-2': CALL['10-2'], '0-3': CALL['10-1'], '0-4': CALL['10-2'] };
+    const feed = createMemoryFeed(Object.fromEntries(Object.entries(pcs).map(([id, s]) => [id, samplesToColumns(tileSamples(s, 60))])));
+    render(
+      <div>
+        {Object.keys(pcs).map((id) => (
+          <ConnectionCharts key={id} feed={feed} pcId={id} extraFields={[]} onRemoveExtraField={() => undefined} loop={loop} />
+        ))}
+      </div>,
+    );
+    loop.flushAll();
+    const figures = [...document.querySelectorAll('figure[data-chart-id]')];
+    expect(figures.length).toBe(11 + 10 + 11 + 10);
+    const sections = [...document.querySelectorAll('section.conn-charts')];
+    expect(sections.length).toBe(4);
+    for (const [i, f] of figures.entries()) {
+      const pcId = Object.keys(pcs)[sections.findIndex((s) => s.contains(f))];
+      const end = feed.columns(pcId)!.t[3599] / 1000;
+      expect(i >= 0).toBe(true);
+      const u = uplotOf(f)!;
+      // The whole hour, drawn as min/max buckets (about two points per pixel column) up to the last sample.
+      expect(u.scales.x.max).toBe(end);
+      expect(u.data[0][u.data[0].length - 1]).toBe(end);
+      expect(u.data[0].length).toBeLessThanOrEqual(f.getAttribute('data-chart-id') === 'quality-limitation' ? 3600 : 1000);
+    }
+    // Continued counters: no reset or spike at the tile boundaries, and the decimated series keeps the extremes.
+    const series = new ChartModel();
+    series.update(feed.columns('0-1'), 0);
+    const raw = series.chart('bitrate-send')!.series[1].values.filter((v) => v !== null) as number[];
+    expect(raw.length).toBe(3599);
+    expect(Math.max(...raw)).toBeLessThan(2000);
+    const drawn = [...(uplotOf(document.querySelector('[data-chart-id="bitrate-send"]')!)!.data[2] as (number | null)[])].filter((v) => v !== null) as number[];
+    expect(Math.max(...drawn)).toBe(Math.max(...raw));
+    expect(Math.min(...drawn)).toBe(Math.min(...raw));
+  }, 60_000);
+});

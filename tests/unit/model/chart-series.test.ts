@@ -1,0 +1,334 @@
+/**
+ * The live charts' series: formulas pinned with hand-computed cases and against Chromium's own derived values
+ * (the corpus rtcstats export carries both the raw fields and Chromium's bracketed rates), Firefox 153 shapes
+ * from the corpus getStats files, and the incremental model held to a full rebuild.
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { buildDefaultCharts, buildExtraChart, ChartModel, QUALITY_LIMITATION_REASONS, type ChartSpec } from '../../../lib/model/chart-series';
+import type { StatsObject, StatsReportJson, StatsSample } from '../../../lib/model/session';
+import { appendSamples, emptyStatsColumns, samplesToColumns } from '../../../lib/model/stats-columns';
+import { loadCallSamples, loadGetStatsFile, RTCSTATS_V3_CALL } from './corpus';
+
+const sample = (index: number, t: number, report: Record<string, StatsObject>): StatsSample => ({ index, t, report });
+const seriesOf = (charts: ChartSpec[], chartId: string, label?: string) => {
+  const chart = charts.find((c) => c.id === chartId);
+  if (!chart) throw new Error(`no chart ${chartId}: ${charts.map((c) => c.id).join(', ')}`);
+  const s = label === undefined ? chart.series[0] : chart.series.find((x) => x.label === label);
+  if (!s) throw new Error(`no series ${label} in ${chartId}: ${chart.series.map((x) => x.label).join(', ')}`);
+  return s;
+};
+const round = (values: (number | null)[], digits = 6) => values.map((v) => (v === null ? null : Number(v.toFixed(digits))));
+
+const out = (ts: number, bytesSent: number, packetsSent: number, extra: StatsObject = {}): StatsObject => ({
+  type: 'outbound-rtp', timestamp: ts, kind: 'video', mid: '1', ssrc: 1234567, bytesSent, packetsSent, ...extra,
+});
+const inb = (ts: number, bytesReceived: number, packetsReceived: number, packetsLost: number, extra: StatsObject = {}): StatsObject => ({
+  type: 'inbound-rtp', timestamp: ts, kind: 'audio', mid: '0', ssrc: 42, bytesReceived, packetsReceived, packetsLost, ...extra,
+});
+
+describe('default charts: formulas', () => {
+  it('bitrate in kbit/s and packets/s from two samples, Δt from the object timestamp', () => {
+    const { x, charts } = buildDefaultCharts(samplesToColumns([
+      sample(0, 10_000, { O: out(10_000, 0, 0) }),
+      // 125 000 bytes in 1.25 s = 800 kbit/s; 100 packets in 1.25 s = 80 packets/s (not × 8).
+      sample(1, 11_000, { O: out(11_250, 125_000, 100) }),
+    ]));
+    expect(x).toEqual([10, 11]);
+    expect(seriesOf(charts, 'bitrate-send').values).toEqual([null, 800]);
+    expect(seriesOf(charts, 'packet-rate').values).toEqual([null, 80]);
+    expect(seriesOf(charts, 'bitrate-send').label).toBe('video out 1 (1234567)');
+    expect(charts.find((c) => c.id === 'bitrate-send')).toMatchObject({ title: 'Send bitrate', unit: 'kbit/s' });
+  });
+
+  it('receiver loss is % per interval from cumulative counters, clamped, never cumulative', () => {
+    const { charts } = buildDefaultCharts(samplesToColumns([
+      sample(0, 0, { I: inb(0, 0, 0, 0) }),
+      sample(1, 1000, { I: inb(1000, 1000, 95, 5) }), // 5 / (5 + 95) = 5 %
+      sample(2, 2000, { I: inb(2000, 2000, 195, 5) }), // 0 / 100 = 0 % (the cumulative ratio would be 2.5 %)
+      sample(3, 3000, { I: inb(3000, 3000, 305, 3) }), // duplicates: Δlost = -2 → 0 %
+      sample(4, 4000, { I: inb(4000, 4000, 305, 3) }), // nothing expected: no value
+      sample(5, 5000, { I: inb(5000, 5000, 330, 28) }), // 25 / 50 = 50 %
+    ]));
+    expect(round(seriesOf(charts, 'packet-loss').values)).toEqual([null, 5, 0, 0, null, 50]);
+  });
+
+  it('sender loss from remote-inbound-rtp: per receiver-report interval, held until the next report', () => {
+    const ri = (ts: number, packetsLost: number, extra: StatsObject = {}): StatsObject => ({
+      type: 'remote-inbound-rtp', timestamp: ts, kind: 'video', ssrc: 1234567, localId: 'O', packetsLost, ...extra,
+    });
+    // Chromium: no packetsReceived → Δlost / Δ(outbound packetsSent) between reports.
+    const chromium = buildDefaultCharts(samplesToColumns([
+      sample(0, 0, { O: out(0, 0, 0), R: ri(0, 0) }),
+      sample(1, 1000, { O: out(1000, 1000, 100), R: ri(0, 0) }), // no new report yet
+      sample(2, 2000, { O: out(2000, 2000, 200), R: ri(1900, 10) }), // 10 lost of 200 sent = 5 %
+      sample(3, 3000, { O: out(3000, 3000, 300), R: ri(1900, 10) }), // same report: held
+      sample(4, 4000, { O: out(4000, 4000, 400), R: ri(3900, 10) }), // 0 of 200
+    ])).charts;
+    const chromeLoss = seriesOf(chromium, 'packet-loss', 'video out 1 (1234567) · remote');
+    expect(round(chromeLoss.values)).toEqual([null, null, 5, 5, 0]);
+    // Firefox: packetsReceived present → Δlost / (Δlost + Δreceived).
+    const firefox = buildDefaultCharts(samplesToColumns([
+      sample(0, 0, { O: out(0, 0, 0), R: ri(0, 0, { packetsReceived: 0 }) }),
+      sample(1, 1000, { O: out(1000, 1000, 100), R: ri(900, 2, { packetsReceived: 98 }) }), // 2 %
+      sample(2, 2000, { O: out(2000, 2000, 200), R: ri(900, 2, { packetsReceived: 98 }) }), // held
+    ])).charts;
+    expect(round(seriesOf(firefox, 'packet-loss', 'video out 1 (1234567) · remote').values)).toEqual([null, 2, 2]);
+  });
+
+  it('jitter and round-trip time in ms: remote-inbound-rtp, inbound-rtp and the selected candidate pair', () => {
+    const { charts } = buildDefaultCharts(samplesToColumns([
+      sample(0, 0, {
+        O: out(0, 0, 0),
+        R: { type: 'remote-inbound-rtp', timestamp: 0, kind: 'video', ssrc: 1234567, localId: 'O', jitter: 0.004, roundTripTime: 0.05 },
+        I: inb(0, 0, 0, 0, { jitter: 0.012 }),
+        T: { type: 'transport', timestamp: 0, selectedCandidatePairId: 'CP2' },
+        CP1: { type: 'candidate-pair', timestamp: 0, currentRoundTripTime: 0.3, bytesSent: 0, bytesReceived: 0 },
+        CP2: { type: 'candidate-pair', timestamp: 0, currentRoundTripTime: 0.021, bytesSent: 0, bytesReceived: 0, availableOutgoingBitrate: 2_500_000 },
+      }),
+    ]));
+    expect(round(seriesOf(charts, 'rtt', 'video out 1 (1234567) · remote').values)).toEqual([50]);
+    expect(round(seriesOf(charts, 'rtt', 'ICE (selected pair)').values)).toEqual([21]);
+    expect(round(seriesOf(charts, 'jitter', 'video out 1 (1234567) · remote').values)).toEqual([4]);
+    expect(round(seriesOf(charts, 'jitter', 'audio in 0 (42)').values)).toEqual([12]);
+    expect(seriesOf(charts, 'available-bitrate').values).toEqual([2500]);
+  });
+
+  it('the selected pair without selectedCandidatePairId (older Firefox: selected: true), and its switch is no spike', () => {
+    const pair = (ts: number, selected: boolean, bytesSent: number): StatsObject => ({ type: 'candidate-pair', timestamp: ts, selected, bytesSent, currentRoundTripTime: 0.01 });
+    const { charts } = buildDefaultCharts(samplesToColumns([
+      sample(0, 0, { A: pair(0, true, 0), B: pair(0, false, 1_000_000) }),
+      sample(1, 1000, { A: pair(1000, true, 1000), B: pair(1000, false, 1_000_000) }),
+      // B becomes selected: its own Δ (500 bytes) counts, not B − A.
+      sample(2, 2000, { A: pair(2000, false, 1000), B: pair(2000, true, 1_000_500) }),
+    ]));
+    expect(seriesOf(charts, 'bitrate-send', 'connection total (selected pair)').values).toEqual([null, 8, 4]);
+  });
+
+  it('audio level: RMS from ΔtotalAudioEnergy / ΔtotalSamplesDuration (send: media-source, receive: inbound-rtp)', () => {
+    const src = (energy: number, duration: number): StatsObject => ({ type: 'media-source', timestamp: 0, kind: 'audio', trackIdentifier: 't1', totalAudioEnergy: energy, totalSamplesDuration: duration, audioLevel: 0.9 });
+    const { charts } = buildDefaultCharts(samplesToColumns([
+      sample(0, 0, { S: src(0, 0), O: { ...out(0, 0, 0), kind: 'audio', mid: '0', mediaSourceId: 'S' }, I: inb(0, 0, 0, 0, { totalAudioEnergy: 1, totalSamplesDuration: 10 }) }),
+      sample(1, 1000, { S: src(0.25, 1), O: { ...out(1000, 0, 0), kind: 'audio', mid: '0', mediaSourceId: 'S' }, I: inb(1000, 0, 0, 0, { totalAudioEnergy: 1.04, totalSamplesDuration: 11 }) }),
+      sample(2, 2000, { S: src(0.25, 1), O: { ...out(2000, 0, 0), kind: 'audio', mid: '0', mediaSourceId: 'S' }, I: inb(2000, 0, 0, 0, { totalAudioEnergy: 1.05, totalSamplesDuration: 12 }) }),
+    ]));
+    // √(0.25 / 1) = 0.5; no duration elapsed → no value.
+    expect(round(seriesOf(charts, 'audio-level', 'audio capture (out 0)').values)).toEqual([null, 0.5, null]);
+    // √(0.04 / 1) = 0.2, √(0.01 / 1) = 0.1.
+    expect(round(seriesOf(charts, 'audio-level', 'audio in 0 (42)').values)).toEqual([null, 0.2, 0.1]);
+  });
+
+  it('frames per second (reported, else Δframes/Δt), resolution with width alongside, quality limitation bands', () => {
+    const video = (ts: number, framesEncoded: number, extra: StatsObject = {}) => out(ts, 0, 0, { framesEncoded, frameWidth: 640, frameHeight: 360, ...extra });
+    const { charts } = buildDefaultCharts(samplesToColumns([
+      sample(0, 0, { O: video(0, 0, { qualityLimitationReason: 'none' }) }),
+      sample(1, 1000, { O: video(1000, 30, { qualityLimitationReason: 'bandwidth' }) }),
+      sample(2, 2000, { O: video(2000, 60, { framesPerSecond: 29, qualityLimitationReason: 'cpu', frameWidth: 1280, frameHeight: 720 }) }),
+      sample(3, 3000, { O: video(3000, 90, { qualityLimitationReason: 'something-new' }) }),
+    ]));
+    expect(seriesOf(charts, 'fps').values).toEqual([null, 30, 29, 30]);
+    const resolution = seriesOf(charts, 'resolution');
+    expect(resolution.values).toEqual([360, 360, 720, 360]);
+    expect(resolution.aux).toEqual([640, 640, 1280, 640]);
+    const bands = charts.find((c) => c.id === 'quality-limitation')!;
+    expect(bands.kind).toBe('bands');
+    expect(bands.series[0].values.map((v) => QUALITY_LIMITATION_REASONS[v!])).toEqual(['none', 'bandwidth', 'cpu', 'other']);
+  });
+
+  it('gaps: an absent object, a counter reset and a stats gap give null, never a spike', () => {
+    const { charts, x } = buildDefaultCharts(samplesToColumns([
+      sample(0, 0, { O: out(0, 0, 0) }),
+      sample(1, 1000, { O: out(1000, 1000, 10) }),
+      sample(2, 2000, {}), // object missing
+      sample(3, 3000, { O: out(3000, 3000, 30) }), // against row 1: 2000 bytes in 2 s
+      sample(4, 4000, { O: out(4000, 500, 5) }), // went backwards: reset
+      sample(5, 5000, { O: out(5000, 1500, 15) }),
+      sample(6, 65_000, { O: out(65_000, 61_500, 615) }), // 60 s pause (throttled tab): a gap
+      sample(7, 66_000, { O: out(66_000, 62_500, 625) }),
+    ]));
+    expect(x.length).toBe(8);
+    expect(seriesOf(charts, 'bitrate-send').values).toEqual([null, 8, null, 8, null, 8, null, 8]);
+    expect(seriesOf(charts, 'packet-rate').values).toEqual([null, 10, null, 10, null, 10, null, 10]);
+    const model = new ChartModel();
+    model.update(samplesToColumns([sample(0, 0, {}), sample(1, 1000, {}), sample(2, 2000, {}), sample(3, 30_000, {}), sample(4, 31_000, {})]), 0);
+    expect(model.gapRows).toEqual([3]);
+  });
+
+  it('leaves out charts with no series (a receive-only PC has no send bitrate from RTP, Firefox no quality limitation)', () => {
+    const { charts } = buildDefaultCharts(samplesToColumns([sample(0, 0, { I: inb(0, 0, 0, 0) })]));
+    expect(charts.map((c) => c.id)).toEqual(['bitrate-receive', 'packet-rate', 'packet-loss']);
+  });
+});
+
+describe('Firefox 153 and Chromium 156 shapes (corpus getStats reports)', () => {
+  /** Two polls from one real report: the second one 1 s later with every counter grown by 1 %. */
+  function twoPolls(report: StatsReportJson): StatsSample[] {
+    const later: StatsReportJson = {};
+    for (const [id, o] of Object.entries(report)) {
+      const copy: StatsObject = { ...o };
+      for (const [k, v] of Object.entries(o)) {
+        if (k === 'timestamp' && typeof v === 'number') copy[k] = v + 1000;
+        else if (typeof v === 'number' && /^(bytes|packets|frames|header|total|jitterBufferEmitted)/.test(k) && k !== 'packetsLost') copy[k] = v * 1.01;
+      }
+      later[id] = copy;
+    }
+    return [sample(0, 1_000_000, report), sample(1, 1_001_000, later)];
+  }
+
+  it('Firefox: every default chart it can feed, labels from kind/mid/ssrc, no quality limitation or available bitrate', () => {
+    const ff = loadGetStatsFile('firefox153.json');
+    const send = buildDefaultCharts(samplesToColumns(twoPolls(ff.pc1))).charts;
+    expect(send.map((c) => c.id)).toEqual(['bitrate-send', 'bitrate-receive', 'packet-rate', 'packet-loss', 'jitter', 'rtt', 'fps', 'resolution']);
+    expect(send.find((c) => c.id === 'bitrate-send')!.series.map((s) => s.label)).toEqual([
+      'audio out 0 (1242431818)', 'video out 1 (3741199345)', 'connection total (selected pair)',
+    ]);
+    // 1 % of 195 235 bytes in 1 s.
+    expect(seriesOf(send, 'bitrate-send', 'video out 1 (3741199345)').values[1]).toBeCloseTo((8 * 1952.35) / 1000, 2);
+    expect(seriesOf(send, 'rtt', 'video out 1 (3741199345) · remote').values[0]).toBeCloseTo(1.816, 6);
+    // Firefox's selected pair: through transport.selectedCandidatePairId (and `selected: true`).
+    expect(seriesOf(send, 'rtt', 'ICE (selected pair)').values).toEqual([0, 0]);
+    const recv = buildDefaultCharts(samplesToColumns(twoPolls(ff.pc2))).charts;
+    expect(recv.map((c) => c.id)).toEqual(['bitrate-send', 'bitrate-receive', 'packet-rate', 'packet-loss', 'jitter', 'rtt', 'fps', 'resolution', 'audio-level']);
+    expect(seriesOf(recv, 'jitter', 'video in 1 (3741199345)').values[0]).toBeCloseTo(1.4, 6);
+    expect(seriesOf(recv, 'resolution').aux).toEqual([640, 640]);
+    // Audio level comes from inbound-rtp's energy counters (ΔE/ΔD is unchanged by scaling both by 1.01).
+    expect(seriesOf(recv, 'audio-level').values[1]).toBeCloseTo(Math.sqrt(0.0755409896175889 / 7.559999999999883), 6);
+  });
+
+  it('Chromium: media-source audio level, quality limitation, available outgoing bitrate', () => {
+    const chrome = loadGetStatsFile('chromium156.json');
+    const charts = buildDefaultCharts(samplesToColumns(twoPolls(chrome.pc1))).charts;
+    expect(charts.map((c) => c.id)).toEqual([
+      'bitrate-send', 'bitrate-receive', 'packet-rate', 'packet-loss', 'jitter', 'rtt', 'fps', 'resolution', 'available-bitrate', 'audio-level', 'quality-limitation',
+    ]);
+    expect(seriesOf(charts, 'available-bitrate').values[0]).toBeCloseTo(4092.923, 6);
+    expect(seriesOf(charts, 'audio-level').label).toBe('audio capture (out 0)');
+    expect(seriesOf(charts, 'quality-limitation').label).toBe('video out 1 (893251156)');
+  });
+});
+
+describe('against Chromium and webrtc-internals', () => {
+  type Report = Record<string, Record<string, unknown>>;
+  function chromeReports(pc: string): Report[] {
+    const lines = gunzipSync(readFileSync(RTCSTATS_V3_CALL)).toString('utf8').split('\n').filter(Boolean).slice(2);
+    return lines.map((l) => JSON.parse(l)).filter((e) => e[0] === 'getStats' && e[1] === pc).map((e) => e[2] as Report);
+  }
+
+  it.each(['10-1', '10-2'])('bitrates equal Chromium\'s own [bytes…_in_bits/s] / 1000 for PC %s', (pc) => {
+    const samples = loadCallSamples()[pc];
+    const reports = chromeReports(pc);
+    const model = new ChartModel();
+    model.update(samplesToColumns(samples), 0);
+    let compared = 0;
+    for (const chart of model.charts.filter((c) => c.id.startsWith('bitrate-'))) {
+      const field = chart.id === 'bitrate-send' ? '[bytesSent_in_bits/s]' : '[bytesReceived_in_bits/s]';
+      for (const s of chart.series) {
+        if (!s.statsId) continue;
+        reports.forEach((report, i) => {
+          const chrome = report[s.statsId!]?.[field];
+          if (typeof chrome !== 'number') return;
+          expect(s.values[i], `${s.label} row ${i}`).toBe(chrome / 1000);
+          compared++;
+        });
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
+  });
+});
+
+describe('ChartModel: incremental', () => {
+  function incremental(samples: StatsSample[], batch: number): ChartModel {
+    const model = new ChartModel({ extraFields: [{ statsId: 'CP', field: 'bytesSent' }] });
+    const columns = emptyStatsColumns();
+    for (let i = 0; i < samples.length; i += batch) {
+      const from = columns.t.length;
+      appendSamples(columns, samples.slice(i, i + batch));
+      model.update(columns, from);
+    }
+    return model;
+  }
+
+  it.each([1, 7])('appending in batches of %i equals a full rebuild on the real 60 s call', (batch) => {
+    for (const samples of Object.values(loadCallSamples())) {
+      const full = new ChartModel({ extraFields: [{ statsId: 'CP', field: 'bytesSent' }] });
+      full.update(samplesToColumns(samples), 0);
+      const inc = incremental(samples, batch);
+      expect(inc.x).toEqual(full.x);
+      expect(inc.charts.map((c) => [c.id, c.signature])).toEqual(full.charts.map((c) => [c.id, c.signature]));
+      inc.charts.forEach((chart, i) => {
+        const other = full.charts[i];
+        chart.series.forEach((s, j) => {
+          expect(s.values, `${chart.id} ${s.label}`).toEqual(other.series[j].values);
+          expect(s.aux).toEqual(other.series[j].aux);
+        });
+      });
+    }
+  });
+
+  it('reports a plain append as non-structural, a new stream or late field as structural, fromRow 0 as a rebuild', () => {
+    const columns = emptyStatsColumns();
+    const model = new ChartModel();
+    appendSamples(columns, [sample(0, 0, { O: out(0, 0, 0) })]);
+    expect(model.update(columns, 0)).toEqual({ structural: true, fromRow: 0 });
+    const version = model.version;
+    const sendSeries = model.chart('bitrate-send')!.series[0];
+    appendSamples(columns, [sample(1, 1000, { O: out(1000, 1000, 10) })]);
+    expect(model.update(columns, 1)).toEqual({ structural: false, fromRow: 1 });
+    expect(model.version).toBe(version);
+    // Same arrays, grown in place.
+    expect(model.chart('bitrate-send')!.series[0]).toBe(sendSeries);
+    expect(sendSeries.values).toEqual([null, 8]);
+    appendSamples(columns, [sample(2, 2000, { O: out(2000, 2000, 20), I: inb(2000, 0, 0, 0) })]);
+    expect(model.update(columns, 2).structural).toBe(true);
+    expect(model.version).toBe(version + 1);
+    expect(model.chart('bitrate-receive')!.series[0].values).toEqual([null, null, null]);
+    // roundTripTime appears only after the first receiver report: a series is added then.
+    appendSamples(columns, [sample(3, 3000, { O: out(3000, 3000, 30), R: { type: 'remote-inbound-rtp', timestamp: 3000, localId: 'O', kind: 'video', jitter: 0.001 } })]);
+    expect(model.update(columns, 3).structural).toBe(true);
+    expect(model.chart('rtt')).toBeUndefined();
+    appendSamples(columns, [sample(4, 4000, { O: out(4000, 4000, 40), R: { type: 'remote-inbound-rtp', timestamp: 4000, localId: 'O', kind: 'video', jitter: 0.001, roundTripTime: 0.1 } })]);
+    expect(model.update(columns, 4).structural).toBe(true);
+    expect(model.chart('rtt')!.series[0].values).toEqual([null, null, null, null, 100]);
+    expect(model.update(columns, 0)).toEqual({ structural: true, fromRow: 0 });
+    expect(model.chart('bitrate-send')!.series[0].values).toEqual([null, 8, 8, 8, 8]);
+    expect(model.update(undefined, 0).structural).toBe(true);
+    expect(model.charts).toEqual([]);
+  });
+});
+
+describe('extra field charts', () => {
+  const columns = () => samplesToColumns([
+    sample(0, 0, { O: out(0, 0, 0, { targetBitrate: 300_000, totalEncodeTime: 0, framesEncoded: 0 }) }),
+    sample(1, 1000, { O: out(1000, 1000, 10, { targetBitrate: 310_000, totalEncodeTime: 0.25, framesEncoded: 25 }) }),
+  ]);
+
+  it('charts a plain field raw, a counter as webrtc-internals\' derived rate, a bracketed name as that series', () => {
+    const raw = buildExtraChart(columns(), 'O', 'targetBitrate').chart;
+    expect(raw).toMatchObject({ id: 'extra:O:targetBitrate', unit: 'bit/s', extra: { statsId: 'O', field: 'targetBitrate' } });
+    expect(raw.series[0].values).toEqual([300_000, 310_000]);
+    expect(raw.series[0].label).toBe('video out 1 (1234567)');
+    const counter = buildExtraChart(columns(), 'O', 'bytesSent').chart;
+    expect(counter).toMatchObject({ unit: 'kbit/s', title: 'bytesSent [bytesSent_in_bits/s] · O' });
+    expect(counter.series[0].values).toEqual([null, 8]);
+    const ratio = buildExtraChart(columns(), 'O', '[totalEncodeTime/framesEncoded_in_ms]').chart;
+    expect(ratio.unit).toBe('ms');
+    expect(ratio.series[0].values).toEqual([null, 10]);
+  });
+
+  it('an unknown object gives an empty chart that fills when the object appears; removing is structural', () => {
+    const c = emptyStatsColumns();
+    appendSamples(c, [sample(0, 0, {})]);
+    const model = new ChartModel();
+    model.update(c, 0);
+    expect(model.setExtraFields([{ statsId: 'X', field: 'jitter' }])).toBe(true);
+    expect(model.setExtraFields([{ statsId: 'X', field: 'jitter' }])).toBe(false);
+    expect(model.charts.map((ch) => [ch.id, ch.series.length])).toEqual([['extra:X:jitter', 0]]);
+    appendSamples(c, [sample(1, 1000, { X: inb(1000, 0, 0, 0, { jitter: 0.02 }) })]);
+    expect(model.update(c, 1).structural).toBe(true);
+    expect(model.chart('extra:X:jitter')!.series[0].values).toEqual([null, 0.02]);
+    expect(model.chart('extra:X:jitter')!.unit).toBe('s');
+    expect(model.setExtraFields([])).toBe(true);
+    expect(model.chart('extra:X:jitter')).toBeUndefined();
+  });
+});
