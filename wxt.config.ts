@@ -11,7 +11,10 @@ export default defineConfig({
   manifest: {
     name: 'WebRTC Scope',
     description: 'Records, charts and diagnoses every WebRTC call a tab makes.',
-    permissions: ['storage', 'unlimitedStorage', 'tabs'],
+    // contextMenus: the toolbar button's "Open WebRTC Scope viewer" entry (Firefox accepts it as the alias of menus).
+    permissions: ['storage', 'unlimitedStorage', 'tabs', 'contextMenus'],
+    // A toolbar button, so the 'action' context menu has somewhere to be (Firefox shows none without it).
+    action: { default_title: 'WebRTC Scope' },
     browser_specific_settings: {
       gecko: {
         id: 'webrtc-scope@example.org',

@@ -2,9 +2,19 @@ import { render } from 'preact';
 import { browser } from '../../lib/ext/browser';
 import { VIEW_PORT } from '../../lib/protocol/constants';
 import { connectToBackground, type ViewPort } from '../../lib/views/background-client';
-import { PanelApp } from '../../components/panel/PanelApp';
+import { ScopeApp } from '../../components/app/ScopeApp';
 
-// Tab id from DevTools when inside it, else from ?tabId= (so the panel also opens as an ordinary tab).
-const tabId = browser.devtools?.inspectedWindow?.tabId ?? Number(new URLSearchParams(location.search).get('tabId'));
+// Inside DevTools: the inspected tab and DevTools' theme. As an ordinary tab: ?tabId=N (and ?theme=dark|light).
+const params = new URLSearchParams(location.search);
+type ThemeEvents = { onThemeChanged?: { addListener(cb: (name: string) => void): void } };
+const devtools = browser.devtools as (typeof browser.devtools & { panels: ThemeEvents }) | undefined;
+const tabId = devtools?.inspectedWindow?.tabId ?? Number(params.get('tabId') ?? NaN);
+const themeOf = (name: string | undefined) =>
+  name === 'dark' || name === 'light' ? name : name === 'default' ? 'light' : undefined;
 const client = connectToBackground(() => browser.runtime.connect({ name: VIEW_PORT }) as unknown as ViewPort);
-render(<PanelApp client={client} tabId={Number.isFinite(tabId) ? tabId : null} />, document.getElementById('app')!);
+const mount = (theme: 'dark' | 'light' | undefined) =>
+  render(<ScopeApp client={client} mode="panel" tabId={Number.isFinite(tabId) ? tabId : null} theme={theme} />, document.getElementById('app')!);
+
+mount(themeOf(params.get('theme') ?? undefined) ?? themeOf(devtools?.panels?.themeName));
+// Firefox tells when DevTools switch theme (Chrome reloads the panel instead).
+if (!params.has('theme')) devtools?.panels?.onThemeChanged?.addListener((name) => mount(themeOf(name)));

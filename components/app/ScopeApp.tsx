@@ -1,0 +1,562 @@
+/**
+ * The WebRTC Scope app, in two modes: `panel` (one tab: its current session live, and its earlier sessions from
+ * reloads) and `viewer` (every stored session, imported ones marked). Sessions sidebar → session page with its
+ * connections (and the media requests) → per-PC page: header, charts, candidate pairs, event log, stats table.
+ *
+ * The store ({@link SessionViewStore}) re-renders this tree only on structural change; stats samples reach the
+ * charts and latest-value views through the store's StatsFeed without Preact. The selection lives in the URL hash
+ * (`#session=…&pc=…`), so a reload or a shared link comes back to the same place.
+ */
+import { Component, type ComponentChildren } from 'preact';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { PcSummary, SessionData, SessionSummary } from '../../lib/model/session';
+import type { BackgroundClient } from '../../lib/views/background-client';
+import type { StatsFeed } from '../../lib/views/stats-feed';
+import { SessionViewStore, type SessionViewStoreOptions, type ViewState } from '../../lib/views/session-view-store';
+import type { Notice } from '../../lib/storage/session-store';
+import { SessionList, formatDateTime, formatDuration, sessionDuration, sessionLabel } from '../sessions/SessionList';
+import { ConnectionHeader } from '../connection/ConnectionHeader';
+import { ConnectionCharts } from '../charts/ConnectionCharts';
+import { CandidatePairs } from '../candidates/CandidatePairs';
+import { EventLog } from '../events/EventLog';
+import { MediaRequests } from '../media/MediaRequests';
+import { StatsTable } from '../stats/StatsTable';
+import './theme.css';
+import './app.css';
+
+export interface ScopeAppProps {
+  client: BackgroundClient;
+  mode: 'panel' | 'viewer';
+  /** Panel: the inspected tab (null: none known, e.g. the page opened without `?tabId=`). */
+  tabId?: number | null;
+  /** Panel: the DevTools theme (or `?theme=`); undefined follows the system (the viewer). */
+  theme?: 'light' | 'dark';
+  /** Viewer: `?session=<id>` (the hash wins when it names a session). */
+  initialSessionId?: string | null;
+  /** For tests: throttling and timeouts of the store. */
+  storeOptions?: SessionViewStoreOptions;
+}
+
+/** The "connection" entry that is not a PC: the session's getUserMedia/getDisplayMedia requests. */
+export const MEDIA_PAGE = 'media';
+
+type ExtraField = { statsId: string; field: string };
+
+export function ScopeApp(props: ScopeAppProps) {
+  useLayoutEffect(() => {
+    const root = document.documentElement;
+    if (props.theme) root.dataset.theme = props.theme;
+    else delete root.dataset.theme;
+  }, [props.theme]);
+
+  if (props.mode === 'panel' && (props.tabId === null || props.tabId === undefined || !Number.isFinite(props.tabId))) {
+    return (
+      <div class="scope-app">
+        <main class="scope-message" role="alert">
+          <h1>WebRTC Scope</h1>
+          <p>No tab to show: open this panel in DevTools, or open the page with ?tabId=N.</p>
+        </main>
+      </div>
+    );
+  }
+  return <ScopeAppWithStore {...props} />;
+}
+
+function readHash(): { session: string | null; pc: string | null } {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ''));
+  return { session: params.get('session'), pc: params.get('pc') };
+}
+
+/** The hash this app wrote last: a `hashchange` for it (some environments fire one on replaceState) is no news. */
+let writtenHash: string | null = null;
+
+function writeHash(session: string | null, pc: string | null) {
+  const params = new URLSearchParams();
+  if (session) params.set('session', session);
+  if (session && pc) params.set('pc', pc);
+  const hash = params.toString();
+  writtenHash = hash;
+  if (location.hash.replace(/^#/, '') === hash) return;
+  // replaceState: moving through sessions should not fill the history; the hash still survives a reload.
+  history.replaceState(history.state, '', hash ? `#${hash}` : location.pathname + location.search);
+}
+
+function useStoreState(store: SessionViewStore): ViewState {
+  const [state, setState] = useState(store.getState());
+  useEffect(() => {
+    const unsubscribe = store.subscribe(() => setState(store.getState()));
+    setState(store.getState());
+    return unsubscribe;
+  }, [store]);
+  return state;
+}
+
+function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions }: ScopeAppProps) {
+  const initialHash = useMemo(readHash, []);
+  const store = useMemo(
+    () =>
+      new SessionViewStore(client, mode === 'panel' ? { kind: 'tab', tabId: tabId! } : { kind: 'all' }, {
+        ...storeOptions,
+        initialSessionId: initialHash.session ?? initialSessionId ?? null,
+      }),
+    [client, mode, tabId],
+  );
+  useEffect(() => {
+    void store.start();
+    return () => store.dispose();
+  }, [store]);
+  const state = useStoreState(store);
+
+  // The chosen connection, per session (so going back to a session shows the connection left there).
+  const [pcChoice, setPcChoice] = useState<{ session: string | null; pc: string | null }>({ session: initialHash.session, pc: initialHash.pc });
+  const selectSession = useCallback((id: string) => store.select(id, { user: true }), [store]);
+  const selectPc = useCallback((pc: string) => setPcChoice({ session: store.getState().selectedId, pc }), [store]);
+
+  const data = state.dataStatus === 'ready' ? state.data : null;
+  const pcKey = data ? pickPc(data, pcChoice.session === state.selectedId ? pcChoice.pc : null) : null;
+
+  useLayoutEffect(() => {
+    // While loading keep the requested pc in the hash (a reload during loading must not lose it).
+    const pc = data ? pcKey : pcChoice.session === state.selectedId ? pcChoice.pc : null;
+    writeHash(state.selectedId, pc);
+  }, [state.selectedId, pcKey, data !== null]);
+
+  useEffect(() => {
+    // A pasted or edited link in the same tab.
+    const onHash = () => {
+      if (location.hash.replace(/^#/, '') === writtenHash) return;
+      const { session, pc } = readHash();
+      if (session && session !== store.getState().selectedId) store.select(session, { user: true });
+      setPcChoice({ session, pc });
+    };
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, [store]);
+
+  const [extraFields, setExtraFields] = useState<Record<string, ExtraField[]>>({});
+  const extraKey = `${state.selectedId}|${pcKey}`;
+  const addExtraField = useCallback(
+    (statsId: string, field: string) =>
+      setExtraFields((all) => {
+        const list = all[extraKey] ?? [];
+        if (list.some((f) => f.statsId === statsId && f.field === field)) return all;
+        return { ...all, [extraKey]: [...list, { statsId, field }] };
+      }),
+    [extraKey],
+  );
+  const removeExtraField = useCallback(
+    (statsId: string, field: string) =>
+      setExtraFields((all) => ({ ...all, [extraKey]: (all[extraKey] ?? []).filter((f) => !(f.statsId === statsId && f.field === field)) })),
+    [extraKey],
+  );
+
+  const deleteSessions = useCallback((ids: string[]) => store.deleteSessions(ids), [store]);
+  const retry = useCallback(() => void store.retry(), [store]);
+
+  return (
+    <div class={`scope-app scope-${mode}`}>
+      <Notices notices={state.notices} />
+      <div class="scope-layout">
+        <aside class="scope-sidebar" aria-label={mode === 'panel' ? 'Sessions in this tab' : 'Sessions'}>
+          <SessionList
+            sessions={state.sessions}
+            selectedId={state.selectedId}
+            onSelect={selectSession}
+            onDelete={deleteSessions}
+            mode={mode}
+            status={state.listStatus}
+            error={state.listError}
+            onRetry={retry}
+          />
+        </aside>
+        <main class="scope-main" aria-label="Session">
+          <MainContent
+            mode={mode}
+            state={state}
+            data={data}
+            pcKey={pcKey}
+            feed={store}
+            onSelectPc={selectPc}
+            extraFields={extraFields[extraKey] ?? NO_FIELDS}
+            onChartField={addExtraField}
+            onRemoveExtraField={removeExtraField}
+            onRetry={retry}
+            onShowNewest={() => state.sessions[0] && store.select(state.sessions[0].id, { user: true })}
+          />
+        </main>
+      </div>
+    </div>
+  );
+}
+
+const NO_FIELDS: ExtraField[] = [];
+
+/** The PC to show: the requested one when it exists, else the first PC, else the media page. */
+function pickPc(data: SessionData, requested: string | null): string {
+  if (requested === MEDIA_PAGE) return MEDIA_PAGE;
+  if (requested !== null && data.pcs.some((p) => p.pcId === requested)) return requested;
+  return data.pcs[0]?.pcId ?? MEDIA_PAGE;
+}
+
+function MainContent(props: {
+  mode: 'panel' | 'viewer';
+  state: ViewState;
+  data: SessionData | null;
+  pcKey: string | null;
+  feed: StatsFeed;
+  onSelectPc(pc: string): void;
+  extraFields: ExtraField[];
+  onChartField(statsId: string, field: string): void;
+  onRemoveExtraField(statsId: string, field: string): void;
+  onRetry(): void;
+  onShowNewest(): void;
+}) {
+  const { state, mode } = props;
+  if (state.listStatus === 'error' && state.selectedId === null) {
+    return (
+      <Message role="alert" title="The extension's background is unreachable">
+        <p>{state.listError}</p>
+        <p>Reload the extension or this page if this persists.</p>
+        <button type="button" onClick={props.onRetry}>
+          Retry
+        </button>
+      </Message>
+    );
+  }
+  if (state.selectedId === null) {
+    if (state.listStatus === 'loading') return <Message role="status" title="Loading sessions…" />;
+    if (state.sessions.length === 0) {
+      return mode === 'panel' ? (
+        <Message title="No WebRTC activity in this tab yet">
+          <p>Everything the page does with RTCPeerConnection, getUserMedia and getDisplayMedia shows here live, from the page's first line.</p>
+        </Message>
+      ) : (
+        <Message title="No sessions stored">
+          <p>Sessions are recorded while pages use WebRTC; open the panel in DevTools or come back here after a call.</p>
+        </Message>
+      );
+    }
+    return <Message title="Choose a session from the list" />;
+  }
+  switch (state.dataStatus) {
+    case 'loading':
+    case 'none':
+      return <Message role="status" title="Loading session…" />;
+    case 'missing':
+      return (
+        <Message role="alert" title="This session no longer exists">
+          <p>It was deleted (here, in another view, or by retention), or the link names a session that was never stored.</p>
+          {state.sessions.length > 0 && (
+            <button type="button" onClick={props.onShowNewest}>
+              Show the newest session
+            </button>
+          )}
+        </Message>
+      );
+    case 'error':
+      return (
+        <Message role="alert" title="Could not load the session">
+          <p>{state.dataError}</p>
+          <button type="button" onClick={props.onRetry}>
+            Retry
+          </button>
+        </Message>
+      );
+  }
+  const data = props.data!;
+  // The header reads the list's summary: its counters and duration move with the soft (every few seconds) updates.
+  const summary = state.sessions.find((s) => s.id === data.session.id) ?? data.session;
+  return (
+    <>
+      <SessionHeader session={summary} />
+      <SessionPage data={data} pcKey={props.pcKey!} feed={props.feed} onSelectPc={props.onSelectPc} extraFields={props.extraFields} onChartField={props.onChartField} onRemoveExtraField={props.onRemoveExtraField} />
+    </>
+  );
+}
+
+function Message(props: { title: string; role?: 'status' | 'alert'; children?: ComponentChildren }) {
+  return (
+    <section class="scope-message" role={props.role} aria-label={props.title}>
+      <h2>{props.title}</h2>
+      {props.children}
+    </section>
+  );
+}
+
+interface SessionPageProps {
+  data: SessionData;
+  pcKey: string;
+  feed: StatsFeed;
+  onSelectPc(pc: string): void;
+  extraFields: ExtraField[];
+  onChartField(statsId: string, field: string): void;
+  onRemoveExtraField(statsId: string, field: string): void;
+}
+
+/**
+ * Re-renders only when its own props change: the sidebar's counters (soft updates every few seconds) must not
+ * re-render the charts' and tables' parents.
+ */
+class SessionPage extends Component<SessionPageProps> {
+  override shouldComponentUpdate(next: SessionPageProps) {
+    const prev = this.props as unknown as Record<string, unknown>;
+    return Object.keys(next).some((k) => (next as unknown as Record<string, unknown>)[k] !== prev[k]);
+  }
+  render() {
+    const { data, pcKey } = this.props;
+    const session = data.session;
+    const tabIdFor = (key: string) => `scope-conn-${key}`;
+    return (
+      <div class="session-page">
+        <ConnectionTabs data={data} selected={pcKey} onSelect={this.props.onSelectPc} tabIdFor={tabIdFor} />
+        <div class="connection-page" role="tabpanel" id="scope-connection-page" aria-labelledby={tabIdFor(pcKey)}>
+          {pcKey === MEDIA_PAGE ? (
+            <MediaPage key={`${session.id}/media`} data={data} />
+          ) : (
+            <PcPage
+              key={`${session.id}/${pcKey}`}
+              data={data}
+              pcId={pcKey}
+              feed={this.props.feed}
+              extraFields={this.props.extraFields}
+              onChartField={this.props.onChartField}
+              onRemoveExtraField={this.props.onRemoveExtraField}
+            />
+          )}
+        </div>
+      </div>
+    );
+  }
+}
+
+function SessionHeader({ session }: { session: SessionSummary }) {
+  const live = session.endedAt === null && !session.imported;
+  return (
+    <header class="session-head">
+      <h1 class="session-head-title">{sessionLabel(session)}</h1>
+      <p class="session-head-meta">
+        {session.url && <span class="session-head-url">{session.url}</span>}
+        <span>
+          started{' '}
+          <time dateTime={new Date(session.startedAt).toISOString()} title={new Date(session.startedAt).toISOString()}>
+            {formatDateTime(session.startedAt)}
+          </time>
+        </span>
+        <span>{live ? `live for ${formatDuration(sessionDuration(session))}` : `ended after ${formatDuration(sessionDuration(session))}`}</span>
+        <span>
+          {session.pcCount} peer connection{session.pcCount === 1 ? '' : 's'}, {session.mediaCallCount} media request
+          {session.mediaCallCount === 1 ? '' : 's'}
+        </span>
+        {session.imported && (
+          <span>
+            imported from {session.imported.fileName} ({session.imported.format})
+          </span>
+        )}
+        <span class={live ? 'badge live' : 'badge'}>{live ? 'live' : 'ended'}</span>
+      </p>
+    </header>
+  );
+}
+
+function stateClass(pc: PcSummary): string {
+  if (pc.closedAt !== null || pc.connectionState === 'closed') return 'state-closed';
+  switch (pc.connectionState) {
+    case 'connected':
+      return 'state-good';
+    case 'failed':
+      return 'state-bad';
+    case 'disconnected':
+    case 'connecting':
+      return 'state-warn';
+    default:
+      return 'state-new';
+  }
+}
+
+function relativeSeconds(t: number, origin: number): string {
+  const s = (t - origin) / 1000;
+  return `${s >= 0 ? '+' : '−'}${Math.abs(s).toFixed(3)} s`;
+}
+
+/** The connections of the session as tabs (roving tabindex; arrows, j/k, Home/End move and select). */
+function ConnectionTabs(props: { data: SessionData; selected: string; onSelect(pc: string): void; tabIdFor(key: string): string }) {
+  const { data, selected } = props;
+  const ref = useRef<HTMLDivElement>(null);
+  const keys = [...data.pcs.map((p) => p.pcId), MEDIA_PAGE];
+  const topFrames = new Set(data.session.frames.filter((f) => f.isTop).map((f) => f.index));
+  const isTop = (pc: PcSummary) => (data.session.frames.length === 0 ? pc.frame === 0 : topFrames.has(pc.frame));
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    const index = keys.indexOf(selected);
+    let next = -1;
+    if (['ArrowRight', 'ArrowDown', 'j'].includes(event.key)) next = Math.min(keys.length - 1, index + 1);
+    else if (['ArrowLeft', 'ArrowUp', 'k'].includes(event.key)) next = Math.max(0, index - 1);
+    else if (event.key === 'Home') next = 0;
+    else if (event.key === 'End') next = keys.length - 1;
+    else return;
+    event.preventDefault();
+    props.onSelect(keys[next]);
+    ref.current?.querySelectorAll<HTMLElement>('[role="tab"]')[next]?.focus();
+  };
+
+  return (
+    <nav class="connection-nav" aria-label="Connections">
+      <div class="connection-tabs" role="tablist" aria-label="Peer connections and media requests" ref={ref} onKeyDown={onKeyDown}>
+        {data.pcs.map((pc) => (
+          <button
+            key={pc.pcId}
+            type="button"
+            role="tab"
+            id={props.tabIdFor(pc.pcId)}
+            class="connection-tab"
+            aria-selected={pc.pcId === selected}
+            aria-controls="scope-connection-page"
+            tabIndex={pc.pcId === selected ? 0 : -1}
+            onClick={() => props.onSelect(pc.pcId)}
+          >
+            <span class="connection-tab-id">PC {pc.pcId}</span>{' '}
+            <span class={`connection-tab-state ${stateClass(pc)}`}>{pc.closedAt !== null ? 'closed' : pc.connectionState}</span>{' '}
+            <time class="connection-tab-time" dateTime={new Date(pc.createdAt).toISOString()} title={new Date(pc.createdAt).toISOString()}>
+              {relativeSeconds(pc.createdAt, data.session.startedAt)}
+            </time>
+            {!isTop(pc) && (
+              <span class="connection-tab-frame" title={pc.frameUrl}>
+                {' '}
+                in frame {pc.frameUrl}
+              </span>
+            )}
+          </button>
+        ))}
+        <button
+          type="button"
+          role="tab"
+          id={props.tabIdFor(MEDIA_PAGE)}
+          class="connection-tab"
+          aria-selected={selected === MEDIA_PAGE}
+          aria-controls="scope-connection-page"
+          tabIndex={selected === MEDIA_PAGE ? 0 : -1}
+          onClick={() => props.onSelect(MEDIA_PAGE)}
+        >
+          Media requests
+        </button>
+      </div>
+    </nav>
+  );
+}
+
+function PcPage(props: {
+  data: SessionData;
+  pcId: string;
+  feed: StatsFeed;
+  extraFields: ExtraField[];
+  onChartField(statsId: string, field: string): void;
+  onRemoveExtraField(statsId: string, field: string): void;
+}) {
+  const { data, pcId, feed } = props;
+  return (
+    <>
+      <Slot id="connection" title="Connection">
+        <ConnectionHeader data={data} pcId={pcId} feed={feed} />
+      </Slot>
+      <Slot id="charts" title="Charts">
+        <ConnectionCharts feed={feed} pcId={pcId} extraFields={props.extraFields} onRemoveExtraField={props.onRemoveExtraField} />
+      </Slot>
+      <Slot id="candidates" title="Candidate pairs">
+        <CandidatePairs data={data} pcId={pcId} feed={feed} />
+      </Slot>
+      <Slot id="events" title="Events">
+        <EventLog data={data} pcId={pcId} />
+      </Slot>
+      <Slot id="stats" title="Stats">
+        <StatsTable data={data} pcId={pcId} feed={feed} onChartField={props.onChartField} />
+      </Slot>
+    </>
+  );
+}
+
+function MediaPage({ data }: { data: SessionData }) {
+  return (
+    <>
+      <Slot id="media" title="Media requests">
+        <MediaRequests data={data} />
+      </Slot>
+      <Slot id="session-events" title="Session events">
+        <EventLog data={data} pcId={null} />
+      </Slot>
+    </>
+  );
+}
+
+/**
+ * One part of a page under its heading (headings are how assistive technology skips between parts; the
+ * components inside name their own regions). A part that throws shows its error instead of blanking the app.
+ */
+function Slot(props: { id: string; title: string; children: ComponentChildren }) {
+  return (
+    <div class={`scope-slot scope-slot-${props.id}`}>
+      <h2 id={`scope-slot-${props.id}`} class="scope-slot-title">
+        {props.title}
+      </h2>
+      <SlotBoundary title={props.title}>{props.children}</SlotBoundary>
+    </div>
+  );
+}
+
+class SlotBoundary extends Component<{ title: string; children: ComponentChildren }, { error: string | null }> {
+  override state = { error: null as string | null };
+  static override getDerivedStateFromError(error: unknown) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+  override componentDidCatch(error: unknown) {
+    console.error(`[webrtc-scope] ${this.props.title} failed`, error);
+  }
+  override render() {
+    if (this.state.error !== null) {
+      return (
+        <p class="scope-slot-error" role="alert">
+          {this.props.title} could not be shown: {this.state.error}
+        </p>
+      );
+    }
+    return this.props.children;
+  }
+}
+
+const SEEN_KEY = 'webrtc-scope:notices-seen';
+
+/** Retention notices, once: dismissing hides them until a newer one appears. */
+function Notices({ notices }: { notices: Notice[] }) {
+  const [seen, setSeen] = useState(() => {
+    try {
+      return Number(localStorage.getItem(SEEN_KEY)) || 0;
+    } catch {
+      return 0;
+    }
+  });
+  const fresh = notices.filter((n) => n.t > seen).sort((a, b) => b.t - a.t);
+  if (fresh.length === 0) return null;
+  const dismiss = () => {
+    const latest = fresh[0].t;
+    setSeen(latest);
+    try {
+      localStorage.setItem(SEEN_KEY, String(latest));
+    } catch {
+      /* storage unavailable: dismissed for this view only */
+    }
+  };
+  return (
+    <div class="scope-notices" role="status" aria-label="Retention notices">
+      <ul>
+        {fresh.slice(0, 3).map((n) => (
+          <li key={`${n.t}-${n.id ?? ''}`}>
+            <time dateTime={new Date(n.t).toISOString()}>{formatDateTime(n.t)}</time>: {n.message}
+          </li>
+        ))}
+        {fresh.length > 3 && <li>…and {fresh.length - 3} earlier notice(s).</li>}
+      </ul>
+      <button type="button" onClick={dismiss}>
+        Dismiss
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,302 @@
+/**
+ * The sessions sidebar: one tab's sessions (panel) or every stored one (viewer), searchable and sortable, with
+ * deletion of marked sessions after a confirmation. Arrow keys or j/k move the selection (roving tabindex: the
+ * list is one tab stop). Page-originated strings (titles, URLs, file names) are text children only.
+ */
+import { useMemo, useRef, useState } from 'preact/hooks';
+import type { SessionSummary } from '../../lib/model/session';
+import './sessions.css';
+
+export type SessionSort = 'start' | 'duration' | 'pcs' | 'origin';
+
+export interface SessionListProps {
+  sessions: SessionSummary[];
+  selectedId: string | null;
+  onSelect(sessionId: string): void;
+  /** Deletes; may reject (the error is shown). */
+  onDelete(sessionIds: string[]): Promise<void> | void;
+  mode: 'panel' | 'viewer';
+  status?: 'loading' | 'ready' | 'error';
+  error?: string | null;
+  onRetry?(): void;
+}
+
+const SORTS: { value: SessionSort; label: string }[] = [
+  { value: 'start', label: 'Start (newest first)' },
+  { value: 'duration', label: 'Duration (longest first)' },
+  { value: 'pcs', label: 'Peer connections (most first)' },
+  { value: 'origin', label: 'Origin (A–Z)' },
+];
+
+/** How long a session ran (or has run so far). */
+export function sessionDuration(s: SessionSummary): number {
+  return Math.max(0, (s.endedAt ?? s.lastActivityAt) - s.startedAt);
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+export function formatDateTime(t: number): string {
+  return new Date(t).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+}
+
+/** What a session is called in the UI: its title, else its URL, else its id. */
+export function sessionLabel(s: SessionSummary): string {
+  return s.title.trim() || s.url || s.id;
+}
+
+function compare(sort: SessionSort): (a: SessionSummary, b: SessionSummary) => number {
+  switch (sort) {
+    case 'start':
+      return (a, b) => b.startedAt - a.startedAt;
+    case 'duration':
+      return (a, b) => sessionDuration(b) - sessionDuration(a) || b.startedAt - a.startedAt;
+    case 'pcs':
+      return (a, b) => b.pcCount - a.pcCount || b.startedAt - a.startedAt;
+    case 'origin':
+      return (a, b) => a.origin.localeCompare(b.origin) || b.startedAt - a.startedAt;
+  }
+}
+
+function matches(s: SessionSummary, query: string): boolean {
+  if (!query) return true;
+  const haystack = [s.title, s.url, s.origin, s.id, s.imported?.fileName ?? '', s.imported?.format ?? ''].join('\n').toLowerCase();
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((word) => haystack.includes(word));
+}
+
+export function SessionList(props: SessionListProps) {
+  const { sessions, selectedId, onSelect, mode, status = 'ready' } = props;
+  const [query, setQuery] = useState('');
+  const [sort, setSort] = useState<SessionSort>('start');
+  const [reversed, setReversed] = useState(false);
+  const [marked, setMarked] = useState<Set<string>>(new Set());
+  const [confirming, setConfirming] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const listRef = useRef<HTMLUListElement>(null);
+
+  const shown = useMemo(() => {
+    const list = sessions.filter((s) => matches(s, query)).sort(compare(sort));
+    return reversed ? list.reverse() : list;
+  }, [sessions, query, sort, reversed]);
+
+  // Marks of sessions that went away (deleted, pruned) no longer count.
+  const markedIds = sessions.filter((s) => marked.has(s.id)).map((s) => s.id);
+  const shownMarked = shown.filter((s) => marked.has(s.id)).length;
+  const focusId = shown.some((s) => s.id === selectedId) ? selectedId : (shown[0]?.id ?? null);
+
+  const toggleMark = (id: string, on: boolean) => {
+    const next = new Set(marked);
+    if (on) next.add(id);
+    else next.delete(id);
+    setMarked(next);
+    setConfirming(false);
+  };
+
+  const markAllShown = (on: boolean) => {
+    const next = new Set(marked);
+    for (const s of shown) on ? next.add(s.id) : next.delete(s.id);
+    setMarked(next);
+    setConfirming(false);
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    const target = event.target as HTMLElement;
+    if (!target.classList.contains('session-open')) return;
+    const index = shown.findIndex((s) => s.id === target.dataset.sessionId);
+    let next = -1;
+    if (event.key === 'ArrowDown' || event.key === 'j') next = Math.min(shown.length - 1, index + 1);
+    else if (event.key === 'ArrowUp' || event.key === 'k') next = Math.max(0, index - 1);
+    else if (event.key === 'Home') next = 0;
+    else if (event.key === 'End') next = shown.length - 1;
+    else return;
+    event.preventDefault();
+    if (next === index || next < 0) return;
+    const id = shown[next].id;
+    onSelect(id);
+    listRef.current?.querySelectorAll<HTMLElement>('.session-open')[next]?.focus();
+  };
+
+  const confirmDelete = async () => {
+    setBusy(true);
+    setDeleteError(null);
+    try {
+      await props.onDelete(markedIds);
+      setMarked(new Set());
+      setConfirming(false);
+    } catch (error) {
+      setDeleteError(error instanceof Error ? error.message : String(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const liveMarked = sessions.filter((s) => marked.has(s.id) && s.endedAt === null).length;
+
+  return (
+    <div class="session-list">
+      <h2 class="session-list-title">{mode === 'panel' ? 'Sessions in this tab' : 'Sessions'}</h2>
+      <div class="session-tools">
+        <input
+          type="search"
+          class="session-search"
+          aria-label="Search sessions"
+          placeholder="Search title, URL, origin…"
+          value={query}
+          onInput={(e) => setQuery((e.currentTarget as HTMLInputElement).value)}
+        />
+        <div class="session-sort">
+          <label>
+            Sort{' '}
+            <select aria-label="Sort sessions by" value={sort} onChange={(e) => setSort((e.currentTarget as HTMLSelectElement).value as SessionSort)}>
+              {SORTS.map((s) => (
+                <option key={s.value} value={s.value}>
+                  {s.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" aria-pressed={reversed} title="Reverse the order" onClick={() => setReversed(!reversed)}>
+            Reverse order
+          </button>
+        </div>
+        <div class="session-delete">
+          <label>
+            <input
+              type="checkbox"
+              aria-label="Mark all shown sessions for deletion"
+              checked={shown.length > 0 && shownMarked === shown.length}
+              disabled={shown.length === 0}
+              onChange={(e) => markAllShown((e.currentTarget as HTMLInputElement).checked)}
+            />{' '}
+            All
+          </label>
+          <button type="button" disabled={markedIds.length === 0 || busy} onClick={() => setConfirming(true)}>
+            Delete marked ({markedIds.length})
+          </button>
+        </div>
+        {confirming && markedIds.length > 0 && (
+          <div class="session-confirm" role="alertdialog" aria-label="Confirm deletion" aria-describedby="session-confirm-text">
+            <p id="session-confirm-text">
+              Delete {markedIds.length} session{markedIds.length === 1 ? '' : 's'} and everything recorded in {markedIds.length === 1 ? 'it' : 'them'}? This
+              cannot be undone.
+              {liveMarked > 0 && ' A live session keeps recording what happens from now on.'}
+            </p>
+            <button type="button" class="danger" disabled={busy} onClick={() => void confirmDelete()}>
+              Delete
+            </button>{' '}
+            <button type="button" ref={(b) => b?.focus()} onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </div>
+        )}
+        {deleteError && (
+          <p class="session-error" role="alert">
+            Could not delete: {deleteError}
+          </p>
+        )}
+      </div>
+      {status === 'loading' && sessions.length === 0 ? (
+        <p class="session-empty" role="status">
+          Loading sessions…
+        </p>
+      ) : status === 'error' && sessions.length === 0 ? (
+        <div class="session-empty" role="alert">
+          <p>Could not read the sessions: {props.error ?? 'unknown error'}</p>
+          {props.onRetry && (
+            <button type="button" onClick={props.onRetry}>
+              Retry
+            </button>
+          )}
+        </div>
+      ) : sessions.length === 0 ? (
+        <p class="session-empty">
+          {mode === 'panel'
+            ? 'No WebRTC activity recorded in this tab yet. A session appears as soon as the page creates an RTCPeerConnection or asks for media.'
+            : 'No sessions stored yet.'}
+        </p>
+      ) : shown.length === 0 ? (
+        <p class="session-empty">No session matches “{query}”.</p>
+      ) : (
+        <ul class="session-items" aria-label="Sessions" ref={listRef} onKeyDown={onKeyDown}>
+          {shown.map((s) => (
+            <SessionRow key={s.id} session={s} selected={s.id === selectedId} focusable={s.id === focusId} marked={marked.has(s.id)} onSelect={onSelect} onMark={toggleMark} />
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function SessionRow(props: {
+  session: SessionSummary;
+  selected: boolean;
+  focusable: boolean;
+  marked: boolean;
+  onSelect(id: string): void;
+  onMark(id: string, on: boolean): void;
+}) {
+  const s = props.session;
+  const label = sessionLabel(s);
+  const live = s.endedAt === null && !s.imported;
+  return (
+    <li class={`session-row${props.selected ? ' selected' : ''}`}>
+      <input
+        type="checkbox"
+        class="session-mark"
+        aria-label={`Mark ${label} for deletion`}
+        checked={props.marked}
+        onChange={(e) => props.onMark(s.id, (e.currentTarget as HTMLInputElement).checked)}
+      />
+      <button
+        type="button"
+        class="session-open"
+        data-session-id={s.id}
+        aria-current={props.selected ? 'true' : undefined}
+        tabIndex={props.focusable ? 0 : -1}
+        onClick={() => props.onSelect(s.id)}
+      >
+        <span class="session-title" title={label}>
+          {label}
+        </span>
+        {s.url && s.url !== label && (
+          <span class="session-url" title={s.url}>
+            {s.url}
+          </span>
+        )}
+        {!s.url.startsWith(s.origin) && (
+          <span class="session-meta">
+            <span class="session-origin">{s.origin}</span>
+          </span>
+        )}
+        <span class="session-meta session-facts">
+          <time dateTime={new Date(s.startedAt).toISOString()} title={new Date(s.startedAt).toISOString()}>
+            {formatDateTime(s.startedAt)}
+          </time>
+          {' · '}
+          <span>{formatDuration(sessionDuration(s))}</span>
+          {' · '}
+          <span>
+            {s.pcCount} PC{s.pcCount === 1 ? '' : 's'}
+          </span>
+          {' · '}
+          <span class={live ? 'badge live' : 'badge'}>{live ? 'live' : 'ended'}</span>
+        </span>
+        {s.imported && (
+          <span class="session-meta">
+            <span class="badge imported">imported</span> <span title={s.imported.fileName}>{s.imported.fileName}</span> ({s.imported.format})
+          </span>
+        )}
+      </button>
+    </li>
+  );
+}

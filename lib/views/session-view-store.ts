@@ -1,0 +1,470 @@
+/**
+ * The view store of the panel and the viewer: the session list (one tab's sessions, or every stored one), the
+ * selected session's {@link SessionData} kept live from {@link SessionUpdate}s, and the {@link StatsFeed} the
+ * charts and latest-value views read.
+ *
+ * Two speeds: stats samples go into the selected session's columns in place and reach feed listeners at once
+ * (they redraw outside Preact); Preact subscribers hear only of structural changes (what the UI lays out:
+ * sessions appearing or ending, titles, PCs and their states, new trace events), at most every `throttleMs`.
+ * Counters that move with every sample (durations, sample counts, bytes) reach them at most every `softMs`.
+ *
+ * Consistency: updates are applied in arrival order; the first `get-session` reply may already contain some of
+ * the updates that arrived before it, so events are de-duplicated by `seq` (gap-free per session) and samples by
+ * time (ascending per PC). A gap (an update lost while the worker restarted and the client resubscribed) shows
+ * as a session whose counters run ahead of what we hold: the session is then read again.
+ */
+import type { Notice } from '../storage/session-store';
+import type { SessionUpdate } from '../protocol/messages';
+import type { PcSummary, SessionData, SessionSummary, StatsColumns } from '../model/session';
+import { appendSamples, emptyStatsColumns } from '../model/stats-columns';
+import type { BackgroundClient } from './background-client';
+import type { StatsFeed } from './stats-feed';
+
+/** Which sessions the app shows: one tab's (the devtools panel) or every stored one (the viewer). */
+export type StoreScope = { kind: 'tab'; tabId: number } | { kind: 'all' };
+
+export type LoadStatus = 'none' | 'loading' | 'ready' | 'missing' | 'error';
+
+export interface ViewState {
+  /** Newest first (by start). */
+  sessions: SessionSummary[];
+  listStatus: 'loading' | 'ready' | 'error';
+  listError: string | null;
+  selectedId: string | null;
+  /** Tab scope: the selection follows the tab's newest session (until the user picks an earlier one). */
+  following: boolean;
+  /** The selected session; a new object on each structural change, its `stats` shared and grown in place. */
+  data: SessionData | null;
+  dataStatus: LoadStatus;
+  dataError: string | null;
+  notices: Notice[];
+}
+
+export interface SessionViewStoreOptions {
+  /** Preselected session (hash or `?session=`); in tab scope, picking a session other than the newest stops following. */
+  initialSessionId?: string | null;
+  /** Least time between two structural notifications (ms). Default 250 (≤ 4 renders/s). */
+  throttleMs?: number;
+  /** Least time between notifications of counters only (durations, sample counts). Default 5000. */
+  softMs?: number;
+  /** How long a request may take before the background counts as unreachable (ms). Default 10000. */
+  requestTimeoutMs?: number;
+  /** All scope: re-list sessions this often to see sessions of tabs not subscribed (ms); 0 disables. Default 15000. */
+  listPollMs?: number;
+  now?: () => number;
+}
+
+type Listener = () => void;
+
+/** Session summary fields the UI lays out; a change of any other field (counters, activity time) is soft. */
+const STRUCTURAL_SESSION_FIELDS: (keyof SessionSummary)[] = ['url', 'origin', 'title', 'endedAt', 'pcCount', 'mediaCallCount', 'tabId', 'startedAt'];
+/** PC fields that only move with samples. */
+const SOFT_PC_FIELDS = new Set<keyof PcSummary>(['sampleCount', 'lastSampleAt']);
+
+const newestFirst = (a: SessionSummary, b: SessionSummary) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1);
+
+export class SessionViewStore implements StatsFeed {
+  private readonly client: BackgroundClient;
+  private readonly scope: StoreScope;
+  private readonly opts: Required<Omit<SessionViewStoreOptions, 'initialSessionId'>>;
+  private state: ViewState;
+  private readonly listeners = new Set<Listener>();
+  private readonly feedListeners = new Set<(pcId: string, fromRow: number) => void>();
+  /** The selected session as held live (arrays grown in place); `state.data` is a snapshot of it. */
+  private live: SessionData | null = null;
+  /** Updates of the session being (re)loaded that arrived before its reply. */
+  private buffered: SessionUpdate[] | null = null;
+  private loadToken = 0;
+  private resyncAt = 0;
+  private structuralDirty = false;
+  private softDirty = false;
+  private dataDirty = false;
+  private lastNotify = -Infinity;
+  private lastSoftNotify = -Infinity;
+  private notifyTimer: ReturnType<typeof setTimeout> | undefined;
+  private softTimer: ReturnType<typeof setTimeout> | undefined;
+  private pollTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly tabSubscriptions = new Map<number, () => void>();
+  private disposed = false;
+  private readonly initialSessionId: string | null;
+
+  constructor(client: BackgroundClient, scope: StoreScope, options: SessionViewStoreOptions = {}) {
+    this.client = client;
+    this.scope = scope;
+    this.initialSessionId = options.initialSessionId ?? null;
+    this.opts = {
+      throttleMs: options.throttleMs ?? 250,
+      softMs: options.softMs ?? 5000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      listPollMs: options.listPollMs ?? 15_000,
+      now: options.now ?? (() => Date.now()),
+    };
+    this.state = {
+      sessions: [],
+      listStatus: 'loading',
+      listError: null,
+      selectedId: null,
+      following: scope.kind === 'tab',
+      data: null,
+      dataStatus: 'none',
+      dataError: null,
+      notices: [],
+    };
+  }
+
+  // ───────────────────────────── lifecycle ─────────────────────────────
+
+  /** Subscribes (tab scope) and loads the list, the notices and the initial selection. */
+  async start(): Promise<void> {
+    if (this.scope.kind === 'tab') this.subscribeTab(this.scope.tabId);
+    if (this.scope.kind === 'all' && this.opts.listPollMs > 0) {
+      this.pollTimer = setInterval(() => void this.refreshList(), this.opts.listPollMs);
+    }
+    void this.request({ type: 'get-notices' }).then(
+      (notices) => this.setState({ notices }),
+      () => undefined,
+    );
+    await this.refreshList();
+    if (this.state.listStatus !== 'ready' || this.state.selectedId !== null) return;
+    const initial = this.initialSessionId;
+    // Without a preselection both open the newest session; only the panel keeps following the tab's newest.
+    if (initial !== null) this.select(initial, { user: true });
+    else if (this.state.sessions.length > 0) this.select(this.state.sessions[0].id, { user: false });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.notifyTimer);
+    clearTimeout(this.softTimer);
+    clearInterval(this.pollTimer);
+    for (const unsubscribe of this.tabSubscriptions.values()) unsubscribe();
+    this.tabSubscriptions.clear();
+    this.listeners.clear();
+    this.feedListeners.clear();
+  }
+
+  // ───────────────────────────── Preact side ─────────────────────────────
+
+  getState(): ViewState {
+    return this.state;
+  }
+
+  /** Called (throttled) after structural changes; returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ───────────────────────────── StatsFeed ─────────────────────────────
+
+  columns(pcId: string): StatsColumns | undefined {
+    const columns = this.live?.stats[pcId];
+    return columns && columns.t.length > 0 ? columns : undefined;
+  }
+
+  onAppend(listener: (pcId: string, fromRow: number) => void): () => void {
+    this.feedListeners.add(listener);
+    return () => this.feedListeners.delete(listener);
+  }
+
+  // ───────────────────────────── actions ─────────────────────────────
+
+  /**
+   * Shows a session (null: none). `user`: the user chose it; in tab scope, choosing an earlier session than the
+   * tab's newest stops following new sessions, choosing the newest resumes it.
+   */
+  select(sessionId: string | null, { user }: { user: boolean } = { user: true }): void {
+    const following = this.scope.kind === 'tab' && (user ? sessionId === null || sessionId === this.state.sessions[0]?.id : this.state.following);
+    if (sessionId === this.state.selectedId && this.state.dataStatus !== 'error' && this.state.dataStatus !== 'missing') {
+      if (following !== this.state.following) this.setState({ following });
+      return;
+    }
+    this.live = null;
+    this.buffered = null;
+    this.loadToken++;
+    this.setState({ selectedId: sessionId, following, data: null, dataStatus: sessionId === null ? 'none' : 'loading', dataError: null });
+    if (sessionId !== null) void this.load(sessionId, false);
+  }
+
+  /** Reads the list, and the selected session, again (after an error, or when the view becomes visible). */
+  async retry(): Promise<void> {
+    await this.refreshList();
+    const id = this.state.selectedId;
+    if (id !== null && this.state.dataStatus !== 'ready' && this.state.dataStatus !== 'loading') {
+      this.setState({ dataStatus: 'loading', dataError: null });
+      await this.load(id, false);
+    } else if (id === null && this.scope.kind === 'tab' && this.state.following && this.state.sessions.length > 0) {
+      this.select(this.state.sessions[0].id, { user: false });
+    }
+  }
+
+  /** Deletes sessions in the background, then drops them here. Rejects when the background refused. */
+  async deleteSessions(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.request({ type: 'delete-sessions', sessionIds: ids });
+    const gone = new Set(ids);
+    const sessions = this.state.sessions.filter((s) => !gone.has(s.id));
+    this.setState({ sessions });
+    this.syncAllScopeSubscriptions();
+    if (this.state.selectedId !== null && gone.has(this.state.selectedId)) {
+      const next = this.scope.kind === 'tab' && this.state.following ? (sessions[0]?.id ?? null) : null;
+      this.select(next, { user: false });
+    }
+  }
+
+  /** Re-reads the session list (the selected session is kept; a vanished one shows as deleted). */
+  async refreshList(): Promise<void> {
+    try {
+      const listed = await this.request({ type: 'list-sessions', ...(this.scope.kind === 'tab' ? { tabId: this.scope.tabId } : {}) });
+      if (this.disposed) return;
+      // Summaries that live updates brought in meanwhile are at least as new as the listed ones.
+      const known = new Map(this.state.sessions.map((s) => [s.id, s]));
+      const merged = listed.map((s) => {
+        const mine = known.get(s.id);
+        return mine && mine.lastActivityAt >= s.lastActivityAt && (mine.endedAt !== null || s.endedAt === null) ? mine : s;
+      });
+      merged.sort(newestFirst);
+      const changed = !sameList(this.state.sessions, merged) || this.state.listStatus !== 'ready';
+      const patch: Partial<ViewState> = changed ? { sessions: merged, listStatus: 'ready', listError: null } : {};
+      const selected = this.state.selectedId;
+      if (selected !== null && this.state.dataStatus === 'ready' && !merged.some((s) => s.id === selected)) {
+        // Deleted elsewhere (another view, or retention) while open.
+        this.live = null;
+        Object.assign(patch, { data: null, dataStatus: 'missing', dataError: null });
+      }
+      if (Object.keys(patch).length > 0) this.setState(patch);
+      this.syncAllScopeSubscriptions();
+    } catch (error) {
+      if (!this.disposed) this.setState({ listStatus: 'error', listError: describeError(error) });
+    }
+  }
+
+  // ───────────────────────────── loading ─────────────────────────────
+
+  /** Reads a session; updates arriving meanwhile are buffered and applied after it, without duplicates. */
+  private async load(sessionId: string, resync: boolean): Promise<void> {
+    const token = ++this.loadToken;
+    this.buffered = [];
+    const summary = this.state.sessions.find((s) => s.id === sessionId);
+    if (this.scope.kind === 'all' && summary && summary.endedAt === null && summary.tabId !== null) this.subscribeTab(summary.tabId);
+    let data: SessionData | null;
+    try {
+      data = await this.request({ type: 'get-session', sessionId });
+    } catch (error) {
+      if (token !== this.loadToken || this.disposed) return;
+      this.buffered = null;
+      if (!resync) this.setState({ data: null, dataStatus: 'error', dataError: describeError(error) });
+      return;
+    }
+    if (token !== this.loadToken || this.disposed) return;
+    const buffered = this.buffered ?? [];
+    this.buffered = null;
+    if (data === null) {
+      this.live = null;
+      this.setState({ data: null, dataStatus: 'missing', dataError: null });
+      return;
+    }
+    this.live = data;
+    for (const update of buffered) this.applyToLive(update, false);
+    this.dataDirty = true;
+    this.upsertSummary(this.live.session);
+    for (const pcId of Object.keys(data.stats)) this.emitAppend(pcId, 0);
+    this.state = { ...this.state, dataStatus: 'ready', dataError: null };
+    this.markStructural();
+    if (this.hasGap(this.live)) this.resync();
+  }
+
+  /** Reads the selected session again after a gap, at most every 2 s. */
+  private resync(): void {
+    const id = this.state.selectedId;
+    if (id === null || this.buffered !== null) return;
+    const now = this.opts.now();
+    if (now - this.resyncAt < 2000) return;
+    this.resyncAt = now;
+    void this.load(id, true);
+  }
+
+  // ───────────────────────────── live updates ─────────────────────────────
+
+  private subscribeTab(tabId: number): void {
+    if (this.tabSubscriptions.has(tabId)) return;
+    this.tabSubscriptions.set(tabId, this.client.subscribeTab(tabId, (update) => this.onUpdate(update)));
+  }
+
+  /** All scope: follow the tabs of live sessions, so their counters and ends show. */
+  private syncAllScopeSubscriptions(): void {
+    if (this.scope.kind !== 'all') return;
+    const wanted = new Set<number>();
+    for (const s of this.state.sessions) if (s.endedAt === null && s.tabId !== null) wanted.add(s.tabId);
+    const selected = this.state.sessions.find((s) => s.id === this.state.selectedId);
+    if (selected?.tabId != null && selected.endedAt === null) wanted.add(selected.tabId);
+    for (const [tabId, unsubscribe] of this.tabSubscriptions) {
+      if (!wanted.has(tabId)) {
+        unsubscribe();
+        this.tabSubscriptions.delete(tabId);
+      }
+    }
+    for (const tabId of wanted) this.subscribeTab(tabId);
+  }
+
+  /** One live update from the background (exposed for tests that drive the store directly). */
+  onUpdate(update: SessionUpdate): void {
+    if (this.disposed) return;
+    const id = update.session.id;
+    const isNew = !this.state.sessions.some((s) => s.id === id);
+    this.upsertSummary(update.session);
+    if (id === this.state.selectedId) {
+      if (this.buffered !== null) this.buffered.push(update);
+      else if (this.live) {
+        this.applyToLive(update, true);
+        if (this.hasGap(this.live)) this.resync();
+      }
+    } else if (isNew && this.scope.kind === 'tab' && this.state.following && this.state.sessions[0]?.id === id) {
+      // The tab loaded a new page (reload): follow it. The update that announced it is part of what we load.
+      this.select(id, { user: false });
+      this.buffered?.push(update);
+    }
+  }
+
+  private upsertSummary(summary: SessionSummary): void {
+    const sessions = this.state.sessions;
+    const index = sessions.findIndex((s) => s.id === summary.id);
+    if (index === -1) {
+      if (this.scope.kind === 'tab' && summary.tabId !== this.scope.tabId) return;
+      this.state = { ...this.state, sessions: [...sessions, summary].sort(newestFirst) };
+      this.markStructural();
+      return;
+    }
+    const old = sessions[index];
+    if (old === summary) return;
+    const next = sessions.slice();
+    next[index] = summary;
+    this.state = { ...this.state, sessions: next };
+    if (STRUCTURAL_SESSION_FIELDS.some((f) => old[f] !== summary[f])) this.markStructural();
+    else this.markSoft();
+  }
+
+  /** Applies an update to the held session: events by seq, PCs by id, samples by time. */
+  private applyToLive(update: SessionUpdate, notify: boolean): void {
+    const live = this.live!;
+    let structural = false;
+    if (STRUCTURAL_SESSION_FIELDS.some((f) => live.session[f] !== update.session[f])) structural = true;
+    live.session = update.session;
+    for (const pc of update.pcs) {
+      const index = live.pcs.findIndex((p) => p.pcId === pc.pcId);
+      if (index === -1) {
+        live.pcs.push(pc);
+        live.pcs.sort((a, b) => a.createdAt - b.createdAt || (a.pcId < b.pcId ? -1 : 1));
+        structural = true;
+      } else {
+        const old = live.pcs[index];
+        if ((Object.keys(pc) as (keyof PcSummary)[]).some((k) => !SOFT_PC_FIELDS.has(k) && !sameJson(old[k], pc[k]))) structural = true;
+        live.pcs[index] = pc;
+      }
+    }
+    for (const event of update.events) {
+      if (event.seq < live.events.length) continue; // already held (it was in the reply)
+      if (event.seq > live.events.length) break; // a gap: hasGap() has the session read again
+      live.events.push(event);
+      structural = true;
+    }
+    for (const { pcId, samples } of update.stats) {
+      let columns = live.stats[pcId];
+      if (!columns) live.stats[pcId] = columns = emptyStatsColumns();
+      const last = columns.t.length > 0 ? columns.t[columns.t.length - 1] : -Infinity;
+      const fresh = samples[0] !== undefined && samples[0].t > last ? samples : samples.filter((s) => s.t > last);
+      if (fresh.length === 0) continue;
+      const fromRow = columns.t.length;
+      appendSamples(columns, fresh);
+      if (notify) this.emitAppend(pcId, fromRow);
+    }
+    // Counters alone (sample counts, activity time) do not renew `data`: the per-PC views read samples from the feed.
+    if (structural) {
+      this.dataDirty = true;
+      this.markStructural();
+    } else {
+      this.markSoft();
+    }
+  }
+
+  /** The background holds more than we do: something was lost between two updates. */
+  private hasGap(live: SessionData): boolean {
+    if (live.session.eventCount > live.events.length) return true;
+    for (const pc of live.pcs) if (pc.sampleCount > (live.stats[pc.pcId]?.t.length ?? 0)) return true;
+    return false;
+  }
+
+  private emitAppend(pcId: string, fromRow: number): void {
+    for (const listener of [...this.feedListeners]) {
+      try {
+        listener(pcId, fromRow);
+      } catch (error) {
+        console.error('[webrtc-scope] stats listener failed', error);
+      }
+    }
+  }
+
+  // ───────────────────────────── notifications ─────────────────────────────
+
+  private setState(patch: Partial<ViewState>): void {
+    this.state = { ...this.state, ...patch };
+    this.markStructural();
+  }
+
+  private markStructural(): void {
+    this.structuralDirty = true;
+    if (this.notifyTimer !== undefined || this.disposed) return;
+    const wait = Math.max(0, this.lastNotify + this.opts.throttleMs - this.opts.now());
+    this.notifyTimer = setTimeout(() => this.flush(), wait);
+  }
+
+  private markSoft(): void {
+    this.softDirty = true;
+    if (this.softTimer !== undefined || this.disposed) return;
+    const wait = Math.max(0, this.lastSoftNotify + this.opts.softMs - this.opts.now());
+    this.softTimer = setTimeout(() => {
+      this.softTimer = undefined;
+      this.lastSoftNotify = this.opts.now();
+      if (this.softDirty) this.markStructural();
+    }, wait);
+  }
+
+  private flush(): void {
+    this.notifyTimer = undefined;
+    if (this.disposed || (!this.structuralDirty && !this.softDirty)) return;
+    this.structuralDirty = false;
+    this.softDirty = false;
+    this.lastNotify = this.opts.now();
+    if (this.dataDirty && this.live && this.state.dataStatus === 'ready') {
+      this.dataDirty = false;
+      const { session, pcs, events, stats } = this.live;
+      // New arrays, so views that memoise on them see the change; the columns are shared (the feed grows them).
+      this.state = { ...this.state, data: { session, pcs: pcs.slice(), events: events.slice(), stats } };
+    }
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  // ───────────────────────────── requests ─────────────────────────────
+
+  private request: BackgroundClient['request'] = (request) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('The extension background did not answer.')), this.opts.requestTimeoutMs);
+    });
+    return Promise.race([this.client.request(request), timeout]).finally(() => clearTimeout(timer));
+  };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sameList(a: SessionSummary[], b: SessionSummary[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i] || sameJson(s, b[i]));
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}

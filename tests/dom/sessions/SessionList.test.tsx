@@ -1,0 +1,150 @@
+// @vitest-environment happy-dom
+/** The sessions sidebar: contents, ordering, search, sort, deletion with confirmation, keyboard, text-only strings. */
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SessionList } from '../../../components/sessions/SessionList';
+import type { SessionSummary } from '../../../lib/model/session';
+import { XSS, makeSummary } from '../../fixtures/session-builders';
+
+afterEach(cleanup);
+
+const MIN = 60_000;
+const sessions: SessionSummary[] = [
+  makeSummary({ id: '1:a', title: 'Morning standup', url: 'https://meet.example/standup', origin: 'https://meet.example', startedAt: 1_000 * MIN, lastActivityAt: 1_000 * MIN, endedAt: 1_030 * MIN, pcCount: 2 }),
+  makeSummary({ id: '1:b', title: 'Loopback', url: 'http://127.0.0.1:8080/', origin: 'http://127.0.0.1:8080', startedAt: 1_100 * MIN, lastActivityAt: 1_102 * MIN, endedAt: null, pcCount: 1 }),
+  makeSummary({
+    id: 'import:x',
+    tabId: null,
+    title: 'Customer call',
+    url: 'https://app.acme.test/call/42',
+    origin: 'https://app.acme.test',
+    startedAt: 900 * MIN,
+    lastActivityAt: 990 * MIN,
+    endedAt: 990 * MIN,
+    pcCount: 4,
+    imported: { fileName: 'webrtc_internals_dump.txt', format: 'webrtc-internals' },
+  }),
+];
+
+const titles = () => screen.getAllByRole('button', { name: /.+/ }).filter((b) => b.classList.contains('session-open')).map((b) => b.querySelector('.session-title')!.textContent);
+
+function renderList(props: Partial<Parameters<typeof SessionList>[0]> = {}) {
+  const onSelect = vi.fn();
+  const onDelete = vi.fn(async () => undefined);
+  const result = render(<SessionList sessions={sessions} selectedId="1:b" onSelect={onSelect} onDelete={onDelete} mode="viewer" {...props} />);
+  return { ...result, onSelect, onDelete };
+}
+
+describe('SessionList', () => {
+  it('shows each session’s title, URL, origin, duration, PC count, live/ended and import, newest first', () => {
+    renderList();
+    expect(titles()).toEqual(['Loopback', 'Morning standup', 'Customer call']);
+    const list = screen.getByRole('list', { name: 'Sessions' });
+    const rows = within(list).getAllByRole('listitem');
+    expect(rows[0].textContent).toContain('http://127.0.0.1:8080/');
+    expect(rows[0].textContent).toContain('2 min 00 s');
+    expect(rows[0].textContent).toContain('1 PC');
+    expect(rows[0].textContent).toContain('live');
+    expect(rows[1].textContent).toContain('https://meet.example');
+    expect(rows[1].textContent).toContain('30 min 00 s');
+    expect(rows[1].textContent).toContain('2 PCs');
+    expect(rows[1].textContent).toContain('ended');
+    expect(rows[2].textContent).toContain('imported');
+    expect(rows[2].textContent).toContain('webrtc_internals_dump.txt (webrtc-internals)');
+    expect(rows[2].textContent).toContain('1 h 30 min');
+    expect(screen.getByRole('button', { name: /Loopback/ }).getAttribute('aria-current')).toBe('true');
+  });
+
+  it('searches titles, URLs, origins and file names', () => {
+    renderList();
+    const search = screen.getByRole('searchbox', { name: 'Search sessions' });
+    fireEvent.input(search, { target: { value: 'acme' } });
+    expect(titles()).toEqual(['Customer call']);
+    fireEvent.input(search, { target: { value: 'internals_dump' } });
+    expect(titles()).toEqual(['Customer call']);
+    fireEvent.input(search, { target: { value: 'MEET standup' } });
+    expect(titles()).toEqual(['Morning standup']);
+    fireEvent.input(search, { target: { value: 'nothing like this' } });
+    expect(screen.getByText(/No session matches/)).toBeTruthy();
+  });
+
+  it('sorts by start, duration, PCs and origin, and reverses', () => {
+    renderList();
+    const sort = screen.getByRole('combobox', { name: 'Sort sessions by' });
+    fireEvent.change(sort, { target: { value: 'duration' } });
+    expect(titles()).toEqual(['Customer call', 'Morning standup', 'Loopback']);
+    fireEvent.change(sort, { target: { value: 'pcs' } });
+    expect(titles()).toEqual(['Customer call', 'Morning standup', 'Loopback']);
+    fireEvent.change(sort, { target: { value: 'origin' } });
+    expect(titles()).toEqual(['Loopback', 'Customer call', 'Morning standup']);
+    fireEvent.click(screen.getByRole('button', { name: 'Reverse order' }));
+    expect(titles()).toEqual(['Morning standup', 'Customer call', 'Loopback']);
+    expect(screen.getByRole('button', { name: 'Reverse order' }).getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('deletes marked sessions only after confirmation', async () => {
+    const { onDelete } = renderList();
+    const deleteButton = screen.getByRole('button', { name: /Delete marked/ }) as HTMLButtonElement;
+    expect(deleteButton.disabled).toBe(true);
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark Morning standup for deletion' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark Customer call for deletion' }));
+    expect(deleteButton.textContent).toBe('Delete marked (2)');
+    fireEvent.click(deleteButton);
+    const dialog = screen.getByRole('alertdialog', { name: 'Confirm deletion' });
+    expect(dialog.textContent).toContain('Delete 2 sessions');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(onDelete).not.toHaveBeenCalled();
+
+    fireEvent.click(deleteButton);
+    fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
+    await vi.waitFor(() => expect(onDelete).toHaveBeenCalledWith(['1:a', 'import:x']));
+    await vi.waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+  });
+
+  it('shows a refused deletion', async () => {
+    renderList({ onDelete: async () => Promise.reject(new Error('database is closed')) });
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark all shown sessions for deletion' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete marked (3)' }));
+    expect(screen.getByRole('alertdialog').textContent).toContain('A live session keeps recording');
+    fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
+    await vi.waitFor(() => expect(screen.getByRole('alert').textContent).toContain('database is closed'));
+  });
+
+  it('moves the selection with arrow keys and j/k, one tab stop for the list', () => {
+    const { onSelect } = renderList();
+    const buttons = screen.getAllByRole('button').filter((b) => b.classList.contains('session-open'));
+    expect(buttons.map((b) => b.tabIndex)).toEqual([0, -1, -1]);
+    buttons[0].focus();
+    fireEvent.keyDown(buttons[0], { key: 'ArrowDown' });
+    expect(onSelect).toHaveBeenLastCalledWith('1:a');
+    expect(document.activeElement).toBe(buttons[1]);
+    fireEvent.keyDown(buttons[1], { key: 'j' });
+    expect(onSelect).toHaveBeenLastCalledWith('import:x');
+    fireEvent.keyDown(buttons[2], { key: 'k' });
+    expect(onSelect).toHaveBeenLastCalledWith('1:a');
+    fireEvent.keyDown(buttons[1], { key: 'Home' });
+    expect(onSelect).toHaveBeenLastCalledWith('1:b');
+  });
+
+  it('renders page-originated strings as text', () => {
+    const evil = makeSummary({ id: '2:x', title: XSS, url: `https://x.test/${XSS}`, origin: 'https://x.test' });
+    const { container } = renderList({ sessions: [evil], selectedId: null });
+    expect(container.querySelector('img')).toBeNull();
+    expect(screen.getByRole('button', { name: new RegExp(XSS.replace(/[()]/g, '\\$&')) })).toBeTruthy();
+  });
+
+  it('says when there is nothing, while loading, and when the background fails', () => {
+    const { rerender } = renderList({ sessions: [], mode: 'panel' });
+    expect(screen.getByText(/No WebRTC activity recorded in this tab yet/)).toBeTruthy();
+    rerender(<SessionList sessions={[]} selectedId={null} onSelect={() => undefined} onDelete={() => undefined} mode="viewer" />);
+    expect(screen.getByText('No sessions stored yet.')).toBeTruthy();
+    rerender(<SessionList sessions={[]} selectedId={null} onSelect={() => undefined} onDelete={() => undefined} mode="viewer" status="loading" />);
+    expect(screen.getByRole('status').textContent).toBe('Loading sessions…');
+    const onRetry = vi.fn();
+    rerender(<SessionList sessions={[]} selectedId={null} onSelect={() => undefined} onDelete={() => undefined} mode="viewer" status="error" error="no answer" onRetry={onRetry} />);
+    expect(screen.getByRole('alert').textContent).toContain('no answer');
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(onRetry).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,322 @@
+/**
+ * The view store over a real background: relays feed a real router, recorder and SessionStore (fake-indexeddb)
+ * through in-memory ports; the store talks to it through the real background client. Covers the first load,
+ * live updates (incremental columns, throttled structural notifications), updates that overlap the first reply,
+ * a reload in the tab, a worker restart under the view, deletion elsewhere, and an unreachable background.
+ */
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import { PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, SOURCE_TAG } from '../../../lib/protocol/constants';
+import type { BackgroundToRelay, BackgroundToView, PageRecord, RelayToBackground, ViewRequest, ViewToBackground } from '../../../lib/protocol/messages';
+import { createPortPair, type PortLike } from '../../../lib/protocol/port';
+import { DEFAULT_SETTINGS } from '../../../lib/model/settings';
+import { startRelay } from '../../../lib/relay/relay';
+import { Recorder } from '../../../lib/background/recorder';
+import { createRouter, type RelayPortIn, type ViewPortIn } from '../../../lib/background/router';
+import { openScopeDb } from '../../../lib/storage/open-db';
+import { SessionStore } from '../../../lib/storage/session-store';
+import { connectToBackground, type BackgroundClient, type ViewPort } from '../../../lib/views/background-client';
+import { SessionViewStore, type ViewState } from '../../../lib/views/session-view-store';
+
+const TAB = 7;
+let n = 0;
+
+async function startWorker(dbName: string) {
+  const db = await openScopeDb(dbName);
+  const store = new SessionStore(db);
+  const recorder = new Recorder({ store, askTopDocument: async () => null, now: Date.now });
+  const router = createRouter({ recorder, store, settings: { get: async () => DEFAULT_SETTINGS, set: async () => DEFAULT_SETTINGS }, now: Date.now });
+  const ports: PortLike[] = [];
+  return {
+    store,
+    relayConnect: (tabId = TAB) => {
+      const [relay, bg] = createPortPair<RelayToBackground, BackgroundToRelay>('relay', { tab: { id: tabId } });
+      ports.push(bg as PortLike);
+      router.acceptRelayPort(bg as unknown as RelayPortIn);
+      return relay;
+    },
+    viewConnect: (): ViewPort => {
+      const [view, bg] = createPortPair<ViewToBackground, BackgroundToView>('view');
+      ports.push(bg as PortLike);
+      router.acceptViewPort(bg as unknown as ViewPortIn);
+      return view;
+    },
+    stop: () => {
+      ports.forEach((p) => p.disconnect());
+      db.close();
+    },
+  };
+}
+type Worker = Awaited<ReturnType<typeof startWorker>>;
+
+/** A top document in a tab, with a relay whose port goes to whichever worker is current. */
+function fakePage(connect: () => ReturnType<Worker['relayConnect']>, title = 'Call') {
+  const win = Object.assign(new EventTarget(), {
+    location: { href: 'https://call.example/room' },
+    document: { title },
+    performance: { timeOrigin: 0 },
+    navigator: { userAgent: 'ua' },
+  }) as unknown as Window & { top: unknown };
+  win.top = win;
+  const controller = new AbortController();
+  startRelay({ win, frameLoadId: `page-${++n}`, connect, loadSettings: async () => DEFAULT_SETTINGS, watchSettings: () => () => undefined, signal: controller.signal, limits: { flushIntervalMs: 5 } });
+  let index = 0;
+  const post = (record: PageRecord) =>
+    win.dispatchEvent(new CustomEvent(PAGE_TO_RELAY_EVENT, { detail: JSON.stringify({ source: SOURCE_TAG, v: PROTOCOL_VERSION, record }) }));
+  return {
+    post,
+    /** One stats poll of PC 1 whose counter grows. */
+    sample(pc = 1) {
+      const i = index++;
+      const t = 1000 + i * 1000;
+      post({
+        type: 'pc-stats',
+        pc,
+        index: i,
+        t,
+        ...(i === 0 ? { reset: true as const, delta: { added: { T: { type: 'transport', timestamp: t, bytesSent: 0 } } } } : { delta: { changed: { T: { timestamp: t, bytesSent: i * 100 } } } }),
+        cost: { getStatsMs: 1, hookMs: 0.1 },
+      });
+    },
+    unload: () => win.dispatchEvent(new Event('pagehide')),
+    stop: () => controller.abort(),
+  };
+}
+
+const FAST = { throttleMs: 0, softMs: 0, listPollMs: 0, requestTimeoutMs: 2000 };
+
+function track(store: SessionViewStore) {
+  const notifications: ViewState[] = [];
+  store.subscribe(() => notifications.push(store.getState()));
+  const appends: [string, number][] = [];
+  store.onAppend((pcId, fromRow) => appends.push([pcId, fromRow]));
+  return { notifications, appends };
+}
+
+describe('session view store', () => {
+  it('loads the tab’s newest session and applies live events and samples in place', async () => {
+    const worker = await startWorker(`svs-${++n}`);
+    const page = fakePage(() => worker.relayConnect());
+    page.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
+    page.sample();
+    const client = connectToBackground(worker.viewConnect);
+    await vi.waitFor(async () => expect((await client.request({ type: 'list-sessions' }))[0]?.sampleCount).toBe(1));
+
+    const store = new SessionViewStore(client, { kind: 'tab', tabId: TAB }, FAST);
+    const { appends } = track(store);
+    await store.start();
+    await vi.waitFor(() => expect(store.getState().dataStatus).toBe('ready'));
+    const first = store.getState().data!;
+    expect(first.pcs.map((p) => p.pcId)).toEqual(['0-1']);
+    expect(store.getState().following).toBe(true);
+    const columns = store.columns('0-1')!;
+    expect(columns.t).toEqual([1000]);
+    expect(appends).toContainEqual(['0-1', 0]);
+
+    page.sample();
+    page.sample();
+    await vi.waitFor(() => expect(store.columns('0-1')?.t.length).toBe(3));
+    // Grown in place, announced from the first new row.
+    expect(store.columns('0-1')).toBe(columns);
+    expect(columns.objects.T.fields.bytesSent).toEqual([0, 100, 200]);
+    expect(appends.filter(([, from]) => from > 0).map(([, from]) => from)[0]).toBe(1);
+    // Samples alone are not structural: `data` is the same object.
+    expect(store.getState().data).toBe(first);
+
+    page.post({ type: 'pc-event', pc: 1, t: 5000, event: 'connectionstatechange', value: 'connected' });
+    await vi.waitFor(() => expect(store.getState().data?.events.length).toBe(2));
+    expect(store.getState().data).not.toBe(first);
+
+    store.dispose();
+    page.stop();
+    client.close();
+    worker.stop();
+  });
+
+  it('throttles structural notifications', async () => {
+    const worker = await startWorker(`svs-${++n}`);
+    const page = fakePage(() => worker.relayConnect());
+    page.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
+    const client = connectToBackground(worker.viewConnect);
+    await vi.waitFor(async () => expect(await client.request({ type: 'list-sessions' })).toHaveLength(1));
+    const store = new SessionViewStore(client, { kind: 'tab', tabId: TAB }, { ...FAST, throttleMs: 300 });
+    const { notifications } = track(store);
+    await store.start();
+    await vi.waitFor(() => expect(store.getState().dataStatus).toBe('ready'));
+    const before = notifications.length;
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) {
+      page.post({ type: 'pc-event', pc: 1, t: 10 + i, event: 'negotiationneeded', value: null });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await vi.waitFor(() => expect(store.getState().data?.events.length).toBe(21), { timeout: 3000 });
+    const elapsed = Date.now() - started;
+    // At most one notification per 300 ms window (plus the trailing one).
+    expect(notifications.length - before).toBeLessThanOrEqual(Math.ceil(elapsed / 300) + 1);
+    store.dispose();
+    page.stop();
+    client.close();
+    worker.stop();
+  });
+
+  it('neither loses nor duplicates what arrives before the first reply', async () => {
+    const worker = await startWorker(`svs-${++n}`);
+    const page = fakePage(() => worker.relayConnect());
+    page.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
+    page.sample();
+    const real = connectToBackground(worker.viewConnect);
+    await vi.waitFor(async () => expect(await real.request({ type: 'list-sessions' })).toHaveLength(1));
+
+    // get-session is held back while updates stream in, so the reply contains some of them again.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const client: BackgroundClient = {
+      ...real,
+      request: (async (request: ViewRequest) => {
+        if (request.type === 'get-session') await gate;
+        return real.request(request);
+      }) as BackgroundClient['request'],
+    };
+    const store = new SessionViewStore(client, { kind: 'tab', tabId: TAB }, FAST);
+    void store.start();
+    await vi.waitFor(() => expect(store.getState().dataStatus).toBe('loading'));
+    for (let i = 0; i < 5; i++) {
+      page.sample();
+      page.post({ type: 'pc-event', pc: 1, t: 2000 + i, event: 'negotiationneeded', value: null });
+    }
+    await vi.waitFor(async () => expect((await real.request({ type: 'list-sessions' }))[0].sampleCount).toBe(6));
+    release();
+    await vi.waitFor(() => expect(store.getState().dataStatus).toBe('ready'));
+    page.sample();
+    page.post({ type: 'pc-event', pc: 1, t: 9000, event: 'negotiationneeded', value: null });
+    await vi.waitFor(() => expect(store.getState().data?.events.length).toBe(7));
+    const data = store.getState().data!;
+    expect(data.events.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(store.columns('0-1')!.t).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000]);
+    expect(store.columns('0-1')!.objects.T.fields.bytesSent).toEqual([0, 100, 200, 300, 400, 500, 600]);
+    store.dispose();
+    page.stop();
+    real.close();
+    worker.stop();
+  });
+
+  it('follows a reload to the tab’s new session, unless the user picked an earlier one', async () => {
+    const worker = await startWorker(`svs-${++n}`);
+    const client = connectToBackground(worker.viewConnect);
+    const first = fakePage(() => worker.relayConnect(), 'First');
+    first.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
+    await vi.waitFor(async () => expect(await client.request({ type: 'list-sessions' })).toHaveLength(1));
+    const store = new SessionViewStore(client, { kind: 'tab', tabId: TAB }, FAST);
+    await store.start();
+    await vi.waitFor(() => expect(store.getState().data?.session.title).toBe('First'));
+    const firstId = store.getState().selectedId!;
+
+    // Reload: a new top document in the same tab.
+    first.stop();
+    const second = fakePage(() => worker.relayConnect(), 'Second');
+    second.post({ type: 'pc-created', pc: 1, t: 2, config: {} });
+    second.post({ type: 'pc-event', pc: 1, t: 3, event: 'negotiationneeded', value: null });
+    await vi.waitFor(() => expect(store.getState().data?.session.title).toBe('Second'));
+    expect(store.getState().sessions.map((s) => s.title)).toEqual(['Second', 'First']);
+    await vi.waitFor(() => expect(store.getState().sessions.find((s) => s.id === firstId)?.endedAt).not.toBeNull());
+    expect(store.getState().data!.events.map((e) => e.seq)).toEqual([0, 1]);
+
+    // The user goes back to the first session: a third page load does not take the view away.
+    store.select(firstId, { user: true });
+    expect(store.getState().following).toBe(false);
+    await vi.waitFor(() => expect(store.getState().data?.session.title).toBe('First'));
+    second.stop();
+    const third = fakePage(() => worker.relayConnect(), 'Third');
+    third.post({ type: 'pc-created', pc: 1, t: 4, config: {} });
+    await vi.waitFor(() => expect(store.getState().sessions[0]?.title).toBe('Third'));
+    expect(store.getState().selectedId).toBe(firstId);
+    // Choosing the newest resumes following.
+    store.select(store.getState().sessions[0].id, { user: true });
+    expect(store.getState().following).toBe(true);
+    store.dispose();
+    third.stop();
+    client.close();
+    worker.stop();
+  });
+
+  it('catches up after the worker restarts under the view', async () => {
+    const dbName = `svs-${++n}`;
+    let worker = await startWorker(dbName);
+    const page = fakePage(() => worker.relayConnect());
+    page.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
+    page.sample();
+    const client = connectToBackground(() => worker.viewConnect());
+    await vi.waitFor(async () => expect((await client.request({ type: 'list-sessions' }))[0]?.sampleCount).toBe(1));
+    const store = new SessionViewStore(client, { kind: 'tab', tabId: TAB }, FAST);
+    await store.start();
+    await vi.waitFor(() => expect(store.getState().dataStatus).toBe('ready'));
+
+    worker.stop();
+    worker = await startWorker(dbName);
+    // Recorded by the new worker while the view's port is still down: these updates never reach the view.
+    page.sample();
+    page.post({ type: 'pc-event', pc: 1, t: 2500, event: 'negotiationneeded', value: null });
+    await vi.waitFor(async () => expect((await worker.store.listSessions())[0]?.sampleCount).toBe(2), { timeout: 3000 });
+    await new Promise((r) => setTimeout(r, 150)); // the client resubscribes 100 ms after the drop
+    page.sample();
+    await vi.waitFor(() => expect(store.columns('0-1')?.t).toEqual([1000, 2000, 3000]), { timeout: 4000 });
+    await vi.waitFor(() => expect(store.getState().data?.events.map((e) => e.seq)).toEqual([0, 1]));
+    store.dispose();
+    page.stop();
+    client.close();
+    worker.stop();
+  });
+
+  it('shows a session deleted elsewhere as missing, and drops sessions it deletes', async () => {
+    const worker = await startWorker(`svs-${++n}`);
+    const client = connectToBackground(worker.viewConnect);
+    const page = fakePage(() => worker.relayConnect());
+    page.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
+    await vi.waitFor(async () => expect(await client.request({ type: 'list-sessions' })).toHaveLength(1));
+    const store = new SessionViewStore(client, { kind: 'all' }, FAST);
+    await store.start();
+    const id = store.getState().sessions[0].id;
+    expect(store.getState().selectedId).toBe(id); // the newest, without following
+    expect(store.getState().following).toBe(false);
+    await vi.waitFor(() => expect(store.getState().dataStatus).toBe('ready'));
+    await client.request({ type: 'delete-sessions', sessionIds: [id] });
+    await store.refreshList();
+    await vi.waitFor(() => expect(store.getState().dataStatus).toBe('missing'));
+    expect(store.getState().sessions).toEqual([]);
+
+    page.post({ type: 'pc-created', pc: 2, t: 2, config: {} });
+    await vi.waitFor(async () => {
+      await store.refreshList();
+      expect(store.getState().sessions).toHaveLength(1);
+    });
+    const again = store.getState().sessions[0].id;
+    store.select(again);
+    await vi.waitFor(() => expect(store.getState().dataStatus).toBe('ready'));
+    await store.deleteSessions([again]);
+    expect(store.getState().sessions).toEqual([]);
+    expect(store.getState().selectedId).toBeNull();
+    expect(await client.request({ type: 'list-sessions' })).toEqual([]);
+    store.dispose();
+    page.stop();
+    client.close();
+    worker.stop();
+  });
+
+  it('reports an unreachable background and a missing preselected session', async () => {
+    const silent: BackgroundClient = { request: () => new Promise(() => undefined), subscribeTab: () => () => undefined, close: () => undefined };
+    const store = new SessionViewStore(silent, { kind: 'all' }, { ...FAST, requestTimeoutMs: 50 });
+    await store.start();
+    expect(store.getState().listStatus).toBe('error');
+    expect(store.getState().listError).toMatch(/did not answer/);
+
+    const worker = await startWorker(`svs-${++n}`);
+    const client = connectToBackground(worker.viewConnect);
+    const viewer = new SessionViewStore(client, { kind: 'all' }, { ...FAST, initialSessionId: '7:gone' });
+    await viewer.start();
+    await vi.waitFor(() => expect(viewer.getState().dataStatus).toBe('missing'));
+    expect(viewer.getState().selectedId).toBe('7:gone');
+    viewer.dispose();
+    client.close();
+    worker.stop();
+  });
+});
