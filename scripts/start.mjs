@@ -113,6 +113,7 @@ try {
     mkdirSync(out, { recursive: true });
     await page.screenshot({ path: join(out, 'call.png'), fullPage: true });
     let panelShot = null;
+    let viewerShot = null;
     const panel = await openExtensionPage(context, extensionId, panelPath).catch((err) => {
       console.log(`(no panel page: ${err.message.split('\n')[0]})`);
       return null;
@@ -122,11 +123,24 @@ try {
         timeout: 10_000,
         what: 'the panel to render',
       }).catch(() => console.log('(the panel rendered no text within 10 s)'));
-      // Give charts a couple of animation frames after data arrives.
-      await panel.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      // Charts draw from requestAnimationFrame once their first rates exist (two samples).
+      await waitFor(() => panel.evaluate(() => Boolean(document.querySelector('figure[data-chart-id="bitrate-send"] .ts-chart__plot')?.dataset.lastX)), {
+        timeout: 10_000,
+        what: 'the charts to draw',
+      }).catch(() => console.log('(the charts did not draw within 10 s)'));
+      await panel.setViewportSize({ width: 1280, height: 1500 });
       await new Promise((r) => setTimeout(r, 1000));
       panelShot = join(out, 'panel.png');
-      await panel.screenshot({ path: panelShot, fullPage: true });
+      await panel.screenshot({ path: panelShot });
+      const viewer = await openExtensionPage(context, extensionId, 'viewer.html').catch(() => null);
+      if (viewer) {
+        await waitFor(() => viewer.evaluate(() => Boolean(document.querySelector('figure[data-chart-id] .ts-chart__plot')?.dataset.lastX)), {
+          timeout: 10_000,
+          what: 'the viewer to draw',
+        }).catch(() => console.log('(the viewer drew no chart within 10 s)'));
+        await viewer.screenshot({ path: join(out, 'viewer.png') });
+        viewerShot = join(out, 'viewer.png');
+      }
     }
     const db = await readExtensionDb(serviceWorker).catch(() => null);
     if (db) {
@@ -136,6 +150,7 @@ try {
     console.log(`Screenshots in ${out}:`);
     console.log(`  ${join(out, 'call.png')}`);
     if (panelShot) console.log(`  ${panelShot}`);
+    if (viewerShot) console.log(`  ${viewerShot}`);
     await shutdown(0);
   }
 } catch (err) {

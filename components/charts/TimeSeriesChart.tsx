@@ -488,6 +488,9 @@ class ChartController {
         u.setLegend({});
       }
     });
+    // The newest x drawn (epoch s), for end-to-end tests and benchmarks that check the chart keeps up.
+    const xs = data[0];
+    this.el.dataset.lastX = xs.length > 0 ? String(xs[xs.length - 1]) : '';
   }
 
   destroy(): void {

@@ -125,7 +125,8 @@ export async function openExtensionPage(browser, uuid, path, { timeout = 15_000,
   // Not awaited: the navigation happens, but puppeteer's goto never settles for moz-extension:// URLs.
   page.goto(url, { timeout: timeout + 5000, waitUntil: 'load' }).catch(() => {});
   await waitFor(
-    () => page.evaluate((u) => location.href === u && document.readyState === 'complete', url),
+    // The app pages put their selection in the hash (#session=…) as soon as they load: compare without it.
+    () => page.evaluate((u) => location.href.split('#')[0] === u && document.readyState === 'complete', url),
     { timeout, interval: 50, what: `${url} to load` },
   );
   return page;

@@ -1,0 +1,59 @@
+// e2e-timeout-seconds: 240
+// The devtools panel page (opened as a tab with ?tabId=) and the viewer in real Chromium during a live loopback
+// call: charts keep up with the call, the selected candidate pair and the offer/answer are shown; screenshots of
+// both go to tmp/screenshots/ (docs/ keeps the ones in the README).
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureNetns } from './support/netns.mjs';
+import { startServer } from './support/server.mjs';
+import { REPO_ROOT, ensureBuild, step, waitFor } from './support/util.mjs';
+import * as ch from './support/chromium.mjs';
+import { checkLivePanel } from './support/panel-checks.mjs';
+
+await ensureNetns();
+const extensionDir = ensureBuild('chrome');
+const server = await startServer();
+const browser = await ch.launchChromiumWithExtension({ extensionDir, contextOptions: { viewport: { width: 1280, height: 900 } } });
+const shots = join(REPO_ROOT, 'tmp/screenshots');
+mkdirSync(shots, { recursive: true });
+try {
+  const page = await browser.context.newPage();
+  const pageErrors = [];
+  const callUrl = `${server.url}demo.html`;
+  await step('demo call connects', async () => {
+    await page.goto(callUrl);
+    await waitFor(() => page.evaluate(() => window.demoState.connected || window.demoState.error), { timeout: 60_000, what: 'demo call connected' });
+    assert.equal(await page.evaluate(() => window.demoState.error), null);
+  });
+  const tabId = await ch.tabIdForUrl(browser.serviceWorker, callUrl);
+  const panel = await browser.context.newPage();
+  panel.on('pageerror', (e) => pageErrors.push(`panel: ${e}`));
+  await step('panel (?tabId=) shows live charts, the selected pair and the offer/answer', async () => {
+    await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel.html?tabId=${tabId}`);
+    await panel.bringToFront();
+    const result = await checkLivePanel(panel, { senderPcId: '0-1', receiverPcId: '0-2', browserName: 'chromium' });
+    console.log(`    chart lag behind now: ${result.lagsMs.map((x) => `${x} ms`).join(', ')}; selected pair: ${result.pair}`);
+  });
+  await step('panel screenshot', async () => {
+    await panel.evaluate(() => document.querySelector('[role="tab"]')?.click());
+    await new Promise((r) => setTimeout(r, 1500));
+    await panel.screenshot({ path: join(shots, 'panel.png'), fullPage: true });
+  });
+  await step('viewer lists the session live and opens it', async () => {
+    const viewer = await browser.context.newPage();
+    viewer.on('pageerror', (e) => pageErrors.push(`viewer: ${e}`));
+    await viewer.goto(`chrome-extension://${browser.extensionId}/viewer.html`);
+    await viewer.bringToFront();
+    await waitFor(
+      () => viewer.evaluate(() => document.querySelector('aside.scope-sidebar')?.textContent.includes('demo.html') && document.querySelectorAll('[role="tab"]').length >= 3),
+      { timeout: 15_000, what: 'viewer shows the demo session with its PCs' },
+    );
+    await waitFor(() => viewer.evaluate(() => document.querySelector('figure[data-chart-id="bitrate-send"] .ts-chart__plot')?.dataset.lastX), { what: 'viewer charts drawn' });
+    await viewer.screenshot({ path: join(shots, 'viewer.png'), fullPage: false });
+  });
+  assert.deepEqual(pageErrors, [], 'no errors in the panel or viewer');
+} finally {
+  await browser.close();
+  await server.close();
+}

@@ -1,0 +1,46 @@
+// e2e-timeout-seconds: 240
+// The devtools panel page (opened as a tab with ?tabId=) in real Firefox ESR during a live loopback call: the
+// same checks as in Chromium (charts keep up, selected candidate pair, offer/answer in the event log).
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureNetns } from './support/netns.mjs';
+import { startServer } from './support/server.mjs';
+import { REPO_ROOT, ensureBuild, step, waitFor } from './support/util.mjs';
+import * as ff from './support/firefox.mjs';
+import { checkLivePanel } from './support/panel-checks.mjs';
+
+await ensureNetns();
+const extensionDir = ensureBuild('firefox');
+const server = await startServer();
+const firefox = await ff.launchFirefoxWithExtension({ extensionDir });
+const shots = join(REPO_ROOT, 'tmp/screenshots');
+mkdirSync(shots, { recursive: true });
+try {
+  const page = await firefox.browser.newPage();
+  const callUrl = `${server.url}demo.html`;
+  await step('demo call connects', async () => {
+    await page.bringToFront(); // Firefox delays enumerateDevices/getUserMedia in a tab that never had focus
+    await page.goto(callUrl);
+    await waitFor(() => page.evaluate(() => window.demoState.connected || window.demoState.error), { timeout: 90_000, what: 'demo call connected' });
+    assert.equal(await page.evaluate(() => window.demoState.error), null);
+  });
+  const tabId = await ff.tabIdForUrl(firefox.browser, firefox.uuid, callUrl, { extensionDir });
+  const panel = await ff.openExtensionPage(firefox.browser, firefox.uuid, `devtools-panel.html?tabId=${tabId}`);
+  const errors = [];
+  panel.on('pageerror', (e) => errors.push(String(e)));
+  await step('panel (?tabId=) shows live charts, the selected pair and the offer/answer', async () => {
+    await panel.bringToFront(); // requestAnimationFrame does not run in a background tab
+    const result = await checkLivePanel(panel, { senderPcId: '0-1', receiverPcId: '0-2', browserName: 'firefox' });
+    console.log(`    chart lag behind now: ${result.lagsMs.map((x) => `${Math.round(x)} ms`).join(', ')}; selected pair: ${result.pair}`);
+  });
+  await step('panel screenshot', async () => {
+    await panel.evaluate(() => document.querySelector('[role="tab"]')?.click());
+    await new Promise((r) => setTimeout(r, 1500));
+    await panel.screenshot({ path: join(shots, 'panel-firefox.png') });
+  });
+  assert.deepEqual(errors, [], 'no errors in the panel');
+} finally {
+  await firefox.close();
+  await server.close();
+}

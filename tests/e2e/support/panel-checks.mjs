@@ -1,0 +1,80 @@
+// What the panel shows during a live loopback call, read from its DOM the way a user sees it. Shared by the
+// Chromium (Playwright) and Firefox (puppeteer) panel tests: both `page.evaluate(fn, arg)` take the same form.
+import assert from 'node:assert/strict';
+import { waitFor } from './util.mjs';
+
+/** Selects a connection tab ("PC <pcId>") and waits until its page shows. */
+export async function selectConnection(panel, pcId) {
+  await waitFor(
+    () =>
+      panel.evaluate((id) => {
+        const tab = [...document.querySelectorAll('[role="tab"]')].find((t) => t.textContent.trim().startsWith(`PC ${id} `) || t.textContent.trim() === `PC ${id}`);
+        if (!tab) return false;
+        if (tab.getAttribute('aria-selected') !== 'true') tab.click();
+        return tab.getAttribute('aria-selected') === 'true';
+      }, pcId),
+    { timeout: 20_000, what: `connection tab PC ${pcId} selected` },
+  );
+}
+
+/** The chart's newest drawn x (epoch ms) and the legend's latest values, read from the DOM. */
+export async function readChart(panel, chartId) {
+  return panel.evaluate((id) => {
+    const figure = document.querySelector(`figure[data-chart-id="${id}"]`);
+    if (!figure) return null;
+    const plot = figure.querySelector('.ts-chart__plot');
+    const lastX = plot?.dataset.lastX ? Number(plot.dataset.lastX) * 1000 : null;
+    const legend = [...figure.querySelectorAll('.u-legend tr.u-series')].slice(1).map((row) => ({
+      label: row.querySelector('.u-label')?.textContent ?? '',
+      value: row.querySelector('.u-value')?.textContent ?? '',
+    }));
+    return { lastX, legend, now: Date.now() };
+  }, chartId);
+}
+
+/**
+ * The issue's live-panel checks on a sending PC: the send-bitrate chart keeps up (its last x within 2 s of now,
+ * three times in a row, a second apart) with a bitrate > 0; the candidate-pair table shows a succeeded, selected
+ * pair; the event log holds the offer (sender) and, on the receiving PC, the answer.
+ */
+export async function checkLivePanel(panel, { senderPcId, receiverPcId, browserName }) {
+  await selectConnection(panel, senderPcId);
+  const lags = [];
+  for (let i = 0; i < 3; i++) {
+    let last = null;
+    const positive = (c) => c.legend.some((s) => Number.parseFloat(s.value.replace(/,/g, '')) > 0);
+    const chart = await waitFor(async () => {
+      const c = (last = await readChart(panel, 'bitrate-send'));
+      // The first rate needs two samples: early in a call the legend may still show "—".
+      return c && c.lastX !== null && c.now - c.lastX <= 2000 && positive(c) ? c : null;
+    }, { timeout: 10_000, what: `${browserName}: send bitrate chart's last x within 2 s of now, bitrate > 0 (last read: ${JSON.stringify(last)})` }).catch((e) => {
+      throw new Error(`${e.message}; last read: ${JSON.stringify(last)}`);
+    });
+    lags.push(chart.now - chart.lastX);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const pair = await waitFor(
+    () =>
+      panel.evaluate(() => {
+        const row = document.querySelector('section[aria-label="Candidate pairs"] tr.cp-selected');
+        if (!row) return null;
+        return { text: [...row.cells].map((c) => c.textContent.trim()).join(' | '), state: row.querySelector('td:nth-child(4)')?.textContent };
+      }),
+    { timeout: 10_000, what: `${browserName}: a selected candidate pair` },
+  );
+  assert.equal(pair.state, 'succeeded', `${browserName}: the selected pair succeeded (${pair.text})`);
+  const offerLog = await eventSummaries(panel);
+  assert.ok(offerLog.some((s) => /createOffer/.test(s)), `${browserName}: the sender's event log has createOffer (${offerLog.slice(0, 12).join(' | ')})`);
+  assert.ok(offerLog.some((s) => /setLocalDescription/.test(s) && /offer/.test(s)), `${browserName}: setLocalDescription(offer) logged`);
+
+  await selectConnection(panel, receiverPcId);
+  const answerLog = await waitFor(async () => {
+    const log = await eventSummaries(panel);
+    return log.some((s) => /createAnswer/.test(s)) ? log : null;
+  }, { timeout: 10_000, what: `${browserName}: the receiver's event log has createAnswer` });
+  return { lagsMs: lags, pair: pair.text.trim().replace(/\s+/g, ' '), events: offerLog.length + answerLog.length };
+}
+
+async function eventSummaries(panel) {
+  return panel.evaluate(() => [...document.querySelectorAll('section.event-log .el-entry')].map((li) => li.textContent.replace(/\s+/g, ' ').trim()));
+}
