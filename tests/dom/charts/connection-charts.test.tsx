@@ -16,7 +16,7 @@ import { createFrameLoop, type FrameLoop } from '../../../components/charts/fram
 import { createMemoryFeed } from '../../../components/charts/memory-feed';
 import { TimeSeriesChart, uplotOf } from '../../../components/charts/TimeSeriesChart';
 import { loadCallSamples } from '../../unit/model/corpus';
-import { tileSamples } from './long-session';
+import { tileSamples } from '../../fixtures/long-session';
 
 const CALL = loadCallSamples();
 const SEND_PC = '10-1';
