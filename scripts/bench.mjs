@@ -26,6 +26,7 @@ import {
   openWebrtcInternals, readExtensionDb, tabIdForUrl,
 } from '../tests/e2e/support/chromium.mjs';
 import { latestSessionOfTab } from '../tests/e2e/support/scope-api.mjs';
+import { panelBench, panelDetails, panelRows } from './bench-panel.mjs';
 
 // One bench at a time: two runs on a 2-core machine skew each other's timings. The lock is taken by the process
 // started on the host (the namespaced re-exec below is its child) and removed when it exits.
@@ -753,6 +754,7 @@ function details(m) {
       `${fmt(h.base.used1 / MB, 5)} MB (${h.ext.samples} / ${h.base.samples} samples, every ${HEAP_SAMPLE_EVERY_MS / 1000} s; ` +
       `usedSize in bytes, extension: ${h.ext.series.join(', ')}; baseline: ${h.base.series.join(', ')}).`,
   );
+  if (m.panelDetails) lines.push(...m.panelDetails);
   if (m.pageErrors.length) lines.push(`- Page errors: ${m.pageErrors.join('; ')}`);
   return lines.join('\n');
 }
@@ -824,6 +826,19 @@ reference. Same page and flags in the baseline (no extension, webrtc-internals o
 baseline ≤ ${TARGETS.heapMBPerHour} MB/h. With the extension, samples scatter by about ±10 KB around their trend
 (the baseline's do not move at all), i.e. about ±0.3 MB/h over a two-minute window; a larger BENCH_MINUTES
 narrows it.
+
+### (panel) The devtools panel and the viewer (\`scripts/bench-panel.mjs\`)
+A fourth Chromium run with the extension (viewport 1280×3200, so every default chart of a connection is on screen:
+charts draw only while visible). **Open:** the session the extension run recorded is made into a
+${60}-minute, 4-PC session (its two PCs twice; each PC's samples repeated end to end with times shifted and counters
+continued, \`tests/fixtures/long-session.ts\`) and stored through the extension's own \`SessionStore\` inside its
+service worker, plus a 1-minute one. In one viewer tab showing the short session, the long one is clicked in the
+list; the time runs from the click to the moment every default chart of its first PC has drawn up to its newest
+sample (a MutationObserver on the charts' \`data-last-x\`); then back to the short one; 5 times, median against the
+target (≤ 200 ms). Opening it in a new viewer tab (navigation start → drawn) is given for information.
+**Live:** \`bench.html?pairs=2\` (two loopback pairs, 4 PCs) with the panel page for its tab in front, first PC
+shown; after 20 s, CDP \`Performance.getMetrics\` \`TaskDuration\` of the panel page over 60 s, per second
+(target ≤ 4 ms/s); script and layout shares are given too.
 `;
 
 function writeReport(m, rows, info) {
@@ -873,6 +888,7 @@ try {
   const ext = await extensionRun(server);
   const base = await baselineRun(server);
   const floor = await floorRun(server);
+  const panel = await panelBench({ extensionDir: ensureBuild('chrome'), server, recorded: ext.data });
   const storageM = storage(ext.data, ext.db, ext.dumpText, ext.dumpAt);
   const exact = compareWithDump(ext.data, storageM.dumpPcs);
   exact.live = checkIsLive(ext.data, storageM.dumpPcs, exact);
@@ -902,7 +918,8 @@ try {
     pageErrors: [...ext.call.pageErrors.map((e) => `extension run: ${e}`), ...base.call.pageErrors.map((e) => `baseline: ${e}`)],
   };
   if (!ext.coi || !base.coi) console.log('WARNING: the bench page was not cross-origin isolated: performance.now() is coarse (0.1 ms)');
-  const rows = buildRows(m);
+  const rows = [...buildRows(m), ...panelRows(panel, { fmt, fixed })];
+  m.panelDetails = panelDetails(panel, { fmt });
   console.log('\n' + textTable(rows) + '\n');
   console.log(details(m) + '\n');
   const missed = rows.filter((r) => r.result === 'MISSED' || r.result === 'FAIL');

@@ -3,11 +3,15 @@
  * so a live call never re-renders more than that however fast samples arrive. While the document is hidden,
  * updates wait for it to be shown again.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 
 export function useFeedVersion(feed: StatsFeed, pcId: string, minIntervalMs = 1000): number {
   const [version, setVersion] = useState(0);
+  // What this render saw, to catch samples (or a PC's first load) that arrive before the effect subscribes.
+  const rendered = feed.columns(pcId);
+  const seen = useRef({ columns: rendered, rows: rendered?.t.length ?? -1 });
+  seen.current = { columns: rendered, rows: rendered?.t.length ?? -1 };
   useEffect(() => {
     let last = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -35,6 +39,8 @@ export function useFeedVersion(feed: StatsFeed, pcId: string, minIntervalMs = 10
       if (wait <= 0) fire();
       else timer = setTimeout(fire, wait);
     });
+    const now = feed.columns(pcId);
+    if (now !== seen.current.columns || (now?.t.length ?? -1) !== seen.current.rows) fire();
     return () => {
       off();
       clearTimeout(timer);

@@ -6,12 +6,14 @@ import { checkRelayToBackground, checkViewToBackground } from '../protocol/guard
 import type {
   BackgroundToRelay,
   BackgroundToView,
+  PcStatsPayload,
   RelayToBackground,
   SessionUpdate,
   ViewRequest,
   ViewToBackground,
 } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
+import { bytesToBase64 } from '../protocol/base64';
 import type { Settings } from '../model/settings';
 import type { SessionStore } from '../storage/session-store';
 import type { FrameContext, Recorder } from './recorder';
@@ -124,7 +126,15 @@ export function createRouter(deps: RouterDeps): Router {
       case 'list-sessions':
         return deps.store.listSessions(request.tabId === undefined ? undefined : { tabId: request.tabId });
       case 'get-session':
-        return (await deps.store.readSessionData(request.sessionId)) ?? null;
+        return (await deps.store.readSessionData(request.sessionId, { withStats: request.withStats !== false })) ?? null;
+      case 'get-pc-stats': {
+        const { chunks, pending } = await deps.store.readPcStats(request.sessionId, request.pcId);
+        const payload: PcStatsPayload = {
+          chunks: chunks.map((c) => ({ firstIndex: c.firstIndex, count: c.count, data: bytesToBase64(c.data) })),
+          pending,
+        };
+        return payload;
+      }
       case 'delete-sessions':
         await deps.store.deleteSessions(request.sessionIds);
         return null;

@@ -14,7 +14,7 @@
  */
 import { deflateSync, inflateSync } from 'fflate';
 import type { Json, JsonObject } from '../protocol/json';
-import type { StatsObject, StatsReportJson, StatsSample } from './session';
+import type { StatsColumns, StatsObject, StatsReportJson, StatsSample } from './session';
 
 /** Version written in byte 0 of every chunk this build encodes. */
 export const STATS_CHUNK_VERSION = 1;
@@ -133,6 +133,33 @@ class Reader {
 
   text(): string {
     return utf8Decoder.decode(this.bytes(this.uint()));
+  }
+
+  /**
+   * `count` consecutive {@link text}s. Stats ids and field names are ASCII: then the whole run is decoded with one
+   * call and cut into substrings (one decoder call per string was the decoder's largest cost).
+   */
+  texts(count: number): string[] {
+    const start = this.pos;
+    const ends: number[] = new Array(count);
+    const starts: number[] = new Array(count);
+    let ascii = true;
+    for (let i = 0; i < count; i++) {
+      const length = this.uint();
+      starts[i] = this.pos;
+      const bytes = this.bytes(length);
+      ends[i] = this.pos;
+      if (ascii) for (let j = 0; j < bytes.length; j++) if (bytes[j] >= 128) { ascii = false; break; }
+    }
+    const out: string[] = new Array(count);
+    if (!ascii) {
+      for (let i = 0; i < count; i++) out[i] = utf8Decoder.decode(this.buf.subarray(starts[i], ends[i]));
+      return out;
+    }
+    // ASCII: every byte is one character, so byte offsets are string offsets.
+    const all = utf8Decoder.decode(this.buf.subarray(start, this.pos));
+    for (let i = 0; i < count; i++) out[i] = all.slice(starts[i] - start, ends[i] - start);
+    return out;
   }
 
   bytes(length: number): Uint8Array {
@@ -897,11 +924,25 @@ export function encodeStatsChunk(samples: StatsSample[]): Uint8Array {
   return out;
 }
 
+/** A chunk's per-sample header: what every sample has, before its stats objects. */
+interface ChunkHeader {
+  n: number;
+  index: number[];
+  t: number[];
+  cost: ({ getStatsMs: number; hookMs: number } | undefined)[];
+}
+
 /**
- * Decodes a chunk made by {@link encodeStatsChunk} (of this or any earlier codec version). Throws an Error naming the
- * problem for an empty buffer, an unknown version or corrupt data. Every decoded value is a fresh object.
+ * Walks a chunk made by {@link encodeStatsChunk}: returns the per-sample header and calls `onObject` for every stats
+ * object (with the sample rows it is present in, ascending) and `onField` for each of its fields (the rows, a subset
+ * of the object's, and the values at them), in stored order. Both decoders below are built on it.
  */
-export function decodeStatsChunk(data: Uint8Array): StatsSample[] {
+function walkChunk(
+  data: Uint8Array,
+  onObject: (id: string, rows: number[]) => void,
+  onField: (key: string, rows: number[], values: Json[]) => void,
+  onHeader?: (header: ChunkHeader) => void,
+): ChunkHeader {
   if (data.length === 0) throw new Error('Stats chunk is empty');
   const version = data[0];
   if (version !== STATS_CHUNK_VERSION) {
@@ -914,31 +955,29 @@ export function decodeStatsChunk(data: Uint8Array): StatsSample[] {
     throw new Error(`Stats chunk is corrupt: ${(err as Error).message}`);
   }
   const r = new Reader(plain);
-  const strings: string[] = [];
   const stringCount = r.uint();
-  for (let i = 0; i < stringCount; i++) strings.push(r.text());
+  if (stringCount > plain.length) throw new Error('Stats chunk has a malformed string count');
+  const strings = r.texts(stringCount);
 
   const n = r.uint();
   // Every sample takes at least one byte (its index), so a larger count is corruption, not a reason to allocate.
   if (n > plain.length) throw new Error('Stats chunk has a malformed sample count');
-  const samples: StatsSample[] = new Array(n);
-  let index = 0;
-  for (let i = 0; i < n; i++) {
-    index = i === 0 ? r.uint() : index + r.int();
-    samples[i] = { index, t: 0, report: {} };
-  }
-  const t = readColumn(r, n, null, []);
-  for (let i = 0; i < n; i++) samples[i].t = t[i] as number;
+  const index: number[] = new Array(n);
+  for (let i = 0; i < n; i++) index[i] = i === 0 ? r.uint() : index[i - 1] + r.int();
+  const t = readColumn(r, n, null, []) as number[];
   const costPresent = readPresence(r, n);
   const costCount = costPresent.filter(Boolean).length;
   const getStatsMs = readColumn(r, costCount, null, []);
   const hookMs = readColumn(r, costCount, null, []);
+  const cost: ChunkHeader['cost'] = new Array(n);
   for (let i = 0, c = 0; i < n; i++) {
     if (costPresent[i]) {
-      samples[i].cost = { getStatsMs: getStatsMs[c] as number, hookMs: hookMs[c] as number };
+      cost[i] = { getStatsMs: getStatsMs[c] as number, hookMs: hookMs[c] as number };
       c++;
     }
   }
+  const header: ChunkHeader = { n, index, t, cost };
+  onHeader?.(header);
   const refPresent = readPresence(r, n);
   const refValues = readColumn(r, refPresent.filter(Boolean).length, null, []);
   const refTimes: (number | null)[] = new Array(n);
@@ -948,31 +987,113 @@ export function decodeStatsChunk(data: Uint8Array): StatsSample[] {
   for (let o = 0; o < objectCount; o++) {
     const id = stringAt(strings, r.uint());
     const present = readPresence(r, n);
-    const positions: number[] = [];
-    const objs: StatsObject[] = [];
-    for (let i = 0; i < n; i++) {
-      if (!present[i]) continue;
-      const obj: StatsObject = {};
-      setOwn(samples[i].report, id, obj);
-      positions.push(i);
-      objs.push(obj);
-    }
+    const rows: number[] = [];
+    for (let i = 0; i < n; i++) if (present[i]) rows.push(i);
+    onObject(id, rows);
     const fieldCount = r.uint();
     for (let f = 0; f < fieldCount; f++) {
       const key = stringAt(strings, r.uint());
-      const fieldPresent = readPresence(r, positions.length);
-      const valuePositions: number[] = [];
-      const targets: StatsObject[] = [];
-      for (let j = 0; j < positions.length; j++) {
-        if (fieldPresent[j]) {
-          valuePositions.push(positions[j]);
-          targets.push(objs[j]);
-        }
-      }
-      const values = readColumn(r, targets.length, valuePositions, refTimes);
-      for (let j = 0; j < targets.length; j++) setOwn(targets[j], key, values[j]);
+      const fieldPresent = readPresence(r, rows.length);
+      const fieldRows: number[] = [];
+      for (let j = 0; j < rows.length; j++) if (fieldPresent[j]) fieldRows.push(rows[j]);
+      onField(key, fieldRows, readColumn(r, fieldRows.length, fieldRows, refTimes));
     }
   }
   if (r.pos !== plain.length) throw new Error('Stats chunk has trailing data');
+  return header;
+}
+
+/**
+ * Decodes a chunk made by {@link encodeStatsChunk} (of this or any earlier codec version). Throws an Error naming the
+ * problem for an empty buffer, an unknown version or corrupt data. Every decoded value is a fresh object.
+ */
+export function decodeStatsChunk(data: Uint8Array): StatsSample[] {
+  let samples: StatsSample[] = [];
+  let objs: (StatsObject | undefined)[] = [];
+  walkChunk(
+    data,
+    (id, rows) => {
+      objs = [];
+      for (const row of rows) {
+        const obj: StatsObject = {};
+        setOwn(samples[row].report, id, obj);
+        objs[row] = obj;
+      }
+    },
+    (key, rows, values) => {
+      for (let j = 0; j < rows.length; j++) setOwn(objs[rows[j]]!, key, values[j]);
+    },
+    (header) => {
+      samples = new Array(header.n);
+      for (let i = 0; i < header.n; i++) {
+        samples[i] = { index: header.index[i], t: header.t[i], report: {} };
+        if (header.cost[i]) samples[i].cost = header.cost[i];
+      }
+    },
+  );
   return samples;
+}
+
+/**
+ * Decodes a chunk straight into columns: appends its samples to `columns` exactly as
+ * `appendSamples(columns, decodeStatsChunk(data))` would (tests hold it to that), without building a report object
+ * per sample: opening a long session costs one pass over its values. Returns the sample indexes appended, in order.
+ */
+export function appendStatsChunk(columns: StatsColumns, data: Uint8Array): number[] {
+  const base = columns.t.length;
+  let total = base;
+  let entry: StatsColumns['objects'][string] | undefined;
+  let firstRow = 0;
+  const header = walkChunk(
+    data,
+    (id, rows) => {
+      firstRow = rows[0];
+      entry = hasOwn.call(columns.objects, id) ? columns.objects[id] : undefined;
+      if (entry === undefined) {
+        entry = { type: '', fields: {} };
+        setOwn(columns.objects, id, entry);
+        entry.type = '\u0000'; // not known yet: set from the first `type` value below
+      }
+    },
+    (key, rows, values) => {
+      const fields = entry!.fields;
+      let column = hasOwn.call(fields, key) ? fields[key] : undefined;
+      if (column === undefined) {
+        column = new Array<Json | null>(base).fill(null);
+        setOwn(fields, key, column);
+      }
+      while (column.length < base) column.push(null);
+      if (rows.length === total - base) {
+        // Present in every sample of the chunk (the usual case): append as they come.
+        for (let j = 0; j < values.length; j++) column.push(values[j]);
+      } else {
+        for (let i = base; i < total; i++) column.push(null);
+        for (let j = 0; j < rows.length; j++) column[base + rows[j]] = values[j];
+      }
+      if (key === 'type' && entry!.type === '\u0000') {
+        // Like appendSamples: the type of the object's first appearance, '' when that sample had none.
+        const first = values[0];
+        entry!.type = rows[0] === firstRow && typeof first === 'string' ? first : '';
+      }
+    },
+    (h) => {
+      total = base + h.n;
+      for (let i = 0; i < h.n; i++) {
+        columns.t.push(h.t[i]);
+        columns.cost.getStatsMs.push(h.cost[i]?.getStatsMs ?? null);
+        columns.cost.hookMs.push(h.cost[i]?.hookMs ?? null);
+      }
+    },
+  );
+  // Objects first seen here without a `type` field, and every column this chunk did not fill to the end.
+  for (const id in columns.objects) {
+    const object = columns.objects[id];
+    if (object.type === '\u0000') object.type = '';
+    const fields = object.fields;
+    for (const key in fields) {
+      const column = fields[key];
+      while (column.length < total) column.push(null);
+    }
+  }
+  return header.index;
 }

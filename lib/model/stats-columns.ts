@@ -62,6 +62,35 @@ export function appendSamples(columns: StatsColumns, samples: StatsSample[]): vo
   }
 }
 
+/**
+ * Columns back to samples, row by row (index = row): a field null or absent in a row is left out of that row's
+ * object, and an object with no field in a row is left out of that row's report. (appendSamples keeps JSON nulls
+ * as nulls, so a sample whose field was explicitly null does not round-trip: stats never hold nulls.)
+ */
+export function columnsToSamples(columns: StatsColumns): StatsSample[] {
+  const samples: StatsSample[] = [];
+  const ids = Object.keys(columns.objects);
+  for (let row = 0; row < columns.t.length; row++) {
+    const report: StatsSample['report'] = {};
+    for (const id of ids) {
+      const fields = columns.objects[id].fields;
+      let obj: Record<string, Json> | undefined;
+      for (const key in fields) {
+        const v = fields[key][row];
+        if (v === null || v === undefined) continue;
+        defineOwn((obj ??= {}), key, v);
+      }
+      if (obj) defineOwn(report, id, obj);
+    }
+    const sample: StatsSample = { index: row, t: columns.t[row], report };
+    const getStatsMs = columns.cost.getStatsMs[row];
+    const hookMs = columns.cost.hookMs[row];
+    if (getStatsMs != null && hookMs != null) sample.cost = { getStatsMs, hookMs };
+    samples.push(sample);
+  }
+  return samples;
+}
+
 /** Assignment that keeps a "__proto__" key (from an untrusted page) an own property. */
 function defineOwn<T>(target: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') {

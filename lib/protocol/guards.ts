@@ -226,7 +226,9 @@ export function checkViewToBackground(value: unknown): GuardResult<ViewToBackgro
     case 'list-sessions':
       return value.tabId === undefined || isCount(value.tabId) ? ok : fail('bad tabId');
     case 'get-session':
-      return isString(value.sessionId) ? ok : fail('bad sessionId');
+      return isString(value.sessionId) && (value.withStats === undefined || typeof value.withStats === 'boolean') ? ok : fail('bad sessionId');
+    case 'get-pc-stats':
+      return isString(value.sessionId) && isString(value.pcId) ? ok : fail('bad sessionId or pcId');
     case 'delete-sessions':
       return Array.isArray(value.sessionIds) && value.sessionIds.every(isString) ? ok : fail('bad sessionIds');
     case 'get-settings':

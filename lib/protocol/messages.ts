@@ -179,7 +179,13 @@ export type TopFrameAnswer = { frameLoadId: string; url: string; title: string }
 /** Requests a view may make; each carries `reqId` and gets exactly one `response`. */
 export type ViewRequest =
   | { type: 'list-sessions'; tabId?: number }
-  | { type: 'get-session'; sessionId: string }
+  /**
+   * Everything stored for a session. With `withStats: false` its `stats` are left out (`{}`): the views fetch each
+   * PC's stats with `get-pc-stats` when they show it, because a long call's columns as JSON run to tens of MB.
+   */
+  | { type: 'get-session'; sessionId: string; withStats?: boolean }
+  /** One PC's stored stats as the store holds them: its compressed chunks (base64, in order) and the samples not chunked yet. */
+  | { type: 'get-pc-stats'; sessionId: string; pcId: string }
   | { type: 'delete-sessions'; sessionIds: string[] }
   | { type: 'get-settings' }
   | { type: 'set-settings'; settings: Partial<Settings> }
@@ -190,6 +196,16 @@ export type ViewToBackground =
   /** Live updates for a tab: the background sends `tab-update`s until `unsubscribe` or the port closes. */
   | { type: 'subscribe-tab'; tabId: number }
   | { type: 'unsubscribe-tab'; tabId: number };
+
+/**
+ * A PC's stored stats for a view (`get-pc-stats`): the chunks as stored (lib/model/stats-chunk, base64 because
+ * Chrome passes port messages as JSON) and the pending samples, by index. A view decodes the chunks straight into
+ * columns (appendStatsChunk): a few hundred KB cross the port instead of the columns' JSON.
+ */
+export interface PcStatsPayload {
+  chunks: { firstIndex: number; count: number; data: string }[];
+  pending: StatsSample[];
+}
 
 /** Live records of one session, as the recorder stored them. */
 export interface SessionUpdate {
@@ -202,6 +218,6 @@ export interface SessionUpdate {
 }
 
 export type BackgroundToView =
-  | { type: 'response'; reqId: number; ok: true; value: Json | SessionSummary[] | SessionData | Settings | null }
+  | { type: 'response'; reqId: number; ok: true; value: Json | SessionSummary[] | SessionData | PcStatsPayload | Settings | null }
   | { type: 'response'; reqId: number; ok: false; error: string }
   | { type: 'tab-update'; tabId: number; update: SessionUpdate };

@@ -106,7 +106,7 @@ function toChunk({ firstIndex, count, startT, endT, data }: StoredChunk): Encode
 }
 
 /** Decoded chunks plus pending samples, by index; a pending sample a chunk already covers is ignored. */
-function mergeSamples(chunks: StoredChunk[], pending: StatsSample[]): StatsSample[] {
+function mergeSamples(chunks: EncodedChunk[], pending: StatsSample[]): StatsSample[] {
   const out: StatsSample[] = [];
   const seen = new Set<number>();
   for (const chunk of chunks) {
@@ -188,6 +188,12 @@ export class SessionStore {
 
   /** Every stored sample of a PC (chunks decoded, then pending), by index. */
   async readStats(sessionId: string, pcId: string): Promise<StatsSample[]> {
+    const { chunks, pending } = await this.readPcStats(sessionId, pcId);
+    return mergeSamples(chunks, pending);
+  }
+
+  /** One PC's stats as stored: its chunks in index order (not decoded) and its pending samples. */
+  async readPcStats(sessionId: string, pcId: string): Promise<{ chunks: EncodedChunk[]; pending: StatsSample[] }> {
     const tx = this.db.transaction(['chunks', 'pendingSamples']);
     const range = pcRange(sessionId, pcId);
     const [chunks, pending] = await Promise.all([
@@ -195,25 +201,28 @@ export class SessionStore {
       tx.objectStore('pendingSamples').getAll(range),
       tx.done,
     ]);
-    return mergeSamples(
-      chunks,
-      pending.map((row) => row.sample),
-    );
+    return { chunks: chunks.map(toChunk), pending: pending.map((row) => row.sample) };
   }
 
-  /** Everything stored for a session, stats as columns per PC (a PC without samples gets empty columns). */
-  async readSessionData(sessionId: string): Promise<SessionData | undefined> {
-    const tx = this.db.transaction(['sessions', 'pcs', 'events', 'chunks', 'pendingSamples']);
+  /**
+   * Everything stored for a session, stats as columns per PC (a PC without samples gets empty columns). With
+   * `withStats: false`, `stats` is `{}` and no chunk is read (views load each PC's stats with {@link readPcStats}).
+   */
+  async readSessionData(sessionId: string, options: { withStats?: boolean } = {}): Promise<SessionData | undefined> {
+    const withStats = options.withStats !== false;
+    const stores = withStats ? (['sessions', 'pcs', 'events', 'chunks', 'pendingSamples'] as const) : (['sessions', 'pcs', 'events'] as const);
+    const tx = this.db.transaction(stores);
     const range = sessionRange(sessionId);
     const [session, pcs, events, chunks, pending] = await Promise.all([
       tx.objectStore('sessions').get(sessionId),
       tx.objectStore('pcs').getAll(range),
       tx.objectStore('events').getAll(range),
-      tx.objectStore('chunks').getAll(range),
-      tx.objectStore('pendingSamples').getAll(range),
+      withStats ? tx.objectStore('chunks').getAll(range) : [],
+      withStats ? tx.objectStore('pendingSamples').getAll(range) : [],
       tx.done,
     ]);
     if (session === undefined) return undefined;
+    if (!withStats) return { session, pcs: pcs.sort(byCreation), events: events.map(fromEventRow), stats: {} };
     const chunksByPc = new Map<string, StoredChunk[]>();
     for (const chunk of chunks) {
       let list = chunksByPc.get(chunk.pcId);

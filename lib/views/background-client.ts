@@ -2,7 +2,7 @@
  * The views' one connection to the background: typed requests with replies, and live subscriptions to a tab.
  * Used by the devtools panel, the viewer and the popup.
  */
-import type { BackgroundToView, SessionUpdate, ViewRequest, ViewToBackground } from '../protocol/messages';
+import type { BackgroundToView, PcStatsPayload, SessionUpdate, ViewRequest, ViewToBackground } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
 import type { SessionData, SessionSummary } from '../model/session';
 import type { Settings } from '../model/settings';
@@ -14,6 +14,7 @@ export type ViewPort = PortLike<BackgroundToView, ViewToBackground>;
 export interface ResponseOf {
   'list-sessions': SessionSummary[];
   'get-session': SessionData | null;
+  'get-pc-stats': PcStatsPayload;
   'delete-sessions': null;
   'get-settings': Settings;
   'set-settings': Settings;

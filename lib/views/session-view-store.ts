@@ -8,6 +8,11 @@
  * sessions appearing or ending, titles, PCs and their states, new trace events), at most every `throttleMs`.
  * Counters that move with every sample (durations, sample counts, bytes) reach them at most every `softMs`.
  *
+ * Stats load per PC, on demand: the session comes without them (`get-session` with `withStats: false`), and the
+ * first `columns(pcId)` of a PC fetches its stored chunks (`get-pc-stats`) and decodes them straight into columns
+ * (a 60-minute call's PC is a few hundred KB of chunks, where all its columns as JSON are tens of MB). Live samples of
+ * a PC arriving meanwhile are held and appended after; those of PCs nobody asked for are left to the store.
+ *
  * Consistency: updates are applied in arrival order; the first `get-session` reply may already contain some of
  * the updates that arrived before it, so events are de-duplicated by `seq` (gap-free per session) and samples by
  * time (ascending per PC). A gap (an update lost while the worker restarted and the client resubscribed) shows
@@ -16,7 +21,9 @@
 import type { Notice } from '../storage/session-store';
 import type { SessionUpdate } from '../protocol/messages';
 import type { PcSummary, SessionData, SessionSummary, StatsColumns } from '../model/session';
-import { appendSamples, emptyStatsColumns } from '../model/stats-columns';
+import { appendSamples } from '../model/stats-columns';
+import type { StatsSample } from '../model/session';
+import { columnsFromPcStats } from './pc-stats';
 import type { BackgroundClient } from './background-client';
 import type { StatsFeed } from './stats-feed';
 
@@ -72,6 +79,10 @@ export class SessionViewStore implements StatsFeed {
   private readonly feedListeners = new Set<(pcId: string, fromRow: number) => void>();
   /** The selected session as held live (arrays grown in place); `state.data` is a snapshot of it. */
   private live: SessionData | null = null;
+  /** PCs of `live` whose stats are being fetched, with the live samples that arrived meanwhile. */
+  private statsLoading = new Map<string, StatsSample[]>();
+  /** PCs whose stats were shown before a reload of the session: fetched again at once. */
+  private wantedStats = new Set<string>();
   /** Updates of the session being (re)loaded that arrived before its reply. */
   private buffered: SessionUpdate[] | null = null;
   private loadToken = 0;
@@ -158,8 +169,14 @@ export class SessionViewStore implements StatsFeed {
   // ───────────────────────────── StatsFeed ─────────────────────────────
 
   columns(pcId: string): StatsColumns | undefined {
-    const columns = this.live?.stats[pcId];
-    return columns && columns.t.length > 0 ? columns : undefined;
+    const live = this.live;
+    if (!live) return undefined;
+    const columns = live.stats[pcId];
+    if (columns === undefined) {
+      if (this.state.dataStatus === 'ready' && live.pcs.some((p) => p.pcId === pcId)) void this.loadPcStats(pcId);
+      return undefined;
+    }
+    return columns.t.length > 0 ? columns : undefined;
   }
 
   onAppend(listener: (pcId: string, fromRow: number) => void): () => void {
@@ -248,8 +265,11 @@ export class SessionViewStore implements StatsFeed {
     const summary = this.state.sessions.find((s) => s.id === sessionId);
     if (this.scope.kind === 'all' && summary && summary.endedAt === null && summary.tabId !== null) this.subscribeTab(summary.tabId);
     let data: SessionData | null;
+    for (const pcId of Object.keys(this.live?.stats ?? {})) this.wantedStats.add(pcId);
+    if (this.live?.session.id !== sessionId) this.wantedStats.clear();
+    this.statsLoading = new Map();
     try {
-      data = await this.request({ type: 'get-session', sessionId });
+      data = await this.request({ type: 'get-session', sessionId, withStats: false });
     } catch (error) {
       if (token !== this.loadToken || this.disposed) return;
       this.buffered = null;
@@ -268,10 +288,36 @@ export class SessionViewStore implements StatsFeed {
     for (const update of buffered) this.applyToLive(update, false);
     this.dataDirty = true;
     this.upsertSummary(this.live.session);
-    for (const pcId of Object.keys(data.stats)) this.emitAppend(pcId, 0);
     this.state = { ...this.state, dataStatus: 'ready', dataError: null };
     this.markStructural();
+    const again = [...this.wantedStats];
+    this.wantedStats.clear();
+    for (const pcId of again) if (data.pcs.some((p) => p.pcId === pcId)) void this.loadPcStats(pcId);
     if (this.hasGap(this.live)) this.resync();
+  }
+
+  /** Fetches a PC's stored stats into columns; live samples arriving meanwhile are appended after (by time). */
+  private async loadPcStats(pcId: string): Promise<void> {
+    const live = this.live;
+    if (!live || this.statsLoading.has(pcId) || live.stats[pcId] !== undefined) return;
+    const loading = this.statsLoading;
+    loading.set(pcId, []);
+    let columns: StatsColumns;
+    try {
+      columns = columnsFromPcStats(await this.request({ type: 'get-pc-stats', sessionId: live.session.id, pcId }));
+    } catch (error) {
+      if (this.live === live && this.statsLoading === loading) loading.delete(pcId);
+      console.error('[webrtc-scope] stats of', pcId, 'not loaded', error);
+      return;
+    }
+    if (this.live !== live || this.statsLoading !== loading || this.disposed) return; // another session (or a re-read) took over
+    const held = loading.get(pcId) ?? [];
+    loading.delete(pcId);
+    const last = columns.t.length > 0 ? columns.t[columns.t.length - 1] : -Infinity;
+    appendSamples(columns, held.filter((s) => s.t > last));
+    live.stats[pcId] = columns;
+    this.emitAppend(pcId, 0);
+    if (this.hasGap(live)) this.resync();
   }
 
   /** Reads the selected session again after a gap, at most every 2 s. */
@@ -369,8 +415,12 @@ export class SessionViewStore implements StatsFeed {
       structural = true;
     }
     for (const { pcId, samples } of update.stats) {
-      let columns = live.stats[pcId];
-      if (!columns) live.stats[pcId] = columns = emptyStatsColumns();
+      const columns = live.stats[pcId];
+      if (!columns) {
+        // Not loaded: held if being fetched, else left to the store (fetched when a view asks for this PC).
+        this.statsLoading.get(pcId)?.push(...samples);
+        continue;
+      }
       const last = columns.t.length > 0 ? columns.t[columns.t.length - 1] : -Infinity;
       const fresh = samples[0] !== undefined && samples[0].t > last ? samples : samples.filter((s) => s.t > last);
       if (fresh.length === 0) continue;
@@ -390,7 +440,10 @@ export class SessionViewStore implements StatsFeed {
   /** The background holds more than we do: something was lost between two updates. */
   private hasGap(live: SessionData): boolean {
     if (live.session.eventCount > live.events.length) return true;
-    for (const pc of live.pcs) if (pc.sampleCount > (live.stats[pc.pcId]?.t.length ?? 0)) return true;
+    for (const pc of live.pcs) {
+      const columns = live.stats[pc.pcId];
+      if (columns && pc.sampleCount > columns.t.length) return true;
+    }
     return false;
   }
 

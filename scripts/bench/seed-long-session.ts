@@ -5,31 +5,13 @@
  * to end (tests/fixtures/long-session.ts: times shifted, counters continued) up to `minutes` of polls, then
  * packed into chunks exactly as the recorder packs them.
  */
-import type { PcSummary, SessionData, StatsColumns, StatsSample, TraceEvent } from '../../lib/model/session';
+import type { PcSummary, SessionData, TraceEvent } from '../../lib/model/session';
+import { columnsToSamples } from '../../lib/model/stats-columns';
 import { encodeStatsChunk } from '../../lib/model/stats-chunk';
 import { SAMPLES_PER_CHUNK } from '../../lib/background/recorder';
 import { openScopeDb } from '../../lib/storage/open-db';
 import { SessionStore, type BatchWrite } from '../../lib/storage/session-store';
 import { tileSamples } from '../../tests/fixtures/long-session';
-
-/** Columns back to samples (a field absent or null in a row is left out of that row's object). */
-function columnsToSamples(columns: StatsColumns): StatsSample[] {
-  const samples: StatsSample[] = [];
-  for (let row = 0; row < columns.t.length; row++) {
-    const report: StatsSample['report'] = {};
-    for (const [id, object] of Object.entries(columns.objects)) {
-      let obj: Record<string, unknown> | undefined;
-      for (const [field, values] of Object.entries(object.fields)) {
-        const v = values[row];
-        if (v === null || v === undefined) continue;
-        (obj ??= {})[field] = v;
-      }
-      if (obj) report[id] = obj as StatsSample['report'][string];
-    }
-    samples.push({ index: row, t: columns.t[row], report });
-  }
-  return samples;
-}
 
 export interface SeedResult {
   sessionId: string;

@@ -4,7 +4,7 @@
  * section renders without error, and a field charted from the stats table shows up as an extra chart.
  */
 import '../charts/canvas-stub';
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScopeApp } from '../../../components/app/ScopeApp';
 import { internalsCallSession } from '../../fixtures/session-builders';
@@ -23,8 +23,15 @@ describe('ScopeApp with the real connection views', () => {
     expect(container.querySelectorAll('.scope-slot-error')).toHaveLength(0);
     expect(within(panel).getByRole('region', { name: 'Charts' })).toBeTruthy();
 
+    // The PC's stats arrive after the session (get-pc-stats): the table fills in when they do.
+    const expand = await waitFor(() => {
+      const region = within(panel).getByRole('region', { name: 'Stats of connection 0-1' });
+      const button = region.querySelector<HTMLButtonElement>('button[aria-expanded="false"]');
+      expect(button).toBeTruthy();
+      return button!;
+    });
+    fireEvent.click(expand);
     const stats = within(panel).getByRole('region', { name: 'Stats of connection 0-1' });
-    fireEvent.click(stats.querySelector<HTMLButtonElement>('button[aria-expanded="false"]')!);
     const chartButtons = await within(stats).findAllByRole('button', { name: /^Chart / });
     expect(chartButtons.length).toBeGreaterThan(0);
     const before = container.querySelectorAll('[data-chart-id]').length;

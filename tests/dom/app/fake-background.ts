@@ -1,3 +1,6 @@
+import { columnsToSamples } from '../../../lib/model/stats-columns';
+import { encodeStatsChunk } from '../../../lib/model/stats-chunk';
+import { bytesToBase64 } from '../../../lib/protocol/base64';
 /** An in-memory background for the app's DOM tests: fixture sessions, and live updates the test pushes. */
 import type { SessionData } from '../../../lib/model/session';
 import type { SessionUpdate, ViewRequest } from '../../../lib/protocol/messages';
@@ -26,8 +29,20 @@ export function fakeBackground(initial: SessionData[], notices: Notice[] = []) {
               .filter((s) => request.tabId === undefined || s.tabId === request.tabId)
               .sort((a, b) => b.startedAt - a.startedAt),
           );
-        case 'get-session':
-          return structuredClone(sessions.get(request.sessionId) ?? null);
+        case 'get-session': {
+          const data = structuredClone(sessions.get(request.sessionId) ?? null);
+          if (data && request.withStats === false) data.stats = {};
+          return data;
+        }
+        case 'get-pc-stats': {
+          // As the background answers: chunks of 60 samples (base64), the rest pending.
+          const columns = sessions.get(request.sessionId)?.stats[request.pcId];
+          const samples = columns ? columnsToSamples(columns) : [];
+          const whole = samples.length - (samples.length % 60);
+          const chunks = [];
+          for (let i = 0; i < whole; i += 60) chunks.push({ firstIndex: i, count: 60, data: bytesToBase64(encodeStatsChunk(samples.slice(i, i + 60))) });
+          return { chunks, pending: samples.slice(whole) };
+        }
         case 'delete-sessions':
           request.sessionIds.forEach((id) => sessions.delete(id));
           return null;

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { decodeStatsChunk, encodeStatsChunk, STATS_CHUNK_VERSION } from '../../../lib/model/stats-chunk';
+import { appendStatsChunk, decodeStatsChunk, encodeStatsChunk, STATS_CHUNK_VERSION } from '../../../lib/model/stats-chunk';
+import { appendSamples, emptyStatsColumns } from '../../../lib/model/stats-columns';
 import type { StatsReportJson, StatsSample } from '../../../lib/model/session';
 import { INTERNALS_DUMP_CALL, loadCallSamples, loadGetStatsFile } from './corpus';
 
@@ -29,6 +30,12 @@ function expectRoundTrip(samples: StatsSample[]): Uint8Array {
   expect(exactDiff(samples, before)).toBeNull(); // the encoder does not touch its input
   const decoded = decodeStatsChunk(data);
   expect(exactDiff(decoded, samples)).toBeNull();
+  // Decoding straight into columns gives what appending the samples gives.
+  const viaChunk = emptyStatsColumns();
+  expect(appendStatsChunk(viaChunk, data)).toEqual(samples.map((x) => x.index));
+  const viaSamples = emptyStatsColumns();
+  appendSamples(viaSamples, samples);
+  expect(exactDiff(viaChunk, viaSamples)).toBeNull();
   return data;
 }
 
@@ -222,6 +229,31 @@ describe('encodeStatsChunk / decodeStatsChunk', () => {
         t += 1000 + random();
       }
       expectRoundTrip(seq);
+    }
+  });
+
+  it('appends chunk after chunk into the same columns like appending their samples (objects and fields coming and going)', () => {
+    const call = Object.values(loadCallSamples());
+    const sequences: StatsSample[][] = [
+      ...call,
+      [
+        sample(0, { A: { type: 'a', x: 1 } }),
+        sample(1, { A: { x: 2 }, B: { y: 'q' } }),
+        sample(2, { B: { type: 'b', y: 'r' } }),
+        sample(3, {}),
+        sample(4, { C: { z: { deep: [1] } }, A: { type: 'changed', x: -0 } }),
+        sample(5, { A: { x: Number.MAX_VALUE }, C: { type: 'c' } }),
+        sample(6, { D: { type: 'd' } }),
+      ],
+    ];
+    for (const samples of sequences) {
+      for (const size of [1, 2, 7, 60]) {
+        const viaChunks = emptyStatsColumns();
+        for (let start = 0; start < samples.length; start += size) appendStatsChunk(viaChunks, encodeStatsChunk(samples.slice(start, start + size)));
+        const viaSamples = emptyStatsColumns();
+        appendSamples(viaSamples, samples);
+        expect(exactDiff(viaChunks, viaSamples)).toBeNull();
+      }
     }
   });
 

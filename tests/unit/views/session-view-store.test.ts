@@ -109,7 +109,13 @@ describe('session view store', () => {
     const first = store.getState().data!;
     expect(first.pcs.map((p) => p.pcId)).toEqual(['0-1']);
     expect(store.getState().following).toBe(true);
-    const columns = store.columns('0-1')!;
+    // Stats load when first asked for (get-pc-stats), then grow in place.
+    expect(store.columns('0-1')).toBeUndefined();
+    const columns = await vi.waitFor(() => {
+      const loaded = store.columns('0-1');
+      expect(loaded).toBeDefined();
+      return loaded!;
+    });
     expect(columns.t).toEqual([1000]);
     expect(appends).toContainEqual(['0-1', 0]);
 
@@ -192,7 +198,7 @@ describe('session view store', () => {
     await vi.waitFor(() => expect(store.getState().data?.events.length).toBe(7));
     const data = store.getState().data!;
     expect(data.events.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    expect(store.columns('0-1')!.t).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000]);
+    await vi.waitFor(() => expect(store.columns('0-1')?.t).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000]));
     expect(store.columns('0-1')!.objects.T.fields.bytesSent).toEqual([0, 100, 200, 300, 400, 500, 600]);
     store.dispose();
     page.stop();
