@@ -132,7 +132,15 @@ class Reader {
   }
 
   text(): string {
-    return utf8Decoder.decode(this.bytes(this.uint()));
+    const bytes = this.bytes(this.uint());
+    // Short ASCII (ids, states, codec names) without the UTF-8 decoder: in an extension page each
+    // TextDecoder.decode call crosses into the browser and was most of the time spent opening a long session.
+    if (bytes.length <= 32) {
+      let code = 0;
+      for (let i = 0; i < bytes.length; i++) code |= bytes[i];
+      if (code < 128) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+    }
+    return utf8Decoder.decode(bytes);
   }
 
   /**
@@ -724,13 +732,22 @@ function readColumn(r: Reader, count: number, positions: number[] | null, refTim
   switch (kind) {
     case Kind.Const: {
       if (count === 0) return [];
-      // Each sample gets its own copy of a nested value: the value is stored once and re-read per sample.
+      // Each sample gets its own copy of a nested value: the value is stored once and re-read per sample. A
+      // primitive is immutable: read once (re-reading strings dominated decoding).
       const start = r.pos;
+      const first = readValue(r);
       const out: Json[] = new Array(count);
-      for (let i = 0; i < count; i++) {
+      if (first === null || typeof first !== 'object') {
+        out.fill(first);
+        return out;
+      }
+      out[0] = first;
+      const end = r.pos;
+      for (let i = 1; i < count; i++) {
         r.pos = start;
         out[i] = readValue(r);
       }
+      r.pos = end;
       return out;
     }
     case Kind.Decimal:
@@ -755,10 +772,20 @@ function readColumn(r: Reader, count: number, positions: number[] | null, refTim
       const end = r.pos;
       let valueStart = firstStart;
       let next = 0;
+      let current: Json = null;
+      let fresh = true;
       for (let i = 0; i < count; i++) {
-        if (next < at.length && at[next] === i) valueStart = starts[next++];
-        r.pos = valueStart;
-        out[i] = readValue(r);
+        if (next < at.length && at[next] === i) {
+          valueStart = starts[next++];
+          fresh = true;
+        }
+        // Primitives are read once per run; nested values once per sample (each sample gets its own copy).
+        if (fresh || (current !== null && typeof current === 'object')) {
+          r.pos = valueStart;
+          current = readValue(r);
+          fresh = false;
+        }
+        out[i] = current;
       }
       r.pos = end;
       return out;
