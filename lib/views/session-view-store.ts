@@ -292,6 +292,8 @@ export class SessionViewStore implements StatsFeed {
     this.markStructural();
     const again = [...this.wantedStats];
     this.wantedStats.clear();
+    // The first PC is what the app shows by default: fetch its stats now, not after the first render asks.
+    if (again.length === 0 && data.pcs.length > 0) again.push(data.pcs[0].pcId);
     for (const pcId of again) if (data.pcs.some((p) => p.pcId === pcId)) void this.loadPcStats(pcId);
     if (this.hasGap(this.live)) this.resync();
   }
