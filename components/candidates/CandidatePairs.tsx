@@ -3,6 +3,7 @@
  * timeline of each pair's state over the whole recording with the selected pair over time. The timeline is drawn
  * with plain positioned divs; a text version of it sits right below for screen readers and copy/paste.
  */
+import { useRef } from 'preact/hooks';
 import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import {
@@ -104,21 +105,22 @@ function Timeline({ tl, origin, pcId }: { tl: CandidatePairTimeline; origin: num
 }
 
 export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
-  useFeedVersion(feed, pcId);
+  const root = useRef<HTMLElement>(null);
+  useFeedVersion(feed, pcId, 1000, root);
   const columns = feed.columns(pcId) ?? data.stats[pcId];
   const rows = candidatePairTable(columns);
   const tl = candidatePairTimeline(columns);
   const origin = data.pcs.find((p) => p.pcId === pcId)?.createdAt ?? tl.startT ?? 0;
   if (!columns || columns.t.length === 0) {
     return (
-      <section class="candidate-pairs" aria-label="Candidate pairs">
+      <section ref={root} class="candidate-pairs" aria-label="Candidate pairs">
         <p class="cp-empty">No stats samples yet for this connection: candidate pairs appear with the first sample.</p>
       </section>
     );
   }
   const latestT = columns.t[columns.t.length - 1];
   return (
-    <section class="candidate-pairs" aria-label="Candidate pairs">
+    <section ref={root} class="candidate-pairs" aria-label="Candidate pairs">
       <table class="cp-table">
         <caption>
           Candidate pairs at <time title={formatAbsolute(latestT)}>{formatSince(latestT - origin)}</time>

@@ -126,6 +126,21 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
   );
 }
 
+/**
+ * Gives each legend value a fixed width (in `ch` of its monospace font) and strict containment (charts.css): the
+ * values change on every draw, and a fixed box keeps each change to a relayout and repaint of that box instead of
+ * the legend, the chart and the page around it. The widths fit the longest usual value (longer ones ellipsize).
+ */
+function sizeLegendValues(el: HTMLElement, spec: ChartSpec): void {
+  const cells = el.querySelectorAll<HTMLElement>('.u-legend .u-value');
+  const valueChars =
+    spec.kind === 'bands' ? Math.max(5, ...(spec.categories ?? []).map((c) => c.length)) + 1 : spec.id === 'resolution' ? 13 : 11 + (spec.unit ? spec.unit.length + 1 : 0);
+  cells.forEach((cell, i) => {
+    // Index 0 is the time: "+1,234.567 s (07:27:37 AM)".
+    cell.style.width = `calc(${i === 0 ? 27 : valueChars}ch + 8px)`; // + the padding (border-box)
+  });
+}
+
 function extentOf(x: number[]): [number, number] | null {
   return x.length > 0 ? [x[0], x[x.length - 1]] : null;
 }
@@ -211,6 +226,7 @@ class ChartController {
     const empty = [[], ...spec.series.map(() => [])] as unknown as uPlot.AlignedData;
     this.u = new uPlot(this.options(width, height), empty, el);
     instances.set(el, this.u);
+    sizeLegendValues(el, spec);
     this.handle = loop.register(el, () => this.draw());
     this.leave = group.join(this.handle);
     themeListeners.add(this.onTheme);

@@ -3,6 +3,7 @@
  * was created and closed. Reads the latest sample through the feed and re-renders at most once a second on new
  * samples (the parent does not re-render for samples).
  */
+import { useRef } from 'preact/hooks';
 import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import { candidateLabel, type CandidateInfo } from '../../lib/model/candidate-pairs';
@@ -46,12 +47,13 @@ function Candidate({ side, c }: { side: string; c: CandidateInfo | null }) {
 }
 
 export function ConnectionHeader({ data, pcId, feed }: ConnectionHeaderProps) {
-  useFeedVersion(feed, pcId);
+  const root = useRef<HTMLElement>(null);
+  useFeedVersion(feed, pcId, 1000, root);
   const columns = feed.columns(pcId) ?? data.stats[pcId];
   const h = connectionHeader(data, pcId, columns);
   const dtls = h.dtls[0] ?? null;
   return (
-    <section class="connection-header" aria-label={`Connection ${pcId} summary`}>
+    <section ref={root} class="connection-header" aria-label={`Connection ${pcId} summary`}>
       <dl class="ch-row">
         <State label="Connection" value={h.states.connectionState} />
         <State label="ICE" value={h.states.iceConnectionState} />

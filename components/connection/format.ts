@@ -11,11 +11,16 @@ export function formatSince(ms: number): string {
   return `${sign}${(Math.abs(ms) / 1000).toFixed(3)} s`;
 }
 
+// Built once: Date#toLocaleString with options builds a new Intl.DateTimeFormat on every call, the bulk of a
+// latest-value view's render. The options are what toLocaleString(undefined, { hour12: false }) defaults to.
+let absoluteFormat: Intl.DateTimeFormat | null = null;
+
 /** Absolute local time with milliseconds, for `title` attributes: "22/11/2026, 02:15:59.978". */
 export function formatAbsolute(epochMs: number): string {
   const d = new Date(epochMs);
   if (Number.isNaN(d.getTime())) return String(epochMs);
-  return `${d.toLocaleString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  absoluteFormat ??= new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', hour12: false });
+  return `${absoluteFormat.format(d)}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
 /** Seconds (as stats report time) → "12.3 ms". */

@@ -41,8 +41,12 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
+let dateTimeFormat: Intl.DateTimeFormat | null = null;
+
 export function formatDateTime(t: number): string {
-  return new Date(t).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+  // Built once (toLocaleString with options builds a formatter per call; the sidebar formats every session).
+  dateTimeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+  return Number.isFinite(t) ? dateTimeFormat.format(t) : new Date(t).toLocaleString();
 }
 
 /** What a session is called in the UI: its title, else its URL, else its id. */

@@ -3,7 +3,8 @@
  * like webrtc-internals' stats tables; groups and objects fold; a filter box narrows to matching objects or fields;
  * every numeric field has a button that asks the parent to chart it. Re-renders at most once a second on samples.
  */
-import { useState } from 'preact/hooks';
+import { memo } from 'preact/compat';
+import { useRef, useState } from 'preact/hooks';
 import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import { buildStatsTable, filterStatsTable, formatStatsValue, type StatsGroup, type StatsObjectView } from '../../lib/model/stats-table';
@@ -25,10 +26,31 @@ function toggle(set: ReadonlySet<string>, key: string): Set<string> {
   return next;
 }
 
-function StatsObject({ obj, open, onToggle, onChartField }: { obj: StatsObjectView; open: boolean; onToggle: () => void; onChartField: StatsTableProps['onChartField'] }) {
+interface StatsObjectProps {
+  obj: StatsObjectView;
+  open: boolean;
+  /** Called with the object's id (a stable function, so unchanged objects skip re-rendering). */
+  onToggle: (id: string) => void;
+  onChartField: StatsTableProps['onChartField'];
+}
+
+/** What an object shows: its heading, and its values only while open (a closed object stays put every second). */
+function sameObject(a: StatsObjectProps, b: StatsObjectProps): boolean {
+  if (a.open !== b.open || a.onToggle !== b.onToggle || a.onChartField !== b.onChartField) return false;
+  const x = a.obj;
+  const y = b.obj;
+  if (x.id !== y.id || x.type !== y.type || x.label !== y.label || x.fields.length !== y.fields.length) return false;
+  if (!a.open) return true;
+  return x.fields.every((f, i) => {
+    const g = y.fields[i];
+    return f.name === g.name && f.numeric === g.numeric && (f.value === g.value || formatStatsValue(f.value) === formatStatsValue(g.value));
+  });
+}
+
+const StatsObject = memo(function StatsObject({ obj, open, onToggle, onChartField }: StatsObjectProps) {
   return (
     <li class="st-object" data-stats-id={obj.id}>
-      <button type="button" class="st-object-toggle" aria-expanded={open} onClick={onToggle}>
+      <button type="button" class="st-object-toggle" aria-expanded={open} onClick={() => onToggle(obj.id)}>
         <span class="st-id">{obj.id}</span>
         {obj.label ? <span class="st-label"> {obj.label}</span> : null}
         <span class="st-muted">
@@ -71,13 +93,15 @@ function StatsObject({ obj, open, onToggle, onChartField }: { obj: StatsObjectVi
       ) : null}
     </li>
   );
-}
+}, sameObject);
 
 export function StatsTable({ data, pcId, feed, onChartField }: StatsTableProps) {
-  useFeedVersion(feed, pcId);
+  const root = useRef<HTMLElement>(null);
+  useFeedVersion(feed, pcId, 1000, root);
   const [text, setText] = useState('');
   const [closedGroups, setClosedGroups] = useState<ReadonlySet<string>>(() => new Set());
   const [openObjects, setOpenObjects] = useState<ReadonlySet<string>>(() => new Set());
+  const [toggleObject] = useState(() => (id: string) => setOpenObjects((open) => toggle(open, id)));
   const columns = feed.columns(pcId) ?? data.stats[pcId];
   const all = buildStatsTable(columns);
   const groups: StatsGroup[] = filterStatsTable(all, text);
@@ -86,7 +110,7 @@ export function StatsTable({ data, pcId, feed, onChartField }: StatsTableProps) 
   const createdAt = data.pcs.find((p) => p.pcId === pcId)?.createdAt ?? null;
 
   return (
-    <section class="stats-table" aria-label={`Stats of connection ${pcId}`}>
+    <section ref={root} class="stats-table" aria-label={`Stats of connection ${pcId}`}>
       <div class="st-controls">
         <input
           type="search"
@@ -125,7 +149,7 @@ export function StatsTable({ data, pcId, feed, onChartField }: StatsTableProps) 
                         key={obj.id}
                         obj={obj}
                         open={filtering || openObjects.has(obj.id)}
-                        onToggle={() => setOpenObjects(toggle(openObjects, obj.id))}
+                        onToggle={toggleObject}
                         onChartField={onChartField}
                       />
                     ))}

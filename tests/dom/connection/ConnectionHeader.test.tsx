@@ -93,6 +93,40 @@ describe('ConnectionHeader', () => {
     expect(feed.listenerCount()).toBe(0);
   });
 
+  it('holds updates while off screen and renders once when scrolled back into view', () => {
+    const callbacks: ((entries: { target: Element; isIntersecting: boolean }[]) => void)[] = [];
+    vi.stubGlobal(
+      'IntersectionObserver',
+      class {
+        constructor(cb: (entries: { target: Element; isIntersecting: boolean }[]) => void) {
+          callbacks.push(cb);
+        }
+        observe() {}
+        unobserve() {}
+        disconnect() {}
+      },
+    );
+    try {
+      const columns = getStatsColumns('chromium156.json', 'pc1');
+      const feed = fixedFeed({ '0-1': columns });
+      render(<ConnectionHeader data={makeSession({ pcs: [makePc('0-1', 1)], stats: { '0-1': columns } })} pcId="0-1" feed={feed} />);
+      const target = screen.getByRole('region', { name: 'Connection 0-1 summary' });
+      expect(callbacks).toHaveLength(1);
+      act(() => callbacks[0]([{ target, isIntersecting: false }]));
+      const r = structuredClone(getStatsReport('chromium156.json', 'pc1'));
+      (r.T01 as Record<string, unknown>).dtlsState = 'failed';
+      act(() => {
+        appendSamples(columns, [{ index: 1, t: 1_002_000, report: r }]);
+        feed.emit('0-1', 1);
+      });
+      expect(valueOf('DTLS').textContent).toMatch(/^connected/);
+      act(() => callbacks[0]([{ target, isIntersecting: true }]));
+      expect(valueOf('DTLS').textContent).toMatch(/^failed/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('reads the corpus call with its trace: states from the events', () => {
     const data = internalsCallSession();
     render(<ConnectionHeader data={data} pcId="0-2" feed={fixedFeed(data.stats)} />);
