@@ -289,7 +289,10 @@ export class SessionViewStore implements StatsFeed {
     this.dataDirty = true;
     this.upsertSummary(this.live.session);
     this.state = { ...this.state, dataStatus: 'ready', dataError: null };
-    this.markStructural();
+    // A session the user is waiting for shows at once: the throttle is for live changes, not for this.
+    this.structuralDirty = true;
+    clearTimeout(this.notifyTimer);
+    this.flush();
     const again = [...this.wantedStats];
     this.wantedStats.clear();
     // The first PC is what the app shows by default: fetch its stats now, not after the first render asks.
