@@ -12,7 +12,7 @@
  * While zoomed, appended samples never move the window; while not zoomed the view spans all data and follows it.
  * The legend shows, per series, the value under the cursor (or the latest value) with its unit.
  */
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { ChartSpec, ChartValue } from '../../lib/model/chart-series';
 import { ChartGroup } from './chart-group';
@@ -69,7 +69,9 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
   const latest = useRef(props);
   latest.current = props;
 
-  useEffect(() => {
+  // Created right after the render, before the browser paints (useEffect would wait a frame): the chart then
+  // draws in the very next animation frame.
+  useLayoutEffect(() => {
     const el = plotRef.current!;
     const controller = new ChartController(el, spec, x, () => latest.current.gapRows ?? [], group, props.loop ?? sharedFrameLoop(), props.height ?? 150);
     return () => controller.destroy();
