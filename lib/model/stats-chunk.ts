@@ -316,6 +316,32 @@ function writePresence(w: Writer, present: boolean[]): void {
   for (const r of runs) w.uint(r);
 }
 
+/**
+ * Reads a presence map over `base` (ascending rows) and returns the rows present: `base` itself when all are
+ * (the usual case: no array is made), else a new array.
+ */
+function readPresentRows(r: Reader, base: number[]): number[] {
+  const length = base.length;
+  const runCount = r.uint();
+  if (runCount === 1) {
+    const run = r.uint();
+    if (run !== length) throw new Error('Stats chunk has a malformed presence map');
+    return base;
+  }
+  const out: number[] = [];
+  let pos = 0;
+  let current = true;
+  for (let i = 0; i < runCount; i++) {
+    const run = r.uint();
+    if (pos + run > length) throw new Error('Stats chunk has a malformed presence map');
+    if (current) for (let j = pos; j < pos + run; j++) out.push(base[j]);
+    pos += run;
+    current = !current;
+  }
+  if (pos !== length) throw new Error('Stats chunk has a malformed presence map');
+  return out;
+}
+
 function readPresence(r: Reader, length: number): boolean[] {
   const out: boolean[] = new Array(length);
   const runCount = r.uint();
@@ -1010,19 +1036,18 @@ function walkChunk(
   const refTimes: (number | null)[] = new Array(n);
   for (let i = 0, c = 0; i < n; i++) refTimes[i] = refPresent[i] ? (refValues[c++] as number) : null;
 
+  const allRows: number[] = new Array(n);
+  for (let i = 0; i < n; i++) allRows[i] = i;
   const objectCount = r.uint();
   for (let o = 0; o < objectCount; o++) {
     const id = stringAt(strings, r.uint());
-    const present = readPresence(r, n);
-    const rows: number[] = [];
-    for (let i = 0; i < n; i++) if (present[i]) rows.push(i);
+    // Row lists are shared when everything is present (callers only read them).
+    const rows = readPresentRows(r, allRows);
     onObject(id, rows);
     const fieldCount = r.uint();
     for (let f = 0; f < fieldCount; f++) {
       const key = stringAt(strings, r.uint());
-      const fieldPresent = readPresence(r, rows.length);
-      const fieldRows: number[] = [];
-      for (let j = 0; j < rows.length; j++) if (fieldPresent[j]) fieldRows.push(rows[j]);
+      const fieldRows = readPresentRows(r, rows);
       onField(key, fieldRows, readColumn(r, fieldRows.length, fieldRows, refTimes));
     }
   }
