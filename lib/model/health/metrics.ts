@@ -1,0 +1,438 @@
+/**
+ * Health metrics of a peer connection, per stream and per connection, per sample interval, from its stats columns
+ * ({@link StatsColumns}), and their summary over a session. Formulas: shared/docs/domain.md §3.1.
+ *
+ * Every interval series is aligned with `columns.t`: the value at row i covers the interval from the previous row
+ * in which the same stats object existed to row i, with Δt from the object's own `timestamp`. A value is null
+ * (never NaN) where the object or a field is absent (Firefox and Safari lack some), Δt ≤ 0, a counter it needs went
+ * backwards (a reset: counters never continue across ids, §1.2) or a ratio's denominator did not grow. Level series
+ * (jitter, resolution, reported levels) are the reported value at the row.
+ *
+ * Bitrates and packet rates come from {@link rateBetween} (webrtc-internals' own derivation, pinned against
+ * Chromium in rates.test.ts). Units: bit/s, packets/s, ms, frames/s, px, seconds of quality limitation per
+ * interval, loss as a fraction 0–1.
+ *
+ * Pure: no UI or browser API.
+ */
+import type { Json } from '../../protocol/json';
+import { selectedPairIdsAt } from '../candidate-pairs';
+import { findRateRule, rateBetween } from '../rates';
+import type { PcSummary, SessionData, StatsColumns, TraceEvent } from '../session';
+
+type Fields = StatsColumns['objects'][string]['fields'];
+export type MetricValue = number | null;
+export type MetricSeries = MetricValue[];
+
+/** Metrics of a received stream (inbound-rtp). */
+export const INBOUND_METRICS = [
+  'bitrate', 'packetRate', 'lossFraction', 'jitterMs', 'fps', 'frameWidth', 'frameHeight', 'freezeCount',
+  'freezeDurationMs', 'freezeRatio', 'decodeMsPerFrame', 'qpPerFrame', 'jitterBufferDelayMs', 'audioLevel',
+] as const;
+/** Metrics of a sent stream (outbound-rtp, with its remote-inbound-rtp and media-source). */
+export const OUTBOUND_METRICS = [
+  'bitrate', 'packetRate', 'lossFraction', 'fractionLost', 'remoteJitterMs', 'rttMs', 'fps', 'sourceFps', 'frameWidth',
+  'frameHeight', 'encodeMsPerFrame', 'qpPerFrame', 'audioLevel', 'targetBitrate', 'qualityLimitedCpuS',
+  'qualityLimitedBandwidthS', 'qualityLimitedOtherS',
+] as const;
+/** Metrics of the connection (the selected candidate pair of each row). */
+export const CONNECTION_METRICS = ['rttMs', 'availableOutgoingBitrate', 'sendBitrate', 'receiveBitrate'] as const;
+
+export type InboundMetric = (typeof INBOUND_METRICS)[number];
+export type OutboundMetric = (typeof OUTBOUND_METRICS)[number];
+export type ConnectionMetric = (typeof CONNECTION_METRICS)[number];
+export type StreamMetric = InboundMetric | OutboundMetric;
+
+export interface StreamMetrics {
+  statsId: string;
+  direction: 'inbound' | 'outbound';
+  kind: string | null;
+  ssrc: number | null;
+  mid: string | null;
+  rid: string | null;
+  /** MIME type of the stream's codec (latest), e.g. `audio/opus`. */
+  codec: string | null;
+  /** Every metric of the direction, aligned with `t` ({@link INBOUND_METRICS} / {@link OUTBOUND_METRICS}). */
+  series: Partial<Record<StreamMetric, MetricSeries>>;
+}
+
+export interface ConnectionMetrics {
+  t: number[];
+  streams: StreamMetrics[];
+  connection: Record<ConnectionMetric, MetricSeries>;
+}
+
+const num = (v: Json | null | undefined): MetricValue => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v: Json | null | undefined): string | null => (typeof v === 'string' ? v : null);
+const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+const hasOwn = Object.prototype.hasOwnProperty;
+const col = (fields: Fields, field: string) => (hasOwn.call(fields, field) ? fields[field] : undefined);
+const at = (fields: Fields, field: string, row: number): Json | null => col(fields, field)?.[row] ?? null;
+const present = (fields: Fields, row: number): boolean => at(fields, 'type', row) !== null;
+
+// ─── pure interval helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Δ of a numeric field between two rows; null if either is missing. May be negative. */
+export function fieldDelta(fields: Fields, field: string, prev: number, row: number): MetricValue {
+  const a = num(at(fields, field, prev));
+  const b = num(at(fields, field, row));
+  return a === null || b === null ? null : b - a;
+}
+
+/** Δ of a monotonic counter; null if missing or it went backwards (reset). */
+export function counterDelta(fields: Fields, field: string, prev: number, row: number): MetricValue {
+  const d = fieldDelta(fields, field, prev, row);
+  return d === null || d < 0 ? null : d;
+}
+
+/** Δt (ms) from the object's own `timestamp`; null when missing or ≤ 0. */
+export function intervalMs(fields: Fields, prev: number, row: number): MetricValue {
+  const d = fieldDelta(fields, 'timestamp', prev, row);
+  return d === null || d <= 0 ? null : d;
+}
+
+/**
+ * Loss fraction Δlost / (Δlost + Δreceived), clamped to 0…1 (Δlost < 0 from duplicates → 0), §3.1. Null when a
+ * delta is unknown, Δreceived < 0 (reset) or nothing was expected.
+ */
+export function lossFraction(deltaLost: MetricValue, deltaReceived: MetricValue): MetricValue {
+  if (deltaLost === null || deltaReceived === null || deltaReceived < 0) return null;
+  const expected = deltaLost + deltaReceived;
+  return expected <= 0 ? null : clamp01(deltaLost / expected);
+}
+
+/** scale · Δnumerator / Δdenominator for two counters; null on reset or when the denominator did not grow. */
+export function counterRatio(fields: Fields, numerator: string, denominator: string, prev: number, row: number, scale = 1): MetricValue {
+  const n = counterDelta(fields, numerator, prev, row);
+  const d = counterDelta(fields, denominator, prev, row);
+  return n === null || d === null || d <= 0 ? null : (scale * n) / d;
+}
+
+/** A webrtc-internals rate (`[bytesSent_in_bits/s]`, `[packetsReceived/s]`…) via rates.ts; negative (reset) → null. */
+function internalsRate(type: string, name: string, fields: Fields, prev: number, row: number): MetricValue {
+  const rule = findRateRule(type, name);
+  if (!rule) return null;
+  const v = rateBetween(rule, fields, prev, row);
+  return v === null || !Number.isFinite(v) || v < 0 ? null : v;
+}
+
+/** Frames per second: Δcounter/Δt over the interval, else the browser's `framesPerSecond`. */
+function fpsBetween(fields: Fields, counter: string, prev: number, row: number, dt: MetricValue): MetricValue {
+  const d = dt === null ? null : counterDelta(fields, counter, prev, row);
+  return d !== null && dt !== null ? (1000 * d) / dt : num(at(fields, 'framesPerSecond', row));
+}
+
+/** RMS audio level √(ΔtotalAudioEnergy/ΔtotalSamplesDuration) (§3.1), else the reported `audioLevel`. */
+function audioLevelBetween(fields: Fields, prev: number, row: number): MetricValue {
+  if (prev >= 0 && col(fields, 'totalAudioEnergy') && col(fields, 'totalSamplesDuration')) {
+    const energy = counterDelta(fields, 'totalAudioEnergy', prev, row);
+    const duration = counterDelta(fields, 'totalSamplesDuration', prev, row);
+    if (energy !== null && duration !== null && duration > 0) return Math.sqrt(energy / duration);
+  }
+  return num(at(fields, 'audioLevel', row));
+}
+
+/** Δ of one reason of `qualityLimitationDurations` (seconds); null if missing or backwards. */
+function limitationDelta(fields: Fields, reason: string, prev: number, row: number): MetricValue {
+  const pick = (r: number): MetricValue => {
+    const v = at(fields, 'qualityLimitationDurations', r);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? num((v as Record<string, Json>)[reason]) : null;
+  };
+  const a = pick(prev);
+  const b = pick(row);
+  return a === null || b === null || b < a ? null : b - a;
+}
+
+// ─── per PC ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+const nulls = (n: number): MetricSeries => new Array<MetricValue>(n).fill(null);
+
+function latest(fields: Fields, field: string): Json | null {
+  const c = col(fields, field);
+  if (!c) return null;
+  for (let i = c.length - 1; i >= 0; i--) if (c[i] !== null) return c[i];
+  return null;
+}
+
+function codecOf(columns: StatsColumns, fields: Fields): string | null {
+  const id = str(latest(fields, 'codecId'));
+  const codec = id && hasOwn.call(columns.objects, id) ? columns.objects[id] : undefined;
+  return codec ? str(latest(codec.fields, 'mimeType')) : null;
+}
+
+/** Every metric of every stream and of the connection, per row. */
+export function connectionMetrics(columns: StatsColumns): ConnectionMetrics {
+  const n = columns.t.length;
+  const streams: StreamMetrics[] = [];
+  for (const id of Object.keys(columns.objects)) {
+    const object = columns.objects[id];
+    if (object.type !== 'inbound-rtp' && object.type !== 'outbound-rtp') continue;
+    const f = object.fields;
+    const inbound = object.type === 'inbound-rtp';
+    const names: readonly StreamMetric[] = inbound ? INBOUND_METRICS : OUTBOUND_METRICS;
+    const series: Partial<Record<StreamMetric, MetricSeries>> = {};
+    for (const name of names) series[name] = nulls(n);
+    if (inbound) fillInbound(f, series as Record<InboundMetric, MetricSeries>, n);
+    else fillOutbound(columns, id, series as Record<OutboundMetric, MetricSeries>, n);
+    streams.push({
+      statsId: id,
+      direction: inbound ? 'inbound' : 'outbound',
+      kind: str(latest(f, 'kind')) ?? str(latest(f, 'mediaType')),
+      ssrc: num(latest(f, 'ssrc')),
+      mid: str(latest(f, 'mid')),
+      rid: str(latest(f, 'rid')),
+      codec: codecOf(columns, f),
+      series,
+    });
+  }
+  return { t: columns.t.slice(), streams, connection: connectionSeries(columns) };
+}
+
+function fillInbound(f: Fields, s: Record<InboundMetric, MetricSeries>, n: number): void {
+  let prev = -1;
+  for (let row = 0; row < n; row++) {
+    if (!present(f, row)) continue;
+    const jitter = num(at(f, 'jitter', row));
+    s.jitterMs[row] = jitter === null ? null : 1000 * jitter;
+    s.frameWidth[row] = num(at(f, 'frameWidth', row));
+    s.frameHeight[row] = num(at(f, 'frameHeight', row));
+    const dt = prev >= 0 ? intervalMs(f, prev, row) : null;
+    s.audioLevel[row] = audioLevelBetween(f, dt === null ? -1 : prev, row);
+    if (dt === null) {
+      s.fps[row] = num(at(f, 'framesPerSecond', row));
+      prev = row;
+      continue;
+    }
+    s.bitrate[row] = internalsRate('inbound-rtp', '[bytesReceived_in_bits/s]', f, prev, row);
+    s.packetRate[row] = internalsRate('inbound-rtp', '[packetsReceived/s]', f, prev, row);
+    s.lossFraction[row] = lossFraction(fieldDelta(f, 'packetsLost', prev, row), fieldDelta(f, 'packetsReceived', prev, row));
+    s.fps[row] = fpsBetween(f, 'framesDecoded', prev, row, dt);
+    const freezes = counterDelta(f, 'freezeCount', prev, row);
+    s.freezeCount[row] = freezes;
+    const frozen = counterDelta(f, 'totalFreezesDuration', prev, row);
+    s.freezeDurationMs[row] = frozen === null ? null : 1000 * frozen;
+    s.freezeRatio[row] = frozen === null ? null : clamp01((1000 * frozen) / dt);
+    s.decodeMsPerFrame[row] = counterRatio(f, 'totalDecodeTime', 'framesDecoded', prev, row, 1000);
+    s.qpPerFrame[row] = counterRatio(f, 'qpSum', 'framesDecoded', prev, row);
+    s.jitterBufferDelayMs[row] = counterRatio(f, 'jitterBufferDelay', 'jitterBufferEmittedCount', prev, row, 1000);
+    prev = row;
+  }
+}
+
+/** The remote-inbound-rtp object reporting on outbound `id` at `row`: its `remoteId`, else one whose localId is id. */
+function remoteOf(columns: StatsColumns, f: Fields, row: number, fallback: string | null): string | null {
+  const remote = str(at(f, 'remoteId', row));
+  if (remote && hasOwn.call(columns.objects, remote) && columns.objects[remote].type === 'remote-inbound-rtp') return remote;
+  return fallback;
+}
+
+function fillOutbound(columns: StatsColumns, id: string, s: Record<OutboundMetric, MetricSeries>, n: number): void {
+  const f = columns.objects[id].fields;
+  let byLocal: string | null = null;
+  for (const other of Object.keys(columns.objects)) {
+    const o = columns.objects[other];
+    if (o.type === 'remote-inbound-rtp' && latest(o.fields, 'localId') === id) byLocal = other;
+  }
+  let prev = -1;
+  // Sender-side loss spans the interval between two receiver reports (the remote object's timestamp advanced).
+  let lastReport = -1;
+  let lastRemote: string | null = null;
+  let remotePrev = -1;
+  const sourcePrev = new Map<string, number>();
+  for (let row = 0; row < n; row++) {
+    // The remote object and the media source live their own lives: follow them even where we skip.
+    const remoteId = present(f, row) ? remoteOf(columns, f, row, byLocal) : null;
+    const r = remoteId ? columns.objects[remoteId].fields : undefined;
+    if (remoteId !== lastRemote) {
+      lastReport = -1;
+      remotePrev = -1;
+      lastRemote = remoteId;
+    }
+    if (r && present(r, row)) {
+      const jitter = num(at(r, 'jitter', row));
+      s.remoteJitterMs[row] = jitter === null ? null : 1000 * jitter;
+      s.fractionLost[row] = num(at(r, 'fractionLost', row));
+      const isNew = lastReport >= 0 && intervalMs(r, lastReport, row) !== null;
+      if (remotePrev >= 0) {
+        const rtt = counterRatio(r, 'totalRoundTripTime', 'roundTripTimeMeasurements', remotePrev, row, 1000);
+        const reported = num(at(r, 'roundTripTime', row));
+        s.rttMs[row] = rtt ?? (!col(r, 'totalRoundTripTime') && isNew && reported !== null ? 1000 * reported : null);
+      }
+      if (isNew) {
+        const lost = fieldDelta(r, 'packetsLost', lastReport, row);
+        if (col(r, 'packetsReceived')) {
+          s.lossFraction[row] = lossFraction(lost, fieldDelta(r, 'packetsReceived', lastReport, row));
+        } else {
+          // Chromium: no packetsReceived; Δlost / Δ(our packetsSent), approximate because RRs lag (§3.1).
+          const sent = counterDelta(f, 'packetsSent', lastReport, row);
+          s.lossFraction[row] = lost === null || sent === null || sent <= 0 ? null : clamp01(lost / sent);
+        }
+      }
+      if (lastReport < 0 || isNew) lastReport = row;
+      remotePrev = row;
+    }
+    if (!present(f, row)) continue;
+    s.frameWidth[row] = num(at(f, 'frameWidth', row));
+    s.frameHeight[row] = num(at(f, 'frameHeight', row));
+    s.targetBitrate[row] = num(at(f, 'targetBitrate', row));
+    const sourceId = str(at(f, 'mediaSourceId', row));
+    const src = sourceId && hasOwn.call(columns.objects, sourceId) ? columns.objects[sourceId].fields : undefined;
+    if (sourceId && src && present(src, row)) {
+      s.sourceFps[row] = num(at(src, 'framesPerSecond', row));
+      const sp = sourcePrev.get(sourceId) ?? -1;
+      s.audioLevel[row] = audioLevelBetween(src, sp >= 0 && intervalMs(src, sp, row) !== null ? sp : -1, row);
+      sourcePrev.set(sourceId, row);
+    }
+    const dt = prev >= 0 ? intervalMs(f, prev, row) : null;
+    if (dt === null) {
+      s.fps[row] = num(at(f, 'framesPerSecond', row));
+      prev = row;
+      continue;
+    }
+    s.bitrate[row] = internalsRate('outbound-rtp', '[bytesSent_in_bits/s]', f, prev, row);
+    s.packetRate[row] = internalsRate('outbound-rtp', '[packetsSent/s]', f, prev, row);
+    s.fps[row] = fpsBetween(f, 'framesEncoded', prev, row, dt);
+    s.encodeMsPerFrame[row] = counterRatio(f, 'totalEncodeTime', 'framesEncoded', prev, row, 1000);
+    s.qpPerFrame[row] = counterRatio(f, 'qpSum', 'framesEncoded', prev, row);
+    s.qualityLimitedCpuS[row] = limitationDelta(f, 'cpu', prev, row);
+    s.qualityLimitedBandwidthS[row] = limitationDelta(f, 'bandwidth', prev, row);
+    s.qualityLimitedOtherS[row] = limitationDelta(f, 'other', prev, row);
+    prev = row;
+  }
+}
+
+/** Connection series from the selected candidate pair of each row (rates against that pair's previous row). */
+function connectionSeries(columns: StatsColumns): Record<ConnectionMetric, MetricSeries> {
+  const n = columns.t.length;
+  const out = { rttMs: nulls(n), availableOutgoingBitrate: nulls(n), sendBitrate: nulls(n), receiveBitrate: nulls(n) };
+  const lastRow = new Map<string, number>();
+  const pairIds = Object.keys(columns.objects).filter((id) => columns.objects[id].type === 'candidate-pair');
+  for (let row = 0; row < n; row++) {
+    const selected = [...selectedPairIdsAt(columns, row)][0];
+    if (selected !== undefined) {
+      const f = columns.objects[selected].fields;
+      out.availableOutgoingBitrate[row] = num(at(f, 'availableOutgoingBitrate', row));
+      const prev = lastRow.get(selected) ?? -1;
+      const current = num(at(f, 'currentRoundTripTime', row));
+      let rtt: MetricValue = null;
+      if (prev >= 0 && intervalMs(f, prev, row) !== null) {
+        rtt = counterRatio(f, 'totalRoundTripTime', 'responsesReceived', prev, row, 1000);
+        out.sendBitrate[row] = internalsRate('candidate-pair', '[bytesSent_in_bits/s]', f, prev, row);
+        out.receiveBitrate[row] = internalsRate('candidate-pair', '[bytesReceived_in_bits/s]', f, prev, row);
+      }
+      out.rttMs[row] = rtt ?? (current === null ? null : 1000 * current);
+    }
+    for (const id of pairIds) if (present(columns.objects[id].fields, row)) lastRow.set(id, row);
+  }
+  return out;
+}
+
+// ─── summaries ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface MetricSummary {
+  /** Number of values (non-null samples). */
+  count: number;
+  avg: number;
+  min: number;
+  max: number;
+  /** 95th percentile, nearest-rank: the ⌈0.95·count⌉-th smallest value. */
+  p95: number;
+  sum: number;
+}
+
+/** Nearest-rank percentile (0 < p ≤ 100) of ascending `sorted` values; null when empty. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+/** Average, min, max, p95 and sum of a series' values (nulls skipped); null when it has none. */
+export function summarizeSeries(values: readonly MetricValue[]): MetricSummary | null {
+  const xs = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (xs.length === 0) return null;
+  const sum = xs.reduce((a, b) => a + b, 0);
+  return { count: xs.length, avg: sum / xs.length, min: xs[0], max: xs[xs.length - 1], p95: percentile(xs, 95) as number, sum };
+}
+
+function summarizeAll<K extends string>(series: Partial<Record<K, MetricSeries>>): Partial<Record<K, MetricSummary>> {
+  const out: Partial<Record<K, MetricSummary>> = {};
+  for (const key of Object.keys(series) as K[]) {
+    const s = summarizeSeries(series[key] as MetricSeries);
+    if (s) out[key] = s;
+  }
+  return out;
+}
+
+export interface StreamSummary extends Omit<StreamMetrics, 'series'> {
+  /** Metrics with at least one value. */
+  metrics: Partial<Record<StreamMetric, MetricSummary>>;
+}
+
+export interface PcHealthSummary {
+  pcId: string;
+  /** Creation time (PcSummary.createdAt, else the `pc-created` record), epoch ms; null if unknown. */
+  createdAt: number | null;
+  /** First `connectionstatechange` to "connected" (or, without any connectionstatechange, ICE connected/completed). */
+  connectedAt: number | null;
+  /** connectedAt − createdAt, ms. */
+  setupTimeMs: number | null;
+  /** From creation (else the first sample) to close (else the last sample), ms. */
+  durationMs: number | null;
+  streams: StreamSummary[];
+  connection: Partial<Record<ConnectionMetric, MetricSummary>>;
+}
+
+/** When the PC was created and first connected, from its trace events. */
+export function pcTimes(events: readonly TraceEvent[], pcId: string, pc?: PcSummary): { createdAt: number | null; connectedAt: number | null } {
+  let createdAt = pc && Number.isFinite(pc.createdAt) ? pc.createdAt : null;
+  let connected: number | null = null;
+  let iceConnected: number | null = null;
+  let sawConnectionState = false;
+  for (const { pcId: id, record } of events) {
+    if (id !== pcId) continue;
+    if (record.type === 'pc-created' && createdAt === null) createdAt = record.t;
+    if (record.type !== 'pc-event') continue;
+    if (record.event === 'connectionstatechange') {
+      sawConnectionState = true;
+      if (record.value === 'connected' && connected === null) connected = record.t;
+    } else if (record.event === 'iceconnectionstatechange' && (record.value === 'connected' || record.value === 'completed') && iceConnected === null) {
+      iceConnected = record.t;
+    }
+  }
+  return { createdAt, connectedAt: sawConnectionState ? connected : iceConnected };
+}
+
+/** A PC's summary: per stream and connection metric avg/min/max/p95, its duration and setup time. */
+export function summarizePc(columns: StatsColumns | undefined, events: readonly TraceEvent[], pcId: string, pc?: PcSummary): PcHealthSummary {
+  const { createdAt, connectedAt } = pcTimes(events, pcId, pc);
+  const metrics = columns ? connectionMetrics(columns) : null;
+  const t = columns?.t ?? [];
+  const start = createdAt ?? (t.length > 0 ? t[0] : null);
+  const end = pc?.closedAt ?? (t.length > 0 ? t[t.length - 1] : null);
+  return {
+    pcId,
+    createdAt,
+    connectedAt,
+    setupTimeMs: createdAt !== null && connectedAt !== null ? connectedAt - createdAt : null,
+    durationMs: start !== null && end !== null && end >= start ? end - start : null,
+    streams: (metrics?.streams ?? []).map(({ series, ...rest }) => ({ ...rest, metrics: summarizeAll(series) })),
+    connection: metrics ? summarizeAll(metrics.connection) : {},
+  };
+}
+
+export interface SessionHealthSummary {
+  sessionId: string;
+  /** (endedAt, else lastActivityAt) − startedAt, ms. */
+  durationMs: number;
+  pcs: PcHealthSummary[];
+}
+
+/** Summary of every PC of a session. */
+export function summarizeSession(data: SessionData): SessionHealthSummary {
+  const s = data.session;
+  return {
+    sessionId: s.id,
+    durationMs: Math.max(0, (s.endedAt ?? s.lastActivityAt) - s.startedAt),
+    pcs: data.pcs.map((pc) => summarizePc(data.stats[pc.pcId], data.events, pc.pcId, pc)),
+  };
+}
