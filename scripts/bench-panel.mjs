@@ -111,7 +111,6 @@ export async function panelBench({ extensionDir, server, recorded }) {
     if (errors.length) throw new Error(`viewer errors: ${errors.join('; ')}`);
 
     // ── live updates of a 4-PC call ──
-    if (process.env.PANEL_BENCH_SKIP_LIVE) return { seed, opens, coldOpens, live: null }; // diagnostics: open times only
     const call = await browser.context.newPage();
     const url = server.url + 'bench.html?pairs=2';
     await step('panel: 4-PC call connects', async () => {

@@ -421,8 +421,9 @@ async function extensionRun(server) {
   }
 }
 
-async function baselineRun(server) {
-  const profileDir = await mkdtemp(join(tmpdir(), 'webrtc-scope-bench-baseline-'));
+/** Runs `fn(context)` in a Chromium without the extension (fresh profile, the bench's flags), then closes it. */
+async function withPlainChromium(profilePrefix, fn) {
+  const profileDir = await mkdtemp(join(tmpdir(), profilePrefix));
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -432,14 +433,20 @@ async function baselineRun(server) {
   });
   try {
     const extensionWorkers = context.serviceWorkers().filter((w) => w.url().startsWith('chrome-extension://'));
-    if (extensionWorkers.length) throw new Error('baseline Chromium has an extension loaded');
-    const call = await runCall(context, server, 'baseline (no extension)');
-    await call.page.evaluate(() => window.hangUp());
-    return { call, coi: call.state.crossOriginIsolated };
+    if (extensionWorkers.length) throw new Error('the plain Chromium has an extension loaded');
+    return await fn(context);
   } finally {
     await context.close().catch(() => {});
     await rm(profileDir, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+async function baselineRun(server) {
+  return withPlainChromium('webrtc-scope-bench-baseline-', async (context) => {
+    const call = await runCall(context, server, 'baseline (no extension)');
+    await call.page.evaluate(() => window.hangUp());
+    return { call, coi: call.state.crossOriginIsolated };
+  });
 }
 
 /**
@@ -447,14 +454,7 @@ async function baselineRun(server) {
  * only getStats() and one plain read of every stats object. No recorder can read a report for less.
  */
 async function floorRun(server) {
-  const profileDir = await mkdtemp(join(tmpdir(), 'webrtc-scope-bench-floor-'));
-  const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [...CHROMIUM_ARGS],
-  });
-  try {
+  return withPlainChromium('webrtc-scope-bench-floor-', async (context) => {
     const page = await context.newPage();
     let floor;
     await step(`floor (no extension, the page reads each report once): ${FLOOR_SECONDS} s of polls`, async () => {
@@ -475,10 +475,7 @@ async function floorRun(server) {
     const read = summary(kept.map((p) => p.readMs));
     const getStats = summary(kept.map((p) => p.getStatsMs));
     return { n: kept.length, read, getStats, ratioMean: read.mean / getStats.mean, ratioP50: read.p50 / getStats.p50 };
-  } finally {
-    await context.close().catch(() => {});
-    await rm(profileDir, { recursive: true, force: true }).catch(() => {});
-  }
+  });
 }
 
 // ───────────────────────────── metrics ─────────────────────────────

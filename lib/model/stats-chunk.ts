@@ -986,15 +986,16 @@ interface ChunkHeader {
 }
 
 /**
- * Walks a chunk made by {@link encodeStatsChunk}: returns the per-sample header and calls `onObject` for every stats
- * object (with the sample rows it is present in, ascending) and `onField` for each of its fields (the rows, a subset
- * of the object's, and the values at them), in stored order. Both decoders below are built on it.
+ * Walks a chunk made by {@link encodeStatsChunk}: calls `onHeader` with the per-sample header (also returned),
+ * then `onObject` for every stats object (with the sample rows it is present in, ascending) and `onField` for each
+ * of its fields (the rows, a subset of the object's, and the values at them), in stored order. Both decoders below
+ * are built on it.
  */
 function walkChunk(
   data: Uint8Array,
   onObject: (id: string, rows: number[]) => void,
   onField: (key: string, rows: number[], values: Json[]) => void,
-  onHeader?: (header: ChunkHeader) => void,
+  onHeader: (header: ChunkHeader) => void,
 ): ChunkHeader {
   if (data.length === 0) throw new Error('Stats chunk is empty');
   const version = data[0];
@@ -1030,7 +1031,7 @@ function walkChunk(
     }
   }
   const header: ChunkHeader = { n, index, t, cost };
-  onHeader?.(header);
+  onHeader(header);
   const refPresent = readPresence(r, n);
   const refValues = readColumn(r, refPresent.filter(Boolean).length, null, []);
   const refTimes: (number | null)[] = new Array(n);

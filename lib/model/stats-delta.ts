@@ -55,10 +55,11 @@ export function jsonEqual(a: Json, b: Json): boolean {
 /**
  * The delta that turns `prev` into `next` (`prev === null`: every object is added).
  *
- * Runs in the page on every poll of every connection, so it avoids per-field allocation: primitives are compared
- * with `===`, only nested values (e.g. `qualityLimitationDurations`) are walked, and the delta's containers are created
- * only when something goes into them. A report without change gives `{}`. The delta shares values with `next`
- * (it is serialised right away by the hook).
+ * The definition of a delta over plain JSON reports: the hook computes the same delta from the browser's own
+ * objects (`diffRawReports` in lib/page/stats-poller.ts, held equal to this by tests); tests and tools use this one.
+ * It avoids per-field allocation: primitives are compared with `===`, only nested values (e.g.
+ * `qualityLimitationDurations`) are walked, and the delta's containers are created only when something goes into
+ * them. A report without change gives `{}`. The delta shares values with `next` (change neither afterwards).
  */
 export function diffStatsReports(prev: StatsReportJson | null, next: StatsReportJson): StatsDelta {
   let added: Record<string, StatsObject> | undefined;

@@ -81,7 +81,7 @@ export class SessionViewStore implements StatsFeed {
   private live: SessionData | null = null;
   /** PCs of `live` whose stats are being fetched, with the live samples that arrived meanwhile. */
   private statsLoading = new Map<string, StatsSample[]>();
-  /** PCs whose stats were shown before a reload of the session: fetched again at once. */
+  /** PCs whose stats were shown (or loading) before the session was read again: fetched again at once. */
   private wantedStats = new Set<string>();
   /** Updates of the session being (re)loaded that arrived before its reply. */
   private buffered: SessionUpdate[] | null = null;
@@ -265,8 +265,8 @@ export class SessionViewStore implements StatsFeed {
     const summary = this.state.sessions.find((s) => s.id === sessionId);
     if (this.scope.kind === 'all' && summary && summary.endedAt === null && summary.tabId !== null) this.subscribeTab(summary.tabId);
     let data: SessionData | null;
-    for (const pcId of Object.keys(this.live?.stats ?? {})) this.wantedStats.add(pcId);
-    if (this.live?.session.id !== sessionId) this.wantedStats.clear();
+    // Reading the same session again (a gap): fetch again the PCs whose stats were shown or on their way.
+    this.wantedStats = this.live?.session.id === sessionId ? new Set([...Object.keys(this.live.stats), ...this.statsLoading.keys()]) : new Set();
     this.statsLoading = new Map();
     try {
       data = await this.request({ type: 'get-session', sessionId, withStats: false });

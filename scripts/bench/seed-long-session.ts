@@ -72,12 +72,3 @@ export async function seedLongSession(input: { recorded: SessionData; minutes: n
   await store.commit({ session, pcs, events, samples: [], chunks });
   return { sessionId, pcIds: pcs.map((p) => p.pcId), samplesPerPc, lastT, lastTByPc, chunks: chunks.length, ms: performance.now() - started };
 }
-
-/** Diagnostics: how long the extension's own store takes to read the session back as SessionData (ms). */
-export async function timeReadSession(sessionId: string): Promise<{ ms: number; jsonChars: number }> {
-  const store = new SessionStore(await openScopeDb());
-  const t0 = performance.now();
-  const data = await store.readSessionData(sessionId);
-  const ms = performance.now() - t0;
-  return { ms, jsonChars: JSON.stringify(data).length };
-}
