@@ -1,0 +1,42 @@
+/**
+ * The unit every dump format reads into and writes from: one whole session, stats as full reports per poll.
+ * Importers produce bundles; the store writes a bundle as one imported session; exporters read bundles built
+ * from the store. Pure data: no extension, DOM or UI API (dump code also runs in a worker and in Node tests).
+ */
+import type { PcSummary, SessionSummary, StatsSample, TraceEvent } from '../model/session';
+
+export interface SessionBundle {
+  /** For imports: `id` is `"import:<uuid>"`, `tabId` null, `imported` set to the file name and format. */
+  session: SessionSummary;
+  /** In creation order. */
+  pcs: PcSummary[];
+  /** Gap-free `seq` from 0, in time order; TraceRecord `pc` numbers match the PC ids' `"<frame>-<pc>"`. */
+  events: TraceEvent[];
+  /** Per PC id: every poll, ascending `index` from 0 and ascending `t`. */
+  samples: Record<string, StatsSample[]>;
+}
+
+/** Names a format everywhere: in detection results, `session.imported.format`, error messages and the UI. */
+export type DumpFormat =
+  | 'webrtc-scope'
+  | 'webrtc-internals'
+  | 'rtcstats-legacy'
+  | 'rtcstats-v3'
+  | 'firefox-about-webrtc';
+
+/**
+ * A dump that cannot be read. The message is for the user: it names the file, the format the content looked
+ * like, and where it went wrong (line and/or key path).
+ */
+export class DumpError extends Error {
+  override readonly name = 'DumpError';
+  constructor(
+    readonly fileName: string,
+    readonly format: DumpFormat | 'unknown',
+    /** e.g. `line 12`, `PeerConnections["12-1"].stats["IT01V-bytesReceived"].values`, `byte 0`. */
+    readonly where: string,
+    readonly reason: string,
+  ) {
+    super(`${fileName}: ${format === 'unknown' ? 'not a dump format WebRTC Scope reads' : `looks like a ${format} dump`}; at ${where}: ${reason}`);
+  }
+}
