@@ -4,9 +4,27 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { Settings } from '../../lib/model/settings';
+import { thresholdLimits, type HealthThresholds } from '../../lib/model/health/thresholds';
 import { MIN_POLL_INTERVAL_MS } from '../../lib/protocol/constants';
 import type { Notice } from '../../lib/storage/session-store';
 import type { BackgroundClient } from '../../lib/views/background-client';
+
+/** Each threshold with its label and unit, in the order the form shows them. */
+const THRESHOLD_FIELDS: [keyof HealthThresholds, string][] = [
+  ['lossPercent', 'Packet loss above (%)'],
+  ['audioJitterMs', 'Audio jitter above (ms)'],
+  ['videoJitterMs', 'Video jitter above (ms)'],
+  ['rttMs', 'Round-trip time above (ms)'],
+  ['minVideoBitrateKbps', 'Sent video bitrate below (kbit/s)'],
+  ['bitrateCollapseRatio', 'Bitrate collapsed below this share of its recent median (0–1)'],
+  ['freezeRatio', 'Received video frozen more than this share of the time (0–1)'],
+  ['fpsShareOfSource', 'Sent frame rate below this share of the camera rate (0–1)'],
+  ['qualityLimitedShare', 'Encoder quality-limited more than this share of the time (0–1)'],
+  ['iceCheckingSeconds', 'ICE checking longer than (s)'],
+  ['disconnectedSeconds', 'Disconnected longer than (s)'],
+  ['noPacketsSeconds', 'No packets on a receiving stream for (s)'],
+  ['idleDataChannelSeconds', 'Data channel open without messages for (s)'],
+];
 
 export function SettingsForm({ client }: { client: BackgroundClient }) {
   const [settings, setSettings] = useState<Settings | null>(null);
@@ -36,6 +54,8 @@ export function SettingsForm({ client }: { client: BackgroundClient }) {
           paused: (form.elements.namedItem('paused') as HTMLInputElement).checked,
           excludedSites: excludedText.split(/[\s,]+/).filter(Boolean),
           retention: { maxAgeDays: Number(value('maxAgeDays')), maxTotalMB: Number(value('maxTotalMB')) },
+          // Out-of-range values fall back to the default in the background (normalizeHealthThresholds).
+          health: Object.fromEntries(THRESHOLD_FIELDS.map(([key]) => [key, Number(value(`health.${key}`))])) as unknown as HealthThresholds,
         },
       });
       setSettings(saved);
@@ -76,6 +96,19 @@ export function SettingsForm({ client }: { client: BackgroundClient }) {
           <label>
             Total size limit (MB, 0 = none) <input name="maxTotalMB" type="number" min={0} value={settings.retention.maxTotalMB} />
           </label>
+        </fieldset>
+        <fieldset>
+          <legend>Issue thresholds (the popup, the badge and the panel's findings use them)</legend>
+          {THRESHOLD_FIELDS.map(([key, label]) => {
+            const [min, max] = thresholdLimits(key);
+            return (
+              <p key={key}>
+                <label>
+                  {label} <input name={`health.${key}`} type="number" min={min} max={max} step="any" value={settings.health[key]} />
+                </label>
+              </p>
+            );
+          })}
         </fieldset>
         <p>
           <button type="submit">Save</button> <span role="status">{status}</span>

@@ -1,4 +1,5 @@
 import { DEFAULT_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../protocol/constants';
+import { DEFAULT_HEALTH_THRESHOLDS, normalizeHealthThresholds, type HealthThresholds } from './health/thresholds';
 
 /** User settings, kept in the extension's `storage.local` under {@link SETTINGS_KEY}. */
 export interface Settings {
@@ -14,6 +15,10 @@ export interface Settings {
     /** Total stored size above which the oldest sessions are deleted; 0 = no limit. */
     maxTotalMB: number;
   };
+  /** Issue thresholds of the health rules (lib/model/health/thresholds.ts). */
+  health: HealthThresholds;
+  /** Sites whose capture the user paused from the popup (same host matching as {@link excludedSites}). */
+  pausedSites: string[];
 }
 
 export const SETTINGS_KEY = 'settings';
@@ -23,6 +28,8 @@ export const DEFAULT_SETTINGS: Settings = {
   paused: false,
   excludedSites: [],
   retention: { maxAgeDays: 30, maxTotalMB: 500 },
+  health: DEFAULT_HEALTH_THRESHOLDS,
+  pausedSites: [],
 };
 
 /** Settings from untrusted storage content: unknown keys dropped, every value checked, defaults filled in. */
@@ -37,14 +44,20 @@ export function normalizeSettings(raw: unknown): Settings {
   return {
     pollIntervalMs: finiteAtLeast(input.pollIntervalMs, MIN_POLL_INTERVAL_MS, DEFAULT_SETTINGS.pollIntervalMs),
     paused: typeof input.paused === 'boolean' ? input.paused : DEFAULT_SETTINGS.paused,
-    excludedSites: Array.isArray(input.excludedSites)
-      ? input.excludedSites.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim().toLowerCase())
-      : [],
+    excludedSites: hostList(input.excludedSites),
     retention: {
       maxAgeDays: finiteAtLeast(retention.maxAgeDays, 0, DEFAULT_SETTINGS.retention.maxAgeDays),
       maxTotalMB: finiteAtLeast(retention.maxTotalMB, 0, DEFAULT_SETTINGS.retention.maxTotalMB),
     },
+    health: normalizeHealthThresholds(input.health),
+    pausedSites: hostList(input.pausedSites),
   };
+}
+
+function hostList(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim().toLowerCase())
+    : [];
 }
 
 /** Whether `hostname` is excluded by `patterns` (exact host or any subdomain of it; `*` = all). */

@@ -93,7 +93,7 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
       }
     })();
     const wasEnabled = enabled;
-    enabled = !next.paused && !isSiteExcluded(host, next.excludedSites);
+    enabled = !next.paused && !isSiteExcluded(host, next.excludedSites) && !isSiteExcluded(host, next.pausedSites);
     sendToPage({ enabled, pollIntervalMs: next.pollIntervalMs, ...(wasEnabled === false && enabled ? { resync: true } : {}) });
     if (!enabled) {
       queue = [];

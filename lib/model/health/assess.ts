@@ -1,0 +1,254 @@
+/**
+ * Quality score and verdict of a peer connection and of a session, and the snapshot the popup and the badge show.
+ *
+ * Score per row: each stream with evidence gets one (audio: E-model estimated MOS as 0–100, e-model.ts; video:
+ * video-score.ts), and the PC's score is the WORST stream's, because a call is as good as its worst direction (one
+ * frozen video makes a bad call even if audio is perfect). "Current" = mean of the last {@link CURRENT_ROWS}
+ * known PC scores, so one odd interval does not flip the verdict; over the session = mean of all known rows.
+ *
+ * The verdict combines the score with ongoing issues: a critical one (connection failed, ICE stuck) makes the PC
+ * very low, a warning at most low. Info issues (TURN in use, pair switched) do not lower it.
+ *
+ * Pure: no UI or browser API.
+ */
+import type { PcSummary, SessionData, StatsColumns, TraceEvent } from '../session';
+import { candidateAt, selectedPairIdsAt } from '../candidate-pairs';
+import { latestStates } from '../connection-header';
+import { audioQuality, verdictFromScore, type QualityVerdict } from './e-model';
+import { connectionMetrics, type ConnectionMetrics, type MetricSeries, type StreamMetrics } from './metrics';
+import { compareIssues, pcIssues, sessionIssues, type HealthIssue, type IssueSeverity } from './rules';
+import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './thresholds';
+import { bitsPerPixel, videoQuality } from './video-score';
+
+/** Rows averaged for the current score. */
+export const CURRENT_ROWS = 5;
+
+const VERDICT_ORDER: Record<QualityVerdict, number> = { good: 0, low: 1, 'very-low': 2 };
+/** The worse of two verdicts (null = unknown, loses to any verdict). */
+export function worseVerdict(a: QualityVerdict | null, b: QualityVerdict | null): QualityVerdict | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return VERDICT_ORDER[a] >= VERDICT_ORDER[b] ? a : b;
+}
+const SEVERITY_VERDICT: Record<IssueSeverity, QualityVerdict | null> = { critical: 'very-low', warning: 'low', info: null };
+
+const lastKnown = (series: MetricSeries | undefined, upTo: number): number | null => {
+  if (!series) return null;
+  for (let i = Math.min(upTo, series.length - 1); i >= 0; i--) if (series[i] !== null) return series[i];
+  return null;
+};
+
+/** Score series (0–100, null where no evidence) of one stream. */
+export function streamScores(m: ConnectionMetrics, s: StreamMetrics): MetricSeries {
+  const out: MetricSeries = new Array(m.t.length).fill(null);
+  const audioOut = m.streams.filter((o) => o.direction === 'outbound');
+  for (let row = 0; row < m.t.length; row++) {
+    const at = (name: keyof StreamMetrics['series']) => s.series[name]?.[row] ?? null;
+    const bitrate = at('bitrate');
+    if (s.kind === 'audio') {
+      // Only intervals where media flowed: a muted or not-yet-started stream has nothing to rate.
+      if (bitrate === null || bitrate <= 0) continue;
+      // RTT: the stream's own (outbound, from receiver reports) else any outbound stream's, else the pair's.
+      let rtt = s.direction === 'outbound' ? lastKnown(s.series.rttMs, row) : null;
+      for (const o of audioOut) rtt ??= lastKnown(o.series.rttMs, row);
+      rtt ??= lastKnown(m.connection.rttMs, row);
+      const inbound = s.direction === 'inbound';
+      out[row] = audioQuality({
+        rttMs: rtt,
+        lossFraction: at('lossFraction'),
+        jitterBufferDelayMs: inbound ? at('jitterBufferDelayMs') : null,
+        jitterMs: inbound ? at('jitterMs') : at('remoteJitterMs'),
+        codec: s.codec,
+      }).score;
+    } else if (s.kind === 'video') {
+      const fps = at('fps');
+      const packets = at('packetRate');
+      // Inbound: rate while packets arrive (frozen video still gets them). Outbound: while it sends.
+      if (s.direction === 'inbound' ? packets === null || packets <= 0 : bitrate === null || bitrate <= 0) continue;
+      const width = at('frameWidth');
+      const height = at('frameHeight');
+      out[row] = videoQuality({
+        fps,
+        sourceFps: s.direction === 'outbound' ? at('sourceFps') : null,
+        width,
+        height,
+        freezeRatio: s.direction === 'inbound' ? at('freezeRatio') : null,
+        bitsPerPixel: bitsPerPixel(bitrate, width, height, fps),
+      }).score;
+    }
+  }
+  return out;
+}
+
+export interface StreamScore {
+  statsId: string;
+  kind: string | null;
+  direction: 'inbound' | 'outbound';
+  /** 0–100 per row. */
+  series: MetricSeries;
+}
+
+export interface PcHealth {
+  pcId: string;
+  /** Score of the PC per row (the worst stream's), aligned with `t`. */
+  t: number[];
+  scores: MetricSeries;
+  streams: StreamScore[];
+  /** Mean of the last known rows; null without media. */
+  currentScore: number | null;
+  /** Mean over the whole PC. */
+  averageScore: number | null;
+  /** Current verdict: the score's, worsened by ongoing issues. */
+  verdict: QualityVerdict | null;
+  /** Over the whole PC: the average score's, worsened by any critical issue that happened. */
+  overallVerdict: QualityVerdict | null;
+  /** Most important first (compareIssues). */
+  issues: HealthIssue[];
+}
+
+export interface AssessPcInput {
+  pcId: string;
+  pc?: PcSummary;
+  columns: StatsColumns | undefined;
+  events: readonly TraceEvent[];
+  thresholds?: HealthThresholds;
+  /** End of observation (epoch ms); default: the PC's close, else its last sample. */
+  now?: number;
+}
+
+const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+/** Score, verdicts and issues of one PC. */
+export function assessPc(input: AssessPcInput): PcHealth {
+  const metrics = input.columns && input.columns.t.length > 0 ? connectionMetrics(input.columns) : null;
+  const t = metrics?.t ?? [];
+  const now = input.now ?? input.pc?.closedAt ?? (t.length > 0 ? t[t.length - 1] : input.pc?.createdAt ?? 0);
+  const issues = pcIssues({ pcId: input.pcId, pc: input.pc, columns: input.columns, metrics, events: input.events, thresholds: input.thresholds ?? DEFAULT_HEALTH_THRESHOLDS, now });
+  const streams: StreamScore[] = (metrics?.streams ?? []).map((s) => ({ statsId: s.statsId, kind: s.kind, direction: s.direction, series: streamScores(metrics!, s) }));
+  const scores: MetricSeries = t.map((_, row) => {
+    let worst: number | null = null;
+    for (const s of streams) {
+      const v = s.series[row];
+      if (v !== null && (worst === null || v < worst)) worst = v;
+    }
+    return worst;
+  });
+  const known = scores.filter((v): v is number => v !== null);
+  const currentScore = mean(known.slice(-CURRENT_ROWS));
+  const averageScore = mean(known);
+  let verdict = currentScore === null ? null : verdictFromScore(currentScore);
+  let overallVerdict = averageScore === null ? null : verdictFromScore(averageScore);
+  for (const issue of issues) {
+    const v = SEVERITY_VERDICT[issue.severity];
+    if (issue.to === null) verdict = worseVerdict(verdict, v);
+    if (issue.severity === 'critical') overallVerdict = worseVerdict(overallVerdict, v);
+  }
+  return { pcId: input.pcId, t, scores, streams, currentScore, averageScore, verdict, overallVerdict, issues };
+}
+
+export interface SessionHealth {
+  sessionId: string;
+  pcs: PcHealth[];
+  /** Session-wide issues (getUserMedia) and every PC's, most important first. */
+  issues: HealthIssue[];
+  /** Mean of the PCs' average scores. */
+  averageScore: number | null;
+  /** Worst of the PCs' overall verdicts (and low if getUserMedia failed without any PC). */
+  verdict: QualityVerdict | null;
+}
+
+/** Assessment of a whole stored session (the viewer, the post-call summary, the popup's recent sessions). */
+export function assessSession(data: SessionData, thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS): SessionHealth {
+  const pcs = data.pcs.map((pc) =>
+    assessPc({ pcId: pc.pcId, pc, columns: data.stats[pc.pcId], events: data.events, thresholds, now: pc.closedAt ?? data.session.endedAt ?? data.session.lastActivityAt }),
+  );
+  const issues = [...sessionIssues(data.events), ...pcs.flatMap((p) => p.issues)].sort(compareIssues);
+  const averages = pcs.map((p) => p.averageScore).filter((v): v is number => v !== null);
+  let verdict: QualityVerdict | null = null;
+  for (const p of pcs) verdict = worseVerdict(verdict, p.overallVerdict);
+  if (issues.some((i) => i.rule === 'getusermedia-failed')) verdict = worseVerdict(verdict, 'low');
+  return { sessionId: data.session.id, pcs, issues, averageScore: mean(averages), verdict };
+}
+
+// ─── the glance (popup, badge) ──────────────────────────────────────────────────────────────────────────────────
+
+export interface PcGlance {
+  pcId: string;
+  connectionState: string;
+  iceConnectionState: string;
+  /** Local and remote candidate type of the selected pair, e.g. "host ⇄ srflx"; relay flagged. */
+  pairType: string | null;
+  relayed: boolean;
+  /** Latest known values: bit/s, ms, fraction 0–1. */
+  sendBitrate: number | null;
+  receiveBitrate: number | null;
+  rttMs: number | null;
+  lossFraction: number | null;
+  jitterMs: number | null;
+  score: number | null;
+  verdict: QualityVerdict | null;
+  /** The most important ongoing issue, else null. */
+  topIssue: HealthIssue | null;
+  /** Ongoing issues (to === null), most important first. */
+  ongoing: HealthIssue[];
+}
+
+/** What the popup shows per live PC: states, path, the latest numbers and the verdict with its top issue. */
+export function pcGlance(health: PcHealth, columns: StatsColumns | undefined, events: readonly TraceEvent[], pc?: PcSummary): PcGlance {
+  const states = latestStates(pc, events, health.pcId);
+  const metrics = columns && columns.t.length > 0 ? connectionMetrics(columns) : null;
+  const last = metrics ? metrics.t.length - 1 : -1;
+  let pairType: string | null = null;
+  let relayed = false;
+  if (columns && last >= 0) {
+    for (let row = last; row >= 0 && pairType === null; row--) {
+      const id = [...selectedPairIdsAt(columns, row)][0];
+      if (id === undefined) continue;
+      const f = columns.objects[id].fields;
+      const ref = (field: string) => (Object.prototype.hasOwnProperty.call(f, field) && typeof f[field][row] === 'string' ? (f[field][row] as string) : null);
+      const local = candidateAt(columns, ref('localCandidateId'), row);
+      const remote = candidateAt(columns, ref('remoteCandidateId'), row);
+      pairType = `${local?.candidateType ?? '?'} ⇄ ${remote?.candidateType ?? '?'}`;
+      relayed = local?.candidateType === 'relay' || remote?.candidateType === 'relay';
+    }
+  }
+  const sum = (dir: 'inbound' | 'outbound'): number | null => {
+    if (!metrics) return null;
+    let total: number | null = null;
+    for (const s of metrics.streams) {
+      if (s.direction !== dir) continue;
+      const v = lastKnown(s.series.bitrate, last);
+      if (v !== null) total = (total ?? 0) + v;
+    }
+    return total;
+  };
+  const worstLatest = (pick: (s: StreamMetrics) => MetricSeries | undefined, dir?: 'inbound' | 'outbound'): number | null => {
+    if (!metrics) return null;
+    let worst: number | null = null;
+    for (const s of metrics.streams) {
+      if (dir && s.direction !== dir) continue;
+      const v = lastKnown(pick(s), last);
+      if (v !== null && (worst === null || v > worst)) worst = v;
+    }
+    return worst;
+  };
+  let rtt = worstLatest((s) => s.series.rttMs, 'outbound');
+  rtt ??= metrics ? lastKnown(metrics.connection.rttMs, last) : null;
+  const ongoing = health.issues.filter((i) => i.to === null);
+  return {
+    pcId: health.pcId,
+    connectionState: states.connectionState,
+    iceConnectionState: states.iceConnectionState,
+    pairType,
+    relayed,
+    sendBitrate: sum('outbound') ?? (metrics ? lastKnown(metrics.connection.sendBitrate, last) : null),
+    receiveBitrate: sum('inbound') ?? (metrics ? lastKnown(metrics.connection.receiveBitrate, last) : null),
+    rttMs: rtt,
+    lossFraction: worstLatest((s) => s.series.lossFraction),
+    jitterMs: worstLatest((s) => s.series.jitterMs, 'inbound'),
+    score: health.currentScore,
+    verdict: health.verdict,
+    topIssue: ongoing.find((i) => i.severity !== 'info') ?? ongoing[0] ?? null,
+    ongoing,
+  };
+}

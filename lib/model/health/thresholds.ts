@@ -1,0 +1,93 @@
+/**
+ * Issue thresholds: user settings (Settings.health), with defaults from the sources in shared/docs/domain.md §3.4.
+ * Each rule turns on above its threshold and off only below {@link HYSTERESIS_OFF_RATIO} of it (see hysteresis.ts).
+ */
+
+export interface HealthThresholds {
+  /** Interval packet loss, percent (webrtc-issue-detector: > 5 % = network issue). */
+  lossPercent: number;
+  /** Interarrival jitter of audio streams, ms (Sinch: > 30 ms in 3 of the last 4 samples). */
+  audioJitterMs: number;
+  /** Interarrival jitter of video streams, ms (rtcstats.com KB: average > 40 ms). */
+  videoJitterMs: number;
+  /** Round-trip time, ms (rtcstats.com KB, Sinch, ObserveRTC: > 300 ms problematic). */
+  rttMs: number;
+  /** Sent video below this, kbit/s, while frames are being encoded = low bitrate. */
+  minVideoBitrateKbps: number;
+  /** Sent bitrate below this share of its median over the previous samples = collapsed (0–1). */
+  bitrateCollapseRatio: number;
+  /** Received video frozen for more than this share of an interval (webrtc-issue-detector: 30 %), 0–1. */
+  freezeRatio: number;
+  /** Sent frame rate below this share of the capture rate = fps far below the source, 0–1. */
+  fpsShareOfSource: number;
+  /** Time an encoder is quality-limited by CPU or bandwidth, share of an interval (ObserveRTC: CPU > 0.3), 0–1. */
+  qualityLimitedShare: number;
+  /** ICE still checking after this many seconds (ObserveRTC, webrtc-inspector: 5 s). */
+  iceCheckingSeconds: number;
+  /** Disconnected for longer than this, seconds (ObserveRTC: 5 s). */
+  disconnectedSeconds: number;
+  /** An inbound stream that had packets and got none for this long, seconds (ObserveRTC dry track: 5 s). */
+  noPacketsSeconds: number;
+  /** A data channel open this long without a message either way, seconds. */
+  idleDataChannelSeconds: number;
+}
+
+export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
+  lossPercent: 5,
+  audioJitterMs: 30,
+  videoJitterMs: 40,
+  rttMs: 300,
+  minVideoBitrateKbps: 100,
+  bitrateCollapseRatio: 0.3,
+  freezeRatio: 0.3,
+  fpsShareOfSource: 0.5,
+  qualityLimitedShare: 0.3,
+  iceCheckingSeconds: 5,
+  disconnectedSeconds: 5,
+  noPacketsSeconds: 5,
+  idleDataChannelSeconds: 30,
+};
+
+/** Limits of each threshold a user may set; values outside fall back to the default. */
+const LIMITS: Record<keyof HealthThresholds, [min: number, max: number]> = {
+  lossPercent: [0.1, 100],
+  audioJitterMs: [1, 10_000],
+  videoJitterMs: [1, 10_000],
+  rttMs: [1, 60_000],
+  minVideoBitrateKbps: [1, 100_000],
+  bitrateCollapseRatio: [0.01, 0.99],
+  freezeRatio: [0.01, 1],
+  fpsShareOfSource: [0.01, 1],
+  qualityLimitedShare: [0.01, 1],
+  iceCheckingSeconds: [1, 600],
+  disconnectedSeconds: [1, 600],
+  noPacketsSeconds: [1, 600],
+  idleDataChannelSeconds: [1, 86_400],
+};
+
+/** Thresholds from untrusted storage: unknown keys dropped, each value a finite number within its limits. */
+export function normalizeHealthThresholds(raw: unknown): HealthThresholds {
+  const input = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const out = { ...DEFAULT_HEALTH_THRESHOLDS };
+  for (const key of Object.keys(LIMITS) as (keyof HealthThresholds)[]) {
+    const value = Object.prototype.hasOwnProperty.call(input, key) ? input[key] : undefined;
+    const [min, max] = LIMITS[key];
+    if (typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max) out[key] = value;
+  }
+  return out;
+}
+
+/** Limits of one threshold (for the settings form). */
+export function thresholdLimits(key: keyof HealthThresholds): readonly [number, number] {
+  return LIMITS[key];
+}
+
+// ─── hysteresis ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A rule turns on when this many of the last {@link ENTER_WINDOW} known samples are over (Sinch: 3 of 4). */
+export const ENTER_COUNT = 3;
+export const ENTER_WINDOW = 4;
+/** …and off after this many consecutive known samples below the off level. */
+export const EXIT_COUNT = 4;
+/** The off level is this share of the on threshold (for "above" rules; the inverse for "below" rules). */
+export const HYSTERESIS_OFF_RATIO = 0.8;
