@@ -11,6 +11,7 @@ export default defineBackground(() => {
     runtime: browser.runtime as unknown as BackgroundApis['runtime'],
     tabs: browser.tabs as unknown as BackgroundApis['tabs'],
     storageArea: browser.storage.local as unknown as BackgroundApis['storageArea'],
+    action: browser.action as unknown as BackgroundApis['action'],
     log,
   });
 });

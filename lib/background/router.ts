@@ -16,6 +16,7 @@ import type { PortLike } from '../protocol/port';
 import { bytesToBase64 } from '../protocol/base64';
 import type { Settings } from '../model/settings';
 import type { SessionStore } from '../storage/session-store';
+import type { LiveHealth } from './live-health';
 import type { FrameContext, Recorder } from './recorder';
 
 export type RelayPortIn = PortLike<RelayToBackground, BackgroundToRelay>;
@@ -31,6 +32,8 @@ export interface RouterDeps {
   store: SessionStore;
   settings: SettingsAccess;
   now(): number;
+  /** Health of live PCs for the badge and the popup; fed every update. */
+  liveHealth?: LiveHealth;
   /** Called when sessions ended (retention may run then). */
   onSessionsEnded?(): void;
   log?(message: string, detail?: unknown): void;
@@ -49,6 +52,7 @@ export function createRouter(deps: RouterDeps): Router {
 
   const publish = (tabId: number | null, update: SessionUpdate | null) => {
     if (tabId === null || !update) return;
+    void deps.liveHealth?.apply(tabId, update);
     for (const view of subscribers.get(tabId) ?? []) {
       try {
         view.postMessage({ type: 'tab-update', tabId, update });
@@ -140,8 +144,14 @@ export function createRouter(deps: RouterDeps): Router {
         return null;
       case 'get-settings':
         return deps.settings.get();
-      case 'set-settings':
-        return deps.settings.set(request.settings);
+      case 'set-settings': {
+        const saved = await deps.settings.set(request.settings);
+        deps.liveHealth?.settingsChanged(saved);
+        return saved;
+      }
+      case 'get-tab-health':
+        if (!deps.liveHealth) throw new Error('live health is not running');
+        return deps.liveHealth.tabHealth(request.tabId);
       case 'get-notices':
         return deps.store.getNotices();
     }
@@ -183,6 +193,7 @@ export function createRouter(deps: RouterDeps): Router {
 
   async function tabRemoved(tabId: number) {
     for (const update of await deps.recorder.endTabSessions(tabId, deps.now())) publish(tabId, update);
+    deps.liveHealth?.tabRemoved(tabId);
     deps.onSessionsEnded?.();
   }
 

@@ -8,6 +8,7 @@ import type { BackgroundToTopFrame, TopFrameAnswer } from '../protocol/messages'
 import type { PortLike } from '../protocol/port';
 import { openScopeDb } from '../storage/open-db';
 import { SessionStore } from '../storage/session-store';
+import { LiveHealth, type Badge } from './live-health';
 import { Recorder, type TopDocument } from './recorder';
 import { createRouter, type RelayPortIn, type ViewPortIn } from './router';
 import { createSettingsAccess, type KeyValueArea } from './settings-store';
@@ -23,6 +24,13 @@ export interface BackgroundApis {
     sendMessage(tabId: number, message: BackgroundToTopFrame, options: { frameId: number }): Promise<unknown>;
   };
   storageArea: KeyValueArea;
+  /** The toolbar button (badge per tab). */
+  action?: {
+    setBadgeText(details: { tabId: number; text: string }): Promise<void> | void;
+    setBadgeBackgroundColor(details: { tabId: number; color: string }): Promise<void> | void;
+    /** Chrome ≥ 110, Firefox ≥ 63 (as browserAction); optional. */
+    setBadgeTextColor?(details: { tabId: number; color: string }): Promise<void> | void;
+  };
   dbName?: string;
   log?(message: string, detail?: unknown): void;
 }
@@ -42,10 +50,18 @@ export function startBackground(apis: BackgroundApis) {
       const deleted = await store.prune((await settings.get()).retention, Date.now());
       if (deleted.length > 0) apis.log?.(`retention deleted ${deleted.length} session(s)`);
     };
+    const liveHealth = new LiveHealth({
+      store,
+      settings: () => settings.get(),
+      now: Date.now,
+      setBadge: (tabId, badge) => void setBadge(apis, tabId, badge),
+      log: apis.log,
+    });
     const router = createRouter({
       recorder,
       store,
       settings,
+      liveHealth,
       now: Date.now,
       onSessionsEnded: () => void runRetention().catch((e) => apis.log?.('retention failed', e)),
       log: apis.log,
@@ -76,6 +92,20 @@ export function startBackground(apis: BackgroundApis) {
     void ready.then(({ store }) => store.endLiveSessions(() => false, Date.now()));
   });
   return ready;
+}
+
+async function setBadge(apis: BackgroundApis, tabId: number, badge: Badge | null): Promise<void> {
+  const action = apis.action;
+  if (!action) return;
+  try {
+    await action.setBadgeText({ tabId, text: badge?.text ?? '' });
+    if (badge) {
+      await action.setBadgeBackgroundColor({ tabId, color: badge.color });
+      await action.setBadgeTextColor?.({ tabId, color: '#ffffff' });
+    }
+  } catch {
+    // The tab closed meanwhile.
+  }
 }
 
 async function askTopDocument(apis: BackgroundApis, tabId: number): Promise<TopDocument | null> {

@@ -99,3 +99,24 @@ function defineOwn<T>(target: Record<string, T>, key: string, value: T): void {
     target[key] = value;
   }
 }
+
+/**
+ * Keeps only the last `rows` rows, in place (the background's live-health window). Objects with no value left
+ * are dropped, so a long call's departed candidates do not pile up.
+ */
+export function keepLastRows(columns: StatsColumns, rows: number): void {
+  const drop = columns.t.length - rows;
+  if (drop <= 0) return;
+  columns.t.splice(0, drop);
+  columns.cost.getStatsMs.splice(0, drop);
+  columns.cost.hookMs.splice(0, drop);
+  for (const id of Object.keys(columns.objects)) {
+    const fields = columns.objects[id].fields;
+    let any = false;
+    for (const key in fields) {
+      fields[key].splice(0, drop);
+      if (!any && fields[key].some((v) => v !== null)) any = true;
+    }
+    if (!any) delete columns.objects[id];
+  }
+}

@@ -229,6 +229,8 @@ export function checkViewToBackground(value: unknown): GuardResult<ViewToBackgro
       return isString(value.sessionId) && (value.withStats === undefined || typeof value.withStats === 'boolean') ? ok : fail('bad sessionId');
     case 'get-pc-stats':
       return isString(value.sessionId) && isString(value.pcId) ? ok : fail('bad sessionId or pcId');
+    case 'get-tab-health':
+      return isCount(value.tabId) ? ok : fail('bad tabId');
     case 'delete-sessions':
       return Array.isArray(value.sessionIds) && value.sessionIds.every(isString) ? ok : fail('bad sessionIds');
     case 'get-settings':

@@ -9,6 +9,8 @@ import type { ErrorInfo, Json, JsonObject } from './json';
 import type { StatsDelta } from '../model/stats-delta';
 import type { SessionSummary, SessionData, TraceEvent, PcSummary, StatsSample } from '../model/session';
 import type { Settings } from '../model/settings';
+import type { PcGlance } from '../model/health/assess';
+import type { QualityVerdict } from '../model/health/e-model';
 
 // ───────────────────────────── page → relay ─────────────────────────────
 
@@ -189,7 +191,9 @@ export type ViewRequest =
   | { type: 'delete-sessions'; sessionIds: string[] }
   | { type: 'get-settings' }
   | { type: 'set-settings'; settings: Partial<Settings> }
-  | { type: 'get-notices' };
+  | { type: 'get-notices' }
+  /** The popup's glance at a tab: its live PCs' health, its recent sessions' verdicts, capture state of its site. */
+  | { type: 'get-tab-health'; tabId: number };
 
 export type ViewToBackground =
   | ({ reqId: number } & ViewRequest)
@@ -217,7 +221,46 @@ export interface SessionUpdate {
   stats: { pcId: string; samples: StatsSample[] }[];
 }
 
+/** A live PC as the popup shows it. */
+export interface LivePcHealth extends PcGlance {
+  createdAt: number;
+  frameUrl: string;
+}
+
+/** A finished session of the tab with its overall verdict (null while not assessed yet, or without media). */
+export interface RecentSessionHealth {
+  session: SessionSummary;
+  assessed: boolean;
+  verdict: QualityVerdict | null;
+  score: number | null;
+  /** Title of the most important issue of the session. */
+  topIssue: string | null;
+}
+
+export interface TabHealth {
+  tabId: number;
+  /** The tab's current session (null: nothing recorded in it yet) and its live PCs. */
+  current: SessionSummary | null;
+  live: LivePcHealth[];
+  /** Worst current verdict of the live PCs. */
+  verdict: QualityVerdict | null;
+  /** Earlier sessions of the tab (reloads), newest first, at most {@link RECENT_SESSIONS}. */
+  recent: RecentSessionHealth[];
+  capture: {
+    /** Host of the tab's page, lower case; null when unknown. */
+    site: string | null;
+    /** Paused for this site from the popup. */
+    sitePaused: boolean;
+    /** Excluded in the settings, or everything paused: the popup cannot resume it alone. */
+    excluded: boolean;
+    pausedEverywhere: boolean;
+  };
+}
+
+/** How many earlier sessions the popup lists. */
+export const RECENT_SESSIONS = 5;
+
 export type BackgroundToView =
-  | { type: 'response'; reqId: number; ok: true; value: Json | SessionSummary[] | SessionData | PcStatsPayload | Settings | null }
+  | { type: 'response'; reqId: number; ok: true; value: Json | SessionSummary[] | SessionData | PcStatsPayload | Settings | TabHealth | null }
   | { type: 'response'; reqId: number; ok: false; error: string }
   | { type: 'tab-update'; tabId: number; update: SessionUpdate };

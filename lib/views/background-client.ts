@@ -2,7 +2,7 @@
  * The views' one connection to the background: typed requests with replies, and live subscriptions to a tab.
  * Used by the devtools panel, the viewer and the popup.
  */
-import type { BackgroundToView, PcStatsPayload, SessionUpdate, ViewRequest, ViewToBackground } from '../protocol/messages';
+import type { BackgroundToView, PcStatsPayload, SessionUpdate, TabHealth, ViewRequest, ViewToBackground } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
 import type { SessionData, SessionSummary } from '../model/session';
 import type { Settings } from '../model/settings';
@@ -19,6 +19,7 @@ export interface ResponseOf {
   'get-settings': Settings;
   'set-settings': Settings;
   'get-notices': Notice[];
+  'get-tab-health': TabHealth;
 }
 
 export interface BackgroundClient {

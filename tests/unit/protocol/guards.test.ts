@@ -77,5 +77,7 @@ describe('checkViewToBackground', () => {
     expect(checkViewToBackground({ type: 'subscribe-tab', tabId: 3 }).ok).toBe(true);
     expect(checkViewToBackground({ type: 'get-session', sessionId: 's' }).ok).toBe(false);
     expect(checkViewToBackground({ type: 'drop-database', reqId: 1 }).ok).toBe(false);
+    expect(checkViewToBackground({ type: 'get-tab-health', reqId: 2, tabId: 4 }).ok).toBe(true);
+    expect(checkViewToBackground({ type: 'get-tab-health', reqId: 2, tabId: -1 }).ok).toBe(false);
   });
 });

@@ -1,0 +1,137 @@
+/**
+ * Live health (lib/background/live-health.ts) over the real Recorder and SessionStore (fake-indexeddb): the badge
+ * counts live PCs and takes the worst verdict's colour, clears when they are gone, survives a worker restart by
+ * seeding from the store, and the popup's answer lists recent sessions with their assessed verdict.
+ */
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import { BADGE_COLORS, LiveHealth, WINDOW_ROWS, type Badge } from '../../../lib/background/live-health';
+import { Recorder } from '../../../lib/background/recorder';
+import { DEFAULT_SETTINGS, type Settings } from '../../../lib/model/settings';
+import type { StatsReportJson } from '../../../lib/model/session';
+import { diffStatsReports } from '../../../lib/model/stats-delta';
+import type { PageRecord, RelayHello } from '../../../lib/protocol/messages';
+import { openScopeDb } from '../../../lib/storage/open-db';
+import { SessionStore } from '../../../lib/storage/session-store';
+
+let dbCounter = 0;
+const T0 = 1_763_776_000_000;
+
+/** Inbound audio at poll i: 50 packets/s sent, `lost` of them lost in every poll. */
+function report(i: number, lost = 0): StatsReportJson {
+  const received = 1000 + i * (50 - lost);
+  return {
+    IA: { type: 'inbound-rtp', kind: 'audio', ssrc: 5, timestamp: T0 + i * 1000, packetsReceived: received, packetsLost: i * lost, bytesReceived: received * 120, jitter: 0.004 },
+  } as StatsReportJson;
+}
+
+async function setup(settings: Settings = DEFAULT_SETTINGS) {
+  const dbName = `live-health-${++dbCounter}`;
+  const store = new SessionStore(await openScopeDb(dbName));
+  const recorder = new Recorder({ store, askTopDocument: async () => null, now: () => T0 + 100_000 });
+  const badges: (Badge | null)[] = [];
+  const now = { t: T0 };
+  const start = () =>
+    new LiveHealth({ store, settings: async () => settings, now: () => now.t, setBadge: (_tab, b) => badges.push(b) });
+  return { store, recorder, badges, now, start, dbName };
+}
+
+const hello = (frameLoadId: string): RelayHello => ({ type: 'hello', v: 1, frameLoadId, isTop: true, url: 'https://call.example/room', title: 'Room', timeOrigin: T0, userAgent: 'test' });
+
+describe('LiveHealth', () => {
+  it('badge = number of live PCs in the worst verdict\'s colour; cleared when the PCs close; restart seeds from the store', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const env = await setup();
+      const health = env.start();
+      const ctx = await env.recorder.attachFrame(7, hello('load-1'));
+      let seq = 0;
+      const prev: Record<number, StatsReportJson> = {};
+      const send = async (records: PageRecord[]) => {
+        const result = await env.recorder.storeBatch(ctx, ++seq, records);
+        if (result.update) await health.apply(7, result.update);
+      };
+      const poll = (pc: number, i: number, lost = 0): PageRecord => {
+        const r = report(i, lost);
+        const delta = diffStatsReports(prev[pc] ?? {}, r);
+        prev[pc] = r;
+        return { type: 'pc-stats', pc, index: i, t: T0 + i * 1000, delta, ...(i === 0 ? { reset: true as const } : {}), cost: { getStatsMs: 1, hookMs: 0.1 } };
+      };
+      await send([
+        { type: 'pc-created', pc: 1, t: T0 - 500, config: {} },
+        { type: 'pc-created', pc: 2, t: T0 - 400, config: {} },
+        { type: 'pc-event', pc: 1, t: T0 - 100, event: 'connectionstatechange', value: 'connected' },
+        { type: 'pc-event', pc: 2, t: T0 - 100, event: 'connectionstatechange', value: 'connected' },
+      ]);
+      for (let i = 0; i < 8; i++) await send([poll(1, i), poll(2, i, 4)]); // PC 2: 8 % loss from the start (E-model: MOS ≈ 3.4, low)
+      await vi.runAllTimersAsync();
+      expect(env.badges.at(-1)).toEqual({ text: '2', color: BADGE_COLORS.low });
+
+      env.now.t = T0 + 8000;
+      const tab = await health.tabHealth(7);
+      expect(tab.live.map((p) => [p.pcId, p.verdict])).toEqual([['0-1', 'good'], ['0-2', 'low']]);
+      expect(tab.live[1].topIssue?.rule).toBe('high-packet-loss');
+      expect(tab.live[0].receiveBitrate).toBeCloseTo(50 * 120 * 8, 5);
+      expect(tab.verdict).toBe('low');
+      expect(tab.capture).toEqual({ site: 'call.example', sitePaused: false, excluded: false, pausedEverywhere: false });
+
+      // A worker restart: a fresh LiveHealth over the same store knows the live PCs and their latest samples.
+      const restarted = env.start();
+      const seeded = await restarted.tabHealth(7);
+      expect(seeded.live.map((p) => [p.pcId, p.verdict])).toEqual([['0-1', 'good'], ['0-2', 'low']]);
+
+      await send([{ type: 'pc-call', pc: 2, t: T0 + 8500, call: 1, method: 'close', args: [] }]);
+      await vi.runAllTimersAsync();
+      expect(env.badges.at(-1)).toEqual({ text: '1', color: BADGE_COLORS.good });
+
+      const ended = await env.recorder.frameUnloaded(ctx, T0 + 9000);
+      await health.apply(7, ended!);
+      await vi.runAllTimersAsync();
+      expect(env.badges.at(-1)).toBeNull();
+      expect((await health.tabHealth(7)).live).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('recent sessions get their verdict from a full assessment, then from the cache; paused sites are reported', async () => {
+    const env = await setup({ ...DEFAULT_SETTINGS, pausedSites: ['call.example'] });
+    const health = env.start();
+    const first = await env.recorder.attachFrame(7, hello('load-1'));
+    await env.recorder.storeBatch(first, 1, [
+      { type: 'media-call', call: 1, t: T0, method: 'getUserMedia', args: [{ audio: true }] },
+      { type: 'media-settled', call: 1, t: T0 + 5, method: 'getUserMedia', ok: false, error: { name: 'NotAllowedError', message: 'denied' } },
+    ]);
+    await env.recorder.frameUnloaded(first, T0 + 1000);
+    const second = await env.recorder.attachFrame(7, hello('load-2'));
+    await env.recorder.storeBatch(second, 1, [{ type: 'pc-created', pc: 1, t: T0 + 2000, config: {} }]);
+
+    const before = await health.tabHealth(7);
+    expect(before.current?.id).toBe(second.sessionId);
+    expect(before.recent.map((r) => [r.session.id, r.assessed])).toEqual([[first.sessionId, false]]);
+    await vi.waitFor(async () => expect((await health.tabHealth(7)).recent[0].assessed).toBe(true));
+    const after = await health.tabHealth(7);
+    expect(after.recent[0]).toMatchObject({ verdict: 'low', topIssue: 'Camera or microphone request failed' });
+    expect(after.capture).toMatchObject({ site: 'call.example', sitePaused: true });
+  });
+
+  it('keeps only a window of samples per live PC', async () => {
+    const env = await setup();
+    const health = env.start();
+    const ctx = await env.recorder.attachFrame(9, hello('load-1'));
+    const records: PageRecord[] = [{ type: 'pc-created', pc: 1, t: T0, config: {} }];
+    let prev: StatsReportJson = {};
+    for (let i = 0; i < WINDOW_ROWS + 30; i++) {
+      const r = report(i);
+      records.push({ type: 'pc-stats', pc: 1, index: i, t: T0 + i * 1000, delta: diffStatsReports(prev, r), ...(i === 0 ? { reset: true as const } : {}), cost: { getStatsMs: 1, hookMs: 0.1 } });
+      prev = r;
+    }
+    const result = await env.recorder.storeBatch(ctx, 1, records);
+    await health.apply(9, result.update!);
+    const internal = (health as unknown as { tabs: Map<number, { pcs: Map<string, { columns: { t: number[] } }> }> }).tabs;
+    const columns = internal.get(9)!.pcs.get('0-1')!.columns;
+    // The first update of a session seeds from the store (last chunk + pending); later ones append and trim.
+    expect(columns.t.length).toBeLessThanOrEqual(WINDOW_ROWS);
+    expect(columns.t.at(-1)).toBe(T0 + (WINDOW_ROWS + 29) * 1000);
+  });
+});
