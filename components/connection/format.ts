@@ -96,3 +96,12 @@ export function stateClass(state: string | null): string {
       return 'state-other';
   }
 }
+
+/** Elapsed time for people: "45 s", "3 min 04 s", "1 h 02 min". */
+export function formatElapsed(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms) || ms < 0) return DASH;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}

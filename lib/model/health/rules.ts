@@ -287,7 +287,7 @@ function noPacketIssues(input: PcRuleInput, s: StreamMetrics, label: string): He
       out.push({
         rule: 'no-packets-received', severity: 'warning', pcId: input.pcId, subjectId: s.statsId, subject: label,
         from: t[dryFrom], to: endRow === null ? null : t[endRow],
-        evidence: { metric: 'packets received', value: 0, unit: 'packets/s', threshold: null },
+        evidence: { metric: 'time without packets', value: Math.round((endT - t[dryFrom]) / 100) / 10, unit: 's', threshold: input.thresholds.noPacketsSeconds },
       });
     }
     dryFrom = -1;

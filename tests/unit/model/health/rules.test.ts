@@ -104,6 +104,7 @@ describe('stream rules', () => {
     const long = issuesOf(columnsOf(inboundAudio([ok, ok, none, none, none, none, none, none])));
     const issue = long.find((i) => i.rule === 'no-packets-received')!;
     expect(issue).toMatchObject({ from: T0 + 2000, to: null, severity: 'warning' });
+    expect(issue.evidence).toEqual({ metric: 'time without packets', value: 6, unit: 's', threshold: 5 });
     // A stream that never received anything (e.g. recvonly with no sender) is not "stopped".
     expect(rules(issuesOf(columnsOf(inboundAudio([none, none, none, none, none, none, none, none]).slice(1))))).not.toContain('no-packets-received');
   });

@@ -1,0 +1,213 @@
+/**
+ * The popup: the health of one tab at a glance. Each live peer connection with its state, path, the latest
+ * numbers and a verdict with the top issue in words; earlier sessions of the tab with their verdict; buttons to
+ * open the viewer, learn how to open the panel, and pause or resume capture on the site. Asks the background
+ * once a second (get-tab-health: a few hundred bytes, computed from a small window) while open.
+ *
+ * Everything from the page (URLs, titles) is rendered as text.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { QualityVerdict } from '../../lib/model/health/e-model';
+import { ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
+import type { LivePcHealth, TabHealth } from '../../lib/protocol/messages';
+import type { BackgroundClient } from '../../lib/views/background-client';
+import { formatBitrate, formatElapsed } from '../connection/format';
+import '../app/theme.css';
+import './popup.css';
+
+export const POPUP_REFRESH_MS = 1000;
+
+export interface PopupProps {
+  client: BackgroundClient;
+  /** The tab to show; null when the active tab could not be found. */
+  tabId: number | null;
+  openViewer(sessionId: string | null): void;
+  /** Opens the panel as a page for this tab (for when DevTools are not at hand). */
+  openPanelPage(tabId: number): void;
+  now?: () => number;
+}
+
+const VERDICT_TEXT: Record<QualityVerdict, string> = { good: 'Good', low: 'Low quality', 'very-low': 'Very low quality' };
+
+export function verdictText(v: QualityVerdict | null): string {
+  return v === null ? 'No verdict yet' : VERDICT_TEXT[v];
+}
+
+/** "Time without packets 6.2 s (limit 5 s)": the evidence in one line. */
+export function evidenceText(issue: HealthIssue): string {
+  const e = issue.evidence;
+  const unit = e.unit ? ` ${e.unit}` : '';
+  const value = typeof e.value === 'number' ? `${Math.abs(e.value) >= 100 ? Math.round(e.value) : Math.round(e.value * 10) / 10}${unit}` : e.value;
+  return `${e.metric}: ${value}${e.threshold !== null ? ` (limit ${e.threshold}${unit})` : ''}`;
+}
+
+const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`);
+const percent = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(v < 0.1 ? 1 : 0)} %`);
+
+function PcCard({ pc, now }: { pc: LivePcHealth; now: number }) {
+  const verdictClass = pc.verdict ?? 'unknown';
+  // The top issue is one of `ongoing` (a copy, after the message port): skip it by position.
+  const topIndex = pc.topIssue ? pc.ongoing.findIndex((i) => i.rule === pc.topIssue!.rule && i.subjectId === pc.topIssue!.subjectId && i.from === pc.topIssue!.from) : -1;
+  const others = pc.ongoing.filter((_, index) => index !== topIndex);
+  return (
+    <li class={`popup-pc verdict-${verdictClass}`} aria-label={`Peer connection ${pc.pcId}`} data-pc-id={pc.pcId}>
+      <div class="popup-pc__head">
+        <span class={`popup-verdict verdict-${verdictClass}`} data-verdict={verdictClass}>
+          {verdictText(pc.verdict)}
+          {pc.score !== null ? ` (${Math.round(pc.score)}/100)` : ''}
+        </span>
+        <span class="popup-pc__id">PC {pc.pcId}</span>
+        <span class="popup-muted">{formatElapsed(now - pc.createdAt)}</span>
+      </div>
+      <dl class="popup-facts">
+        <dt>State</dt>
+        <dd data-field="state">{pc.connectionState}{pc.iceConnectionState !== pc.connectionState ? ` (ICE ${pc.iceConnectionState})` : ''}</dd>
+        <dt>Path</dt>
+        <dd data-field="path">{pc.pairType ?? '–'}{pc.relayed ? ' (TURN relay)' : ''}</dd>
+        <dt>Send</dt>
+        <dd data-field="send-bitrate">{formatBitrate(pc.sendBitrate)}</dd>
+        <dt>Receive</dt>
+        <dd data-field="receive-bitrate">{formatBitrate(pc.receiveBitrate)}</dd>
+        <dt>RTT</dt>
+        <dd data-field="rtt">{ms(pc.rttMs)}</dd>
+        <dt>Loss</dt>
+        <dd data-field="loss">{percent(pc.lossFraction)}</dd>
+        <dt>Jitter</dt>
+        <dd data-field="jitter">{ms(pc.jitterMs)}</dd>
+      </dl>
+      {pc.topIssue ? (
+        <div class={`popup-issue severity-${pc.topIssue.severity}`} data-rule={pc.topIssue.rule}>
+          <p class="popup-issue__what">
+            {ISSUE_TEXT[pc.topIssue.rule].title} <span class="popup-issue__subject">({pc.topIssue.subject})</span>
+          </p>
+          <p class="popup-issue__evidence">{evidenceText(pc.topIssue)}</p>
+          <p class="popup-issue__advice">{ISSUE_TEXT[pc.topIssue.rule].advice}</p>
+          {others.length > 0 ? (
+            <p class="popup-muted">
+              Also: {others.map((i) => `${ISSUE_TEXT[i.rule].title} (${i.subject})`).join('; ')}
+            </p>
+          ) : null}
+        </div>
+      ) : (
+        <p class="popup-muted popup-issue--none">No issue.</p>
+      )}
+    </li>
+  );
+}
+
+export function Popup({ client, tabId, openViewer, openPanelPage, now = Date.now }: PopupProps) {
+  const [health, setHealth] = useState<TabHealth | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (tabId === null) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const refresh = async () => {
+      try {
+        const next = await client.request({ type: 'get-tab-health', tabId });
+        if (stopped) return;
+        setHealth(next);
+        setError(null);
+      } catch (e) {
+        if (!stopped) setError((e as Error).message);
+      }
+      // Chained, not setInterval: a slow answer never stacks requests.
+      if (!stopped) timer = setTimeout(refresh, POPUP_REFRESH_MS);
+    };
+    void refresh();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [client, tabId]);
+
+  if (tabId === null) return <main class="popup"><p role="alert">No tab to show: open the popup from a browser tab.</p></main>;
+  if (!health) return <main class="popup"><p>{error ? <span role="alert">Cannot reach WebRTC Scope's background: {error}</span> : 'Loading…'}</p></main>;
+
+  const site = health.capture.site;
+  const toggleSite = async () => {
+    if (!site) return;
+    setBusy(true);
+    try {
+      const settings = await client.request({ type: 'get-settings' });
+      const pausedSites = health.capture.sitePaused ? settings.pausedSites.filter((s) => s !== site) : [...settings.pausedSites, site];
+      await client.request({ type: 'set-settings', settings: { pausedSites } });
+      setHealth(await client.request({ type: 'get-tab-health', tabId }));
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const t = now();
+
+  return (
+    <main class="popup" aria-label="WebRTC Scope: this tab">
+      <header class="popup-header">
+        <h1>WebRTC Scope</h1>
+        {health.live.length > 0 ? (
+          <span class={`popup-verdict verdict-${health.verdict ?? 'unknown'}`} data-testid="tab-verdict">
+            {health.live.length} live {health.live.length === 1 ? 'connection' : 'connections'}: {verdictText(health.verdict)}
+          </span>
+        ) : null}
+      </header>
+      {error ? <p role="alert">{error}</p> : null}
+      {health.current ? (
+        <p class="popup-page" title={health.current.url}>
+          {health.current.title || health.current.url}
+        </p>
+      ) : null}
+      {health.live.length > 0 ? (
+        <ul class="popup-pcs" aria-label="Live peer connections">
+          {health.live.map((pc) => <PcCard key={pc.pcId} pc={pc} now={t} />)}
+        </ul>
+      ) : (
+        <p class="popup-empty" data-testid="popup-empty">
+          {health.current && health.current.pcCount > 0
+            ? 'No live peer connection in this tab now; its connections have closed.'
+            : 'No WebRTC in this tab yet. WebRTC Scope records every peer connection the page creates, from its first line.'}
+        </p>
+      )}
+      <nav class="popup-actions" aria-label="Actions">
+        <button type="button" onClick={() => openViewer(health.current?.id ?? null)}>
+          {health.current ? 'Open this session in the viewer' : 'Open the viewer'}
+        </button>
+        <button type="button" onClick={() => openPanelPage(tabId)}>Open the panel for this tab</button>
+        {site ? (
+          <button type="button" disabled={busy || health.capture.excluded || health.capture.pausedEverywhere} aria-pressed={health.capture.sitePaused} onClick={toggleSite}>
+            {health.capture.sitePaused ? `Resume capture on ${site}` : `Pause capture on ${site}`}
+          </button>
+        ) : null}
+      </nav>
+      {health.capture.pausedEverywhere ? <p class="popup-muted" role="status">Capture is paused everywhere (settings).</p> : null}
+      {health.capture.excluded ? <p class="popup-muted" role="status">{site} is excluded from capture in the settings.</p> : null}
+      {health.capture.sitePaused ? <p class="popup-muted" role="status">Capture is paused on {site}: reload the page to stop recording its calls; resume to record again.</p> : null}
+      <details class="popup-help">
+        <summary>How to open the WebRTC panel</summary>
+        <p>
+          Open DevTools on the page (F12, or Ctrl+Shift+I; ⌥⌘I on macOS) and choose the <strong>WebRTC</strong> tab
+          (it may sit behind the » overflow). It shows this tab's calls live and everything recorded since the page's
+          first line.
+        </p>
+      </details>
+      {health.recent.length > 0 ? (
+        <section aria-label="Earlier sessions of this tab">
+          <h2>Earlier in this tab</h2>
+          <ul class="popup-recent">
+            {health.recent.map((r) => (
+              <li key={r.session.id}>
+                <button type="button" class="popup-link" onClick={() => openViewer(r.session.id)} title={r.session.url}>
+                  {new Date(r.session.startedAt).toLocaleTimeString()} · {r.session.pcCount} PC · {formatElapsed((r.session.endedAt ?? r.session.lastActivityAt) - r.session.startedAt)}
+                </button>{' '}
+                <span class={`popup-verdict verdict-${r.verdict ?? 'unknown'}`}>{r.assessed ? verdictText(r.verdict) : 'assessing…'}</span>
+                {r.topIssue ? <span class="popup-muted"> · {r.topIssue}</span> : null}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </main>
+  );
+}

@@ -1,0 +1,151 @@
+// @vitest-environment happy-dom
+/**
+ * The popup with tab health computed by the real health core from the corpus call (and a lossy variant): what it
+ * shows per live PC, the empty state, the pause/resume round trip, buttons, refresh, text-only page strings.
+ */
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Popup, POPUP_REFRESH_MS } from '../../../components/popup/Popup';
+import { assessPc, pcGlance } from '../../../lib/model/health/assess';
+import { DEFAULT_SETTINGS, type Settings } from '../../../lib/model/settings';
+import type { LivePcHealth, TabHealth, ViewRequest } from '../../../lib/protocol/messages';
+import type { BackgroundClient } from '../../../lib/views/background-client';
+import { EventStream, internalsCallSession, XSS } from '../../fixtures/session-builders';
+
+afterEach(cleanup);
+
+const call = internalsCallSession();
+
+function livePcs(extraEvents = new EventStream()): LivePcHealth[] {
+  return call.pcs.map((pc) => {
+    const events = [...call.events, ...extraEvents.events];
+    const columns = call.stats[pc.pcId];
+    const health = assessPc({ pcId: pc.pcId, pc, columns, events, now: columns.t[columns.t.length - 1] });
+    return { ...pcGlance(health, columns, events, pc), createdAt: pc.createdAt, frameUrl: pc.frameUrl };
+  });
+}
+
+function tabHealth(overrides: Partial<TabHealth> = {}): TabHealth {
+  return {
+    tabId: 5,
+    current: { ...call.session, title: XSS, url: 'https://call.example/room' },
+    live: livePcs(),
+    verdict: 'good',
+    recent: [],
+    capture: { site: 'call.example', sitePaused: false, excluded: false, pausedEverywhere: false },
+    ...overrides,
+  };
+}
+
+function fakeClient(initial: TabHealth) {
+  let health = initial;
+  let settings: Settings = { ...DEFAULT_SETTINGS };
+  const requests: ViewRequest[] = [];
+  const client = {
+    request: (async (r: ViewRequest) => {
+      requests.push(r);
+      switch (r.type) {
+        case 'get-tab-health':
+          return structuredClone(health);
+        case 'get-settings':
+          return structuredClone(settings);
+        case 'set-settings':
+          settings = { ...settings, ...r.settings };
+          health = { ...health, capture: { ...health.capture, sitePaused: settings.pausedSites.includes('call.example') } };
+          return structuredClone(settings);
+        default:
+          throw new Error(`unexpected ${r.type}`);
+      }
+    }) as BackgroundClient['request'],
+    subscribeTab: () => () => undefined,
+    close: () => undefined,
+  } satisfies BackgroundClient;
+  return { client, requests, set: (h: TabHealth) => (health = h), settings: () => settings };
+}
+
+const renderPopup = (health: TabHealth) => {
+  const fake = fakeClient(health);
+  const openViewer = vi.fn();
+  const openPanelPage = vi.fn();
+  render(<Popup client={fake.client} tabId={5} openViewer={openViewer} openPanelPage={openPanelPage} now={() => call.session.startedAt + 65_000} />);
+  return { ...fake, openViewer, openPanelPage };
+};
+
+describe('Popup', () => {
+  it('shows each live PC: verdict, state, path, bitrates, RTT, loss, jitter', async () => {
+    renderPopup(tabHealth());
+    const list = await screen.findByRole('list', { name: 'Live peer connections' });
+    const receiver = within(list).getByRole('listitem', { name: 'Peer connection 0-2' });
+    expect(receiver.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('good');
+    expect(receiver.querySelector('[data-field="state"]')!.textContent).toBe('connected');
+    expect(receiver.querySelector('[data-field="path"]')!.textContent).toBe('host ⇄ host');
+    expect(receiver.querySelector('[data-field="receive-bitrate"]')!.textContent).toMatch(/^\d+(\.\d+)? (kbit|Mbit)\/s$/);
+    expect(receiver.textContent).toContain('No issue.');
+    expect(screen.getByTestId('tab-verdict').textContent).toBe('2 live connections: Good');
+    // The page's title is text, never markup.
+    expect(screen.getByText(XSS)).toBeTruthy();
+    expect(document.querySelector('img')).toBeNull();
+  });
+
+  it('names the top issue in words with its advice', async () => {
+    const failed = new EventStream().event('0-2', call.stats['0-2'].t.at(-1)! - 1000, 'connectionstatechange', 'failed');
+    const live = livePcs(failed);
+    renderPopup(tabHealth({ live, verdict: 'very-low' }));
+    const card = await screen.findByRole('listitem', { name: 'Peer connection 0-2' });
+    const issue = card.querySelector('[data-rule]')!;
+    expect(issue.getAttribute('data-rule')).toBe('connection-failed');
+    expect(issue.querySelector('.popup-issue__what')!.textContent).toBe('Connection failed (connection)');
+    expect(issue.querySelector('.popup-issue__evidence')!.textContent).toBe('connection state: failed');
+    expect(issue.textContent).toContain('TURN servers');
+    expect(card.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('very-low');
+  });
+
+  it('empty state for a tab without WebRTC', async () => {
+    renderPopup(tabHealth({ live: [], verdict: null, current: { ...call.session, pcCount: 0 } }));
+    expect((await screen.findByTestId('popup-empty')).textContent).toContain('No WebRTC in this tab yet');
+    expect(screen.queryByTestId('tab-verdict')).toBeNull();
+  });
+
+  it('pause and resume capture on the site through the settings', async () => {
+    const fake = renderPopup(tabHealth());
+    fireEvent.click(await screen.findByRole('button', { name: 'Pause capture on call.example' }));
+    await screen.findByRole('button', { name: 'Resume capture on call.example' });
+    expect(fake.settings().pausedSites).toEqual(['call.example']);
+    fireEvent.click(screen.getByRole('button', { name: 'Resume capture on call.example' }));
+    await screen.findByRole('button', { name: 'Pause capture on call.example' });
+    expect(fake.settings().pausedSites).toEqual([]);
+  });
+
+  it('buttons open the viewer on this session, on an earlier one, and the panel page', async () => {
+    const earlier = { ...call.session, id: '5:older', startedAt: call.session.startedAt - 600_000 };
+    const fake = renderPopup(tabHealth({ recent: [{ session: earlier, assessed: true, verdict: 'low', score: 70, topIssue: 'High packet loss' }] }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Open this session in the viewer' }));
+    expect(fake.openViewer).toHaveBeenLastCalledWith(call.session.id);
+    const recent = screen.getByRole('region', { name: 'Earlier sessions of this tab' });
+    expect(recent.textContent).toContain('Low quality');
+    expect(recent.textContent).toContain('High packet loss');
+    fireEvent.click(within(recent).getAllByRole('button')[0]);
+    expect(fake.openViewer).toHaveBeenLastCalledWith('5:older');
+    fireEvent.click(screen.getByRole('button', { name: 'Open the panel for this tab' }));
+    expect(fake.openPanelPage).toHaveBeenCalledWith(5);
+  });
+
+  it('refreshes once a second while open, and stops when closed', async () => {
+    vi.useFakeTimers();
+    try {
+      const fake = renderPopup(tabHealth());
+      await act(async () => void (await vi.advanceTimersByTimeAsync(10)));
+      const first = fake.requests.filter((r) => r.type === 'get-tab-health').length;
+      fake.set(tabHealth({ live: [], verdict: null }));
+      await act(async () => void (await vi.advanceTimersByTimeAsync(POPUP_REFRESH_MS * 3)));
+      expect(fake.requests.filter((r) => r.type === 'get-tab-health').length).toBe(first + 3);
+      expect(screen.getByTestId('popup-empty')).toBeTruthy();
+      cleanup();
+      const after = fake.requests.length;
+      await vi.advanceTimersByTimeAsync(POPUP_REFRESH_MS * 3);
+      expect(fake.requests.length).toBe(after);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
