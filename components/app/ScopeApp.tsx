@@ -17,6 +17,9 @@ import type { Notice } from '../../lib/storage/session-store';
 import { SessionList, formatDateTime, formatDuration, sessionDuration, sessionLabel } from '../sessions/SessionList';
 import { ConnectionHeader } from '../connection/ConnectionHeader';
 import { ConnectionCharts } from '../charts/ConnectionCharts';
+import { PcHealthView } from '../health/PcHealthView';
+import { ThresholdsContext } from '../health/thresholds-context';
+import { DEFAULT_HEALTH_THRESHOLDS } from '../../lib/model/health/thresholds';
 import { CandidatePairs } from '../candidates/CandidatePairs';
 import { EventLog } from '../events/EventLog';
 import { MediaRequests } from '../media/MediaRequests';
@@ -106,6 +109,11 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
     return () => store.dispose();
   }, [store]);
   const state = useStoreState(store);
+  const [thresholds, setThresholds] = useState(DEFAULT_HEALTH_THRESHOLDS);
+  useEffect(() => {
+    // The user's issue thresholds; the defaults until (or unless) the settings answer.
+    client.request({ type: 'get-settings' }).then((s) => setThresholds(s.health), () => undefined);
+  }, [client]);
 
   // The chosen connection, per session (so going back to a session shows the connection left there).
   const [pcChoice, setPcChoice] = useState<{ session: string | null; pc: string | null }>({ session: initialHash.session, pc: initialHash.pc });
@@ -170,6 +178,7 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
           />
         </aside>
         <main class="scope-main" aria-label="Session">
+          <ThresholdsContext.Provider value={thresholds}>
           <MainContent
             mode={mode}
             state={state}
@@ -183,6 +192,7 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
             onRetry={retry}
             onShowNewest={() => state.sessions[0] && store.select(state.sessions[0].id, { user: true })}
           />
+          </ThresholdsContext.Provider>
         </main>
       </div>
     </div>
@@ -457,6 +467,9 @@ function PcPage(props: {
     <>
       <Slot id="connection" title="Connection">
         <ConnectionHeader data={data} pcId={pcId} feed={feed} />
+      </Slot>
+      <Slot id="health" title="Health">
+        <PcHealthView data={data} pcId={pcId} feed={feed} />
       </Slot>
       <Slot id="charts" title="Charts">
         <ConnectionCharts feed={feed} pcId={pcId} extraFields={props.extraFields} onRemoveExtraField={props.onRemoveExtraField} />

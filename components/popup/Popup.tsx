@@ -7,8 +7,8 @@
  * Everything from the page (URLs, titles) is rendered as text.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { QualityVerdict } from '../../lib/model/health/e-model';
-import { ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
+import { ISSUE_TEXT } from '../../lib/model/health/rules';
+import { evidenceText, verdictText } from '../health/health-text';
 import type { LivePcHealth, TabHealth } from '../../lib/protocol/messages';
 import type { BackgroundClient } from '../../lib/views/background-client';
 import { formatBitrate, formatElapsed } from '../connection/format';
@@ -25,20 +25,6 @@ export interface PopupProps {
   /** Opens the panel as a page for this tab (for when DevTools are not at hand). */
   openPanelPage(tabId: number): void;
   now?: () => number;
-}
-
-const VERDICT_TEXT: Record<QualityVerdict, string> = { good: 'Good', low: 'Low quality', 'very-low': 'Very low quality' };
-
-export function verdictText(v: QualityVerdict | null): string {
-  return v === null ? 'No verdict yet' : VERDICT_TEXT[v];
-}
-
-/** "Time without packets 6.2 s (limit 5 s)": the evidence in one line. */
-export function evidenceText(issue: HealthIssue): string {
-  const e = issue.evidence;
-  const unit = e.unit ? ` ${e.unit}` : '';
-  const value = typeof e.value === 'number' ? `${Math.abs(e.value) >= 100 ? Math.round(e.value) : Math.round(e.value * 10) / 10}${unit}` : e.value;
-  return `${e.metric}: ${value}${e.threshold !== null ? ` (limit ${e.threshold}${unit})` : ''}`;
 }
 
 const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`);

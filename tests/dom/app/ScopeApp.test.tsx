@@ -81,7 +81,7 @@ describe('ScopeApp', () => {
     expect(tabs.map((t) => t.textContent)).toEqual(['PC 0-1 connected +0.010 s', 'PC 0-2 failed +0.020 s', 'Media requests']);
     expect(tabs[0].getAttribute('aria-selected')).toBe('true');
     expect(screen.getByRole('tabpanel').getAttribute('aria-labelledby')).toBe(tabs[0].id);
-    expect(sectionTitles()).toEqual(['Connection', 'Charts', 'Candidate pairs', 'Events', 'Stats']);
+    expect(sectionTitles()).toEqual(['Connection', 'Health', 'Charts', 'Candidate pairs', 'Events', 'Stats']);
     expect(screen.getByTestId('events').textContent).toBe('1 events of 0-1');
 
     fireEvent.click(tabs[2]);

@@ -1,0 +1,146 @@
+/**
+ * The panel's findings for one peer connection, next to its charts: the verdict and score (now and over the
+ * call), every issue the rules found with its time span, evidence and advice, and the post-call summary of each
+ * stream (average, min, max, p95 of the metrics the seeds' analytics expose) with setup time and duration.
+ *
+ * The assessment runs over the PC's whole series, so a live PC re-assesses at most every {@link LIVE_INTERVAL_MS}
+ * (and not while off screen): findings are about seconds-long spans, a per-sample refresh would only cost.
+ */
+import { useContext, useMemo, useRef } from 'preact/hooks';
+import { assessPc, type PcHealth } from '../../lib/model/health/assess';
+import { summarizePc, type MetricSummary, type StreamMetric } from '../../lib/model/health/metrics';
+import { ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
+import type { HealthThresholds } from '../../lib/model/health/thresholds';
+import type { SessionData } from '../../lib/model/session';
+import type { StatsFeed } from '../../lib/views/stats-feed';
+import { formatElapsed, formatSince } from '../connection/format';
+import { useFeedVersion } from '../connection/use-feed-version';
+import { evidenceText, verdictText } from './health-text';
+import { ThresholdsContext } from './thresholds-context';
+import './health.css';
+
+export const LIVE_INTERVAL_MS = 3000;
+
+export interface PcHealthViewProps {
+  data: SessionData;
+  pcId: string;
+  feed: StatsFeed;
+  /** Default: the app's (ThresholdsContext, from the settings). */
+  thresholds?: HealthThresholds;
+}
+
+/** Summary rows: metric, label, unit, scale from the metric's unit. */
+const SUMMARY_ROWS: [StreamMetric, string, string, number][] = [
+  ['bitrate', 'Bitrate', 'kbit/s', 1 / 1000],
+  ['packetRate', 'Packets', '/s', 1],
+  ['lossFraction', 'Packet loss', '%', 100],
+  ['jitterMs', 'Jitter', 'ms', 1],
+  ['remoteJitterMs', 'Jitter at receiver', 'ms', 1],
+  ['rttMs', 'RTT', 'ms', 1],
+  ['fps', 'Frames', '/s', 1],
+  ['freezeDurationMs', 'Frozen', 'ms per interval', 1],
+  ['decodeMsPerFrame', 'Decode time', 'ms/frame', 1],
+  ['encodeMsPerFrame', 'Encode time', 'ms/frame', 1],
+  ['qpPerFrame', 'QP', 'per frame', 1],
+  ['jitterBufferDelayMs', 'Jitter buffer delay', 'ms', 1],
+];
+
+const fixed = (v: number) => (Math.abs(v) >= 100 ? String(Math.round(v)) : v.toFixed(Math.abs(v) >= 10 ? 1 : 2));
+
+function span(issue: HealthIssue, origin: number): string {
+  const from = formatSince(issue.from - origin);
+  if (issue.to === null) return `since ${from}`;
+  if (issue.to === issue.from) return `at ${from}`;
+  return `${from} – ${formatSince(issue.to - origin)} (${formatElapsed(issue.to - issue.from)})`;
+}
+
+function IssueList({ health, origin }: { health: PcHealth; origin: number }) {
+  if (health.issues.length === 0) return <p class="health-none">No issue found.</p>;
+  return (
+    <ul class="health-issues" aria-label="Issues">
+      {health.issues.map((issue, i) => (
+        <li key={i} class={`health-issue severity-${issue.severity}${issue.to === null ? ' ongoing' : ''}`} data-rule={issue.rule}>
+          <span class="health-issue__severity">{issue.severity}</span>{' '}
+          <strong>{ISSUE_TEXT[issue.rule].title}</strong> <span class="health-muted">({issue.subject})</span>{' '}
+          <span class="health-issue__span">{span(issue, origin)}</span>
+          <div class="health-issue__evidence">{evidenceText(issue)}</div>
+          <div class="health-issue__advice health-muted">{ISSUE_TEXT[issue.rule].advice}</div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function SummaryTable({ data, pcId, columns }: { data: SessionData; pcId: string; columns: SessionData['stats'][string] | undefined }) {
+  const pc = data.pcs.find((p) => p.pcId === pcId);
+  const summary = summarizePc(columns, data.events, pcId, pc);
+  const cell = (m: MetricSummary | undefined, key: keyof MetricSummary, scale: number) => (m ? fixed(m[key] * scale) : '–');
+  return (
+    <details class="health-summary">
+      <summary>
+        Summary: setup {summary.setupTimeMs === null ? '–' : `${Math.round(summary.setupTimeMs)} ms`}, duration {formatElapsed(summary.durationMs)},{' '}
+        {summary.streams.length} streams
+      </summary>
+      <table aria-label="Post-call summary">
+        <thead>
+          <tr>
+            <th scope="col">Stream</th>
+            <th scope="col">Metric</th>
+            <th scope="col">Avg</th>
+            <th scope="col">Min</th>
+            <th scope="col">Max</th>
+            <th scope="col">p95</th>
+          </tr>
+        </thead>
+        <tbody>
+          {summary.streams.flatMap((s) =>
+            SUMMARY_ROWS.filter(([key]) => s.metrics[key]).map(([key, label, unit, scale]) => (
+              <tr key={`${s.statsId}-${key}`}>
+                <td>{`${s.direction} ${s.kind ?? ''}`} <span class="health-muted">{s.statsId}</span></td>
+                <td>
+                  {label} <span class="health-muted">{unit}</span>
+                </td>
+                <td>{cell(s.metrics[key], 'avg', scale)}</td>
+                <td>{cell(s.metrics[key], 'min', scale)}</td>
+                <td>{cell(s.metrics[key], 'max', scale)}</td>
+                <td>{cell(s.metrics[key], 'p95', scale)}</td>
+              </tr>
+            )),
+          )}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
+export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthViewProps) {
+  const fromSettings = useContext(ThresholdsContext);
+  const thresholds = given ?? fromSettings;
+  const root = useRef<HTMLElement>(null);
+  const version = useFeedVersion(feed, pcId, LIVE_INTERVAL_MS, root);
+  const columns = feed.columns(pcId) ?? data.stats[pcId];
+  const pc = data.pcs.find((p) => p.pcId === pcId);
+  const live = pc?.closedAt === null && data.session.endedAt === null;
+  const rows = columns?.t.length ?? 0;
+  const health = useMemo(
+    () => assessPc({ pcId, pc, columns, events: data.events, thresholds, now: live ? Date.now() : undefined }),
+    // Re-assess on new rows (throttled by useFeedVersion), new events or a state change of the PC.
+    [pcId, version, rows, data.events.length, pc?.closedAt, thresholds],
+  );
+  const origin = pc?.createdAt ?? data.session.startedAt;
+  const verdict = health.verdict ?? health.overallVerdict;
+  return (
+    <section ref={root} class="pc-health" aria-label={`Connection ${pcId} health`}>
+      <p class="health-head">
+        <span class={`health-verdict verdict-${verdict ?? 'unknown'}`} data-verdict={verdict ?? 'unknown'}>
+          {verdictText(verdict)}
+        </span>
+        {health.currentScore !== null ? <span> · now {Math.round(health.currentScore)}/100</span> : null}
+        {health.averageScore !== null ? <span> · over the call {Math.round(health.averageScore)}/100</span> : null}
+        <span class="health-muted"> (audio: estimated MOS by the E-model; video: frame rate, resolution, freezes, bits per pixel)</span>
+      </p>
+      <IssueList health={health} origin={origin} />
+      <SummaryTable data={data} pcId={pcId} columns={columns} />
+    </section>
+  );
+}
