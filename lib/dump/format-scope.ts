@@ -1,0 +1,443 @@
+/**
+ * WebRTC Scope's own dump format (`.webrtc-scope.json.gz`): lossless, versioned, several sessions per file.
+ * Specification: docs/format.md. In short: gzip of one JSON document whose first member is
+ * `"format":"webrtc-scope"` and second `"version":1`; sessions carry their summary, PCs and trace events as
+ * stored, and each PC's stats as per-poll deltas (lib/model/stats-delta) of reports in canonical key order.
+ *
+ * Guarantees (tested): reading an export gives back deep-equal bundles, and export → read → export is
+ * byte-identical (canonical key order, gzip with mtime 0). The reader validates every field and reports the first
+ * problem as a DumpError with a key path; it never merges file keys into live objects (`__proto__` is refused).
+ */
+import type { Json, JsonObject } from '../protocol/json';
+import { checkPageRecord, findJsonProblem, MAX_JSON_DEPTH } from '../protocol/guards';
+import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from '../model/session';
+import { applyStatsDelta, diffStatsReports, type StatsDelta } from '../model/stats-delta';
+import { DumpError, type SessionBundle } from './session-bundle';
+import { canonicalReport, gunzipBounded, gzipDeterministic, hasOwn, InflateError, isGzip, setOwn } from './bundle-util';
+
+/** Value of the `format` member. */
+export const SCOPE_FORMAT_NAME = 'webrtc-scope';
+/** Version this build writes; the reader accepts exactly the versions in {@link SCOPE_READABLE_VERSIONS}. */
+export const SCOPE_FORMAT_VERSION = 1;
+export const SCOPE_READABLE_VERSIONS: readonly number[] = [1];
+/** Suggested file name suffix. */
+export const SCOPE_FILE_EXTENSION = '.webrtc-scope.json.gz';
+/** Default cap on the inflated size (V8 strings stop near 512 MiB; no real session comes close). */
+export const SCOPE_MAX_BYTES = 256 * 1024 * 1024;
+
+/** Export metadata: who wrote the file, when, from which browser. */
+export interface ScopeDumpMeta {
+  /** Extension version (manifest `version`) of the writer. */
+  extensionVersion: string;
+  /** Export time, epoch ms. Passed in (not read from the clock) so output depends only on the input. */
+  exportedAt: number;
+  /** `navigator.userAgent` of the browser that exported (each session also keeps its own recording UA). */
+  userAgent: string;
+}
+
+export interface ScopeDump {
+  meta: ScopeDumpMeta;
+  bundles: SessionBundle[];
+}
+
+export interface ReadScopeOptions {
+  /** Cap on the inflated size in bytes (default {@link SCOPE_MAX_BYTES}). */
+  maxBytes?: number;
+}
+
+// ───────────────────────────── writing ─────────────────────────────
+
+/** One stored poll: the report as a delta from the previous poll's (from `{}` for the first). */
+interface StoredSample {
+  index: number;
+  t: number;
+  cost?: { getStatsMs: number; hookMs: number };
+  delta: StatsDelta;
+}
+
+/** Writes `bundles` as one gzip-compressed file. Deterministic: same bundles and meta, same bytes. */
+export function writeScopeDump(bundles: readonly SessionBundle[], meta: ScopeDumpMeta): Uint8Array {
+  return gzipDeterministic(new TextEncoder().encode(scopeDumpJson(bundles, meta)));
+}
+
+/** The uncompressed JSON text of {@link writeScopeDump}. */
+export function scopeDumpJson(bundles: readonly SessionBundle[], meta: ScopeDumpMeta): string {
+  // Member order is fixed by construction: `format` first, then `version`, so sniffing needs ~40 bytes.
+  const document = {
+    format: SCOPE_FORMAT_NAME,
+    version: SCOPE_FORMAT_VERSION,
+    extensionVersion: meta.extensionVersion,
+    exportedAt: meta.exportedAt,
+    userAgent: meta.userAgent,
+    sessions: bundles.map(storedSession),
+  };
+  return JSON.stringify(document);
+}
+
+function storedSession(bundle: SessionBundle) {
+  const stats: Record<string, StoredSample[]> = {};
+  for (const pcId of Object.keys(bundle.samples)) setOwn(stats, pcId, storedSamples(bundle.samples[pcId]));
+  return {
+    session: pick(bundle.session, SUMMARY_KEYS),
+    pcs: bundle.pcs.map((pc) => pick(pc, PC_KEYS)),
+    events: bundle.events.map((event) => ({ seq: event.seq, frame: event.frame, pcId: event.pcId, record: event.record })),
+    stats,
+  };
+}
+
+function storedSamples(samples: readonly StatsSample[]): StoredSample[] {
+  let prev: StatsReportJson | null = null;
+  return samples.map((sample) => {
+    const report = canonicalReport(sample.report);
+    const delta = canonicalDelta(diffStatsReports(prev, report));
+    prev = report;
+    // Member order: index, t, cost (when known), delta.
+    return sample.cost
+      ? { index: sample.index, t: sample.t, cost: { getStatsMs: sample.cost.getStatsMs, hookMs: sample.cost.hookMs }, delta }
+      : { index: sample.index, t: sample.t, delta };
+  });
+}
+
+/** The delta's parts in a fixed order (`added`, `changed`, `dropped`, `removed`). */
+function canonicalDelta(delta: StatsDelta): StatsDelta {
+  const out: StatsDelta = {};
+  if (delta.added) out.added = delta.added;
+  if (delta.changed) out.changed = delta.changed;
+  if (delta.dropped) out.dropped = delta.dropped;
+  if (delta.removed) out.removed = delta.removed;
+  return out;
+}
+
+/** Copies the listed keys (in list order), leaving out those that are absent or undefined. */
+function pick<T extends object>(source: T, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = (source as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+// ───────────────────────────── field tables ─────────────────────────────
+
+type Check = (value: unknown, at: string, v: Validator) => unknown;
+
+/** Every SessionSummary member with its check. Typed over `keyof SessionSummary`: a new member fails to compile here. */
+const SUMMARY_FIELDS: { [K in keyof Required<SessionSummary>]: { optional?: true; check: Check } } = {
+  id: { check: (x, at, v) => v.string(x, at) },
+  tabId: { check: (x, at, v) => (x === null ? null : v.count(x, at)) },
+  url: { check: (x, at, v) => v.string(x, at) },
+  origin: { check: (x, at, v) => v.string(x, at) },
+  title: { check: (x, at, v) => v.string(x, at) },
+  userAgent: { check: (x, at, v) => v.string(x, at) },
+  startedAt: { check: (x, at, v) => v.number(x, at) },
+  lastActivityAt: { check: (x, at, v) => v.number(x, at) },
+  endedAt: { check: (x, at, v) => (x === null ? null : v.number(x, at)) },
+  pcCount: { check: (x, at, v) => v.count(x, at) },
+  mediaCallCount: { check: (x, at, v) => v.count(x, at) },
+  eventCount: { check: (x, at, v) => v.count(x, at) },
+  sampleCount: { check: (x, at, v) => v.count(x, at) },
+  bytes: { check: (x, at, v) => v.count(x, at) },
+  frames: { check: (x, at, v) => v.array(x, at).map((f, i) => v.fields<FrameInfo>(f, `${at}[${i}]`, FRAME_FIELDS)) },
+  refused: { check: (x, at, v) => v.countMap(x, at) },
+  imported: {
+    optional: true,
+    check: (x, at, v) => v.fields(x, at, { fileName: { check: (y, a, w) => w.string(y, a) }, format: { check: (y, a, w) => w.string(y, a) } }),
+  },
+};
+
+const FRAME_FIELDS: { [K in keyof Required<FrameInfo>]: { optional?: true; check: Check } } = {
+  index: { check: (x, at, v) => v.count(x, at) },
+  frameLoadId: { check: (x, at, v) => v.string(x, at) },
+  url: { check: (x, at, v) => v.string(x, at) },
+  isTop: { check: (x, at, v) => v.boolean(x, at) },
+  timeOrigin: { check: (x, at, v) => v.number(x, at) },
+  lastBatchSeq: { check: (x, at, v) => v.count(x, at) },
+};
+
+const CLOSED_BY = ['close', 'unload', 'session-end'] as const;
+
+const PC_FIELDS: { [K in keyof Required<PcSummary>]: { optional?: true; check: Check } } = {
+  sessionId: { check: (x, at, v) => v.string(x, at) },
+  pcId: { check: (x, at, v) => v.string(x, at) },
+  frame: { check: (x, at, v) => v.count(x, at) },
+  frameUrl: { check: (x, at, v) => v.string(x, at) },
+  createdAt: { check: (x, at, v) => v.number(x, at) },
+  closedAt: { check: (x, at, v) => (x === null ? null : v.number(x, at)) },
+  closedBy: { check: (x, at, v) => (x === null ? null : v.oneOf(x, at, CLOSED_BY)) },
+  config: { check: (x, at, v) => v.jsonObject(x, at) },
+  constraints: { optional: true, check: (x, at, v) => v.json(x, at) },
+  sampleCount: { check: (x, at, v) => v.count(x, at) },
+  lastSampleAt: { check: (x, at, v) => (x === null ? null : v.number(x, at)) },
+  signalingState: { check: (x, at, v) => v.string(x, at) },
+  iceConnectionState: { check: (x, at, v) => v.string(x, at) },
+  iceGatheringState: { check: (x, at, v) => v.string(x, at) },
+  connectionState: { check: (x, at, v) => v.string(x, at) },
+};
+
+const SUMMARY_KEYS = Object.keys(SUMMARY_FIELDS);
+const PC_KEYS = Object.keys(PC_FIELDS);
+
+// ───────────────────────────── reading ─────────────────────────────
+
+/** Whether text or bytes (gzip or not) start like our format: `{"format":"webrtc-scope"` (whitespace allowed). */
+export function looksLikeScopeDump(content: string | Uint8Array): boolean {
+  let head: string;
+  if (typeof content === 'string') {
+    head = content.slice(0, 256);
+  } else {
+    let bytes = content;
+    if (isGzip(bytes)) {
+      try {
+        bytes = gunzipBounded(bytes, 1024 * 1024, 256);
+      } catch {
+        return false;
+      }
+    }
+    head = new TextDecoder('utf-8').decode(bytes.subarray(0, 256));
+  }
+  return /^\uFEFF?\s*\{\s*"format"\s*:\s*"webrtc-scope"/.test(head);
+}
+
+/** Reads a file of our format (gzip or plain JSON) into its bundles. Throws DumpError on any problem. */
+export function readScopeDump(fileName: string, bytes: Uint8Array, options: ReadScopeOptions = {}): SessionBundle[] {
+  return readScopeDumpWithMeta(fileName, bytes, options).bundles;
+}
+
+/** As {@link readScopeDump}, plus the file's export metadata. */
+export function readScopeDumpWithMeta(fileName: string, bytes: Uint8Array, options: ReadScopeOptions = {}): ScopeDump {
+  const maxBytes = options.maxBytes ?? SCOPE_MAX_BYTES;
+  const v = new Validator(fileName);
+  let data = bytes;
+  if (isGzip(bytes)) {
+    try {
+      data = gunzipBounded(bytes, maxBytes);
+    } catch (error) {
+      v.fail('byte 0', error instanceof InflateError ? `gzip: ${error.message}` : 'gzip data could not be inflated');
+    }
+  } else if (bytes.length > maxBytes) {
+    v.fail('byte 0', `file is larger than ${maxBytes} bytes`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    return v.fail('byte 0', 'not UTF-8 text');
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    // Also a RangeError from hostile nesting in engines whose parser recurses.
+    return v.fail('$', `not valid JSON (${error instanceof Error ? error.message.slice(0, 120) : 'parse error'})`);
+  }
+  return v.document(parsed);
+}
+
+type FieldSpec = Record<string, { optional?: true; check: Check }>;
+
+/** Walks the parsed document along the format's shape; the first problem becomes a DumpError with its key path. */
+class Validator {
+  constructor(private readonly fileName: string) {}
+
+  fail(where: string, reason: string): never {
+    throw new DumpError(this.fileName, 'webrtc-scope', where, reason);
+  }
+
+  document(root: unknown): ScopeDump {
+    const doc = this.object(root, '$');
+    if (doc.format !== SCOPE_FORMAT_NAME) this.fail('$.format', `expected "${SCOPE_FORMAT_NAME}"`);
+    const version = doc.version;
+    if (typeof version !== 'number' || !SCOPE_READABLE_VERSIONS.includes(version)) {
+      this.fail('$.version', `version ${JSON.stringify(version)} is not one this build reads (${SCOPE_READABLE_VERSIONS.join(', ')}); a newer WebRTC Scope may read it`);
+    }
+    this.onlyKeys(doc, '$', ['format', 'version', 'extensionVersion', 'exportedAt', 'userAgent', 'sessions']);
+    const meta: ScopeDumpMeta = {
+      extensionVersion: this.string(doc.extensionVersion, '$.extensionVersion'),
+      exportedAt: this.number(doc.exportedAt, '$.exportedAt'),
+      userAgent: this.string(doc.userAgent, '$.userAgent'),
+    };
+    const bundles = this.array(doc.sessions, '$.sessions').map((s, i) => this.bundle(s, `sessions[${i}]`));
+    return { meta, bundles };
+  }
+
+  private bundle(value: unknown, at: string): SessionBundle {
+    const raw = this.object(value, at);
+    this.onlyKeys(raw, at, ['session', 'pcs', 'events', 'stats']);
+    const session = this.fields<SessionSummary>(raw.session, `${at}.session`, SUMMARY_FIELDS);
+    const pcs = this.array(raw.pcs, `${at}.pcs`).map((pc, i) => this.fields<PcSummary>(pc, `${at}.pcs[${i}]`, PC_FIELDS));
+    const events = this.array(raw.events, `${at}.events`).map((e, i) => this.event(e, `${at}.events[${i}]`, i));
+    const statsRaw = this.object(raw.stats, `${at}.stats`);
+    const samples: Record<string, StatsSample[]> = {};
+    for (const pcId of Object.keys(statsRaw)) {
+      const where = `${at}.stats[${JSON.stringify(pcId)}]`;
+      if (pcId === '__proto__') this.fail(where, 'forbidden key');
+      setOwn(samples, pcId, this.samples(statsRaw[pcId], where));
+    }
+    return { session, pcs, events, samples };
+  }
+
+  private event(value: unknown, at: string, position: number): TraceEvent {
+    const raw = this.object(value, at);
+    this.onlyKeys(raw, at, ['seq', 'frame', 'pcId', 'record']);
+    const seq = this.count(raw.seq, `${at}.seq`);
+    if (seq !== position) this.fail(`${at}.seq`, `expected ${position} (seq is gap-free from 0)`);
+    const frame = this.count(raw.frame, `${at}.frame`);
+    const pcId = raw.pcId === null ? null : this.string(raw.pcId, `${at}.pcId`);
+    const checked = checkPageRecord(raw.record);
+    if (!checked.ok) this.fail(`${at}.record`, checked.reason);
+    if (checked.value.type === 'pc-stats') this.fail(`${at}.record.type`, 'stats records belong in "stats", not in the trace');
+    return { seq, frame, pcId, record: checked.value as TraceRecord };
+  }
+
+  private samples(value: unknown, at: string): StatsSample[] {
+    const list = this.array(value, at);
+    const out: StatsSample[] = [];
+    let prev: StatsReportJson | null = null;
+    let prevT = -Infinity;
+    for (let i = 0; i < list.length; i++) {
+      const where = `${at}[${i}]`;
+      const raw = this.object(list[i], where);
+      this.onlyKeys(raw, where, ['index', 't', 'cost', 'delta']);
+      const index = this.count(raw.index, `${where}.index`);
+      if (i > 0 && index <= out[i - 1].index) this.fail(`${where}.index`, 'indexes must ascend');
+      const t = this.number(raw.t, `${where}.t`);
+      if (t < prevT) this.fail(`${where}.t`, 'times must not go backwards');
+      prevT = t;
+      const sample: StatsSample = { index, t, report: {} };
+      if (raw.cost !== undefined) {
+        const cost = this.object(raw.cost, `${where}.cost`);
+        this.onlyKeys(cost, `${where}.cost`, ['getStatsMs', 'hookMs']);
+        sample.cost = { getStatsMs: this.number(cost.getStatsMs, `${where}.cost.getStatsMs`), hookMs: this.number(cost.hookMs, `${where}.cost.hookMs`) };
+      }
+      const delta = this.delta(raw.delta, `${where}.delta`);
+      sample.report = applyStatsDelta(prev, delta);
+      prev = sample.report;
+      out.push(sample);
+    }
+    return out;
+  }
+
+  private delta(value: unknown, at: string): StatsDelta {
+    const raw = this.object(value, at);
+    this.onlyKeys(raw, at, ['added', 'changed', 'dropped', 'removed']);
+    const delta: StatsDelta = {};
+    for (const part of ['added', 'changed'] as const) {
+      if (raw[part] === undefined) continue;
+      const map = this.object(raw[part], `${at}.${part}`);
+      for (const id of Object.keys(map)) this.jsonObject(map[id], `${at}.${part}[${JSON.stringify(id)}]`);
+      this.noJsonProblem(map, `${at}.${part}`);
+      delta[part] = map as Record<string, JsonObject>;
+    }
+    if (raw.dropped !== undefined) {
+      const map = this.object(raw.dropped, `${at}.dropped`);
+      for (const id of Object.keys(map)) {
+        const where = `${at}.dropped[${JSON.stringify(id)}]`;
+        this.array(map[id], where).forEach((f, i) => this.string(f, `${where}[${i}]`));
+      }
+      this.noJsonProblem(map, `${at}.dropped`);
+      delta.dropped = map as Record<string, string[]>;
+    }
+    if (raw.removed !== undefined) {
+      delta.removed = this.array(raw.removed, `${at}.removed`).map((id, i) => this.string(id, `${at}.removed[${i}]`));
+    }
+    return delta;
+  }
+
+  /** An object whose members are exactly those of `spec` (optional ones may be missing), each checked. */
+  fields<T>(value: unknown, at: string, spec: FieldSpec): T {
+    const raw = this.object(value, at);
+    this.onlyKeys(raw, at, Object.keys(spec));
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(spec)) {
+      const { optional, check } = spec[key];
+      if (!hasOwn(raw, key)) {
+        if (optional) continue;
+        this.fail(`${at}.${key}`, 'missing');
+      }
+      out[key] = check(raw[key], `${at}.${key}`, this);
+    }
+    return out as T;
+  }
+
+  private onlyKeys(raw: Record<string, unknown>, at: string, allowed: readonly string[]): void {
+    for (const key of Object.keys(raw)) {
+      if (!allowed.includes(key)) this.fail(`${at}.${key}`, key === '__proto__' ? 'forbidden key' : 'unexpected member');
+    }
+  }
+
+  object(value: unknown, at: string): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(at, `expected an object, found ${describe(value)}`);
+    return value as Record<string, unknown>;
+  }
+
+  array(value: unknown, at: string): unknown[] {
+    if (!Array.isArray(value)) this.fail(at, `expected an array, found ${describe(value)}`);
+    return value;
+  }
+
+  string(value: unknown, at: string): string {
+    if (typeof value !== 'string') this.fail(at, `expected a string, found ${describe(value)}`);
+    return value;
+  }
+
+  number(value: unknown, at: string): number {
+    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(at, `expected a finite number, found ${describe(value)}`);
+    return value;
+  }
+
+  count(value: unknown, at: string): number {
+    if (!Number.isSafeInteger(value) || (value as number) < 0) this.fail(at, `expected a non-negative integer, found ${describe(value)}`);
+    return value as number;
+  }
+
+  boolean(value: unknown, at: string): boolean {
+    if (typeof value !== 'boolean') this.fail(at, `expected true or false, found ${describe(value)}`);
+    return value;
+  }
+
+  oneOf<T extends string>(value: unknown, at: string, list: readonly T[]): T {
+    if (typeof value !== 'string' || !(list as readonly string[]).includes(value)) this.fail(at, `expected one of ${list.join(', ')}`);
+    return value as T;
+  }
+
+  countMap(value: unknown, at: string): Record<string, number> {
+    const raw = this.object(value, at);
+    const out: Record<string, number> = {};
+    for (const key of Object.keys(raw)) {
+      if (key === '__proto__') this.fail(`${at}.${key}`, 'forbidden key');
+      out[key] = this.count(raw[key], `${at}[${JSON.stringify(key)}]`);
+    }
+    return out;
+  }
+
+  json(value: unknown, at: string): Json {
+    this.noJsonProblem(value, at);
+    return value as Json;
+  }
+
+  jsonObject(value: unknown, at: string): JsonObject {
+    this.object(value, at);
+    this.noJsonProblem(value, at);
+    return value as JsonObject;
+  }
+
+  private noJsonProblem(value: unknown, at: string): void {
+    const problem = findJsonProblem(value, MAX_JSON_DEPTH);
+    if (problem === null) return;
+    // findJsonProblem answers "$<path>: <reason>"; keys may hold ": " themselves, reasons never do.
+    const split = problem.lastIndexOf(': ');
+    const reason = problem.slice(split + 2);
+    const key = /^forbidden key "(.*)"$/.exec(reason);
+    this.fail(at + problem.slice(1, split) + (key ? `.${key[1]}` : ''), key ? 'forbidden key' : reason);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `a string ${JSON.stringify(value.slice(0, 40))}`;
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'object' ? 'an object' : typeof value;
+}

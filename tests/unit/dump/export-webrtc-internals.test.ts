@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import type { SessionBundle } from '../../../lib/dump/session-bundle';
+import { chromiumConfiguration, chromiumUpdateLog, exportWebrtcInternals } from '../../../lib/dump/export-webrtc-internals';
+import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
+import { EventStream } from '../../fixtures/session-builders';
+import { INTERNALS_DUMP_CALL } from '../model/corpus';
+
+type Series = { startTime: string; endTime: string; statsType: string; values: string };
+type Pc = { pid: number; url: string; rtcConfiguration: string; constraints?: string; updateLog: { type: string; value: string; timestamp: number }[]; stats: Record<string, Series> };
+type Dump = Record<string, unknown> & { getUserMedia: Record<string, unknown>[]; PeerConnections: Record<string, Pc> };
+
+const corpusText = readFileSync(INTERNALS_DUMP_CALL, 'utf8');
+const corpus = JSON.parse(corpusText) as Dump;
+const options = {
+  exportedAt: corpus.timestamp as number,
+  userAgentData: corpus.UserAgentData as never,
+  hardwareConcurrency: 2,
+  deviceMemory: 16,
+  cpuPerformance: 2,
+};
+const text = exportWebrtcInternals(callBundle(), options);
+const ours = JSON.parse(text) as Dump;
+const PAIRS = [['1-1', '10-1'], ['1-2', '10-2']] as const;
+
+/** Series Chromium computes inside the browser that a page's getStats cannot give (formats.md §1.6). */
+const NOT_REPRODUCIBLE = /-\[(lastPacketReceivedTimestamp|lastPacketSentTimestamp|estimatedPlayoutTimestamp|remoteTimestamp|framesReceived-framesDecoded-framesDropped|interFrameDelayStDev_in_ms)\]$/;
+
+describe('exportWebrtcInternals against the Chromium 156 dump of the same call', () => {
+  it('writes the same top-level keys in the same order, 1-space indented like Chromium', () => {
+    expect(Object.keys(ours)).toEqual(Object.keys(corpus));
+    expect(text.slice(0, 20)).toBe(corpusText.slice(0, 20).replace(/\d+/, '2'));
+    expect(ours.UserAgent).toBe(corpus.UserAgent);
+  });
+
+  it('keys peer connections "<rid>-<lid>" with the same members', () => {
+    expect(Object.keys(ours.PeerConnections)).toEqual(PAIRS.map(([key]) => key));
+    for (const [mine, theirs] of PAIRS) {
+      expect(Object.keys(ours.PeerConnections[mine]).sort()).toEqual(Object.keys(corpus.PeerConnections[theirs]).sort());
+      expect(ours.PeerConnections[mine].rtcConfiguration).toBe(corpus.PeerConnections[theirs].rtcConfiguration);
+      expect(ours.PeerConnections[mine].url).toBe(corpus.PeerConnections[theirs].url);
+    }
+  });
+
+  it('names and encodes stats series as Chromium does', () => {
+    for (const [mine, theirs] of PAIRS) {
+      const a = ours.PeerConnections[mine].stats;
+      const b = corpus.PeerConnections[theirs].stats;
+      const missing = Object.keys(b).filter((k) => !(k in a));
+      const extra = Object.keys(a).filter((k) => !(k in b));
+      expect(extra).toEqual([]);
+      expect(missing.filter((k) => !NOT_REPRODUCIBLE.test(k))).toEqual([]);
+      // Same order too: objects and fields by first appearance, fields sorted, [codec], timestamp, then rates.
+      expect(Object.keys(a)).toEqual(Object.keys(b).filter((k) => k in a));
+      let exact = 0;
+      for (const key of Object.keys(a)) {
+        expect(Object.keys(a[key])).toEqual(['startTime', 'endTime', 'statsType', 'values']);
+        expect(typeof a[key].values).toBe('string');
+        expect(a[key].statsType).toBe(b[key].statsType);
+        expect(a[key].startTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        const va = JSON.parse(a[key].values) as unknown[];
+        const vb = JSON.parse(b[key].values) as unknown[];
+        if (key.endsWith(']') && !key.endsWith('[codec]')) {
+          // Derived rates: our formulas (lib/model/rates.ts) against Chromium's, within rounding.
+          const nums = va.filter((v): v is number => typeof v === 'number');
+          const ref = vb.filter((v): v is number => typeof v === 'number');
+          expect(nums.length).toBe(ref.length);
+          nums.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(Math.max(1, Math.abs(ref[i]) * 1e-6)));
+          continue;
+        }
+        if (vb.length === va.length) {
+          // Full-length and late-starting series: identical values and times, numeric-looking strings as numbers.
+          expect(va).toEqual(vb);
+          expect([a[key].startTime, a[key].endTime]).toEqual([b[key].startTime, b[key].endTime]);
+          exact++;
+        } else {
+          // Series with holes: Chromium drops them, we keep them as null so that index spans align.
+          expect(va.filter((v) => v !== null)).toEqual(vb);
+        }
+      }
+      expect(exact).toBeGreaterThan(200);
+    }
+  });
+
+  it('writes the same update-log vocabulary and values for the same events', () => {
+    for (const [mine, theirs] of PAIRS) {
+      const a = ours.PeerConnections[mine].updateLog;
+      const b = corpus.PeerConnections[theirs].updateLog.filter((e) => !e.type.startsWith('transceiver'));
+      expect(a.map((e) => e.type)).toEqual(b.map((e) => e.type));
+      a.forEach((entry, i) => {
+        expect(Object.keys(entry)).toEqual(['type', 'value', 'timestamp']);
+        expect(entry.timestamp).toBe(b[i].timestamp);
+        // The fixture's addTrack calls carry no stream arguments; every other value is Chromium's, byte for byte.
+        if (entry.type !== 'addTrack') expect(entry.value).toBe(b[i].value);
+      });
+    }
+  });
+
+  it('writes getUserMedia request and success entries like Chromium', () => {
+    expect(ours.getUserMedia).toHaveLength(2);
+    ours.getUserMedia.forEach((entry, i) => {
+      const ref = corpus.getUserMedia[i];
+      expect(Object.keys(entry)).toEqual(Object.keys(ref));
+      expect({ ...entry, pid: 0, rid: 0 }).toEqual({ ...ref, pid: 0, rid: 0 });
+    });
+  });
+});
+
+describe('exportWebrtcInternals details', () => {
+  it('pads holes with null, keeps late starts short, never caps series', () => {
+    const bundle = edgeBundle();
+    const dump = JSON.parse(exportWebrtcInternals(bundle)) as Dump;
+    const stats = dump.PeerConnections['1-1'].stats;
+    // T01 is in samples 0–2; dtlsState only from sample 1: a late start, not padded.
+    expect(JSON.parse(stats['T01-dtlsState'].values)).toEqual(['connected']);
+    expect(stats['T01-dtlsState'].startTime).toBe(new Date(1_002_000).toISOString());
+    // The codec object is in samples 0 and 3: its timestamp series has 2 points.
+    expect(JSON.parse(stats['COT01_111_minptime=10;useinbandfec=1-timestamp'].values)).toEqual([1_001_000, 1_005_000]);
+    expect(JSON.parse(stats['COT01_111_minptime=10;useinbandfec=1-sdpFmtpLine'].values)).toEqual(['minptime=10;useinbandfec=1']);
+    expect(JSON.parse(stats['OT01V1-qualityLimitationDurations'].values)).toEqual([{ none: 1, cpu: 0 }, { none: 2, cpu: 0 }]);
+    expect(JSON.parse(stats['T01-[bytesSent_in_bits/s]'].values)).toEqual([80, 80]);
+
+    const long: SessionBundle = { ...bundle, samples: { '0-1': Array.from({ length: 1500 }, (_, i) => ({ index: i, t: 1_000_000 + i * 1000, report: { T01: { type: 'transport', timestamp: 1_000_000 + i * 1000, bytesSent: i * 10 } } })) } };
+    const longDump = JSON.parse(exportWebrtcInternals(long)) as Dump;
+    expect(JSON.parse(longDump.PeerConnections['1-1'].stats['T01-bytesSent'].values)).toHaveLength(1500);
+
+    // Hole: an object present in 3 polls, a field missing in the middle one.
+    const holes: SessionBundle = { ...bundle, samples: { '0-1': [1, 2, 3].map((n, i) => ({ index: i, t: n * 1000, report: { RIA1: { type: 'remote-inbound-rtp', timestamp: n * 1000, ...(n === 2 ? {} : { roundTripTime: n / 100 }) } } })) } };
+    const holeStats = (JSON.parse(exportWebrtcInternals(holes)) as Dump).PeerConnections['1-1'].stats;
+    expect(JSON.parse(holeStats['RIA1-roundTripTime'].values)).toEqual([0.01, null, 0.03]);
+    expect(JSON.parse(holeStats['RIA1-timestamp'].values)).toHaveLength(3);
+  });
+
+  it('maps failures, configuration and events without Chromium entries', () => {
+    const dump = JSON.parse(exportWebrtcInternals(edgeBundle())) as Dump;
+    const pc = dump.PeerConnections['1-1'];
+    expect(JSON.parse(pc.rtcConfiguration)).toEqual({ iceServers: [{ urls: ['stun:stun.example.org:3478'] }], bundlePolicy: 'max-bundle' });
+    const types = pc.updateLog.map((e) => e.type);
+    expect(types).toEqual(['createOffer', 'createOfferOnSuccess', 'setRemoteDescription', 'setRemoteDescriptionOnFailure', 'sender.setParameters', 'onicecandidate', 'onconnectionstatechange', 'close']);
+    expect(pc.updateLog[3].value).toBe('OperationError: Failed to parse SessionDescription.');
+    expect(pc.updateLog[6].value).toBe('"connected"');
+    expect(JSON.parse(pc.updateLog[5].value)).toEqual({ sdpMid: '0', sdpMLineIndex: 0, candidate: 'candidate:1 1 udp 2122260223 192.0.2.10 50000 typ host' });
+    expect(JSON.parse(pc.constraints!)).toEqual({ optional: [{ googIPv6: true }] });
+    // Firefox has no userAgentData: the importer still needs a truthy one.
+    expect(dump.UserAgentData).toEqual({ brands: [], mobile: false, platform: '' });
+    expect(dump.getUserMedia.map((e) => Object.keys(e).includes('error') ? `${e.request_type} failed` : e.request_type)).toEqual(['getUserMedia', 'getUserMedia', 'getDisplayMedia', 'getDisplayMedia failed']);
+    expect(dump.getUserMedia[3]).toMatchObject({ error: 'NotAllowedError', error_message: 'Permission denied', request_id: 1 });
+  });
+
+  it('keeps PC keys unique across several sessions', () => {
+    const dump = JSON.parse(exportWebrtcInternals([edgeBundle(), callBundle(), edgeBundle()])) as Dump;
+    expect(Object.keys(dump.PeerConnections)).toEqual(['1-1', '2-1', '2-2', '3-1']);
+  });
+
+  it('logs null candidates, implicit setLocalDescription and data channel events like Chromium', () => {
+    const s = new EventStream();
+    s.callOk('0-1', 1, 'setLocalDescription', [], undefined);
+    s.event('0-1', 2, 'icecandidate', null);
+    s.event('0-1', 3, 'datachannel', { id: 3, label: 'x', protocol: '', ordered: false, maxRetransmits: 0, maxPacketLifeTime: null, negotiated: false, readyState: 'open' });
+    s.callOk('0-1', 4, 'createDataChannel', ['y', { negotiated: true, id: 5 }]);
+    const log = chromiumUpdateLog(s.events);
+    expect(log.map((e) => [e.type, e.value])).toEqual([
+      ['setLocalDescription', ''],
+      ['setLocalDescriptionOnSuccess', ''],
+      ['ondatachannel', '{"label":"x","ordered":false,"maxRetransmits":0}'],
+      ['createDataChannel', '{"label":"y","ordered":true,"negotiated":true,"id":5}'],
+    ]);
+    expect(chromiumConfiguration({ iceServers: [{ urls: 'turn:t', username: 'u', credential: 'c' }], iceTransportPolicy: 'all', certificates: [] })).toEqual({ iceServers: [{ urls: ['turn:t'] }] });
+  });
+});

@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { gunzipSync, gzipSync, strToU8 } from 'fflate';
+import { readFileSync } from 'node:fs';
+import { DumpError, type SessionBundle } from '../../../lib/dump/session-bundle';
+import {
+  looksLikeScopeDump,
+  readScopeDump,
+  readScopeDumpWithMeta,
+  scopeDumpJson,
+  writeScopeDump,
+  type ScopeDumpMeta,
+} from '../../../lib/dump/format-scope';
+import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
+import { INTERNALS_DUMP_CALL, RTCSTATS_V3_CALL } from '../model/corpus';
+
+const META: ScopeDumpMeta = { extensionVersion: '0.1.0', exportedAt: 1_795_400_000_000, userAgent: 'Mozilla/5.0 test' };
+const text = (bytes: Uint8Array) => new TextDecoder().decode(gunzipSync(bytes));
+
+/** Plain JSON document of the edge bundle, for corrupting by hand. */
+const edgeDocument = () => JSON.parse(scopeDumpJson([edgeBundle()], META)) as Record<string, any>;
+const plain = (doc: unknown) => strToU8(JSON.stringify(doc));
+
+function expectDumpError(run: () => unknown, where: string | RegExp, reason?: RegExp): DumpError {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(DumpError);
+  const error = caught as DumpError;
+  expect(error.fileName).toBe('f.json.gz');
+  expect(error.format).toBe('webrtc-scope');
+  if (typeof where === 'string') expect(error.where).toBe(where);
+  else expect(error.where).toMatch(where);
+  if (reason) expect(error.reason).toMatch(reason);
+  return error;
+}
+
+describe('writeScopeDump / readScopeDump', () => {
+  const call = callBundle();
+  const edge = edgeBundle();
+  const bytes = writeScopeDump([call, edge], META);
+
+  it('gives back exactly the same bundles (several sessions per file)', () => {
+    const back = readScopeDump('f.json.gz', bytes);
+    expect(back).toHaveLength(2);
+    expect(back[0]).toStrictEqual(call);
+    expect(back[1]).toStrictEqual(edge);
+  });
+
+  it('export → import → export is byte-identical', () => {
+    const again = writeScopeDump(readScopeDump('f.json.gz', bytes), META);
+    expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
+    // …and stable run to run (gzip mtime 0, no file name).
+    expect(Buffer.from(writeScopeDump([call, edge], META)).equals(Buffer.from(bytes))).toBe(true);
+    expect([...bytes.subarray(4, 8)]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('does not depend on the key order of the reports it is given', () => {
+    const shuffled: SessionBundle = structuredClone(edge);
+    for (const sample of shuffled.samples['0-1']) {
+      sample.report = Object.fromEntries(Object.entries(sample.report).reverse().map(([id, o]) => [id, Object.fromEntries(Object.entries(o).reverse())]));
+    }
+    expect(Buffer.from(writeScopeDump([shuffled], META)).equals(Buffer.from(writeScopeDump([edge], META)))).toBe(true);
+  });
+
+  it('starts with the format header and keeps the export metadata', () => {
+    expect(text(bytes).startsWith('{"format":"webrtc-scope","version":1,"extensionVersion":"0.1.0","exportedAt":1795400000000,')).toBe(true);
+    expect(readScopeDumpWithMeta('f.json.gz', bytes).meta).toStrictEqual(META);
+  });
+
+  it('is far smaller than the raw reports', () => {
+    const raw = JSON.stringify(call.samples).length;
+    expect(bytes.length).toBeLessThan(raw / 12);
+  });
+
+  it('reads the uncompressed JSON as well (a user may have gunzipped it)', () => {
+    expect(readScopeDump('f.json.gz', strToU8(text(bytes)))).toStrictEqual([call, edge]);
+  });
+
+  it('writes an empty file list and empty sessions', () => {
+    expect(readScopeDump('f.json.gz', writeScopeDump([], META))).toEqual([]);
+    const empty: SessionBundle = { session: edge.session, pcs: [], events: [], samples: {} };
+    expect(readScopeDump('f.json.gz', writeScopeDump([empty], META))).toStrictEqual([empty]);
+  });
+});
+
+describe('looksLikeScopeDump', () => {
+  const bytes = writeScopeDump([edgeBundle()], META);
+  it('recognises gzip bytes, plain bytes and text', () => {
+    expect(looksLikeScopeDump(bytes)).toBe(true);
+    expect(looksLikeScopeDump(gunzipSync(bytes))).toBe(true);
+    expect(looksLikeScopeDump('\uFEFF { "format" : "webrtc-scope", "version": 2 }')).toBe(true);
+  });
+  it('rejects other dumps and garbage', () => {
+    expect(looksLikeScopeDump(readFileSync(INTERNALS_DUMP_CALL))).toBe(false);
+    expect(looksLikeScopeDump(readFileSync(RTCSTATS_V3_CALL))).toBe(false);
+    expect(looksLikeScopeDump('{"sessions":[],"format":"webrtc-scope"}')).toBe(false);
+    expect(looksLikeScopeDump(new Uint8Array([0x1f, 0x8b, 1, 2, 3]))).toBe(false);
+    expect(looksLikeScopeDump('')).toBe(false);
+  });
+});
+
+describe('readScopeDump on bad or hostile input', () => {
+  it('rejects a newer version with a clear reason', () => {
+    const doc = edgeDocument();
+    doc.version = 2;
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc)), '$.version', /newer WebRTC Scope/);
+  });
+
+  it('names the key path of a wrong field', () => {
+    const doc = edgeDocument();
+    doc.sessions[0].pcs[0].createdAt = 'yesterday';
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc)), 'sessions[0].pcs[0].createdAt', /finite number/);
+    const doc2 = edgeDocument();
+    delete doc2.sessions[0].session.origin;
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc2)), 'sessions[0].session.origin', /missing/);
+    const doc3 = edgeDocument();
+    doc3.sessions[0].events[3].seq = 7;
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc3)), 'sessions[0].events[3].seq', /gap-free/);
+    const doc4 = edgeDocument();
+    doc4.sessions[0].stats['0-1'][1].delta.changed.T01 = 5;
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc4)), 'sessions[0].stats["0-1"][1].delta.changed["T01"]', /object/);
+    const doc5 = edgeDocument();
+    doc5.sessions[0].events[0].record.type = 'pc-exploded';
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc5)), 'sessions[0].events[0].record', /unknown record type/);
+    const doc6 = edgeDocument();
+    doc6.sessions[0].pcs[0].closedBy = 'gremlins';
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc6)), 'sessions[0].pcs[0].closedBy', /one of/);
+    const doc7 = edgeDocument();
+    doc7.sessions[0].stats['0-1'][2].t = 5;
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc7)), 'sessions[0].stats["0-1"][2].t', /backwards/);
+    const doc8 = edgeDocument();
+    doc8.sessions[0].extra = 1;
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc8)), 'sessions[0].extra', /unexpected/);
+  });
+
+  it('refuses __proto__ keys anywhere without polluting prototypes', () => {
+    const inject = (path: string, make: (doc: Record<string, any>) => void) => {
+      const doc = edgeDocument();
+      make(doc);
+      // JSON.stringify cannot write a "__proto__" own key made by assignment; splice it into the text instead.
+      const json = JSON.stringify(doc).replace('"__PROTO__"', '"__proto__"');
+      expectDumpError(() => readScopeDump('f.json.gz', strToU8(json)), path, /forbidden key/);
+    };
+    inject('sessions[0].session.__proto__', (d) => (d.sessions[0].session.__PROTO__ = { polluted: true }));
+    inject('sessions[0].session.refused.__proto__', (d) => (d.sessions[0].session.refused.__PROTO__ = 1));
+    inject('sessions[0].stats["__proto__"]', (d) => (d.sessions[0].stats.__PROTO__ = []));
+    inject('sessions[0].stats["0-1"][0].delta.added.__proto__', (d) => (d.sessions[0].stats['0-1'][0].delta.added.__PROTO__ = { polluted: true }));
+    inject('sessions[0].pcs[0].config.__proto__', (d) => (d.sessions[0].pcs[0].config.__PROTO__ = { polluted: true }));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses hostile nesting without overflowing the stack', () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    const json = scopeDumpJson([edgeBundle()], META).replace('"args":[{"offerToReceiveAudio":true}]', `"args":[${deep}]`);
+    expectDumpError(() => readScopeDump('f.json.gz', strToU8(json)), /^sessions\[0\]\.events\[1\]\.record$|^\$$/);
+  });
+
+  it('stops inflating a gzip bomb at the size cap', () => {
+    const bomb = gzipSync(new Uint8Array(8 * 1024 * 1024), { mtime: 0 });
+    expectDumpError(() => readScopeDump('f.json.gz', bomb, { maxBytes: 1024 * 1024 }), 'byte 0', /more than 1048576 bytes/);
+    expectDumpError(() => readScopeDump('f.json.gz', new Uint8Array(2 * 1024 * 1024).fill(32), { maxBytes: 1024 * 1024 }), 'byte 0', /larger/);
+  });
+
+  it('rejects broken gzip, non-UTF-8 and non-JSON', () => {
+    const bytes = writeScopeDump([edgeBundle()], META);
+    expectDumpError(() => readScopeDump('f.json.gz', bytes.subarray(0, bytes.length / 2)), 'byte 0', /gzip/);
+    expectDumpError(() => readScopeDump('f.json.gz', new Uint8Array([0xff, 0xfe, 0x7b])), 'byte 0', /UTF-8/);
+    expectDumpError(() => readScopeDump('f.json.gz', strToU8('{"format":"webrtc-scope",')), '$', /not valid JSON/);
+    expectDumpError(() => readScopeDump('f.json.gz', strToU8('[]')), '$', /object/);
+    expectDumpError(() => readScopeDump('f.json.gz', strToU8('{"format":"other"}')), '$.format');
+  });
+
+  it('refuses a stats record in the trace', () => {
+    const doc = edgeDocument();
+    doc.sessions[0].events[0].record = { type: 'pc-stats', pc: 1, index: 0, t: 1, delta: {}, cost: { getStatsMs: 0, hookMs: 0 } };
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc)), 'sessions[0].events[0].record.type', /stats records/);
+  });
+});
