@@ -8,7 +8,8 @@
 import { fromEventRow, toEventRow } from './event-rows';
 import type { IDBPTransaction } from 'idb';
 import type { PcSummary, SessionData, SessionSummary, StatsSample, TraceEvent } from '../model/session';
-import { decodeStatsChunk } from '../model/stats-chunk';
+import { decodeStatsChunk, encodeStatsChunk } from '../model/stats-chunk';
+import type { SessionBundle } from '../dump/session-bundle';
 import { samplesToColumns } from '../model/stats-columns';
 import {
   ALL_STORES,
@@ -241,6 +242,67 @@ export class SessionStore {
       stats[pcId] = samplesToColumns(mergeSamples(chunksByPc.get(pcId) ?? [], pendingByPc.get(pcId) ?? []));
     }
     return { session, pcs: pcs.sort(byCreation), events: events.map(fromEventRow), stats };
+  }
+
+  /**
+   * Stores whole sessions read from a dump, each under a new id, in ONE transaction: all of them or none (a
+   * failed import leaves the store as it was). Stats are packed into chunks of `samplesPerChunk` samples as the
+   * recorder packs them; `bytes` is recomputed from what is stored. Returns the stored summaries.
+   */
+  async importBundles(items: { bundle: SessionBundle; id: string; imported: { fileName: string; format: string } }[], samplesPerChunk = 60): Promise<SessionSummary[]> {
+    // Encode before the transaction opens: an IDB transaction commits as soon as it has nothing queued.
+    const prepared = items.map(({ bundle, id, imported }) => {
+      let bytes = 0;
+      const events = bundle.events.map((event) => {
+        const { row, bytes: eventBytes } = toEventRow(id, event);
+        bytes += eventBytes;
+        return row;
+      });
+      const chunks: StoredChunk[] = [];
+      let sampleCount = 0;
+      for (const [pcId, samples] of Object.entries(bundle.samples)) {
+        sampleCount += samples.length;
+        for (let i = 0; i < samples.length; i += samplesPerChunk) {
+          const part = samples.slice(i, i + samplesPerChunk);
+          const data = encodeStatsChunk(part);
+          bytes += data.byteLength;
+          chunks.push({ sessionId: id, pcId, firstIndex: part[0].index, count: part.length, startT: part[0].t, endT: part[part.length - 1].t, data });
+        }
+      }
+      const session: SessionSummary = {
+        ...bundle.session,
+        id,
+        tabId: null,
+        endedAt: bundle.session.endedAt ?? bundle.session.lastActivityAt,
+        pcCount: bundle.pcs.length,
+        eventCount: bundle.events.length,
+        sampleCount,
+        bytes,
+        imported,
+      };
+      const pcs = bundle.pcs.map((pc) => ({ ...pc, sessionId: id }));
+      return { session, pcs, events, chunks };
+    });
+    const tx = this.db.transaction(ALL_STORES, 'readwrite');
+    await runWrite(tx, (requests) => {
+      for (const { session, pcs, events, chunks } of prepared) {
+        requests.push(tx.objectStore('sessions').add(session));
+        for (const pc of pcs) requests.push(tx.objectStore('pcs').add(pc));
+        for (const row of events) requests.push(tx.objectStore('events').add(row));
+        for (const chunk of chunks) requests.push(tx.objectStore('chunks').add(chunk));
+      }
+    });
+    return prepared.map((p) => p.session);
+  }
+
+  /** A stored session whole, every sample decoded (what the exports write). */
+  async readBundle(sessionId: string): Promise<SessionBundle | undefined> {
+    const session = await this.getSession(sessionId);
+    if (!session) return undefined;
+    const [pcs, events] = await Promise.all([this.getPcs(sessionId), this.getEvents(sessionId)]);
+    const samples: Record<string, StatsSample[]> = {};
+    for (const pc of pcs) samples[pc.pcId] = await this.readStats(sessionId, pc.pcId);
+    return { session, pcs, events, samples };
   }
 
   /** Removes sessions and everything under them, in one transaction. Unknown ids are ignored. */

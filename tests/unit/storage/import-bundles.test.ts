@@ -1,0 +1,46 @@
+/** Storing imported sessions (SessionStore.importBundles) and reading sessions whole (readBundle), over fake-indexeddb. */
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { openScopeDb } from '../../../lib/storage/open-db';
+import { SessionStore } from '../../../lib/storage/session-store';
+import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
+
+let n = 0;
+const open = async () => new SessionStore(await openScopeDb(`import-bundles-${++n}`));
+
+describe('importBundles / readBundle', () => {
+  it('stores a bundle under a new id and gives back the same PCs, events and every sample', async () => {
+    const store = await open();
+    const bundle = callBundle();
+    const [stored] = await store.importBundles([{ bundle, id: 'import:a', imported: { fileName: 'call.json', format: 'webrtc-internals' } }]);
+    expect(stored).toMatchObject({ id: 'import:a', tabId: null, imported: { fileName: 'call.json', format: 'webrtc-internals' }, pcCount: 2, eventCount: bundle.events.length });
+    expect(stored.sampleCount).toBe(bundle.samples['0-1'].length + bundle.samples['0-2'].length);
+    expect(stored.bytes).toBeGreaterThan(0);
+    const back = (await store.readBundle('import:a'))!;
+    expect(back.pcs).toEqual(bundle.pcs.map((pc) => ({ ...pc, sessionId: 'import:a' })));
+    expect(back.events).toEqual(bundle.events);
+    for (const pcId of ['0-1', '0-2']) {
+      expect(back.samples[pcId].map((s) => s.report)).toEqual(bundle.samples[pcId].map((s) => s.report));
+      expect(back.samples[pcId].map((s) => [s.index, s.t])).toEqual(bundle.samples[pcId].map((s) => [s.index, s.t]));
+    }
+    // It lists like any session, and the views read it like one.
+    expect((await store.listSessions()).map((s) => s.id)).toEqual(['import:a']);
+    expect((await store.readSessionData('import:a'))!.stats['0-2'].t).toHaveLength(bundle.samples['0-2'].length);
+  });
+
+  it('several sessions in one transaction: a failure stores none of them and leaves what was there', async () => {
+    const store = await open();
+    await store.importBundles([{ bundle: edgeBundle(), id: 'import:old', imported: { fileName: 'a', format: 'webrtc-scope' } }]);
+    const before = await store.readBundle('import:old');
+    // The second item reuses an existing id: `add` fails, the whole transaction aborts.
+    await expect(
+      store.importBundles([
+        { bundle: callBundle(), id: 'import:new', imported: { fileName: 'b', format: 'webrtc-scope' } },
+        { bundle: edgeBundle(), id: 'import:old', imported: { fileName: 'b', format: 'webrtc-scope' } },
+      ]),
+    ).rejects.toThrow();
+    expect((await store.listSessions()).map((s) => s.id)).toEqual(['import:old']);
+    expect(await store.readBundle('import:old')).toEqual(before);
+    expect(await store.readBundle('import:new')).toBeUndefined();
+  });
+});
