@@ -1,0 +1,137 @@
+/**
+ * Which dump format a file holds, from its content only (names and MIME types lie: Chrome saves gzip dumps as
+ * `octet/stream`). Order and rules follow shared/docs/formats.md §0: gzip magic → inflate; BOM stripped; our own
+ * format's first member; the `RTCStatsDump` line; a JSON object with `PeerConnections`; JSON array lines; an
+ * about:webrtc HTML fragment.
+ */
+import { gunzipBounded, InflateError, isGzip } from './bundle-util';
+import { DumpError, type DumpFormat } from './session-bundle';
+import { firstCharCode } from './lines';
+import { isJsonObject, parseJson } from './safe-json';
+import type { JsonObject } from '../protocol/json';
+
+/** Default cap on the inflated size: V8 strings end near 512 MiB, and no real dump comes close. */
+export const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+
+/** The decoded text of a dump and what it looks like. */
+export interface DetectedDump {
+  format: DumpFormat;
+  /** The content as text: inflated, decoded, BOM removed. */
+  text: string;
+  /** webrtc-internals: the parsed document (parsed once, during detection). */
+  document?: JsonObject;
+}
+
+/**
+ * Inflates (gzip), decodes and classifies `bytes`. Throws DumpError when the content is empty, compressed in a
+ * way we do not read, or matches no format; also when it clearly is a format but cannot be parsed at all (a
+ * truncated webrtc-internals JSON).
+ */
+export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes = MAX_INFLATED_BYTES): DetectedDump {
+  const fail = (format: DumpFormat | 'unknown', where: string, reason: string) => new DumpError(fileName, format, where, reason);
+  if (bytes.length === 0) throw fail('unknown', 'byte 0', 'the file is empty');
+  let data = bytes;
+  if (isGzip(bytes)) {
+    try {
+      data = gunzipBounded(bytes, maxInflatedBytes);
+    } catch (error) {
+      const reason = error instanceof InflateError ? error.message : 'invalid gzip data';
+      throw fail('unknown', 'gzip stream', reason);
+    }
+    if (data.length === 0) throw fail('unknown', 'gzip stream', 'inflates to nothing');
+  } else {
+    const compressed = otherCompression(bytes);
+    if (compressed) throw fail('unknown', 'byte 0', `${compressed}; decompress it first (only gzip is read)`);
+  }
+  const text = decodeText(data);
+  let start = 0;
+  if (text.charCodeAt(0) === 0xfeff) start = 1;
+  const first = firstCharCode(text, start, Math.min(text.length, start + 4096));
+  const body = start === 0 ? text : text.slice(start);
+  const head = body.slice(0, 4096).trimStart();
+
+  // HOOK(webrtc-scope): our own format (lib/dump/format-scope.ts) is one JSON document whose first member is
+  // `"format":"webrtc-scope"` (the same test as its `looksLikeScopeDump`). importDump hands such files to its reader.
+  if (/^\{\s*"format"\s*:\s*"webrtc-scope"/.test(head)) return { format: 'webrtc-scope', text: body };
+
+  // RTCStatsDump: the 13-byte line `RTCStatsDump\n` (CRLF tolerated), formats.md §3.1.
+  if (/^RTCStatsDump\r?(\n|$)/.test(body)) return { format: 'rtcstats-v3', text: body };
+
+  if (first === 0x7b /* { */) {
+    const parsed = parseJson(body);
+    if (parsed.ok && isJsonObject(parsed.value)) {
+      const doc = parsed.value;
+      const has = (key: string) => Object.prototype.hasOwnProperty.call(doc, key);
+      if (has('PeerConnections') || has('getUserMedia')) return { format: 'webrtc-internals', text: body, document: doc };
+      if (has('pcid') || has('sdpHistories') || Object.keys(doc).some((k) => k.endsWith('RtpStreamStats'))) {
+        throw fail('firefox-about-webrtc', 'document', 'this is Firefox\'s "Copy Report" JSON, which is not supported yet; save about:webrtc with "Save Page" instead');
+      }
+      throw fail('unknown', 'document', 'a JSON object, but neither a webrtc-internals dump (no "PeerConnections") nor a WebRTC Scope export');
+    }
+    // A fippo/rtcstats-server file: a header object on line 1, then array lines (formats.md §2.1).
+    const lineEnd = body.indexOf('\n');
+    if (lineEnd !== -1) {
+      const firstLine = parseJson(body, 64, 0, lineEnd);
+      if (firstLine.ok && isJsonObject(firstLine.value) && firstCharCode(body, lineEnd + 1, Math.min(body.length, lineEnd + 4096)) === 0x5b) {
+        return { format: 'rtcstats-legacy', text: body };
+      }
+    }
+    const reason = parsed.ok ? 'the JSON is not an object' : parsed.reason;
+    if (/"(PeerConnections|getUserMedia|UserAgent)"/.test(body.slice(0, 65536)) || /^\{\s*\n/.test(body)) {
+      throw fail('webrtc-internals', jsonErrorWhere(body, reason), reason);
+    }
+    throw fail('unknown', jsonErrorWhere(body, reason), reason);
+  }
+  if (first === 0x5b /* [ */) return { format: 'rtcstats-legacy', text: body };
+  if (first === 0x3c /* < */) {
+    if (/about-webrtc|aboutwebrtc|peer-connection/i.test(body.slice(0, 65536)) || /about-webrtc-/.test(body)) {
+      return { format: 'firefox-about-webrtc', text: body };
+    }
+    throw fail('unknown', 'document', 'HTML, but not a page saved from about:webrtc');
+  }
+  throw fail('unknown', 'byte 0', first === -1 ? 'the file holds only whitespace' : 'neither JSON, rtcstats lines nor about:webrtc HTML');
+}
+
+/**
+ * UTF-8 text; a file that is not valid UTF-8 is read as windows-1252 (the about:webrtc sample was saved in a
+ * legacy encoding). JSON formats with a few broken bytes still decode (as U+FFFD) rather than switch encoding.
+ */
+function decodeText(data: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    const head = String.fromCharCode(...data.subarray(0, Math.min(64, data.length))).trimStart();
+    if (head.startsWith('<')) {
+      try {
+        return new TextDecoder('windows-1252').decode(data);
+      } catch {
+        /* fall through to lenient UTF-8 */
+      }
+    }
+    return new TextDecoder('utf-8').decode(data);
+  }
+}
+
+/** Other compressed or archive formats, by magic bytes (formats.md §0: refuse with a clear message). */
+function otherCompression(bytes: Uint8Array): string | null {
+  const b = (i: number) => (i < bytes.length ? bytes[i] : -1);
+  if (b(0) === 0x42 && b(1) === 0x5a && b(2) === 0x68) return 'the file is bzip2-compressed';
+  if (b(0) === 0x50 && b(1) === 0x4b && b(2) === 0x03 && b(3) === 0x04) return 'the file is a zip archive';
+  if (b(0) === 0x28 && b(1) === 0xb5 && b(2) === 0x2f && b(3) === 0xfd) return 'the file is zstd-compressed';
+  if (b(0) === 0xfd && b(1) === 0x37 && b(2) === 0x7a && b(3) === 0x58) return 'the file is xz-compressed';
+  return null;
+}
+
+/** `line L, column C` of a JSON.parse error that names a position; else `document`. */
+function jsonErrorWhere(text: string, reason: string): string {
+  const m = /position (\d+)/.exec(reason);
+  if (!m) return /end of (JSON|data)|Unterminated|Expected/i.test(reason) ? `end of document (character ${text.length})` : 'document';
+  const pos = Math.min(Number(m[1]), text.length);
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `line ${line}, column ${pos - lineStart + 1}`;
+}

@@ -1,0 +1,247 @@
+/**
+ * Builds one SessionBundle from what an importer finds: peer connections keyed by the file's own ids, trace
+ * records in any order, and full stats reports per poll. The records are folded through the recorder's own reducer
+ * (lib/model/session-reducer), so an imported session's PC states, close times and counts follow exactly the rules
+ * of a recorded one.
+ */
+import type { Json, JsonObject } from '../protocol/json';
+import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from '../model/session';
+import { applyPageRecords, closePc, pcIdOf, type LiveSession } from '../model/session-reducer';
+import type { DumpFormat, SessionBundle } from './session-bundle';
+
+/** Every PC is in the one synthetic frame of an imported session. */
+const FRAME = 0;
+
+/** What an importer knows about one peer connection. */
+export interface PcDraft {
+  /** The file's id for it (`"10-1"`, `"PC_0"`, a Firefox pcid), for messages. */
+  key: string;
+  /** Our per-session number (the `<n>` of `"0-<n>"`). */
+  pc: number;
+  pcId: string;
+  /** Earliest time known for it: its creation, else its first record. */
+  createdAt: number;
+  /** Creation is known from the file (a `create` line, a PC record); else the first record stands in. */
+  created: boolean;
+  config: JsonObject;
+  constraints?: Json;
+  url: string | null;
+  /** Closed without a `close` call in the trace (Chrome's `remove`, Firefox's "closed" heading). */
+  closedAt: number | null;
+  closedBy: PcSummary['closedBy'];
+  samples: StatsSample[];
+}
+
+/** A record waiting for the final sort: `order` keeps the file's order among records of the same time. */
+interface PendingRecord {
+  t: number;
+  order: number;
+  pcKey: string | null;
+  record: TraceRecord;
+}
+
+/** What the file says about the page and browser (empty strings where it says nothing). */
+export interface SessionMeta {
+  url: string;
+  title: string;
+  userAgent: string;
+  /** Times the file states outside its records (download time, report time), to bound the session. */
+  extraTimes: number[];
+}
+
+/** Collects one file's PCs, records and polls; {@link ImportBuilder.build} makes the bundle. */
+export class ImportBuilder {
+  private readonly pcs = new Map<string, PcDraft>();
+  private readonly records: PendingRecord[] = [];
+  private order = 0;
+  private nextCall = 1;
+  readonly meta: SessionMeta = { url: '', title: '', userAgent: '', extraTimes: [] };
+
+  constructor(
+    readonly fileName: string,
+    readonly format: DumpFormat,
+    readonly inputBytes: number,
+  ) {}
+
+  /** A fresh call number (pairs a pc-call or media-call with its settlement). */
+  newCall(): number {
+    return this.nextCall++;
+  }
+
+  getPc(key: string): PcDraft | undefined {
+    return this.pcs.get(key);
+  }
+
+  get pcCount(): number {
+    return this.pcs.size;
+  }
+
+  /**
+   * The PC the file calls `key`, created on first mention. Its number (the `<n>` of `"0-<n>"`) is given in
+   * {@link build}, once every id of the file is known.
+   */
+  pc(key: string, t: number): PcDraft {
+    let draft = this.pcs.get(key);
+    if (draft) {
+      if (t < draft.createdAt && !draft.created) draft.createdAt = t;
+      return draft;
+    }
+    draft = {
+      key,
+      pc: -1,
+      pcId: '',
+      createdAt: t,
+      created: false,
+      config: {},
+      url: null,
+      closedAt: null,
+      closedBy: null,
+      samples: [],
+    };
+    this.pcs.set(key, draft);
+    return draft;
+  }
+
+  /** Marks the PC as created at `t` with its configuration (the earlier of this and its first record wins). */
+  created(key: string, t: number, config: JsonObject, constraints?: Json): PcDraft {
+    const draft = this.pc(key, t);
+    draft.createdAt = draft.created ? draft.createdAt : Math.min(draft.createdAt, t);
+    draft.created = true;
+    draft.config = config;
+    if (constraints !== undefined) draft.constraints = constraints;
+    return draft;
+  }
+
+  /** Queues a record (of `pcKey`'s PC, or of the page for null); its time decides its place. */
+  add(pcKey: string | null, record: TraceRecord): void {
+    this.records.push({ t: record.t, order: this.order++, pcKey, record });
+  }
+
+  /** Appends a poll of `pcKey`'s PC. Samples must come in time order; a poll earlier than the last one is kept at the last one's time. */
+  addSample(pcKey: string, t: number, report: StatsReportJson): void {
+    const draft = this.pc(pcKey, t);
+    const last = draft.samples.length > 0 ? draft.samples[draft.samples.length - 1].t : -Infinity;
+    draft.samples.push({ index: draft.samples.length, t: Math.max(t, last), report });
+  }
+
+  /** The bundle: records sorted by time (file order among equal times), folded through the recorder's reducer. */
+  build(): SessionBundle {
+    const drafts = [...this.pcs.values()].sort((a, b) => a.createdAt - b.createdAt);
+    numberPcs(drafts);
+    for (const r of this.records) {
+      // Records were queued before numbers were known; the number belongs in the record itself.
+      if (r.pcKey !== null && 'pc' in r.record) (r.record as { pc: number }).pc = this.pcs.get(r.pcKey)!.pc;
+    }
+    const pending: PendingRecord[] = [];
+    for (const draft of drafts) {
+      const record: TraceRecord = { type: 'pc-created', pc: draft.pc, t: draft.createdAt, config: draft.config };
+      if (draft.constraints !== undefined) record.constraints = draft.constraints;
+      // Before every other record of the same time, so that the reducer knows the PC when its records arrive.
+      pending.push({ t: draft.createdAt, order: -1, pcKey: draft.key, record });
+    }
+    for (const r of this.records) pending.push(r);
+    pending.sort((a, b) => a.t - b.t || a.order - b.order);
+
+    let startedAt = Infinity;
+    let lastAt = -Infinity;
+    const see = (t: number) => {
+      if (!Number.isFinite(t)) return;
+      if (t < startedAt) startedAt = t;
+      if (t > lastAt) lastAt = t;
+    };
+    for (const r of pending) see(r.t);
+    for (const draft of drafts) for (const s of draft.samples) see(s.t);
+    for (const t of this.meta.extraTimes) see(t);
+    if (!Number.isFinite(startedAt)) startedAt = lastAt = 0;
+
+    const sessionId = `import:${crypto.randomUUID()}`;
+    const frame: FrameInfo = {
+      index: FRAME,
+      frameLoadId: sessionId,
+      url: this.meta.url,
+      isTop: true,
+      timeOrigin: startedAt,
+      lastBatchSeq: 0,
+    };
+    const summary: SessionSummary = {
+      id: sessionId,
+      tabId: null,
+      url: this.meta.url,
+      origin: originOf(this.meta.url),
+      title: this.meta.title,
+      userAgent: this.meta.userAgent,
+      startedAt,
+      lastActivityAt: startedAt,
+      endedAt: lastAt,
+      pcCount: 0,
+      mediaCallCount: 0,
+      eventCount: 0,
+      sampleCount: 0,
+      bytes: this.inputBytes,
+      frames: [frame],
+      refused: {},
+      imported: { fileName: this.fileName, format: this.format },
+    };
+    const live: LiveSession = { summary, pcs: new Map() };
+    const outcome = applyPageRecords(
+      live,
+      frame,
+      pending.map((r) => r.record),
+    );
+    const events: TraceEvent[] = outcome.events;
+
+    const pcs: PcSummary[] = [];
+    const samples: Record<string, StatsSample[]> = {};
+    for (const draft of drafts) {
+      const livePc = live.pcs.get(draft.pcId);
+      if (!livePc) continue;
+      const pc = livePc.summary;
+      if (draft.url !== null) pc.frameUrl = draft.url;
+      // Closed by the browser's own account (Chrome `remove`, Firefox "closed"), not by a traced close() call.
+      if (draft.closedAt !== null) closePc(livePc, Math.max(draft.closedAt, pc.createdAt), draft.closedBy ?? 'close');
+      // A PC the file never closes stays open (closedAt null): the dump says nothing about its end, and its
+      // states stay those of its last state events.
+      pc.sampleCount = draft.samples.length;
+      pc.lastSampleAt = draft.samples.length > 0 ? draft.samples[draft.samples.length - 1].t : null;
+      summary.sampleCount += draft.samples.length;
+      samples[draft.pcId] = draft.samples;
+      pcs.push(pc);
+    }
+    summary.lastActivityAt = Math.max(summary.lastActivityAt, lastAt);
+    return { session: summary, pcs, events, samples };
+  }
+}
+
+/**
+ * Numbers the PCs (in creation order): an id ending in digits keeps them when free (`PC_3` → `0-3`, `10-2` →
+ * `0-2`), so the ids a user knows from the file stay recognisable; other ids (Firefox pcids, the stand-in for
+ * events without an id) get the next numbers after the highest, from 1 like the recorder's counter.
+ */
+function numberPcs(drafts: PcDraft[]): void {
+  const used = new Set<number>();
+  const rest: PcDraft[] = [];
+  for (const draft of drafts) {
+    const digits = /(\d{1,6})$/.exec(draft.key);
+    const n = digits ? Number(digits[1]) : -1;
+    if (n >= 0 && !used.has(n)) {
+      used.add(n);
+      draft.pc = n;
+    } else {
+      rest.push(draft);
+    }
+  }
+  let next = 1;
+  for (const n of used) if (n + 1 > next) next = n + 1;
+  for (const draft of rest) draft.pc = next++;
+  for (const draft of drafts) draft.pcId = pcIdOf(FRAME, draft.pc);
+}
+
+/** `https://host:port` of a URL, or '' when it has none (about:webrtc, a relative path in rtcstats metadata). */
+export function originOf(url: string): string {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? '' : origin;
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Imports a dump file of any format WebRTC Scope reads into session bundles: chrome://webrtc-internals dumps,
+ * rtcstats legacy lines (jitsi and fippo), RTCStatsDump format 3 (rtcstats-js and Chrome's own export), Firefox
+ * about:webrtc saved pages, and our own format. Pure and synchronous, no DOM: it runs in a worker or in Node.
+ *
+ * Failure contract: every failure is a DumpError naming the file, the format the content looked like, where
+ * (line, key path) and why; cancellation is an AbortError DOMException. A file that is partly valid fails on its
+ * first problem (the message says how many more) unless `allowPartial` is set, in which case the valid part comes
+ * back with the list of problems.
+ */
+import { detectDump } from './detect';
+import { readScopeDump } from './format-scope';
+import { importAboutWebrtc } from './import-about-webrtc';
+import { ImportContext, type DumpProblem, type ImportOptions } from './import-context';
+import { importRtcstatsLegacy, importRtcstatsV3 } from './import-rtcstats';
+import { importWebrtcInternals } from './import-webrtc-internals';
+import { DumpError, type DumpFormat, type SessionBundle } from './session-bundle';
+
+export type { DumpProblem, ImportOptions } from './import-context';
+
+export interface ImportResult {
+  format: DumpFormat;
+  /** One bundle per session in the file (one for every format but our own, which may hold several). */
+  bundles: SessionBundle[];
+  /** Parts that could not be read (only with `allowPartial`; otherwise the first one was thrown). */
+  problems: DumpProblem[];
+}
+
+/**
+ * Reads `bytes` (the file's content; gzip or not) named `fileName` (for messages only: the format is detected
+ * from the content).
+ */
+export function importDump(fileName: string, bytes: Uint8Array, options: ImportOptions = {}): ImportResult {
+  let format: DumpFormat | 'unknown' = 'unknown';
+  try {
+    if (options.signal?.aborted) throw new DOMException('Import cancelled', 'AbortError');
+    const detected = detectDump(fileName, bytes);
+    format = detected.format;
+    const ctx = new ImportContext(fileName, detected.format, options);
+    ctx.progress(0);
+    let bundles: SessionBundle[];
+    switch (detected.format) {
+      case 'webrtc-scope':
+        // HOOK(webrtc-scope): our own format has its own strict reader (lib/dump/format-scope.ts).
+        bundles = readScopeDump(fileName, bytes);
+        break;
+      case 'webrtc-internals':
+        bundles = [importWebrtcInternals(ctx, detected.document!, bytes.length)];
+        break;
+      case 'rtcstats-legacy':
+        bundles = [importRtcstatsLegacy(ctx, detected.text, bytes.length)];
+        break;
+      case 'rtcstats-v3':
+        bundles = [importRtcstatsV3(ctx, detected.text, bytes.length)];
+        break;
+      case 'firefox-about-webrtc':
+        bundles = [importAboutWebrtc(ctx, detected.text, bytes.length)];
+        break;
+    }
+    const problems = ctx.finish();
+    for (const bundle of bundles) {
+      if (bundle.pcs.length === 0 && bundle.events.length === 0) {
+        throw ctx.error('file', 'nothing to import: no peer connection, getUserMedia call or event');
+      }
+    }
+    options.onProgress?.(1);
+    return { format: detected.format, bundles, problems };
+  } catch (error) {
+    if (error instanceof DumpError) throw error;
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    // A bug or an engine limit (out of memory, call stack): still a DumpError for the user, with the cause.
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new DumpError(fileName, format, 'file', `could not be read (${message.slice(0, 300)})`);
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * Reads a chrome://webrtc-internals "Create dump" file (shared/docs/formats.md §1): getUserMedia entries, and per
+ * PeerConnection its update log and its stats series, which are turned back into one full report per poll.
+ *
+ * Every generation in formats.md §1.7 is accepted: `time` (locale text, before ~M90) or `timestamp` log entries,
+ * text (M86) or JSON values, bare or JSON-quoted (M142+) states, stats with or without `statsType` and with or
+ * without the `-timestamp` series (M117+), legacy goog stats (kept as given: string values, their own types),
+ * array or object `UserAgentData`.
+ */
+import type { Json, JsonObject } from '../protocol/json';
+import type { StatsObject, StatsReportJson } from '../model/session';
+import { ImportBuilder } from './import-builder';
+import type { ImportContext } from './import-context';
+import { TraceMapper } from './import-trace';
+import { isJsonObject, ownValue, parseJson, pathKey, recordValueProblem, setOwnKey } from './safe-json';
+import type { SessionBundle } from './session-bundle';
+
+/** Remote RTP objects carry the time of the RTCP report they describe, not of the poll (formats.md §1.6). */
+const RTCP_TIMED_TYPES = new Set(['remote-inbound-rtp', 'remote-outbound-rtp']);
+/** Objects of one poll share its timestamp; polls are a second apart. Points closer than this are one poll. */
+const SAME_POLL_MS = 250;
+/** Before M117 there is no `-timestamp` series and webrtc-internals polled every second. */
+const LEGACY_POLL_MS = 1000;
+
+/** Reads the parsed dump `doc` (an object with `PeerConnections`). */
+export function importWebrtcInternals(ctx: ImportContext, doc: JsonObject, inputBytes: number): SessionBundle {
+  const builder = new ImportBuilder(ctx.fileName, 'webrtc-internals', inputBytes);
+  const mapper = new TraceMapper(builder, ctx, { iceAddIsOutcome: true, addTrackWithoutLabel: false });
+  const pcsValue = ownValue(doc, 'PeerConnections');
+  if (!isJsonObject(pcsValue)) throw ctx.error('PeerConnections', 'missing or not an object');
+
+  const userAgent = ownValue(doc, 'UserAgent');
+  builder.meta.userAgent = typeof userAgent === 'string' ? userAgent : '';
+  const downloadedAt = ownValue(doc, 'timestamp');
+  if (typeof downloadedAt === 'number' && Number.isFinite(downloadedAt)) builder.meta.extraTimes.push(downloadedAt);
+
+  const gum = ownValue(doc, 'getUserMedia');
+  if (gum !== undefined && !Array.isArray(gum)) ctx.problem('getUserMedia', 'not an array');
+  if (Array.isArray(gum)) importGetUserMedia(ctx, mapper, builder, gum);
+
+  const keys = Object.keys(pcsValue);
+  keys.forEach((key, i) => {
+    ctx.progress(0.5 + (0.5 * i) / keys.length);
+    const where = `PeerConnections${pathKey(key)}`;
+    const pc = pcsValue[key];
+    if (!isJsonObject(pc)) {
+      ctx.problem(where, 'not an object');
+      return;
+    }
+    importPc(ctx, mapper, builder, key, pc, where, typeof downloadedAt === 'number' && Number.isFinite(downloadedAt) ? downloadedAt : null);
+  });
+  return builder.build();
+}
+
+/** `"{…}"` values are JSON; M86's `{ iceServers: [stun:…], … }` text is not and is kept as text. */
+function decodeText(value: string): Json {
+  const c = value.trimStart().charAt(0);
+  if (c === '{' || c === '[' || c === '"') {
+    const parsed = parseJson(value);
+    if (parsed.ok) return parsed.value;
+  }
+  return value;
+}
+
+function importGetUserMedia(ctx: ImportContext, mapper: TraceMapper, builder: ImportBuilder, entries: Json[]): void {
+  let lastT = NaN;
+  entries.forEach((entry, i) => {
+    const where = `getUserMedia[${i}]`;
+    if (!isJsonObject(entry)) {
+      ctx.problem(where, 'not an object');
+      return;
+    }
+    const stamp = ownValue(entry, 'timestamp');
+    const t = typeof stamp === 'number' ? stamp : lastT;
+    if (!Number.isFinite(t)) {
+      ctx.problem(where, 'no timestamp');
+      return;
+    }
+    lastT = t;
+    const type = ownValue(entry, 'request_type') === 'getDisplayMedia' ? 'getDisplayMedia' : 'getUserMedia';
+    // A request and its outcome share (rid, pid, request_id, request_type) (formats.md §1.3).
+    const correlation = ['rid', 'pid', 'request_id', 'request_type'].map((k) => JSON.stringify(ownValue(entry, k) ?? null)).join('/');
+    const origin = ownValue(entry, 'origin');
+    const url = ownValue(entry, 'url');
+    if (builder.meta.url === '' && typeof url === 'string') builder.meta.url = url;
+    else if (builder.meta.url === '' && typeof origin === 'string') builder.meta.url = origin;
+    if (ownValue(entry, 'stream_id') !== undefined) {
+      const tracks: Json[] = [];
+      for (const kind of ['audio', 'video']) {
+        const info = ownValue(entry, `${kind}_track_info`);
+        const parsed = typeof info === 'string' ? decodeText(info) : info;
+        if (isJsonObject(parsed)) tracks.push({ id: String(parsed.id ?? ''), kind, label: String(parsed.label ?? '') });
+      }
+      mapper.entry(null, t, `${type}OnSuccess`, { id: String(ownValue(entry, 'stream_id')), tracks }, where, correlation);
+    } else if (ownValue(entry, 'error') !== undefined || ownValue(entry, 'error_message') !== undefined) {
+      mapper.entry(null, t, `${type}OnFailure`, { error: String(ownValue(entry, 'error') ?? ''), error_message: String(ownValue(entry, 'error_message') ?? '') }, where, correlation);
+    } else {
+      // Constraints are strings: "" means requested as `true`, an absent key not requested at all.
+      const constraints: JsonObject = {};
+      for (const kind of ['audio', 'video']) {
+        const c = ownValue(entry, kind);
+        if (c === undefined) continue;
+        constraints[kind] = c === '' ? true : typeof c === 'string' ? decodeText(c) : c;
+      }
+      mapper.entry(null, t, type, constraints, where, correlation);
+    }
+  });
+}
+
+function importPc(ctx: ImportContext, mapper: TraceMapper, builder: ImportBuilder, key: string, pc: JsonObject, where: string, downloadedAt: number | null): void {
+  const log = ownValue(pc, 'updateLog');
+  const stats = ownValue(pc, 'stats');
+  if (log !== undefined && !Array.isArray(log)) ctx.problem(`${where}.updateLog`, 'not an array');
+  if (stats !== undefined && !isJsonObject(stats)) ctx.problem(`${where}.stats`, 'not an object');
+
+  const entries = Array.isArray(log) ? log : [];
+  const times = entryTimes(entries);
+  const samples = isJsonObject(stats) ? statsToReports(ctx, stats, `${where}.stats`) : [];
+  let firstT = samples.length > 0 ? samples[0].t : Infinity;
+  for (const t of times) if (t < firstT) firstT = t;
+  if (!Number.isFinite(firstT)) {
+    // Neither a timed log entry nor a poll: only the download time (M147+) can place the PC.
+    if (downloadedAt === null) {
+      ctx.problem(where, 'no time for this peer connection (no timed update-log entry, no stats)');
+      return;
+    }
+    firstT = downloadedAt;
+  }
+
+  const configText = ownValue(pc, 'rtcConfiguration');
+  const configValue = typeof configText === 'string' ? decodeText(configText) : configText;
+  let config: JsonObject = isJsonObject(configValue) ? configValue : configValue === undefined ? {} : { rtcConfiguration: configValue };
+  const constraintsText = ownValue(pc, 'constraints');
+  let constraints = typeof constraintsText === 'string' ? (constraintsText === '' ? undefined : decodeText(constraintsText)) : constraintsText;
+  const configProblem = recordValueProblem(config);
+  if (configProblem !== null) {
+    ctx.problem(`${where}.rtcConfiguration`, `refused: ${configProblem}`);
+    config = {};
+  }
+  const constraintsProblem = constraints === undefined ? null : recordValueProblem(constraints);
+  if (constraintsProblem !== null) {
+    ctx.problem(`${where}.constraints`, `refused: ${constraintsProblem}`);
+    constraints = undefined;
+  }
+  const draft = builder.created(key, firstT, config, constraints ?? undefined);
+  const url = ownValue(pc, 'url');
+  if (typeof url === 'string') {
+    draft.url = url;
+    if (builder.meta.url === '') builder.meta.url = url;
+  }
+
+  entries.forEach((entry, i) => {
+    const at = `${where}.updateLog[${i}]`;
+    if (!isJsonObject(entry) || typeof entry.type !== 'string') {
+      ctx.problem(at, 'not an update-log entry ({type, value, timestamp})');
+      return;
+    }
+    const t = times[i];
+    if (!Number.isFinite(t)) {
+      ctx.problem(at, 'no usable time');
+      return;
+    }
+    const raw = ownValue(entry, 'value');
+    let value: Json | undefined = typeof raw === 'string' ? (raw === '' ? undefined : decodeText(raw)) : raw;
+    if (entry.type === 'close') value = undefined;
+    mapper.entry(key, t, entry.type, value, at);
+  });
+  for (const sample of samples) builder.addSample(key, sample.t, sample.report);
+}
+
+/**
+ * Each entry's time: `timestamp` (epoch ms), else its `time` text parsed (locale text before ~M90, best effort),
+ * else the previous entry's time, so that the order survives where the text does not parse.
+ */
+function entryTimes(entries: Json[]): number[] {
+  const out: number[] = [];
+  let last = NaN;
+  for (const entry of entries) {
+    let t = NaN;
+    if (isJsonObject(entry)) {
+      const stamp = ownValue(entry, 'timestamp');
+      const text = ownValue(entry, 'time');
+      if (typeof stamp === 'number') t = stamp;
+      else if (typeof text === 'string') t = Date.parse(text);
+    }
+    if (!Number.isFinite(t)) t = last;
+    else last = t;
+    out.push(t);
+  }
+  // Entries before the first parseable time take that time.
+  const first = out.find(Number.isFinite);
+  if (first !== undefined) for (let i = 0; i < out.length && !Number.isFinite(out[i]); i++) out[i] = first;
+  return out;
+}
+
+interface Series {
+  startTime: number;
+  endTime: number;
+  values: Json[];
+  where: string;
+}
+
+interface StatsObjectSeries {
+  id: string;
+  type: string | null;
+  props: Map<string, Series>;
+}
+
+/**
+ * The stats series of one PC as one full report per poll (formats.md §1.6). Series are grouped by object (the key
+ * is `<id>-<property>`; property names have no `-`, so the last one splits); each object's points get times from
+ * its `-timestamp` series (M117+) or, before that, 1 s steps from its `startTime`. Polls are the times of the
+ * objects that are stamped at poll time (remote RTP objects carry RTCP times and are placed in the first poll at
+ * or after their time). A property series shorter than its object's points is aligned by its start and end time
+ * when they fit, else right-aligned to its end (holes cannot be placed exactly: the format drops them).
+ * Chrome's calculated `[…]` series are skipped: our views derive their own.
+ */
+function statsToReports(ctx: ImportContext, stats: JsonObject, where: string): { t: number; report: StatsReportJson }[] {
+  const objects = new Map<string, StatsObjectSeries>();
+  for (const key of Object.keys(stats)) {
+    if (key.endsWith(']')) continue;
+    const at = `${where}${pathKey(key)}`;
+    const dash = key.lastIndexOf('-');
+    if (dash <= 0 || dash === key.length - 1) {
+      ctx.problem(at, 'key is not "<statsId>-<property>"');
+      continue;
+    }
+    const id = key.slice(0, dash);
+    const prop = key.slice(dash + 1);
+    const series = stats[key];
+    if (!isJsonObject(series)) {
+      ctx.problem(at, 'not a series object');
+      continue;
+    }
+    const rawValues = ownValue(series, 'values');
+    const parsed = typeof rawValues === 'string' ? parseJson(rawValues, 16) : { ok: true as const, value: rawValues ?? null };
+    if (!parsed.ok || !Array.isArray(parsed.value)) {
+      ctx.problem(`${at}.values`, parsed.ok ? 'not an array' : parsed.reason);
+      continue;
+    }
+    if (id === '__proto__' || prop === '__proto__') {
+      ctx.problem(at, 'forbidden key "__proto__"');
+      continue;
+    }
+    let object = objects.get(id);
+    if (!object) objects.set(id, (object = { id, type: null, props: new Map() }));
+    const statsType = ownValue(series, 'statsType');
+    if (typeof statsType === 'string' && object.type === null) object.type = statsType;
+    object.props.set(prop, {
+      startTime: isoMs(ownValue(series, 'startTime')),
+      endTime: isoMs(ownValue(series, 'endTime')),
+      values: parsed.value,
+      where: at,
+    });
+  }
+
+  // Point times per object.
+  const pointTimes = new Map<string, number[]>();
+  for (const object of objects.values()) {
+    if (object.type === null) {
+      // M86-era dumps have no statsType: the `type` series holds it.
+      const typeSeries = object.props.get('type');
+      const first = typeSeries?.values.find((v) => typeof v === 'string');
+      object.type = typeof first === 'string' ? first : '';
+    }
+    const stamps = object.props.get('timestamp');
+    if (stamps && stamps.values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      pointTimes.set(object.id, stamps.values as number[]);
+      continue;
+    }
+    let longest: Series | null = null;
+    for (const s of object.props.values()) if (!longest || s.values.length > longest.values.length) longest = s;
+    if (!longest || !Number.isFinite(longest.startTime)) {
+      ctx.problem(`${where}${pathKey(object.id)}`, 'no timestamp series and no startTime');
+      continue;
+    }
+    const n = longest.values.length;
+    const step = n > 1 && Number.isFinite(longest.endTime) ? (longest.endTime - longest.startTime) / (n - 1) : LEGACY_POLL_MS;
+    pointTimes.set(object.id, Array.from({ length: n }, (_, i) => longest!.startTime + i * step));
+  }
+
+  // The poll grid: clusters of the poll-stamped objects' times.
+  const stamped: number[] = [];
+  for (const object of objects.values()) {
+    if (RTCP_TIMED_TYPES.has(object.type ?? '')) continue;
+    for (const t of pointTimes.get(object.id) ?? []) stamped.push(t);
+  }
+  if (stamped.length === 0) for (const times of pointTimes.values()) for (const t of times) stamped.push(t);
+  stamped.sort((a, b) => a - b);
+  const polls: number[] = [];
+  for (const t of stamped) if (polls.length === 0 || t - polls[polls.length - 1] > SAME_POLL_MS) polls.push(t);
+
+  const reports: StatsReportJson[] = polls.map(() => ({}));
+  for (const object of objects.values()) {
+    const times = pointTimes.get(object.id);
+    if (!times) continue;
+    // Point i → poll: the first poll not before the point's time (less the tolerance) after the previous point's.
+    const pollOf: number[] = [];
+    let p = 0;
+    for (const t of times) {
+      while (p < polls.length && polls[p] < t - SAME_POLL_MS) p++;
+      pollOf.push(p < polls.length ? p : -1);
+      p++;
+    }
+    const built: (StatsObject | null)[] = times.map((t, i) => (pollOf[i] === -1 ? null : { type: object.type ?? '', timestamp: t }));
+    for (const [prop, series] of object.props) {
+      if (prop === 'timestamp' || prop === 'type' || prop === 'id') continue;
+      const offset = alignSeries(times, series);
+      for (let j = 0; j < series.values.length; j++) {
+        const value = series.values[j];
+        const target = built[offset + j];
+        if (value === null || !target) continue;
+        if (typeof value === 'object') {
+          const problem = recordValueProblem(value);
+          if (problem !== null) {
+            ctx.problem(`${series.where}.values[${j}]`, `refused: ${problem}`);
+            continue;
+          }
+        }
+        setOwnKey(target, prop, value);
+      }
+    }
+    built.forEach((obj, i) => {
+      if (obj) setOwnKey(reports[pollOf[i]], object.id, obj);
+    });
+  }
+  return polls.map((t, i) => ({ t, report: reports[i] })).filter((s) => Object.keys(s.report).length > 0);
+}
+
+/** Index of the object's point where `series` starts (formats.md §1.6 alignment). */
+function alignSeries(times: number[], series: Series): number {
+  const m = series.values.length;
+  if (m >= times.length) return 0;
+  const near = (a: number, b: number) => Math.abs(Math.floor(a) - b) <= 1;
+  // Exact when a point matches endTime and the one m-1 before matches startTime (remote objects repeat times).
+  let lastEnd = -1;
+  for (let end = times.length - 1; end >= m - 1; end--) {
+    if (!near(times[end], series.endTime)) continue;
+    if (lastEnd === -1) lastEnd = end;
+    if (near(times[end - m + 1], series.startTime)) return end - m + 1;
+  }
+  // Holes: right-align to the end (or to the last point when the end time is not among the points).
+  const end = lastEnd !== -1 ? lastEnd : times.length - 1;
+  return Math.max(0, end - m + 1);
+}
+
+/** ISO time → epoch ms (NaN when absent or unparseable). */
+function isoMs(value: Json | undefined): number {
+  return typeof value === 'string' ? Date.parse(value) : NaN;
+}

@@ -1,0 +1,75 @@
+/** Firefox about:webrtc "Save Page" HTML (formats.md §4.1), from a hand-made fragment with the same markup. */
+import { describe, expect, it } from 'vitest';
+import { importDump } from '../../../lib/dump/import-dump';
+import { parseHtml, textOf, findAll } from '../../../lib/dump/import-html';
+import { aboutWebrtcPage, bytes } from '../../fixtures/dumps/dump-fixtures';
+
+const OFFER = 'v=0\r\no=mozilla...THIS_IS_SDPARTA-99.0 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 109\r\na=setup:actpass\r\na=mid:0\r\n';
+const ANSWER = 'v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 109\r\na=setup:active\r\na=mid:0\r\n';
+
+describe('about:webrtc saved page', () => {
+  const page = aboutWebrtcPage([
+    {
+      uuid: 'b679b76f-0fad-4bc7-a8fa-8f3fa52e3b49',
+      createdUs: 1764839547943135,
+      url: 'http://localhost:5173/',
+      closed: true,
+      now: '2025-12-04T09:17:05.710Z',
+      history: [
+        { side: 'remote', t: 1764839556025, sdp: ANSWER },
+        { side: 'local', t: 1764839547936, sdp: OFFER },
+      ],
+    },
+    {
+      uuid: '2ece1eba-2917-43f2-b6d8-acf62e68a30b',
+      createdUs: 1764720249350538,
+      url: 'https://chat.test/?q=<b>&x=1',
+      closed: false,
+      now: '2025-12-04T08:34:33.774Z',
+      bundlePolicy: 'max-bundle',
+      iceServerUrls: ['stun:stun.test:19302', 'turn:<HOST>:3478?transport=udp'],
+    },
+  ]);
+
+  it('makes a PC per section with its creation time, configuration, open/closed state and SDP history', () => {
+    const r = importDump('aboutWebrtc.html', bytes(page));
+    expect(r.format).toBe('firefox-about-webrtc');
+    const b = r.bundles[0];
+    // Creation order: the pcid's microseconds since the epoch.
+    expect(b.pcs.map((p) => p.createdAt)).toEqual([1764720249350.538, 1764839547943.135]);
+    const [open, closed] = b.pcs;
+    expect(open).toMatchObject({
+      closedAt: null,
+      frameUrl: 'https://chat.test/?q=<b>&x=1',
+      config: { bundlePolicy: 'max-bundle', iceTransportPolicy: 'all', iceServers: [{ urls: ['stun:stun.test:19302', 'turn:<HOST>:3478?transport=udp'] }] },
+    });
+    // A closed PC ends at its last report (the heading's `now`).
+    expect(closed).toMatchObject({ closedAt: Date.parse('2025-12-04T09:17:05.710Z'), closedBy: 'close', signalingState: 'closed' });
+    const calls = b.events.filter((e) => e.pcId === closed.pcId && e.record.type === 'pc-call').map((e) => e.record);
+    expect(calls).toEqual([
+      { type: 'pc-call', pc: expect.any(Number), t: 1764839547936, call: expect.any(Number), method: 'setLocalDescription', args: [{ type: 'offer', sdp: OFFER }] },
+      { type: 'pc-call', pc: expect.any(Number), t: 1764839556025, call: expect.any(Number), method: 'setRemoteDescription', args: [{ type: 'answer', sdp: ANSWER }] },
+    ]);
+    expect(b.events.filter((e) => e.record.type === 'pc-settled' && e.record.ok)).toHaveLength(2);
+    expect(b.session).toMatchObject({ title: '', sampleCount: 0, pcCount: 2 });
+  });
+
+  it('reads a page saved in a legacy 8-bit encoding (the corpus sample is not UTF-8)', () => {
+    const latin = new Uint8Array([...bytes(page.slice(0, 30)), 0xb6, ...bytes(page.slice(30))]);
+    expect(importDump('aboutWebrtc.html', latin).bundles[0].pcs).toHaveLength(2);
+  });
+
+  it('keeps markup inside text as text', () => {
+    const root = parseHtml('<div><pre>a=x:&lt;script&gt;alert(1)&lt;/script&gt;</pre><p>1 &amp; 2 &#x41; &#65; &bogus;</p></div>');
+    const [pre, p] = findAll(root, (e) => e.tag === 'pre' || e.tag === 'p');
+    expect(textOf(pre)).toBe('a=x:<script>alert(1)</script>');
+    expect(findAll(pre, () => true)).toEqual([]);
+    expect(textOf(p)).toBe('1 & 2 A A &bogus;');
+  });
+
+  it('refuses HTML that is not from about:webrtc, and deep nesting', () => {
+    expect(() => importDump('x.html', bytes('<html><body>hello</body></html>'))).toThrow(/not a page saved from about:webrtc/);
+    const deep = `<div id="content" class="peer-connection">${'<div>'.repeat(5000)}about-webrtc-</div>`;
+    expect(() => importDump('x.html', bytes(deep))).toThrow(/looks like a firefox-about-webrtc dump; at document: elements nested deeper than 256/);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * Every file of the real-world dump corpus (../shared/corpus/dumps next to the repository; CI has it there) must
+ * import, with the numbers of PCs and samples established independently of the importer, by inspecting the files
+ * in the shell (commands in the comments). A new corpus file without an entry here fails the test.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importDump } from '../../../lib/dump/import-dump';
+import type { DumpFormat } from '../../../lib/dump/session-bundle';
+
+const CORPUS = resolve(__dirname, '../../../../shared/corpus/dumps');
+
+interface Expected {
+  format: DumpFormat;
+  /** Samples per PC id (PC ids `0-<n>`: the file's own number where it has one). */
+  samples: Record<string, number>;
+  /** getUserMedia/getDisplayMedia calls. */
+  mediaCalls: number;
+  /** Extra checks for this file. */
+  check?: (result: ReturnType<typeof importDump>) => void;
+}
+
+const pcEvents = (r: ReturnType<typeof importDump>, pcId: string, type: string) =>
+  r.bundles[0].events.filter((e) => e.pcId === pcId && e.record.type === type);
+
+const EXPECTED: Record<string, Expected> = {
+  // jq '.PeerConnections | keys' → ["10-1","10-2"];
+  // jq -r '.PeerConnections["10-1"].stats["P-timestamp"].values | fromjson | length' → 60 (same for 10-2): one
+  // point per poll of the peer-connection object, present in every poll;
+  // jq '.getUserMedia | length' → 2 (request + success = 1 call);
+  // jq '[.PeerConnections["10-1"].updateLog[] | select(.type | test("statechange$"))] | length' → 8 (10-2: 8).
+  'chrome-webrtc-internals/chromium156-loopback-2pc-60s.json': {
+    format: 'webrtc-internals',
+    samples: { '0-1': 60, '0-2': 60 },
+    mediaCalls: 1,
+    check: (r) => {
+      expect(pcEvents(r, '0-1', 'pc-event').filter((e) => e.record.type === 'pc-event' && e.record.event.endsWith('statechange'))).toHaveLength(8);
+      expect(pcEvents(r, '0-2', 'pc-event').filter((e) => e.record.type === 'pc-event' && e.record.event.endsWith('statechange'))).toHaveLength(8);
+      // Every poll has the 16 (sender) and 15 (receiver) objects of SOURCES.md, except the remote ones that
+      // appear at the third poll (jq: RIA3015589555-timestamp / ROA3015589555-timestamp have 58 points).
+      const s = r.bundles[0].samples;
+      expect(Object.keys(s['0-1'][59].report)).toHaveLength(16);
+      expect(Object.keys(s['0-2'][59].report)).toHaveLength(15);
+      expect(s['0-1'].filter((x) => x.report.RIA3015589555 !== undefined)).toHaveLength(58);
+    },
+  },
+  // zcat gumonly.gz | jq '.PeerConnections' → {}; '.getUserMedia | length' → 2 (request + success).
+  'chrome-webrtc-internals/gumonly.gz': { format: 'webrtc-internals', samples: {}, mediaCalls: 1 },
+  // grep -c 'class="peer-connection"' → 19; grep -o 'about-webrtc-connection-closed' | wc -l → 15;
+  // grep -o 'data-l10n-id="about-webrtc-sdp-set-timestamp"' | wc -l → 29 SDP history entries. No stats tables
+  // with rows (every `<tr><td>` is a raw candidate), so no samples.
+  'firefox-about-webrtc/aboutWebrtc.html': {
+    format: 'firefox-about-webrtc',
+    samples: Object.fromEntries(Array.from({ length: 19 }, (_, i) => [`0-${i + 1}`, 0])),
+    mediaCalls: 0,
+    check: (r) => {
+      const b = r.bundles[0];
+      expect(b.pcs.filter((p) => p.closedAt !== null)).toHaveLength(15);
+      expect(b.events.filter((e) => e.record.type === 'pc-call')).toHaveLength(29);
+    },
+  },
+  // grep -o '^\["getstats","PC_[0-9]*"' | sort | uniq -c → 572 PC_0; lines with a null PC id and a PC method
+  // (grep -cE '^\["(createOffer|createDataChannel|setLocalDescription|addIceCandidate)",null' → 16): the
+  // stand-in PC for them is 0-1.
+  'rtcstats-legacy/24a93962-f981-43b4-8501-48e43f91a4e0': { format: 'rtcstats-legacy', samples: { '0-0': 572, '0-1': 0 }, mediaCalls: 2 },
+  // getstats: 19 PC_0, 32 PC_1, 32 PC_2, 33 PC_3, 5 PC_4, 4 PC_5, 4 PC_6; 40 null-id PC lines → stand-in 0-7;
+  // grep -c '"navigator.mediaDevices.getUserMedia",' → 2.
+  'rtcstats-legacy/chrome-standard-multiple-p2p': {
+    format: 'rtcstats-legacy',
+    samples: { '0-0': 19, '0-1': 32, '0-2': 32, '0-3': 33, '0-4': 5, '0-5': 4, '0-6': 4, '0-7': 0 },
+    mediaCalls: 2,
+  },
+  // getstats: 7 PC_0, 6 PC_1, 6 PC_2; 40 null-id PC lines → 0-3; 3 getUserMedia (one fails).
+  'rtcstats-legacy/chrome-standard-pc-failed': {
+    format: 'rtcstats-legacy',
+    samples: { '0-0': 7, '0-1': 6, '0-2': 6, '0-3': 0 },
+    mediaCalls: 3,
+    check: (r) => {
+      const b = r.bundles[0];
+      // grep statechange: PC_0 ends connected → failed, PC_1/PC_2 disconnected → failed.
+      expect(b.pcs.find((p) => p.pcId === '0-0')?.connectionState).toBe('failed');
+      expect(b.pcs.find((p) => p.pcId === '0-1')?.iceConnectionState).toBe('disconnected');
+      const failures = b.events.filter((e) => e.record.type === 'media-settled' && !e.record.ok);
+      expect(failures).toHaveLength(1);
+    },
+  },
+  // getstats: 79 PC_0; 2 getUserMedia.
+  'rtcstats-legacy/firefox-standard-stats-sfu': { format: 'rtcstats-legacy', samples: { '0-0': 79 }, mediaCalls: 2 },
+  // getstats: 119 PC_0; 20 null-id PC lines → 0-1; 2 getUserMedia + 1 getDisplayMedia.
+  'rtcstats-legacy/google-legacy-screenshare-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 119, '0-1': 0 }, mediaCalls: 3 },
+  // getstats: 45 PC_0, 201 PC_1, 28 PC_2; no null-id PC lines.
+  'rtcstats-legacy/google-legacy-stats-multiple-pc': { format: 'rtcstats-legacy', samples: { '0-0': 45, '0-1': 201, '0-2': 28 }, mediaCalls: 2 },
+  // getstats: 10 PC_0, 10 PC_1 (5-element lines with a sequence number).
+  'rtcstats-legacy/google-standard-stats-relay-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 10, '0-1': 10 }, mediaCalls: 0 },
+  // getstats: 82 PC_0.
+  'rtcstats-legacy/safari-standard-stats': { format: 'rtcstats-legacy', samples: { '0-0': 82 }, mediaCalls: 2 },
+  // zcat | grep -c '^\["getStats","10-1"' → 60 (10-2: 60); one getUserMedia on "10-0" (not a PC).
+  'rtcstats-v3/chromium156-loopback-2pc-60s.jsonl.gz': { format: 'rtcstats-v3', samples: { '0-1': 60, '0-2': 60 }, mediaCalls: 1 },
+  // cat: code 60 (getUserMedia) + 61 (OnSuccess), no PC.
+  'rtcstats-v3/gumonly.jsonl': { format: 'rtcstats-v3', samples: {}, mediaCalls: 1 },
+};
+
+function corpusFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) return corpusFiles(full);
+    return name.endsWith('.md') ? [] : [relative(CORPUS, full)];
+  });
+}
+
+describe.skipIf(!existsSync(CORPUS))('dump corpus', () => {
+  const files = existsSync(CORPUS) ? corpusFiles(CORPUS).sort() : [];
+
+  it('has an expectation for every corpus file', () => {
+    expect(files).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it.each(files)('%s imports with the expected PCs and samples', (file) => {
+    const expected = EXPECTED[file];
+    const content = new Uint8Array(readFileSync(join(CORPUS, file)));
+    const result = importDump(file.split('/').pop()!, content);
+    expect(result.format).toBe(expected.format);
+    expect(result.problems).toEqual([]);
+    expect(result.bundles).toHaveLength(1);
+    const b = result.bundles[0];
+    const perPc = Object.fromEntries(b.pcs.map((p) => [p.pcId, p.sampleCount]));
+    expect(perPc).toEqual(expected.samples);
+    const total = Object.values(expected.samples).reduce((a, n) => a + n, 0);
+    expect(b.session.sampleCount).toBe(total);
+    expect(b.session.pcCount).toBe(b.pcs.length);
+    expect(b.session.mediaCallCount).toBe(expected.mediaCalls);
+    expect(b.session.eventCount).toBe(b.events.length);
+    expect(b.session.imported).toEqual({ fileName: file.split('/').pop(), format: expected.format });
+    expect(b.session.id).toMatch(/^import:[0-9a-f-]{36}$/);
+    expect(b.session.tabId).toBeNull();
+    // Contract of SessionBundle: gap-free seq in time order, samples indexed from 0 with ascending t.
+    b.events.forEach((e, i) => expect(e.seq).toBe(i));
+    for (let i = 1; i < b.events.length; i++) expect(b.events[i].record.t).toBeGreaterThanOrEqual(b.events[i - 1].record.t);
+    for (const pc of b.pcs) {
+      const samples = b.samples[pc.pcId];
+      samples.forEach((s, i) => expect(s.index).toBe(i));
+      for (let i = 1; i < samples.length; i++) expect(samples[i].t).toBeGreaterThanOrEqual(samples[i - 1].t);
+      expect(pc.lastSampleAt).toBe(samples.length > 0 ? samples[samples.length - 1].t : null);
+      expect(b.events.some((e) => e.pcId === pc.pcId && e.record.type === 'pc-created')).toBe(true);
+    }
+    expect(b.session.startedAt).toBeLessThanOrEqual(b.session.lastActivityAt);
+    expected.check?.(result);
+  });
+});

@@ -1,0 +1,230 @@
+/** webrtc-internals dumps of every generation (shared/docs/formats.md §1.7), from small hand-made fixtures. */
+import { describe, expect, it } from 'vitest';
+import { importDump } from '../../../lib/dump/import-dump';
+import { DumpError } from '../../../lib/dump/session-bundle';
+import type { TraceEvent } from '../../../lib/model/session';
+import { bytes, gz, internalsDump, objectSeries, series } from '../../fixtures/dumps/dump-fixtures';
+
+const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
+const SDP = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n';
+
+const read = (text: string, options = {}) => importDump('dump.txt', bytes(text), options);
+const records = (events: TraceEvent[], pcId: string | null) => events.filter((e) => e.pcId === pcId).map((e) => e.record);
+
+describe('webrtc-internals: update log', () => {
+  it('maps the current format (M142+: timestamp, JSON values, quoted states) to our records', () => {
+    const log = [
+      { type: 'createOffer', value: '{"offerToReceiveAudio":true}', timestamp: T0 },
+      { type: 'createOfferOnSuccess', value: JSON.stringify({ type: 'offer', sdp: SDP }), timestamp: T0 + 1 },
+      { type: 'setLocalDescription', value: JSON.stringify({ type: 'offer', sdp: SDP }), timestamp: T0 + 2 },
+      { type: 'onsignalingstatechange', value: '"have-local-offer"', timestamp: T0 + 3 },
+      { type: 'setLocalDescriptionOnSuccess', value: '', timestamp: T0 + 4 },
+      { type: 'onicecandidate', value: '{"sdpMid":"0","sdpMLineIndex":0,"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host"}', timestamp: T0 + 5 },
+      { type: 'addIceCandidate', value: '{"sdpMid":"0","sdpMLineIndex":0,"candidate":"candidate:2 1 udp 1 127.0.0.1 6000 typ host"}', timestamp: T0 + 6 },
+      { type: 'addIceCandidateFailed', value: '{"sdpMid":"9","candidate":"candidate:3 1 udp 1 10.0.0.1 7 typ host"}', timestamp: T0 + 7 },
+      { type: 'onconnectionstatechange', value: '"connected"', timestamp: T0 + 8 },
+      { type: 'onicecandidateerror', value: '{"url":"stun:s","address":"[0:0:0:x:x:x:x:x]","port":"0","host_candidate":"h","error_text":"timeout","error_code":701}', timestamp: T0 + 9 },
+      { type: 'close', value: '', timestamp: T0 + 10 },
+    ];
+    const r = read(internalsDump({ '10-1': { updateLog: log } }));
+    const recs = records(r.bundles[0].events, '0-1');
+    expect(recs[0]).toMatchObject({ type: 'pc-created', t: T0 });
+    expect(recs[1]).toMatchObject({ type: 'pc-call', method: 'createOffer', args: [{ offerToReceiveAudio: true }] });
+    expect(recs[2]).toMatchObject({ type: 'pc-settled', method: 'createOffer', ok: true, value: { type: 'offer', sdp: SDP } });
+    expect(recs[3]).toMatchObject({ type: 'pc-call', method: 'setLocalDescription', args: [{ type: 'offer', sdp: SDP }] });
+    expect(recs[4]).toEqual({ type: 'pc-event', pc: 1, t: T0 + 3, event: 'signalingstatechange', value: 'have-local-offer' });
+    expect(recs[5]).toMatchObject({ type: 'pc-settled', method: 'setLocalDescription', ok: true });
+    expect(recs[6]).toMatchObject({ type: 'pc-event', event: 'icecandidate', value: { sdpMid: '0', candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host' } });
+    // Chrome logs addIceCandidate once it completed: call and outcome at once.
+    expect(recs[7]).toMatchObject({ type: 'pc-call', method: 'addIceCandidate', args: [{ candidate: 'candidate:2 1 udp 1 127.0.0.1 6000 typ host' }] });
+    expect(recs[8]).toMatchObject({ type: 'pc-settled', method: 'addIceCandidate', ok: true });
+    expect(recs[9]).toMatchObject({ type: 'pc-call', method: 'addIceCandidate' });
+    expect(recs[10]).toMatchObject({ type: 'pc-settled', method: 'addIceCandidate', ok: false });
+    expect(recs[11]).toMatchObject({ type: 'pc-event', event: 'connectionstatechange', value: 'connected' });
+    expect(recs[12]).toMatchObject({ type: 'pc-event', event: 'icecandidateerror', value: { errorCode: 701, errorText: 'timeout', hostCandidate: 'h', url: 'stun:s' } });
+    expect(recs[13]).toMatchObject({ type: 'pc-call', method: 'close', args: [] });
+    const pc = r.bundles[0].pcs[0];
+    expect(pc).toMatchObject({ pcId: '0-1', createdAt: T0, closedAt: T0 + 10, closedBy: 'close', frameUrl: 'https://example.test/call' });
+  });
+
+  it('reads the M86 generation: `time` locale text, camelCase names, text values, bare states', () => {
+    const log = [
+      { time: '11/5/2020, 9:34:11 PM', type: 'createOffer', value: 'options: {offerToReceiveVideo: 0, offerToReceiveAudio: 1}' },
+      { time: '11/5/2020, 9:34:11 PM', type: 'setLocalDescription', value: `type: offer, sdp: ${SDP}` },
+      { time: '11/5/2020, 9:34:12 PM', type: 'signalingStateChange', value: 'have-local-offer' },
+      { time: 'not a date', type: 'onIceCandidate', value: 'sdpMid: 0, sdpMLineIndex: 0, candidate: candidate:9 1 udp 5 192.0.2.1 4 typ host' },
+      { time: '11/5/2020, 9:34:13 PM', type: 'iceConnectionStateChange', value: 'ICEConnectionStateConnected' },
+      { time: '11/5/2020, 9:34:13 PM', type: 'legacyIceConnectionStateChange', value: 'connected' },
+      { time: '11/5/2020, 9:34:14 PM', type: 'onRenegotiationNeeded', value: '' },
+      { time: '11/5/2020, 9:34:15 PM', type: 'icecandidateerror', value: 'url: stun:stun.test:3478\naddress: 192.0.2.1\nerror_code: 701' },
+    ];
+    const doc = internalsDump(
+      { '4242-1': { updateLog: log, rtcConfiguration: '{ iceServers: [stun:stun.test:3478], iceTransportPolicy: all }', constraints: '' } },
+      { UserAgent: 'Chrome/86' },
+    );
+    const r = read(doc);
+    const recs = records(r.bundles[0].events, '0-1');
+    const t0 = Date.parse('11/5/2020, 9:34:11 PM');
+    expect(recs[0]).toMatchObject({ type: 'pc-created', t: t0, config: { rtcConfiguration: '{ iceServers: [stun:stun.test:3478], iceTransportPolicy: all }' } });
+    expect(recs[1]).toMatchObject({ type: 'pc-call', method: 'createOffer', args: ['{offerToReceiveVideo: 0, offerToReceiveAudio: 1}'] });
+    expect(recs[2]).toMatchObject({ type: 'pc-call', method: 'setLocalDescription', args: [{ type: 'offer', sdp: SDP }] });
+    expect(recs[3]).toMatchObject({ event: 'signalingstatechange', value: 'have-local-offer' });
+    // An unparseable time keeps the order: it takes the previous entry's time.
+    expect(recs[4]).toMatchObject({ event: 'icecandidate', t: t0 + 1000, value: { sdpMid: '0', sdpMLineIndex: 0, candidate: 'candidate:9 1 udp 5 192.0.2.1 4 typ host' } });
+    expect(recs[5]).toMatchObject({ event: 'iceconnectionstatechange', value: 'connected' });
+    // legacyIceConnectionStateChange has no counterpart and is skipped.
+    expect(recs[6]).toMatchObject({ event: 'negotiationneeded', value: null });
+    expect(recs[7]).toMatchObject({ event: 'icecandidateerror', value: { url: 'stun:stun.test:3478', address: '192.0.2.1', errorCode: 701 } });
+    expect(r.bundles[0].pcs[0].iceConnectionState).toBe('connected');
+    expect(r.bundles[0].pcs[0].constraints).toBeUndefined();
+  });
+
+  it('reads the intermediate bare lowercase names (chromium 5eabb08)', () => {
+    const log = [
+      { type: 'icecandidate', value: '{"candidate":"candidate:1 1 udp 1 127.0.0.1 1 typ host","sdpMid":"0"}', timestamp: T0 },
+      { type: 'iceconnectionstatechange', value: 'checking', timestamp: T0 + 1 },
+      { type: 'connectionstatechange', value: 'connecting', timestamp: T0 + 2 },
+    ];
+    const recs = records(read(internalsDump({ '1-1': { updateLog: log } })).bundles[0].events, '0-1');
+    expect(recs.slice(1).map((r) => (r.type === 'pc-event' ? [r.event, r.value] : r.type))).toEqual([
+      ['icecandidate', { candidate: 'candidate:1 1 udp 1 127.0.0.1 1 typ host', sdpMid: '0' }],
+      ['iceconnectionstatechange', 'checking'],
+      ['connectionstatechange', 'connecting'],
+    ]);
+  });
+
+  it('maps M156 addTrack/ontrack/createDataChannel/ondatachannel values to our argument shapes', () => {
+    const log = [
+      { type: 'addTrack', value: '{"kind":"audio","id":"a1","streams":["s1"]}', timestamp: T0 },
+      { type: 'createDataChannel', value: '{"label":"chat","ordered":false,"maxRetransmits":0}', timestamp: T0 + 1 },
+      { type: 'ontrack', value: '{"kind":"video","id":"v1","label":"cam","streams":["s2"]}', timestamp: T0 + 2 },
+      { type: 'ondatachannel', value: '{"label":"chat","ordered":true}', timestamp: T0 + 3 },
+      { type: 'transceiverAdded', value: '{"mid":null,"kind":"audio"}', timestamp: T0 + 4 },
+    ];
+    const recs = records(read(internalsDump({ '1-1': { updateLog: log } })).bundles[0].events, '0-1');
+    expect(recs[1]).toMatchObject({ type: 'pc-call', method: 'addTrack', args: [{ id: 'a1', kind: 'audio', label: '' }, { id: 's1' }] });
+    expect(recs[3]).toMatchObject({ type: 'pc-call', method: 'createDataChannel', args: ['chat', { ordered: false, maxRetransmits: 0 }] });
+    expect(recs[5]).toMatchObject({ type: 'pc-event', event: 'track', value: { track: { id: 'v1', kind: 'video', label: 'cam' }, streams: ['s2'] } });
+    expect(recs[6]).toMatchObject({ type: 'pc-event', event: 'datachannel', value: { label: 'chat', ordered: true } });
+    // transceiverAdded has no record type of ours: skipped, not a problem.
+    expect(recs).toHaveLength(7);
+  });
+
+  it('pairs getUserMedia requests with their success or failure and keeps the page URL', () => {
+    const gum = [
+      { rid: 1, pid: 2, request_id: 0, request_type: 'getUserMedia', origin: 'https://a.test', url: 'https://a.test/x', audio: '', video: '{"width": {"ideal": 640}}', timestamp: T0 },
+      { rid: 1, pid: 2, request_id: 1, request_type: 'getDisplayMedia', origin: 'https://a.test', video: '{deviceId: {ideal: ["x"]}}', timestamp: T0 + 1 },
+      { rid: 1, pid: 2, request_id: 1, request_type: 'getDisplayMedia', error: 'NotAllowedError', error_message: 'Permission denied', timestamp: T0 + 2 },
+      { rid: 1, pid: 2, request_id: 0, request_type: 'getUserMedia', stream_id: 's', audio_track_info: '{"id":"a","label":"Mic"}', video_track_info: 'null', timestamp: T0 + 3 },
+    ];
+    const r = read(internalsDump({}, { getUserMedia: gum }));
+    const recs = records(r.bundles[0].events, null);
+    expect(recs[0]).toMatchObject({ type: 'media-call', method: 'getUserMedia', args: [{ audio: true, video: { width: { ideal: 640 } } }] });
+    // M86 constraints are not JSON: kept as text.
+    expect(recs[1]).toMatchObject({ type: 'media-call', method: 'getDisplayMedia', args: [{ video: '{deviceId: {ideal: ["x"]}}' }] });
+    expect(recs[2]).toMatchObject({ type: 'media-settled', call: (recs[1] as { call: number }).call, ok: false, error: { name: 'NotAllowedError', message: 'Permission denied' } });
+    expect(recs[3]).toMatchObject({ type: 'media-settled', call: (recs[0] as { call: number }).call, ok: true, value: { id: 's', tracks: [{ id: 'a', kind: 'audio', label: 'Mic' }] } });
+    expect(r.bundles[0].session).toMatchObject({ url: 'https://a.test/x', origin: 'https://a.test', mediaCallCount: 2 });
+  });
+
+  it('accepts UserAgentData as an array (M138–M142) or an object (M144+), gzipped or not', () => {
+    const log = [{ type: 'onsignalingstatechange', value: '"closed"', timestamp: T0 }];
+    const a = internalsDump({ '1-1': { updateLog: log } }, { UserAgentData: [{ brand: 'Chromium', version: '142' }] });
+    const b = internalsDump({ '1-1': { updateLog: log } }, { UserAgentData: { brands: [], mobile: false, platform: 'Linux' }, timestamp: T0 + 5000 });
+    const ra = importDump('a.gz', gz(a));
+    const rb = read(b);
+    expect(ra.format).toBe('webrtc-internals');
+    expect(ra.bundles[0].pcs[0].signalingState).toBe('closed');
+    // The download time (M147+) bounds the session.
+    expect(rb.bundles[0].session.endedAt).toBe(T0 + 5000);
+    expect(rb.bundles[0].session.userAgent).toBe('Mozilla/5.0 Test');
+  });
+});
+
+describe('webrtc-internals: stats series → full reports per poll', () => {
+  const times = [0, 1000, 2000, 3000].map((d) => T0 + d + 0.25);
+
+  it('rebuilds each poll with every raw field, skipping calculated […] series', () => {
+    const stats = {
+      ...objectSeries('P', 'peer-connection', times, { dataChannelsOpened: [0, 1, 1, 1] }),
+      // A codec id with `-` and `;` (fmtp) and a property that appears at the second poll (contiguous tail).
+      ...objectSeries('CIT01_96_level-asymmetry-allowed=1;profile-level-id=42e01f', 'codec', times, { payloadType: [96, 96, 96, 96] }),
+      ...objectSeries('IT01V1', 'inbound-rtp', times, { bytesReceived: [10, 20, 30, 40], qualityLimitationDurations: [{ none: 1 }, { none: 2 }, { none: 3 }, { none: 4 }] }),
+      'IT01V1-remoteId': series(['ROV1', 'ROV1', 'ROV1'], times[1], times[3], 'inbound-rtp'),
+      'IT01V1-[bytesReceived_in_bits/s]': series([80, 80, 80], times[1], times[3], 'inbound-rtp'),
+      'IT01V1-[framesReceived-framesDecoded-framesDropped]': series([1, 2, 3], times[1], times[3], 'inbound-rtp'),
+    };
+    const r = read(internalsDump({ '1-1': { stats } }));
+    const samples = r.bundles[0].samples['0-1'];
+    expect(samples.map((s) => s.t)).toEqual(times);
+    expect(samples.map((s) => s.index)).toEqual([0, 1, 2, 3]);
+    expect(samples[0].report.IT01V1).toEqual({ type: 'inbound-rtp', timestamp: times[0], bytesReceived: 10, qualityLimitationDurations: { none: 1 } });
+    expect(samples[1].report.IT01V1).toEqual({ type: 'inbound-rtp', timestamp: times[1], bytesReceived: 20, qualityLimitationDurations: { none: 2 }, remoteId: 'ROV1' });
+    expect(samples[3].report['CIT01_96_level-asymmetry-allowed=1;profile-level-id=42e01f']).toMatchObject({ type: 'codec', payloadType: 96 });
+    expect(r.bundles[0].pcs[0]).toMatchObject({ sampleCount: 4, lastSampleAt: times[3] });
+    // The PC's creation is unknown without an update log: its first poll stands in.
+    expect(r.bundles[0].pcs[0].createdAt).toBe(times[0]);
+  });
+
+  it('places remote RTP objects (RTCP-timed, repeating timestamps) in the polls after their time', () => {
+    const rtcp = [times[0] - 600, times[0] - 600, times[2] - 300];
+    const stats = {
+      ...objectSeries('P', 'peer-connection', times, {}),
+      'RIA1-timestamp': series(rtcp, rtcp[0], rtcp[2], 'remote-inbound-rtp'),
+      'RIA1-type': series(['remote-inbound-rtp', 'remote-inbound-rtp', 'remote-inbound-rtp'], rtcp[0], rtcp[2], 'remote-inbound-rtp'),
+      'RIA1-packetsLost': series([1, 2, 3], rtcp[0], rtcp[2], 'remote-inbound-rtp'),
+      // Present in 2 of the 3 points (a hole cannot be placed exactly): right-aligned to its end time.
+      'RIA1-roundTripTime': series([0.1, 0.3], rtcp[0], rtcp[2], 'remote-inbound-rtp'),
+    };
+    const samples = read(internalsDump({ '1-1': { stats } })).bundles[0].samples['0-1'];
+    expect(samples).toHaveLength(4);
+    expect(samples.map((s) => s.report.RIA1?.packetsLost)).toEqual([1, 2, 3, undefined]);
+    expect(samples.map((s) => s.report.RIA1?.timestamp)).toEqual([rtcp[0], rtcp[1], rtcp[2], undefined]);
+    expect(samples.map((s) => s.report.RIA1?.roundTripTime)).toEqual([undefined, 0.1, 0.3, undefined]);
+  });
+
+  it('reads pre-M117 series (no -timestamp, no statsType) at 1 s steps from startTime', () => {
+    const start = T0;
+    const stats = {
+      'RTCPeerConnection-type': series(['peer-connection', 'peer-connection', 'peer-connection'], start, start + 2000),
+      'RTCPeerConnection-dataChannelsOpened': series([0, 0, 1], start, start + 2000),
+      'RTCOutboundRTPVideoStream_1-bytesSent': series([5, 6], start + 1000, start + 2000),
+    };
+    const samples = read(internalsDump({ '1-1': { stats } })).bundles[0].samples['0-1'];
+    expect(samples.map((s) => s.t)).toEqual([start, start + 1000, start + 2000]);
+    expect(samples[2].report.RTCPeerConnection).toEqual({ type: 'peer-connection', timestamp: start + 2000, dataChannelsOpened: 1 });
+    expect(samples[1].report['RTCOutboundRTPVideoStream_1']).toMatchObject({ bytesSent: 5 });
+  });
+
+  it('keeps legacy goog stats as given: their own types, string values', () => {
+    const stats = {
+      'Conn-audio-1-0-googRtt': series(['12', '14'], T0, T0 + 1000, 'googCandidatePair'),
+      'Conn-audio-1-0-googActiveConnection': series(['true', 'true'], T0, T0 + 1000, 'googCandidatePair'),
+      'bweforvideo-googAvailableSendBandwidth': series(['300000', '310000'], T0, T0 + 1000, 'VideoBwe'),
+    };
+    const samples = read(internalsDump({ '1-1': { stats } })).bundles[0].samples['0-1'];
+    expect(samples).toHaveLength(2);
+    expect(samples[1].report['Conn-audio-1-0']).toEqual({ type: 'googCandidatePair', timestamp: T0 + 1000, googRtt: '14', googActiveConnection: 'true' });
+    expect(samples[0].report.bweforvideo).toMatchObject({ type: 'VideoBwe', googAvailableSendBandwidth: '300000' });
+  });
+
+  it('treats null values (our exporter pads absent polls with null) as absent fields', () => {
+    const stats = objectSeries('P', 'peer-connection', times.slice(0, 2), { dataChannelsOpened: [null, 1] });
+    const samples = read(internalsDump({ '1-1': { stats } })).bundles[0].samples['0-1'];
+    expect(samples[0].report.P).toEqual({ type: 'peer-connection', timestamp: times[0] });
+    expect(samples[1].report.P.dataChannelsOpened).toBe(1);
+  });
+
+  it('reports a broken series as a problem and keeps the rest with allowPartial', () => {
+    const stats = {
+      ...objectSeries('P', 'peer-connection', times, {}),
+      'P-bad': { startTime: 'x', endTime: 'y', values: '[1, 2' },
+    };
+    const doc = internalsDump({ '1-1': { stats } });
+    expect(() => read(doc)).toThrow(DumpError);
+    expect(() => read(doc)).toThrow(/dump\.txt: looks like a webrtc-internals dump; at PeerConnections\["1-1"\]\.stats\["P-bad"\]\.values: not valid JSON/);
+    const r = read(doc, { allowPartial: true });
+    expect(r.problems).toHaveLength(1);
+    expect(r.bundles[0].samples['0-1']).toHaveLength(4);
+  });
+});
