@@ -11,6 +11,7 @@ import type { SessionSummary, SessionData, TraceEvent, PcSummary, StatsSample } 
 import type { Settings } from '../model/settings';
 import type { PcGlance } from '../model/health/assess';
 import type { QualityVerdict } from '../model/health/e-model';
+import type { ExportRequest, ExportResult, ImportFileResult, ImportProgress } from '../dump/dump-jobs';
 
 // ───────────────────────────── page → relay ─────────────────────────────
 
@@ -264,3 +265,17 @@ export type BackgroundToView =
   | { type: 'response'; reqId: number; ok: true; value: Json | SessionSummary[] | SessionData | PcStatsPayload | Settings | TabHealth | null }
   | { type: 'response'; reqId: number; ok: false; error: string }
   | { type: 'tab-update'; tabId: number; update: SessionUpdate };
+
+// ───────────────────────────── views ⇄ dump worker ─────────────────────────────
+// A dedicated worker of the viewer/panel page (lib/views/dump-worker.ts) reads and writes IndexedDB itself, so
+// dump files never cross the background's port. Worker messages are structured clones: bytes travel as-is.
+
+export type ViewToDumpWorker =
+  | { type: 'import'; jobId: number; files: { name: string; bytes: Uint8Array }[]; allowPartial: boolean }
+  | { type: 'export'; jobId: number; request: ExportRequest; meta: { extensionVersion: string; userAgent: string } };
+
+export type DumpWorkerToView =
+  | { type: 'import-progress'; jobId: number; progress: ImportProgress }
+  | { type: 'import-done'; jobId: number; results: ImportFileResult[] }
+  | { type: 'export-done'; jobId: number; result: ExportResult }
+  | { type: 'job-failed'; jobId: number; error: string };
