@@ -160,6 +160,43 @@ describe('sender rules', () => {
   });
 });
 
+describe('RTT and the peer\'s view of our stream', () => {
+  /** Outbound audio with its remote-inbound-rtp: RTT measurements and the peer's loss/jitter per receiver report. */
+  const rows = (rttMs: number[], lostPerRr = 0) =>
+    rttMs.map((rtt, i) => ({
+      OA: obj({ type: 'outbound-rtp', kind: 'audio', ssrc: 7, timestamp: T0 + i * 1000, packetsSent: 50 * i, bytesSent: 5000 * i, remoteId: 'RA' }),
+      RA: obj({
+        type: 'remote-inbound-rtp', kind: 'audio', ssrc: 7, localId: 'OA', timestamp: T0 + i * 1000 - 200, roundTripTime: rtt / 1000,
+        totalRoundTripTime: rttMs.slice(0, i + 1).reduce((a, b) => a + b, 0) / 1000, roundTripTimeMeasurements: i + 1,
+        packetsLost: lostPerRr * i, jitter: 0.004,
+      }),
+    }));
+  it('RTT from receiver reports above 300 ms → one high-rtt issue for the connection, with its peak', () => {
+    const issues = issuesOf(columnsOf(rows([100, 100, 400, 450, 500, 420, 100, 100, 100, 100, 100])));
+    const rtt = issues.filter((i) => i.rule === 'high-rtt');
+    expect(rtt).toHaveLength(1);
+    expect(rtt[0]).toMatchObject({ subject: 'connection', from: T0 + 2000, to: T0 + 6000, evidence: { metric: 'round-trip time', value: 500, unit: 'ms', threshold: 300 } });
+  });
+  it('loss the peer reports on our stream (Δlost ÷ Δ our packets sent) is an issue of the outbound stream', () => {
+    const issues = issuesOf(columnsOf(rows([50, 50, 50, 50, 50, 50], 5))); // 5 of 50 per second: 10 %
+    expect(issues.find((i) => i.rule === 'high-packet-loss')).toMatchObject({ subjectId: 'OA', subject: 'outbound audio (ssrc 7)', evidence: { value: 10 } });
+  });
+});
+
+describe('bandwidth limitation and ICE-only browsers', () => {
+  it('quality limited by bandwidth more than 30 % of the time', () => {
+    const good = { kbps: 800, fps: 30 };
+    const limited = { kbps: 800, fps: 30, bw: 0.5 };
+    const issues = issuesOf(columnsOf(outboundVideo([good, good, limited, limited, limited, limited])));
+    expect(issues.find((i) => i.rule === 'quality-limited-bandwidth')!.evidence.value).toBeCloseTo(50, 5);
+    expect(rules(issues)).not.toContain('quality-limited-cpu');
+  });
+  it('without connectionstatechange (older Firefox), ICE failed is the connection failure', () => {
+    const ev = new EventStream().event('0-1', T0, 'iceconnectionstatechange', 'checking').event('0-1', T0 + 2000, 'iceconnectionstatechange', 'failed');
+    expect(issuesOf(undefined, ev, { now: T0 + 3000 })).toMatchObject([{ rule: 'connection-failed', from: T0 + 2000, to: null, evidence: { metric: 'ICE connection state', value: 'failed' } }]);
+  });
+});
+
 describe('received video frozen', () => {
   it('freeze ratio over 30 % of the interval', () => {
     let frozen = 0;
