@@ -11,6 +11,7 @@ import { Component, type ComponentChildren } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { PcSummary, SessionData, SessionSummary } from '../../lib/model/session';
 import type { BackgroundClient } from '../../lib/views/background-client';
+import type { DumpClient } from '../../lib/views/dump-client';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import { SessionViewStore, type SessionViewStoreOptions, type ViewState } from '../../lib/views/session-view-store';
 import type { Notice } from '../../lib/storage/session-store';
@@ -24,6 +25,8 @@ import { CandidatePairs } from '../candidates/CandidatePairs';
 import { EventLog } from '../events/EventLog';
 import { MediaRequests } from '../media/MediaRequests';
 import { StatsTable } from '../stats/StatsTable';
+import { ImportControl } from '../dump/ImportControl';
+import { ExportDialog } from '../dump/ExportDialog';
 import './theme.css';
 import './app.css';
 
@@ -38,6 +41,10 @@ export interface ScopeAppProps {
   initialSessionId?: string | null;
   /** For tests: throttling and timeouts of the store. */
   storeOptions?: SessionViewStoreOptions;
+  /** Import and export (the dump worker). Without it (or without `download`) neither is offered. */
+  dumpClient?: DumpClient;
+  /** Saves an exported file. */
+  download?: (fileName: string, mimeType: string, data: Uint8Array) => void;
 }
 
 /** The "connection" entry that is not a PC: the session's getUserMedia/getDisplayMedia requests. */
@@ -94,7 +101,7 @@ function useStoreState(store: SessionViewStore): ViewState {
   return state;
 }
 
-function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions }: ScopeAppProps) {
+function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions, dumpClient, download }: ScopeAppProps) {
   const initialHash = useMemo(readHash, []);
   const store = useMemo(
     () =>
@@ -161,16 +168,39 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
   const deleteSessions = useCallback((ids: string[]) => store.deleteSessions(ids), [store]);
   const retry = useCallback(() => void store.retry(), [store]);
 
+  // Import (viewer only: the panel shows one tab's recordings) and export (both; the panel the current session).
+  const canImport = mode === 'viewer' && dumpClient !== undefined;
+  const canExport = dumpClient !== undefined && download !== undefined;
+  const [exportIds, setExportIds] = useState<string[] | null>(null);
+  const onImported = useCallback(
+    async (ids: string[]) => {
+      await store.refreshList();
+      if (ids[0] !== undefined) store.select(ids[0], { user: true });
+    },
+    [store],
+  );
+  const exportCurrent = useCallback(() => {
+    const id = store.getState().selectedId;
+    if (id !== null) setExportIds([id]);
+  }, [store]);
+  const exportLabel = (ids: string[]) => {
+    if (ids.length !== 1) return `${ids.length} sessions`;
+    const s = state.sessions.find((x) => x.id === ids[0]);
+    return s ? sessionLabel(s) : ids[0];
+  };
+
   return (
     <div class={`scope-app scope-${mode}`}>
       <Notices notices={state.notices} />
       <div class="scope-layout">
         <aside class="scope-sidebar" aria-label={mode === 'panel' ? 'Sessions in this tab' : 'Sessions'}>
+          {canImport && <ImportControl client={dumpClient!} onImported={(ids) => void onImported(ids)} onOpen={selectSession} />}
           <SessionList
             sessions={state.sessions}
             selectedId={state.selectedId}
             onSelect={selectSession}
             onDelete={deleteSessions}
+            onExport={canExport && mode === 'viewer' ? setExportIds : undefined}
             mode={mode}
             status={state.listStatus}
             error={state.listError}
@@ -191,10 +221,22 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
             onRemoveExtraField={removeExtraField}
             onRetry={retry}
             onShowNewest={() => state.sessions[0] && store.select(state.sessions[0].id, { user: true })}
+            onExport={canExport ? exportCurrent : undefined}
           />
           </ThresholdsContext.Provider>
         </main>
       </div>
+      {exportIds && canExport && (
+        <ExportDialog
+          client={dumpClient!}
+          download={download!}
+          sessionIds={exportIds}
+          subject={exportLabel(exportIds)}
+          onClose={() => setExportIds(null)}
+          // CSV needs the session's columns: the loaded session's, from the store's feed.
+          csv={exportIds.length === 1 && data && data.session.id === exportIds[0] ? { pcs: data.pcs, feed: store } : undefined}
+        />
+      )}
     </div>
   );
 }
@@ -220,6 +262,7 @@ function MainContent(props: {
   onRemoveExtraField(statsId: string, field: string): void;
   onRetry(): void;
   onShowNewest(): void;
+  onExport?(): void;
 }) {
   const { state, mode } = props;
   if (state.listStatus === 'error' && state.selectedId === null) {
@@ -278,7 +321,7 @@ function MainContent(props: {
   const summary = state.sessions.find((s) => s.id === data.session.id) ?? data.session;
   return (
     <>
-      <SessionHeader session={summary} />
+      <SessionHeader session={summary} onExport={props.onExport} />
       <SessionPage data={data} pcKey={props.pcKey!} feed={props.feed} onSelectPc={props.onSelectPc} extraFields={props.extraFields} onChartField={props.onChartField} onRemoveExtraField={props.onRemoveExtraField} />
     </>
   );
@@ -339,11 +382,18 @@ class SessionPage extends Component<SessionPageProps> {
   }
 }
 
-function SessionHeader({ session }: { session: SessionSummary }) {
+function SessionHeader({ session, onExport }: { session: SessionSummary; onExport?(): void }) {
   const live = session.endedAt === null && !session.imported;
   return (
     <header class="session-head">
-      <h1 class="session-head-title">{sessionLabel(session)}</h1>
+      <div class="session-head-top">
+        <h1 class="session-head-title">{sessionLabel(session)}</h1>
+        {onExport && (
+          <button type="button" class="session-head-export" onClick={onExport}>
+            Export…
+          </button>
+        )}
+      </div>
       <p class="session-head-meta">
         {session.url && <span class="session-head-url">{session.url}</span>}
         <span>

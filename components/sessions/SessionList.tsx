@@ -15,6 +15,8 @@ export interface SessionListProps {
   onSelect(sessionId: string): void;
   /** Deletes; may reject (the error is shown). */
   onDelete(sessionIds: string[]): Promise<void> | void;
+  /** Exports the marked sessions (the viewer, when it can export); without it there is no export action. */
+  onExport?(sessionIds: string[]): void;
   mode: 'panel' | 'viewer';
   status?: 'loading' | 'ready' | 'error';
   error?: string | null;
@@ -187,6 +189,11 @@ export function SessionList(props: SessionListProps) {
           <button type="button" disabled={markedIds.length === 0 || busy} onClick={() => setConfirming(true)}>
             Delete marked ({markedIds.length})
           </button>
+          {props.onExport && (
+            <button type="button" disabled={markedIds.length === 0} onClick={() => props.onExport!(markedIds)}>
+              Export marked ({markedIds.length})
+            </button>
+          )}
         </div>
         {confirming && markedIds.length > 0 && (
           <div class="session-confirm" role="alertdialog" aria-label="Confirm deletion" aria-describedby="session-confirm-text">

@@ -148,3 +148,22 @@ describe('SessionList', () => {
     expect(onRetry).toHaveBeenCalled();
   });
 });
+
+describe('SessionList export of marked sessions', () => {
+  it('offers "Export marked" only with onExport, and passes the marked ids', () => {
+    const { unmount } = renderList();
+    expect(screen.queryByRole('button', { name: /^Export marked/ })).toBeNull();
+    unmount();
+
+    const onExport = vi.fn();
+    renderList({ onExport });
+    const button = screen.getByRole('button', { name: 'Export marked (0)' }) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark Morning standup for deletion' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark Customer call for deletion' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Export marked (2)' }));
+    expect(onExport).toHaveBeenCalledWith(['1:a', 'import:x']);
+    // Exporting keeps the marks (they may be deleted next).
+    expect(screen.getByRole('button', { name: 'Delete marked (2)' })).toBeTruthy();
+  });
+});
