@@ -75,6 +75,22 @@ try {
     await waitFor(async () => JSON.stringify(await badgeColor()) === JSON.stringify([0x18, 0x80, 0x38, 255]), { timeout: 5_000, what: 'green badge' });
   });
 
+  await step('"Open this session in the viewer" opens the viewer on the call\'s session', async () => {
+    const [viewer] = await Promise.all([
+      browser.context.waitForEvent('page', { timeout: 10_000 }),
+      popup.getByRole('button', { name: 'Open this session in the viewer' }).click(),
+    ]);
+    viewer.on('pageerror', (e) => pageErrors.push(`viewer: ${e}`));
+    await viewer.waitForLoadState();
+    assert.match(viewer.url(), /\/viewer\.html\?session=/);
+    await waitFor(
+      () => viewer.evaluate(() => document.querySelector('[aria-current="true"]')?.closest('li')?.textContent.includes('demo.html') && document.querySelectorAll('[role="tab"]').length >= 3),
+      { timeout: 15_000, what: 'viewer shows the demo session selected, with its PCs' },
+    );
+    await viewer.close();
+    await popup.bringToFront();
+  });
+
   await step('stopping the senders: the popup names "no packets received" on the receiver, badge turns amber', async () => {
     await page.evaluate(() => window.toggleSending());
     const view = await waitFor(
