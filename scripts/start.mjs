@@ -4,7 +4,7 @@
 //   npm start                      headed Chromium; runs until the browser window is closed or Ctrl-C.
 //                                  Without $DISPLAY it re-runs itself under xvfb-run (invisible) when available.
 //   npm start -- --headless        headless: waits for the call and a few seconds of stats, saves screenshots of
-//                                  the call page and of the extension's panel, prints where, exits 0.
+//                                  the call page, the extension's panel, the viewer and the popup, prints where, exits 0.
 // Options: --seconds N (stats to collect before the screenshots, default 5), --out DIR (screenshot folder,
 //   default tmp/screenshots), --page NAME (page under tests/e2e/pages, default demo.html), --no-build,
 //   --netns (run inside a private network namespace, as the tests do; root or user namespaces needed).
@@ -142,6 +142,18 @@ try {
         viewerShot = join(out, 'viewer.png');
       }
     }
+    // The toolbar popup, opened as a page for the call's tab (a headless browser has no toolbar to click).
+    let popupShot = null;
+    const popup = await openExtensionPage(context, extensionId, `popup.html?tabId=${tabId}`).catch(() => null);
+    if (popup) {
+      await popup.setViewportSize({ width: 380, height: 640 });
+      await waitFor(() => popup.evaluate(() => document.querySelectorAll('li.popup-pc [data-verdict]').length > 0), {
+        timeout: 10_000,
+        what: 'the popup to show the call',
+      }).catch(() => console.log('(the popup showed no connection within 10 s)'));
+      popupShot = join(out, 'popup.png');
+      await popup.screenshot({ path: popupShot });
+    }
     const db = await readExtensionDb(serviceWorker).catch(() => null);
     if (db) {
       const counts = Object.entries(db.stores).map(([n, rows]) => `${n}: ${rows.length}`).join(', ');
@@ -151,6 +163,7 @@ try {
     console.log(`  ${join(out, 'call.png')}`);
     if (panelShot) console.log(`  ${panelShot}`);
     if (viewerShot) console.log(`  ${viewerShot}`);
+    if (popupShot) console.log(`  ${popupShot}`);
     await shutdown(0);
   }
 } catch (err) {
