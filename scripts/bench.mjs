@@ -27,6 +27,7 @@ import {
 } from '../tests/e2e/support/chromium.mjs';
 import { latestSessionOfTab } from '../tests/e2e/support/scope-api.mjs';
 import { panelBench, panelDetails, panelRows } from './bench-panel.mjs';
+import { dumpBench, dumpDetails, dumpRows } from './bench-dump.mjs';
 
 // One bench at a time: two runs on a 2-core machine skew each other's timings. The lock is taken by the process
 // started on the host (the namespaced re-exec below is its child) and removed when it exits.
@@ -836,6 +837,17 @@ target (≤ 200 ms). Opening it in a new viewer tab (navigation start → drawn)
 **Live:** \`bench.html?pairs=2\` (two loopback pairs, 4 PCs) with the panel page for its tab in front, first PC
 shown; after 20 s, CDP \`Performance.getMetrics\` \`TaskDuration\` of the panel page over 60 s, per second
 (target ≤ 4 ms/s); script and layout shares are given too.
+
+### (dump) Import and export of dump files (\`scripts/bench-dump.mjs\`)
+A fifth Chromium run with the extension. The recorded session is grown to a ~100 MB webrtc-internals dump (its two
+PCs twice, repeated end to end) by our own exporter in Chromium 156's shape. In a viewer page, the file's bytes are
+posted to the extension's own dump worker (the built \`lib/views/dump-worker.ts\`), which detects, parses,
+converts and stores it in the extension's IndexedDB in one transaction; the time runs from the post to the
+worker's answer, 3 runs, median against ≥ 50 MB/s. \`JSON.parse\` of the same text in the same page is given as
+the floor. **Memory:** the peak RSS of every renderer is reset before each import (\`/proc/<pid>/clear_refs\`) and
+the largest rise of a renderer's peak (VmHWM) over its RSS before is divided by the file size (target ≤ 3×): it
+counts everything the import holds, not just the JS heap. **Export:** a stored 60-minute 4-PC session (as in the
+panel part) exported through the same worker in each format, and redacted (information).
 `;
 
 function writeReport(m, rows, info) {
@@ -886,6 +898,7 @@ try {
   const base = await baselineRun(server);
   const floor = await floorRun(server);
   const panel = await panelBench({ extensionDir: ensureBuild('chrome'), server, recorded: ext.data });
+  const dump = await dumpBench({ extensionDir: ensureBuild('chrome'), recorded: ext.data });
   const storageM = storage(ext.data, ext.db, ext.dumpText, ext.dumpAt);
   const exact = compareWithDump(ext.data, storageM.dumpPcs);
   exact.live = checkIsLive(ext.data, storageM.dumpPcs, exact);
@@ -915,8 +928,8 @@ try {
     pageErrors: [...ext.call.pageErrors.map((e) => `extension run: ${e}`), ...base.call.pageErrors.map((e) => `baseline: ${e}`)],
   };
   if (!ext.coi || !base.coi) console.log('WARNING: the bench page was not cross-origin isolated: performance.now() is coarse (0.1 ms)');
-  const rows = [...buildRows(m), ...panelRows(panel, { fmt, fixed })];
-  m.panelDetails = panelDetails(panel, { fmt });
+  const rows = [...buildRows(m), ...panelRows(panel, { fmt, fixed }), ...dumpRows(dump, { fmt, fixed })];
+  m.panelDetails = [...panelDetails(panel, { fmt }), ...dumpDetails(dump, { fmt })];
   console.log('\n' + textTable(rows) + '\n');
   console.log(details(m) + '\n');
   const missed = rows.filter((r) => r.result === 'MISSED' || r.result === 'FAIL');
