@@ -1,6 +1,7 @@
 // e2e-timeout-seconds: 240
 // The devtools panel page (opened as a tab with ?tabId=) in real Firefox ESR during a live loopback call: the
-// same checks as in Chromium (charts keep up, selected candidate pair, offer/answer in the event log).
+// same checks as in Chromium (charts keep up, selected candidate pair, offer/answer in the event log); then the
+// popup page for the call's tab.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,6 +39,22 @@ try {
     await panel.evaluate(() => document.querySelector('[role="tab"]')?.click());
     await new Promise((r) => setTimeout(r, 1500));
     await panel.screenshot({ path: join(shots, 'panel-firefox.png') });
+  });
+  await step('popup (?tabId=) shows both PCs with a verdict and bitrate, like in Chromium', async () => {
+    const popup = await ff.openExtensionPage(firefox.browser, firefox.uuid, `popup.html?tabId=${tabId}`);
+    popup.on('pageerror', (e) => errors.push(`popup: ${e}`));
+    const pcs = await waitFor(
+      () => popup.evaluate(() => {
+        const items = [...document.querySelectorAll('li.popup-pc')].map((li) => ({
+          verdict: li.querySelector('[data-verdict]')?.dataset.verdict,
+          receive: li.querySelector('[data-field="receive-bitrate"]')?.textContent ?? '',
+        }));
+        return items.length === 2 && items.every((p) => p.verdict === 'good') && /[1-9]/.test(items[1].receive) ? items : null;
+      }),
+      { timeout: 30_000, what: 'popup: two good PCs with bitrate' },
+    );
+    console.log(`    popup: ${pcs.map((p) => `${p.verdict} receive ${p.receive}`).join('; ')}`);
+    await popup.screenshot({ path: join(shots, 'popup-firefox.png') });
   });
   assert.deepEqual(errors, [], 'no errors in the panel');
 } finally {
