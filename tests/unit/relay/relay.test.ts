@@ -142,13 +142,21 @@ describe('relay', () => {
   });
 
   it('sends nothing for an excluded site or while paused, and tells the hook to stop', async () => {
-    for (const settings of [{ excludedSites: ['other.example'], paused: false }, { excludedSites: ['example'] }, { excludedSites: ['call.example'] }, { paused: true }]) {
+    const cases: Partial<Settings>[] = [
+      { excludedSites: ['other.example'], paused: false },
+      { excludedSites: ['example'] },
+      { excludedSites: ['call.example'] },
+      { paused: true },
+      // Paused from the popup for this site.
+      { excludedSites: ['other.example'], pausedSites: ['call.example'] },
+    ];
+    for (const settings of cases) {
       const { win, bg, toPage } = setup(settings);
       post(win, record(1));
       await vi.waitFor(() => expect(toPage.length).toBe(1));
       post(win, record(2));
       await new Promise((r) => setTimeout(r, 30));
-      const expectEnabled = settings.excludedSites?.[0] === 'other.example';
+      const expectEnabled = settings.excludedSites?.[0] === 'other.example' && !settings.pausedSites;
       expect((toPage[0] as { enabled: boolean }).enabled).toBe(expectEnabled);
       expect(records(bg).length).toBe(expectEnabled ? 2 : 0);
     }
