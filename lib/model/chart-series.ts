@@ -140,8 +140,8 @@ export class ChartModel {
   private extras: ExtraField[] = [];
   private gapBefore: boolean[] = [];
   private normalDt = 0;
-  /** The selected candidate pair of each row (see {@link selectedPairAt}). */
-  private selectedPair: (string | null)[] = [];
+  /** The selected candidate pairs of each row, one per transport (see {@link selectedPairsAt}). */
+  private selectedPair: string[][] = [];
   private transports: string[] = [];
   private pairs: string[] = [];
 
@@ -285,22 +285,23 @@ export class ChartModel {
       }
       this.gapBefore.push(gap);
       if (gap) this.gapRows.push(row);
-      this.selectedPair.push(this.selectedPairAt(row));
+      this.selectedPair.push(this.selectedPairsAt(row));
     }
   }
 
   /**
-   * The selected candidate pair in a row: the first transport's `selectedCandidatePairId` (Chromium, Firefox 153),
-   * else the pair flagged `selected: true` (older Firefox), else null. PCs with several transports (no BUNDLE) are
-   * charted with the first transport's pair.
+   * The selected candidate pairs in a row: each transport's `selectedCandidatePairId` (Chromium, Firefox 153; a PC
+   * without BUNDLE has one transport per m-line), else the pairs flagged `selected: true` (older Firefox).
    */
-  private selectedPairAt(row: number): string | null {
+  private selectedPairsAt(row: number): string[] {
+    const out: string[] = [];
     for (const id of this.transports) {
       const pair = str(this.fields(id)?.selectedCandidatePairId?.[row]);
-      if (pair !== null && this.present(pair, row)) return pair;
+      if (pair !== null && this.present(pair, row) && !out.includes(pair)) out.push(pair);
     }
-    for (const id of this.pairs) if (this.fields(id)?.selected?.[row] === true) return id;
-    return null;
+    if (out.length > 0) return out;
+    for (const id of this.pairs) if (this.fields(id)?.selected?.[row] === true) out.push(id);
+    return out;
   }
 
   private activatePending(rows: number): boolean {
@@ -435,9 +436,9 @@ export class ChartModel {
     return [
       make('bitrate-send', 'bytesSent', () => this.pairKbits('bytesSent'), () => 'connection total (selected pair)'),
       make('bitrate-receive', 'bytesReceived', () => this.pairKbits('bytesReceived'), () => 'connection total (selected pair)'),
-      make('rtt', 'currentRoundTripTime', () => this.pairLevel('currentRoundTripTime', 1000), () => 'ICE (selected pair)'),
-      make('available-bitrate', 'availableOutgoingBitrate', () => this.pairLevel('availableOutgoingBitrate', 1 / 1000), () => 'outgoing (selected pair)'),
-      make('available-bitrate', 'availableIncomingBitrate', () => this.pairLevel('availableIncomingBitrate', 1 / 1000), () => 'incoming (selected pair)'),
+      make('rtt', 'currentRoundTripTime', () => this.pairLevel('currentRoundTripTime', 1000, 'max'), () => 'ICE (selected pair)'),
+      make('available-bitrate', 'availableOutgoingBitrate', () => this.pairLevel('availableOutgoingBitrate', 1 / 1000, 'sum'), () => 'outgoing (selected pair)'),
+      make('available-bitrate', 'availableIncomingBitrate', () => this.pairLevel('availableIncomingBitrate', 1 / 1000, 'sum'), () => 'incoming (selected pair)'),
     ];
   }
 
@@ -686,27 +687,36 @@ export class ChartModel {
     };
   }
 
-  private pairLevel(field: string, scale: number): Computer {
+  /** A level of the selected pairs: the largest (RTT: the worst path) or the sum (available bitrate per transport). */
+  private pairLevel(field: string, scale: number, combine: 'max' | 'sum'): Computer {
     return (row) => {
-      const pair = this.selectedPair[row];
-      if (!pair) return null;
-      const v = this.value(pair, field, row);
-      return v === null ? null : v * scale;
+      let out: number | null = null;
+      for (const pair of this.selectedPair[row]) {
+        const v = this.value(pair, field, row);
+        if (v === null) continue;
+        out = out === null ? v : combine === 'sum' ? out + v : Math.max(out, v);
+      }
+      return out === null ? null : out * scale;
     };
   }
 
-  /** Rate of the selected pair's counter, against that same pair's previous sample (so a switch is no spike). */
+  /**
+   * Rate of the selected pairs' counter, summed over transports, each against that same pair's previous sample
+   * (so a switch is no spike).
+   */
   private pairKbits(field: string): Computer {
     return (row) => {
-      const pair = this.selectedPair[row];
-      if (!pair) return null;
-      const f = this.fields(pair)!;
-      let prev = row - 1;
-      const stop = Math.max(0, row - 3600);
-      while (prev >= stop && f.type[prev] == null) prev--;
-      if (prev < stop) return null;
-      const r = this.rate(f.timestamp, f[field], prev, row);
-      return r === null ? null : Math.round(8 * r) / 1000;
+      let total: number | null = null;
+      for (const pair of this.selectedPair[row]) {
+        const f = this.fields(pair)!;
+        let prev = row - 1;
+        const stop = Math.max(0, row - 3600);
+        while (prev >= stop && f.type[prev] == null) prev--;
+        if (prev < stop) continue;
+        const r = this.rate(f.timestamp, f[field], prev, row);
+        if (r !== null) total = (total ?? 0) + r;
+      }
+      return total === null ? null : Math.round(8 * total) / 1000;
     };
   }
 

@@ -106,6 +106,21 @@ describe('default charts: formulas', () => {
     expect(seriesOf(charts, 'bitrate-send', 'connection total (selected pair)').values).toEqual([null, 8, 4]);
   });
 
+  it('a PC without BUNDLE (one transport per m-line): the connection total sums every transport\'s selected pair, RTT takes the worst', () => {
+    const pair = (ts: number, bytesSent: number, rtt: number): StatsObject => ({ type: 'candidate-pair', timestamp: ts, bytesSent, currentRoundTripTime: rtt, availableOutgoingBitrate: 100_000 });
+    const row = (i: number) => ({
+      T0: { type: 'transport', timestamp: i * 1000, selectedCandidatePairId: 'A' },
+      T1: { type: 'transport', timestamp: i * 1000, selectedCandidatePairId: 'B' },
+      A: pair(i * 1000, 1000 * i, 0.01),
+      B: pair(i * 1000, 3000 * i, 0.03),
+    });
+    const { charts } = buildDefaultCharts(samplesToColumns([sample(0, 0, row(0)), sample(1, 1000, row(1)), sample(2, 2000, row(2))]));
+    // (1000 + 3000) bytes per second = 32 kbit/s.
+    expect(seriesOf(charts, 'bitrate-send', 'connection total (selected pair)').values).toEqual([null, 32, 32]);
+    expect(round(seriesOf(charts, 'rtt', 'ICE (selected pair)').values)).toEqual([30, 30, 30]);
+    expect(seriesOf(charts, 'available-bitrate', 'outgoing (selected pair)').values).toEqual([200, 200, 200]);
+  });
+
   it('audio level: RMS from ΔtotalAudioEnergy / ΔtotalSamplesDuration (send: media-source, receive: inbound-rtp)', () => {
     const src = (energy: number, duration: number): StatsObject => ({ type: 'media-source', timestamp: 0, kind: 'audio', trackIdentifier: 't1', totalAudioEnergy: energy, totalSamplesDuration: duration, audioLevel: 0.9 });
     const { charts } = buildDefaultCharts(samplesToColumns([
