@@ -6,7 +6,7 @@
 import { Gunzip, gzipSync } from 'fflate';
 import type { SessionBundle } from './session-bundle';
 import type { StatsColumns, StatsObject, StatsReportJson, TraceEvent } from '../model/session';
-import { samplesToColumns } from '../model/stats-columns';
+import { pcColumns } from './bundle-stats';
 
 export const hasOwn = (target: object, key: string): boolean => Object.prototype.hasOwnProperty.call(target, key);
 
@@ -84,9 +84,9 @@ export function canonicalReport(report: StatsReportJson): StatsReportJson {
   return out;
 }
 
-/** One PC's samples as columns (cost included), or empty columns when the bundle has none for it. */
+/** One PC's stats as columns (cost included; shared with the bundle: read only), or empty columns when it has none. */
 export function bundleColumns(bundle: SessionBundle, pcId: string): StatsColumns {
-  return samplesToColumns(hasOwn(bundle.samples, pcId) ? bundle.samples[pcId] : []);
+  return pcColumns(bundle, pcId);
 }
 
 /** Events of one PC in trace order. */

@@ -8,7 +8,8 @@ import { gunzipBounded, InflateError, isGzip } from './bundle-util';
 import { DumpError, type DumpFormat } from './session-bundle';
 import { firstCharCode } from './lines';
 import { isJsonObject, parseJson } from './safe-json';
-import type { JsonObject } from '../protocol/json';
+import type { Json, JsonObject } from '../protocol/json';
+import { splitInternalsDump, type SplitPc } from './internals-split';
 
 /** Default cap on the inflated size: V8 strings end near 512 MiB, and no real dump comes close. */
 export const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
@@ -18,8 +19,13 @@ export interface DetectedDump {
   format: DumpFormat;
   /** The content as text: inflated, decoded, BOM removed. */
   text: string;
-  /** webrtc-internals: the parsed document (parsed once, during detection). */
+  /**
+   * webrtc-internals: the parsed document (parsed once, during detection). When `readPc` is set, the document's
+   * `PeerConnections` members are null placeholders and `readPc(key)` parses each when needed (`text` is then '').
+   */
   document?: JsonObject;
+  /** See `document`; throws SplitFallback when a PC does not parse alone: detect again with `split: false`. */
+  readPc?: (key: string) => SplitPc;
 }
 
 /**
@@ -27,7 +33,7 @@ export interface DetectedDump {
  * way we do not read, or matches no format; also when it clearly is a format but cannot be parsed at all (a
  * truncated webrtc-internals JSON).
  */
-export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes = MAX_INFLATED_BYTES): DetectedDump {
+export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes = MAX_INFLATED_BYTES, options: { split?: boolean } = {}): DetectedDump {
   const fail = (format: DumpFormat | 'unknown', where: string, reason: string) => new DumpError(fileName, format, where, reason);
   if (bytes.length === 0) throw fail('unknown', 'byte 0', 'the file is empty');
   let data = bytes;
@@ -43,7 +49,18 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
     const compressed = otherCompression(bytes);
     if (compressed) throw fail('unknown', 'byte 0', `${compressed}; decompress it first (only gzip is read)`);
   }
+  if (options.split !== false) {
+    // A webrtc-internals dump is read PC by PC from its bytes (internals-split.ts): never the whole text and the
+    // whole document at once. The head decides as below: not our own format, and a JSON object.
+    const head = decodeText(data.subarray(0, 4096)).replace(/^\uFEFF/, '').trimStart();
+    if (head.startsWith('{') && !/^\{\s*"format"\s*:\s*"webrtc-scope"/.test(head)) {
+      const split = splitInternalsDump(data);
+      if (split !== null) return { format: 'webrtc-internals', text: '', document: split.document, readPc: split.readPc };
+    }
+  }
   const text = decodeText(data);
+  // An inflated copy is not needed once decoded (a large dump must not keep it through the parse).
+  data = bytes;
   let start = 0;
   if (text.charCodeAt(0) === 0xfeff) start = 1;
   const first = firstCharCode(text, start, Math.min(text.length, start + 4096));

@@ -19,7 +19,8 @@ import { gzipSync, strToU8 } from 'fflate';
 
 /** What the jobs need of the store (SessionStore has both). */
 export interface DumpStore {
-  importBundles(items: { bundle: SessionBundle; id: string; imported: { fileName: string; format: string } }[]): Promise<SessionSummary[]>;
+  /** `release`: the bundles' columns may be dropped as they are encoded (the job does not use the bundles after). */
+  importBundles(items: { bundle: SessionBundle; id: string; imported: { fileName: string; format: string } }[], samplesPerChunk?: number, options?: { release?: boolean }): Promise<SessionSummary[]>;
   readBundle(sessionId: string): Promise<SessionBundle | undefined>;
 }
 
@@ -98,6 +99,8 @@ export async function runImport(
       const result = importDump(name, bytes, { allowPartial: options.allowPartial, onProgress: progress });
       const sessions = await store.importBundles(
         result.bundles.map((bundle) => ({ bundle, id: (options.newId ?? newSessionId)(), imported: { fileName: name, format: result.format } })),
+        undefined,
+        { release: true },
       );
       results.push({ fileName: name, format: result.format, sessions, error: null, partial: null, skipped: result.problems });
     } catch (error) {

@@ -23,6 +23,7 @@ import type { Json, JsonObject } from '../protocol/json';
 import type { StatsReportJson, StatsSample } from '../model/session';
 import { deriveRates } from '../model/rates';
 import type { SessionBundle } from './session-bundle';
+import { pcSamples } from './bundle-stats';
 import { bundleColumns, chromiumCalculatedOrder, chromiumCodecLabel, dumpIds, gzipDeterministic, hasOwn, NOT_CHROMIUM_RATES, setOwn, spacedJson, statsType } from './bundle-util';
 import { chromiumConfiguration, chromiumUpdateLog } from './export-webrtc-internals';
 
@@ -105,7 +106,7 @@ export function rtcstatsText(bundles: SessionBundle | readonly SessionBundle[], 
       for (const entry of chromiumUpdateLog(bundle.events.filter((e) => e.pcId === pc.pcId))) {
         add(entry.timestamp, [entry.type, key, logValue(entry.type, entry.value)]);
       }
-      const samples = hasOwn(bundle.samples, pc.pcId) ? bundle.samples[pc.pcId] : [];
+      const samples = pcSamples(bundle, pc.pcId);
       const reports = options.stats === 'delta' ? compressedReports(samples) : fullReports(bundle, pc.pcId, samples);
       samples.forEach((sample, i) => add(sample.t, ['getStats', key, reports[i]]));
       if (pc.closedAt !== null && pc.closedBy !== 'close') add(pc.closedAt, ['remove', key, null]);

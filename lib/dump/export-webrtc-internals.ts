@@ -14,6 +14,7 @@ import type { Json, JsonObject } from '../protocol/json';
 import type { PcSummary, StatsSample, TraceEvent } from '../model/session';
 import { deriveRates } from '../model/rates';
 import type { SessionBundle } from './session-bundle';
+import { pcSamples } from './bundle-stats';
 import { bundleColumns, chromiumCalculatedOrder, chromiumCodecLabel, dumpIds, hasOwn, isoTime, NOT_CHROMIUM_RATES, spacedJson, statsType, type DumpIds } from './bundle-util';
 
 export interface InternalsExportOptions {
@@ -68,7 +69,7 @@ function peerConnectionRecord(bundle: SessionBundle, pc: PcSummary): JsonObject 
   const record: JsonObject = { pid: 0 };
   if (pc.constraints !== undefined) record.constraints = JSON.stringify(pc.constraints);
   record.rtcConfiguration = JSON.stringify(chromiumConfiguration(pc.config));
-  record.stats = statsSeries(hasOwn(bundle.samples, pc.pcId) ? bundle.samples[pc.pcId] : [], bundle, pc.pcId);
+  record.stats = statsSeries(pcSamples(bundle, pc.pcId), bundle, pc.pcId);
   record.updateLog = chromiumUpdateLog(bundle.events.filter((e) => e.pcId === pc.pcId)) as unknown as Json;
   record.url = pc.frameUrl;
   return record;

@@ -13,6 +13,7 @@ import { checkPageRecord, findJsonProblem, MAX_JSON_DEPTH } from '../protocol/gu
 import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from '../model/session';
 import { applyStatsDelta, diffStatsReports, type StatsDelta } from '../model/stats-delta';
 import { DumpError, type SessionBundle } from './session-bundle';
+import { pcSamples, statsPcIds } from './bundle-stats';
 import { canonicalReport, gunzipBounded, gzipDeterministic, hasOwn, InflateError, isGzip, setOwn } from './bundle-util';
 
 /** Value of the `format` member. */
@@ -76,7 +77,7 @@ export function scopeDumpJson(bundles: readonly SessionBundle[], meta: ScopeDump
 
 function storedSession(bundle: SessionBundle) {
   const stats: Record<string, StoredSample[]> = {};
-  for (const pcId of Object.keys(bundle.samples)) setOwn(stats, pcId, storedSamples(bundle.samples[pcId]));
+  for (const pcId of statsPcIds(bundle)) setOwn(stats, pcId, storedSamples(pcSamples(bundle, pcId)));
   return {
     session: pick(bundle.session, SUMMARY_KEYS),
     pcs: bundle.pcs.map((pc) => pick(pc, PC_KEYS)),

@@ -5,7 +5,7 @@
  * of a recorded one.
  */
 import type { Json, JsonObject } from '../protocol/json';
-import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from '../model/session';
+import type { FrameInfo, PcSummary, SessionSummary, StatsColumns, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from '../model/session';
 import { applyPageRecords, closePc, pcIdOf, type LiveSession } from '../model/session-reducer';
 import type { DumpFormat, SessionBundle } from './session-bundle';
 
@@ -30,6 +30,8 @@ export interface PcDraft {
   closedAt: number | null;
   closedBy: PcSummary['closedBy'];
   samples: StatsSample[];
+  /** Polls as columns instead (see {@link ImportBuilder.addColumns}); then `samples` stays empty. */
+  columns: StatsColumns | null;
 }
 
 /** A record waiting for the final sort: `order` keeps the file's order among records of the same time. */
@@ -97,6 +99,7 @@ export class ImportBuilder {
       closedAt: null,
       closedBy: null,
       samples: [],
+      columns: null,
     };
     this.pcs.set(key, draft);
     return draft;
@@ -122,6 +125,16 @@ export class ImportBuilder {
     const draft = this.pc(pcKey, t);
     const last = draft.samples.length > 0 ? draft.samples[draft.samples.length - 1].t : -Infinity;
     draft.samples.push({ index: draft.samples.length, t: Math.max(t, last), report });
+  }
+
+  /**
+   * Sets all polls of `pcKey`'s PC at once, as columns (the bundle's `columns` form): rows in ascending `t`, every
+   * row with at least one object, no JSON null values. Instead of {@link addSample}, not together with it.
+   */
+  addColumns(pcKey: string, columns: StatsColumns): void {
+    const draft = this.pc(pcKey, columns.t.length > 0 ? columns.t[0] : Infinity);
+    if (draft.samples.length > 0 || draft.columns !== null) throw new Error(`stats of ${pcKey} given twice`);
+    draft.columns = columns;
   }
 
   /** The bundle: records sorted by time (file order among equal times), folded through the recorder's reducer. */
@@ -150,7 +163,13 @@ export class ImportBuilder {
       if (t > lastAt) lastAt = t;
     };
     for (const r of pending) see(r.t);
-    for (const draft of drafts) for (const s of draft.samples) see(s.t);
+    for (const draft of drafts) {
+      for (const s of draft.samples) see(s.t);
+      if (draft.columns !== null && draft.columns.t.length > 0) {
+        see(draft.columns.t[0]);
+        see(draft.columns.t[draft.columns.t.length - 1]);
+      }
+    }
     for (const t of this.meta.extraTimes) see(t);
     if (!Number.isFinite(startedAt)) startedAt = lastAt = 0;
 
@@ -192,6 +211,7 @@ export class ImportBuilder {
 
     const pcs: PcSummary[] = [];
     const samples: Record<string, StatsSample[]> = {};
+    let columns: Record<string, StatsColumns> | undefined;
     for (const draft of drafts) {
       const livePc = live.pcs.get(draft.pcId);
       if (!livePc) continue;
@@ -201,14 +221,16 @@ export class ImportBuilder {
       if (draft.closedAt !== null) closePc(livePc, Math.max(draft.closedAt, pc.createdAt), draft.closedBy ?? 'close');
       // A PC the file never closes stays open (closedAt null): the dump says nothing about its end, and its
       // states stay those of its last state events.
-      pc.sampleCount = draft.samples.length;
-      pc.lastSampleAt = draft.samples.length > 0 ? draft.samples[draft.samples.length - 1].t : null;
-      summary.sampleCount += draft.samples.length;
-      samples[draft.pcId] = draft.samples;
+      const times = draft.columns !== null ? draft.columns.t : draft.samples.map((s) => s.t);
+      pc.sampleCount = times.length;
+      pc.lastSampleAt = times.length > 0 ? times[times.length - 1] : null;
+      summary.sampleCount += times.length;
+      if (draft.columns !== null) (columns ??= {})[draft.pcId] = draft.columns;
+      else samples[draft.pcId] = draft.samples;
       pcs.push(pc);
     }
     summary.lastActivityAt = Math.max(summary.lastActivityAt, lastAt);
-    return { session: summary, pcs, events, samples };
+    return columns ? { session: summary, pcs, events, samples, columns } : { session: summary, pcs, events, samples };
   }
 }
 

@@ -14,6 +14,7 @@ import { importAboutWebrtc } from './import-about-webrtc';
 import { ImportContext, type DumpProblem, type ImportOptions } from './import-context';
 import { importRtcstatsLegacy, importRtcstatsV3 } from './import-rtcstats';
 import { importWebrtcInternals } from './import-webrtc-internals';
+import { SplitFallback } from './internals-split';
 import { DumpError, type DumpFormat, type SessionBundle } from './session-bundle';
 
 export type { DumpProblem, ImportOptions } from './import-context';
@@ -34,9 +35,9 @@ export function importDump(fileName: string, bytes: Uint8Array, options: ImportO
   let format: DumpFormat | 'unknown' = 'unknown';
   try {
     if (options.signal?.aborted) throw new DOMException('Import cancelled', 'AbortError');
-    const detected = detectDump(fileName, bytes);
+    let detected = detectDump(fileName, bytes);
     format = detected.format;
-    const ctx = new ImportContext(fileName, detected.format, options);
+    let ctx = new ImportContext(fileName, detected.format, options);
     ctx.progress(0);
     let bundles: SessionBundle[];
     switch (detected.format) {
@@ -44,9 +45,27 @@ export function importDump(fileName: string, bytes: Uint8Array, options: ImportO
         // HOOK(webrtc-scope): our own format has its own strict reader (lib/dump/format-scope.ts).
         bundles = readScopeDump(fileName, bytes);
         break;
-      case 'webrtc-internals':
-        bundles = [importWebrtcInternals(ctx, detected.document!, bytes.length)];
+      case 'webrtc-internals': {
+        // The importer consumes the parsed document; the text it was parsed from (as large as the file) can go.
+        const document = detected.document!;
+        const readPc = detected.readPc;
+        detected.document = undefined;
+        detected.text = '';
+        try {
+          bundles = [importWebrtcInternals(ctx, document, bytes.length, readPc)];
+        } catch (error) {
+          if (!(error instanceof SplitFallback)) throw error;
+          // A PC that does not parse alone: read the file whole, which reports the problem as it always has.
+          detected = detectDump(fileName, bytes, undefined, { split: false });
+          ctx = new ImportContext(fileName, detected.format, options);
+          if (detected.format !== 'webrtc-internals') throw new Error('a split dump read whole is not webrtc-internals');
+          const whole = detected.document!;
+          detected.document = undefined;
+          detected.text = '';
+          bundles = [importWebrtcInternals(ctx, whole, bytes.length)];
+        }
         break;
+      }
       case 'rtcstats-legacy':
         bundles = [importRtcstatsLegacy(ctx, detected.text, bytes.length)];
         break;

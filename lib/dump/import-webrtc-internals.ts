@@ -1,6 +1,7 @@
 /**
  * Reads a chrome://webrtc-internals "Create dump" file (shared/docs/formats.md §1): getUserMedia entries, and per
- * PeerConnection its update log and its stats series, which are turned back into one full report per poll.
+ * PeerConnection its update log and its stats series, which are turned into per-poll columns (the bundle's
+ * `columns` form: no report object per poll).
  *
  * Every generation in formats.md §1.7 is accepted: `time` (locale text, before ~M90) or `timestamp` log entries,
  * text (M86) or JSON values, bare or JSON-quoted (M142+) states, stats with or without `statsType` and with or
@@ -8,11 +9,12 @@
  * array or object `UserAgentData`.
  */
 import type { Json, JsonObject } from '../protocol/json';
-import type { StatsObject, StatsReportJson } from '../model/session';
+import type { StatsColumns } from '../model/session';
 import { ImportBuilder } from './import-builder';
 import type { ImportContext } from './import-context';
 import { TraceMapper } from './import-trace';
-import { isJsonObject, ownValue, parseJson, pathKey, recordValueProblem, setOwnKey } from './safe-json';
+import { isJsonObject, ownValue, parseJson, pathKey, recordValueProblem, setOwnKey, type JsonResult } from './safe-json';
+import type { SplitPc } from './internals-split';
 import type { SessionBundle } from './session-bundle';
 
 /** Remote RTP objects carry the time of the RTCP report they describe, not of the poll (formats.md §1.6). */
@@ -22,8 +24,11 @@ const SAME_POLL_MS = 250;
 /** Before M117 there is no `-timestamp` series and webrtc-internals polled every second. */
 const LEGACY_POLL_MS = 1000;
 
-/** Reads the parsed dump `doc` (an object with `PeerConnections`). */
-export function importWebrtcInternals(ctx: ImportContext, doc: JsonObject, inputBytes: number): SessionBundle {
+/**
+ * Reads the parsed dump `doc` (an object with `PeerConnections`); consumes it (its stats series are emptied as they
+ * are read). With `readPc`, the PCs of `doc` are placeholders and `readPc(key)` gives each (internals-split.ts).
+ */
+export function importWebrtcInternals(ctx: ImportContext, doc: JsonObject, inputBytes: number, readPc?: (key: string) => SplitPc): SessionBundle {
   const builder = new ImportBuilder(ctx.fileName, 'webrtc-internals', inputBytes);
   const mapper = new TraceMapper(builder, ctx, { iceAddIsOutcome: true, addTrackWithoutLabel: false });
   const pcsValue = ownValue(doc, 'PeerConnections');
@@ -42,12 +47,14 @@ export function importWebrtcInternals(ctx: ImportContext, doc: JsonObject, input
   keys.forEach((key, i) => {
     ctx.progress(0.5 + (0.5 * i) / keys.length);
     const where = `PeerConnections${pathKey(key)}`;
-    const pc = pcsValue[key];
+    // A split document (internals-split.ts) has placeholders: each PC is parsed here, and dropped after.
+    const split = readPc ? readPc(key) : null;
+    const pc = split ? split.value : pcsValue[key];
     if (!isJsonObject(pc)) {
       ctx.problem(where, 'not an object');
       return;
     }
-    importPc(ctx, mapper, builder, key, pc, where, typeof downloadedAt === 'number' && Number.isFinite(downloadedAt) ? downloadedAt : null);
+    importPc(ctx, mapper, builder, key, pc, where, typeof downloadedAt === 'number' && Number.isFinite(downloadedAt) ? downloadedAt : null, split?.readSeries);
   });
   return builder.build();
 }
@@ -107,7 +114,16 @@ function importGetUserMedia(ctx: ImportContext, mapper: TraceMapper, builder: Im
   });
 }
 
-function importPc(ctx: ImportContext, mapper: TraceMapper, builder: ImportBuilder, key: string, pc: JsonObject, where: string, downloadedAt: number | null): void {
+function importPc(
+  ctx: ImportContext,
+  mapper: TraceMapper,
+  builder: ImportBuilder,
+  key: string,
+  pc: JsonObject,
+  where: string,
+  downloadedAt: number | null,
+  readSeries?: (key: string) => Json,
+): void {
   const log = ownValue(pc, 'updateLog');
   const stats = ownValue(pc, 'stats');
   if (log !== undefined && !Array.isArray(log)) ctx.problem(`${where}.updateLog`, 'not an array');
@@ -115,8 +131,8 @@ function importPc(ctx: ImportContext, mapper: TraceMapper, builder: ImportBuilde
 
   const entries = Array.isArray(log) ? log : [];
   const times = entryTimes(entries);
-  const samples = isJsonObject(stats) ? statsToReports(ctx, stats, `${where}.stats`) : [];
-  let firstT = samples.length > 0 ? samples[0].t : Infinity;
+  const columns = isJsonObject(stats) ? statsToColumns(ctx, stats, `${where}.stats`, readSeries) : null;
+  let firstT = columns !== null && columns.t.length > 0 ? columns.t[0] : Infinity;
   for (const t of times) if (t < firstT) firstT = t;
   if (!Number.isFinite(firstT)) {
     // Neither a timed log entry nor a poll: only the download time (M147+) can place the PC.
@@ -165,7 +181,7 @@ function importPc(ctx: ImportContext, mapper: TraceMapper, builder: ImportBuilde
     if (entry.type === 'close') value = undefined;
     mapper.entry(key, t, entry.type, value, at);
   });
-  for (const sample of samples) builder.addSample(key, sample.t, sample.report);
+  if (columns !== null && columns.t.length > 0) builder.addColumns(key, columns);
 }
 
 /**
@@ -198,6 +214,8 @@ interface Series {
   endTime: number;
   values: Json[];
   where: string;
+  /** The values text has no nested array or object (so no value needs the record check). */
+  flat: boolean;
 }
 
 interface StatsObjectSeries {
@@ -207,18 +225,29 @@ interface StatsObjectSeries {
 }
 
 /**
- * The stats series of one PC as one full report per poll (formats.md §1.6). Series are grouped by object (the key
+ * The stats series of one PC as columns, one row per poll (formats.md §1.6). Series are grouped by object (the key
  * is `<id>-<property>`; property names have no `-`, so the last one splits); each object's points get times from
  * its `-timestamp` series (M117+) or, before that, 1 s steps from its `startTime`. Polls are the times of the
  * objects that are stamped at poll time (remote RTP objects carry RTCP times and are placed in the first poll at
  * or after their time). A property series shorter than its object's points is aligned by its start and end time
  * when they fit, else right-aligned to its end (holes cannot be placed exactly: the format drops them).
  * Chrome's calculated `[…]` series are skipped: our views derive their own.
+ *
+ * The series already are columns: a series that covers every poll becomes its column as parsed (no copy, no
+ * report object per poll, which is what made a 100 MB import slow and large). Every object's columns are, in
+ * order, `type`, `timestamp` and its property series in file order; an object absent at a poll is null there in
+ * all of them. Polls where no object is present are left out. Each series is removed from `stats` once read
+ * (`stats[key] = null`), so its text can be freed while the others are read: the document is consumed.
  */
-function statsToReports(ctx: ImportContext, stats: JsonObject, where: string): { t: number; report: StatsReportJson }[] {
+function statsToColumns(ctx: ImportContext, stats: JsonObject, where: string, readSeries?: (key: string) => Json): StatsColumns {
   const objects = new Map<string, StatsObjectSeries>();
   for (const key of Object.keys(stats)) {
-    if (key.endsWith(']')) continue;
+    // A split document's series are parsed one by one, every one (parsing is also what checks the file).
+    const series = readSeries ? readSeries(key) : stats[key];
+    if (key.endsWith(']')) {
+      stats[key] = null;
+      continue;
+    }
     const at = `${where}${pathKey(key)}`;
     const dash = key.lastIndexOf('-');
     if (dash <= 0 || dash === key.length - 1) {
@@ -227,13 +256,15 @@ function statsToReports(ctx: ImportContext, stats: JsonObject, where: string): {
     }
     const id = key.slice(0, dash);
     const prop = key.slice(dash + 1);
-    const series = stats[key];
     if (!isJsonObject(series)) {
       ctx.problem(at, 'not a series object');
       continue;
     }
     const rawValues = ownValue(series, 'values');
-    const parsed = typeof rawValues === 'string' ? parseJson(rawValues, 16) : { ok: true as const, value: rawValues ?? null };
+    // Nearly every series is a flat list of numbers or strings: then the depth walk over the parsed values (and
+    // the record check of each value, below) can be skipped; the two searches cost far less than the walk.
+    const flat = typeof rawValues === 'string' && rawValues.indexOf('{') === -1 && rawValues.indexOf('[', 1) === -1;
+    const parsed = flat ? parseFlat(rawValues) : typeof rawValues === 'string' ? parseJson(rawValues, 16) : { ok: true as const, value: rawValues ?? null };
     if (!parsed.ok || !Array.isArray(parsed.value)) {
       ctx.problem(`${at}.values`, parsed.ok ? 'not an array' : parsed.reason);
       continue;
@@ -251,7 +282,9 @@ function statsToReports(ctx: ImportContext, stats: JsonObject, where: string): {
       endTime: isoMs(ownValue(series, 'endTime')),
       values: parsed.value,
       where: at,
+      flat,
     });
+    stats[key] = null;
   }
 
   // Point times per object.
@@ -289,42 +322,109 @@ function statsToReports(ctx: ImportContext, stats: JsonObject, where: string): {
   stamped.sort((a, b) => a - b);
   const polls: number[] = [];
   for (const t of stamped) if (polls.length === 0 || t - polls[polls.length - 1] > SAME_POLL_MS) polls.push(t);
+  stamped.length = 0;
 
-  const reports: StatsReportJson[] = polls.map(() => ({}));
+  // Point i → poll: the first poll not before the point's time (less the tolerance) after the previous point's.
+  const pollsOf = new Map<string, Int32Array>();
+  const used = new Uint8Array(polls.length);
   for (const object of objects.values()) {
     const times = pointTimes.get(object.id);
     if (!times) continue;
-    // Point i → poll: the first poll not before the point's time (less the tolerance) after the previous point's.
-    const pollOf: number[] = [];
+    const pollOf = new Int32Array(times.length);
     let p = 0;
-    for (const t of times) {
+    for (let i = 0; i < times.length; i++) {
+      const t = times[i];
       while (p < polls.length && polls[p] < t - SAME_POLL_MS) p++;
-      pollOf.push(p < polls.length ? p : -1);
+      if (p < polls.length) {
+        pollOf[i] = p;
+        used[p] = 1;
+      } else pollOf[i] = -1;
       p++;
     }
-    const built: (StatsObject | null)[] = times.map((t, i) => (pollOf[i] === -1 ? null : { type: object.type ?? '', timestamp: t }));
+    pollsOf.set(object.id, pollOf);
+  }
+  // Rows: the polls where some object is present.
+  const rowOfPoll = new Int32Array(polls.length);
+  const t: number[] = [];
+  for (let p = 0; p < polls.length; p++) {
+    rowOfPoll[p] = used[p] ? t.length : -1;
+    if (used[p]) t.push(polls[p]);
+  }
+  const rowCount = t.length;
+  const columns: StatsColumns = {
+    t,
+    objects: {},
+    cost: { getStatsMs: new Array<null>(rowCount).fill(null), hookMs: new Array<null>(rowCount).fill(null) },
+  };
+
+  for (const object of objects.values()) {
+    const times = pointTimes.get(object.id);
+    const pollOf = pollsOf.get(object.id);
+    if (!times || !pollOf) continue;
+    // Point → row (-1: after the last poll); `every` when point i is row i for every row.
+    const rowOf = pollOf;
+    let every = times.length === rowCount;
+    for (let i = 0; i < rowOf.length; i++) {
+      const row = rowOf[i] === -1 ? -1 : rowOfPoll[rowOf[i]];
+      rowOf[i] = row;
+      if (row !== i) every = false;
+    }
+    const type = object.type ?? '';
+    const fields: Record<string, (Json | null)[]> = {};
+    const spread = (value: (i: number) => Json): (Json | null)[] => {
+      const column = new Array<Json | null>(rowCount).fill(null);
+      for (let i = 0; i < rowOf.length; i++) if (rowOf[i] !== -1) column[rowOf[i]] = value(i);
+      return column;
+    };
+    fields.type = every ? new Array<Json>(rowCount).fill(type) : spread(() => type);
+    fields.timestamp = every ? times : spread((i) => times[i]);
     for (const [prop, series] of object.props) {
       if (prop === 'timestamp' || prop === 'type' || prop === 'id') continue;
       const offset = alignSeries(times, series);
-      for (let j = 0; j < series.values.length; j++) {
-        const value = series.values[j];
-        const target = built[offset + j];
-        if (value === null || !target) continue;
-        if (typeof value === 'object') {
-          const problem = recordValueProblem(value);
-          if (problem !== null) {
-            ctx.problem(`${series.where}.values[${j}]`, `refused: ${problem}`);
-            continue;
-          }
+      const values = series.values;
+      const m = values.length;
+      let column: (Json | null)[];
+      if (every && offset === 0 && m === rowCount) {
+        // The series is the column: refuse what may not go into a record, in place.
+        column = values;
+        for (let j = 0; j < m && !series.flat; j++) {
+          const value = values[j];
+          if (value !== null && typeof value === 'object' && refused(ctx, series, j, value)) values[j] = null;
         }
-        setOwnKey(target, prop, value);
+      } else {
+        column = new Array<Json | null>(rowCount).fill(null);
+        const end = Math.min(m, times.length - offset);
+        for (let j = 0; j < end; j++) {
+          const value = values[j];
+          const row = rowOf[offset + j];
+          if (value === null || row === -1) continue;
+          if (typeof value === 'object' && refused(ctx, series, j, value)) continue;
+          column[row] = value;
+        }
       }
+      setOwnKey(fields, prop, column);
+      series.values = [];
     }
-    built.forEach((obj, i) => {
-      if (obj) setOwnKey(reports[pollOf[i]], object.id, obj);
-    });
+    setOwnKey(columns.objects, object.id, { type, fields });
   }
-  return polls.map((t, i) => ({ t, report: reports[i] })).filter((s) => Object.keys(s.report).length > 0);
+  return columns;
+}
+
+/** `JSON.parse` of a values text without nesting (no depth walk needed); parseJson says why when it fails. */
+function parseFlat(text: string): JsonResult {
+  try {
+    return { ok: true, value: JSON.parse(text) as Json };
+  } catch {
+    return parseJson(text, 16);
+  }
+}
+
+/** Whether a nested value may not go into a record (then a problem is reported). */
+function refused(ctx: ImportContext, series: Series, j: number, value: Json): boolean {
+  const problem = recordValueProblem(value);
+  if (problem === null) return false;
+  ctx.problem(`${series.where}.values[${j}]`, `refused: ${problem}`);
+  return true;
 }
 
 /** Index of the object's point where `series` starts (formats.md §1.6 alignment). */

@@ -27,6 +27,7 @@ import type { Json } from '../protocol/json';
 import { bytesToBase64 } from '../protocol/base64';
 import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, TraceEvent, TraceRecord } from '../model/session';
 import type { SessionBundle } from './session-bundle';
+import { pcSamples, statsPcIds } from './bundle-stats';
 import { setOwn } from './bundle-util';
 
 export interface RedactOptions {
@@ -150,11 +151,11 @@ export class Redactor {
   /** A redacted copy of `bundle`. */
   bundle(bundle: SessionBundle): SessionBundle {
     const samples: SessionBundle['samples'] = {};
-    for (const pcId of Object.keys(bundle.samples)) {
+    for (const pcId of statsPcIds(bundle)) {
       setOwn(
         samples,
         this.text(pcId),
-        bundle.samples[pcId].map((sample) => ({ ...sample, report: this.value(sample.report) as StatsReportJson, ...(sample.cost ? { cost: { ...sample.cost } } : {}) })),
+        pcSamples(bundle, pcId).map((sample) => ({ ...sample, report: this.value(sample.report) as StatsReportJson, ...(sample.cost ? { cost: { ...sample.cost } } : {}) })),
       );
     }
     return {

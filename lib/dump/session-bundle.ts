@@ -1,9 +1,12 @@
 /**
- * The unit every dump format reads into and writes from: one whole session, stats as full reports per poll.
+ * The unit every dump format reads into and writes from: one whole session. A PC's stats come in one of two
+ * equivalent forms: full reports per poll (`samples`), or columns (`columns`, what a webrtc-internals dump already
+ * is: building a report object per poll for a 100 MB dump cost more than the rest of its import). Read them
+ * through lib/dump/bundle-stats.ts (`pcSamples`, `pcColumns`, `statsPcIds`), never `samples` directly.
  * Importers produce bundles; the store writes a bundle as one imported session; exporters read bundles built
  * from the store. Pure data: no extension, DOM or UI API (dump code also runs in a worker and in Node tests).
  */
-import type { PcSummary, SessionSummary, StatsSample, TraceEvent } from '../model/session';
+import type { PcSummary, SessionSummary, StatsColumns, StatsSample, TraceEvent } from '../model/session';
 
 export interface SessionBundle {
   /** For imports: `id` is `"import:<uuid>"`, `tabId` null, `imported` set to the file name and format. */
@@ -12,8 +15,17 @@ export interface SessionBundle {
   pcs: PcSummary[];
   /** Gap-free `seq` from 0, in time order; TraceRecord `pc` numbers match the PC ids' `"<frame>-<pc>"`. */
   events: TraceEvent[];
-  /** Per PC id: every poll, ascending `index` from 0 and ascending `t`. */
+  /**
+   * Per PC id: every poll, ascending `index` from 0 and ascending `t`. A PC's stats are in exactly one of
+   * `samples[pcId]` and `columns[pcId]` (or in neither: no stats).
+   */
   samples: Record<string, StatsSample[]>;
+  /**
+   * Per PC id: the same polls as columns (row = sample index, `t` ascending; null = absent; an object or field
+   * never holds a JSON null, and every row has at least one object). Samples are `columnsToSamples(columns)`.
+   * The store may release a PC's columns once it has encoded them (`SessionStore.importBundles` with `release`).
+   */
+  columns?: Record<string, StatsColumns>;
 }
 
 /** Names a format everywhere: in detection results, `session.imported.format`, error messages and the UI. */

@@ -36,12 +36,21 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 class Writer {
-  private buf = new Uint8Array(1024);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
   length = 0;
 
+  /** `capacity`: initial bytes (it grows as needed); candidate encodings of one column start small. */
+  constructor(capacity = 1024) {
+    this.buf = new Uint8Array(capacity);
+    this.view = new DataView(this.buf.buffer);
+  }
+
   private ensure(extra: number): void {
-    if (this.length + extra <= this.buf.length) return;
+    if (this.length + extra > this.buf.length) this.grow(extra);
+  }
+
+  private grow(extra: number): void {
     let size = this.buf.length * 2;
     while (size < this.length + extra) size *= 2;
     const next = new Uint8Array(size);
@@ -76,8 +85,29 @@ class Writer {
     this.length += 8;
   }
 
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** UTF-8 with its byte length first. */
   text(value: string): void {
+    const n = value.length;
+    if (n < 128) {
+      // Short ASCII (ids, field names, states) without the encoder call: the same bytes.
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        if (value.charCodeAt(i) >= 128) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.ensure(n + 1);
+        this.buf[this.length++] = n;
+        for (let i = 0; i < n; i++) this.buf[this.length++] = value.charCodeAt(i);
+        return;
+      }
+    }
     const bytes = utf8Encoder.encode(value);
     this.uint(bytes.length);
     this.bytes(bytes);
@@ -392,16 +422,23 @@ const MAX_ULPS = 2 ** 31;
 const TWO_32 = 2 ** 32;
 
 const floatScratch = new DataView(new ArrayBuffer(16));
+/** Two doubles and their 32-bit words in platform byte order; HI/LO index the high and low word of each. */
+const floatPair = new Float64Array(2);
+const wordPair = new Uint32Array(floatPair.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HI = LITTLE_ENDIAN ? 1 : 0;
+const LO = LITTLE_ENDIAN ? 0 : 1;
 
 /** Signed distance in ulps from `base` to `value` (bit patterns as integers), or null if too far or of other sign. */
 function ulpDistance(value: number, base: number): number | null {
   if (value === base && !Object.is(value, -0) && !Object.is(base, -0)) return 0;
-  floatScratch.setFloat64(0, value);
-  floatScratch.setFloat64(8, base);
-  const hv = floatScratch.getUint32(0);
-  const hb = floatScratch.getUint32(8);
+  // The bit patterns through typed-array views (much faster than DataView calls on the encoder's hot path).
+  floatPair[0] = value;
+  floatPair[1] = base;
+  const hv = wordPair[HI];
+  const hb = wordPair[2 + HI];
   if (hv >>> 31 !== hb >>> 31) return null;
-  const d = (hv - hb) * TWO_32 + (floatScratch.getUint32(4) - floatScratch.getUint32(12));
+  const d = (hv - hb) * TWO_32 + (wordPair[LO] - wordPair[2 + LO]);
   return Math.abs(d) <= MAX_ULPS ? d : null;
 }
 
@@ -417,9 +454,22 @@ function addUlps(base: number, ulps: number): number {
   return floatScratch.getFloat64(0);
 }
 
-/** Bytes of the zigzag varint of `v`. */
+/** Varint bytes for an integer of `b` significant bits (0 → 1 byte). */
+const VARINT_BYTES_BY_BITS = Uint8Array.from({ length: 65 }, (_, b) => Math.max(1, Math.ceil(b / 7)));
+
+/**
+ * Bytes of the zigzag varint of the integer `v` (planDecimal runs it four times per value per k, so it counts bits
+ * with clz32 rather than dividing in a loop, which also mispredicted a branch per byte).
+ */
 function intLength(v: number): number {
-  let z = v >= 0 ? v * 2 : -v * 2 - 1;
+  const z = v >= 0 ? v * 2 : -v * 2 - 1;
+  if (z < 4294967296) return VARINT_BYTES_BY_BITS[32 - Math.clz32(z)];
+  if (z < 72057594037927936) return VARINT_BYTES_BY_BITS[64 - Math.clz32(Math.floor(z / 4294967296))];
+  return longIntLength(z);
+}
+
+/** {@link intLength} of a zigzag code of 2^56 or more (or NaN). */
+function longIntLength(z: number): number {
   let len = 1;
   while (z >= 128) {
     z = Math.floor(z / 128);
@@ -437,51 +487,125 @@ interface DecimalPlan {
   cost: number;
 }
 
+/** Scratch rows for {@link planDecimal} (grown as needed): a candidate k is tried there, copied out only if best. */
+let scratchScaled = new Float64Array(64);
+let scratchCorrections = new Float64Array(64);
+let scratchValues = new Float64Array(64);
+
 /** The cheapest decimal representation of `values` over k = 0…12, or null when none is close enough. */
 function planDecimal(values: number[]): DecimalPlan | null {
   let best: DecimalPlan | null = null;
   const n = values.length;
-  for (const v of values) if (!Number.isFinite(v) || Object.is(v, -0)) return null;
+  if (scratchScaled.length < n) {
+    scratchScaled = new Float64Array(n * 2);
+    scratchCorrections = new Float64Array(n * 2);
+    scratchValues = new Float64Array(n * 2);
+  }
+  const scaled = scratchScaled;
+  const corrections = scratchCorrections;
+  // The values as doubles once: every k below reads them again (columns come in several array element kinds).
+  const doubles = scratchValues;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v) || Object.is(v, -0)) return null;
+    doubles[i] = v;
+  }
   for (let k = 0; k <= MAX_DECIMALS; k++) {
     const p = POW10[k];
-    const scaled: number[] = new Array(n);
-    const corrections: number[] = new Array(n);
-    let anyCorrection = false;
-    let overflow = false;
-    let eligible = true;
+    // The value at which this k fails first decides, as in a single pass over the values: an overflow there
+    // ends the search (a larger k only makes n larger), a value too far from n/10^k skips to the next k.
+    // Pass 1: n, whether all are exact, and the varint bytes of each order (n as is, deltas, deltas of deltas).
+    let overflowAt = -1;
+    let farFirst = false;
+    let exact = true;
+    let cost0 = 0;
+    let cost1 = 0;
+    let cost2 = 0;
+    let prev = 0;
+    let prev2 = 0;
     for (let i = 0; i < n; i++) {
+      const v = doubles[i];
       // `+ 0` turns -0 into 0: the decoder rebuilds n from varints, which have no -0.
-      const m = Math.round(values[i] * p) + 0;
+      const m = Math.round(v * p) + 0;
       if (Math.abs(m) >= MAX_SCALED) {
-        overflow = true;
+        overflowAt = i;
         break;
       }
-      const c = ulpDistance(values[i], m / p);
-      if (c === null) {
-        eligible = false;
-        break;
+      // Neither v (checked above) nor m / p (m is never -0) is -0: equality means 0 ulps.
+      if (exact && v !== m / p) {
+        exact = false;
+        // Most k fail on the first value: find out now rather than after the whole pass.
+        if (i === 0 && ulpDistance(v, m / p) === null) {
+          farFirst = true;
+          break;
+        }
       }
       scaled[i] = m;
-      corrections[i] = c;
-      if (c !== 0) anyCorrection = true;
+      cost0 += intLength(m);
+      if (i === 0) {
+        const first = intLength(m);
+        cost1 += first;
+        cost2 += first;
+      } else {
+        cost1 += intLength(m - prev);
+        cost2 += intLength(i === 1 ? m - prev : m - 2 * prev + prev2);
+      }
+      prev2 = prev;
+      prev = m;
     }
-    if (overflow) break; // a larger k only makes n larger
-    if (!eligible) continue;
-    let cost0 = 0;
-    for (let i = 0; i < n; i++) cost0 += intLength(scaled[i]);
-    let cost1 = intLength(scaled[0]);
-    for (let i = 1; i < n; i++) cost1 += intLength(scaled[i] - scaled[i - 1]);
-    let cost2 = n > 1 ? intLength(scaled[0]) + intLength(scaled[1] - scaled[0]) : Infinity;
-    for (let i = 2; i < n; i++) cost2 += intLength(scaled[i] - 2 * scaled[i - 1] + scaled[i - 2]);
-    const order = cost0 <= cost1 && cost0 <= cost2 ? 0 : cost1 <= cost2 ? 1 : 2;
+    if (overflowAt !== -1) {
+      let farBefore = false;
+      for (let i = 0; i < overflowAt && !farBefore; i++) {
+        const v = doubles[i];
+        const base = scaled[i] / p;
+        if (v !== base && ulpDistance(v, base) === null) farBefore = true;
+      }
+      if (farBefore) continue;
+      break;
+    }
+    if (farFirst) continue;
+    if (n < 2) cost2 = Infinity;
+    const orderCost = Math.min(cost0, cost1, cost2);
+    // Corrections cost at least a byte per value: a k that cannot beat the best even so needs no ulps.
+    if (best !== null && 3 + orderCost + (exact ? 0 : n) >= best.cost) {
+      if (exact) break;
+      continue;
+    }
+    // Pass 2 (inexact only): the ulp corrections, and their cost.
+    let anyCorrection = false;
+    let eligible = true;
     let costC = 0;
-    if (anyCorrection) {
-      costC = intLength(corrections[0]);
-      for (let i = 1; i < n; i++) costC += intLength(corrections[i] - corrections[i - 1]);
+    if (!exact) {
+      let prevC = 0;
+      for (let i = 0; i < n; i++) {
+        const v = doubles[i];
+        const base = scaled[i] / p;
+        const c = v === base ? 0 : ulpDistance(v, base);
+        if (c === null) {
+          eligible = false;
+          break;
+        }
+        corrections[i] = c;
+        if (c !== 0) anyCorrection = true;
+        costC += intLength(i === 0 ? c : c - prevC);
+        prevC = c;
+      }
+      if (!eligible) continue;
+    } else {
+      for (let i = 0; i < n; i++) corrections[i] = 0;
     }
-    const cost = 3 + [cost0, cost1, cost2][order] + costC;
+    if (!anyCorrection) costC = 0;
+    const order = cost0 <= cost1 && cost0 <= cost2 ? 0 : cost1 <= cost2 ? 1 : 2;
+    const cost = 3 + (order === 0 ? cost0 : order === 1 ? cost1 : cost2) + costC;
     if (best === null || cost < best.cost) {
-      best = { k, order, scaled, corrections: anyCorrection ? corrections : null, cost };
+      const keptScaled: number[] = new Array(n);
+      for (let i = 0; i < n; i++) keptScaled[i] = scaled[i];
+      let keptCorrections: number[] | null = null;
+      if (anyCorrection) {
+        keptCorrections = new Array(n);
+        for (let i = 0; i < n; i++) keptCorrections[i] = corrections[i];
+      }
+      best = { k, order, scaled: keptScaled, corrections: keptCorrections, cost };
     }
     if (!anyCorrection) break; // exact at this k: a larger k only multiplies the deltas by 10
   }
@@ -649,10 +773,36 @@ function sameValue(a: Json, b: Json): boolean {
   return count === 0;
 }
 
+/**
+ * Writers for candidate encodings, reused: a column tries several encodings and keeps one, and allocating (and
+ * growing) a buffer for each try was a large part of encoding time. A writer goes back once its bytes are copied.
+ */
+const writerPool: Writer[] = [];
+
+function takeWriter(): Writer {
+  const w = writerPool.pop();
+  if (w === undefined) return new Writer(256);
+  w.length = 0;
+  return w;
+}
+
+function giveBackWriter(w: Writer): void {
+  if (writerPool.length < 64 && w.capacity <= 65536) writerPool.push(w);
+}
+
 /** Context shared by the columns of one chunk. */
 interface ColumnContext {
   /** Per sample, the most common object timestamp (or null). */
   refTimes: (number | null)[];
+}
+
+/** Whether every value equals the reference timestamp of its sample (never -0, as in the RefEqual test). */
+function allReferenceTimes(ctx: ColumnContext, values: number[], positions: number[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== ctx.refTimes[positions[i]] || Object.is(v, -0)) return false;
+  }
+  return true;
 }
 
 /**
@@ -672,24 +822,33 @@ function writeColumn(w: Writer, ctx: ColumnContext, values: Json[], positions: n
     if (values.length > 0) writeValue(w, values[0]);
     return;
   }
+  if (allNumbers && positions !== null && values.length >= 4 && allReferenceTimes(ctx, values as number[], positions)) {
+    // Every value is its sample's reference timestamp (most objects' `timestamp`): the RefEqual encoding takes
+    // 4 bytes below 128 values (5 below 16384), and no other can be that small (Decimal ≥ 3 + n, FloatXor ≥ 1 + n,
+    // RefOffset ≥ 2 + n, Changes ≥ 7 bytes), so it is the one the comparison below would keep: write it directly.
+    w.byte(Kind.RefEqual);
+    writePresence(w, new Array<boolean>(values.length).fill(true));
+    writeColumn(w, ctx, [], null);
+    return;
+  }
   const candidates: Writer[] = [];
   if (allNumbers) {
     const nums = values as number[];
     const plan = planDecimal(nums);
     if (plan !== null) {
-      const dw = new Writer();
+      const dw = takeWriter();
       writeDecimal(dw, plan);
       candidates.push(dw);
     }
     if (plan === null || plan.corrections !== null) {
-      const fw = new Writer();
+      const fw = takeWriter();
       writeFloatXor(fw, nums);
       candidates.push(fw);
     }
     if (positions !== null) {
       const equal = nums.map((v, i) => v === ctx.refTimes[positions[i]] && !Object.is(v, -0));
       if (equal.some(Boolean)) {
-        const ew = new Writer();
+        const ew = takeWriter();
         ew.byte(Kind.RefEqual);
         writePresence(ew, equal);
         writeColumn(
@@ -703,7 +862,7 @@ function writeColumn(w: Writer, ctx: ColumnContext, values: Json[], positions: n
       if (plan !== null && plan.corrections === null) {
         const refs = scaledRefs(ctx.refTimes, positions, plan.k);
         if (refs !== null) {
-          const ow = new Writer();
+          const ow = takeWriter();
           ow.byte(Kind.RefOffset);
           ow.byte(plan.k);
           for (let i = 0; i < nums.length; i++) ow.int(plan.scaled[i] - refs[i]);
@@ -714,7 +873,7 @@ function writeColumn(w: Writer, ctx: ColumnContext, values: Json[], positions: n
   } else {
     const keys = commonKeys(values);
     if (keys !== null) {
-      const rw = new Writer();
+      const rw = takeWriter();
       rw.byte(Kind.Record);
       rw.uint(keys.length);
       for (const key of keys) {
@@ -725,7 +884,7 @@ function writeColumn(w: Writer, ctx: ColumnContext, values: Json[], positions: n
     }
     const rows = splitIntLists(values);
     if (rows !== null) {
-      const lw = new Writer();
+      const lw = takeWriter();
       lw.byte(Kind.IntList);
       const width = rows[0].length;
       lw.uint(width);
@@ -735,7 +894,7 @@ function writeColumn(w: Writer, ctx: ColumnContext, values: Json[], positions: n
       candidates.push(lw);
     }
   }
-  const cw = new Writer();
+  const cw = takeWriter();
   cw.byte(Kind.Changes);
   writeValue(cw, values[0]);
   const changes: number[] = [];
@@ -751,6 +910,7 @@ function writeColumn(w: Writer, ctx: ColumnContext, values: Json[], positions: n
   let best = candidates[0];
   for (const c of candidates) if (c.length < best.length) best = c;
   w.bytes(best.finish());
+  for (const c of candidates) giveBackWriter(c);
 }
 
 function readColumn(r: Reader, count: number, positions: number[] | null, refTimes: (number | null)[]): Json[] {
@@ -879,13 +1039,15 @@ function readColumn(r: Reader, count: number, positions: number[] | null, refTim
 
 // ───────────────────────────── chunk ─────────────────────────────
 
-/** The most common numeric `timestamp` among a report's objects: Chromium stamps most objects of a poll alike. */
-function referenceTime(report: StatsReportJson): number | null {
-  const counts = new Map<number, number>();
+/**
+ * The most common numeric value among `stamps` (the first to reach the highest count wins); -0 and non-numbers are
+ * skipped. `counts` is scratch space, cleared here.
+ */
+function mostCommonStamp(stamps: Iterable<unknown>, counts: Map<number, number>): number | null {
+  counts.clear();
   let best: number | null = null;
   let bestCount = 0;
-  for (const id in report) {
-    const ts = report[id].timestamp;
+  for (const ts of stamps) {
     if (typeof ts !== 'number' || Object.is(ts, -0)) continue;
     const c = (counts.get(ts) ?? 0) + 1;
     counts.set(ts, c);
@@ -895,6 +1057,16 @@ function referenceTime(report: StatsReportJson): number | null {
     }
   }
   return best;
+}
+
+/** The most common numeric `timestamp` among a report's objects: Chromium stamps most objects of a poll alike. */
+function referenceTime(report: StatsReportJson): number | null {
+  return mostCommonStamp(
+    (function* () {
+      for (const id in report) yield report[id].timestamp;
+    })(),
+    new Map(),
+  );
 }
 
 
@@ -963,6 +1135,11 @@ export function encodeStatsChunk(samples: StatsSample[]): Uint8Array {
     }
   }
 
+  return finishChunk(strings, body);
+}
+
+/** The string table, then the body, deflated behind the version byte. */
+function finishChunk(strings: StringTable, body: Writer): Uint8Array {
   // The string table goes first so the decoder can resolve references in one pass.
   const head = new Writer();
   head.uint(strings.list.length);
@@ -975,6 +1152,135 @@ export function encodeStatsChunk(samples: StatsSample[]): Uint8Array {
   out[0] = STATS_CHUNK_VERSION;
   out.set(packed, 1);
   return out;
+}
+
+/**
+ * Encodes rows [fromRow, toRow) of `columns` as the chunk {@link encodeStatsChunk} makes of the same polls as
+ * samples, byte for byte: of `columnsToSamples(columns).slice(fromRow, toRow)` re-indexed from `firstIndex` (null
+ * or absent values are absent fields; an object with no value in a row is absent from it; cost where both parts
+ * are known). No report object is built: imports of large dumps encode straight from their columns.
+ */
+export function encodeStatsChunkColumns(columns: StatsColumns, fromRow: number, toRow: number, firstIndex: number): Uint8Array {
+  const strings = new StringTable();
+  const n = Math.max(0, toRow - fromRow);
+  const ids = Object.keys(columns.objects);
+
+  // Per object (in column order): the rows it is present in (any value), and per field the first row with a value.
+  interface ChunkObject {
+    id: string;
+    first: number;
+    present: boolean[];
+    /** Per field: its values in the chunk and their rows (ascending; row i = columns row fromRow + i). */
+    fields: { key: string; values: Json[]; rows: number[] }[];
+  }
+  const objects: ChunkObject[] = [];
+  // Shared by every field present in all rows (only read).
+  const allRows: number[] = new Array(n);
+  for (let i = 0; i < n; i++) allRows[i] = i;
+  for (const id of ids) {
+    const fields = columns.objects[id].fields;
+    let present: boolean[] | null = null;
+    let first = n;
+    const list: ChunkObject['fields'] = [];
+    for (const key in fields) {
+      const column = fields[key];
+      // A slice keeps the column's compact element kind, and includes is a builtin: no per-value loop here when the
+      // field is present in every row (the usual case). `includes` also finds holes (as undefined).
+      const slice = column.slice(fromRow, fromRow + n);
+      let values: Json[];
+      let rows: number[];
+      if (slice.length === n && !slice.includes(null) && !slice.includes(undefined as unknown as Json)) {
+        values = slice as Json[];
+        rows = allRows;
+      } else {
+        values = [];
+        rows = [];
+        for (let i = 0; i < slice.length; i++) {
+          const v = slice[i];
+          if (v === null || v === undefined) continue;
+          values.push(v);
+          rows.push(i);
+        }
+      }
+      if (rows.length === 0) continue;
+      if (present === null) present = new Array<boolean>(n).fill(false);
+      if (rows.length === n) present.fill(true);
+      else for (const i of rows) present[i] = true;
+      if (rows[0] < first) first = rows[0];
+      list.push({ key, values, rows });
+    }
+    if (present === null) continue;
+    // Fields in order of first appearance (as a sample-by-sample walk meets them); stable: column order on ties.
+    list.sort((a, b) => a.rows[0] - b.rows[0]);
+    objects.push({ id, first, present, fields: list });
+  }
+  objects.sort((a, b) => a.first - b.first);
+
+  // Reference times as referenceTime() finds them in each row's report (objects in column order).
+  const stampColumns: ((Json | null)[] | undefined)[] = [];
+  for (const id of ids) {
+    const fields = columns.objects[id].fields;
+    stampColumns.push(hasOwn.call(fields, 'timestamp') ? fields.timestamp : undefined);
+  }
+  const refTimes: (number | null)[] = new Array(n);
+  const counts = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const row = fromRow + i;
+    refTimes[i] = mostCommonStamp(
+      (function* () {
+        for (const stamps of stampColumns) yield stamps?.[row];
+      })(),
+      counts,
+    );
+  }
+  const ctx: ColumnContext = { refTimes };
+  const body = new Writer();
+
+  body.uint(n);
+  if (n > 0) {
+    body.uint(firstIndex);
+    for (let i = 1; i < n; i++) body.int(1);
+  }
+  writeColumn(body, ctx, columns.t.slice(fromRow, fromRow + n), null);
+  const costPresent: boolean[] = new Array(n);
+  const getStatsMs: number[] = [];
+  const hookMs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const g = columns.cost.getStatsMs[fromRow + i];
+    const h = columns.cost.hookMs[fromRow + i];
+    costPresent[i] = g !== null && g !== undefined && h !== null && h !== undefined;
+    if (costPresent[i]) {
+      getStatsMs.push(g!);
+      hookMs.push(h!);
+    }
+  }
+  writePresence(body, costPresent);
+  writeColumn(body, ctx, getStatsMs, null);
+  writeColumn(body, ctx, hookMs, null);
+  writePresence(body, refTimes.map((x) => x !== null));
+  writeColumn(body, ctx, refTimes.filter((x): x is number => x !== null), null);
+
+  body.uint(objects.length);
+  for (const object of objects) {
+    body.uint(strings.ref(object.id));
+    writePresence(body, object.present);
+    const positions: number[] = [];
+    for (let i = 0; i < n; i++) if (object.present[i]) positions.push(i);
+    body.uint(object.fields.length);
+    for (const { key, values, rows } of object.fields) {
+      body.uint(strings.ref(key));
+      const fieldPresent: boolean[] = new Array(positions.length);
+      if (rows.length === positions.length) fieldPresent.fill(true);
+      else for (let j = 0, r = 0; j < positions.length; j++) {
+        const has = r < rows.length && rows[r] === positions[j];
+        fieldPresent[j] = has;
+        if (has) r++;
+      }
+      writePresence(body, fieldPresent);
+      writeColumn(body, ctx, values, rows);
+    }
+  }
+  return finishChunk(strings, body);
 }
 
 /** A chunk's per-sample header: what every sample has, before its stats objects. */

@@ -8,8 +8,9 @@
 import { fromEventRow, toEventRow } from './event-rows';
 import type { IDBPTransaction } from 'idb';
 import type { PcSummary, SessionData, SessionSummary, StatsSample, TraceEvent } from '../model/session';
-import { decodeStatsChunk, encodeStatsChunk } from '../model/stats-chunk';
+import { decodeStatsChunk, encodeStatsChunk, encodeStatsChunkColumns } from '../model/stats-chunk';
 import type { SessionBundle } from '../dump/session-bundle';
+import { statsPcIds, storedColumns } from '../dump/bundle-stats';
 import { samplesToColumns } from '../model/stats-columns';
 import {
   ALL_STORES,
@@ -247,9 +248,16 @@ export class SessionStore {
   /**
    * Stores whole sessions read from a dump, each under a new id, in ONE transaction: all of them or none (a
    * failed import leaves the store as it was). Stats are packed into chunks of `samplesPerChunk` samples as the
-   * recorder packs them; `bytes` is recomputed from what is stored. Returns the stored summaries.
+   * recorder packs them (from the bundle's columns where it has them, without building samples); `bytes` is
+   * recomputed from what is stored. With `release`, each PC's columns are removed from its bundle once encoded
+   * (the caller is done with the bundles: a large import need not keep them next to its chunks). Returns the
+   * stored summaries.
    */
-  async importBundles(items: { bundle: SessionBundle; id: string; imported: { fileName: string; format: string } }[], samplesPerChunk = 60): Promise<SessionSummary[]> {
+  async importBundles(
+    items: { bundle: SessionBundle; id: string; imported: { fileName: string; format: string } }[],
+    samplesPerChunk = 60,
+    options: { release?: boolean } = {},
+  ): Promise<SessionSummary[]> {
     // Encode before the transaction opens: an IDB transaction commits as soon as it has nothing queued.
     const prepared = items.map(({ bundle, id, imported }) => {
       let bytes = 0;
@@ -260,7 +268,21 @@ export class SessionStore {
       });
       const chunks: StoredChunk[] = [];
       let sampleCount = 0;
-      for (const [pcId, samples] of Object.entries(bundle.samples)) {
+      for (const pcId of statsPcIds(bundle)) {
+        const columns = storedColumns(bundle, pcId);
+        if (columns !== undefined) {
+          const count = columns.t.length;
+          sampleCount += count;
+          for (let i = 0; i < count; i += samplesPerChunk) {
+            const end = Math.min(count, i + samplesPerChunk);
+            const data = encodeStatsChunkColumns(columns, i, end, i);
+            bytes += data.byteLength;
+            chunks.push({ sessionId: id, pcId, firstIndex: i, count: end - i, startT: columns.t[i], endT: columns.t[end - 1], data });
+          }
+          if (options.release) delete bundle.columns![pcId];
+          continue;
+        }
+        const samples = bundle.samples[pcId];
         sampleCount += samples.length;
         for (let i = 0; i < samples.length; i += samplesPerChunk) {
           const part = samples.slice(i, i + samplesPerChunk);

@@ -9,6 +9,7 @@ import { detectDump } from '../../../lib/dump/detect';
 import { importDump } from '../../../lib/dump/import-dump';
 import { DumpError } from '../../../lib/dump/session-bundle';
 import { bytes, gz, internalsDump, legacyLines, v3Lines } from '../../fixtures/dumps/dump-fixtures';
+import { pcSamples, pcSampleCount } from '../../../lib/dump/bundle-stats';
 
 const T0 = 1_700_000_000_000;
 const LEGACY = legacyLines([
@@ -120,7 +121,7 @@ describe('bad input', () => {
     expect(r.problems.map((p) => p.reason).join('\n')).toMatch(/__proto__/);
     const b = r.bundles[0];
     expect(b.pcs).toHaveLength(2);
-    const report = b.samples[b.pcs.find((p) => b.samples[p.pcId].length > 0)!.pcId][0].report;
+    const report = pcSamples(b, b.pcs.find((p) => pcSampleCount(b, p.pcId) > 0)!.pcId)[0].report;
     expect(Object.getPrototypeOf(report)).toBe(Object.prototype);
     expect(Object.keys(report)).toEqual(['constructor']);
     expect(report.constructor).toMatchObject({ timestamp: 5, toString: 'x' });
@@ -144,7 +145,7 @@ describe('bad input', () => {
     const r = importDump('calls.log', bytes(text), { allowPartial: true });
     expect(r.problems.map((p) => p.where)).toEqual(['line 4', 'line 5', 'line 6']);
     expect(r.bundles[0].pcs[0].connectionState).toBe('connected');
-    expect(r.bundles[0].samples['0-0']).toHaveLength(1);
+    expect(pcSamples(r.bundles[0], '0-0')).toHaveLength(1);
   });
 
   it('a file with nothing importable is a DumpError', () => {

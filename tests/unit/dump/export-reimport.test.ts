@@ -9,6 +9,7 @@ import { exportRtcstats } from '../../../lib/dump/export-rtcstats';
 import { writeScopeDump } from '../../../lib/dump/format-scope';
 import { redactBundle } from '../../../lib/dump/redact';
 import { callBundle } from '../../fixtures/bundles/call-bundle';
+import { pcSamples, statsPcIds } from '../../../lib/dump/bundle-stats';
 
 const bundle = callBundle();
 const bytesSent = (samples: { report: Record<string, Record<string, unknown>> }[], id: string) => samples.map((s) => s.report[id]?.bytesSent);
@@ -26,9 +27,9 @@ describe('exports read back by importDump', () => {
       expect(result.problems).toEqual([]);
       const [back] = result.bundles;
       expect(back.pcs).toHaveLength(2);
-      const samples = Object.values(back.samples);
+      const samples = statsPcIds(back).map((pcId) => pcSamples(back, pcId));
       expect(samples.map((s) => s.length)).toEqual([60, 60]);
-      expect(bytesSent(samples[0], 'OT01V535634639')).toEqual(bytesSent(bundle.samples['0-1'], 'OT01V535634639'));
+      expect(bytesSent(samples[0], 'OT01V535634639')).toEqual(bytesSent(pcSamples(bundle, '0-1'), 'OT01V535634639'));
     });
   }
 

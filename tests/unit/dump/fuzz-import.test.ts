@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { importDump } from '../../../lib/dump/import-dump';
 import { DumpError } from '../../../lib/dump/session-bundle';
 import { aboutWebrtcPage, bytes, gz, internalsDump, legacyLines, objectSeries, v3Lines } from '../../fixtures/dumps/dump-fixtures';
+import { pcSamples } from '../../../lib/dump/bundle-stats';
 
 const CORPUS = resolve(__dirname, '../../../../shared/corpus/dumps');
 
@@ -188,7 +189,7 @@ describe('importDump under fuzzing', () => {
         results++;
         for (const b of r.bundles) {
           b.events.forEach((e, k) => expect(e.seq, label).toBe(k));
-          for (const pc of b.pcs) expect(b.samples[pc.pcId]?.length, label).toBe(pc.sampleCount);
+          for (const pc of b.pcs) expect(pcSamples(b, pc.pcId).length, label).toBe(pc.sampleCount);
         }
       } catch (error) {
         if (!(error instanceof DumpError)) throw new Error(`${label} threw ${String(error)}`, { cause: error });

@@ -8,6 +8,7 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importDump } from '../../../lib/dump/import-dump';
 import type { DumpFormat } from '../../../lib/dump/session-bundle';
+import { pcSamples } from '../../../lib/dump/bundle-stats';
 
 const CORPUS = resolve(__dirname, '../../../../shared/corpus/dumps');
 
@@ -39,7 +40,7 @@ const EXPECTED: Record<string, Expected> = {
       expect(pcEvents(r, '0-2', 'pc-event').filter((e) => e.record.type === 'pc-event' && e.record.event.endsWith('statechange'))).toHaveLength(8);
       // Every poll has the 16 (sender) and 15 (receiver) objects of SOURCES.md, except the remote ones that
       // appear at the third poll (jq: RIA3015589555-timestamp / ROA3015589555-timestamp have 58 points).
-      const s = r.bundles[0].samples;
+      const s = { '0-1': pcSamples(r.bundles[0], '0-1'), '0-2': pcSamples(r.bundles[0], '0-2') };
       expect(Object.keys(s['0-1'][59].report)).toHaveLength(16);
       expect(Object.keys(s['0-2'][59].report)).toHaveLength(15);
       expect(s['0-1'].filter((x) => x.report.RIA3015589555 !== undefined)).toHaveLength(58);
@@ -138,7 +139,7 @@ describe.skipIf(!existsSync(CORPUS))('dump corpus', () => {
     b.events.forEach((e, i) => expect(e.seq).toBe(i));
     for (let i = 1; i < b.events.length; i++) expect(b.events[i].record.t).toBeGreaterThanOrEqual(b.events[i - 1].record.t);
     for (const pc of b.pcs) {
-      const samples = b.samples[pc.pcId];
+      const samples = pcSamples(b, pc.pcId);
       samples.forEach((s, i) => expect(s.index).toBe(i));
       for (let i = 1; i < samples.length; i++) expect(samples[i].t).toBeGreaterThanOrEqual(samples[i - 1].t);
       expect(pc.lastSampleAt).toBe(samples.length > 0 ? samples[samples.length - 1].t : null);

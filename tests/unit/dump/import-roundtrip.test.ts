@@ -9,6 +9,7 @@ import { exportRtcstats } from '../../../lib/dump/export-rtcstats';
 import { exportWebrtcInternals } from '../../../lib/dump/export-webrtc-internals';
 import { importDump } from '../../../lib/dump/import-dump';
 import type { SessionBundle } from '../../../lib/dump/session-bundle';
+import { pcSamples } from '../../../lib/dump/bundle-stats';
 
 const CORPUS = resolve(__dirname, '../../../../shared/corpus/dumps');
 const load = (path: string) => importDump(path, new Uint8Array(readFileSync(resolve(CORPUS, path)))).bundles[0];
@@ -23,8 +24,8 @@ describe.skipIf(!existsSync(CORPUS))('export → import round trips', () => {
     const again = importDump('again.txt', bytes(exportWebrtcInternals(original))).bundles[0];
     expect(again.pcs.map((p) => [p.pcId, p.sampleCount])).toEqual(original.pcs.map((p) => [p.pcId, p.sampleCount]));
     for (const pc of original.pcs) {
-      const a = original.samples[pc.pcId];
-      const b = again.samples[pc.pcId];
+      const a = pcSamples(original, pc.pcId);
+      const b = pcSamples(again, pc.pcId);
       expect(b.map((s) => s.t)).toEqual(a.map((s) => s.t));
       expect(b.map((s) => s.report)).toEqual(a.map((s) => s.report));
     }
@@ -34,7 +35,7 @@ describe.skipIf(!existsSync(CORPUS))('export → import round trips', () => {
   it('RTCStatsDump with full reports: polls and trace survive', () => {
     const original = load('rtcstats-v3/chromium156-loopback-2pc-60s.jsonl.gz');
     const again = importDump('again.gz', exportRtcstats(original)).bundles[0];
-    for (const pc of original.pcs) expect(again.samples[pc.pcId].map((s) => s.report)).toEqual(original.samples[pc.pcId].map((s) => s.report));
+    for (const pc of original.pcs) expect(pcSamples(again, pc.pcId).map((s) => s.report)).toEqual(pcSamples(original, pc.pcId).map((s) => s.report));
     expect(traceShape(again)).toEqual(traceShape(original));
   });
 
@@ -42,8 +43,8 @@ describe.skipIf(!existsSync(CORPUS))('export → import round trips', () => {
     const original = load('rtcstats-legacy/google-standard-stats-relay-p2p');
     const again = importDump('again.gz', exportRtcstats(original, { stats: 'delta' })).bundles[0];
     for (const pc of original.pcs) {
-      const a = original.samples[pc.pcId];
-      const b = again.samples[pc.pcId];
+      const a = pcSamples(original, pc.pcId);
+      const b = pcSamples(again, pc.pcId);
       expect(b.map((s) => s.t)).toEqual(a.map((s) => s.t));
       // Ids become "0", "1", … in order of appearance; references (…Id fields) follow them.
       const ids = new Map<string, string>();

@@ -13,12 +13,13 @@ import { connectionHeader } from '../../../lib/model/connection-header';
 import { buildEventLog } from '../../../lib/model/event-log';
 import type { SessionData } from '../../../lib/model/session';
 import { samplesToColumns } from '../../../lib/model/stats-columns';
+import { pcSamples } from '../../../lib/dump/bundle-stats';
 
 const CORPUS = resolve(__dirname, '../../../../shared/corpus/dumps');
 
 function sessionData(bundle: SessionBundle): SessionData {
   const stats: SessionData['stats'] = {};
-  for (const pc of bundle.pcs) stats[pc.pcId] = samplesToColumns(bundle.samples[pc.pcId]);
+  for (const pc of bundle.pcs) stats[pc.pcId] = samplesToColumns(pcSamples(bundle, pc.pcId));
   return { session: bundle.session, pcs: bundle.pcs, events: bundle.events, stats };
 }
 

@@ -4,6 +4,7 @@ import { importDump } from '../../../lib/dump/import-dump';
 import { DumpError } from '../../../lib/dump/session-bundle';
 import type { TraceEvent } from '../../../lib/model/session';
 import { bytes, gz, internalsDump, objectSeries, series } from '../../fixtures/dumps/dump-fixtures';
+import { pcSamples } from '../../../lib/dump/bundle-stats';
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
 const SDP = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n';
@@ -155,7 +156,7 @@ describe('webrtc-internals: stats series → full reports per poll', () => {
       'IT01V1-[framesReceived-framesDecoded-framesDropped]': series([1, 2, 3], times[1], times[3], 'inbound-rtp'),
     };
     const r = read(internalsDump({ '1-1': { stats } }));
-    const samples = r.bundles[0].samples['0-1'];
+    const samples = pcSamples(r.bundles[0], '0-1');
     expect(samples.map((s) => s.t)).toEqual(times);
     expect(samples.map((s) => s.index)).toEqual([0, 1, 2, 3]);
     expect(samples[0].report.IT01V1).toEqual({ type: 'inbound-rtp', timestamp: times[0], bytesReceived: 10, qualityLimitationDurations: { none: 1 } });
@@ -176,7 +177,7 @@ describe('webrtc-internals: stats series → full reports per poll', () => {
       // Present in 2 of the 3 points (a hole cannot be placed exactly): right-aligned to its end time.
       'RIA1-roundTripTime': series([0.1, 0.3], rtcp[0], rtcp[2], 'remote-inbound-rtp'),
     };
-    const samples = read(internalsDump({ '1-1': { stats } })).bundles[0].samples['0-1'];
+    const samples = pcSamples(read(internalsDump({ '1-1': { stats } })).bundles[0], '0-1');
     expect(samples).toHaveLength(4);
     expect(samples.map((s) => s.report.RIA1?.packetsLost)).toEqual([1, 2, 3, undefined]);
     expect(samples.map((s) => s.report.RIA1?.timestamp)).toEqual([rtcp[0], rtcp[1], rtcp[2], undefined]);
@@ -190,7 +191,7 @@ describe('webrtc-internals: stats series → full reports per poll', () => {
       'RTCPeerConnection-dataChannelsOpened': series([0, 0, 1], start, start + 2000),
       'RTCOutboundRTPVideoStream_1-bytesSent': series([5, 6], start + 1000, start + 2000),
     };
-    const samples = read(internalsDump({ '1-1': { stats } })).bundles[0].samples['0-1'];
+    const samples = pcSamples(read(internalsDump({ '1-1': { stats } })).bundles[0], '0-1');
     expect(samples.map((s) => s.t)).toEqual([start, start + 1000, start + 2000]);
     expect(samples[2].report.RTCPeerConnection).toEqual({ type: 'peer-connection', timestamp: start + 2000, dataChannelsOpened: 1 });
     expect(samples[1].report['RTCOutboundRTPVideoStream_1']).toMatchObject({ bytesSent: 5 });
@@ -202,7 +203,7 @@ describe('webrtc-internals: stats series → full reports per poll', () => {
       'Conn-audio-1-0-googActiveConnection': series(['true', 'true'], T0, T0 + 1000, 'googCandidatePair'),
       'bweforvideo-googAvailableSendBandwidth': series(['300000', '310000'], T0, T0 + 1000, 'VideoBwe'),
     };
-    const samples = read(internalsDump({ '1-1': { stats } })).bundles[0].samples['0-1'];
+    const samples = pcSamples(read(internalsDump({ '1-1': { stats } })).bundles[0], '0-1');
     expect(samples).toHaveLength(2);
     expect(samples[1].report['Conn-audio-1-0']).toEqual({ type: 'googCandidatePair', timestamp: T0 + 1000, googRtt: '14', googActiveConnection: 'true' });
     expect(samples[0].report.bweforvideo).toMatchObject({ type: 'VideoBwe', googAvailableSendBandwidth: '300000' });
@@ -210,7 +211,7 @@ describe('webrtc-internals: stats series → full reports per poll', () => {
 
   it('treats null values (our exporter pads absent polls with null) as absent fields', () => {
     const stats = objectSeries('P', 'peer-connection', times.slice(0, 2), { dataChannelsOpened: [null, 1] });
-    const samples = read(internalsDump({ '1-1': { stats } })).bundles[0].samples['0-1'];
+    const samples = pcSamples(read(internalsDump({ '1-1': { stats } })).bundles[0], '0-1');
     expect(samples[0].report.P).toEqual({ type: 'peer-connection', timestamp: times[0] });
     expect(samples[1].report.P.dataChannelsOpened).toBe(1);
   });
@@ -225,6 +226,6 @@ describe('webrtc-internals: stats series → full reports per poll', () => {
     expect(() => read(doc)).toThrow(/dump\.txt: looks like a webrtc-internals dump; at PeerConnections\["1-1"\]\.stats\["P-bad"\]\.values: not valid JSON/);
     const r = read(doc, { allowPartial: true });
     expect(r.problems).toHaveLength(1);
-    expect(r.bundles[0].samples['0-1']).toHaveLength(4);
+    expect(pcSamples(r.bundles[0], '0-1')).toHaveLength(4);
   });
 });

@@ -4,6 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { openScopeDb } from '../../../lib/storage/open-db';
 import { SessionStore } from '../../../lib/storage/session-store';
 import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
+import { readFileSync } from 'node:fs';
+import { importDump } from '../../../lib/dump/import-dump';
+import { pcSamples } from '../../../lib/dump/bundle-stats';
+import { INTERNALS_DUMP_CALL } from '../model/corpus';
 
 let n = 0;
 const open = async () => new SessionStore(await openScopeDb(`import-bundles-${++n}`));
@@ -26,6 +30,39 @@ describe('importBundles / readBundle', () => {
     // It lists like any session, and the views read it like one.
     expect((await store.listSessions()).map((s) => s.id)).toEqual(['import:a']);
     expect((await store.readSessionData('import:a'))!.stats['0-2'].t).toHaveLength(bundle.samples['0-2'].length);
+  });
+
+  it('stores a bundle with columns (webrtc-internals import) as the same chunks as its samples, and may release them', async () => {
+    const store = await open();
+    const read = () => importDump('call.json', new Uint8Array(readFileSync(INTERNALS_DUMP_CALL))).bundles[0];
+    const columnsForm = read();
+    expect(Object.keys(columnsForm.columns!)).toEqual(['0-1', '0-2']);
+    const samplesForm = read();
+    const expected = { '0-1': pcSamples(samplesForm, '0-1'), '0-2': pcSamples(samplesForm, '0-2') };
+    samplesForm.samples = expected;
+    delete samplesForm.columns;
+    const imported = { fileName: 'call.json', format: 'webrtc-internals' };
+    const [a] = await store.importBundles([{ bundle: columnsForm, id: 'import:cols', imported }], 25, { release: true });
+    const [b] = await store.importBundles([{ bundle: samplesForm, id: 'import:samples', imported }], 25);
+    // Released as encoded; the samples form is left as it was.
+    expect(columnsForm.columns).toEqual({});
+    expect(samplesForm.samples).toBe(expected);
+    const counts = (x: typeof a) => [x.sampleCount, x.bytes, x.pcCount, x.eventCount];
+    expect(counts(a)).toEqual(counts(b));
+    expect(a.sampleCount).toBe(120);
+    for (const pcId of ['0-1', '0-2'] as const) {
+      const fromColumns = await store.readPcStats('import:cols', pcId);
+      const fromSamples = await store.readPcStats('import:samples', pcId);
+      expect(fromColumns.chunks.map((c) => [c.firstIndex, c.count, c.startT, c.endT])).toEqual([
+        [0, 25, expected[pcId][0].t, expected[pcId][24].t],
+        [25, 25, expected[pcId][25].t, expected[pcId][49].t],
+        [50, 10, expected[pcId][50].t, expected[pcId][59].t],
+      ]);
+      expect(fromColumns.chunks.map((c) => Buffer.from(c.data).toString('base64'))).toEqual(fromSamples.chunks.map((c) => Buffer.from(c.data).toString('base64')));
+      expect(await store.readStats('import:cols', pcId)).toEqual(expected[pcId]);
+    }
+    const back = (await store.readBundle('import:cols'))!;
+    expect(back.samples).toEqual(expected);
   });
 
   it('several sessions in one transaction: a failure stores none of them and leaves what was there', async () => {

@@ -1,0 +1,226 @@
+/**
+ * A webrtc-internals dump read one peer connection at a time, straight from its bytes: the top-level object's
+ * members are located by a structural scan (strings skipped with `indexOf`, so a 100 MB dump costs tens of ms),
+ * the small members are parsed at once, and each PC's text is decoded and parsed only when the importer reaches it
+ * and dropped after. The whole text and the whole parsed document never exist together with the file's bytes: that
+ * was the peak memory of an import (bytes + text + document ≈ 3× the file before a single column was built).
+ *
+ * This is only a faster equivalent of decoding the whole file and `JSON.parse`-ing it: anything it does not
+ * handle exactly the same way (a duplicate key, invalid UTF-8, a value that does not parse, nesting deeper than the
+ * limit, anything but whitespace around the object) makes it give up, and the caller takes the whole-text path,
+ * which then reports the problem exactly as before.
+ */
+import type { Json, JsonObject } from '../protocol/json';
+import { MAX_DOCUMENT_DEPTH, parseJson, setOwnKey } from './safe-json';
+
+/** Thrown by {@link SplitInternals.readPc} when a PC's piece does not decode or parse: redo the file whole. */
+export class SplitFallback extends Error {
+  override readonly name = 'SplitFallback';
+}
+
+export interface SplitInternals {
+  /** The document with every top-level member parsed, except `PeerConnections`, whose members are all null. */
+  document: JsonObject;
+  /**
+   * The PC `key`'s value (each call decodes and parses its bytes again). When it is an object with a `stats`
+   * object, that one's members are null too and `readSeries(key)` parses each: the caller must read every one of
+   * them (each piece of the file is checked by being parsed). Throws {@link SplitFallback}.
+   */
+  readPc(key: string): SplitPc;
+}
+
+export interface SplitPc {
+  value: Json;
+  /** Parses the series `key` of the PC's `stats` (see readPc). Throws {@link SplitFallback}. */
+  readSeries?: (key: string) => Json;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/** Index after the closing quote of the string whose opening quote is at `at`, or -1. */
+function stringEnd(data: Uint8Array, at: number): number {
+  let j = at + 1;
+  for (;;) {
+    j = data.indexOf(QUOTE, j);
+    if (j < 0) return -1;
+    let backslashes = 0;
+    for (let k = j - 1; data[k] === BACKSLASH; k--) backslashes++;
+    if (backslashes % 2 === 0) return j + 1;
+    j++;
+  }
+}
+
+/** Index after the JSON value starting at `at` (structure only: its content is checked when it is parsed), or -1. */
+function valueEnd(data: Uint8Array, at: number): number {
+  const first = data[at];
+  if (first === QUOTE) return stringEnd(data, at);
+  if (first !== 0x7b && first !== 0x5b) {
+    // A number or literal: up to the next separator.
+    let j = at;
+    while (j < data.length) {
+      const c = data[j];
+      if (c === 0x2c || c === 0x7d || c === 0x5d || isSpace(c)) break;
+      j++;
+    }
+    return j > at ? j : -1;
+  }
+  let depth = 0;
+  let j = at;
+  while (j < data.length) {
+    const c = data[j];
+    if (c === QUOTE) {
+      j = stringEnd(data, j);
+      if (j < 0) return -1;
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+    j++;
+  }
+  return -1;
+}
+
+function skipSpace(data: Uint8Array, at: number): number {
+  while (at < data.length && isSpace(data[at])) at++;
+  return at;
+}
+
+interface Member {
+  key: string;
+  start: number;
+  end: number;
+  /** The member's own members, for the `inner` key of {@link members} when its value is an object. */
+  inner?: Member[];
+}
+
+/**
+ * The members of the object at `at` as [key, start, end) ranges, and the index after it; null if not an object.
+ * The value of key `inner`, when an object, is split too in the same pass (no byte is scanned twice).
+ */
+function members(data: Uint8Array, at: number, inner: string | null = null): { list: Member[]; end: number } | null {
+  if (data[at] !== 0x7b) return null;
+  const list: Member[] = [];
+  const seen = new Set<string>();
+  let j = skipSpace(data, at + 1);
+  if (data[j] === 0x7d) return { list, end: j + 1 };
+  for (;;) {
+    if (data[j] !== QUOTE) return null;
+    const keyEnd = stringEnd(data, j);
+    if (keyEnd < 0) return null;
+    let key: Json;
+    try {
+      key = JSON.parse(fatalUtf8.decode(data.subarray(j, keyEnd))) as Json;
+    } catch {
+      return null;
+    }
+    if (typeof key !== 'string' || seen.has(key)) return null;
+    seen.add(key);
+    j = skipSpace(data, keyEnd);
+    if (data[j] !== 0x3a) return null;
+    const start = skipSpace(data, j + 1);
+    let end: number;
+    if (key === inner && data[start] === 0x7b) {
+      const nested = members(data, start);
+      if (nested === null) return null;
+      end = nested.end;
+      list.push({ key, start, end, inner: nested.list });
+    } else {
+      end = valueEnd(data, start);
+      if (end < 0) return null;
+      list.push({ key, start, end });
+    }
+    j = skipSpace(data, end);
+    if (data[j] === 0x2c) {
+      j = skipSpace(data, j + 1);
+      continue;
+    }
+    if (data[j] === 0x7d) return { list, end: j + 1 };
+    return null;
+  }
+}
+
+/** Decodes and parses bytes [start, end) with the depth left at that level; null when anything fails. */
+function parsePiece(data: Uint8Array, start: number, end: number, maxDepth: number): { value: Json } | null {
+  let text: string;
+  try {
+    text = fatalUtf8.decode(data.subarray(start, end));
+  } catch {
+    return null;
+  }
+  const parsed = parseJson(text, maxDepth);
+  return parsed.ok ? { value: parsed.value } : null;
+}
+
+/**
+ * Splits `data` (a whole file, after inflation) when it is one JSON object with a `PeerConnections` object member;
+ * null when it is not, or when anything would not come out exactly as `JSON.parse` of the decoded text.
+ */
+export function splitInternalsDump(data: Uint8Array): SplitInternals | null {
+  let at = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
+  at = skipSpace(data, at);
+  const top = members(data, at, 'PeerConnections');
+  if (top === null || skipSpace(data, top.end) !== data.length) return null;
+  const pcs = top.list.find((m) => m.key === 'PeerConnections')?.inner;
+  if (pcs === undefined) return null;
+  const document: JsonObject = {};
+  // Depth as the whole document counts it: the document is level 1, its members 2, the PCs 3.
+  for (const { key, start, end } of top.list) {
+    if (key === 'PeerConnections') {
+      const placeholders: JsonObject = {};
+      for (const pc of pcs) setOwnKey(placeholders, pc.key, null);
+      setOwnKey(document, key, placeholders);
+      continue;
+    }
+    const piece = parsePiece(data, start, end, MAX_DOCUMENT_DEPTH - 1);
+    if (piece === null) return null;
+    setOwnKey(document, key, piece.value);
+  }
+  const ranges = new Map(pcs.map((pc) => [pc.key, pc]));
+  return {
+    document,
+    readPc(key) {
+      const range = ranges.get(key);
+      if (range === undefined) throw new SplitFallback(`no peer connection ${key}`);
+      const fail = () => new SplitFallback(`peer connection ${key} does not parse on its own`);
+      const pcMembers = members(data, range.start, 'stats');
+      const series = pcMembers?.list.find((m) => m.key === 'stats')?.inner;
+      if (pcMembers === null || pcMembers.end !== range.end || series === undefined) {
+        // Not an object with a stats object: the PC in one piece.
+        const piece = parsePiece(data, range.start, range.end, MAX_DOCUMENT_DEPTH - 2);
+        if (piece === null) throw fail();
+        return { value: piece.value };
+      }
+      // The PC is level 3, its members 4, the series 5.
+      const pc: JsonObject = {};
+      for (const member of pcMembers.list) {
+        if (member.key === 'stats') {
+          const placeholders: JsonObject = {};
+          for (const s of series) setOwnKey(placeholders, s.key, null);
+          setOwnKey(pc, member.key, placeholders);
+          continue;
+        }
+        const piece = parsePiece(data, member.start, member.end, MAX_DOCUMENT_DEPTH - 3);
+        if (piece === null) throw fail();
+        setOwnKey(pc, member.key, piece.value);
+      }
+      const seriesRanges = new Map(series.map((s) => [s.key, s]));
+      return {
+        value: pc,
+        readSeries(seriesKey) {
+          const at = seriesRanges.get(seriesKey);
+          const piece = at ? parsePiece(data, at.start, at.end, MAX_DOCUMENT_DEPTH - 4) : null;
+          if (piece === null) throw fail();
+          return piece.value;
+        },
+      };
+    },
+  };
+}
