@@ -6,8 +6,9 @@
  * What is reproduced: every top-level key, `getUserMedia` request/success/failure entries, per PC `pid`, `url`,
  * `rtcConfiguration`, `updateLog` (current `on…` names, string values, JSON-quoted states) and `stats` with one
  * series per field plus `-timestamp`, Chromium's `[codec]` and the derived `[…]` rates of lib/model/rates.ts.
- * No 1000-point cap. Not reproducible from what a page sees: `transceiverAdded/Modified` entries (Chromium logs
- * them from inside the browser), Chromium-internal stats fields, the locale-date `[…Timestamp]` series,
+ * Also the locale-date `[…Timestamp]` companions, and no `mediaType` on RTP objects (page-only). No 1000-point
+ * cap. Not reproducible from what a page sees: `transceiverAdded/Modified` entries (Chromium logs them from inside
+ * the browser), Chromium-internal stats fields (`networkAdapterType`, `vpn`, media-source `track.*`),
  * `[framesReceived-framesDecoded-framesDropped]` and `[interFrameDelayStDev_in_ms]`.
  */
 import type { Json, JsonObject } from '../protocol/json';
@@ -374,13 +375,35 @@ interface SeriesDraft {
 }
 
 /**
+ * Page getStats (M156) still reports the obsolete `mediaType` on RTP objects; Chromium's own dump, made from its
+ * internal collector, has no such series (formats.md, "Browser-internal fields"), so neither has ours.
+ */
+const RTP_TYPES = new Set(['inbound-rtp', 'outbound-rtp', 'remote-inbound-rtp', 'remote-outbound-rtp']);
+
+/**
+ * Time fields webrtc-internals shows as locale dates in a bracketed companion series (`[lastPacketReceivedTimestamp]`:
+ * `"11/22/2026, 2:15:59 AM"`), with the offset to epoch ms: `estimatedPlayoutTimestamp` is NTP time.
+ */
+const DATE_FIELDS: Record<string, number> = {
+  lastPacketReceivedTimestamp: 0,
+  lastPacketSentTimestamp: 0,
+  estimatedPlayoutTimestamp: -2_208_988_800_000,
+  remoteTimestamp: 0,
+};
+
+/** `Date#toLocaleString()` as the page would show it (the exporter runs in the browser, in its locale and zone). */
+function localeDate(value: Json | undefined, offsetMs: number): string | null {
+  return typeof value === 'number' && Number.isFinite(value) ? new Date(value + offsetMs).toLocaleString() : null;
+}
+
+/**
  * `"<statsId>-<field>"` → `{startTime, endTime, statsType, values}`. For each object, `-timestamp` holds its
  * timestamp at every poll that contained it; every other series is aligned with it: leading and trailing polls
  * without the field are cut (as Chromium's series start late, e.g. `remoteId`), holes inside are written as
  * `null`, so `values.length` always equals the index span between startTime and endTime in the timestamp series
  * and importers align exactly (formats.md §1.6, §1.9; Chromium itself drops the hole and readers must guess).
- * Keys are added in order of first appearance, fields of an object sorted, then `[codec]`, then `timestamp`,
- * then derived rates: the order of the M156 dump.
+ * Keys are added in order of first appearance, fields of an object sorted, then `[codec]`, then the locale-date
+ * companions, then `timestamp`, then derived rates: the order of the M156 dump.
  */
 function statsSeries(samples: readonly StatsSample[], bundle: SessionBundle, pcId: string): JsonObject {
   const columns = bundleColumns(bundle, pcId);
@@ -409,10 +432,15 @@ function statsSeries(samples: readonly StatsSample[], bundle: SessionBundle, pcI
       let rows = rowsOf.get(id);
       if (!rows) rowsOf.set(id, (rows = []));
       rows.push(row);
-      for (const field of Object.keys(object).sort()) {
-        if (field !== 'timestamp' && field !== 'id') add(id, field, type, row, object[field]);
+      const fields = Object.keys(object).sort();
+      for (const field of fields) {
+        if (field === 'timestamp' || field === 'id' || (field === 'mediaType' && RTP_TYPES.has(type))) continue;
+        add(id, field, type, row, object[field]);
       }
       if (type === 'inbound-rtp' || type === 'outbound-rtp') add(id, '[codec]', type, row, chromiumCodecLabel(sample.report, object));
+      for (const field of fields) {
+        if (hasOwn(DATE_FIELDS, field)) add(id, `[${field}]`, type, row, localeDate(object[field], DATE_FIELDS[field]));
+      }
       add(id, 'timestamp', type, row, object.timestamp);
       const rates = hasOwn(derived, id) ? derived[id] : undefined;
       if (rates) {

@@ -24,7 +24,10 @@ const ours = JSON.parse(text) as Dump;
 const PAIRS = [['1-1', '10-1'], ['1-2', '10-2']] as const;
 
 /** Series Chromium computes inside the browser that a page's getStats cannot give (formats.md §1.6). */
-const NOT_REPRODUCIBLE = /-\[(lastPacketReceivedTimestamp|lastPacketSentTimestamp|estimatedPlayoutTimestamp|remoteTimestamp|framesReceived-framesDecoded-framesDropped|interFrameDelayStDev_in_ms)\]$/;
+const NOT_REPRODUCIBLE = /-\[(framesReceived-framesDecoded-framesDropped|interFrameDelayStDev_in_ms)\]$/;
+/** Locale-date companions of time fields (`"11/22/2026, 2:15:59 AM"`): the corpus dump was made in en-US, UTC. */
+const DATE_SERIES = /-\[(lastPacketReceivedTimestamp|lastPacketSentTimestamp|estimatedPlayoutTimestamp|remoteTimestamp)\]$/;
+const sameLocaleAsCorpus = new Intl.DateTimeFormat().resolvedOptions().locale === 'en-US' && new Intl.DateTimeFormat().resolvedOptions().timeZone === 'UTC';
 
 describe('exportWebrtcInternals against the Chromium 156 dump of the same call', () => {
   it('writes the same top-level keys in the same order, 1-space indented like Chromium', () => {
@@ -60,6 +63,12 @@ describe('exportWebrtcInternals against the Chromium 156 dump of the same call',
         expect(a[key].startTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
         const va = JSON.parse(a[key].values) as unknown[];
         const vb = JSON.parse(b[key].values) as unknown[];
+        if (DATE_SERIES.test(key)) {
+          expect(va.length).toBe(vb.length);
+          for (const v of va) expect(v).toMatch(/\d/);
+          if (sameLocaleAsCorpus) expect(va).toEqual(vb);
+          continue;
+        }
         if (key.endsWith(']') && !key.endsWith('[codec]')) {
           // Derived rates: our formulas (lib/model/rates.ts) against Chromium's, within rounding.
           const nums = va.filter((v): v is number => typeof v === 'number');
@@ -145,6 +154,17 @@ describe('exportWebrtcInternals details', () => {
     expect(dump.UserAgentData).toEqual({ brands: [], mobile: false, platform: '' });
     expect(dump.getUserMedia.map((e) => Object.keys(e).includes('error') ? `${e.request_type} failed` : e.request_type)).toEqual(['getUserMedia', 'getUserMedia', 'getDisplayMedia', 'getDisplayMedia failed']);
     expect(dump.getUserMedia[3]).toMatchObject({ error: 'NotAllowedError', error_message: 'Permission denied', request_id: 1 });
+  });
+
+  it('leaves out the page-only mediaType of RTP objects, as Chromium\'s own dump does', () => {
+    const bundle = callBundle();
+    for (const sample of bundle.samples['0-1']) {
+      for (const obj of Object.values(sample.report)) if (obj.type === 'outbound-rtp' || obj.type === 'remote-inbound-rtp') obj.mediaType = obj.kind ?? 'audio';
+    }
+    const dump = JSON.parse(exportWebrtcInternals(bundle)) as Dump;
+    const keys = Object.keys(dump.PeerConnections['1-1'].stats);
+    expect(keys.filter((k) => k.endsWith('-kind')).length).toBeGreaterThan(0);
+    expect(keys.filter((k) => k.endsWith('-mediaType'))).toEqual([]);
   });
 
   it('keeps PC keys unique across several sessions', () => {
