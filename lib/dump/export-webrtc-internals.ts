@@ -8,12 +8,11 @@
  * series per field plus `-timestamp`, Chromium's `[codec]` and the derived `[…]` rates of lib/model/rates.ts.
  * Also the locale-date `[…Timestamp]` companions, and no `mediaType` on RTP objects (page-only). No 1000-point
  * cap. Not reproducible from what a page sees: `transceiverAdded/Modified` entries (Chromium logs them from inside
- * the browser), Chromium-internal stats fields (`networkAdapterType`, `vpn`, media-source `track.*`),
- * `[framesReceived-framesDecoded-framesDropped]` and `[interFrameDelayStDev_in_ms]`.
+ * the browser) and Chromium-internal stats fields (`networkAdapterType`, `vpn`, media-source `track.*`).
  */
 import type { Json, JsonObject } from '../protocol/json';
 import type { PcSummary, StatsSample, TraceEvent } from '../model/session';
-import { deriveRates } from '../model/rates';
+import { deriveRates, findRateRule } from '../model/rates';
 import type { SessionBundle } from './session-bundle';
 import { pcSamples } from './bundle-stats';
 import { bundleColumns, chromiumCalculatedOrder, chromiumCodecLabel, dumpIds, hasOwn, isoTime, NOT_CHROMIUM_RATES, spacedJson, statsType, type DumpIds } from './bundle-util';
@@ -437,15 +436,18 @@ function statsSeries(samples: readonly StatsSample[], bundle: SessionBundle, pcI
         if (field === 'timestamp' || field === 'id' || (field === 'mediaType' && RTP_TYPES.has(type))) continue;
         add(id, field, type, row, object[field]);
       }
+      const rates = hasOwn(derived, id) ? derived[id] : undefined;
+      const names = rates ? Object.keys(rates).filter((name) => !NOT_CHROMIUM_RATES.has(name)) : [];
+      // Chromium writes the current-sample differences (`[A-B-C]`) right after the fields, the other rates last.
+      const isDifference = (name: string) => findRateRule(type, name)?.kind === 'difference';
+      for (const name of names) if (isDifference(name)) add(id, name, type, row, rates![name][row]);
       if (type === 'inbound-rtp' || type === 'outbound-rtp') add(id, '[codec]', type, row, chromiumCodecLabel(sample.report, object));
       for (const field of fields) {
         if (hasOwn(DATE_FIELDS, field)) add(id, `[${field}]`, type, row, localeDate(object[field], DATE_FIELDS[field]));
       }
       add(id, 'timestamp', type, row, object.timestamp);
-      const rates = hasOwn(derived, id) ? derived[id] : undefined;
       if (rates) {
-        const names = Object.keys(rates).filter((name) => !NOT_CHROMIUM_RATES.has(name));
-        for (const name of chromiumCalculatedOrder(type, names)) add(id, name, type, row, rates[name][row]);
+        for (const name of chromiumCalculatedOrder(type, names.filter((name) => !isDifference(name)))) add(id, name, type, row, rates[name][row]);
       }
     }
   });

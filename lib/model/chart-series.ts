@@ -757,7 +757,7 @@ function extraChartHeader(extra: ExtraField, columns: StatsColumns | undefined):
     title = extra.field === rule.name ? rule.name : `${extra.field} ${rule.name}`;
     if (rule.kind === 'bits-per-second') unit = 'kbit/s';
     else if (rule.kind === 'per-second') unit = '/s';
-    else if (rule.kind === 'ratio' && rule.scale === 1000) unit = 'ms';
+    else if ((rule.kind === 'ratio' && rule.scale === 1000) || rule.kind === 'inter-frame-stdev-ms') unit = 'ms';
   } else if (SECONDS_FIELDS.test(extra.field)) unit = 's';
   else if (/Bitrate$/.test(extra.field)) unit = 'bit/s';
   else if (/^(header|retransmitted|fec)?[bB]ytes/.test(extra.field)) unit = 'bytes';

@@ -14,13 +14,19 @@ export type RateRule =
   | { name: string; kind: 'per-second'; field: string }
   | { name: string; kind: 'bits-per-second'; field: string }
   | { name: string; kind: 'ratio'; numerator: string; denominator: string; scale: 1 | 1000 }
-  | { name: string; kind: 'rms' };
+  | { name: string; kind: 'rms' }
+  /** `[A-B-C]`: A − B − C of the current sample only (Chromium computes it from the first poll on). */
+  | { name: string; kind: 'difference'; fields: readonly string[] }
+  /** `[interFrameDelayStDev_in_ms]`: 1000·√((ΔtotalSquaredInterFrameDelay − ΔtotalInterFrameDelay²/ΔframesDecoded)/ΔframesDecoded). */
+  | { name: string; kind: 'inter-frame-stdev-ms' };
 
 const perSecond = (field: string): RateRule => ({ name: `[${field}/s]`, kind: 'per-second', field });
 const bits = (field: string): RateRule => ({ name: `[${field}_in_bits/s]`, kind: 'bits-per-second', field });
 const ratio = (numerator: string, denominator: string): RateRule => ({ name: `[${numerator}/${denominator}]`, kind: 'ratio', numerator, denominator, scale: 1 });
 const ratioMs = (numerator: string, denominator: string): RateRule => ({ name: `[${numerator}/${denominator}_in_ms]`, kind: 'ratio', numerator, denominator, scale: 1000 });
 const rms: RateRule = { name: '[Audio_Level_in_RMS]', kind: 'rms' };
+const difference = (...fields: string[]): RateRule => ({ name: `[${fields.join('-')}]`, kind: 'difference', fields });
+const interFrameStdev: RateRule = { name: '[interFrameDelayStDev_in_ms]', kind: 'inter-frame-stdev-ms' };
 
 /** Which derived series each stats type gets. */
 export const RATE_RULES: Record<string, readonly RateRule[]> = {
@@ -32,7 +38,8 @@ export const RATE_RULES: Record<string, readonly RateRule[]> = {
   'inbound-rtp': [
     bits('bytesReceived'), bits('headerBytesReceived'), bits('retransmittedBytesReceived'), bits('fecBytesReceived'),
     perSecond('packetsReceived'), perSecond('framesReceived'), perSecond('framesDecoded'), perSecond('keyFramesDecoded'),
-    ratioMs('totalDecodeTime', 'framesDecoded'), ratioMs('totalInterFrameDelay', 'framesDecoded'), ratio('qpSum', 'framesDecoded'),
+    difference('framesReceived', 'framesDecoded', 'framesDropped'),
+    ratioMs('totalDecodeTime', 'framesDecoded'), ratioMs('totalInterFrameDelay', 'framesDecoded'), interFrameStdev, ratio('qpSum', 'framesDecoded'),
     ratioMs('jitterBufferDelay', 'jitterBufferEmittedCount'), ratioMs('jitterBufferTargetDelay', 'jitterBufferEmittedCount'),
     ratioMs('jitterBufferMinimumDelay', 'jitterBufferEmittedCount'), ratioMs('totalProcessingDelay', 'jitterBufferEmittedCount'),
     ratioMs('totalAssemblyTime', 'framesAssembledFromMultiplePackets'),
@@ -72,7 +79,13 @@ export function deriveRates(columns: StatsColumns): DerivedSeries {
       for (let i = 0; i < length; i++) {
         const t = num(ts[i]);
         if (t === null) continue;
-        if (prev >= 0) {
+        if (rule.kind === 'difference') {
+          const value = current(rule, object.fields, i);
+          if (value !== null) {
+            values[i] = value;
+            any = true;
+          }
+        } else if (prev >= 0) {
           const value = compute(rule, object.fields, prev, i, t - (num(ts[prev]) as number));
           if (value !== null) {
             values[i] = value;
@@ -116,7 +129,29 @@ function compute(rule: RateRule, fields: StatsColumns['objects'][string]['fields
       const duration = delta(fields, 'totalSamplesDuration', prev, i);
       return energy === null || duration === null || duration <= 0 ? null : Math.sqrt(energy / duration);
     }
+    case 'difference':
+      return current(rule, fields, i);
+    case 'inter-frame-stdev-ms': {
+      const squares = delta(fields, 'totalSquaredInterFrameDelay', prev, i);
+      const sum = delta(fields, 'totalInterFrameDelay', prev, i);
+      const frames = delta(fields, 'framesDecoded', prev, i);
+      if (squares === null || sum === null || frames === null || frames <= 0) return null;
+      const variance = (squares - (sum * sum) / frames) / frames;
+      // Rounding can make a zero variance slightly negative.
+      return 1000 * Math.sqrt(Math.max(0, variance));
+    }
   }
+}
+
+/** A rule computed from the current sample alone (`[A-B-C]`). */
+function current(rule: Extract<RateRule, { kind: 'difference' }>, fields: StatsColumns['objects'][string]['fields'], i: number): number | null {
+  let out: number | null = null;
+  for (const [k, field] of rule.fields.entries()) {
+    const v = num(fields[field]?.[i]);
+    if (v === null) return null;
+    out = k === 0 ? v : (out as number) - v;
+  }
+  return out;
 }
 
 /** The rule called `name` (a bracketed name such as `[bytesSent_in_bits/s]`) for objects of `type`, if any. */
