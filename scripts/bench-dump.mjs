@@ -2,10 +2,11 @@
 // and export time of a 60-minute 4-PC session, in Chromium with the built extension, through the extension's own
 // dump worker (the chunk lib/views/dump-worker.ts builds to) and its IndexedDB.
 //
-// Peak memory: the worker runs in the extension page's renderer process. Before each import the bench resets the
-// peak RSS of every renderer (`echo 5 > /proc/<pid>/clear_refs`, Linux) and afterwards takes the renderer whose peak
-// (VmHWM) rose most above its RSS before: peak growth ÷ file size. It counts everything the import really costs
-// (the file's bytes, the text, parsed values, the encoded chunks, IndexedDB's buffers), not only the JS heap.
+// Peak memory: the worker runs in the extension page's renderer process. The bench notes every renderer's RSS, loads
+// the file's bytes into the page, resets the peak RSS (`echo 5 > /proc/<pid>/clear_refs`, Linux), runs the import
+// and takes the renderer whose peak (VmHWM) rose most above its RSS before the file arrived: peak growth ÷ file
+// size. It counts everything the import holds (the file's bytes, text, parsed values, encoded chunks, IndexedDB's
+// buffers), not only the JS heap; the fetch's own transient buffers are left out.
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -69,11 +70,22 @@ const resetPeaks = (procs) => procs.forEach((p) => {
   }
 });
 
+/** In the extension page: fetches the file into `window.__benchBytes` (before the measured import). */
+function fetchBytes(url) {
+  return (async () => {
+    window.__benchBytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    return window.__benchBytes.byteLength;
+  })();
+}
+
 /** In the extension page: runs one job on a fresh dump worker and resolves with its outcome and wall time. */
-function runWorkerJob({ workerUrl, message, fetchUrl }) {
+function runWorkerJob({ workerUrl, message, withBytes }) {
   return (async () => {
     let bytes = null;
-    if (fetchUrl) bytes = new Uint8Array(await (await fetch(fetchUrl)).arrayBuffer());
+    if (withBytes) {
+      bytes = window.__benchBytes;
+      window.__benchBytes = null;
+    }
     const worker = new Worker(workerUrl); // Vite builds it as a classic worker script
     const t0 = performance.now();
     const reply = await new Promise((resolve) => {
@@ -137,11 +149,14 @@ export async function dumpBench({ extensionDir, recorded }) {
         const browser = await launchChromiumWithExtension({ extensionDir });
         try {
           const page = await openViewer(browser);
+          // Baseline before the file is in the page; the peak is taken from after it arrived, so the fetch's own
+          // transient buffers (not the importer's) stay out, while the file's bytes (1×) count.
           const before = renderers();
+          await page.evaluate(fetchBytes, fileUrl);
           resetPeaks(before);
           const result = await page.evaluate(runWorkerJob, {
             workerUrl: workerUrlOf(browser),
-            fetchUrl: fileUrl,
+            withBytes: true,
             message: { type: 'import', jobId: 1, files: [{ name: 'big-webrtc-internals.json', bytes: null }], allowPartial: false },
           });
           let peakKb = 0;
