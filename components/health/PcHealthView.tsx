@@ -4,9 +4,10 @@
  * stream (average, min, max, p95 of the metrics the seeds' analytics expose) with setup time and duration.
  *
  * The assessment runs over the PC's whole series, so a live PC re-assesses at most every {@link LIVE_INTERVAL_MS}
- * (and not while off screen): findings are about seconds-long spans, a per-sample refresh would only cost.
+ * (and not while off screen): findings are about seconds-long spans, a per-sample refresh would only cost. It runs
+ * after the render that shows the page (charts first).
  */
-import { useContext, useMemo, useRef } from 'preact/hooks';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { assessPc, type PcHealth } from '../../lib/model/health/assess';
 import { summarizePc, type MetricSummary, type StreamMetric } from '../../lib/model/health/metrics';
 import { ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
@@ -122,11 +123,28 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
   const pc = data.pcs.find((p) => p.pcId === pcId);
   const live = pc?.closedAt === null && data.session.endedAt === null;
   const rows = columns?.t.length ?? 0;
-  const health = useMemo(
-    () => assessPc({ pcId, pc, columns, events: data.events, thresholds, now: live ? Date.now() : undefined }),
+  // The assessment runs over the whole series (tens of ms for an hour of 4 streams): it is deferred to after the
+  // task that renders the page, so opening a connection draws its charts first and the findings a moment later.
+  const [health, setHealth] = useState<PcHealth | null>(null);
+  useEffect(() => {
+    // After the next frame (the one the charts draw in), not before it: a plain timeout would run first.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setHealth(assessPc({ pcId, pc, columns, events: data.events, thresholds, now: live ? Date.now() : undefined })), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
     // Re-assess on new rows (throttled by useFeedVersion), new events or a state change of the PC.
-    [pcId, version, rows, data.events.length, pc?.closedAt, thresholds],
-  );
+  }, [pcId, version, rows, data.events.length, pc?.closedAt, thresholds]);
+  if (!health || health.pcId !== pcId) {
+    return (
+      <section ref={root} class="pc-health" aria-label={`Connection ${pcId} health`} aria-busy="true">
+        <p class="health-head health-muted">Assessing…</p>
+      </section>
+    );
+  }
   const origin = pc?.createdAt ?? data.session.startedAt;
   const verdict = health.verdict ?? health.overallVerdict;
   return (

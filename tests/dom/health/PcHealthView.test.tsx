@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 /** The panel's health findings for a PC: verdict and scores, issues with spans and advice, the post-call summary. */
-import { cleanup, render, screen, within } from '@testing-library/preact';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PcHealthView } from '../../../components/health/PcHealthView';
 import { DEFAULT_HEALTH_THRESHOLDS } from '../../../lib/model/health/thresholds';
@@ -12,9 +12,12 @@ describe('PcHealthView', () => {
   const call = internalsCallSession();
   const ended = { ...call, session: { ...call.session, endedAt: call.session.lastActivityAt } };
 
-  it('a healthy call: good, no issue, a summary row per metric with avg/min/max/p95', () => {
+  it('a healthy call: good, no issue, a summary row per metric with avg/min/max/p95', async () => {
     render(<PcHealthView data={ended} pcId="0-2" feed={fixedFeed(ended.stats)} />);
     const region = screen.getByRole('region', { name: 'Connection 0-2 health' });
+    // The assessment runs after the first render (charts first).
+    expect(region.textContent).toBe('Assessing…');
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
     expect(region.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('good');
     expect(region.textContent).toMatch(/over the call \d+\/100/);
     expect(within(region).getByText('No issue found.')).toBeTruthy();
@@ -26,14 +29,14 @@ describe('PcHealthView', () => {
     expect(region.querySelector('summary')!.textContent).toMatch(/^Summary: setup \d+ ms, duration 1 min 0\d s, \d streams$/);
   });
 
-  it('issues are listed most important first with their span relative to creation, evidence and advice', () => {
+  it('issues are listed most important first with their span relative to creation, evidence and advice', async () => {
     const pc = ended.pcs[1];
     const extra = new EventStream()
       .event('0-2', pc.createdAt + 20_000, 'connectionstatechange', 'disconnected')
       .event('0-2', pc.createdAt + 28_000, 'connectionstatechange', 'connected');
     const data = { ...ended, events: [...ended.events, ...extra.events.map((e, i) => ({ ...e, seq: ended.events.length + i }))] };
     render(<PcHealthView data={data} pcId="0-2" feed={fixedFeed(data.stats)} />);
-    const items = within(screen.getByRole('list', { name: 'Issues' })).getAllByRole('listitem');
+    const items = within(await screen.findByRole('list', { name: 'Issues' })).getAllByRole('listitem');
     expect(items.map((li) => li.getAttribute('data-rule'))).toEqual(['connection-disconnected']);
     expect(items[0].textContent).toContain('+20.000 s – +28.000 s (8 s)');
     expect(items[0].textContent).toContain('connection state: disconnected for 8 s (limit 5 s)');
@@ -41,6 +44,6 @@ describe('PcHealthView', () => {
     // A stricter threshold from the settings: the same 8 s are fine with a 10 s limit.
     cleanup();
     render(<PcHealthView data={data} pcId="0-2" feed={fixedFeed(data.stats)} thresholds={{ ...DEFAULT_HEALTH_THRESHOLDS, disconnectedSeconds: 10 }} />);
-    expect(screen.getByText('No issue found.')).toBeTruthy();
+    expect(await screen.findByText('No issue found.')).toBeTruthy();
   });
 });
