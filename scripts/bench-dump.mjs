@@ -203,7 +203,6 @@ export async function dumpBench({ extensionDir, recorded }) {
   }
 }
 
-const best = (xs) => Math.min(...xs);
 const median = (v) => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

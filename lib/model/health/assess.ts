@@ -41,7 +41,7 @@ const lastKnown = (series: MetricSeries | undefined, upTo: number): number | nul
 /** Score series (0–100, null where no evidence) of one stream. */
 export function streamScores(m: ConnectionMetrics, s: StreamMetrics): MetricSeries {
   const out: MetricSeries = new Array(m.t.length).fill(null);
-  const audioOut = m.streams.filter((o) => o.direction === 'outbound');
+  const outbound = m.streams.filter((o) => o.direction === 'outbound');
   for (let row = 0; row < m.t.length; row++) {
     const at = (name: keyof StreamMetrics['series']) => s.series[name]?.[row] ?? null;
     const bitrate = at('bitrate');
@@ -50,7 +50,7 @@ export function streamScores(m: ConnectionMetrics, s: StreamMetrics): MetricSeri
       if (bitrate === null || bitrate <= 0) continue;
       // RTT: the stream's own (outbound, from receiver reports) else any outbound stream's, else the pair's.
       let rtt = s.direction === 'outbound' ? lastKnown(s.series.rttMs, row) : null;
-      for (const o of audioOut) rtt ??= lastKnown(o.series.rttMs, row);
+      for (const o of outbound) rtt ??= lastKnown(o.series.rttMs, row);
       rtt ??= lastKnown(m.connection.rttMs, row);
       const inbound = s.direction === 'inbound';
       out[row] = audioQuality({
@@ -90,6 +90,8 @@ export interface StreamScore {
 
 export interface PcHealth {
   pcId: string;
+  /** The metrics it was assessed from (null without stats), for views that show the latest values too. */
+  metrics: ConnectionMetrics | null;
   /** Score of the PC per row (the worst stream's), aligned with `t`. */
   t: number[];
   scores: MetricSeries;
@@ -143,7 +145,7 @@ export function assessPc(input: AssessPcInput): PcHealth {
     if (issue.to === null) verdict = worseVerdict(verdict, v);
     if (issue.severity === 'critical') overallVerdict = worseVerdict(overallVerdict, v);
   }
-  return { pcId: input.pcId, t, scores, streams, currentScore, averageScore, verdict, overallVerdict, issues };
+  return { pcId: input.pcId, metrics, t, scores, streams, currentScore, averageScore, verdict, overallVerdict, issues };
 }
 
 export interface SessionHealth {
@@ -196,7 +198,8 @@ export interface PcGlance {
 /** What the popup shows per live PC: states, path, the latest numbers and the verdict with its top issue. */
 export function pcGlance(health: PcHealth, columns: StatsColumns | undefined, events: readonly TraceEvent[], pc?: PcSummary): PcGlance {
   const states = latestStates(pc, events, health.pcId);
-  const metrics = columns && columns.t.length > 0 ? connectionMetrics(columns) : null;
+  // The metrics the assessment already computed from the same columns.
+  const metrics = health.metrics;
   const last = metrics ? metrics.t.length - 1 : -1;
   let pairType: string | null = null;
   let relayed = false;

@@ -360,7 +360,7 @@ function stateIssues(input: PcRuleInput): HealthIssue[] {
       out.push(issue('ice-checking-stuck', s.from, s.to, 'ICE connection state', `checking for ${Math.round((until - s.from) / 1000)} s`, th.iceCheckingSeconds));
     }
   }
-  for (const s of stretches(failedSource === conn ? conn : ice, 'disconnected')) {
+  for (const s of stretches(failedSource, 'disconnected')) {
     const until = s.to ?? end;
     if (until - s.from > th.disconnectedSeconds * 1000) {
       out.push(issue('connection-disconnected', s.from, s.to, conn.length > 0 ? 'connection state' : 'ICE connection state', `disconnected for ${Math.round((until - s.from) / 1000)} s`, th.disconnectedSeconds));
