@@ -14,6 +14,14 @@ export interface StatsDelta {
   dropped?: Record<string, string[]>;
   /** Objects in the previous report and gone now. */
   removed?: string[];
+  /**
+   * `[from, to]`: applied before everything else, every object of the previous report whose `timestamp` is `from`
+   * gets `to`. Chromium stamps every object of a report with the report's time (only remote-inbound/outbound-rtp carry
+   * the time of their RTCP report), so one pair replaces a `timestamp` entry per object and lets the hook skip reading
+   * objects that never change otherwise (certificates, codecs, candidates). Made only by the hook; reports and our
+   * own file format never need it.
+   */
+  retime?: [number, number];
 }
 
 // Reports come from untrusted pages: an id or field named "toString" must not be mistaken for an inherited member,
@@ -149,7 +157,8 @@ function countNewFields(p: StatsObject, fields: Record<string, Json>): number {
  */
 export function applyStatsDelta(prev: StatsReportJson | null, delta: StatsDelta): StatsReportJson {
   const result: StatsReportJson = {};
-  const { added, changed, dropped, removed } = delta;
+  const { added, changed, dropped, removed, retime } = delta;
+  const retimeFrom = retime === undefined ? undefined : retime[0];
   let removedSet: Set<string> | undefined;
   if (removed !== undefined && removed.length > 0) removedSet = new Set(removed);
 
@@ -160,7 +169,8 @@ export function applyStatsDelta(prev: StatsReportJson | null, delta: StatsDelta)
       const fields = changed !== undefined && hasOwn.call(changed, id) ? changed[id] : undefined;
       const gone = dropped !== undefined && hasOwn.call(dropped, id) ? dropped[id] : undefined;
       const p = prev[id];
-      if (fields === undefined && gone === undefined) {
+      const restamp = retimeFrom !== undefined && p.timestamp === retimeFrom && hasOwn.call(p, 'timestamp');
+      if (fields === undefined && gone === undefined && !restamp) {
         setOwn(result, id, p);
         continue;
       }
@@ -171,6 +181,7 @@ export function applyStatsDelta(prev: StatsReportJson | null, delta: StatsDelta)
         if (goneSet !== undefined && goneSet.has(key)) continue;
         setOwn(copy, key, p[key]);
       }
+      if (restamp && (goneSet === undefined || !goneSet.has('timestamp'))) copy.timestamp = retime![1];
       if (fields !== undefined) for (const key in fields) setOwn(copy, key, fields[key]);
       setOwn(result, id, copy);
     }

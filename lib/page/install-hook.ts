@@ -49,7 +49,7 @@ import {
   thenNative,
 } from './natives';
 import { createSerializer, type Serializer } from './serialize';
-import { clampInterval, collectReport, createStatsPoller, type StatsPoller } from './stats-poller';
+import { clampInterval, collectPlanned, collectReport, createStatsPoller, type StatsPoller } from './stats-poller';
 
 /** Capture settings pushed by the relay. */
 export interface HookConfig {
@@ -124,6 +124,8 @@ interface RealmNatives {
   transceiverSender?: Getter;
   transceiverMid?: Getter;
   statsForEach?: (this: unknown, cb: (v: unknown, k: unknown) => void) => void;
+  statsGet?: (this: unknown, id: string) => unknown;
+  statsSize?: Getter;
   streamGetTracks?: AnyFunction;
   iframeContentDocument?: Getter;
   documentDefaultView?: Getter;
@@ -271,6 +273,8 @@ function captureRealm(win: PageWindow): Realm {
     transceiverSender: findGetter(transceiverProto, 'sender'),
     transceiverMid: findGetter(transceiverProto, 'mid'),
     statsForEach: findMethod(protoOf(win, 'RTCStatsReport'), 'forEach') as RealmNatives['statsForEach'],
+    statsGet: findMethod(protoOf(win, 'RTCStatsReport'), 'get') as RealmNatives['statsGet'],
+    statsSize: findGetter(protoOf(win, 'RTCStatsReport'), 'size'),
     streamGetTracks: findMethod(protoOf(win, 'MediaStream'), 'getTracks'),
     iframeContentDocument: findGetter(protoOf(win, 'HTMLIFrameElement'), 'contentDocument'),
     documentDefaultView: findGetter(protoOf(win, 'Document'), 'defaultView'),
@@ -378,6 +382,10 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
       getStats: (pc) => reflectApply(pcs.get(pc)!.realm.natives.getStats!, pc, []) as PromiseLike<unknown>,
       isClosed,
       collect: (report, pc) => collectReport(report, pcs.get(pc)?.realm.natives.statsForEach),
+      collectPlanned: (report, pc, prev, plan) => {
+        const natives = pcs.get(pc)?.realm.natives;
+        return natives ? collectPlanned(report, prev, plan, natives.statsSize, natives.statsGet) : null;
+      },
       emit: (record) => {
         const info = live[record.pc];
         if (info) emitPc(info, record);

@@ -25,6 +25,12 @@ export interface StatsPollerDeps<PC extends object> {
   isClosed(pc: PC): boolean;
   /** getStats report of `pc` → its objects by id, not copied ({@link collectReport}). */
   collect(report: unknown, pc: PC): RawReport;
+  /**
+   * Reads only the objects of `plan.readIds` from the report and reuses `prev`'s entries for the others
+   * ({@link collectPlanned}); null when the report's ids may differ from `prev`'s. Optional: without it every poll
+   * reads the whole report.
+   */
+  collectPlanned?(report: unknown, pc: PC, prev: RawReport, plan: ReadPlan): RawReport | null;
   emit(record: StatsRecord): void;
   /** `performance.now()` (native). */
   now(): number;
@@ -63,7 +69,38 @@ interface Entry<PC extends object> {
   /** How long emitting this PC's previous record took: counted in the next record's hookMs. */
   lastEmitMs: number;
   removed: boolean;
+  /** The report time of the previous poll (its peer-connection object's `timestamp`), for `retime`. */
+  stamp: number | undefined;
+  /** Which objects later polls read, made at each full read; null: read everything. */
+  plan: ReadPlan | null;
+  /** Polls since the last full read. */
+  sinceFull: number;
 }
+
+/**
+ * Which objects of a PC's report to read while its ids stay the same. Chromium builds fresh JS objects for every
+ * report and the first read of each pays for that conversion; certificates (with their base64 DER), codecs and
+ * candidates are about half of a call's objects and, for a given id, never change except for `timestamp`, which is
+ * the report's time like every object from the local collector. Those are read on every {@link FULL_READ_EVERY}th
+ * poll only (and whenever the set of ids or any reference to them may have changed); between those polls the
+ * delta's `retime` carries their new timestamp.
+ */
+export interface ReadPlan {
+  /** Ids read on every poll (null prototype: id → true). */
+  readIds: Record<string, true>;
+  /** Number of objects in the report at the full read; a report of another size is read whole. */
+  size: number;
+}
+
+/** Types whose objects keep their values for as long as their id exists (Chromium; see {@link ReadPlan}). */
+const FIXED_TYPES: Record<string, true> = objectFreeze({ __proto__: null, certificate: true, codec: true, 'local-candidate': true, 'remote-candidate': true } as unknown as Record<string, true>);
+
+/**
+ * Every this many polls a PC's report is read whole even when its plan says otherwise, so that anything a plan
+ * cannot see (an id replaced by another of the same count, a fixed-type value that changed after all) is
+ * recorded within this many seconds at the default interval, and the plan is checked again.
+ */
+export const FULL_READ_EVERY = 10;
 
 /** Clamps a poll interval to the protocol's limits. */
 export function clampInterval(ms: unknown): number {
@@ -125,9 +162,34 @@ export function createStatsPoller<PC extends object>(
       if (!enabled || entry.removed) return;
       try {
         const resolved = deps.now();
-        const raw = deps.collect(report, pc);
         const reset = entry.reset || entry.prev === null;
-        const delta = diffRawReports(reset ? null : entry.prev, raw);
+        const prev = reset ? null : entry.prev;
+        let raw: RawReport | null = null;
+        if (prev !== null && entry.plan !== null && entry.sinceFull < FULL_READ_EVERY - 1 && deps.collectPlanned !== undefined) {
+          raw = deps.collectPlanned(report, pc, prev, entry.plan);
+        }
+        let full = raw === null;
+        if (raw === null) raw = deps.collect(report, pc);
+        let stamp = reportStamp(raw);
+        let retime: [number, number] | undefined =
+          prev !== null && entry.stamp !== undefined && stamp !== undefined && stamp !== entry.stamp ? [entry.stamp, stamp] : undefined;
+        let delta = diffRawReports(prev, raw, retime);
+        if (!full && (stamp === undefined || mayReferToOthers(delta))) {
+          // Without the report time the skipped objects cannot be restamped, and a changed reference (codecId,
+          // localCandidateId, …) may mean the skipped objects changed too: read it all.
+          raw = deps.collect(report, pc);
+          full = true;
+          stamp = reportStamp(raw);
+          retime = prev !== null && entry.stamp !== undefined && stamp !== undefined && stamp !== entry.stamp ? [entry.stamp, stamp] : undefined;
+          delta = diffRawReports(prev, raw, retime);
+        }
+        if (full) {
+          entry.plan = deps.collectPlanned === undefined ? null : planReads(raw, stamp);
+          entry.sinceFull = 0;
+        } else {
+          entry.sinceFull++;
+        }
+        entry.stamp = stamp;
         entry.prev = raw;
         entry.reset = false;
         const hookMs = deps.now() - resolved + entry.lastEmitMs;
@@ -185,7 +247,7 @@ export function createStatsPoller<PC extends object>(
   return {
     add(id, pc) {
       for (let i = 0; i < entries.length; i++) if (entries[i].id === id) return;
-      pushItem(entries, { id, ref: makeRef(pc), index: 0, prev: null, inFlight: false, reset: true, lastEmitMs: 0, removed: false });
+      pushItem(entries, { id, ref: makeRef(pc), index: 0, prev: null, inFlight: false, reset: true, lastEmitMs: 0, removed: false, stamp: undefined, plan: null, sinceFull: 0 });
       schedule();
     },
     remove(id) {
@@ -284,6 +346,11 @@ function copyValue(value: unknown, depth: number): Json | undefined {
 export interface RawStat {
   keys: string[];
   values: unknown[];
+  /**
+   * Set when a read plan reused this object for a poll without reading it: from then on the receiver's copy carries
+   * the report time of the latest poll (retime moved it), whatever `values` still holds.
+   */
+  restamped: boolean;
 }
 /** A report as the browser returned it: id → its stats object's keys and values. Null-prototype, so `for…in` sees only ids. */
 export type RawReport = Record<string, RawStat>;
@@ -299,7 +366,7 @@ export function collectReport(report: unknown, forEachNative?: (this: unknown, c
   const visit = (stat: unknown, key: unknown) => {
     const id = typeof key === 'string' ? key : typeof (stat as { id?: unknown })?.id === 'string' ? (stat as { id: string }).id : null;
     if (id === null || id === '__proto__' || typeof stat !== 'object' || stat === null) return;
-    out[id] = { keys: objectKeys(stat), values: objectValues(stat) };
+    out[id] = { keys: objectKeys(stat), values: objectValues(stat), restamped: false };
   };
   const forEach = forEachNative ?? (report as { forEach?: unknown }).forEach;
   if (typeof forEach === 'function') {
@@ -346,7 +413,9 @@ function sameKeys(a: string[], b: string[]): boolean {
  * stats object's fields in the same order every poll, so the common case compares two value arrays position by
  * position; only when the key list changed (a field appeared or went away) does the diff look keys up by name.
  */
-export function diffRawReports(prev: RawReport | null, next: RawReport): StatsDelta {
+export function diffRawReports(prev: RawReport | null, next: RawReport, retime?: [number, number]): StatsDelta {
+  const retimeFrom = retime === undefined ? undefined : retime[0];
+  const retimeTo = retime === undefined ? undefined : retime[1];
   let added: Record<string, StatsObject> | undefined;
   let changed: Record<string, Record<string, Json>> | undefined;
   let dropped: Record<string, string[]> | undefined;
@@ -359,6 +428,7 @@ export function diffRawReports(prev: RawReport | null, next: RawReport): StatsDe
       (added ??= bare<Record<string, StatsObject>>())[id] = copyRawStat(n);
       continue;
     }
+    if (n === p) continue; // an object the plan did not read this poll (see ReadPlan): retime restamps it
     let fields: Record<string, Json> | undefined;
     let gone: string[] | undefined;
     const { keys, values } = n;
@@ -370,6 +440,8 @@ export function diffRawReports(prev: RawReport | null, next: RawReport): StatsDe
         if (nv === pv && typeof nv !== 'object') continue; // NaN never equals itself: it takes the slow path
         const key = keys[i];
         if (key === 'id' || key === '__proto__') continue;
+        // The delta's retime says it (for a restamped object the receiver holds the previous report time already).
+        if (nv === retimeTo && key === 'timestamp' && (pv === retimeFrom || p.restamped)) continue;
         const t = typeof nv;
         if (t === 'string' || t === 'boolean' || (t === 'number' && numberIsFinite(nv as number))) {
           (fields ??= bare<Record<string, Json>>())[key] = nv as Json;
@@ -393,8 +465,9 @@ export function diffRawReports(prev: RawReport | null, next: RawReport): StatsDe
         const key = keys[i];
         if (key === 'id' || key === '__proto__') continue;
         seen[key] = true;
-        const nj = copyValue(values[i], 0);
         const had = hasOwn(pByKey, key);
+        if (key === 'timestamp' && had && retime !== undefined && (pByKey[key] === retimeFrom || p.restamped) && values[i] === retimeTo) continue;
+        const nj = copyValue(values[i], 0);
         const pj = had ? copyValue(pByKey[key], 0) : undefined;
         if (nj === undefined) {
           if (pj !== undefined) pushItem((gone ??= []), key);
@@ -419,5 +492,96 @@ export function diffRawReports(prev: RawReport | null, next: RawReport): StatsDe
   if (changed !== undefined) delta.changed = changed;
   if (dropped !== undefined) delta.dropped = dropped;
   if (removed !== undefined) delta.removed = removed;
+  if (retime !== undefined) delta.retime = retime;
   return delta;
+}
+
+/** The report's time: the `timestamp` of its peer-connection object (Chromium and Firefox ≥ 1xx have one), or undefined. */
+export function reportStamp(raw: RawReport): number | undefined {
+  for (const id in raw) {
+    if (fieldOf(raw[id], 'type') !== 'peer-connection') continue;
+    const timestamp = fieldOf(raw[id], 'timestamp');
+    return typeof timestamp === 'number' && numberIsFinite(timestamp) ? timestamp : undefined;
+  }
+  return undefined;
+}
+
+/** One field of a raw stats object (undefined when absent). */
+function fieldOf(stat: RawStat, name: string): unknown {
+  const keys = stat.keys;
+  for (let i = 0; i < keys.length; i++) if (keys[i] === name) return stat.values[i];
+  return undefined;
+}
+
+/**
+ * The plan for the polls after a full read (see {@link ReadPlan}), or null when skipping cannot be exact: no report
+ * time, no fixed-type object, or a fixed-type object not stamped with the report time (Firefox stamps objects one by
+ * one; a report that does so is read whole every poll).
+ */
+export function planReads(raw: RawReport, stamp: number | undefined): ReadPlan | null {
+  if (stamp === undefined) return null;
+  const readIds = objectCreate(null) as Record<string, true>;
+  let size = 0;
+  let skipped = 0;
+  for (const id in raw) {
+    size++;
+    const type = fieldOf(raw[id], 'type');
+    if (typeof type === 'string' && FIXED_TYPES[type] === true) {
+      if (fieldOf(raw[id], 'timestamp') !== stamp) return null;
+      skipped++;
+    } else {
+      readIds[id] = true;
+    }
+  }
+  return skipped === 0 ? null : { readIds, size };
+}
+
+/**
+ * True when a planned read's delta may hide a change in the objects it did not read: a reference to another object
+ * changed (a field named …Id: codecId, localCandidateId, selectedCandidatePairId, …). Fields coming and going on the
+ * objects it did read (remote-outbound-rtp's roundTripTime does, every few seconds) say nothing about the others.
+ */
+function mayReferToOthers(delta: StatsDelta): boolean {
+  if (delta.added !== undefined || delta.removed !== undefined) return true;
+  const changed = delta.changed;
+  if (changed === undefined) return false;
+  for (const id in changed) {
+    for (const key in changed[id]) {
+      const n = key.length;
+      if (n > 2 && key.charCodeAt(n - 1) === 100 /* d */ && key.charCodeAt(n - 2) === 73 /* I */) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Reads the objects `plan` names from a report with the captured native `get` and takes the others from `prev`
+ * (in `prev`'s order), or returns null when the ids may have changed: another size, or a named id gone.
+ *
+ * @param sizeNative the `size` getter of `RTCStatsReport.prototype`, captured at install.
+ * @param getNative `RTCStatsReport.prototype.get`, captured at install.
+ */
+export function collectPlanned(
+  report: unknown,
+  prev: RawReport,
+  plan: ReadPlan,
+  sizeNative: ((this: unknown) => unknown) | undefined,
+  getNative: ((this: unknown, id: string) => unknown) | undefined,
+): RawReport | null {
+  if (typeof report !== 'object' || report === null || sizeNative === undefined || getNative === undefined) return null;
+  if (reflectApply(sizeNative, report, []) !== plan.size) return null;
+  const out = objectCreate(null) as RawReport;
+  const readIds = plan.readIds;
+  for (const id in prev) {
+    if (readIds[id] !== true) {
+      const reused = prev[id];
+      reused.restamped = true;
+      out[id] = reused;
+      continue;
+    }
+    const stat = reflectApply(getNative, report, [id]);
+    if (typeof stat !== 'object' || stat === null) return null;
+    out[id] = { keys: objectKeys(stat), values: objectValues(stat), restamped: false };
+  }
+  return out;
 }

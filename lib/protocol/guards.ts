@@ -104,6 +104,8 @@ function isStatsDelta(v: unknown): boolean {
       if (!isObject(part) || !Object.values(part).every((f) => Array.isArray(f) && f.every(isString))) return false;
     } else if (key === 'removed') {
       if (!Array.isArray(part) || !part.every(isString)) return false;
+    } else if (key === 'retime') {
+      if (!Array.isArray(part) || part.length !== 2 || !part.every((n) => typeof n === 'number' && Number.isFinite(n))) return false;
     } else {
       return false;
     }

@@ -245,7 +245,9 @@ class RTCPeerConnection extends EventTarget {
     const n = ++this.#statsCalls;
     return async(() => new RTCStatsReport([
       ['P', { id: 'P', type: 'peer-connection', timestamp: n * 1000, dataChannelsOpened: this.#channels }],
-      ['OT', { id: 'OT', type: 'outbound-rtp', timestamp: n * 1000, bytesSent: n * 100, qualityLimitationDurations: { none: n } }],
+      ['OT', { id: 'OT', type: 'outbound-rtp', timestamp: n * 1000, bytesSent: n * 100, qualityLimitationDurations: { none: n }, codecId: 'CO' }],
+      // Counts how often the hook reads the codec object (its read plan skips it between full reads).
+      ['CO', { id: 'CO', type: 'codec', timestamp: n * 1000, get mimeType() { globalThis.__codecReads = (globalThis.__codecReads || 0) + 1; return 'audio/opus'; }, payloadType: 111 }],
     ]));
   }
   close() { if (!(#signaling in this)) throw illegal(); this.#signaling = 'closed'; this.#connection = 'closed'; }

@@ -1,3 +1,5 @@
+import { applyStatsDelta } from '../../../lib/model/stats-delta';
+import type { StatsReportJson } from '../../../lib/model/session';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { installHook, findInstalled, type HookController } from '../../../lib/page/install-hook';
 import { checkPageRecord } from '../../../lib/protocol/guards';
@@ -325,10 +327,14 @@ describe('installHook: stats polling and settings', () => {
     expect(stats.filter((s) => s.pc === 1).map((s) => s.index)).toEqual([0, 1, 2, 3]);
     expect(stats.filter((s) => s.pc === 2)).toHaveLength(4);
     expect(stats[0].reset).toBe(true);
-    expect(stats[0].delta.added?.OT).toEqual({ type: 'outbound-rtp', timestamp: 1000, bytesSent: 100, qualityLimitationDurations: { none: 1 } });
+    expect(stats[0].delta.added?.OT).toEqual({ type: 'outbound-rtp', timestamp: 1000, bytesSent: 100, qualityLimitationDurations: { none: 1 }, codecId: 'CO' });
     const second = stats.filter((s) => s.pc === 1)[1];
     expect(second.reset).toBeUndefined();
-    expect(second.delta.changed?.OT).toEqual({ timestamp: 2000, bytesSent: 200, qualityLimitationDurations: { none: 2 } });
+    // The report time moves every object stamped with it (one pair instead of a timestamp per object); the codec
+    // is not read again until the next full read.
+    expect(second.delta.changed?.OT).toEqual({ bytesSent: 200, qualityLimitationDurations: { none: 2 } });
+    expect(second.delta.changed?.CO).toBeUndefined();
+    expect(second.delta.retime).toEqual([1000, 2000]);
     expect(second.cost.getStatsMs).toBeGreaterThanOrEqual(0);
     run('a.close()');
     const before = of('pc-stats').length;
@@ -339,6 +345,33 @@ describe('installHook: stats polling and settings', () => {
     run('b.close()');
     await vi.advanceTimersByTimeAsync(2000);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('reads reports with the natives captured at install, and the deltas rebuild every report across full and planned reads', async () => {
+    vi.useFakeTimers();
+    const { of, run } = setup({ pollIntervalMs: 500 });
+    run(`globalThis.touched = 0;
+      const P = RTCStatsReport.prototype;
+      Object.defineProperty(P, 'get', { value() { touched++; return undefined; }, configurable: true });
+      Object.defineProperty(P, 'size', { get() { touched++; return 0; }, configurable: true });
+      Object.defineProperty(P, 'forEach', { value() { touched++; }, configurable: true });
+      globalThis.a = new RTCPeerConnection();`);
+    for (let i = 0; i < 25; i++) await vi.advanceTimersByTimeAsync(500);
+    expect(run('touched')).toBe(0);
+    // Read whole on polls 1, 11 and 21 (every FULL_READ_EVERY-th), planned reads in between.
+    expect(run('globalThis.__codecReads')).toBe(3);
+    const stats = of('pc-stats').filter((s) => s.pc === 1);
+    expect(stats.length).toBe(25);
+    let report: StatsReportJson | null = null;
+    stats.forEach((s, i) => {
+      report = applyStatsDelta(s.reset ? null : report, s.delta);
+      const n = i + 1;
+      expect(report).toEqual({
+        P: { type: 'peer-connection', timestamp: n * 1000, dataChannelsOpened: 0 },
+        OT: { type: 'outbound-rtp', timestamp: n * 1000, bytesSent: n * 100, qualityLimitationDurations: { none: n }, codecId: 'CO' },
+        CO: { type: 'codec', timestamp: n * 1000, mimeType: 'audio/opus', payloadType: 111 },
+      });
+    });
   });
 
   it('setConfig: off stops records and polling; on announces PCs created meanwhile and resumes with a snapshot', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyStatsDelta } from '../../../lib/model/stats-delta';
 import type { StatsReportJson } from '../../../lib/model/session';
-import { clampInterval, createStatsPoller, collectReport, diffRawReports, statsReportToJson, type StatsRecord } from '../../../lib/page/stats-poller';
+import { clampInterval, collectPlanned, createStatsPoller, collectReport, diffRawReports, FULL_READ_EVERY, planReads, statsReportToJson, type StatsRecord } from '../../../lib/page/stats-poller';
 
 /** A manual clock and timer queue. */
 function manualTimers() {
@@ -96,7 +96,9 @@ describe('createStatsPoller', () => {
       added: { P: { type: 'peer-connection', timestamp: 1 }, O: { type: 'outbound-rtp', timestamp: 1, bytesSent: 10 } },
     });
     expect(records[2].reset).toBeUndefined();
-    expect(records[2].delta).toEqual({ changed: { P: { timestamp: 2 }, O: { timestamp: 2, bytesSent: 20 } } });
+    // Objects stamped with the report time (its peer-connection object's) move by one retime pair instead of a
+    // timestamp entry each.
+    expect(records[2].delta).toEqual({ changed: { O: { bytesSent: 20 } }, retime: [1, 2] });
     expect(records[0].t).toBe(1_000_000 + 1000);
     // The chain rebuilds each report.
     let report: StatsReportJson | null = null;
@@ -262,6 +264,156 @@ describe('diffRawReports (the hook compares the browser\'s own objects, copying 
       { A: { type: 'outbound-rtp', timestamp: 5, arr: [1, 3] }, C: { type: 'transport', timestamp: 5, f: () => 1 } as never },
       { A: { type: 'outbound-rtp', timestamp: 5, arr: [1, 3] }, C: { type: 'transport', timestamp: 6 } },
     ]);
+  });
+});
+
+describe('read plans: fixed-type objects read every FULL_READ_EVERY polls, restamped by retime in between', () => {
+  const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get as (this: unknown) => unknown;
+  const mapGet = Map.prototype.get as (this: unknown, id: string) => unknown;
+  const asBrowserReport = (report: StatsReportJson) => new Map(Object.entries(report).map(([id, o]) => [id, { id, ...o }]));
+
+  /** Runs the real poller over `reports` (one per poll) and returns what it emitted plus how objects were read. */
+  async function pollSequence(reports: StatsReportJson[]) {
+    const timers = manualTimers();
+    const records: StatsRecord[] = [];
+    let poll = 0;
+    let fullReads = 0;
+    let gets = 0;
+    const pc = { n: 0 };
+    const poller = createStatsPoller<typeof pc>(
+      {
+        getStats: () => Promise.resolve(asBrowserReport(reports[Math.min(poll++, reports.length - 1)])),
+        isClosed: () => poll >= reports.length,
+        collect: (report) => {
+          fullReads++;
+          return collectReport(report);
+        },
+        collectPlanned: (report, _pc, prev, plan) =>
+          collectPlanned(report, prev, plan, mapSize, function (this: unknown, id: string) {
+            gets++;
+            return mapGet.call(this, id);
+          }),
+        emit: (record) => records.push(record),
+        now: timers.now,
+        timeOrigin: 0,
+        setTimeout: timers.setTimeout,
+        clearTimeout: timers.clearTimeout,
+      },
+      { enabled: true, intervalMs: 1000 },
+    );
+    poller.add(1, pc);
+    await timers.advance(1000 * (reports.length + 1));
+    return { records, fullReads, gets };
+  }
+
+  /** Applies the records in order and checks every poll rebuilds its report exactly. */
+  function expectExactChain(records: StatsRecord[], reports: StatsReportJson[]) {
+    expect(records).toHaveLength(reports.length);
+    let rebuilt: StatsReportJson | null = null;
+    records.forEach((record, i) => {
+      rebuilt = applyStatsDelta(record.reset ? null : rebuilt, record.delta);
+      expect(rebuilt, `poll ${i}`).toEqual(reports[i]);
+    });
+  }
+
+  it('rebuilds every report of a real 60 s Chromium call exactly while reading fixed-type objects only every 10th poll', async () => {
+    for (const pcId of ['10-1', '10-2'] as const) {
+      const reports = loadCallReports(pcId);
+      const { records, fullReads, gets } = await pollSequence(reports);
+      expectExactChain(records, reports);
+      // Polls after the first: a full read once every FULL_READ_EVERY polls (plus when something structural changed).
+      expect(fullReads).toBeLessThan(reports.length / 2);
+      expect(fullReads).toBeGreaterThanOrEqual(Math.floor(reports.length / FULL_READ_EVERY));
+      expect(gets).toBeGreaterThan(0);
+      // The report time goes into retime instead of a timestamp entry per object.
+      const later = records.slice(2);
+      expect(later.every((r) => r.delta.retime !== undefined)).toBe(true);
+      const fixedIds = Object.entries(reports[5]).filter(([, o]) => ['codec', 'certificate', 'local-candidate', 'remote-candidate'].includes(o.type as string)).map(([id]) => id);
+      expect(fixedIds.length).toBeGreaterThan(0);
+      expect(later.some((r) => fixedIds.some((id) => r.delta.changed?.[id] !== undefined))).toBe(false);
+    }
+  });
+
+  const base = (t: number, extra: Record<string, StatsReportJson[string]> = {}): StatsReportJson => ({
+    P: { type: 'peer-connection', timestamp: t, dataChannelsOpened: 0 },
+    O: { type: 'outbound-rtp', timestamp: t, bytesSent: t * 10, codecId: 'C1' },
+    RI: { type: 'remote-inbound-rtp', timestamp: Math.floor(t / 3) * 3 + 0.5, packetsLost: Math.floor(t / 3) },
+    C1: { type: 'codec', timestamp: t, mimeType: 'video/VP8', payloadType: 96 },
+    L1: { type: 'local-candidate', timestamp: t, address: '10.0.0.1', port: 1000 },
+    ...extra,
+  });
+
+  it('reads whole when the ids or a reference change, and catches a same-count swap at the next full read', async () => {
+    const reports: StatsReportJson[] = [];
+    for (let t = 1; t <= 30; t++) {
+      const r = base(t);
+      if (t >= 5) r.C2 = { type: 'codec', timestamp: t, mimeType: 'video/VP9', payloadType: 98 }; // new id: size changes
+      if (t >= 8) (r.O as Record<string, unknown>).codecId = 'C2'; // a reference changes
+      if (t >= 13) {
+        // Same count, one fixed-type object replaced by another: visible at the next full read only.
+        delete r.L1;
+        r.L2 = { type: 'local-candidate', timestamp: t, address: '10.0.0.2', port: 2000 };
+      }
+      reports.push(r);
+    }
+    const { records } = await pollSequence(reports);
+    // Exact up to the swap, and from the first full read after it on.
+    let rebuilt: StatsReportJson | null = null;
+    const swapSeen = records.findIndex((r, i) => i >= 12 && r.delta.removed?.includes('L1'));
+    expect(swapSeen).toBeGreaterThanOrEqual(12);
+    expect(swapSeen).toBeLessThan(12 + FULL_READ_EVERY);
+    records.forEach((record, i) => {
+      rebuilt = applyStatsDelta(record.reset ? null : rebuilt, record.delta);
+      if (i < 12 || i >= swapSeen) expect(rebuilt, `poll ${i}`).toEqual(reports[i]);
+    });
+    // The new codec and the reference to it were recorded on the poll they appeared.
+    expect(records[4].delta.added?.C2).toBeDefined();
+    expect(records[7].delta.changed?.O?.codecId).toBe('C2');
+  });
+
+  it('records a fixed-type value that changes after all, at the next full read, and keeps reports whose objects are stamped one by one whole', async () => {
+    const reports: StatsReportJson[] = [];
+    for (let t = 1; t <= 25; t++) {
+      const r = base(t);
+      if (t >= 4) (r.C1 as Record<string, unknown>).sdpFmtpLine = 'x=1';
+      reports.push(r);
+    }
+    const { records } = await pollSequence(reports);
+    const seen = records.findIndex((r, i) => i >= 3 && r.delta.changed?.C1?.sdpFmtpLine !== undefined);
+    expect(seen).toBeGreaterThanOrEqual(3);
+    expect(seen).toBeLessThan(3 + FULL_READ_EVERY);
+    let rebuilt: StatsReportJson | null = null;
+    records.forEach((record, i) => {
+      rebuilt = applyStatsDelta(record.reset ? null : rebuilt, record.delta);
+      if (i >= seen) expect(rebuilt, `poll ${i}`).toEqual(reports[i]);
+    });
+
+    // Firefox-like: fixed-type objects stamped apart from the report time → no plan, every poll read whole, exact.
+    const ff: StatsReportJson[] = [];
+    for (let t = 1; t <= 15; t++) {
+      const r = base(t);
+      (r.L1 as Record<string, unknown>).timestamp = t - 0.25;
+      ff.push(r);
+    }
+    const run = await pollSequence(ff);
+    expect(run.fullReads).toBe(ff.length);
+    expect(run.gets).toBe(0);
+    expectExactChain(run.records, ff);
+    expect(planReads(collectReport(asBrowserReport(ff[0])), 1)).toBeNull();
+    // No peer-connection object: no report time, no plan.
+    const noPc = base(1);
+    delete noPc.P;
+    expect(planReads(collectReport(asBrowserReport(noPc)), undefined)).toBeNull();
+  });
+
+  it('retime restamps only objects carrying the previous report time', () => {
+    const prev: StatsReportJson = { A: { type: 'codec', timestamp: 5 }, R: { type: 'remote-inbound-rtp', timestamp: 3.5 } };
+    expect(applyStatsDelta(prev, { retime: [5, 6] })).toEqual({ A: { type: 'codec', timestamp: 6 }, R: { type: 'remote-inbound-rtp', timestamp: 3.5 } });
+    expect(prev.A.timestamp).toBe(5); // prev untouched
+    expect(applyStatsDelta(prev, { retime: [5, 6], changed: { R: { timestamp: 6 } }, dropped: { A: ['timestamp'] } })).toEqual({
+      A: { type: 'codec' },
+      R: { type: 'remote-inbound-rtp', timestamp: 6 },
+    });
   });
 });
 
