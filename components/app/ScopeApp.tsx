@@ -474,7 +474,7 @@ function ConnectionTabs(props: { data: SessionData; selected: string; onSelect(p
             tabIndex={pc.pcId === selected ? 0 : -1}
             onClick={() => props.onSelect(pc.pcId)}
           >
-            <span class="connection-tab-id">PC {pc.pcId}</span>{' '}
+            <span class="connection-tab-id">PC {pc.pcId}</span>{pc.fileId !== undefined ? <span class="connection-tab-file" title={`In file: ${pc.fileId}`}> ({pc.fileId.length > 24 ? `${pc.fileId.slice(0, 23)}…` : pc.fileId})</span> : null}{' '}
             <span class={`connection-tab-state ${stateClass(pc)}`}>{pc.closedAt !== null ? 'closed' : pc.connectionState}</span>{' '}
             <time class="connection-tab-time" dateTime={new Date(pc.createdAt).toISOString()} title={new Date(pc.createdAt).toISOString()}>
               {relativeSeconds(pc.createdAt, data.session.startedAt)}

@@ -125,6 +125,7 @@ export function ConnectionHeader({ data, pcId, feed }: ConnectionHeaderProps) {
             )}
           </dd>
         </div>
+        {h.fileId !== null ? <div class="ch-item ch-file-id"><dt>In file</dt><dd title={h.fileId}>{h.fileId}</dd></div> : null}
       </dl>
     </section>
   );

@@ -62,6 +62,12 @@ function EntryDetail({ entry }: { entry: LogEntry }) {
           <pre class="el-json">{json(entry.value)}</pre>
         </>
       ) : null}
+      {entry.fileText !== null ? (
+        <>
+          <h4>Value, as in the imported file</h4>
+          <pre class="el-json el-file-text">{entry.fileText}</pre>
+        </>
+      ) : null}
       {entry.sdp ? <SdpView sdp={entry.sdp} /> : null}
     </div>
   );
@@ -80,6 +86,7 @@ function Entry({ entry, open, onToggle }: { entry: LogEntry; open: boolean; onTo
         </time>
         <span class="el-kind">{entry.kind}</span>
         {entry.failure ? <span class="el-badge">failed</span> : null}
+        {entry.fileText !== null ? <span class="el-kind el-file" title="An entry of the imported file that WebRTC Scope has no record type for, kept as it was">file</span> : null}
         <span class="el-summary">{entry.summary}</span>
         {entry.durationMs !== null ? <span class="el-duration">{formatDuration(entry.durationMs)}</span> : null}
       </button>

@@ -14,6 +14,7 @@ import { exportWebrtcInternals } from './export-webrtc-internals';
 import { writeScopeDump, SCOPE_FILE_EXTENSION } from './format-scope';
 import { importDump, type DumpProblem } from './import-dump';
 import { redactBundles, type RedactionSummary } from './redact';
+import { encodeStatsColumns } from './bundle-stats';
 import { DumpError, type DumpFormat, type SessionBundle } from './session-bundle';
 import { gzipSync, strToU8 } from 'fflate';
 
@@ -96,7 +97,9 @@ export async function runImport(
     const progress = (fraction: number) => options.onProgress?.({ fileIndex, fileCount: files.length, fileName: name, fraction });
     progress(0);
     try {
-      const result = importDump(name, bytes, { allowPartial: options.allowPartial, onProgress: progress });
+      // Each PC's stats columns are encoded into the store's chunks as soon as they are read, and dropped: a large
+      // file's PCs are never all alive as columns (the peak memory of an import).
+      const result = importDump(name, bytes, { allowPartial: options.allowPartial, onProgress: progress, encodeColumns: (columns) => encodeStatsColumns(columns) });
       const sessions = await store.importBundles(
         result.bundles.map((bundle) => ({ bundle, id: (options.newId ?? newSessionId)(), imported: { fileName: name, format: result.format } })),
         undefined,

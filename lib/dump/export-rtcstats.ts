@@ -7,7 +7,8 @@
  *
  * Per PC (`"<rid>-<lid>"`): `create` (configuration object, extra url), `constraints` if any, every update-log entry
  * (values JSON-parsed when they start with `{`/`[`, other strings kept, so states stay JSON-quoted; empty → null;
- * M156 `addTrack` `[kind, id, ...streams]`, `ontrack` `[kind, id, label, ...streams]`), `getStats` per poll and
+ * M156 `addTrack` `[kind, id, ...streams]`, `ontrack` `[kind, id, label, ...streams]`; an imported file's entries
+ * without a record of ours, `dump-entry` pc-events, under their own name), `getStats` per poll and
  * `remove` when the document went away. getUserMedia events go on `"<rid>-0"`.
  *
  * Stats, by option:

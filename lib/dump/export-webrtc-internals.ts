@@ -7,10 +7,14 @@
  * `rtcConfiguration`, `updateLog` (current `on…` names, string values, JSON-quoted states) and `stats` with one
  * series per field plus `-timestamp`, Chromium's `[codec]` and the derived `[…]` rates of lib/model/rates.ts.
  * Also the locale-date `[…Timestamp]` companions, and no `mediaType` on RTP objects (page-only). No 1000-point
- * cap. Not reproducible from what a page sees: `transceiverAdded/Modified` entries (Chromium logs them from inside
- * the browser) and Chromium-internal stats fields (`networkAdapterType`, `vpn`, media-source `track.*`).
+ * cap. Entries of imported dumps that have no record of their own (`dump-entry` pc-events: `transceiverAdded`,
+ * rtcstats `onaddstream`, …) are written back under their own name with their value text, so import → export →
+ * import keeps them. Not reproducible from what a page sees: `transceiverAdded/Modified` entries of recorded
+ * sessions (Chromium logs them from inside the browser) and Chromium-internal stats fields (`networkAdapterType`,
+ * `vpn`, media-source `track.*`).
  */
 import type { Json, JsonObject } from '../protocol/json';
+import { DUMP_ENTRY_EVENT } from '../protocol/messages';
 import type { PcSummary, StatsSample, TraceEvent } from '../model/session';
 import { deriveRates, findRateRule } from '../model/rates';
 import type { SessionBundle } from './session-bundle';
@@ -234,8 +238,13 @@ export function chromiumUpdateLog(events: readonly TraceEvent[]): ChromiumLogEnt
         break;
       }
       case 'pc-event': {
-        const type = EVENT_TYPES[record.event];
         const value = record.value;
+        if (record.event === DUMP_ENTRY_EVENT) {
+          // An imported entry without a record of its own (transceiverAdded, …): back under its name, value as it was.
+          if (isObject(value) && typeof value.name === 'string' && typeof value.text === 'string') push(value.name, value.text, record.t);
+          break;
+        }
+        const type = EVENT_TYPES[record.event];
         switch (record.event) {
           case 'icecandidate':
             // A null candidate (end of gathering) has no entry; Chromium shows onicegatheringstatechange instead.

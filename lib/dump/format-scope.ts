@@ -1,7 +1,7 @@
 /**
  * WebRTC Scope's own dump format (`.webrtc-scope.json.gz`): lossless, versioned, several sessions per file.
  * Specification: docs/format.md. In short: gzip of one JSON document whose first member is
- * `"format":"webrtc-scope"` and second `"version":1`; sessions carry their summary, PCs and trace events as
+ * `"format":"webrtc-scope"` and second `"version":2`; sessions carry their summary, PCs and trace events as
  * stored, and each PC's stats as per-poll deltas (lib/model/stats-delta) of reports in canonical key order.
  *
  * Guarantees (tested): reading an export gives back deep-equal bundles, and export → read → export is
@@ -10,6 +10,7 @@
  */
 import type { Json, JsonObject } from '../protocol/json';
 import { checkPageRecord, findJsonProblem, MAX_JSON_DEPTH } from '../protocol/guards';
+import { DUMP_ENTRY_EVENT } from '../protocol/messages';
 import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from '../model/session';
 import { applyStatsDelta, diffStatsReports, type StatsDelta } from '../model/stats-delta';
 import { DumpError, type SessionBundle } from './session-bundle';
@@ -19,8 +20,9 @@ import { canonicalReport, gunzipBounded, gzipDeterministic, hasOwn, InflateError
 /** Value of the `format` member. */
 export const SCOPE_FORMAT_NAME = 'webrtc-scope';
 /** Version this build writes; the reader accepts exactly the versions in {@link SCOPE_READABLE_VERSIONS}. */
-export const SCOPE_FORMAT_VERSION = 1;
-export const SCOPE_READABLE_VERSIONS: readonly number[] = [1];
+export const SCOPE_FORMAT_VERSION = 2;
+/** 1: the first format; 2 added PCs' `fileId` and `dump-entry` pc-events (docs/format.md, Versioning). */
+export const SCOPE_READABLE_VERSIONS: readonly number[] = [1, 2];
 /** Suggested file name suffix. */
 export const SCOPE_FILE_EXTENSION = '.webrtc-scope.json.gz';
 /** Default cap on the inflated size (V8 strings stop near 512 MiB; no real session comes close). */
@@ -174,10 +176,18 @@ const PC_FIELDS: { [K in keyof Required<PcSummary>]: { optional?: true; check: C
   iceConnectionState: { check: (x, at, v) => v.string(x, at) },
   iceGatheringState: { check: (x, at, v) => v.string(x, at) },
   connectionState: { check: (x, at, v) => v.string(x, at) },
+  // Version 2.
+  fileId: { optional: true, check: (x, at, v) => v.string(x, at) },
 };
+
+/** Version 1 had no `fileId`: its member set stays closed. */
+const PC_FIELDS_V1: FieldSpec = Object.fromEntries(Object.entries(PC_FIELDS).filter(([key]) => key !== 'fileId'));
 
 const SUMMARY_KEYS = Object.keys(SUMMARY_FIELDS);
 const PC_KEYS = Object.keys(PC_FIELDS);
+
+/** Longest name of a `dump-entry` pc-event (names of other tools' entries are short; the value is the text). */
+const MAX_DUMP_ENTRY_NAME = 256;
 
 // ───────────────────────────── reading ─────────────────────────────
 
@@ -240,6 +250,9 @@ type FieldSpec = Record<string, { optional?: true; check: Check }>;
 
 /** Walks the parsed document along the format's shape; the first problem becomes a DumpError with its key path. */
 class Validator {
+  /** Version of the document being read (set by {@link document}). */
+  private version = SCOPE_FORMAT_VERSION;
+
   constructor(private readonly fileName: string) {}
 
   fail(where: string, reason: string): never {
@@ -253,6 +266,7 @@ class Validator {
     if (typeof version !== 'number' || !SCOPE_READABLE_VERSIONS.includes(version)) {
       this.fail('$.version', `version ${JSON.stringify(version)} is not one this build reads (${SCOPE_READABLE_VERSIONS.join(', ')}); a newer WebRTC Scope may read it`);
     }
+    this.version = version as number;
     this.onlyKeys(doc, '$', ['format', 'version', 'extensionVersion', 'exportedAt', 'userAgent', 'sessions']);
     const meta: ScopeDumpMeta = {
       extensionVersion: this.string(doc.extensionVersion, '$.extensionVersion'),
@@ -267,7 +281,8 @@ class Validator {
     const raw = this.object(value, at);
     this.onlyKeys(raw, at, ['session', 'pcs', 'events', 'stats']);
     const session = this.fields<SessionSummary>(raw.session, `${at}.session`, SUMMARY_FIELDS);
-    const pcs = this.array(raw.pcs, `${at}.pcs`).map((pc, i) => this.fields<PcSummary>(pc, `${at}.pcs[${i}]`, PC_FIELDS));
+    const pcFields = this.version >= 2 ? PC_FIELDS : PC_FIELDS_V1;
+    const pcs = this.array(raw.pcs, `${at}.pcs`).map((pc, i) => this.fields<PcSummary>(pc, `${at}.pcs[${i}]`, pcFields));
     const events = this.array(raw.events, `${at}.events`).map((e, i) => this.event(e, `${at}.events[${i}]`, i));
     const statsRaw = this.object(raw.stats, `${at}.stats`);
     const samples: Record<string, StatsSample[]> = {};
@@ -286,10 +301,34 @@ class Validator {
     if (seq !== position) this.fail(`${at}.seq`, `expected ${position} (seq is gap-free from 0)`);
     const frame = this.count(raw.frame, `${at}.frame`);
     const pcId = raw.pcId === null ? null : this.string(raw.pcId, `${at}.pcId`);
+    if (this.version >= 2 && this.isDumpEntry(raw.record)) return { seq, frame, pcId, record: this.dumpEntry(raw.record, `${at}.record`) };
     const checked = checkPageRecord(raw.record);
     if (!checked.ok) this.fail(`${at}.record`, checked.reason);
     if (checked.value.type === 'pc-stats') this.fail(`${at}.record.type`, 'stats records belong in "stats", not in the trace');
     return { seq, frame, pcId, record: checked.value as TraceRecord };
+  }
+
+  private isDumpEntry(value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<string, unknown>).type === 'pc-event' && (value as Record<string, unknown>).event === DUMP_ENTRY_EVENT;
+  }
+
+  /**
+   * A `pc-event` named `dump-entry` (version 2): an imported file's entry without a record of its own. The page
+   * guards refuse this name (pages never send it), so it is checked here: exactly `type, pc, t, event, value` and
+   * `value` exactly `{name, text}`, both strings.
+   */
+  private dumpEntry(value: unknown, at: string): TraceRecord {
+    const raw = this.object(value, at);
+    this.onlyKeys(raw, at, ['type', 'pc', 't', 'event', 'value']);
+    if (!Number.isSafeInteger(raw.pc) || (raw.pc as number) < 1) this.fail(`${at}.pc`, `expected a positive integer, found ${describe(raw.pc)}`);
+    this.number(raw.t, `${at}.t`);
+    const entry = this.object(raw.value, `${at}.value`);
+    this.onlyKeys(entry, `${at}.value`, ['name', 'text']);
+    const name = this.string(entry.name, `${at}.value.name`);
+    if (name === '' || name.length > MAX_DUMP_ENTRY_NAME) this.fail(`${at}.value.name`, `expected 1 to ${MAX_DUMP_ENTRY_NAME} characters`);
+    this.string(entry.text, `${at}.value.text`);
+    // As read (member order kept): export → import → export stays byte-identical.
+    return raw as unknown as TraceRecord;
   }
 
   private samples(value: unknown, at: string): StatsSample[] {

@@ -7,7 +7,7 @@
 import type { Json, JsonObject } from '../protocol/json';
 import type { FrameInfo, PcSummary, SessionSummary, StatsColumns, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from '../model/session';
 import { applyPageRecords, closePc, pcIdOf, type LiveSession } from '../model/session-reducer';
-import type { DumpFormat, SessionBundle } from './session-bundle';
+import type { DumpFormat, EncodedStats, SessionBundle } from './session-bundle';
 
 /** Every PC is in the one synthetic frame of an imported session. */
 const FRAME = 0;
@@ -32,6 +32,16 @@ export interface PcDraft {
   samples: StatsSample[];
   /** Polls as columns instead (see {@link ImportBuilder.addColumns}); then `samples` stays empty. */
   columns: StatsColumns | null;
+  /** Or those columns already encoded (with {@link ImportBuilderOptions.encodeColumns}). */
+  encoded: EncodedStats | null;
+}
+
+export interface ImportBuilderOptions {
+  /**
+   * Encodes a PC's columns as soon as {@link ImportBuilder.addColumns} receives them; the bundle then holds the
+   * chunks (`encoded`) and the columns can be freed at once (a large file's PCs are never all alive as columns).
+   */
+  encodeColumns?: (columns: StatsColumns) => EncodedStats;
 }
 
 /** A record waiting for the final sort: `order` keeps the file's order among records of the same time. */
@@ -63,6 +73,7 @@ export class ImportBuilder {
     readonly fileName: string,
     readonly format: DumpFormat,
     readonly inputBytes: number,
+    private readonly options: ImportBuilderOptions = {},
   ) {}
 
   /** A fresh call number (pairs a pc-call or media-call with its settlement). */
@@ -100,6 +111,7 @@ export class ImportBuilder {
       closedBy: null,
       samples: [],
       columns: null,
+      encoded: null,
     };
     this.pcs.set(key, draft);
     return draft;
@@ -129,12 +141,14 @@ export class ImportBuilder {
 
   /**
    * Sets all polls of `pcKey`'s PC at once, as columns (the bundle's `columns` form): rows in ascending `t`, every
-   * row with at least one object, no JSON null values. Instead of {@link addSample}, not together with it.
+   * row with at least one object, no JSON null values. Instead of {@link addSample}, not together with it. With
+   * {@link ImportBuilderOptions.encodeColumns} they are encoded now and not kept.
    */
   addColumns(pcKey: string, columns: StatsColumns): void {
     const draft = this.pc(pcKey, columns.t.length > 0 ? columns.t[0] : Infinity);
-    if (draft.samples.length > 0 || draft.columns !== null) throw new Error(`stats of ${pcKey} given twice`);
-    draft.columns = columns;
+    if (draft.samples.length > 0 || draft.columns !== null || draft.encoded !== null) throw new Error(`stats of ${pcKey} given twice`);
+    if (this.options.encodeColumns) draft.encoded = this.options.encodeColumns(columns);
+    else draft.columns = columns;
   }
 
   /** The bundle: records sorted by time (file order among equal times), folded through the recorder's reducer. */
@@ -168,6 +182,11 @@ export class ImportBuilder {
       if (draft.columns !== null && draft.columns.t.length > 0) {
         see(draft.columns.t[0]);
         see(draft.columns.t[draft.columns.t.length - 1]);
+      }
+      const chunks = draft.encoded?.chunks;
+      if (chunks !== undefined && chunks.length > 0) {
+        see(chunks[0].startT);
+        see(chunks[chunks.length - 1].endT);
       }
     }
     for (const t of this.meta.extraTimes) see(t);
@@ -212,25 +231,38 @@ export class ImportBuilder {
     const pcs: PcSummary[] = [];
     const samples: Record<string, StatsSample[]> = {};
     let columns: Record<string, StatsColumns> | undefined;
+    let encoded: Record<string, EncodedStats> | undefined;
     for (const draft of drafts) {
       const livePc = live.pcs.get(draft.pcId);
       if (!livePc) continue;
       const pc = livePc.summary;
       if (draft.url !== null) pc.frameUrl = draft.url;
+      if (!draft.key.startsWith('\u0000')) pc.fileId = draft.key;
       // Closed by the browser's own account (Chrome `remove`, Firefox "closed"), not by a traced close() call.
       if (draft.closedAt !== null) closePc(livePc, Math.max(draft.closedAt, pc.createdAt), draft.closedBy ?? 'close');
       // A PC the file never closes stays open (closedAt null): the dump says nothing about its end, and its
       // states stay those of its last state events.
-      const times = draft.columns !== null ? draft.columns.t : draft.samples.map((s) => s.t);
-      pc.sampleCount = times.length;
-      pc.lastSampleAt = times.length > 0 ? times[times.length - 1] : null;
-      summary.sampleCount += times.length;
-      if (draft.columns !== null) (columns ??= {})[draft.pcId] = draft.columns;
-      else samples[draft.pcId] = draft.samples;
+      if (draft.encoded !== null) {
+        const chunks = draft.encoded.chunks;
+        pc.sampleCount = draft.encoded.count;
+        pc.lastSampleAt = chunks.length > 0 ? chunks[chunks.length - 1].endT : null;
+        summary.sampleCount += draft.encoded.count;
+        (encoded ??= {})[draft.pcId] = draft.encoded;
+      } else {
+        const times = draft.columns !== null ? draft.columns.t : draft.samples.map((s) => s.t);
+        pc.sampleCount = times.length;
+        pc.lastSampleAt = times.length > 0 ? times[times.length - 1] : null;
+        summary.sampleCount += times.length;
+        if (draft.columns !== null) (columns ??= {})[draft.pcId] = draft.columns;
+        else samples[draft.pcId] = draft.samples;
+      }
       pcs.push(pc);
     }
     summary.lastActivityAt = Math.max(summary.lastActivityAt, lastAt);
-    return columns ? { session: summary, pcs, events, samples, columns } : { session: summary, pcs, events, samples };
+    const bundle: SessionBundle = { session: summary, pcs, events, samples };
+    if (columns) bundle.columns = columns;
+    if (encoded) bundle.encoded = encoded;
+    return bundle;
   }
 }
 

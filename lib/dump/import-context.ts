@@ -4,6 +4,7 @@
  * end {@link ImportContext.finish} decides: without `allowPartial` the first problem becomes a DumpError (with the
  * count of the others), with it the valid part is returned next to the list.
  */
+import type { ImportBuilderOptions } from './import-builder';
 import { DumpError, type DumpFormat } from './session-bundle';
 
 /** One part of a file that could not be read. */
@@ -21,6 +22,8 @@ export interface ImportOptions {
   onProgress?: (fraction: number) => void;
   /** Checked between lines and PCs; an aborted signal ends the import with an AbortError DOMException. */
   signal?: AbortSignal;
+  /** Importers that build stats columns (webrtc-internals) encode each PC's with this at once (ImportBuilderOptions). */
+  encodeColumns?: ImportBuilderOptions['encodeColumns'];
 }
 
 /** Problems kept in full; beyond this only counted (a broken 100 MB file must not build a huge list). */

@@ -89,7 +89,8 @@ export function importRtcstatsLegacy(ctx: ImportContext, text: string, inputByte
       builder.addSample(pcKey, t, report);
       continue;
     }
-    mapper.entry(pcId === null ? (isMediaOrPage(method) ? null : NO_ID_PC) : pcKey, t, method, value, where);
+    // Null-id entries without a record of their own (app events such as `identity`) are page-level, not the stand-in's.
+    mapper.entry(pcId === null ? (isMediaOrPage(method) ? null : NO_ID_PC) : pcKey, t, method, value, where, undefined, { keep: pcId !== null });
   }
   return builder.build();
 }

@@ -8,11 +8,15 @@
  * One mapper serves webrtc-internals update logs, rtcstats legacy lines and RTCStatsDump v3 lines: their names
  * differ by generation (shared/docs/formats.md §1.5, §2.2, §3.2) and are normalised here; values arrive already
  * JSON-decoded where the format encodes them, and the text forms of old Chrome builds (M86: `type: offer, sdp: …`)
- * are parsed here. Entries without a counterpart in our records (transceiverAdded, onaddstream, app events such as
- * `identity` or `logs`, …) are skipped: they are valid, we just have nowhere to put them yet.
+ * are parsed here. A PC's entries without a counterpart in our records (transceiverAdded, onaddstream,
+ * ondtlsstatechange, anything unknown) become generic `pc-event`s named {@link DUMP_ENTRY_EVENT} with value
+ * `{name, text}`: the entry's own name and its value as text (webrtc-internals' string as it is; other formats'
+ * JSON value as JSON text, a string value as it is), so exports can write them back under their name.
+ * Page-level entries without a counterpart (rtcstats app events such as `identity` or `logs`) are still skipped:
+ * a `pc-event` needs a PC.
  */
 import type { ErrorInfo, Json, JsonObject } from '../protocol/json';
-import type { MediaMethod, PcEventName, PcMethod } from '../protocol/messages';
+import { DUMP_ENTRY_EVENT, type DumpEntryValue, type MediaMethod, type PcEventName, type PcMethod } from '../protocol/messages';
 import type { TraceRecord } from '../model/session';
 import type { ImportBuilder } from './import-builder';
 import type { ImportContext } from './import-context';
@@ -101,9 +105,19 @@ export class TraceMapper {
 
   /**
    * Maps one entry. `pcKey` is the file's PC id (null: page level); `value` is the decoded value; `correlation`
-   * pairs a call with its settlement when the format gives one. Returns false when the entry had no counterpart.
+   * pairs a call with its settlement when the format gives one. A PC's entry without a counterpart becomes a
+   * generic entry ({@link TraceMapper.generic}, with `text` as its value text when given: the file's own string)
+   * unless `keepUnmapped` is false. Returns false when nothing was recorded.
    */
-  entry(pcKey: string | null, t: number, name: string, value: Json | undefined, where: string, correlation?: string): boolean {
+  entry(
+    pcKey: string | null,
+    t: number,
+    name: string,
+    value: Json | undefined,
+    where: string,
+    correlation?: string,
+    unmapped: { keep?: boolean; text?: string } = {},
+  ): boolean {
     if (!Number.isFinite(t)) {
       this.ctx.problem(where, `time is not a number`);
       return false;
@@ -137,7 +151,16 @@ export class TraceMapper {
       if (call !== null && immediate) this.pcSettle(pcKey, t, name, call, true);
       return call !== null;
     }
-    return false;
+    if (unmapped.keep === false) return false;
+    return this.generic(pcKey, t, name, unmapped.text ?? valueText(value));
+  }
+
+  /** A PC's entry that has no record of its own, kept under its name with its value as text. */
+  generic(pcKey: string, t: number, name: string, text: string): boolean {
+    const pc = this.builder.pc(pcKey, t);
+    const value: DumpEntryValue = { name, text };
+    this.builder.add(pcKey, { type: 'pc-event', pc: pc.pc, t, event: DUMP_ENTRY_EVENT, value });
+    return true;
   }
 
   /** A value for a record, or undefined (with a problem noted) when it is too deep or carries `__proto__`. */
@@ -339,6 +362,12 @@ export class TraceMapper {
 interface Desc {
   type: string | null;
   sdp: string;
+}
+
+/** A value as text: a string as it is, anything else as JSON (an absent value as the empty string). */
+export function valueText(value: Json | undefined): string {
+  if (value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 const str = (v: Json | undefined): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));

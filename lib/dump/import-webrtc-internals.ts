@@ -29,7 +29,7 @@ const LEGACY_POLL_MS = 1000;
  * are read). With `readPc`, the PCs of `doc` are placeholders and `readPc(key)` gives each (internals-split.ts).
  */
 export function importWebrtcInternals(ctx: ImportContext, doc: JsonObject, inputBytes: number, readPc?: (key: string) => SplitPc): SessionBundle {
-  const builder = new ImportBuilder(ctx.fileName, 'webrtc-internals', inputBytes);
+  const builder = new ImportBuilder(ctx.fileName, 'webrtc-internals', inputBytes, { encodeColumns: ctx.options.encodeColumns });
   const mapper = new TraceMapper(builder, ctx, { iceAddIsOutcome: true, addTrackWithoutLabel: false });
   const pcsValue = ownValue(doc, 'PeerConnections');
   if (!isJsonObject(pcsValue)) throw ctx.error('PeerConnections', 'missing or not an object');
@@ -179,7 +179,8 @@ function importPc(
     const raw = ownValue(entry, 'value');
     let value: Json | undefined = typeof raw === 'string' ? (raw === '' ? undefined : decodeText(raw)) : raw;
     if (entry.type === 'close') value = undefined;
-    mapper.entry(key, t, entry.type, value, at);
+    // An entry without a record of its own (transceiverAdded, …) keeps the file's value string as it is.
+    mapper.entry(key, t, entry.type, value, at, undefined, { text: typeof raw === 'string' ? raw : undefined });
   });
   if (columns !== null && columns.t.length > 0) builder.addColumns(key, columns);
 }
@@ -273,6 +274,7 @@ function statsToColumns(ctx: ImportContext, stats: JsonObject, where: string, re
       ctx.problem(at, 'forbidden key "__proto__"');
       continue;
     }
+    shareRepeatedStrings(parsed.value);
     let object = objects.get(id);
     if (!object) objects.set(id, (object = { id, type: null, props: new Map() }));
     const statsType = ownValue(series, 'statsType');
@@ -416,6 +418,21 @@ function parseFlat(text: string): JsonResult {
     return { ok: true, value: JSON.parse(text) as Json };
   } catch {
     return parseJson(text, 16);
+  }
+}
+
+/**
+ * Makes each run of equal strings in `values` one string: `JSON.parse` makes a copy per element, and ids, states and
+ * codec names repeat at every poll (a 100 MB dump's string columns held 2 million copies of 219 strings, most of the
+ * memory of its columns).
+ */
+function shareRepeatedStrings(values: Json[]): void {
+  if (typeof values[0] !== 'string') return;
+  let prev = values[0];
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i];
+    if (v === prev) values[i] = prev;
+    else if (typeof v === 'string') prev = v;
   }
 }
 

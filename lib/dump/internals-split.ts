@@ -42,11 +42,22 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
+/** Bytes looked at one by one before {@link nextQuote} asks `indexOf` (a call into the engine costs about as much). */
+const NEAR = 48;
+
+/** Index of the next `"` at or after `from`, or -1. */
+function nextQuote(data: Uint8Array, from: number): number {
+  const near = Math.min(data.length, from + NEAR);
+  for (let j = from; j < near; j++) if (data[j] === QUOTE) return j;
+  return near < data.length ? data.indexOf(QUOTE, near) : -1;
+}
+
 /** Index after the closing quote of the string whose opening quote is at `at`, or -1. */
 function stringEnd(data: Uint8Array, at: number): number {
   let j = at + 1;
   for (;;) {
-    j = data.indexOf(QUOTE, j);
+    // Escaped quotes come every few bytes in string-valued series: the next one is usually near.
+    j = nextQuote(data, j);
     if (j < 0) return -1;
     let backslashes = 0;
     for (let k = j - 1; data[k] === BACKSLASH; k--) backslashes++;
@@ -97,15 +108,29 @@ interface Member {
   key: string;
   start: number;
   end: number;
-  /** The member's own members, for the `inner` key of {@link members} when its value is an object. */
+  /** The member's own members, when {@link members}' `nest` split its value. */
   inner?: Member[];
 }
 
+/** Which members' values {@link members} splits too: `key` (or every member for '*'), and inside them `nest`. */
+interface Nest {
+  key: string;
+  /**
+   * When the value of a member does not split (not a plain object, a duplicate key…): false gives up on the whole
+   * object (null), true keeps the member unsplit.
+   */
+  soft: boolean;
+  nest: Nest | null;
+}
+
+/** The document's top level: PeerConnections, each PC (if it splits), each PC's stats. */
+const DOCUMENT_NEST: Nest = { key: 'PeerConnections', soft: false, nest: { key: '*', soft: true, nest: { key: 'stats', soft: false, nest: null } } };
+
 /**
  * The members of the object at `at` as [key, start, end) ranges, and the index after it; null if not an object.
- * The value of key `inner`, when an object, is split too in the same pass (no byte is scanned twice).
+ * The values `nest` names, when objects, are split too in the same pass (no byte is scanned twice).
  */
-function members(data: Uint8Array, at: number, inner: string | null = null): { list: Member[]; end: number } | null {
+function members(data: Uint8Array, at: number, nest: Nest | null = null): { list: Member[]; end: number } | null {
   if (data[at] !== 0x7b) return null;
   const list: Member[] = [];
   const seen = new Set<string>();
@@ -127,9 +152,9 @@ function members(data: Uint8Array, at: number, inner: string | null = null): { l
     if (data[j] !== 0x3a) return null;
     const start = skipSpace(data, j + 1);
     let end: number;
-    if (key === inner && data[start] === 0x7b) {
-      const nested = members(data, start);
-      if (nested === null) return null;
+    const nested = nest !== null && (nest.key === '*' || nest.key === key) && data[start] === 0x7b ? members(data, start, nest.nest) : undefined;
+    if (nested === null && !(nest?.soft ?? false)) return null;
+    if (nested) {
       end = nested.end;
       list.push({ key, start, end, inner: nested.list });
     } else {
@@ -166,7 +191,7 @@ function parsePiece(data: Uint8Array, start: number, end: number, maxDepth: numb
 export function splitInternalsDump(data: Uint8Array): SplitInternals | null {
   let at = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
   at = skipSpace(data, at);
-  const top = members(data, at, 'PeerConnections');
+  const top = members(data, at, DOCUMENT_NEST);
   if (top === null || skipSpace(data, top.end) !== data.length) return null;
   const pcs = top.list.find((m) => m.key === 'PeerConnections')?.inner;
   if (pcs === undefined) return null;
@@ -190,9 +215,10 @@ export function splitInternalsDump(data: Uint8Array): SplitInternals | null {
       const range = ranges.get(key);
       if (range === undefined) throw new SplitFallback(`no peer connection ${key}`);
       const fail = () => new SplitFallback(`peer connection ${key} does not parse on its own`);
-      const pcMembers = members(data, range.start, 'stats');
-      const series = pcMembers?.list.find((m) => m.key === 'stats')?.inner;
-      if (pcMembers === null || pcMembers.end !== range.end || series === undefined) {
+      // Split in the document's scan when it is an object (with its stats object's members).
+      const pcMembers = range.inner;
+      const series = pcMembers?.find((m) => m.key === 'stats')?.inner;
+      if (pcMembers === undefined || series === undefined) {
         // Not an object with a stats object: the PC in one piece.
         const piece = parsePiece(data, range.start, range.end, MAX_DOCUMENT_DEPTH - 2);
         if (piece === null) throw fail();
@@ -200,7 +226,7 @@ export function splitInternalsDump(data: Uint8Array): SplitInternals | null {
       }
       // The PC is level 3, its members 4, the series 5.
       const pc: JsonObject = {};
-      for (const member of pcMembers.list) {
+      for (const member of pcMembers) {
         if (member.key === 'stats') {
           const placeholders: JsonObject = {};
           for (const s of series) setOwnKey(placeholders, s.key, null);

@@ -1,8 +1,9 @@
 /**
- * The unit every dump format reads into and writes from: one whole session. A PC's stats come in one of two
- * equivalent forms: full reports per poll (`samples`), or columns (`columns`, what a webrtc-internals dump already
- * is: building a report object per poll for a 100 MB dump cost more than the rest of its import). Read them
- * through lib/dump/bundle-stats.ts (`pcSamples`, `pcColumns`, `statsPcIds`), never `samples` directly.
+ * The unit every dump format reads into and writes from: one whole session. A PC's stats come in one of three
+ * equivalent forms: full reports per poll (`samples`), columns (`columns`, what a webrtc-internals dump already
+ * is: building a report object per poll for a 100 MB dump cost more than the rest of its import), or the store's
+ * encoded chunks (`encoded`, what the import job asks for). Read them through lib/dump/bundle-stats.ts
+ * (`pcSamples`, `pcColumns`, `statsPcIds`), never `samples` directly.
  * Importers produce bundles; the store writes a bundle as one imported session; exporters read bundles built
  * from the store. Pure data: no extension, DOM or UI API (dump code also runs in a worker and in Node tests).
  */
@@ -26,6 +27,27 @@ export interface SessionBundle {
    * The store may release a PC's columns once it has encoded them (`SessionStore.importBundles` with `release`).
    */
   columns?: Record<string, StatsColumns>;
+  /**
+   * Per PC id: the same polls already packed as the store packs them (the import job asks the importer for this
+   * form, `ImportOptions.encodeColumns`, so that a large file's columns are encoded PC by PC and never all alive at
+   * once). A PC's stats are in exactly one of `samples`, `columns` and `encoded`.
+   */
+  encoded?: Record<string, EncodedStats>;
+}
+
+/** One stats chunk (lib/model/stats-chunk) of consecutive polls: rows [firstIndex, firstIndex + count). */
+export interface EncodedStatsChunk {
+  firstIndex: number;
+  count: number;
+  startT: number;
+  endT: number;
+  data: Uint8Array;
+}
+
+/** A PC's polls as consecutive stats chunks, in row order from row 0 (`count` rows in all). */
+export interface EncodedStats {
+  count: number;
+  chunks: EncodedStatsChunk[];
 }
 
 /** Names a format everywhere: in detection results, `session.imported.format`, error messages and the UI. */

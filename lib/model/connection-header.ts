@@ -55,6 +55,8 @@ export interface ConnectionHeaderFacts {
   codecs: CodecInUse[];
   /** Time of the sample read (epoch ms), null without samples. */
   sampleT: number | null;
+  /** Imported PCs: the file's own id for the PC (`"12-1"`, `"PC_0"`); null otherwise. Untrusted text. */
+  fileId: string | null;
 }
 
 const STATE_EVENTS: Record<string, keyof ConnectionStates> = {
@@ -181,6 +183,7 @@ export function connectionHeader(data: SessionData, pcId: string, columns: Stats
     selectedPairs: columns && row >= 0 ? selectedPairs(columns, row) : [],
     codecs: columns && row >= 0 ? codecsInUse(columns, row) : [],
     sampleT: columns && row >= 0 ? columns.t[row] : null,
+    fileId: pc?.fileId ?? null,
   };
 }
 

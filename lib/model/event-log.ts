@@ -12,7 +12,7 @@
  * the next one (it never applied).
  */
 import type { ErrorInfo, Json, JsonObject } from '../protocol/json';
-import type { RtpTarget } from '../protocol/messages';
+import { DUMP_ENTRY_EVENT, type RtpTarget } from '../protocol/messages';
 import type { SessionData, TraceEvent } from './session';
 import { diffSdp, parseSdp, type ParsedSdp, type SdpDiff } from './sdp';
 
@@ -54,6 +54,12 @@ export interface LogEntry {
   /** Shown as a failure: a failed call, an ICE candidate error, a `failed` state, a channel error. */
   failure: boolean;
   sdp: LogSdp | null;
+  /**
+   * An imported file's entry that has no record of its own (a `dump-entry` pc-event: webrtc-internals
+   * `transceiverAdded`, rtcstats `onaddstream`, …): its value as the file gave it, shown as it is; `name` is the
+   * entry's own name. Both come from the file: render as text only. null for every other entry.
+   */
+  fileText: string | null;
 }
 
 const DESCRIPTION_METHODS: Record<string, 'local' | 'remote'> = {
@@ -71,6 +77,11 @@ const isObject = (v: Json | undefined | null): v is JsonObject => typeof v === '
 export function preview(value: Json | undefined, max = 80): string {
   if (value === undefined) return '';
   const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? 'null';
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** `text` cut to `max` characters. */
+function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -245,6 +256,7 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
     durationMs: null,
     failure: false,
     sdp: null,
+    fileText: null,
   });
 
   for (const e of mine) {
@@ -305,6 +317,15 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
         break;
       }
       case 'pc-event': {
+        if (r.event === DUMP_ENTRY_EVENT) {
+          const v = isObject(r.value) ? r.value : {};
+          const name = typeof v.name === 'string' ? v.name : '?';
+          const entry = base(e, 'event', name);
+          entry.fileText = typeof v.text === 'string' ? v.text : preview(v.text);
+          entry.summary = entry.fileText === '' ? name : `${name} ${cut(entry.fileText.replace(/\s+/g, ' '), 80)}`;
+          entries.push(entry);
+          break;
+        }
         const entry = base(e, 'event', r.event);
         entry.value = r.value;
         entry.summary = eventSummary(r.event, r.value);
@@ -377,6 +398,7 @@ function haystackOf(entry: LogEntry): string {
       entry.args ? JSON.stringify(entry.args) : '',
       entry.value !== null ? JSON.stringify(entry.value) : '',
       entry.error ? `${entry.error.name} ${entry.error.message}` : '',
+      entry.fileText ?? '',
     ]
       .join('\n')
       .toLowerCase();

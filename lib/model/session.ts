@@ -54,6 +54,8 @@ export interface PcSummary extends ConnectionStates {
   constraints?: Json;
   sampleCount: number;
   lastSampleAt: number | null;
+  /** Imported PCs: the file's own id for this PC (webrtc-internals `"12-1"`, rtcstats `"PC_0"`, a Firefox pcid). */
+  fileId?: string;
 }
 
 export interface FrameInfo {

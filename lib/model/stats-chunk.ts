@@ -19,6 +19,14 @@ import type { StatsColumns, StatsObject, StatsReportJson, StatsSample } from './
 /** Version written in byte 0 of every chunk this build encodes. */
 export const STATS_CHUNK_VERSION = 1;
 
+/**
+ * How hard the body is deflated: 9 (the default: what the recorder stores) down to 1. Any level decodes the same
+ * (the format does not record it); a lower one is faster and a little larger (imports of large dumps use one).
+ */
+export interface StatsChunkOptions {
+  level?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+}
+
 // Keys come from untrusted pages: "__proto__" must stay an own property.
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -482,8 +490,9 @@ interface DecimalPlan {
   k: number;
   /** 0: n as is (noisy levels), 1: deltas of n (counters), 2: deltas of deltas (steady clocks). */
   order: number;
-  scaled: number[];
-  corrections: number[] | null;
+  /** Scratch (valid until the next planDecimal call): the scaled values, then the ulp corrections (or null). */
+  scaled: Float64Array;
+  corrections: Float64Array | null;
   cost: number;
 }
 
@@ -491,6 +500,9 @@ interface DecimalPlan {
 let scratchScaled = new Float64Array(64);
 let scratchCorrections = new Float64Array(64);
 let scratchValues = new Float64Array(64);
+/** Where the best k so far is kept (a plan's arrays are views of these). */
+let bestScaled = new Float64Array(64);
+let bestCorrections = new Float64Array(64);
 
 /** The cheapest decimal representation of `values` over k = 0…12, or null when none is close enough. */
 function planDecimal(values: number[]): DecimalPlan | null {
@@ -500,6 +512,8 @@ function planDecimal(values: number[]): DecimalPlan | null {
     scratchScaled = new Float64Array(n * 2);
     scratchCorrections = new Float64Array(n * 2);
     scratchValues = new Float64Array(n * 2);
+    bestScaled = new Float64Array(n * 2);
+    bestCorrections = new Float64Array(n * 2);
   }
   const scaled = scratchScaled;
   const corrections = scratchCorrections;
@@ -523,6 +537,9 @@ function planDecimal(values: number[]): DecimalPlan | null {
     let cost2 = 0;
     let prev = 0;
     let prev2 = 0;
+    // Set once this k is sure to lose to `best` (the check after this pass would skip it): the rest of the pass
+    // then only finds what decides between going on and stopping (an overflow, exactness), not the costs.
+    let losing = false;
     for (let i = 0; i < n; i++) {
       const v = doubles[i];
       // `+ 0` turns -0 into 0: the decoder rebuilds n from varints, which have no -0.
@@ -530,6 +547,11 @@ function planDecimal(values: number[]): DecimalPlan | null {
       if (Math.abs(m) >= MAX_SCALED) {
         overflowAt = i;
         break;
+      }
+      if (losing) {
+        if (exact && v !== m / p) exact = false;
+        scaled[i] = m;
+        continue;
       }
       // Neither v (checked above) nor m / p (m is never -0) is -0: equality means 0 ulps.
       if (exact && v !== m / p) {
@@ -552,6 +574,9 @@ function planDecimal(values: number[]): DecimalPlan | null {
       }
       prev2 = prev;
       prev = m;
+      // Every order costs at least what it has so far plus a byte per value left; corrections (inexact) a byte
+      // per value: the same bound as the check after the pass, which holds for the final costs too.
+      if (best !== null && 3 + Math.min(cost0, cost1, cost2) + (n - 1 - i) + (exact ? 0 : n) >= best.cost) losing = true;
     }
     if (overflowAt !== -1) {
       let farBefore = false;
@@ -564,6 +589,10 @@ function planDecimal(values: number[]): DecimalPlan | null {
       break;
     }
     if (farFirst) continue;
+    if (losing) {
+      if (exact) break;
+      continue;
+    }
     if (n < 2) cost2 = Infinity;
     const orderCost = Math.min(cost0, cost1, cost2);
     // Corrections cost at least a byte per value: a k that cannot beat the best even so needs no ulps.
@@ -598,38 +627,33 @@ function planDecimal(values: number[]): DecimalPlan | null {
     const order = cost0 <= cost1 && cost0 <= cost2 ? 0 : cost1 <= cost2 ? 1 : 2;
     const cost = 3 + (order === 0 ? cost0 : order === 1 ? cost1 : cost2) + costC;
     if (best === null || cost < best.cost) {
-      const keptScaled: number[] = new Array(n);
-      for (let i = 0; i < n; i++) keptScaled[i] = scaled[i];
-      let keptCorrections: number[] | null = null;
-      if (anyCorrection) {
-        keptCorrections = new Array(n);
-        for (let i = 0; i < n; i++) keptCorrections[i] = corrections[i];
-      }
-      best = { k, order, scaled: keptScaled, corrections: keptCorrections, cost };
+      for (let i = 0; i < n; i++) bestScaled[i] = scaled[i];
+      if (anyCorrection) for (let i = 0; i < n; i++) bestCorrections[i] = corrections[i];
+      best = { k, order, scaled: bestScaled, corrections: anyCorrection ? bestCorrections : null, cost };
     }
     if (!anyCorrection) break; // exact at this k: a larger k only multiplies the deltas by 10
   }
   return best;
 }
 
-function writeDecimal(w: Writer, plan: DecimalPlan): void {
+function writeDecimal(w: Writer, plan: DecimalPlan, n: number): void {
   const { scaled, corrections } = plan;
   w.byte(Kind.Decimal);
   w.byte(plan.order | (corrections !== null ? 4 : 0));
   w.byte(plan.k);
   if (plan.order === 0) {
-    for (let i = 0; i < scaled.length; i++) w.int(scaled[i]);
+    for (let i = 0; i < n; i++) w.int(scaled[i]);
   } else if (plan.order === 1) {
     w.int(scaled[0]);
-    for (let i = 1; i < scaled.length; i++) w.int(scaled[i] - scaled[i - 1]);
+    for (let i = 1; i < n; i++) w.int(scaled[i] - scaled[i - 1]);
   } else {
     w.int(scaled[0]);
-    if (scaled.length > 1) w.int(scaled[1] - scaled[0]);
-    for (let i = 2; i < scaled.length; i++) w.int(scaled[i] - 2 * scaled[i - 1] + scaled[i - 2]);
+    if (n > 1) w.int(scaled[1] - scaled[0]);
+    for (let i = 2; i < n; i++) w.int(scaled[i] - 2 * scaled[i - 1] + scaled[i - 2]);
   }
   if (corrections !== null) {
     w.int(corrections[0]);
-    for (let i = 1; i < corrections.length; i++) w.int(corrections[i] - corrections[i - 1]);
+    for (let i = 1; i < n; i++) w.int(corrections[i] - corrections[i - 1]);
   }
 }
 
@@ -661,24 +685,30 @@ function readDecimal(r: Reader, count: number): number[] {
   return out;
 }
 
+/** Trailing zero bytes of a non-zero 32-bit word. */
+const trailingZeroBytes = (x: number): number => (31 - Math.clz32(x & -x)) >>> 3;
+
 function writeFloatXor(w: Writer, values: number[]): void {
   w.byte(Kind.FloatXor);
   let prevHi = 0;
   let prevLo = 0;
-  for (const v of values) {
-    floatScratch.setFloat64(0, v);
-    const hi = floatScratch.getUint32(0);
-    const lo = floatScratch.getUint32(4);
-    floatScratch.setUint32(8, (hi ^ prevHi) >>> 0);
-    floatScratch.setUint32(12, (lo ^ prevLo) >>> 0);
+  for (let j = 0; j < values.length; j++) {
+    // The big-endian bytes of the bits XOR the previous value's, as the high and the low word.
+    floatPair[0] = values[j];
+    const hi = wordPair[HI];
+    const lo = wordPair[LO];
+    const xHi = (hi ^ prevHi) >>> 0;
+    const xLo = (lo ^ prevLo) >>> 0;
     prevHi = hi;
     prevLo = lo;
-    let lead = 0;
-    while (lead < 8 && floatScratch.getUint8(8 + lead) === 0) lead++;
+    let lead = 8;
     let trail = 0;
-    if (lead < 8) while (floatScratch.getUint8(15 - trail) === 0) trail++;
+    if (xHi !== 0 || xLo !== 0) {
+      lead = xHi !== 0 ? Math.clz32(xHi) >>> 3 : 4 + (Math.clz32(xLo) >>> 3);
+      trail = xLo !== 0 ? trailingZeroBytes(xLo) : 4 + trailingZeroBytes(xHi);
+    }
     w.byte((lead << 4) | trail);
-    for (let i = lead; i < 8 - trail; i++) w.byte(floatScratch.getUint8(8 + i));
+    for (let i = lead; i < 8 - trail; i++) w.byte(i < 4 ? (xHi >>> (24 - 8 * i)) & 255 : (xLo >>> (56 - 8 * i)) & 255);
   }
 }
 
@@ -805,6 +835,21 @@ function allReferenceTimes(ctx: ColumnContext, values: number[], positions: numb
   return true;
 }
 
+/** Whether some value equals the reference timestamp of its sample (never -0, as in the RefEqual test). */
+function anyReferenceTime(ctx: ColumnContext, values: number[], positions: number[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === ctx.refTimes[positions[i]] && !Object.is(v, -0)) return true;
+  }
+  return false;
+}
+
+/** {@link writePresence} of `length` values all present: one run. */
+function writeAllPresent(w: Writer, length: number): void {
+  w.uint(1);
+  w.uint(length);
+}
+
 /**
  * Writes `values` (the present values of one column, in sample order) in the smallest of the encodings that fit.
  * `positions` (the sample of each value) enables the reference-timestamp encodings; null for per-sample columns.
@@ -837,7 +882,7 @@ function writeColumn(w: Writer, ctx: ColumnContext, values: Json[], positions: n
     const plan = planDecimal(nums);
     if (plan !== null) {
       const dw = takeWriter();
-      writeDecimal(dw, plan);
+      writeDecimal(dw, plan, nums.length);
       candidates.push(dw);
     }
     if (plan === null || plan.corrections !== null) {
@@ -846,8 +891,19 @@ function writeColumn(w: Writer, ctx: ColumnContext, values: Json[], positions: n
       candidates.push(fw);
     }
     if (positions !== null) {
-      const equal = nums.map((v, i) => v === ctx.refTimes[positions[i]] && !Object.is(v, -0));
-      if (equal.some(Boolean)) {
+      // RefOffset reads the plan's scratch arrays: made before RefEqual's inner column plans again, kept after it.
+      let ow: Writer | null = null;
+      if (plan !== null && plan.corrections === null) {
+        const refs = scaledRefs(ctx.refTimes, positions, plan.k);
+        if (refs !== null) {
+          ow = takeWriter();
+          ow.byte(Kind.RefOffset);
+          ow.byte(plan.k);
+          for (let i = 0; i < nums.length; i++) ow.int(plan.scaled[i] - refs[i]);
+        }
+      }
+      if (anyReferenceTime(ctx, nums, positions)) {
+        const equal = nums.map((v, i) => v === ctx.refTimes[positions[i]] && !Object.is(v, -0));
         const ew = takeWriter();
         ew.byte(Kind.RefEqual);
         writePresence(ew, equal);
@@ -859,16 +915,7 @@ function writeColumn(w: Writer, ctx: ColumnContext, values: Json[], positions: n
         );
         candidates.push(ew);
       }
-      if (plan !== null && plan.corrections === null) {
-        const refs = scaledRefs(ctx.refTimes, positions, plan.k);
-        if (refs !== null) {
-          const ow = takeWriter();
-          ow.byte(Kind.RefOffset);
-          ow.byte(plan.k);
-          for (let i = 0; i < nums.length; i++) ow.int(plan.scaled[i] - refs[i]);
-          candidates.push(ow);
-        }
-      }
+      if (ow !== null) candidates.push(ow);
     }
   } else {
     const keys = commonKeys(values);
@@ -894,19 +941,26 @@ function writeColumn(w: Writer, ctx: ColumnContext, values: Json[], positions: n
       candidates.push(lw);
     }
   }
-  const cw = takeWriter();
-  cw.byte(Kind.Changes);
-  writeValue(cw, values[0]);
-  const changes: number[] = [];
-  for (let i = 1; i < values.length; i++) if (!sameValue(values[i], values[i - 1])) changes.push(i);
-  cw.uint(changes.length);
-  let last = 0;
-  for (const i of changes) {
-    cw.uint(i - last);
-    writeValue(cw, values[i]);
-    last = i;
+  let changes = 0;
+  for (let i = 1; i < values.length; i++) if (!sameValue(values[i], values[i - 1])) changes++;
+  let shortest = Infinity;
+  for (const c of candidates) if (c.length < shortest) shortest = c.length;
+  // Changes takes at least its kind, the first value, the count and 2 bytes per change (gap, value), and is kept
+  // only when strictly shorter than the others: a column that changes at most samples need not be written twice.
+  if (3 + 2 * changes < shortest) {
+    const cw = takeWriter();
+    cw.byte(Kind.Changes);
+    writeValue(cw, values[0]);
+    cw.uint(changes);
+    let last = 0;
+    for (let i = 1; i < values.length; i++) {
+      if (sameValue(values[i], values[i - 1])) continue;
+      cw.uint(i - last);
+      writeValue(cw, values[i]);
+      last = i;
+    }
+    candidates.push(cw);
   }
-  candidates.push(cw);
   let best = candidates[0];
   for (const c of candidates) if (c.length < best.length) best = c;
   w.bytes(best.finish());
@@ -1039,18 +1093,35 @@ function readColumn(r: Reader, count: number, positions: number[] | null, refTim
 
 // ───────────────────────────── chunk ─────────────────────────────
 
+/** Scratch of {@link mostCommonStamp}: the distinct stamps seen so far and their counts (a row has few). */
+const stampSeen: number[] = [];
+const stampCounts: number[] = [];
+
 /**
- * The most common numeric value among `stamps` (the first to reach the highest count wins); -0 and non-numbers are
- * skipped. `counts` is scratch space, cleared here.
+ * The most common numeric value among `stamps[0…length)` (the first to reach the highest count wins); -0 and
+ * non-numbers are skipped; values are compared as a Map compares keys (NaN equals NaN). A linear search over the
+ * few distinct stamps of a row: no Map, no iterator.
  */
-function mostCommonStamp(stamps: Iterable<unknown>, counts: Map<number, number>): number | null {
-  counts.clear();
+function mostCommonStamp(stamps: readonly unknown[], length: number): number | null {
+  let distinct = 0;
   let best: number | null = null;
   let bestCount = 0;
-  for (const ts of stamps) {
+  for (let i = 0; i < length; i++) {
+    const ts = stamps[i];
     if (typeof ts !== 'number' || Object.is(ts, -0)) continue;
-    const c = (counts.get(ts) ?? 0) + 1;
-    counts.set(ts, c);
+    let j = 0;
+    if (ts === ts) {
+      while (j < distinct && stampSeen[j] !== ts) j++;
+    } else {
+      while (j < distinct && stampSeen[j] === stampSeen[j]) j++;
+    }
+    let c: number;
+    if (j === distinct) {
+      stampSeen[distinct] = ts;
+      stampCounts[distinct++] = c = 1;
+    } else {
+      c = ++stampCounts[j];
+    }
     if (c > bestCount) {
       best = ts;
       bestCount = c;
@@ -1059,22 +1130,23 @@ function mostCommonStamp(stamps: Iterable<unknown>, counts: Map<number, number>)
   return best;
 }
 
+/** Scratch: one row's stamps, in object order. */
+const rowStamps: unknown[] = [];
+
 /** The most common numeric `timestamp` among a report's objects: Chromium stamps most objects of a poll alike. */
 function referenceTime(report: StatsReportJson): number | null {
-  return mostCommonStamp(
-    (function* () {
-      for (const id in report) yield report[id].timestamp;
-    })(),
-    new Map(),
-  );
+  let length = 0;
+  for (const id in report) rowStamps[length++] = report[id].timestamp;
+  const best = mostCommonStamp(rowStamps, length);
+  rowStamps.length = 0;
+  return best;
 }
-
 
 /**
  * Encodes consecutive samples of one peer connection. Indexes need not be contiguous (gaps are kept), but samples
  * must be in the order they should decode in. An empty array encodes to a valid chunk that decodes to `[]`.
  */
-export function encodeStatsChunk(samples: StatsSample[]): Uint8Array {
+export function encodeStatsChunk(samples: StatsSample[], options: StatsChunkOptions = {}): Uint8Array {
   const strings = new StringTable();
   const n = samples.length;
   const refTimes = samples.map((s) => referenceTime(s.report));
@@ -1135,11 +1207,11 @@ export function encodeStatsChunk(samples: StatsSample[]): Uint8Array {
     }
   }
 
-  return finishChunk(strings, body);
+  return finishChunk(strings, body, options);
 }
 
 /** The string table, then the body, deflated behind the version byte. */
-function finishChunk(strings: StringTable, body: Writer): Uint8Array {
+function finishChunk(strings: StringTable, body: Writer, options: StatsChunkOptions): Uint8Array {
   // The string table goes first so the decoder can resolve references in one pass.
   const head = new Writer();
   head.uint(strings.list.length);
@@ -1147,7 +1219,7 @@ function finishChunk(strings: StringTable, body: Writer): Uint8Array {
   const plain = new Uint8Array(head.length + body.length);
   plain.set(head.finish(), 0);
   plain.set(body.finish(), head.length);
-  const packed = deflateSync(plain, { level: 9 });
+  const packed = deflateSync(plain, { level: options.level ?? 9 });
   const out = new Uint8Array(packed.length + 1);
   out[0] = STATS_CHUNK_VERSION;
   out.set(packed, 1);
@@ -1160,7 +1232,7 @@ function finishChunk(strings: StringTable, body: Writer): Uint8Array {
  * or absent values are absent fields; an object with no value in a row is absent from it; cost where both parts
  * are known). No report object is built: imports of large dumps encode straight from their columns.
  */
-export function encodeStatsChunkColumns(columns: StatsColumns, fromRow: number, toRow: number, firstIndex: number): Uint8Array {
+export function encodeStatsChunkColumns(columns: StatsColumns, fromRow: number, toRow: number, firstIndex: number, options: StatsChunkOptions = {}): Uint8Array {
   const strings = new StringTable();
   const n = Math.max(0, toRow - fromRow);
   const ids = Object.keys(columns.objects);
@@ -1170,6 +1242,8 @@ export function encodeStatsChunkColumns(columns: StatsColumns, fromRow: number, 
     id: string;
     first: number;
     present: boolean[];
+    /** Present in every row. */
+    all: boolean;
     /** Per field: its values in the chunk and their rows (ascending; row i = columns row fromRow + i). */
     fields: { key: string; values: Json[]; rows: number[] }[];
   }
@@ -1180,6 +1254,7 @@ export function encodeStatsChunkColumns(columns: StatsColumns, fromRow: number, 
   for (const id of ids) {
     const fields = columns.objects[id].fields;
     let present: boolean[] | null = null;
+    let all = false;
     let first = n;
     const list: ChunkObject['fields'] = [];
     for (const key in fields) {
@@ -1204,15 +1279,17 @@ export function encodeStatsChunkColumns(columns: StatsColumns, fromRow: number, 
       }
       if (rows.length === 0) continue;
       if (present === null) present = new Array<boolean>(n).fill(false);
-      if (rows.length === n) present.fill(true);
-      else for (const i of rows) present[i] = true;
+      if (rows.length === n) {
+        if (!all) present.fill(true);
+        all = true;
+      } else if (!all) for (const i of rows) present[i] = true;
       if (rows[0] < first) first = rows[0];
       list.push({ key, values, rows });
     }
     if (present === null) continue;
     // Fields in order of first appearance (as a sample-by-sample walk meets them); stable: column order on ties.
     list.sort((a, b) => a.rows[0] - b.rows[0]);
-    objects.push({ id, first, present, fields: list });
+    objects.push({ id, first, present, all: all || present.every(Boolean), fields: list });
   }
   objects.sort((a, b) => a.first - b.first);
 
@@ -1223,16 +1300,12 @@ export function encodeStatsChunkColumns(columns: StatsColumns, fromRow: number, 
     stampColumns.push(hasOwn.call(fields, 'timestamp') ? fields.timestamp : undefined);
   }
   const refTimes: (number | null)[] = new Array(n);
-  const counts = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     const row = fromRow + i;
-    refTimes[i] = mostCommonStamp(
-      (function* () {
-        for (const stamps of stampColumns) yield stamps?.[row];
-      })(),
-      counts,
-    );
+    for (let s = 0; s < stampColumns.length; s++) rowStamps[s] = stampColumns[s]?.[row];
+    refTimes[i] = mostCommonStamp(rowStamps, stampColumns.length);
   }
+  rowStamps.length = 0;
   const ctx: ColumnContext = { refTimes };
   const body = new Writer();
 
@@ -1263,24 +1336,33 @@ export function encodeStatsChunkColumns(columns: StatsColumns, fromRow: number, 
   body.uint(objects.length);
   for (const object of objects) {
     body.uint(strings.ref(object.id));
-    writePresence(body, object.present);
-    const positions: number[] = [];
-    for (let i = 0; i < n; i++) if (object.present[i]) positions.push(i);
+    let positions: number[];
+    if (object.all) {
+      writeAllPresent(body, n);
+      positions = allRows;
+    } else {
+      writePresence(body, object.present);
+      positions = [];
+      for (let i = 0; i < n; i++) if (object.present[i]) positions.push(i);
+    }
     body.uint(object.fields.length);
     for (const { key, values, rows } of object.fields) {
       body.uint(strings.ref(key));
-      const fieldPresent: boolean[] = new Array(positions.length);
-      if (rows.length === positions.length) fieldPresent.fill(true);
-      else for (let j = 0, r = 0; j < positions.length; j++) {
-        const has = r < rows.length && rows[r] === positions[j];
-        fieldPresent[j] = has;
-        if (has) r++;
+      if (rows.length === positions.length) {
+        writeAllPresent(body, positions.length);
+      } else {
+        const fieldPresent: boolean[] = new Array(positions.length);
+        for (let j = 0, r = 0; j < positions.length; j++) {
+          const has = r < rows.length && rows[r] === positions[j];
+          fieldPresent[j] = has;
+          if (has) r++;
+        }
+        writePresence(body, fieldPresent);
       }
-      writePresence(body, fieldPresent);
       writeColumn(body, ctx, values, rows);
     }
   }
-  return finishChunk(strings, body);
+  return finishChunk(strings, body, options);
 }
 
 /** A chunk's per-sample header: what every sample has, before its stats objects. */

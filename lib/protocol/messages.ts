@@ -51,6 +51,14 @@ export const PC_EVENTS = [
 ] as const;
 export type PcEventName = (typeof PC_EVENTS)[number];
 
+/**
+ * `pc-event` name of an entry of an imported dump that has no record of its own (webrtc-internals
+ * `transceiverAdded`, rtcstats `onaddstream`, …): value `{name, text}`, the entry's name and its value as text.
+ * Never sent by the hook; the page guards refuse it (lib/dump/format-scope.ts reads it from our own files).
+ */
+export const DUMP_ENTRY_EVENT = 'dump-entry';
+export type DumpEntryValue = { name: string; text: string };
+
 export const MEDIA_METHODS = ['getUserMedia', 'getDisplayMedia', 'enumerateDevices'] as const;
 export type MediaMethod = (typeof MEDIA_METHODS)[number];
 
@@ -92,7 +100,7 @@ export type PageRecord =
       value?: Json;
       error?: ErrorInfo;
     }
-  | { type: 'pc-event'; pc: number; t: number; event: PcEventName; value: Json }
+  | { type: 'pc-event'; pc: number; t: number; event: PcEventName | typeof DUMP_ENTRY_EVENT; value: Json }
   | { type: 'channel-event'; pc: number; t: number; channel: { id: number | null; label: string }; event: ChannelEventName }
   | {
       type: 'pc-stats';

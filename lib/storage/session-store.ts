@@ -8,9 +8,9 @@
 import { fromEventRow, toEventRow } from './event-rows';
 import type { IDBPTransaction } from 'idb';
 import type { PcSummary, SessionData, SessionSummary, StatsSample, TraceEvent } from '../model/session';
-import { decodeStatsChunk, encodeStatsChunk, encodeStatsChunkColumns } from '../model/stats-chunk';
+import { decodeStatsChunk, encodeStatsChunk } from '../model/stats-chunk';
 import type { SessionBundle } from '../dump/session-bundle';
-import { statsPcIds, storedColumns } from '../dump/bundle-stats';
+import { encodeStatsColumns, IMPORT_CHUNK_OPTIONS, IMPORT_SAMPLES_PER_CHUNK, statsPcIds, storedChunks, storedColumns } from '../dump/bundle-stats';
 import { samplesToColumns } from '../model/stats-columns';
 import {
   ALL_STORES,
@@ -248,14 +248,15 @@ export class SessionStore {
   /**
    * Stores whole sessions read from a dump, each under a new id, in ONE transaction: all of them or none (a
    * failed import leaves the store as it was). Stats are packed into chunks of `samplesPerChunk` samples as the
-   * recorder packs them (from the bundle's columns where it has them, without building samples); `bytes` is
-   * recomputed from what is stored. With `release`, each PC's columns are removed from its bundle once encoded
-   * (the caller is done with the bundles: a large import need not keep them next to its chunks). Returns the
-   * stored summaries.
+   * recorder packs them, deflated at IMPORT_CHUNK_OPTIONS' level (from the bundle's columns where it has them,
+   * without building samples; chunks a bundle already holds, `encoded`, are stored as they are); `bytes` is
+   * recomputed from what is stored. With `release`, each PC's columns are removed from its bundle once encoded (the
+   * caller is done with the bundles: a large import need not keep them next to its chunks). Returns the stored
+   * summaries.
    */
   async importBundles(
     items: { bundle: SessionBundle; id: string; imported: { fileName: string; format: string } }[],
-    samplesPerChunk = 60,
+    samplesPerChunk = IMPORT_SAMPLES_PER_CHUNK,
     options: { release?: boolean } = {},
   ): Promise<SessionSummary[]> {
     // Encode before the transaction opens: an IDB transaction commits as soon as it has nothing queued.
@@ -270,23 +271,21 @@ export class SessionStore {
       let sampleCount = 0;
       for (const pcId of statsPcIds(bundle)) {
         const columns = storedColumns(bundle, pcId);
-        if (columns !== undefined) {
-          const count = columns.t.length;
-          sampleCount += count;
-          for (let i = 0; i < count; i += samplesPerChunk) {
-            const end = Math.min(count, i + samplesPerChunk);
-            const data = encodeStatsChunkColumns(columns, i, end, i);
+        const encoded = columns !== undefined ? encodeStatsColumns(columns, samplesPerChunk) : storedChunks(bundle, pcId);
+        if (columns !== undefined && options.release) delete bundle.columns![pcId];
+        if (encoded !== undefined) {
+          sampleCount += encoded.count;
+          for (const { firstIndex, count, startT, endT, data } of encoded.chunks) {
             bytes += data.byteLength;
-            chunks.push({ sessionId: id, pcId, firstIndex: i, count: end - i, startT: columns.t[i], endT: columns.t[end - 1], data });
+            chunks.push({ sessionId: id, pcId, firstIndex, count, startT, endT, data });
           }
-          if (options.release) delete bundle.columns![pcId];
           continue;
         }
         const samples = bundle.samples[pcId];
         sampleCount += samples.length;
         for (let i = 0; i < samples.length; i += samplesPerChunk) {
           const part = samples.slice(i, i + samplesPerChunk);
-          const data = encodeStatsChunk(part);
+          const data = encodeStatsChunk(part, IMPORT_CHUNK_OPTIONS);
           bytes += data.byteLength;
           chunks.push({ sessionId: id, pcId, firstIndex: part[0].index, count: part.length, startT: part[0].t, endT: part[part.length - 1].t, data });
         }

@@ -62,7 +62,7 @@ describe('ConnectionHeader', () => {
     expect(valueOf('DTLS').textContent).toBe('—');
   });
 
-  it('re-renders on appended samples at most once a second, and unsubscribes on unmount', () => {
+  it('re-renders on appended samples at most once a second, in the appending task, and unsubscribes on unmount', () => {
     vi.useFakeTimers();
     const columns = getStatsColumns('chromium156.json', 'pc1');
     const feed = fixedFeed({ '0-1': columns });
@@ -85,8 +85,22 @@ describe('ConnectionHeader', () => {
       feed.emit('0-2', 0); // another PC: ignored
     });
     expect(valueOf('DTLS').textContent).toMatch(/^closed/);
+    // The next append a second after the last render renders at once, in its own task (with the charts' update).
     act(() => void vi.advanceTimersByTime(999));
     expect(valueOf('DTLS').textContent).toMatch(/^closed/);
+    act(() => {
+      appendSamples(columns, [{ index: 3, t: 1_004_000, report: withDtls('connecting') }]);
+      feed.emit('0-1', 3);
+    });
+    expect(valueOf('DTLS').textContent).toMatch(/^connecting/);
+    // A sample held (too early) with no due append after it: rendered by the fallback 1.5 intervals after the last render.
+    act(() => {
+      appendSamples(columns, [{ index: 4, t: 1_005_000, report: withDtls('failed') }]);
+      feed.emit('0-1', 4);
+    });
+    expect(valueOf('DTLS').textContent).toMatch(/^connecting/);
+    act(() => void vi.advanceTimersByTime(1499));
+    expect(valueOf('DTLS').textContent).toMatch(/^connecting/);
     act(() => void vi.advanceTimersByTime(1));
     expect(valueOf('DTLS').textContent).toMatch(/^failed/);
     unmount();
@@ -144,5 +158,17 @@ describe('ConnectionHeader', () => {
     expect(valueOf('Selected pair').textContent).toContain(`${XSS}:50274`);
     expect(valueOf('Codecs').textContent).toContain(XSS);
     expect(document.querySelector('img')).toBeNull();
+  });
+
+  it("shows an imported PC's own id in the file, as text; none for recorded PCs", () => {
+    const columns = getStatsColumns('chromium156.json', 'pc1');
+    const feed = fixedFeed({ '0-1': columns });
+    const { rerender } = render(<ConnectionHeader data={makeSession({ pcs: [makePc('0-1', 1, { fileId: '12-1' })] })} pcId="0-1" feed={feed} />);
+    expect(valueOf('In file').textContent).toBe('12-1');
+    rerender(<ConnectionHeader data={makeSession({ pcs: [makePc('0-1', 1, { fileId: XSS })] })} pcId="0-1" feed={feed} />);
+    expect(valueOf('In file').textContent).toBe(XSS);
+    expect(document.querySelector('img')).toBeNull();
+    rerender(<ConnectionHeader data={makeSession({ pcs: [makePc('0-1', 1)] })} pcId="0-1" feed={feed} />);
+    expect(screen.queryByText('In file')).toBeNull();
   });
 });

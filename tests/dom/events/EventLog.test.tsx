@@ -2,6 +2,7 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventLog } from '../../../components/events/EventLog';
+import { DUMP_ENTRY_EVENT } from '../../../lib/protocol/messages';
 import { EventStream, internalsCallSession, internalsSdps, makePc, makeSession, renegotiatedOffer, XSS } from '../../fixtures/session-builders';
 
 afterEach(cleanup);
@@ -202,6 +203,26 @@ describe('EventLog', () => {
     rerender(<EventLog data={data} pcId="0-1" />);
     expect(entries()).toHaveLength(before + 1);
     expect(entries()[before]).toEqual(['+10.000 s', 'event', 'connectionstatechange → closed']);
+  });
+
+  it("shows an imported file's entries without a record type of ours under their own name, as text", () => {
+    const s = new EventStream().created('0-1', 0);
+    s.event('0-1', 5, DUMP_ENTRY_EVENT as never, { name: 'transceiverAdded', text: '{"mid":null,"kind":"audio","direction":"sendrecv"}' });
+    s.event('0-1', 6, DUMP_ENTRY_EVENT as never, { name: XSS, text: XSS });
+    render(<EventLog data={makeSession({ pcs: [makePc('0-1', 0)], events: s.events })} pcId="0-1" />);
+    expect(entries().slice(1)).toEqual([
+      ['+0.005 s', 'event', 'transceiverAdded {"mid":null,"kind":"audio","direction":"sendrecv"}'],
+      ['+0.006 s', 'event', `${XSS} ${XSS}`],
+    ]);
+    expect(document.querySelectorAll('.el-file')).toHaveLength(2);
+    fireEvent.click(entryButton(/^transceiverAdded/));
+    expect(screen.getByText('Value, as in the imported file')).toBeTruthy();
+    expect(document.querySelector('.el-file-text')!.textContent).toBe('{"mid":null,"kind":"audio","direction":"sendrecv"}');
+    fireEvent.click(entryButton(`${XSS} ${XSS}`));
+    // Names and values come from the file: text nodes, never markup.
+    expect(document.querySelector('img')).toBeNull();
+    fireEvent.input(screen.getByRole('searchbox', { name: 'Filter events' }), { target: { value: 'sendrecv' } });
+    expect(entries().map((r) => r[2])).toEqual(['transceiverAdded {"mid":null,"kind":"audio","direction":"sendrecv"}']);
   });
 
   it('shows a long log a page at a time', () => {

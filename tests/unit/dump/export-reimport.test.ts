@@ -10,6 +10,9 @@ import { writeScopeDump } from '../../../lib/dump/format-scope';
 import { redactBundle } from '../../../lib/dump/redact';
 import { callBundle } from '../../fixtures/bundles/call-bundle';
 import { pcSamples, statsPcIds } from '../../../lib/dump/bundle-stats';
+import type { SessionBundle } from '../../../lib/dump/session-bundle';
+import { readFileSync } from 'node:fs';
+import { CORPUS_DIR, INTERNALS_DUMP_CALL, RTCSTATS_V3_CALL } from '../model/corpus';
 
 const bundle = callBundle();
 const bytesSent = (samples: { report: Record<string, Record<string, unknown>> }[], id: string) => samples.map((s) => s.report[id]?.bytesSent);
@@ -32,6 +35,26 @@ describe('exports read back by importDump', () => {
       expect(bytesSent(samples[0], 'OT01V535634639')).toEqual(bytesSent(pcSamples(bundle, '0-1'), 'OT01V535634639'));
     });
   }
+
+  describe('entries without a record of their own (dump-entry pc-events) survive import → export → import', () => {
+    const generic = (b: SessionBundle) =>
+      b.events.flatMap((e) => (e.record.type === 'pc-event' && e.record.event === 'dump-entry' ? [{ pcId: e.pcId, t: e.record.t, value: e.record.value }] : []));
+    const files = [
+      ['webrtc-internals', INTERNALS_DUMP_CALL, 10],
+      ['rtcstats-v3', RTCSTATS_V3_CALL, 10],
+      ['rtcstats-legacy', `${CORPUS_DIR}/dumps/rtcstats-legacy/google-standard-stats-relay-p2p`, 5],
+    ] as const;
+    it.each(files)('%s → webrtc-internals and rtcstats exports', (_format, file, count) => {
+      const [first] = importDump('in', new Uint8Array(readFileSync(file))).bundles;
+      expect(generic(first)).toHaveLength(count);
+      const internals = importDump('again.txt', new TextEncoder().encode(exportWebrtcInternals(first))).bundles[0];
+      // Same names, value texts, times and PCs: the export writes them under their own name with their value string.
+      expect(generic(internals)).toEqual(generic(first));
+      const v3 = importDump('again.gz', exportRtcstats(first)).bundles[0];
+      const names = (b: SessionBundle) => generic(b).map((g) => [g.pcId, g.t, (g.value as { name: string }).name]);
+      expect(names(v3)).toEqual(names(first));
+    });
+  });
 
   it('a redacted export still imports', () => {
     const result = importDump('r.txt', new TextEncoder().encode(exportWebrtcInternals(redactBundle(bundle, { url: true }))));

@@ -10,6 +10,7 @@ import {
   writeScopeDump,
   type ScopeDumpMeta,
 } from '../../../lib/dump/format-scope';
+import { importDump } from '../../../lib/dump/import-dump';
 import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
 import { INTERNALS_DUMP_CALL, RTCSTATS_V3_CALL } from '../model/corpus';
 
@@ -66,7 +67,7 @@ describe('writeScopeDump / readScopeDump', () => {
   });
 
   it('starts with the format header and keeps the export metadata', () => {
-    expect(text(bytes).startsWith('{"format":"webrtc-scope","version":1,"extensionVersion":"0.1.0","exportedAt":1795400000000,')).toBe(true);
+    expect(text(bytes).startsWith('{"format":"webrtc-scope","version":2,"extensionVersion":"0.1.0","exportedAt":1795400000000,')).toBe(true);
     expect(readScopeDumpWithMeta('f.json.gz', bytes).meta).toStrictEqual(META);
   });
 
@@ -102,10 +103,72 @@ describe('looksLikeScopeDump', () => {
   });
 });
 
+describe('version 2: file PC ids and generic entries of imported dumps', () => {
+  const entry = { type: 'pc-event', pc: 1, t: 1_795_400_000_500, event: 'dump-entry', value: { name: 'transceiverAdded', text: '{"mid":null,"kind":"audio"}' } };
+  /** The edge document with a file id on its first PC and a generic entry appended to its trace. */
+  function v2Document() {
+    const doc = edgeDocument();
+    const session = doc.sessions[0];
+    session.pcs[0].fileId = '12-1';
+    session.events.push({ seq: session.events.length, frame: 0, pcId: session.pcs[0].pcId, record: structuredClone(entry) });
+    return doc;
+  }
+
+  it('reads them back and writes the same bytes again', () => {
+    const bytes = gzipSync(plain(v2Document()), { mtime: 0 });
+    const back = readScopeDump('f.json.gz', bytes);
+    expect(back[0].pcs[0].fileId).toBe('12-1');
+    expect(back[0].events[back[0].events.length - 1].record).toStrictEqual(entry);
+    const again = writeScopeDump(back, META);
+    expect(text(again)).toBe(JSON.stringify(v2Document()));
+    expect(Buffer.from(writeScopeDump(readScopeDump('f.json.gz', again), META)).equals(Buffer.from(again))).toBe(true);
+  });
+
+  it('keeps reading version 1 files, whose member set stays closed', () => {
+    const v1 = edgeDocument();
+    v1.version = 1;
+    expect(readScopeDump('f.json.gz', plain(v1))).toStrictEqual([edgeBundle()]);
+    const withId = v2Document();
+    withId.version = 1;
+    withId.sessions[0].events.pop();
+    expectDumpError(() => readScopeDump('f.json.gz', plain(withId)), 'sessions[0].pcs[0].fileId', /unexpected member/);
+    const withEntry = v2Document();
+    withEntry.version = 1;
+    delete withEntry.sessions[0].pcs[0].fileId;
+    expectDumpError(() => readScopeDump('f.json.gz', plain(withEntry)), /^sessions\[0\]\.events\[\d+\]\.record$/, /pc-event/);
+  });
+
+  it.each([
+    ['an extra record member', (r: any) => (r.extra = 1), /\.record\.extra$/],
+    ['an extra value member', (r: any) => (r.value.more = ''), /\.record\.value\.more$/],
+    ['a text that is not a string', (r: any) => (r.value.text = { a: 1 }), /\.record\.value\.text$/],
+    ['an empty name', (r: any) => (r.value.name = ''), /\.record\.value\.name$/],
+    ['a name too long', (r: any) => (r.value.name = 'x'.repeat(257)), /\.record\.value\.name$/],
+    ['no PC number', (r: any) => delete r.pc, /\.record\.pc$/],
+    ['a time that is not a number', (r: any) => (r.t = '1'), /\.record\.t$/],
+  ])('refuses a generic entry with %s', (_name, spoil, where) => {
+    const doc = v2Document();
+    const events = doc.sessions[0].events;
+    spoil(events[events.length - 1].record);
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc)), where);
+  });
+
+  it('an imported corpus dump with generic entries and file ids round-trips exactly', () => {
+    const bundles = importDump('d.json', new Uint8Array(readFileSync(INTERNALS_DUMP_CALL))).bundles;
+    expect(bundles[0].pcs.map((p) => p.fileId)).toEqual(['10-1', '10-2']);
+    const bytes = writeScopeDump(bundles, META);
+    const back = readScopeDump('f.json.gz', bytes);
+    expect(back[0].events.filter((e) => e.record.type === 'pc-event' && e.record.event === 'dump-entry')).toHaveLength(10);
+    expect(back[0].pcs).toStrictEqual(bundles[0].pcs);
+    expect(back[0].events).toStrictEqual(bundles[0].events);
+    expect(Buffer.from(writeScopeDump(back, META)).equals(Buffer.from(bytes))).toBe(true);
+  });
+});
+
 describe('readScopeDump on bad or hostile input', () => {
   it('rejects a newer version with a clear reason', () => {
     const doc = edgeDocument();
-    doc.version = 2;
+    doc.version = 3;
     expectDumpError(() => readScopeDump('f.json.gz', plain(doc)), '$.version', /newer WebRTC Scope/);
   });
 

@@ -18,6 +18,10 @@ interface Expected {
   samples: Record<string, number>;
   /** getUserMedia/getDisplayMedia calls. */
   mediaCalls: number;
+  /** A PC's entries without a record of their own, kept as generic `dump-entry` pc-events (see GENERIC below). */
+  generic: number;
+  /** The file's own PC ids (`PcSummary.fileId`) by our PC id; a stand-in PC for entries without an id has none. */
+  fileIds?: Record<string, string>;
   /** Extra checks for this file. */
   check?: (result: ReturnType<typeof importDump>) => void;
 }
@@ -25,6 +29,18 @@ interface Expected {
 const pcEvents = (r: ReturnType<typeof importDump>, pcId: string, type: string) =>
   r.bundles[0].events.filter((e) => e.pcId === pcId && e.record.type === type);
 
+/*
+ * GENERIC, the `generic` counts: a PC's entries whose name the importers map to none of our records, counted with
+ * the names they do map (M; `remove`, `create`, `constraints` and getStats are read into PCs and stats):
+ *   M='^(getstats|getStats|create|constraints|remove|close|(createOffer|createAnswer|setLocalDescription|setRemoteDescription|addIceCandidate|addTrack)(OnSuccess|OnFailure)?|addTransceiver|removeTrack|createDataChannel|on(icecandidate|icecandidateerror|track|negotiationneeded|signalingstatechange|iceconnectionstatechange|icegatheringstatechange|connectionstatechange|datachannel))$'
+ *   webrtc-internals: jq -r '.PeerConnections[].updateLog[].type' FILE | grep -cvE "$M"
+ *     (chromium156: 10 = transceiverAdded 2+2, transceiverModified 4+2)
+ *   rtcstats legacy (lines with a string PC id; null-id app events such as `identity`, `logs` are page-level):
+ *     grep -v '^{' FILE | jq -r 'select(type=="array" and (.[1]|type)=="string") | .[0]' | grep -cvE "$M"
+ *     (onaddstream, onremovestream, addStream, removeStream, ondtlsstatechange)
+ *   rtcstats v3: zcat FILE | tail -n +3 | jq -r 'select(type=="array" and (.[1]|type)=="string") | .[0]' | grep -v '^navigator\.' | grep -cvE "$M"
+ *   about:webrtc has no entry log: 0.
+ */
 const EXPECTED: Record<string, Expected> = {
   // jq '.PeerConnections | keys' → ["10-1","10-2"];
   // jq -r '.PeerConnections["10-1"].stats["P-timestamp"].values | fromjson | length' → 60 (same for 10-2): one
@@ -35,6 +51,8 @@ const EXPECTED: Record<string, Expected> = {
     format: 'webrtc-internals',
     samples: { '0-1': 60, '0-2': 60 },
     mediaCalls: 1,
+    generic: 10,
+    fileIds: { '0-1': '10-1', '0-2': '10-2' },
     check: (r) => {
       expect(pcEvents(r, '0-1', 'pc-event').filter((e) => e.record.type === 'pc-event' && e.record.event.endsWith('statechange'))).toHaveLength(8);
       expect(pcEvents(r, '0-2', 'pc-event').filter((e) => e.record.type === 'pc-event' && e.record.event.endsWith('statechange'))).toHaveLength(8);
@@ -47,7 +65,7 @@ const EXPECTED: Record<string, Expected> = {
     },
   },
   // zcat gumonly.gz | jq '.PeerConnections' → {}; '.getUserMedia | length' → 2 (request + success).
-  'chrome-webrtc-internals/gumonly.gz': { format: 'webrtc-internals', samples: {}, mediaCalls: 1 },
+  'chrome-webrtc-internals/gumonly.gz': { format: 'webrtc-internals', samples: {}, mediaCalls: 1, generic: 0 },
   // grep -c 'class="peer-connection"' → 19; grep -o 'about-webrtc-connection-closed' | wc -l → 15;
   // grep -o 'data-l10n-id="about-webrtc-sdp-set-timestamp"' | wc -l → 29 SDP history entries. No stats tables
   // with rows (every `<tr><td>` is a raw candidate), so no samples.
@@ -55,6 +73,7 @@ const EXPECTED: Record<string, Expected> = {
     format: 'firefox-about-webrtc',
     samples: Object.fromEntries(Array.from({ length: 19 }, (_, i) => [`0-${i + 1}`, 0])),
     mediaCalls: 0,
+    generic: 0,
     check: (r) => {
       const b = r.bundles[0];
       expect(b.pcs.filter((p) => p.closedAt !== null)).toHaveLength(15);
@@ -64,19 +83,23 @@ const EXPECTED: Record<string, Expected> = {
   // grep -o '^\["getstats","PC_[0-9]*"' | sort | uniq -c → 572 PC_0; lines with a null PC id and a PC method
   // (grep -cE '^\["(createOffer|createDataChannel|setLocalDescription|addIceCandidate)",null' → 16): the
   // stand-in PC for them is 0-1.
-  'rtcstats-legacy/24a93962-f981-43b4-8501-48e43f91a4e0': { format: 'rtcstats-legacy', samples: { '0-0': 572, '0-1': 0 }, mediaCalls: 2 },
+  'rtcstats-legacy/24a93962-f981-43b4-8501-48e43f91a4e0': { format: 'rtcstats-legacy', samples: { '0-0': 572, '0-1': 0 }, mediaCalls: 2, generic: 51, fileIds: { '0-0': 'PC_0' } },
   // getstats: 19 PC_0, 32 PC_1, 32 PC_2, 33 PC_3, 5 PC_4, 4 PC_5, 4 PC_6; 40 null-id PC lines → stand-in 0-7;
   // grep -c '"navigator.mediaDevices.getUserMedia",' → 2.
   'rtcstats-legacy/chrome-standard-multiple-p2p': {
     format: 'rtcstats-legacy',
     samples: { '0-0': 19, '0-1': 32, '0-2': 32, '0-3': 33, '0-4': 5, '0-5': 4, '0-6': 4, '0-7': 0 },
     mediaCalls: 2,
+    generic: 17,
+    fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2', '0-3': 'PC_3', '0-4': 'PC_4', '0-5': 'PC_5', '0-6': 'PC_6' },
   },
   // getstats: 7 PC_0, 6 PC_1, 6 PC_2; 40 null-id PC lines → 0-3; 3 getUserMedia (one fails).
   'rtcstats-legacy/chrome-standard-pc-failed': {
     format: 'rtcstats-legacy',
     samples: { '0-0': 7, '0-1': 6, '0-2': 6, '0-3': 0 },
     mediaCalls: 3,
+    generic: 5,
+    fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2' },
     check: (r) => {
       const b = r.bundles[0];
       // grep statechange: PC_0 ends connected → failed, PC_1/PC_2 disconnected → failed.
@@ -87,19 +110,19 @@ const EXPECTED: Record<string, Expected> = {
     },
   },
   // getstats: 79 PC_0; 2 getUserMedia.
-  'rtcstats-legacy/firefox-standard-stats-sfu': { format: 'rtcstats-legacy', samples: { '0-0': 79 }, mediaCalls: 2 },
+  'rtcstats-legacy/firefox-standard-stats-sfu': { format: 'rtcstats-legacy', samples: { '0-0': 79 }, mediaCalls: 2, generic: 11, fileIds: { '0-0': 'PC_0' } },
   // getstats: 119 PC_0; 20 null-id PC lines → 0-1; 2 getUserMedia + 1 getDisplayMedia.
-  'rtcstats-legacy/google-legacy-screenshare-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 119, '0-1': 0 }, mediaCalls: 3 },
+  'rtcstats-legacy/google-legacy-screenshare-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 119, '0-1': 0 }, mediaCalls: 3, generic: 7, fileIds: { '0-0': 'PC_0' } },
   // getstats: 45 PC_0, 201 PC_1, 28 PC_2; no null-id PC lines.
-  'rtcstats-legacy/google-legacy-stats-multiple-pc': { format: 'rtcstats-legacy', samples: { '0-0': 45, '0-1': 201, '0-2': 28 }, mediaCalls: 2 },
+  'rtcstats-legacy/google-legacy-stats-multiple-pc': { format: 'rtcstats-legacy', samples: { '0-0': 45, '0-1': 201, '0-2': 28 }, mediaCalls: 2, generic: 29, fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2' } },
   // getstats: 10 PC_0, 10 PC_1 (5-element lines with a sequence number).
-  'rtcstats-legacy/google-standard-stats-relay-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 10, '0-1': 10 }, mediaCalls: 0 },
+  'rtcstats-legacy/google-standard-stats-relay-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 10, '0-1': 10 }, mediaCalls: 0, generic: 5, fileIds: { '0-0': 'PC_0', '0-1': 'PC_1' } },
   // getstats: 82 PC_0.
-  'rtcstats-legacy/safari-standard-stats': { format: 'rtcstats-legacy', samples: { '0-0': 82 }, mediaCalls: 2 },
+  'rtcstats-legacy/safari-standard-stats': { format: 'rtcstats-legacy', samples: { '0-0': 82 }, mediaCalls: 2, generic: 13, fileIds: { '0-0': 'PC_0' } },
   // zcat | grep -c '^\["getStats","10-1"' → 60 (10-2: 60); one getUserMedia on "10-0" (not a PC).
-  'rtcstats-v3/chromium156-loopback-2pc-60s.jsonl.gz': { format: 'rtcstats-v3', samples: { '0-1': 60, '0-2': 60 }, mediaCalls: 1 },
+  'rtcstats-v3/chromium156-loopback-2pc-60s.jsonl.gz': { format: 'rtcstats-v3', samples: { '0-1': 60, '0-2': 60 }, mediaCalls: 1, generic: 10, fileIds: { '0-1': '10-1', '0-2': '10-2' } },
   // cat: code 60 (getUserMedia) + 61 (OnSuccess), no PC.
-  'rtcstats-v3/gumonly.jsonl': { format: 'rtcstats-v3', samples: {}, mediaCalls: 1 },
+  'rtcstats-v3/gumonly.jsonl': { format: 'rtcstats-v3', samples: {}, mediaCalls: 1, generic: 0 },
 };
 
 function corpusFiles(dir: string): string[] {
@@ -131,6 +154,13 @@ describe.skipIf(!existsSync(CORPUS))('dump corpus', () => {
     expect(b.session.sampleCount).toBe(total);
     expect(b.session.pcCount).toBe(b.pcs.length);
     expect(b.session.mediaCallCount).toBe(expected.mediaCalls);
+    const generic = b.events.filter((e) => e.record.type === 'pc-event' && e.record.event === 'dump-entry');
+    expect(generic).toHaveLength(expected.generic);
+    for (const e of generic) expect(e.pcId).not.toBeNull();
+    if (expected.fileIds) {
+      const ids = Object.fromEntries(b.pcs.filter((p) => p.fileId !== undefined).map((p) => [p.pcId, p.fileId]));
+      expect(ids).toEqual(expected.fileIds);
+    }
     expect(b.session.eventCount).toBe(b.events.length);
     expect(b.session.imported).toEqual({ fileName: file.split('/').pop(), format: expected.format });
     expect(b.session.id).toMatch(/^import:[0-9a-f-]{36}$/);

@@ -71,10 +71,14 @@ describe('rtcstats legacy', () => {
     expect(recs[4]).toMatchObject({ method: 'createDataChannel', args: ['chat', { ordered: false }] });
     expect(recs[6]).toMatchObject({ event: 'datachannel', value: { id: 1, label: 'chat' } });
     expect(recs[7]).toMatchObject({ event: 'icecandidate', value: null });
-    expect(recs[9]).toMatchObject({ type: 'pc-call', method: 'setRemoteDescription', args: [{ type: 'offer', sdp: OFFER }] });
-    expect(recs[10]).toMatchObject({ type: 'pc-settled', ok: false, error: { name: 'OperationError', message: 'Failed to parse' } });
-    // ondtlsstatechange and app events (logs) have no record type: skipped.
-    expect(recs).toHaveLength(11);
+    // ondtlsstatechange has no record type: a generic entry of the PC, its string value as it is.
+    expect(recs[9]).toEqual({ type: 'pc-event', pc: 3, t: T0 + 7, event: 'dump-entry', value: { name: 'ondtlsstatechange', text: 'connected' } });
+    expect(recs[10]).toMatchObject({ type: 'pc-call', method: 'setRemoteDescription', args: [{ type: 'offer', sdp: OFFER }] });
+    expect(recs[11]).toMatchObject({ type: 'pc-settled', ok: false, error: { name: 'OperationError', message: 'Failed to parse' } });
+    // Page-level app events (logs, null PC id) have no PC to go to: skipped (no stand-in PC is made for them).
+    expect(recs).toHaveLength(12);
+    expect(b.pcs.map((p) => p.pcId)).toEqual(['0-3']);
+    expect(b.pcs[0].fileId).toBe('PC_3');
   });
 
   it('reads the legacy text forms of addTransceiver and removeTrack', () => {

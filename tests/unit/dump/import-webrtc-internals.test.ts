@@ -73,9 +73,10 @@ describe('webrtc-internals: update log', () => {
     // An unparseable time keeps the order: it takes the previous entry's time.
     expect(recs[4]).toMatchObject({ event: 'icecandidate', t: t0 + 1000, value: { sdpMid: '0', sdpMLineIndex: 0, candidate: 'candidate:9 1 udp 5 192.0.2.1 4 typ host' } });
     expect(recs[5]).toMatchObject({ event: 'iceconnectionstatechange', value: 'connected' });
-    // legacyIceConnectionStateChange has no counterpart and is skipped.
-    expect(recs[6]).toMatchObject({ event: 'negotiationneeded', value: null });
-    expect(recs[7]).toMatchObject({ event: 'icecandidateerror', value: { url: 'stun:stun.test:3478', address: '192.0.2.1', errorCode: 701 } });
+    // legacyIceConnectionStateChange has no counterpart: kept as a generic entry, its value text as in the file.
+    expect(recs[6]).toMatchObject({ type: 'pc-event', event: 'dump-entry', value: { name: 'legacyIceConnectionStateChange', text: 'connected' } });
+    expect(recs[7]).toMatchObject({ event: 'negotiationneeded', value: null });
+    expect(recs[8]).toMatchObject({ event: 'icecandidateerror', value: { url: 'stun:stun.test:3478', address: '192.0.2.1', errorCode: 701 } });
     expect(r.bundles[0].pcs[0].iceConnectionState).toBe('connected');
     expect(r.bundles[0].pcs[0].constraints).toBeUndefined();
   });
@@ -107,8 +108,9 @@ describe('webrtc-internals: update log', () => {
     expect(recs[3]).toMatchObject({ type: 'pc-call', method: 'createDataChannel', args: ['chat', { ordered: false, maxRetransmits: 0 }] });
     expect(recs[5]).toMatchObject({ type: 'pc-event', event: 'track', value: { track: { id: 'v1', kind: 'video', label: 'cam' }, streams: ['s2'] } });
     expect(recs[6]).toMatchObject({ type: 'pc-event', event: 'datachannel', value: { label: 'chat', ordered: true } });
-    // transceiverAdded has no record type of ours: skipped, not a problem.
-    expect(recs).toHaveLength(7);
+    // transceiverAdded has no record type of ours: a generic entry with the file's value string, not a problem.
+    expect(recs[7]).toEqual({ type: 'pc-event', pc: 1, t: T0 + 4, event: 'dump-entry', value: { name: 'transceiverAdded', text: '{"mid":null,"kind":"audio"}' } });
+    expect(recs).toHaveLength(8);
   });
 
   it('pairs getUserMedia requests with their success or failure and keeps the page URL', () => {

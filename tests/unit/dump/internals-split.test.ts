@@ -46,6 +46,9 @@ describe('splitInternalsDump', () => {
       '{"PeerConnections":{"1-1":{"pid":1,"stats":{"A-b":{"values":"[1,2]","statsType":"x"},"12":{"v":[]},"A-[c]":{}},"updateLog":[]},"2":{"stats":[]},"3":7}}',
       // A PC with a duplicate key is read in one piece (JSON.parse: the last one wins), not split.
       '{"PeerConnections":{"1":{"stats":{"a-b":{"values":"[1]"}},"stats":{"c-d":{}}}}}',
+      // So is one whose stats have a duplicate series, next to PCs that split (one scan splits them all).
+      '{"PeerConnections":{"1":{"stats":{"a-b":{"values":"[1]"},"a-b":{"values":"[2]"}}},"2":{"stats":{"a-b":{"values":"[\\"x\\",\\"\\\\\\\"y\\"]"}}},"3":[{"stats":{}}]}}',
+      ' { "PeerConnections" : { "1" : { "stats" : { "a-b" : { "values" : "[1, 2]" } , "c-d" : 7 } , "x" : { "stats" : 1 } } } } ',
     ];
     for (const doc of docs) expect(ordered(readSplit(utf8(doc))!), doc).toBe(ordered(JSON.parse(doc) as Json));
     expect(ordered(readSplit(utf8('\uFEFF{"PeerConnections":{"1":{}}}'))!)).toBe('{"PeerConnections":{"1":{}}}');

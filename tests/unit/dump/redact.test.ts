@@ -169,4 +169,18 @@ describe('redactBundle', () => {
   it('gives a bundle our own format still writes and reads', () => {
     expect(readScopeDump('r.gz', writeScopeDump([redacted], { extensionVersion: '0', exportedAt: 0, userAgent: '' }))).toStrictEqual([redacted]);
   });
+
+  it("redacts addresses in an imported file's entries without a record type of ours (their value text)", () => {
+    const bundle = structuredClone(original);
+    const pc = bundle.pcs[0];
+    const text = `{"candidate":"candidate:1 1 udp 2122260223 ${HOST} 5000 typ host","note":"${SRFLX}"}`;
+    bundle.events.push({ seq: bundle.events.length, frame: pc.frame, pcId: pc.pcId, record: { type: 'pc-event', pc: Number(pc.pcId.split('-')[1]), t: pc.createdAt + 1, event: 'dump-entry', value: { name: 'someUnknownEntry', text } } });
+    const out = redactBundle(bundle);
+    const entry = out.events[out.events.length - 1].record;
+    expect(entry).toMatchObject({ type: 'pc-event', event: 'dump-entry', value: { name: 'someUnknownEntry' } });
+    const redactedText = (entry as unknown as { value: { text: string } }).value.text;
+    expect(redactedText).not.toContain(HOST);
+    expect(redactedText).not.toContain(SRFLX);
+    expect(redactedText).toMatch(/^\{"candidate":"candidate:1 1 udp 2122260223 198\.1[89]\.\d+\.\d+ 5000 typ host"/);
+  });
 });

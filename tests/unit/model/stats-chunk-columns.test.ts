@@ -87,6 +87,19 @@ describe('encodeStatsChunkColumns', () => {
     for (const columns of Object.values(bundle.columns!)) expectSameChunks(columns);
   });
 
+  it('at a lower deflate level (imports): the same bytes as encodeStatsChunk at that level, decoding to the same polls', () => {
+    const columns = importDump('call.json', new Uint8Array(readFileSync(INTERNALS_DUMP_CALL))).bundles[0].columns!;
+    for (const pcColumns of Object.values(columns)) {
+      const rows = Math.min(60, pcColumns.t.length);
+      const samples = equivalentSamples(pcColumns, 0, rows, 0);
+      for (const level of [1, 4, 6] as const) {
+        const data = encodeStatsChunkColumns(pcColumns, 0, rows, 0, { level });
+        expect(Buffer.from(data).equals(Buffer.from(encodeStatsChunk(samples, { level })))).toBe(true);
+        expect(decodeStatsChunk(data)).toEqual(samples);
+      }
+    }
+  });
+
   it('gives the bytes of encodeStatsChunk for evolving getStats reports (objects and fields coming and going)', () => {
     for (const file of ['chromium156.json', 'firefox153.json'] as const) {
       for (const report of Object.values(loadGetStatsFile(file))) {

@@ -6,7 +6,9 @@ import { SessionStore } from '../../../lib/storage/session-store';
 import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
 import { readFileSync } from 'node:fs';
 import { importDump } from '../../../lib/dump/import-dump';
-import { pcSamples } from '../../../lib/dump/bundle-stats';
+import { encodeStatsColumns, pcColumns, pcSampleCount, pcSamples, statsPcIds } from '../../../lib/dump/bundle-stats';
+import { runImport } from '../../../lib/dump/dump-jobs';
+import type { SessionSummary } from '../../../lib/model/session';
 import { INTERNALS_DUMP_CALL } from '../model/corpus';
 
 let n = 0;
@@ -63,6 +65,55 @@ describe('importBundles / readBundle', () => {
     }
     const back = (await store.readBundle('import:cols'))!;
     expect(back.samples).toEqual(expected);
+  });
+
+  it('stores a bundle whose stats came encoded PC by PC (the import job) as the chunks of its columns', async () => {
+    const store = await open();
+    const bytes = new Uint8Array(readFileSync(INTERNALS_DUMP_CALL));
+    const columnsForm = importDump('call.json', bytes).bundles[0];
+    const encodedForm = importDump('call.json', bytes, { encodeColumns: (columns) => encodeStatsColumns(columns) }).bundles[0];
+    expect(encodedForm.columns).toBeUndefined();
+    expect(Object.keys(encodedForm.encoded!)).toEqual(['0-1', '0-2']);
+    // Every reader of bundle stats sees the same polls in either form.
+    expect(statsPcIds(encodedForm)).toEqual(statsPcIds(columnsForm));
+    for (const pcId of ['0-1', '0-2']) {
+      expect(pcSampleCount(encodedForm, pcId)).toBe(pcSampleCount(columnsForm, pcId));
+      expect(pcSamples(encodedForm, pcId)).toEqual(pcSamples(columnsForm, pcId));
+      expect(pcColumns(encodedForm, pcId).t).toEqual(pcColumns(columnsForm, pcId).t);
+    }
+    // Ids are random per read.
+    const anonymous = (session: SessionSummary) => ({ ...session, id: '', frames: session.frames.map((f) => ({ ...f, frameLoadId: '' })) });
+    expect(anonymous(encodedForm.session)).toEqual(anonymous(columnsForm.session));
+    expect(encodedForm.pcs.map((pc) => ({ ...pc, sessionId: '' }))).toEqual(columnsForm.pcs.map((pc) => ({ ...pc, sessionId: '' })));
+    const imported = { fileName: 'call.json', format: 'webrtc-internals' };
+    const [a] = await store.importBundles([{ bundle: columnsForm, id: 'import:cols', imported }]);
+    const [b] = await store.importBundles([{ bundle: encodedForm, id: 'import:enc', imported }]);
+    expect(anonymous(b)).toEqual(anonymous(a));
+    // And the job, which encodes while it reads, stores the very same chunks.
+    const [job] = await runImport(store, [{ name: 'call.json', bytes }], { newId: () => 'import:job' });
+    expect(job.error).toBeNull();
+    expect(anonymous(job.sessions[0])).toEqual(anonymous(a));
+    for (const pcId of ['0-1', '0-2']) {
+      const base64 = async (id: string) => (await store.readPcStats(id, pcId)).chunks.map((c) => [c.firstIndex, c.count, c.startT, c.endT, Buffer.from(c.data).toString('base64')]);
+      const expected = await base64('import:cols');
+      expect(await base64('import:enc')).toEqual(expected);
+      expect(await base64('import:job')).toEqual(expected);
+      expect(await store.readStats('import:job', pcId)).toEqual(pcSamples(columnsForm, pcId));
+    }
+  });
+
+  it('the import job stores nothing of a file whose transaction fails, and leaves what was there', async () => {
+    const store = await open();
+    const bytes = new Uint8Array(readFileSync(INTERNALS_DUMP_CALL));
+    const [first] = await runImport(store, [{ name: 'call.json', bytes }], { newId: () => 'import:taken' });
+    expect(first.error).toBeNull();
+    const before = await store.readBundle('import:taken');
+    // The same id again: its `add` fails after the chunks (encoded while the file was read) were queued.
+    const [again] = await runImport(store, [{ name: 'call.json', bytes }], { newId: () => 'import:taken' });
+    expect(again.error).toMatch(/could not be stored/);
+    expect(again.sessions).toEqual([]);
+    expect((await store.listSessions()).map((s) => s.id)).toEqual(['import:taken']);
+    expect(await store.readBundle('import:taken')).toEqual(before);
   });
 
   it('several sessions in one transaction: a failure stores none of them and leaves what was there', async () => {
