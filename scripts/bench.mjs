@@ -772,8 +772,8 @@ bench runs at a time (a lock in /tmp; a second one waits), and the 1-minute load
 
 ### (a) Hook cost
 The hook stores, with every poll of every PC, \`cost.getStatsMs\` (native \`getStats()\` call → promise resolution,
-the page's own view of what getStats costs) and \`cost.hookMs\` (main-thread time of converting the report to
-JSON, diffing it against the previous poll, and posting the record, including the relay's listener, which runs
+the page's own view of what getStats costs) and \`cost.hookMs\` (main-thread time of reading the report, diffing
+it against the previous poll, and posting the record, including the relay's listener, which runs
 inside the hook's \`dispatchEvent\` and only caps and queues the text: the relay parses and validates it in its
 150 ms batch timer, which TaskDuration below counts). Both are read back from the stored session through the extension's view protocol (\`get-session\`). As a
 cross-check of what hookMs leaves out, CDP \`Performance.getMetrics\` (\`TaskDuration\`: every task on the page's
@@ -790,9 +790,11 @@ given too.
 
 **Floor.** A third Chromium run, without the extension, opens \`bench.html?floor=1\`: the page polls each PC once a
 second like the hook and times getStats() and one plain read of the report (\`forEach\` with \`Object.keys\` and
-\`Object.values\` of every object, exactly the hook's first step). Chromium turns its stats into JS objects on that
-first read, so no recorder that keeps every value can spend less per poll; the floor's ratio to getStats and the
-hook's time above the floor are reported as info rows.
+\`Object.values\` of every object, what the hook does on a full read). Chromium turns its stats into JS objects on
+that first read. Since 2026-11-22 the hook reads fixed-type objects (certificate, codec, candidates: constant for
+as long as their id exists) only on every 10th poll and when the report's ids or references change (a read plan;
+ARCHITECTURE.md), so on most polls it reads less than this floor and the "hook above the floor" row can be small or
+negative; the floor's ratio to getStats and the hook's time above it stay as info rows.
 
 ### (b) Storage
 The call runs with webrtc-internals open from before its start; at the end the dump is downloaded as plain JSON
