@@ -15,7 +15,7 @@
 import { useLayoutEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { ChartSpec, ChartValue } from '../../lib/model/chart-series';
-import { ChartGroup } from './chart-group';
+import { ChartGroup, type XView } from './chart-group';
 import { Decimator } from './decimate';
 import { sharedFrameLoop, type FrameHandle, type FrameLoop } from './frame-loop';
 import 'uplot/dist/uPlot.min.css';
@@ -143,6 +143,25 @@ function sizeLegendValues(el: HTMLElement, spec: ChartSpec): void {
   });
 }
 
+/**
+ * The width for a new chart's plot. Charts of one grid have equal columns: reading the width forces a layout, and
+ * each chart created inserts uPlot's DOM, so a read per chart would lay the page out again for each of them
+ * (eleven layouts when a connection opens). The first chart of a grid reads it; the others created in the same task
+ * reuse it (a wrong guess is corrected by the ResizeObserver).
+ */
+const gridWidths = new WeakMap<Element, number>();
+function plotWidthOf(el: HTMLElement): number {
+  const grid = el.closest('.conn-charts__grid');
+  const cached = grid ? gridWidths.get(grid) : undefined;
+  if (cached !== undefined) return cached;
+  const width = el.clientWidth || el.parentElement?.clientWidth || 400;
+  if (grid) {
+    gridWidths.set(grid, width);
+    queueMicrotask(() => gridWidths.delete(grid));
+  }
+  return width;
+}
+
 function extentOf(x: number[]): [number, number] | null {
   return x.length > 0 ? [x[0], x[x.length - 1]] : null;
 }
@@ -172,6 +191,9 @@ function readTheme(el: Element): Theme {
     font: '11px system-ui, sans-serif',
   };
 }
+
+/** Live appends refresh the legend's latest values at most this often (full redraws and the cursor at once). */
+export const LEGEND_REFRESH_MS = 2000;
 
 /** Series colours after the theme's accent: distinguishable on light and dark backgrounds. */
 const PALETTE = ['#e8710a', '#12b5cb', '#d01884', '#7cb342', '#9334e6', '#f9ab00', '#795548', '#5c6bc0', '#00897b', '#c2185b'];
@@ -210,6 +232,12 @@ class ChartController {
   private decimator: Decimator | null;
   private decimated: uPlot.AlignedData | null = null;
   private drawnDecimated = false;
+  /** What the canvas shows: appended rows can be drawn onto it while this still holds (see draw()). */
+  private drawn: { rows: number; lastX: number; view: XView | null; bucketRows: number; width: number; height: number } | null = null;
+  /** Following live data: the x scale's right end (epoch s), a step ahead of the newest sample (see followMax). */
+  private followMaxX: number | null = null;
+  /** When the legend's latest values were last written (Date.now()). */
+  private legendAt = 0;
   private onTheme = () => this.handle.markDirty();
 
   constructor(
@@ -224,7 +252,7 @@ class ChartController {
     this.theme = readTheme(el);
     this.data = [x, ...spec.series.map((s) => s.values)] as uPlot.AlignedData;
     this.decimator = spec.kind === 'bands' ? null : new Decimator(x, spec.series.map((s) => s.values));
-    const width = el.clientWidth || el.parentElement?.clientWidth || 400;
+    const width = plotWidthOf(el);
     const empty = [[], ...spec.series.map(() => [])] as unknown as uPlot.AlignedData;
     this.u = new uPlot(this.options(width, height), empty, el);
     instances.set(el, this.u);
@@ -273,7 +301,7 @@ class ChartController {
       },
       ...spec.series.map((s, i): uPlot.Series => ({
         label: s.label,
-        stroke: bands ? () => this.theme.muted : i === 0 ? () => this.theme.accent : PALETTE[(i - 1) % PALETTE.length],
+        stroke: () => this.strokeOf(i),
         width: 1.5,
         spanGaps: false,
         points: { show: false },
@@ -484,31 +512,186 @@ class ChartController {
     };
   }
 
-  /** Called by the frame loop when dirty and visible: hands uPlot the grown columns and the group's window. */
+  /**
+   * Called by the frame loop when dirty and visible: hands uPlot the grown columns and the group's window.
+   *
+   * Most seconds of a live call only append a sample inside what the canvas already shows: the x scale runs ahead
+   * of the newest sample (see {@link followMax}) and the y scale has headroom. Then only the new segments are drawn
+   * onto the canvas (a few lineTo per series) and uPlot gets the data without redrawing, instead of a full redraw
+   * (clear, grid, axes, every series: most of a chart's cost). Anything else (the x scale must move, a value leaves
+   * the y range, the decimation changed, a new view, size or theme) redraws it all.
+   */
   draw(): void {
     const u = this.u;
     const view = this.group.view;
+    let full = false;
     if (this.epoch !== themeEpoch) {
       this.epoch = themeEpoch;
       this.theme = readTheme(this.el);
+      full = true;
     }
     let data = this.data;
+    let bucketRows = 0;
     if (view === null && this.decimator) {
       const plotWidth = u.bbox.width / (uPlot.pxRatio || 1);
       const decimated = this.decimator.update(plotWidth > 0 ? plotWidth : 400);
       if (decimated) data = this.decimated ??= [decimated.x, ...decimated.ys] as uPlot.AlignedData;
+      bucketRows = this.decimator.bucketRows;
     }
-    this.drawnDecimated = data !== this.data;
-    u.batch(() => {
-      u.setData(data, view === null);
-      if (view !== null) {
-        u.setScale('x', { min: view.min, max: view.max });
+    const xs = this.x;
+    const n = xs.length;
+    const drawn = this.drawn;
+    if (
+      !full &&
+      drawn !== null &&
+      drawn.view === view &&
+      drawn.bucketRows === bucketRows &&
+      drawn.width === u.bbox.width &&
+      drawn.height === u.bbox.height &&
+      drawn.rows > 0 &&
+      n >= drawn.rows &&
+      xs[drawn.rows - 1] === drawn.lastX &&
+      this.drawAppended(drawn.rows, n)
+    ) {
+      // The canvas is up to date: uPlot only needs the longer data (cursor, legend), without a redraw. The legend's
+      // latest values (shown while the pointer is elsewhere) follow at most every LEGEND_REFRESH_MS: rewriting
+      // eleven legends every second was a quarter of a live panel's main-thread time (relayout and repaint of
+      // each chart's legend layer); the newest samples show in the plot within the second, and under the cursor.
+      u.setData(data, false);
+      const now = Date.now();
+      if (now - this.legendAt >= LEGEND_REFRESH_MS) {
+        this.legendAt = now;
         u.setLegend({});
       }
-    });
+    } else {
+      this.drawnDecimated = data !== this.data;
+      u.batch(() => {
+        if (view !== null) {
+          u.setData(data, false);
+          u.setScale('x', { min: view.min, max: view.max });
+          u.setLegend({});
+          this.legendAt = Date.now();
+        } else if (n >= 2) {
+          this.followMaxX = followMax(xs[0], xs[n - 1], this.followMaxX);
+          u.setData(data, false);
+          u.setScale('x', { min: xs[0], max: this.followMaxX });
+          u.setLegend({});
+          this.legendAt = Date.now();
+        } else {
+          u.setData(data, true);
+          this.legendAt = Date.now();
+        }
+      });
+    }
+    this.drawn = n > 0 ? { rows: n, lastX: xs[n - 1], view, bucketRows, width: u.bbox.width, height: u.bbox.height } : null;
     // The newest x drawn (epoch s), for end-to-end tests and benchmarks that check the chart keeps up.
-    const xs = data[0];
-    this.el.dataset.lastX = xs.length > 0 ? String(xs[xs.length - 1]) : '';
+    this.el.dataset.lastX = n > 0 ? String(xs[n - 1]) : '';
+  }
+
+  /**
+   * Draws rows `from` … `to - 1` (and the segment into `from`) onto the canvas as uPlot would, if they fit the
+   * current scales; false (nothing drawn) when they do not and the chart needs a full redraw.
+   */
+  private drawAppended(from: number, to: number): boolean {
+    if (to === from) return true;
+    const u = this.u;
+    const xs = this.x;
+    const sx = u.scales.x;
+    const sy = u.scales.y;
+    if (sx.min == null || sx.max == null || sy.min == null || sy.max == null) return false;
+    const xMax = sx.max;
+    const following = this.group.view === null;
+    const spec = this.spec;
+    const bands = spec.kind === 'bands';
+    const series = spec.series;
+    // Rows whose segment (from the row before) reaches into the visible window; a live view must contain them all.
+    let last = to - 1;
+    while (last >= from && xs[last - 1] >= xMax) last--;
+    if (following && xs[to - 1] > xMax) return false;
+    if (last < from) return true; // all beyond a zoomed window: nothing visible changes
+    if (!bands) {
+      for (let s = 0; s < series.length; s++) {
+        const values = series[s].values;
+        for (let r = from - 1; r <= last; r++) {
+          const v = values[r];
+          if (v != null && (v < sy.min || v > sy.max)) return false;
+        }
+      }
+    }
+    const gapRows = this.gapRows();
+    const gapAt = (r: number): boolean => {
+      // gapRows is ascending and the new rows are at its end.
+      for (let i = gapRows.length - 1; i >= 0 && gapRows[i] >= r; i--) if (gapRows[i] === r) return true;
+      return false;
+    };
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    const px = (r: number) => Math.round(u.valToPos(xs[r], 'x', true));
+    if (bands) {
+      const lanes = series.length;
+      const laneHeight = height / lanes;
+      // The lane labels sit at the left: segments reaching them need the full redraw that draws labels on top.
+      if (px(from - 1) < left + 120) return false;
+      const colours = [this.theme.good, this.theme.warn, this.theme.bad, this.theme.muted];
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(left, top, width, height);
+      ctx.clip();
+      for (let lane = 0; lane < lanes; lane++) {
+        const values = series[lane].values;
+        const y = top + lane * laneHeight;
+        for (let r = from; r <= last; r++) {
+          const v = values[r - 1];
+          if (v == null || gapAt(r)) continue;
+          const a = px(r - 1);
+          const b = px(r);
+          ctx.globalAlpha = v === 0 ? 0.25 : 0.8;
+          ctx.fillStyle = colours[v] ?? this.theme.muted;
+          ctx.fillRect(a, y + 1, Math.max(1, b - a), laneHeight - 2);
+        }
+      }
+      ctx.restore();
+      return true;
+    }
+    const ratio = uPlot.pxRatio || 1;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    for (let s = 0; s < series.length; s++) {
+      const opts = u.series[s + 1];
+      if (opts && opts.show === false) continue;
+      const values = series[s].values;
+      const lineWidth = Math.round(1.5 * ratio * 1000) / 1000;
+      const offset = (lineWidth % 2) / 2;
+      ctx.beginPath();
+      let pen = false;
+      for (let r = from; r <= last; r++) {
+        const a = values[r - 1];
+        const b = values[r];
+        if (a == null || b == null || gapAt(r)) {
+          pen = false;
+          continue;
+        }
+        if (!pen) ctx.moveTo(px(r - 1) + offset, Math.round(u.valToPos(a, 'y', true)) + offset);
+        ctx.lineTo(px(r) + offset, Math.round(u.valToPos(b, 'y', true)) + offset);
+        pen = true;
+      }
+      ctx.lineWidth = lineWidth;
+      ctx.lineJoin = 'round';
+      ctx.lineCap = 'butt';
+      ctx.setLineDash([]);
+      ctx.strokeStyle = this.strokeOf(s);
+      ctx.stroke();
+    }
+    ctx.restore();
+    return true;
+  }
+
+  /** A series' line colour (as the uPlot options give it). */
+  private strokeOf(index: number): string {
+    if (this.spec.kind === 'bands') return this.theme.muted;
+    return index === 0 ? this.theme.accent : PALETTE[(index - 1) % PALETTE.length];
   }
 
   destroy(): void {
@@ -521,6 +704,17 @@ class ChartController {
     instances.delete(this.el);
     this.u.destroy();
   }
+}
+
+/**
+ * The right end of the x scale while following live data: the newest sample plus headroom (a tenth of the span,
+ * at least 10 s), kept until a sample passes it. So the scale moves in steps (every 10 s early in a call, every 6
+ * minutes an hour into it) and in between new samples are only drawn onto the canvas, not redrawn with the rest.
+ */
+export function followMax(first: number, last: number, current: number | null): number {
+  const headroom = Math.max(10, (last - first) / 10);
+  if (current !== null && current >= last && current - last <= headroom) return current;
+  return last + headroom;
 }
 
 function lowerBound(xs: ArrayLike<number>, v: number): number {

@@ -88,6 +88,11 @@ export class Decimator {
     return { x: outX, ys: outY };
   }
 
+  /** Rows per bucket of the last update (0: not decimating). A change means every drawn point moved. */
+  get bucketRows(): number {
+    return this.k;
+  }
+
   /** The raw row a drawn point comes from (identity while not decimating). */
   rowOf(index: number): number {
     return this.k === 0 ? index : (this.rows[index] ?? index);

@@ -3,10 +3,13 @@
  * default), so a live call never re-renders more than that however fast samples arrive.
  *
  * Cheap for a live call:
- * - Samples arrive about once a second with some jitter; an append a little early (within `JITTER_MS` of the
- *   interval) still renders right away, in the task that delivered it. So every view of every PC renders in the
- *   same task as the others and as the charts' frame: one style/layout/paint per second instead of one per view
- *   (a strict timer drifts later and later behind the appends and gives each view a frame of its own).
+ * - A view renders only in the task that delivered an append (never from a timer while appends keep coming), so
+ *   every view of every PC renders in the same task as the others and as the charts' update: one style, layout and
+ *   paint a second instead of one per view. An append counts as due when at least the interval, less
+ *   `JITTER_MS` of sampling jitter, passed since the view last rendered; one that comes earlier is held for the
+ *   next due append. (A timer at the interval would fire at its own phase, between two appends, and then keep
+ *   that phase: a frame of its own every second.) Only when no due append follows, a fallback timer renders the
+ *   held samples half an interval later.
  * - While the view's element (`ref`) is off screen (IntersectionObserver) or the document is hidden, updates
  *   wait; the view renders once when it comes back into view.
  */
@@ -38,6 +41,7 @@ export function useFeedVersion(feed: StatsFeed, pcId: string, minIntervalMs = 10
     const doc = typeof document !== 'undefined' ? document : undefined;
     const canRender = () => !doc?.hidden && onScreen;
     const fire = () => {
+      clearTimeout(timer);
       timer = undefined;
       if (!stale || !canRender()) return;
       stale = false;
@@ -45,10 +49,10 @@ export function useFeedVersion(feed: StatsFeed, pcId: string, minIntervalMs = 10
       setVersion((v) => v + 1);
     };
     const request = () => {
-      if (timer !== undefined || !canRender()) return;
-      const wait = last + minIntervalMs - Date.now();
-      if (wait <= Math.min(JITTER_MS, minIntervalMs / 4)) fire();
-      else timer = setTimeout(fire, wait);
+      if (!canRender()) return;
+      const since = Date.now() - last;
+      if (since >= minIntervalMs - Math.min(JITTER_MS, minIntervalMs / 4)) fire();
+      else if (timer === undefined) timer = setTimeout(fire, last + minIntervalMs * 1.5 - Date.now());
     };
     const onVisible = () => {
       if (stale) request();

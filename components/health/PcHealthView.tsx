@@ -5,9 +5,9 @@
  *
  * The assessment runs over the PC's whole series, so a live PC re-assesses at most every {@link LIVE_INTERVAL_MS}
  * (and not while off screen): findings are about seconds-long spans, a per-sample refresh would only cost. It runs
- * after the render that shows the page (charts first).
+ * after the frame that shows the page (charts first); later ones in the render of the update, with the other views.
  */
-import { useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { assessPc, type PcHealth } from '../../lib/model/health/assess';
 import { summarizePc, type MetricSummary, type StreamMetric } from '../../lib/model/health/metrics';
 import { ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
@@ -20,7 +20,26 @@ import { evidenceText, verdictText } from './health-text';
 import { ThresholdsContext } from './thresholds-context';
 import './health.css';
 
+type PcSummaryStats = ReturnType<typeof summarizePc>;
+
 export const LIVE_INTERVAL_MS = 3000;
+/** At most this many new rows are a live step, assessed in the render; more (a PC's stored stats arriving) wait. */
+const LIVE_STEP_ROWS = 10;
+
+/** The live re-assessment interval after an assessment that took `ms`: 3 s, 10 s or 30 s (≤ ~1 % of the time). */
+export function liveInterval(ms: number): number {
+  return ms <= 30 ? LIVE_INTERVAL_MS : ms <= 100 ? 10_000 : 30_000;
+}
+
+interface Assessed {
+  pcId: string;
+  columns: SessionData['stats'][string] | undefined;
+  rows: number;
+  health: PcHealth;
+  summary: PcSummaryStats;
+  /** How long the assessment took. */
+  ms: number;
+}
 
 export interface PcHealthViewProps {
   data: SessionData;
@@ -72,9 +91,7 @@ function IssueList({ health, origin }: { health: PcHealth; origin: number }) {
   );
 }
 
-function SummaryTable({ data, pcId, columns }: { data: SessionData; pcId: string; columns: SessionData['stats'][string] | undefined }) {
-  const pc = data.pcs.find((p) => p.pcId === pcId);
-  const summary = summarizePc(columns, data.events, pcId, pc);
+function SummaryTable({ summary }: { summary: PcSummaryStats }) {
   const cell = (m: MetricSummary | undefined, key: keyof MetricSummary, scale: number) => (m ? fixed(m[key] * scale) : '–');
   return (
     <details class="health-summary">
@@ -118,26 +135,50 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
   const fromSettings = useContext(ThresholdsContext);
   const thresholds = given ?? fromSettings;
   const root = useRef<HTMLElement>(null);
-  const version = useFeedVersion(feed, pcId, LIVE_INTERVAL_MS, root);
+  // A long call's assessment costs more: keep its share of the main thread small (every 3 s while it takes under
+  // 30 ms, else proportionally less often; an hour of 4 streams takes ~100 ms, so about every 10 s).
+  const lastMs = useRef(0);
+  const version = useFeedVersion(feed, pcId, liveInterval(lastMs.current), root);
   const columns = feed.columns(pcId) ?? data.stats[pcId];
   const pc = data.pcs.find((p) => p.pcId === pcId);
   const live = pc?.closedAt === null && data.session.endedAt === null;
   const rows = columns?.t.length ?? 0;
-  // The assessment runs over the whole series (tens of ms for an hour of 4 streams): it is deferred to after the
-  // task that renders the page, so opening a connection draws its charts first and the findings a moment later.
-  const [health, setHealth] = useState<PcHealth | null>(null);
+  // The assessment (and the summary) runs over the whole series: tens of ms for an hour of 4 streams. A first
+  // assessment, or one after many rows at once (the PC's stored stats arriving), runs after the frame the charts
+  // draw in (a plain timeout would run before it): the findings show a moment after the charts. A live step (a few
+  // new rows, throttled by useFeedVersion; new events; a state change) runs in the render itself, so it lands in
+  // the same task and frame as the other views' and the charts' updates instead of a frame of its own.
+  const assessed = useRef<Assessed | null>(null);
+  const [, setDone] = useState(0);
+  const prev = assessed.current;
+  const step = prev !== null && prev.pcId === pcId && prev.columns === columns && rows >= prev.rows && rows - prev.rows <= LIVE_STEP_ROWS;
+  const assess = (): Assessed => {
+    const started = performance.now();
+    const health = assessPc({ pcId, pc, columns, events: data.events, thresholds, now: live ? Date.now() : undefined });
+    const summary = summarizePc(columns, data.events, pcId, pc);
+    return { pcId, columns, rows, health, summary, ms: performance.now() - started };
+  };
+  // Re-assess on new rows (throttled by useFeedVersion), new events or a state change of the PC.
+  const deps = [pcId, version, rows, data.events.length, pc?.closedAt, thresholds];
+  const now = useMemo(() => (step ? assess() : null), deps);
+  if (now) assessed.current = now;
   useEffect(() => {
-    // After the next frame (the one the charts draw in), not before it: a plain timeout would run first.
+    if (step) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const frame = requestAnimationFrame(() => {
-      timer = setTimeout(() => setHealth(assessPc({ pcId, pc, columns, events: data.events, thresholds, now: live ? Date.now() : undefined })), 0);
+      timer = setTimeout(() => {
+        assessed.current = assess();
+        setDone((n) => n + 1);
+      }, 0);
     });
     return () => {
       cancelAnimationFrame(frame);
       clearTimeout(timer);
     };
-    // Re-assess on new rows (throttled by useFeedVersion), new events or a state change of the PC.
-  }, [pcId, version, rows, data.events.length, pc?.closedAt, thresholds]);
+  }, deps);
+  const current = assessed.current?.pcId === pcId ? assessed.current : null;
+  if (current) lastMs.current = current.ms;
+  const health = current?.health ?? null;
   if (!health || health.pcId !== pcId) {
     return (
       <section ref={root} class="pc-health" aria-label={`Connection ${pcId} health`} aria-busy="true">
@@ -158,7 +199,7 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
         <span class="health-muted"> (audio: estimated MOS by the E-model; video: frame rate, resolution, freezes, bits per pixel)</span>
       </p>
       <IssueList health={health} origin={origin} />
-      <SummaryTable data={data} pcId={pcId} columns={columns} />
+      <SummaryTable summary={current!.summary} />
     </section>
   );
 }

@@ -419,6 +419,7 @@ export class SessionViewStore implements StatsFeed {
       live.events.push(event);
       structural = true;
     }
+    let appended = false;
     for (const { pcId, samples } of update.stats) {
       const columns = live.stats[pcId];
       if (!columns) {
@@ -431,14 +432,17 @@ export class SessionViewStore implements StatsFeed {
       if (fresh.length === 0) continue;
       const fromRow = columns.t.length;
       appendSamples(columns, fresh);
-      if (notify) this.emitAppend(pcId, fromRow);
+      if (notify) {
+        this.emitAppend(pcId, fromRow);
+        appended = true;
+      }
     }
     // Counters alone (sample counts, activity time) do not renew `data`: the per-PC views read samples from the feed.
     if (structural) {
       this.dataDirty = true;
       this.markStructural();
     } else {
-      this.markSoft();
+      this.markSoft(appended);
     }
   }
 
@@ -476,9 +480,23 @@ export class SessionViewStore implements StatsFeed {
     this.notifyTimer = setTimeout(() => this.flush(), wait);
   }
 
-  private markSoft(): void {
+  /**
+   * `withSamples`: called from an update that appended samples to a shown PC. When the counters are due then, they
+   * go out in this very task: their re-render shares the frame the charts and the latest-value views draw in, where
+   * the timer would give it a frame of its own.
+   */
+  private markSoft(withSamples = false): void {
     this.softDirty = true;
-    if (this.softTimer !== undefined || this.disposed) return;
+    if (this.disposed) return;
+    const now = this.opts.now();
+    if (withSamples && this.notifyTimer === undefined && now - this.lastSoftNotify >= this.opts.softMs && now - this.lastNotify >= this.opts.throttleMs) {
+      clearTimeout(this.softTimer);
+      this.softTimer = undefined;
+      this.lastSoftNotify = now;
+      this.flush();
+      return;
+    }
+    if (this.softTimer !== undefined) return;
     const wait = Math.max(0, this.lastSoftNotify + this.opts.softMs - this.opts.now());
     this.softTimer = setTimeout(() => {
       this.softTimer = undefined;

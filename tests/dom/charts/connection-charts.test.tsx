@@ -14,7 +14,7 @@ import { samplesToColumns } from '../../../lib/model/stats-columns';
 import { ConnectionCharts } from '../../../components/charts/ConnectionCharts';
 import { createFrameLoop, type FrameLoop } from '../../../components/charts/frame-loop';
 import { createMemoryFeed } from '../../../components/charts/memory-feed';
-import { TimeSeriesChart, uplotOf } from '../../../components/charts/TimeSeriesChart';
+import { followMax, TimeSeriesChart, uplotOf } from '../../../components/charts/TimeSeriesChart';
 import { loadCallSamples } from '../../unit/model/corpus';
 import { tileSamples } from '../../fixtures/long-session';
 
@@ -63,11 +63,13 @@ describe('ConnectionCharts', () => {
     expect(seriesLabels('rtt')).toEqual(['audio out 0 (3015589555) · remote', 'video out 1 (535634639) · remote', 'ICE (selected pair)']);
     expect(seriesLabels('quality-limitation')).toEqual(['video out 1 (535634639)']);
     expect(screen.getByRole('list', { name: 'Reasons' }).textContent).toBe('nonecpubandwidthother');
-    // Drawn: every chart has all 60 samples and a live x range ending at the last one.
+    // Drawn: every chart has all 60 samples and a live x range from the first one to a step past the last one.
     for (const f of figures) {
       const u = uplotOf(f)!;
       expect(u.data[0].length).toBe(60);
-      expect(u.scales.x.max).toBe(u.data[0][59]);
+      expect(u.scales.x.min).toBe(u.data[0][0]);
+      expect(u.scales.x.max).toBe(followMax(u.data[0][0], u.data[0][59], null));
+      expect(u.scales.x.max).toBeGreaterThan(u.data[0][59]);
     }
   });
 
@@ -125,7 +127,7 @@ describe('ConnectionCharts', () => {
     try {
       act(() => feed.append(SEND_PC, samples.slice(30, 31)));
       // The series grew in place, but nothing is drawn before the frame runs.
-      expect(uplotOf(chartEl('bitrate-send'))!.scales.x.max).toBe(samples[29].t / 1000);
+      expect(chartEl('bitrate-send').querySelector<HTMLElement>('.ts-chart__plot')!.dataset.lastX).toBe(String(samples[29].t / 1000));
       runFrames();
       act(() => feed.append(SEND_PC, samples.slice(31, 35)));
       runFrames();
@@ -137,7 +139,8 @@ describe('ConnectionCharts', () => {
       const now = uplotOf(chartEl(id!))!;
       expect(now, id!).toBe(u);
       expect(now.data[0].length).toBe(35);
-      expect(now.scales.x.max).toBe(samples[34].t / 1000);
+      expect(now.scales.x.max).toBeGreaterThanOrEqual(samples[34].t / 1000);
+      expect(chartEl(id!).querySelector<HTMLElement>('.ts-chart__plot')!.dataset.lastX).toBe(String(samples[34].t / 1000));
     }
   });
 
@@ -185,8 +188,10 @@ describe('ConnectionCharts', () => {
     expect([u.scales.x.min, u.scales.x.max]).toEqual([min, max]);
     fireEvent.click(reset);
     runFrames();
-    expect(u.scales.x.max).toBe(samples[44].t / 1000);
-    expect(other.scales.x.max).toBe(samples[44].t / 1000);
+    const first = u.data[0][0];
+    expect(u.scales.x.max).toBe(followMax(first, samples[44].t / 1000, followMax(first, samples[39].t / 1000, null)));
+    expect(u.scales.x.max).toBeGreaterThanOrEqual(samples[44].t / 1000);
+    expect(other.scales.x.max).toBe(u.scales.x.max);
   });
 
   it('mounts a generated 60-minute 4-PC session and draws every default chart of each PC', () => {
@@ -210,7 +215,7 @@ describe('ConnectionCharts', () => {
       expect(i >= 0).toBe(true);
       const u = uplotOf(f)!;
       // The whole hour, drawn as min/max buckets (about two points per pixel column) up to the last sample.
-      expect(u.scales.x.max).toBe(end);
+      expect(u.scales.x.max).toBe(followMax(u.data[0][0], end, null));
       expect(u.data[0][u.data[0].length - 1]).toBe(end);
       expect(u.data[0].length).toBeLessThanOrEqual(f.getAttribute('data-chart-id') === 'quality-limitation' ? 3600 : 1000);
     }

@@ -5,12 +5,12 @@
  */
 import './canvas-stub';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildDefaultCharts } from '../../../lib/model/chart-series';
 import { samplesToColumns } from '../../../lib/model/stats-columns';
 import { ChartGroup } from '../../../components/charts/chart-group';
 import { createFrameLoop, type FrameLoop } from '../../../components/charts/frame-loop';
-import { refreshChartTheme, TimeSeriesChart, uplotOf } from '../../../components/charts/TimeSeriesChart';
+import { followMax, LEGEND_REFRESH_MS, refreshChartTheme, TimeSeriesChart, uplotOf } from '../../../components/charts/TimeSeriesChart';
 import { loadCallSamples } from '../../unit/model/corpus';
 
 const CALL = loadCallSamples();
@@ -39,7 +39,7 @@ describe('TimeSeriesChart', () => {
     fireEvent.dblClick(u.over);
     loop.flushAll();
     expect(group.view).toBeNull();
-    expect([u.scales.x.min, u.scales.x.max]).toEqual([x[0], x[59]]);
+    expect([u.scales.x.min, u.scales.x.max]).toEqual([x[0], followMax(x[0], x[59], null)]);
   });
 
   it('shift+drag pans a zoomed window within the data; ctrl+wheel zooms; keyboard zooms, pans and resets', () => {
@@ -96,5 +96,64 @@ describe('TimeSeriesChart', () => {
     loop.flushAll();
     view.unmount();
     expect(loop.size).toBe(0);
+  });
+
+  it('a live append inside the drawn scales draws only the new segments; leaving them redraws everything', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { x: allX, charts } = buildDefaultCharts(samplesToColumns(CALL['10-1']));
+      const full = charts.find((c) => c.id === 'bitrate-send')!;
+      // The first 40 rows; later rows are pushed in place, as the chart model does.
+      const x = allX.slice(0, 40);
+      const spec = { ...full, series: full.series.map((s) => ({ ...s, values: s.values.slice(0, 40) })) };
+      const group = new ChartGroup('append', () => [x[0], x[x.length - 1]]);
+      render(<TimeSeriesChart spec={spec} x={x} group={group} loop={loop} />);
+      loop.flushAll();
+      const el = document.querySelector('[data-chart-id="bitrate-send"]') as HTMLElement;
+      const plot = el.querySelector<HTMLElement>('.ts-chart__plot')!;
+      const u = uplotOf(el)!;
+      const xMax = u.scales.x.max!;
+      expect(xMax).toBe(followMax(x[0], x[39], null));
+      const clears = vi.spyOn(u.ctx, 'clearRect');
+      const lines = vi.spyOn(u.ctx, 'lineTo');
+      const legendTime = () => el.querySelectorAll('.u-legend .u-value')[0].textContent;
+      const legendBefore = legendTime();
+      const append = (value: (s: number, r: number) => number | null) => {
+        const r = x.length;
+        x.push(x[r - 1] + 1);
+        spec.series.forEach((s, i) => s.values.push(value(i, r)));
+        group.dataChanged();
+        loop.flushAll();
+      };
+      // Same values one second later: inside both scales.
+      vi.setSystemTime(Date.now() + 1000);
+      append((s, r) => spec.series[s].values[r - 1]);
+      expect(clears).not.toHaveBeenCalled();
+      expect(lines).toHaveBeenCalledTimes(spec.series.filter((s) => s.values[39] != null).length);
+      expect(u.scales.x.max).toBe(xMax);
+      expect(u.data[0].length).toBe(41);
+      expect(plot.dataset.lastX).toBe(String(x[40]));
+      // The legend's latest values follow at most every LEGEND_REFRESH_MS (2 s).
+      expect(legendTime()).toBe(legendBefore);
+      vi.setSystemTime(Date.now() + LEGEND_REFRESH_MS);
+      append((s, r) => spec.series[s].values[r - 1]);
+      expect(clears).not.toHaveBeenCalled();
+      expect(legendTime()).not.toBe(legendBefore);
+      // A value above the y range: a full redraw with a new y scale.
+      const yMax = u.scales.y.max!;
+      append((s, r) => (s === 0 ? yMax * 2 : spec.series[s].values[r - 1]));
+      expect(clears).toHaveBeenCalledTimes(1);
+      expect(u.scales.y.max).toBeGreaterThan(yMax * 2);
+      // A sample past the x scale's end: a full redraw, the scale a step further.
+      while (x[x.length - 1] <= xMax) append((s, r) => spec.series[s].values[r - 1]);
+      expect(clears).toHaveBeenCalledTimes(2);
+      expect(u.scales.x.max).toBe(followMax(x[0], x[x.length - 1], null));
+      // A null (no value) or a stats gap draws no segment.
+      lines.mockClear();
+      append(() => null);
+      expect(lines).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -17,6 +17,7 @@ import { openScopeDb } from '../../../lib/storage/open-db';
 import { SessionStore } from '../../../lib/storage/session-store';
 import { connectToBackground, type BackgroundClient, type ViewPort } from '../../../lib/views/background-client';
 import { SessionViewStore, type ViewState } from '../../../lib/views/session-view-store';
+import { makePc, makeSummary } from '../../fixtures/session-builders';
 
 const TAB = 7;
 let n = 0;
@@ -323,5 +324,43 @@ describe('session view store', () => {
     viewer.dispose();
     client.close();
     worker.stop();
+  });
+
+  it('sends counters that are due in the task of an update that appended samples (no frame of their own)', async () => {
+    let now = 1_000_000;
+    const summary = makeSummary({ pcCount: 1, sampleCount: 1 });
+    const pc = makePc('0-1', 1_000_000);
+    const sample = (i: number) => ({ index: i, t: 1_000_000 + i * 1000, report: { T: { type: 'transport', timestamp: 1_000_000 + i * 1000, bytesSent: i } } });
+    const client: BackgroundClient = {
+      request: (async (r: ViewRequest) => {
+        if (r.type === 'list-sessions') return [summary];
+        if (r.type === 'get-notices') return [];
+        if (r.type === 'get-session') return { session: summary, pcs: [pc], events: [], stats: {} };
+        if (r.type === 'get-pc-stats') return { chunks: [], pending: [sample(0)] };
+        throw new Error(r.type);
+      }) as BackgroundClient['request'],
+      subscribeTab: () => () => undefined,
+      close: () => undefined,
+    };
+    const store = new SessionViewStore(client, { kind: 'tab', tabId: 1 }, { throttleMs: 250, softMs: 5000, listPollMs: 0, now: () => now });
+    await store.start();
+    await vi.waitFor(() => expect(store.columns('0-1')?.t.length).toBe(1));
+    const { notifications } = track(store);
+    const update = (i: number) => store.onUpdate({ session: { ...summary, sampleCount: i + 1, lastActivityAt: now }, pcs: [], events: [], stats: [{ pcId: '0-1', samples: [sample(i)] }] });
+    // Due (none sent yet): notified within the update's own task, counters included.
+    now += 1000;
+    update(1);
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0].sessions[0].sampleCount).toBe(2);
+    // A second later: held (for the timer, or a later update).
+    now += 1000;
+    update(2);
+    expect(notifications).toHaveLength(1);
+    // Due again 5 s after the last: in the update's task.
+    now += 4000;
+    update(3);
+    expect(notifications).toHaveLength(2);
+    expect(notifications[1].sessions[0].sampleCount).toBe(4);
+    store.dispose();
   });
 });
