@@ -4,11 +4,13 @@
 //   stats ids and fields as our webrtc-internals export of that call (exported from the viewer's dialog);
 // - that Chromium dump imports in the viewer (file picker) and opens with charts;
 // - our own format exported from the viewer imports again; a truncated file is refused with its name and format,
-//   and the stored sessions are unchanged.
+//   and the stored sessions are unchanged;
+// - the panel page (devtools-panel.html?tabId=) exports the tab's session from the same dialog.
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { ensureNetns } from './support/netns.mjs';
 import { startServer } from './support/server.mjs';
 import { ensureBuild, step, waitFor } from './support/util.mjs';
@@ -83,14 +85,14 @@ try {
   const sessionId = sessions[0].id;
   await viewer.goto(`chrome-extension://${browser.extensionId}/viewer.html?session=${encodeURIComponent(sessionId)}`);
 
-  /** Exports the open session from the viewer's dialog; returns the downloaded file's path and name. */
-  const exportFromViewer = async (formatLabel, redact) => {
-    await viewer.getByRole('button', { name: 'Export…' }).click();
-    const dialog = viewer.getByRole('dialog');
+  /** Exports the open session from the dialog of `on` (the viewer unless given); returns the downloaded file's path and name. */
+  const exportFromViewer = async (formatLabel, redact, on = viewer) => {
+    await on.getByRole('button', { name: 'Export…' }).click();
+    const dialog = on.getByRole('dialog');
     await dialog.getByRole('radio', { name: formatLabel }).check();
     const box = dialog.getByRole('checkbox', { name: 'Redact addresses and credentials' });
     if ((await box.isChecked()) !== redact) await box.click();
-    const [download] = await Promise.all([viewer.waitForEvent('download', { timeout: 30_000 }), dialog.getByRole('button', { name: 'Export', exact: true }).click()]);
+    const [download] = await Promise.all([on.waitForEvent('download', { timeout: 30_000 }), dialog.getByRole('button', { name: 'Export', exact: true }).click()]);
     const path = join(work, download.suggestedFilename());
     await download.saveAs(path);
     await dialog.getByRole('button', { name: 'Close' }).click();
@@ -212,6 +214,21 @@ try {
     assert.equal(copyData.events.length, original.events.length);
     assert.deepEqual(copyData.pcs.map((p) => p.pcId), original.pcs.map((p) => p.pcId));
     for (const pc of original.pcs) assert.deepEqual(copyData.stats[pc.pcId].t, original.stats[pc.pcId].t, `samples of ${pc.pcId}`);
+  });
+  await step('the panel page (?tabId=) exports the tab\'s session too', async () => {
+    const panel = await browser.context.newPage();
+    panel.on('pageerror', (e) => errors.push(String(e)));
+    await panel.goto(`chrome-extension://${browser.extensionId}/devtools-panel.html?tabId=${tabId}`);
+    await waitFor(() => panel.evaluate(() => document.querySelectorAll('[role="tab"]').length >= 2), { what: 'panel shows the session' });
+    const own = await exportFromViewer('WebRTC Scope (.webrtc-scope.json.gz)', false, panel);
+    const doc = JSON.parse(gunzipSync(await readFile(own.path)).toString('utf8'));
+    assert.equal(doc.format, 'webrtc-scope');
+    const original = await viewRequest(viewer, { type: 'get-session', sessionId });
+    assert.equal(doc.sessions.length, 1);
+    assert.deepEqual(doc.sessions[0].pcs.map((p) => p.pcId), original.pcs.map((p) => p.pcId));
+    assert.equal(doc.sessions[0].session.id, sessionId);
+    assert.equal(doc.sessions[0].session.url, original.session.url);
+    await panel.close();
   });
   assert.deepEqual(errors, [], 'no errors in the viewer');
 } finally {
