@@ -496,7 +496,7 @@ export function diffRawReports(prev: RawReport | null, next: RawReport, retime?:
   return delta;
 }
 
-/** The report's time: the `timestamp` of its peer-connection object (Chromium and Firefox ≥ 1xx have one), or undefined. */
+/** The report's time: the `timestamp` of its peer-connection object (Chromium and Firefox 153 have one), or undefined. */
 export function reportStamp(raw: RawReport): number | undefined {
   for (const id in raw) {
     if (fieldOf(raw[id], 'type') !== 'peer-connection') continue;
@@ -515,8 +515,10 @@ function fieldOf(stat: RawStat, name: string): unknown {
 
 /**
  * The plan for the polls after a full read (see {@link ReadPlan}), or null when skipping cannot be exact: no report
- * time, no fixed-type object, or a fixed-type object not stamped with the report time (Firefox stamps objects one by
- * one; a report that does so is read whole every poll).
+ * time, no fixed-type object, or a fixed-type object not stamped with the report time (a report that does so is read
+ * whole every poll). Checked on real reports: Chromium 156 and Firefox 153 stamp certificates, codecs and candidates
+ * with the peer-connection object's time; only RTP-level objects differ (Firefox: a millisecond later; both: the
+ * remote-* objects carry their RTCP report's time), and those are read every poll.
  */
 export function planReads(raw: RawReport, stamp: number | undefined): ReadPlan | null {
   if (stamp === undefined) return null;
