@@ -300,30 +300,40 @@ function fillOutbound(columns: StatsColumns, id: string, s: Record<OutboundMetri
   }
 }
 
-/** Connection series from the selected candidate pair of each row (rates against that pair's previous row). */
+/**
+ * Connection series from the selected candidate pair of each row (rates against that pair's previous row). A PC
+ * without BUNDLE has a transport, and a selected pair, per m-line: bitrates and available bitrate are summed over
+ * them and the RTT is the worst path's, as the connection charts show them.
+ */
 function connectionSeries(columns: StatsColumns): Record<ConnectionMetric, MetricSeries> {
   const n = columns.t.length;
   const out = { rttMs: nulls(n), availableOutgoingBitrate: nulls(n), sendBitrate: nulls(n), receiveBitrate: nulls(n) };
   const lastRow = new Map<string, number>();
   const pairIds = Object.keys(columns.objects).filter((id) => columns.objects[id].type === 'candidate-pair');
   for (let row = 0; row < n; row++) {
-    const selected = [...selectedPairIdsAt(columns, row)][0];
-    if (selected !== undefined) {
+    for (const selected of selectedPairIdsAt(columns, row)) {
       const f = columns.objects[selected].fields;
-      out.availableOutgoingBitrate[row] = num(at(f, 'availableOutgoingBitrate', row));
+      out.availableOutgoingBitrate[row] = sumOf(out.availableOutgoingBitrate[row], num(at(f, 'availableOutgoingBitrate', row)));
       const prev = lastRow.get(selected) ?? -1;
       const current = num(at(f, 'currentRoundTripTime', row));
       let rtt: MetricValue = null;
       if (prev >= 0 && intervalMs(f, prev, row) !== null) {
         rtt = counterRatio(f, 'totalRoundTripTime', 'responsesReceived', prev, row, 1000);
-        out.sendBitrate[row] = internalsRate('candidate-pair', '[bytesSent_in_bits/s]', f, prev, row);
-        out.receiveBitrate[row] = internalsRate('candidate-pair', '[bytesReceived_in_bits/s]', f, prev, row);
+        out.sendBitrate[row] = sumOf(out.sendBitrate[row], internalsRate('candidate-pair', '[bytesSent_in_bits/s]', f, prev, row));
+        out.receiveBitrate[row] = sumOf(out.receiveBitrate[row], internalsRate('candidate-pair', '[bytesReceived_in_bits/s]', f, prev, row));
       }
-      out.rttMs[row] = rtt ?? (current === null ? null : 1000 * current);
+      const pathRtt = rtt ?? (current === null ? null : 1000 * current);
+      const worst = out.rttMs[row];
+      if (pathRtt !== null && (worst === null || pathRtt > worst)) out.rttMs[row] = pathRtt;
     }
     for (const id of pairIds) if (present(columns.objects[id].fields, row)) lastRow.set(id, row);
   }
   return out;
+}
+
+/** a + b where either may be missing (null when both are). */
+function sumOf(a: MetricValue, b: MetricValue): MetricValue {
+  return a === null ? b : b === null ? a : a + b;
 }
 
 // ─── summaries ──────────────────────────────────────────────────────────────────────────────────────────────────

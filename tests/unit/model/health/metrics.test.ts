@@ -166,6 +166,22 @@ describe('connection metrics', () => {
     expect(c.receiveBitrate).toEqual([null, 500_000, 500_000]);
     expect(c.availableOutgoingBitrate).toEqual([2_500_000, 2_500_000, 2_500_000]);
   });
+
+  it('a PC without BUNDLE (a transport per m-line): bitrates and available bitrate summed over the selected pairs, RTT the worst path', () => {
+    const pair = (ts: number, bytes: number, rtt: number) =>
+      obj({ type: 'candidate-pair', timestamp: ts, state: 'succeeded', nominated: true, currentRoundTripTime: rtt, availableOutgoingBitrate: 1_000_000, bytesSent: bytes, bytesReceived: bytes / 4 });
+    const row = (i: number) => ({
+      T0: obj({ type: 'transport', timestamp: i * 1000, selectedCandidatePairId: 'A' }),
+      T1: obj({ type: 'transport', timestamp: i * 1000, selectedCandidatePairId: 'B' }),
+      A: pair(i * 1000, 125_000 * i, 0.01), // 1 Mbit/s out, 10 ms
+      B: pair(i * 1000, 250_000 * i, 0.04), // 2 Mbit/s out, 40 ms
+    });
+    const c = connectionMetrics(columnsOf([row(1), row(2), row(3)])).connection;
+    expect(c.sendBitrate).toEqual([null, 3_000_000, 3_000_000]);
+    expect(c.receiveBitrate).toEqual([null, 750_000, 750_000]);
+    expect(c.availableOutgoingBitrate).toEqual([2_000_000, 2_000_000, 2_000_000]);
+    for (const rtt of c.rttMs) expect(rtt).toBeCloseTo(40, 10);
+  });
 });
 
 describe('the corpus call (Chromium 156 loopback, 60 s, 2 PCs)', () => {
