@@ -21,7 +21,7 @@ export interface EventLogProps {
 const PAGE = 300;
 
 const PC_KINDS: LogKind[] = ['created', 'call', 'event', 'channel'];
-const SESSION_KINDS: LogKind[] = ['media', 'track'];
+const SESSION_KINDS: LogKind[] = ['media', 'track', 'file'];
 const KIND_LABELS: Record<LogKind, string> = {
   created: 'Creation',
   call: 'API calls',
@@ -29,6 +29,7 @@ const KIND_LABELS: Record<LogKind, string> = {
   channel: 'Data channels',
   track: 'Track events',
   media: 'Media requests',
+  file: 'File entries',
 };
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
@@ -147,7 +148,7 @@ export function EventLog({ data, pcId }: EventLogProps) {
             setLimit(PAGE);
           }}
         />
-        {scopeKinds.map((kind) => (
+        {scopeKinds.filter((kind) => kind !== 'file' || (counts.file ?? 0) > 0).map((kind) => (
           <label key={kind} class="el-kind-option">
             <input type="checkbox" checked={!hiddenKinds.has(kind)} onChange={() => toggleKind(kind)} />
             {` ${KIND_LABELS[kind]} (${counts[kind] ?? 0})`}
@@ -164,7 +165,7 @@ export function EventLog({ data, pcId }: EventLogProps) {
       {entries.length === 0 ? (
         <p class="el-empty">
           {pcId === null
-            ? 'No getUserMedia, getDisplayMedia or enumerateDevices requests and no track events in this session.'
+            ? 'No getUserMedia, getDisplayMedia or enumerateDevices requests, no track events and no file entries in this session.'
             : 'No events recorded for this connection.'}
         </p>
       ) : shown.length === 0 ? (

@@ -8,7 +8,7 @@
  * Per PC (`"<rid>-<lid>"`): `create` (configuration object, extra url), `constraints` if any, every update-log entry
  * (values JSON-parsed when they start with `{`/`[`, other strings kept, so states stay JSON-quoted; empty → null;
  * M156 `addTrack` `[kind, id, ...streams]`, `ontrack` `[kind, id, label, ...streams]`; an imported file's entries
- * without a record of ours, `dump-entry` pc-events, under their own name), `getStats` per poll and
+ * without a record of ours, `dump-entry` pc-events, under their own name; `file-entry`s with a null id), `getStats` per poll and
  * `remove` when the document went away. getUserMedia events go on `"<rid>-0"`.
  *
  * Stats, by option:
@@ -69,6 +69,11 @@ export function rtcstatsText(bundles: SessionBundle | readonly SessionBundle[], 
     const counters = new Map<number, number>();
     for (const event of bundle.events) {
       const record = event.record;
+      if (record.type === 'file-entry') {
+        // An imported entry of no PC (an app event): back under its name with a null id, its value as text.
+        add(record.t, [record.value.name, null, record.value.text]);
+        continue;
+      }
       if ((record.type !== 'media-call' && record.type !== 'media-settled') || record.method === 'enumerateDevices') continue;
       const method = `navigator.mediaDevices.${record.method}`;
       if (record.type === 'media-call') {

@@ -10,7 +10,7 @@
  */
 import type { Json, JsonObject } from '../protocol/json';
 import { checkPageRecord, findJsonProblem, MAX_JSON_DEPTH } from '../protocol/guards';
-import { DUMP_ENTRY_EVENT } from '../protocol/messages';
+import { DUMP_ENTRY_EVENT, MAX_DUMP_ENTRY_NAME } from '../protocol/messages';
 import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from '../model/session';
 import { applyStatsDelta, diffStatsReports, type StatsDelta } from '../model/stats-delta';
 import { DumpError, type SessionBundle } from './session-bundle';
@@ -187,7 +187,6 @@ const SUMMARY_KEYS = Object.keys(SUMMARY_FIELDS);
 const PC_KEYS = Object.keys(PC_FIELDS);
 
 /** Longest name of a `dump-entry` pc-event (names of other tools' entries are short; the value is the text). */
-const MAX_DUMP_ENTRY_NAME = 256;
 
 // ───────────────────────────── reading ─────────────────────────────
 
@@ -302,7 +301,11 @@ class Validator {
     const frame = this.count(raw.frame, `${at}.frame`);
     const pcId = raw.pcId === null ? null : this.string(raw.pcId, `${at}.pcId`);
     if (this.version >= 2 && this.isDumpEntry(raw.record)) return { seq, frame, pcId, record: this.dumpEntry(raw.record, `${at}.record`) };
-    const checked = checkPageRecord(raw.record);
+    if (this.version >= 2 && this.isFileEntry(raw.record)) {
+      if (pcId !== null) this.fail(`${at}.pcId`, 'a file-entry belongs to no PC (null)');
+      return { seq, frame, pcId, record: this.fileEntry(raw.record, `${at}.record`) };
+    }
+    const checked = checkPageRecord(raw.record, { fromFile: true });
     if (!checked.ok) this.fail(`${at}.record`, checked.reason);
     if (checked.value.type === 'pc-stats') this.fail(`${at}.record.type`, 'stats records belong in "stats", not in the trace');
     return { seq, frame, pcId, record: checked.value as TraceRecord };
@@ -310,6 +313,28 @@ class Validator {
 
   private isDumpEntry(value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as Record<string, unknown>).type === 'pc-event' && (value as Record<string, unknown>).event === DUMP_ENTRY_EVENT;
+  }
+
+  private isFileEntry(value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<string, unknown>).type === 'file-entry';
+  }
+
+  /** A `file-entry` (version 2): exactly `type, t, value`, `value` as a dump-entry's. Pages cannot send it. */
+  private fileEntry(value: unknown, at: string): TraceRecord {
+    const raw = this.object(value, at);
+    this.onlyKeys(raw, at, ['type', 't', 'value']);
+    this.number(raw.t, `${at}.t`);
+    this.entryValue(raw.value, `${at}.value`);
+    return raw as unknown as TraceRecord;
+  }
+
+  /** `{name, text}` of a dump-entry or file-entry: exactly these two members, strings, the name 1 to 256 characters. */
+  private entryValue(value: unknown, at: string): void {
+    const entry = this.object(value, at);
+    this.onlyKeys(entry, at, ['name', 'text']);
+    const name = this.string(entry.name, `${at}.name`);
+    if (name === '' || name.length > MAX_DUMP_ENTRY_NAME) this.fail(`${at}.name`, `expected 1 to ${MAX_DUMP_ENTRY_NAME} characters`);
+    this.string(entry.text, `${at}.text`);
   }
 
   /**
@@ -320,13 +345,9 @@ class Validator {
   private dumpEntry(value: unknown, at: string): TraceRecord {
     const raw = this.object(value, at);
     this.onlyKeys(raw, at, ['type', 'pc', 't', 'event', 'value']);
-    if (!Number.isSafeInteger(raw.pc) || (raw.pc as number) < 1) this.fail(`${at}.pc`, `expected a positive integer, found ${describe(raw.pc)}`);
+    if (!Number.isSafeInteger(raw.pc) || (raw.pc as number) < 0) this.fail(`${at}.pc`, `expected an integer ≥ 0, found ${describe(raw.pc)}`);
     this.number(raw.t, `${at}.t`);
-    const entry = this.object(raw.value, `${at}.value`);
-    this.onlyKeys(entry, `${at}.value`, ['name', 'text']);
-    const name = this.string(entry.name, `${at}.value.name`);
-    if (name === '' || name.length > MAX_DUMP_ENTRY_NAME) this.fail(`${at}.value.name`, `expected 1 to ${MAX_DUMP_ENTRY_NAME} characters`);
-    this.string(entry.text, `${at}.value.text`);
+    this.entryValue(raw.value, `${at}.value`);
     // As read (member order kept): export → import → export stays byte-identical.
     return raw as unknown as TraceRecord;
   }

@@ -78,7 +78,8 @@ export function importDump(fileName: string, bytes: Uint8Array, options: ImportO
     }
     const problems = ctx.finish();
     for (const bundle of bundles) {
-      if (bundle.pcs.length === 0 && bundle.events.length === 0) {
+      // App entries of no PC (file-entry: identity, logs, …) alone are not a call.
+      if (bundle.pcs.length === 0 && bundle.events.every((e) => e.record.type === 'file-entry')) {
         throw ctx.error('file', 'nothing to import: no peer connection, getUserMedia call or event');
       }
     }

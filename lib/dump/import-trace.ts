@@ -16,7 +16,7 @@
  * a `pc-event` needs a PC.
  */
 import type { ErrorInfo, Json, JsonObject } from '../protocol/json';
-import { DUMP_ENTRY_EVENT, type DumpEntryValue, type MediaMethod, type PcEventName, type PcMethod } from '../protocol/messages';
+import { DUMP_ENTRY_EVENT, MAX_DUMP_ENTRY_NAME, type DumpEntryValue, type MediaMethod, type PcEventName, type PcMethod } from '../protocol/messages';
 import type { TraceRecord } from '../model/session';
 import type { ImportBuilder } from './import-builder';
 import type { ImportContext } from './import-context';
@@ -126,7 +126,7 @@ export class TraceMapper {
     if (media) return this.media(t, media.method, media.outcome, value, where, correlation);
     const track = /^MediaStreamTrack\.(on\w+)$/.exec(name);
     if (track && hasOwnKey(TRACK_EVENTS, track[1])) return this.trackEvent(t, TRACK_EVENTS[track[1]], value, correlation, where);
-    if (pcKey === null) return false;
+    if (pcKey === null) return this.fileEntry(t, name, unmapped.text ?? valueText(value));
 
     const lower = name.toLowerCase();
     const bare = lower.startsWith('on') ? lower.slice(2) : lower;
@@ -151,15 +151,22 @@ export class TraceMapper {
       if (call !== null && immediate) this.pcSettle(pcKey, t, name, call, true);
       return call !== null;
     }
-    if (unmapped.keep === false) return false;
+    // Unmapped on a PC the file did not name (rtcstats' null id): the session's, not a stand-in PC's.
+    if (unmapped.keep === false) return this.fileEntry(t, name, unmapped.text ?? valueText(value));
     return this.generic(pcKey, t, name, unmapped.text ?? valueText(value));
   }
 
   /** A PC's entry that has no record of its own, kept under its name with its value as text. */
   generic(pcKey: string, t: number, name: string, text: string): boolean {
     const pc = this.builder.pc(pcKey, t);
-    const value: DumpEntryValue = { name, text };
+    const value: DumpEntryValue = { name: entryName(name), text };
     this.builder.add(pcKey, { type: 'pc-event', pc: pc.pc, t, event: DUMP_ENTRY_EVENT, value });
+    return true;
+  }
+
+  /** An entry that belongs to no PC and has no record of its own: kept as the session's `file-entry`. */
+  fileEntry(t: number, name: string, text: string): boolean {
+    this.builder.add(null, { type: 'file-entry', t, value: { name: entryName(name), text } });
     return true;
   }
 
@@ -614,4 +621,10 @@ export function errorOf(raw: Json | undefined): ErrorInfo {
     return { name: 'Error', message: raw };
   }
   return { name: 'Error', message: raw === undefined || raw === null ? '' : String(raw) };
+}
+
+/** An entry's name as kept: 1 to MAX_DUMP_ENTRY_NAME characters (what our own format's reader accepts). */
+function entryName(name: string): string {
+  if (name === '') return '(unnamed)';
+  return name.length > MAX_DUMP_ENTRY_NAME ? name.slice(0, MAX_DUMP_ENTRY_NAME - 1) + '…' : name;
 }

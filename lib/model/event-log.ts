@@ -16,8 +16,9 @@ import { DUMP_ENTRY_EVENT, type RtpTarget } from '../protocol/messages';
 import type { SessionData, TraceEvent } from './session';
 import { diffSdp, parseSdp, type ParsedSdp, type SdpDiff } from './sdp';
 
-export type LogKind = 'created' | 'call' | 'event' | 'channel' | 'track' | 'media';
-export const LOG_KINDS: readonly LogKind[] = ['created', 'call', 'event', 'channel', 'track', 'media'];
+/** `file`: entries of an imported dump that belong to no PC (rtcstats app events such as `identity`, `logs`). */
+export type LogKind = 'created' | 'call' | 'event' | 'channel' | 'track' | 'media' | 'file';
+export const LOG_KINDS: readonly LogKind[] = ['created', 'call', 'event', 'channel', 'track', 'media', 'file'];
 
 export interface LogSdp {
   side: 'local' | 'remote';
@@ -364,6 +365,13 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
         entry.value = r.value !== undefined ? r.value : null;
         entry.failure = !r.ok;
         entry.summary = withOutcome(`${r.method} (call not recorded)`, entry.outcome, entry.error, mediaResultSummary(r.method, r.value));
+        entries.push(entry);
+        break;
+      }
+      case 'file-entry': {
+        const entry = base(e, 'file', r.value.name);
+        entry.fileText = r.value.text;
+        entry.summary = r.value.text === '' ? r.value.name : `${r.value.name} ${cut(r.value.text.replace(/\s+/g, ' '), 80)}`;
         entries.push(entry);
         break;
       }

@@ -2,7 +2,7 @@
  * The recorder's pure core: folds validated page records into a live session's state and says what must be
  * stored. No I/O; the background's recorder persists the outcome and forwards it to live views.
  */
-import type { PageRecord } from '../protocol/messages';
+import type { FileEntryRecord, PageRecord } from '../protocol/messages';
 import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from './session';
 import { applyStatsDelta } from './stats-delta';
 
@@ -113,7 +113,7 @@ function applyStats(session: LiveSession, pc: LivePc, record: Extract<PageRecord
  * Applies records from one frame, in order. Records for an unknown PC (its `pc-created` was refused or lost)
  * are kept in the trace but change no PC. Mutates `session`; returns what to store.
  */
-export function applyPageRecords(session: LiveSession, frame: FrameInfo, records: readonly PageRecord[]): RecordsOutcome {
+export function applyPageRecords(session: LiveSession, frame: FrameInfo, records: readonly (PageRecord | FileEntryRecord)[]): RecordsOutcome {
   const out: RecordsOutcome = { events: [], samples: [], changedPcs: new Set(), needResync: false };
   const summary = session.summary;
   for (const record of records) {

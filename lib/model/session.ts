@@ -3,7 +3,7 @@
  * them. Pure types: no extension or UI API.
  */
 import type { Json, JsonObject } from '../protocol/json';
-import type { PageRecord } from '../protocol/messages';
+import type { FileEntryRecord, PageRecord } from '../protocol/messages';
 
 /** One stats object of a report, without its `id` (the report's key). Holds `type` and `timestamp`. */
 export type StatsObject = JsonObject;
@@ -20,8 +20,8 @@ export interface StatsSample {
   cost?: { getStatsMs: number; hookMs: number };
 }
 
-/** Every record except stats, as stored in a session's event trace. */
-export type TraceRecord = Exclude<PageRecord, { type: 'pc-stats' }>;
+/** Every record except stats, as stored in a session's event trace (plus entries only imported files have). */
+export type TraceRecord = Exclude<PageRecord, { type: 'pc-stats' }> | FileEntryRecord;
 
 export interface TraceEvent {
   /** Order within the session, from 0, gap-free. */

@@ -118,24 +118,24 @@ const isSettledShape = (r: Obj) =>
   typeof r.ok === 'boolean' && (r.ok ? r.error === undefined : isErrorInfo(r.error));
 
 /** Per record type: the shape check beyond "is JSON". */
-const RECORD_CHECKS: Record<PageRecord['type'], (r: Obj) => boolean> = {
-  'pc-created': (r) => isId(r.pc) && isObject(r.config),
-  'pc-call': (r) =>
-    isId(r.pc) &&
+const RECORD_CHECKS: Record<PageRecord['type'], (r: Obj, isPc: (v: unknown) => boolean) => boolean> = {
+  'pc-created': (r, isPc) => isPc(r.pc) && isObject(r.config),
+  'pc-call': (r, isPc) =>
+    isPc(r.pc) &&
     isCount(r.call) &&
     isPcMethod(r.method) &&
     Array.isArray(r.args) &&
     (r.target === undefined || (isObject(r.target) && isCount(r.target.index) && (r.target.mid === null || isString(r.target.mid)))),
-  'pc-settled': (r) => isId(r.pc) && isCount(r.call) && isPcMethod(r.method) && isSettledShape(r),
-  'pc-event': (r) => isId(r.pc) && isPcEvent(r.event) && 'value' in r,
-  'channel-event': (r) =>
-    isId(r.pc) &&
+  'pc-settled': (r, isPc) => isPc(r.pc) && isCount(r.call) && isPcMethod(r.method) && isSettledShape(r),
+  'pc-event': (r, isPc) => isPc(r.pc) && isPcEvent(r.event) && 'value' in r,
+  'channel-event': (r, isPc) =>
+    isPc(r.pc) &&
     isChannelEvent(r.event) &&
     isObject(r.channel) &&
     isString(r.channel.label) &&
     (r.channel.id === null || isCount(r.channel.id)),
-  'pc-stats': (r) =>
-    isId(r.pc) &&
+  'pc-stats': (r, isPc) =>
+    isPc(r.pc) &&
     isCount(r.index) &&
     isStatsDelta(r.delta) &&
     (r.reset === undefined || r.reset === true) &&
@@ -147,15 +147,24 @@ const RECORD_CHECKS: Record<PageRecord['type'], (r: Obj) => boolean> = {
   'track-event': (r) => isTrackInfo(r.track) && isTrackEvent(r.event),
 };
 
-/** Validates one page record (already parsed). */
-export function checkPageRecord(value: unknown): GuardResult<PageRecord> {
+/**
+ * A PC number in our own files: besides the hook's (from 1), an importer keeps a file's own number, which may be 0
+ * (rtcstats `PC_0`).
+ */
+const isFilePc = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/**
+ * Validates one page record (already parsed). `fromFile`: a record read back from our own dump format, where
+ * imported PCs may carry the number 0 (the hook numbers from 1, so a page can never send 0).
+ */
+export function checkPageRecord(value: unknown, options: { fromFile?: boolean } = {}): GuardResult<PageRecord> {
   if (!isObject(value)) return fail('record is not an object');
   const type = value.type;
   if (!isString(type) || !Object.hasOwn(RECORD_CHECKS, type)) return fail(`unknown record type ${JSON.stringify(String(type)).slice(0, 60)}`);
   if (!isFiniteNumber(value.t)) return fail(`${type}: t is not a finite number`);
   const problem = findJsonProblem(value);
   if (problem) return fail(`${type}: ${problem}`);
-  if (!RECORD_CHECKS[type as PageRecord['type']](value)) return fail(`${type}: fields do not match the protocol`);
+  if (!RECORD_CHECKS[type as PageRecord['type']](value, options.fromFile === true ? isFilePc : isId)) return fail(`${type}: fields do not match the protocol`);
   return { ok: true, value: value as unknown as PageRecord };
 }
 

@@ -58,6 +58,19 @@ export type PcEventName = (typeof PC_EVENTS)[number];
  */
 export const DUMP_ENTRY_EVENT = 'dump-entry';
 export type DumpEntryValue = { name: string; text: string };
+/** Longest entry name kept from a file (longer ones are cut): our own format's reader refuses longer ones. */
+export const MAX_DUMP_ENTRY_NAME = 256;
+
+/**
+ * An entry of an imported dump that belongs to no PC and has no record of its own (rtcstats app events with a null
+ * PC id: `identity`, `logs`, `dominantSpeaker`, …), kept in the session's trace. Not a page record: only importers
+ * make it, and the page guards refuse its type (lib/dump/format-scope.ts reads it from our own files).
+ */
+export interface FileEntryRecord {
+  type: 'file-entry';
+  t: number;
+  value: DumpEntryValue;
+}
 
 export const MEDIA_METHODS = ['getUserMedia', 'getDisplayMedia', 'enumerateDevices'] as const;
 export type MediaMethod = (typeof MEDIA_METHODS)[number];

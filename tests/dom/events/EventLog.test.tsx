@@ -171,7 +171,7 @@ describe('EventLog', () => {
     expect(screen.getByText('No events recorded for this connection.')).toBeTruthy();
     cleanup();
     render(<EventLog data={makeSession()} pcId={null} />);
-    expect(screen.getByText(/No getUserMedia, getDisplayMedia or enumerateDevices requests and no track events/)).toBeTruthy();
+    expect(screen.getByText(/No getUserMedia, getDisplayMedia or enumerateDevices requests, no track events and no file entries/)).toBeTruthy();
     cleanup();
     render(<EventLog data={internalsCallSession()} pcId={null} />);
     expect(screen.getByRole('region', { name: 'Media requests and track events' })).toBeTruthy();
@@ -223,6 +223,26 @@ describe('EventLog', () => {
     expect(document.querySelector('img')).toBeNull();
     fireEvent.input(screen.getByRole('searchbox', { name: 'Filter events' }), { target: { value: 'sendrecv' } });
     expect(entries().map((r) => r[2])).toEqual(['transceiverAdded {"mid":null,"kind":"audio","direction":"sendrecv"}']);
+  });
+
+  it("shows an imported file's entries of no PC (app events) in the session's log, as text, with their own filter", () => {
+    const s = new EventStream();
+    s.media(1, 'getUserMedia', [{ audio: true }], { value: { tracks: [] } });
+    s.fileEntry(2, 'identity', `{"displayName":"${XSS}"}`);
+    s.fileEntry(3, XSS, '');
+    render(<EventLog data={makeSession({ pcs: [], events: s.events })} pcId={null} />);
+    expect(entries().map((r) => r[2]).slice(1)).toEqual([`identity {"displayName":"${XSS}"}`, XSS]);
+    expect(document.querySelector('img')).toBeNull();
+    const option = screen.getByRole('checkbox', { name: 'File entries (2)' });
+    fireEvent.click(option);
+    expect(entries()).toHaveLength(1);
+    fireEvent.click(option);
+    fireEvent.click(entryButton(/^identity/));
+    expect(document.querySelector('.el-file-text')!.textContent).toBe(`{"displayName":"${XSS}"}`);
+    // A recorded session (no such entries) shows no filter for them.
+    cleanup();
+    render(<EventLog data={makeSession({ pcs: [], events: new EventStream().media(1, 'getUserMedia', [{ audio: true }], null).events })} pcId={null} />);
+    expect(screen.queryByRole('checkbox', { name: /File entries/ })).toBeNull();
   });
 
   it('shows a long log a page at a time', () => {

@@ -12,7 +12,10 @@ import {
 } from '../../../lib/dump/format-scope';
 import { importDump } from '../../../lib/dump/import-dump';
 import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
-import { INTERNALS_DUMP_CALL, RTCSTATS_V3_CALL } from '../model/corpus';
+import { CORPUS_DIR, INTERNALS_DUMP_CALL, RTCSTATS_V3_CALL } from '../model/corpus';
+import { exportRtcstats } from '../../../lib/dump/export-rtcstats';
+
+const RTCSTATS_LEGACY_RELAY = `${CORPUS_DIR}/dumps/rtcstats-legacy/google-standard-stats-relay-p2p`;
 
 const META: ScopeDumpMeta = { extensionVersion: '0.1.0', exportedAt: 1_795_400_000_000, userAgent: 'Mozilla/5.0 test' };
 const text = (bytes: Uint8Array) => new TextDecoder().decode(gunzipSync(bytes));
@@ -162,6 +165,49 @@ describe('version 2: file PC ids and generic entries of imported dumps', () => {
     expect(back[0].pcs).toStrictEqual(bundles[0].pcs);
     expect(back[0].events).toStrictEqual(bundles[0].events);
     expect(Buffer.from(writeScopeDump(back, META)).equals(Buffer.from(bytes))).toBe(true);
+  });
+});
+
+describe('version 2: entries of no PC (file-entry)', () => {
+  const fileEntry = { type: 'file-entry', t: 1_795_400_000_700, value: { name: 'identity', text: '{"displayName":"<b>x</b>"}' } };
+  function withFileEntry() {
+    const doc = edgeDocument();
+    const events = doc.sessions[0].events;
+    events.push({ seq: events.length, frame: 0, pcId: null, record: structuredClone(fileEntry) });
+    return doc;
+  }
+
+  it('reads them back and writes the same bytes again', () => {
+    const back = readScopeDump('f.json.gz', plain(withFileEntry()));
+    const events = back[0].events;
+    expect(events[events.length - 1]).toMatchObject({ pcId: null, record: fileEntry });
+    expect(text(writeScopeDump(back, META))).toBe(JSON.stringify(withFileEntry()));
+  });
+
+  it.each([
+    ['in a version 1 file', (doc: any) => (doc.version = 1), /\.record$/],
+    ['on a PC', (doc: any) => (doc.sessions[0].events.at(-1).pcId = doc.sessions[0].pcs[0].pcId), /\.pcId$/],
+    ['with an extra member', (doc: any) => (doc.sessions[0].events.at(-1).record.pc = 1), /\.record\.pc$/],
+    ['with an empty name', (doc: any) => (doc.sessions[0].events.at(-1).record.value.name = ''), /\.record\.value\.name$/],
+    ['with a text that is not a string', (doc: any) => (doc.sessions[0].events.at(-1).record.value.text = 5), /\.record\.value\.text$/],
+  ])('refuses one %s', (_name, spoil, where) => {
+    const doc = withFileEntry();
+    spoil(doc);
+    expectDumpError(() => readScopeDump('f.json.gz', plain(doc)), where);
+  });
+
+  it('an imported rtcstats dump keeps its app events through our format, and the RTCStatsDump export writes them back', () => {
+    const file = RTCSTATS_LEGACY_RELAY;
+    const bundles = importDump('relay', new Uint8Array(readFileSync(file))).bundles;
+    const names = (b: SessionBundle[]) => b[0].events.filter((e) => e.record.type === 'file-entry').map((e) => (e.record as { value: { name: string } }).value.name);
+    expect(names(bundles)).toEqual(['identity', 'logs', 'conferenceStartTimestamp', 'identity', 'logs', 'logs']);
+    const bytes = writeScopeDump(bundles, META);
+    const back = readScopeDump('f.json.gz', bytes);
+    expect(back[0].events).toStrictEqual(bundles[0].events);
+    const again = importDump('again.rtcstats.gz', exportRtcstats(back)).bundles;
+    expect(names(again)).toEqual(names(bundles));
+    const texts = (b: SessionBundle[]) => b[0].events.filter((e) => e.record.type === 'file-entry').map((e) => (e.record as { value: { text: string } }).value.text);
+    expect(texts(again)).toEqual(texts(bundles));
   });
 });
 

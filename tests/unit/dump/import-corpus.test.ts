@@ -20,6 +20,8 @@ interface Expected {
   mediaCalls: number;
   /** A PC's entries without a record of their own, kept as generic `dump-entry` pc-events (see GENERIC below). */
   generic: number;
+  /** Entries of no PC without a record of their own (rtcstats app events), kept as `file-entry`s (see FILE_ENTRIES). */
+  fileEntries?: number;
   /** The file's own PC ids (`PcSummary.fileId`) by our PC id; a stand-in PC for entries without an id has none. */
   fileIds?: Record<string, string>;
   /** Extra checks for this file. */
@@ -40,6 +42,12 @@ const pcEvents = (r: ReturnType<typeof importDump>, pcId: string, type: string) 
  *     (onaddstream, onremovestream, addStream, removeStream, ondtlsstatechange)
  *   rtcstats v3: zcat FILE | tail -n +3 | jq -r 'select(type=="array" and (.[1]|type)=="string") | .[0]' | grep -v '^navigator\.' | grep -cvE "$M"
  *   about:webrtc has no entry log: 0.
+ * FILE_ENTRIES, the `fileEntries` counts (absent: 0): lines with a null PC id whose name is neither in M nor a media,
+ * track or metadata entry, counted with
+ *   MED='getUserMedia|getDisplayMedia|enumerateDevices|^MediaStreamTrack\.|^navigator\.|connectionInfo'
+ *   grep -v '^{' FILE | jq -r 'select(type=="array" and .[1]==null) | .[0]' | grep -vE "$M" | grep -vE "$MED" | wc -l
+ *   (identity, dominantSpeaker, conferenceStartTimestamp, logs); rtcstats v3 gumonly's only such line is code 39,
+ *   the browser's metadata (read into the session, not an entry): 0.
  */
 const EXPECTED: Record<string, Expected> = {
   // jq '.PeerConnections | keys' → ["10-1","10-2"];
@@ -83,14 +91,14 @@ const EXPECTED: Record<string, Expected> = {
   // grep -o '^\["getstats","PC_[0-9]*"' | sort | uniq -c → 572 PC_0; lines with a null PC id and a PC method
   // (grep -cE '^\["(createOffer|createDataChannel|setLocalDescription|addIceCandidate)",null' → 16): the
   // stand-in PC for them is 0-1.
-  'rtcstats-legacy/24a93962-f981-43b4-8501-48e43f91a4e0': { format: 'rtcstats-legacy', samples: { '0-0': 572, '0-1': 0 }, mediaCalls: 2, generic: 51, fileIds: { '0-0': 'PC_0' } },
+  'rtcstats-legacy/24a93962-f981-43b4-8501-48e43f91a4e0': { format: 'rtcstats-legacy', samples: { '0-0': 572, '0-1': 0 }, mediaCalls: 2, generic: 51, fileEntries: 1, fileIds: { '0-0': 'PC_0' } },
   // getstats: 19 PC_0, 32 PC_1, 32 PC_2, 33 PC_3, 5 PC_4, 4 PC_5, 4 PC_6; 40 null-id PC lines → stand-in 0-7;
   // grep -c '"navigator.mediaDevices.getUserMedia",' → 2.
   'rtcstats-legacy/chrome-standard-multiple-p2p': {
     format: 'rtcstats-legacy',
     samples: { '0-0': 19, '0-1': 32, '0-2': 32, '0-3': 33, '0-4': 5, '0-5': 4, '0-6': 4, '0-7': 0 },
     mediaCalls: 2,
-    generic: 17,
+    generic: 17, fileEntries: 2,
     fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2', '0-3': 'PC_3', '0-4': 'PC_4', '0-5': 'PC_5', '0-6': 'PC_6' },
   },
   // getstats: 7 PC_0, 6 PC_1, 6 PC_2; 40 null-id PC lines → 0-3; 3 getUserMedia (one fails).
@@ -98,7 +106,7 @@ const EXPECTED: Record<string, Expected> = {
     format: 'rtcstats-legacy',
     samples: { '0-0': 7, '0-1': 6, '0-2': 6, '0-3': 0 },
     mediaCalls: 3,
-    generic: 5,
+    generic: 5, fileEntries: 2,
     fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2' },
     check: (r) => {
       const b = r.bundles[0];
@@ -110,15 +118,15 @@ const EXPECTED: Record<string, Expected> = {
     },
   },
   // getstats: 79 PC_0; 2 getUserMedia.
-  'rtcstats-legacy/firefox-standard-stats-sfu': { format: 'rtcstats-legacy', samples: { '0-0': 79 }, mediaCalls: 2, generic: 11, fileIds: { '0-0': 'PC_0' } },
+  'rtcstats-legacy/firefox-standard-stats-sfu': { format: 'rtcstats-legacy', samples: { '0-0': 79 }, mediaCalls: 2, generic: 11, fileEntries: 2, fileIds: { '0-0': 'PC_0' } },
   // getstats: 119 PC_0; 20 null-id PC lines → 0-1; 2 getUserMedia + 1 getDisplayMedia.
-  'rtcstats-legacy/google-legacy-screenshare-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 119, '0-1': 0 }, mediaCalls: 3, generic: 7, fileIds: { '0-0': 'PC_0' } },
+  'rtcstats-legacy/google-legacy-screenshare-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 119, '0-1': 0 }, mediaCalls: 3, generic: 7, fileEntries: 1, fileIds: { '0-0': 'PC_0' } },
   // getstats: 45 PC_0, 201 PC_1, 28 PC_2; no null-id PC lines.
-  'rtcstats-legacy/google-legacy-stats-multiple-pc': { format: 'rtcstats-legacy', samples: { '0-0': 45, '0-1': 201, '0-2': 28 }, mediaCalls: 2, generic: 29, fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2' } },
+  'rtcstats-legacy/google-legacy-stats-multiple-pc': { format: 'rtcstats-legacy', samples: { '0-0': 45, '0-1': 201, '0-2': 28 }, mediaCalls: 2, generic: 29, fileEntries: 1, fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2' } },
   // getstats: 10 PC_0, 10 PC_1 (5-element lines with a sequence number).
-  'rtcstats-legacy/google-standard-stats-relay-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 10, '0-1': 10 }, mediaCalls: 0, generic: 5, fileIds: { '0-0': 'PC_0', '0-1': 'PC_1' } },
+  'rtcstats-legacy/google-standard-stats-relay-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 10, '0-1': 10 }, mediaCalls: 0, generic: 5, fileEntries: 6, fileIds: { '0-0': 'PC_0', '0-1': 'PC_1' } },
   // getstats: 82 PC_0.
-  'rtcstats-legacy/safari-standard-stats': { format: 'rtcstats-legacy', samples: { '0-0': 82 }, mediaCalls: 2, generic: 13, fileIds: { '0-0': 'PC_0' } },
+  'rtcstats-legacy/safari-standard-stats': { format: 'rtcstats-legacy', samples: { '0-0': 82 }, mediaCalls: 2, generic: 13, fileEntries: 2, fileIds: { '0-0': 'PC_0' } },
   // zcat | grep -c '^\["getStats","10-1"' → 60 (10-2: 60); one getUserMedia on "10-0" (not a PC).
   'rtcstats-v3/chromium156-loopback-2pc-60s.jsonl.gz': { format: 'rtcstats-v3', samples: { '0-1': 60, '0-2': 60 }, mediaCalls: 1, generic: 10, fileIds: { '0-1': '10-1', '0-2': '10-2' } },
   // cat: code 60 (getUserMedia) + 61 (OnSuccess), no PC.
@@ -157,6 +165,9 @@ describe.skipIf(!existsSync(CORPUS))('dump corpus', () => {
     const generic = b.events.filter((e) => e.record.type === 'pc-event' && e.record.event === 'dump-entry');
     expect(generic).toHaveLength(expected.generic);
     for (const e of generic) expect(e.pcId).not.toBeNull();
+    const fileEntries = b.events.filter((e) => e.record.type === 'file-entry');
+    expect(fileEntries).toHaveLength(expected.fileEntries ?? 0);
+    for (const e of fileEntries) expect(e.pcId).toBeNull();
     if (expected.fileIds) {
       const ids = Object.fromEntries(b.pcs.filter((p) => p.fileId !== undefined).map((p) => [p.pcId, p.fileId]));
       expect(ids).toEqual(expected.fileIds);

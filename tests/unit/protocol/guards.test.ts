@@ -52,6 +52,13 @@ describe('parsePageEnvelope', () => {
       { type: 'pc-created', pc: 1, config: {} },
     ];
     for (const record of bad) expect(checkPageRecord(record).ok, JSON.stringify(record)).toBe(false);
+    // PC number 0: never from a page (the hook numbers from 1); in our own files, an imported rtcstats PC_0.
+    const pcZero = { type: 'pc-created', pc: 0, t: 1, config: {} };
+    expect(checkPageRecord(pcZero).ok).toBe(false);
+    expect(checkPageRecord(pcZero, { fromFile: true }).ok).toBe(true);
+    expect(checkPageRecord({ ...pcZero, pc: -1 }, { fromFile: true }).ok).toBe(false);
+    // Entries of imported files that belong to no PC are not page records.
+    expect(checkPageRecord({ type: 'file-entry', t: 1, value: { name: 'identity', text: '' } }).ok).toBe(false);
   });
 
   it('refuses __proto__ keys anywhere and hostile nesting without overflowing', () => {
