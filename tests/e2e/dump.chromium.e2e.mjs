@@ -5,6 +5,8 @@
 // - that Chromium dump imports in the viewer (file picker) and opens with charts;
 // - our own format exported from the viewer imports again; a truncated file is refused with its name and format,
 //   and the stored sessions are unchanged;
+// - a legacy rtcstats corpus dump (PCs numbered from PC_0, app events of no PC) imports, keeps its app entries,
+//   and our own-format export of it reads back to the same events;
 // - the panel page (devtools-panel.html?tabId=) exports the tab's session from the same dialog.
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
@@ -13,10 +15,14 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ensureNetns } from './support/netns.mjs';
 import { startServer } from './support/server.mjs';
-import { ensureBuild, step, waitFor } from './support/util.mjs';
+import { ensureBuild, REPO_ROOT, step, waitFor } from './support/util.mjs';
 import { viewRequest } from './support/scope-api.mjs';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import * as ch from './support/chromium.mjs';
 
+const CORPUS = process.env.WEBRTC_SCOPE_CORPUS ? join(process.env.WEBRTC_SCOPE_CORPUS, 'dumps') : resolve(REPO_ROOT, '../shared/corpus/dumps');
+if (!existsSync(CORPUS)) throw new Error(`corpus missing: ${CORPUS}`);
 await ensureNetns();
 const extensionDir = ensureBuild('chrome');
 const server = await startServer();
@@ -215,6 +221,27 @@ try {
     assert.deepEqual(copyData.pcs.map((p) => p.pcId), original.pcs.map((p) => p.pcId));
     for (const pc of original.pcs) assert.deepEqual(copyData.stats[pc.pcId].t, original.stats[pc.pcId].t, `samples of ${pc.pcId}`);
   });
+  await step('a legacy rtcstats dump (PC_0, app events) imports, keeps its app entries, and our export of it reads back', async () => {
+    const legacy = join(CORPUS, 'rtcstats-legacy/google-standard-stats-relay-p2p');
+    const name = 'google-standard-stats-relay-p2p';
+    await viewer.locator('input[type="file"]').setInputFiles(legacy);
+    await viewer.getByRole('button', { name: `Open the session imported from ${name}` }).click({ timeout: 30_000 });
+    const imported = (await viewRequest(viewer, { type: 'list-sessions' })).find((s) => s.imported?.fileName === name);
+    const data = await viewRequest(viewer, { type: 'get-session', sessionId: imported.id });
+    assert.deepEqual(data.pcs.map((p) => [p.pcId, p.fileId]), [['0-0', 'PC_0'], ['0-1', 'PC_1']]);
+    // grep/jq: identity ×2, logs ×3, conferenceStartTimestamp ×1 with a null PC id.
+    assert.equal(data.events.filter((e) => e.record.type === 'file-entry').length, 6);
+    await viewer.getByRole('tab', { name: 'Media requests' }).click();
+    await viewer.getByRole('checkbox', { name: 'File entries (6)' }).waitFor({ timeout: 10_000 });
+    const own = await exportFromViewer('WebRTC Scope (.webrtc-scope.json.gz)', false);
+    await viewer.locator('input[type="file"]').setInputFiles(own.path);
+    await viewer.getByRole('button', { name: `Open the session imported from ${own.name}` }).waitFor({ timeout: 30_000 });
+    const copy = (await viewRequest(viewer, { type: 'list-sessions' })).find((s) => s.imported?.fileName === own.name);
+    const copyData = await viewRequest(viewer, { type: 'get-session', sessionId: copy.id });
+    assert.deepEqual(copyData.events, data.events);
+    assert.deepEqual(copyData.pcs.map((p) => p.fileId), ['PC_0', 'PC_1']);
+  });
+
   await step('the panel page (?tabId=) exports the tab\'s session too', async () => {
     const panel = await browser.context.newPage();
     panel.on('pageerror', (e) => errors.push(String(e)));
