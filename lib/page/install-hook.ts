@@ -37,6 +37,7 @@ import {
   objectCreate,
   objectFreeze,
   objectKeys,
+  hasOwn,
   pushItem,
   reflectApply,
   reflectConstruct,
@@ -69,6 +70,11 @@ export interface InstallOptions {
   pollIntervalMs?: number;
   /** Capture from the start (default true: the relay may disable it once settings are read). */
   enabled?: boolean;
+  /**
+   * Posts several records at once (the stats records of one polling tick). Optional: without it every record goes
+   * through `emit` on its own.
+   */
+  emitMany?: (records: PageRecord[]) => void;
 }
 
 export type PageWindow = Window & typeof globalThis;
@@ -347,13 +353,20 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
     if (add) reflectApply(add, target, [type, listener]);
   };
 
-  const emit = (record: PageRecord) => {
+  // Read now: later the page could put an `emitMany` on Object.prototype for an options object without one.
+  const many = hasOwn(options, 'emitMany') && typeof options.emitMany === 'function' ? options.emitMany : undefined;
+  const emitNow = (record: PageRecord) => {
     if (!enabled) return;
     try {
       sink(record);
     } catch {
       /* the sink's problem, never the page's */
     }
+  };
+  /** Every record but the poller's batched stats: the stats records made before it go out first (order kept). */
+  const emit = (record: PageRecord) => {
+    poller.flush();
+    emitNow(record);
   };
 
   const announce = (info: PcInfo) => {
@@ -390,6 +403,26 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
         const info = live[record.pc];
         if (info) emitPc(info, record);
       },
+      emitBatch: (records) => {
+        if (!enabled) return;
+        const out: PageRecord[] = [];
+        for (let i = 0; i < records.length; i++) {
+          const info = live[records[i].pc];
+          if (!info) continue;
+          if (!info.announced) announce(info);
+          pushItem(out, records[i]);
+        }
+        if (out.length === 0) return;
+        if (many === undefined) {
+          for (let i = 0; i < out.length; i++) emitNow(out[i]);
+          return;
+        }
+        try {
+          many(out);
+        } catch {
+          /* the sink's problem, never the page's */
+        }
+      },
       now: clock.perfNow,
       timeOrigin: clock.timeOrigin,
       setTimeout: clock.setTimeout,
@@ -400,6 +433,7 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
 
   const markClosed = (info: PcInfo) => {
     if (info.closed) return;
+    poller.flush(); // its stats made before the close go out while the PC is still known
     info.closed = true;
     delete live[info.id];
     poller.remove(info.id);

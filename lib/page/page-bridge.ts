@@ -1,6 +1,6 @@
 /**
  * The hook's side of the page ⇄ relay channel: records go out as `CustomEvent(PAGE_TO_RELAY_EVENT, { detail: JSON })`
- * on `window`, capture settings come in as `CustomEvent(RELAY_TO_PAGE_EVENT, { detail: JSON })`.
+ * on `window` (the stats records of one polling tick in one event, joined by line feeds), capture settings come in as `CustomEvent(RELAY_TO_PAGE_EVENT, { detail: JSON })`.
  *
  * Only events of our own two types are used (never `postMessage`), so page `message` listeners see nothing. Every
  * DOM function involved is captured when this runs (document_start), so a page that later replaces `dispatchEvent`,
@@ -8,7 +8,7 @@
  * can be forged by the page (it can dispatch the same event): they are validated strictly, and the worst a page can
  * do is turn its own capture off or change its own polling period.
  */
-import { MIN_POLL_INTERVAL_MS, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../protocol/constants';
+import { MIN_POLL_INTERVAL_MS, PAGE_EVENT_JOIN_CHARS, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../protocol/constants';
 import type { PageEnvelope, PageRecord } from '../protocol/messages';
 import { readGlobal } from './cloak';
 import { installHook, type HookConfig, type HookController, type InstallOptions, type PageWindow } from './install-hook';
@@ -114,16 +114,36 @@ export function startPageHook(win: PageWindow, options?: InstallOptions): HookCo
   const objectProto = safeGet(readGlobal(win, 'Object'), 'prototype') as object;
   const arrayProto = safeGet(readGlobal(win, 'Array'), 'prototype') as object;
 
-  const emit = (record: PageRecord) => {
-    if (!dispatchEvent || !CustomEventCtor) return;
-    const detail = stringifyEnvelope({ source: SOURCE_TAG, v: PROTOCOL_VERSION, record }, objectProto, arrayProto);
+  const post = (detail: string) => {
     // A null-prototype init dictionary: the page's getters on Object.prototype (bubbles, composed…) are not consulted.
     const init = { __proto__: null, detail } as unknown as CustomEventInit;
-    const event = reflectConstruct(CustomEventCtor, [PAGE_TO_RELAY_EVENT, init]);
-    reflectApply(dispatchEvent, win, [event]);
+    const event = reflectConstruct(CustomEventCtor!, [PAGE_TO_RELAY_EVENT, init]);
+    reflectApply(dispatchEvent!, win, [event]);
+  };
+  const envelopeText = (record: PageRecord) => stringifyEnvelope({ source: SOURCE_TAG, v: PROTOCOL_VERSION, record }, objectProto, arrayProto);
+
+  const emit = (record: PageRecord) => {
+    if (!dispatchEvent || !CustomEventCtor) return;
+    post(envelopeText(record));
   };
 
-  const controller = installHook(win, emit, options);
+  /** Several records in one event, their envelopes joined by line feeds (up to PAGE_EVENT_JOIN_CHARS per event). */
+  const emitMany = (records: PageRecord[]) => {
+    if (!dispatchEvent || !CustomEventCtor) return;
+    let detail = '';
+    for (let i = 0; i < records.length; i++) {
+      const text = envelopeText(records[i]);
+      if (detail === '') detail = text;
+      else if (detail.length + 1 + text.length <= PAGE_EVENT_JOIN_CHARS) detail += '\n' + text;
+      else {
+        post(detail);
+        detail = text;
+      }
+    }
+    if (detail !== '') post(detail);
+  };
+
+  const controller = installHook(win, emit, { ...options, emitMany });
 
   if (addEventListener) {
     try {

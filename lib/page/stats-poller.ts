@@ -32,6 +32,11 @@ export interface StatsPollerDeps<PC extends object> {
    */
   collectPlanned?(report: unknown, pc: PC, prev: RawReport, plan: ReadPlan): RawReport | null;
   emit(record: StatsRecord): void;
+  /**
+   * Emits several records at once (one post to the relay instead of one per record). Optional: without it the
+   * records of a tick go out one by one through `emit`.
+   */
+  emitBatch?(records: StatsRecord[]): void;
   /** `performance.now()` (native). */
   now(): number;
   /** `performance.timeOrigin`. */
@@ -55,6 +60,11 @@ export interface StatsPoller<PC extends object> {
   resync(): void;
   /** Ids of the PCs being polled (tests, diagnostics). */
   ids(): number[];
+  /**
+   * Emits the records of the current tick that are still waiting for the tick's other polls. The hook calls it
+   * before emitting any other record, so records leave in the order they were made.
+   */
+  flush(): void;
 }
 
 interface Entry<PC extends object> {
@@ -117,6 +127,32 @@ export function createStatsPoller<PC extends object>(
   let intervalMs = clampInterval(initial.intervalMs);
   let timer: unknown;
   let timerSet = false;
+  /**
+   * The polls of one tick are posted together, once the last of them has settled: one post to the relay costs about
+   * the same for one record as for several, and the relay's listener runs inside it on the page's main thread.
+   * `tick` counts ticks; `outstanding` counts the current tick's polls not settled yet; `batch` holds their records.
+   */
+  let tickNumber = 0;
+  let outstanding = 0;
+  let batch: { entry: Entry<PC>; record: StatsRecord }[] = [];
+
+  const flushBatch = () => {
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    const records: StatsRecord[] = [];
+    for (let i = 0; i < items.length; i++) pushItem(records, items[i].record);
+    const emitStart = deps.now();
+    try {
+      if (deps.emitBatch !== undefined) deps.emitBatch(records);
+      else for (let i = 0; i < records.length; i++) deps.emit(records[i]);
+    } catch {
+      /* the sink's problem */
+    }
+    // Each record's share of the post, counted in its PC's next hookMs.
+    const share = (deps.now() - emitStart) / items.length;
+    for (let i = 0; i < items.length; i++) items[i].entry.lastEmitMs = share;
+  };
 
   const stopTimer = () => {
     if (timerSet) {
@@ -157,8 +193,21 @@ export function createStatsPoller<PC extends object>(
       entry.inFlight = false;
       return;
     }
+    const pollTick = tickNumber;
+    outstanding++;
+    /** This poll settled: the last poll of the current tick posts the tick's records. */
+    const settle = () => {
+      if (pollTick === tickNumber && --outstanding === 0) flushBatch();
+    };
     const onReport = (report: unknown) => {
       entry.inFlight = false;
+      try {
+        handleReport(report);
+      } finally {
+        settle();
+      }
+    };
+    const handleReport = (report: unknown) => {
       if (!enabled || entry.removed) return;
       try {
         const resolved = deps.now();
@@ -202,9 +251,14 @@ export function createStatsPoller<PC extends object>(
           cost: { getStatsMs: round3(resolved - started), hookMs: round3(hookMs) },
         };
         if (reset) record.reset = true;
-        const emitStart = deps.now();
-        deps.emit(record);
-        entry.lastEmitMs = deps.now() - emitStart;
+        if (pollTick === tickNumber) {
+          pushItem(batch, { entry, record });
+        } else {
+          // A poll that outlived its tick (a slow getStats): posted at once, alone.
+          const emitStart = deps.now();
+          deps.emit(record);
+          entry.lastEmitMs = deps.now() - emitStart;
+        }
       } catch {
         // A conversion bug must not stop the poller; the next poll starts from a full snapshot.
         entry.reset = true;
@@ -212,17 +266,23 @@ export function createStatsPoller<PC extends object>(
     };
     const onError = () => {
       entry.inFlight = false;
+      settle();
     };
     try {
       thenNative(pending, onReport, onError);
     } catch {
       entry.inFlight = false;
+      settle();
     }
   };
 
   function tick() {
     timerSet = false;
     timer = undefined;
+    // Whatever the previous tick's slow polls still hold back goes out now; their late records go out alone.
+    flushBatch();
+    tickNumber++;
+    outstanding = 0;
     if (!enabled) return;
     const current = entries;
     for (let i = 0; i < current.length; i++) {
@@ -281,6 +341,7 @@ export function createStatsPoller<PC extends object>(
       for (let i = 0; i < entries.length; i++) pushItem(out, entries[i].id);
       return out;
     },
+    flush: flushBatch,
   };
 }
 

@@ -11,7 +11,10 @@ export const SOURCE_TAG = 'webrtc-scope';
  * records by this prefix while the page waits, and parses them later, in its batch timer.
  */
 export const ENVELOPE_PREFIX = `{"source":${JSON.stringify(SOURCE_TAG)},`;
-/** CustomEvent type the hook dispatches on `window`; `detail` is a JSON string of a {@link PageEnvelope}. */
+/**
+ * CustomEvent type the hook dispatches on `window`; `detail` is the JSON text of one {@link PageEnvelope}, or of
+ * several joined by `\n` (JSON text never holds a raw line feed: `JSON.stringify` escapes it in strings).
+ */
 export const PAGE_TO_RELAY_EVENT = '__webrtc-scope:page__';
 /** CustomEvent type the relay dispatches on `window`; `detail` is a JSON string of a {@link RelayToPage}. */
 export const RELAY_TO_PAGE_EVENT = '__webrtc-scope:relay__';
@@ -22,6 +25,9 @@ export const VIEW_PORT = 'webrtc-scope/view';
 /** Defaults and limits of stats polling in the page. */
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 export const MIN_POLL_INTERVAL_MS = 100;
+
+/** The hook joins records into one event only while the event's text stays below this many characters. */
+export const PAGE_EVENT_JOIN_CHARS = 256 * 1024;
 
 /** Size caps applied by the relay to page input (the page is untrusted). */
 export const RELAY_LIMITS = {

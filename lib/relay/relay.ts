@@ -140,7 +140,10 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
       windowRecords = 0;
       windowChars = 0;
     }
-    windowRecords += 1;
+    // One envelope per line (the hook joins the stats records of a polling tick): each counts as a record.
+    let records = 1;
+    for (let at = detail.indexOf('\n'); at !== -1; at = detail.indexOf('\n', at + 1)) records += 1;
+    windowRecords += records;
     windowChars += detail.length;
     if (windowRecords > limits.maxRecordsPerSecond || windowChars > limits.maxCharsPerSecond) {
       // Dropping may cut a stats delta chain; the hook resends full snapshots once asked.
@@ -162,14 +165,16 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
     const texts = incoming;
     incoming = [];
     incomingChars = 0;
-    for (const text of texts) {
-      const parsed = parsePageEnvelope(text, limits.maxRecordChars);
-      if (!parsed.ok) {
-        refuse('invalid');
-        continue;
+    for (const joined of texts) {
+      for (const text of joined.includes('\n') ? joined.split('\n') : [joined]) {
+        const parsed = parsePageEnvelope(text, limits.maxRecordChars);
+        if (!parsed.ok) {
+          refuse('invalid');
+          continue;
+        }
+        queue.push(parsed.value);
+        queueChars += text.length;
       }
-      queue.push(parsed.value);
-      queueChars += text.length;
     }
   };
 

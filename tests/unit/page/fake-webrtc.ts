@@ -243,6 +243,7 @@ class RTCPeerConnection extends EventTarget {
     globalThis.__getStatsCalls = (globalThis.__getStatsCalls || 0) + 1;
     if (this.#signaling === 'closed') globalThis.__getStatsOnClosed = (globalThis.__getStatsOnClosed || 0) + 1;
     const n = ++this.#statsCalls;
+    if (globalThis.__holdStats === this) return new Promise(() => {}); // a getStats that never answers
     return async(() => new RTCStatsReport([
       ['P', { id: 'P', type: 'peer-connection', timestamp: n * 1000, dataChannelsOpened: this.#channels }],
       ['OT', { id: 'OT', type: 'outbound-rtp', timestamp: n * 1000, bytesSent: n * 100, qualityLimitationDurations: { none: n }, codecId: 'CO' }],

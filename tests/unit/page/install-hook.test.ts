@@ -347,6 +347,19 @@ describe('installHook: stats polling and settings', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('a tick\'s stats records wait for its slowest poll, but never behind another record: they leave first (order kept)', async () => {
+    vi.useFakeTimers();
+    const { records, run } = setup({ pollIntervalMs: 500 });
+    run('globalThis.a = new RTCPeerConnection(); globalThis.b = new RTCPeerConnection(); globalThis.__holdStats = b;');
+    await vi.advanceTimersByTimeAsync(500);
+    const statsOfA = () => records.filter((r) => r.type === 'pc-stats' && r.pc === 1).length;
+    expect(statsOfA()).toBe(0); // waiting for b's poll of the same tick
+    run('a.createDataChannel("x")');
+    const kinds = records.filter((r) => 'pc' in r && r.pc === 1).map((r) => (r.type === 'pc-call' ? `call:${r.method}` : r.type));
+    expect(kinds.slice(-3)).toEqual(['pc-stats', 'call:createDataChannel', 'pc-settled']);
+    run('a.close(); globalThis.__holdStats = null; b.close();');
+  });
+
   it('reads reports with the natives captured at install, and the deltas rebuild every report across full and planned reads', async () => {
     vi.useFakeTimers();
     const { of, run } = setup({ pollIntervalMs: 500 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseRelayConfig, startPageHook, stringifyEnvelope } from '../../../lib/page/page-bridge';
 import { PAGE_TO_RELAY_EVENT, RELAY_TO_PAGE_EVENT } from '../../../lib/protocol/constants';
 import { parsePageEnvelope } from '../../../lib/protocol/guards';
@@ -90,5 +90,36 @@ describe('startPageHook', () => {
     expect(details).toHaveLength(5);
     expect(startPageHook(realm.win)).toBe(controller);
     realm.run('pc.close()');
+  });
+
+  it('posts the stats records of one polling tick in one event, one envelope per line, each accepted by the relay guard', async () => {
+    vi.useFakeTimers();
+    try {
+      const realm = createFakeRealm();
+      const win = realm.win as unknown as Record<string, unknown>;
+      const et = (win.EventTarget as typeof EventTarget).prototype;
+      const details: string[] = [];
+      et.addEventListener.call(win, PAGE_TO_RELAY_EVENT, (event: Event) => details.push((event as CustomEvent).detail));
+      startPageHook(realm.win, { pollIntervalMs: 500 });
+      realm.run('globalThis.a = new RTCPeerConnection(); globalThis.b = new RTCPeerConnection();');
+      await vi.advanceTimersByTimeAsync(500);
+      await vi.advanceTimersByTimeAsync(500);
+      const statsEvents = details.filter((detail) => detail.includes('"pc-stats"'));
+      expect(statsEvents).toHaveLength(2); // two ticks
+      for (const detail of statsEvents) {
+        const lines = detail.split('\n');
+        expect(lines).toHaveLength(2);
+        const parsed = lines.map((line) => parsePageEnvelope(line, 1e6));
+        expect(parsed.map((r) => (r.ok ? [r.value.type, (r.value as { pc: number }).pc] : r))).toEqual([
+          ['pc-stats', 1],
+          ['pc-stats', 2],
+        ]);
+      }
+      // Every other record still has an event of its own.
+      for (const detail of details.filter((d) => !d.includes('"pc-stats"'))) expect(detail.includes('\n')).toBe(false);
+      realm.run('a.close(); b.close();');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -196,6 +196,94 @@ describe('createStatsPoller', () => {
   });
 });
 
+describe('one post per tick: the stats records of a tick go out together once its last poll settled', () => {
+  function batchSetup() {
+    const timers = manualTimers();
+    const posts: { via: 'batch' | 'emit'; pcs: number[] }[] = [];
+    const hookMs: Record<number, number[]> = {};
+    let postCost = 0; // ms the fake clock moves while a batch is posted
+    const resolvers = new Map<string, (report: unknown) => void>();
+    const reportOf = (n: number) => new Map([['P', { id: 'P', type: 'peer-connection', timestamp: n }]]);
+    const poller = createStatsPoller<{ name: string; mode: 'now' | 'manual' | 'reject'; calls: number }>(
+      {
+        getStats(pc) {
+          pc.calls++;
+          if (pc.mode === 'reject') return Promise.reject(new Error('no'));
+          if (pc.mode === 'manual') return new Promise((resolve) => resolvers.set(pc.name, resolve));
+          return Promise.resolve(reportOf(pc.calls));
+        },
+        isClosed: () => false,
+        collect: (report) => collectReport(report),
+        emit: (record) => {
+          posts.push({ via: 'emit', pcs: [record.pc] });
+          (hookMs[record.pc] ??= []).push(record.cost.hookMs);
+        },
+        emitBatch: (records) => {
+          posts.push({ via: 'batch', pcs: records.map((r) => r.pc) });
+          for (const r of records) (hookMs[r.pc] ??= []).push(r.cost.hookMs);
+          postCost += 4;
+        },
+        now: () => timers.now() + postCost,
+        timeOrigin: 0,
+        setTimeout: timers.setTimeout,
+        clearTimeout: timers.clearTimeout,
+      },
+      { enabled: true, intervalMs: 1000 },
+    );
+    return { poller, timers, posts, resolvers, reportOf, hookMs };
+  }
+
+  it('waits for every poll of the tick, then posts all records in poll order in one batch', async () => {
+    const { poller, timers, posts, resolvers, reportOf } = batchSetup();
+    poller.add(1, { name: 'a', mode: 'now', calls: 0 });
+    poller.add(2, { name: 'b', mode: 'manual', calls: 0 });
+    poller.add(3, { name: 'c', mode: 'reject', calls: 0 });
+    await timers.advance(1000);
+    expect(posts).toEqual([]); // b has not answered yet
+    resolvers.get('b')!(reportOf(1));
+    await timers.advance(1);
+    expect(posts).toEqual([{ via: 'batch', pcs: [1, 2] }]);
+  });
+
+  it('charges each record of a batch its share of the post, in its PC\'s next hookMs', async () => {
+    const { poller, timers, hookMs } = batchSetup();
+    poller.add(1, { name: 'a', mode: 'now', calls: 0 });
+    poller.add(2, { name: 'b', mode: 'now', calls: 0 });
+    await timers.advance(2000);
+    // Posting a batch takes 4 ms of the fake clock: 2 ms each, shown with the next poll of each PC.
+    expect(hookMs).toEqual({ 1: [0, 2], 2: [0, 2] });
+  });
+
+  it('a poll slower than the interval does not hold the others back: the next tick posts them, and its late record goes alone', async () => {
+    const { poller, timers, posts, resolvers, reportOf } = batchSetup();
+    poller.add(1, { name: 'a', mode: 'now', calls: 0 });
+    poller.add(2, { name: 'b', mode: 'manual', calls: 0 });
+    await timers.advance(1000);
+    await timers.advance(1000);
+    // tick 2 posted a's tick-1 record; b is still in flight, so only a polled, and that tick's only record left with it
+    expect(posts.map((p) => p.via + ':' + p.pcs.join(','))).toEqual(['batch:1', 'batch:1']);
+    resolvers.get('b')!(reportOf(1));
+    await timers.advance(1);
+    // b's late record goes at once, on its own
+    expect(posts.map((p) => p.via + ':' + p.pcs.join(','))).toEqual(['batch:1', 'batch:1', 'emit:2']);
+  });
+
+  it('flush() posts what the tick holds at once (the hook calls it before any other record)', async () => {
+    const { poller, timers, posts, resolvers, reportOf } = batchSetup();
+    poller.add(1, { name: 'a', mode: 'now', calls: 0 });
+    poller.add(2, { name: 'b', mode: 'manual', calls: 0 });
+    await timers.advance(1000);
+    expect(posts).toEqual([]);
+    poller.flush();
+    expect(posts).toEqual([{ via: 'batch', pcs: [1] }]);
+    poller.flush();
+    expect(posts.length).toBe(1);
+    resolvers.get('b')!(reportOf(1));
+    await timers.advance(1);
+    expect(posts).toEqual([{ via: 'batch', pcs: [1] }, { via: 'batch', pcs: [2] }]);
+  });
+});
+
 describe('statsReportToJson', () => {
   it('converts a maplike report: id → object without id, NaN → null, nested values copied', () => {
     const inner = { none: 1.5, cpu: 0 };

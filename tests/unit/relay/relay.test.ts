@@ -125,6 +125,29 @@ describe('relay', () => {
     await vi.waitFor(() => expect(toPage.some((m) => (m as { resync?: boolean }).resync)).toBe(true), { timeout: 3000 });
   });
 
+  it('takes several envelopes joined by line feeds from one event (the hook posts a polling tick at once), each validated and counted alone', async () => {
+    const { win, bg } = setup();
+    const envelope = (rec: unknown) => JSON.stringify({ source: SOURCE_TAG, v: PROTOCOL_VERSION, record: rec });
+    win.dispatchEvent(
+      new CustomEvent(PAGE_TO_RELAY_EVENT, { detail: [envelope(record(1)), envelope({ ...record(2), pc: -1 }), '{"not json', envelope(record(3))].join('\n') }),
+    );
+    await vi.waitFor(() => expect(records(bg).map((r) => r.t)).toEqual([1, 3]));
+    const refused = bg.received.flatMap((m) => (m.type === 'batch' && m.refused ? [m.refused] : []));
+    expect(refused).toEqual([{ invalid: 2 }]);
+  });
+
+  it('counts every joined envelope against the records-per-second cap', async () => {
+    const { win, bg } = setup();
+    const line = JSON.stringify({ source: SOURCE_TAG, v: PROTOCOL_VERSION, record: record(1) });
+    // 2 events of 300 joined records: the second crosses the 500 a second cap and is refused whole.
+    for (let i = 0; i < 2; i++) win.dispatchEvent(new CustomEvent(PAGE_TO_RELAY_EVENT, { detail: Array(300).fill(line).join('\n') }));
+    await vi.waitFor(() => expect(records(bg)).toHaveLength(300));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(records(bg)).toHaveLength(300);
+    const refused = bg.received.flatMap((m) => (m.type === 'batch' && m.refused ? [m.refused] : []));
+    expect(refused.reduce((n, r) => n + ((r as Record<string, number>)['rate-limit'] ?? 0), 0)).toBe(1);
+  });
+
   it('resends unacknowledged batches after the port drops, so nothing is lost', async () => {
     const { win, bg, relay } = setup({}, false);
     for (let i = 1; i <= 5; i++) post(win, record(i));
