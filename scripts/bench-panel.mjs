@@ -2,6 +2,7 @@
 // default charts drawn, and the panel's main-thread cost of live updates of a 4-PC call per second of data.
 // Called by scripts/bench.mjs with the session its extension run recorded (the source of the long session).
 import { build } from 'esbuild';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromiumWithExtension, tabIdForUrl } from '../tests/e2e/support/chromium.mjs';
 import { REPO_ROOT, step, waitFor } from '../tests/e2e/support/util.mjs';
@@ -12,8 +13,33 @@ export const LONG_COPIES = 2; // the recorded call's 2 PCs twice: 4 PCs
 export const OPEN_RUNS = 5;
 export const LIVE_WARMUP_MS = 20_000;
 export const LIVE_WINDOW_MS = 60_000;
+export const IDLE_WINDOW_MS = 20_000;
 const VIEWPORT = { width: 1280, height: 3200 }; // tall enough for every default chart to be on screen (they draw only when visible)
 const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/**
+ * CPU time (ms) the main thread of Chromium's extension renderer has used so far: /proc/<pid>/task/<pid>/schedstat
+ * (nanoseconds on the CPU). The panel page is the only document in that process (the service worker has its own
+ * thread), so over a window this is what the panel itself ran, without the time the thread waited for a core while
+ * the call's video encoders had it (which TaskDuration counts). Null when no such process is found.
+ */
+function extensionMainThreadCpuMs() {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let cmd;
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!cmd.includes('--type=renderer') || !cmd.includes('--extension-process')) continue;
+    try {
+      return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
 
 /** The seeding module (scripts/bench/seed-long-session.ts and the extension's own storage code) as one script. */
 async function seedBundle() {
@@ -131,8 +157,10 @@ export async function panelBench({ extensionDir, server, recorded }) {
       await sleep(LIVE_WARMUP_MS);
       const charts = await panel.evaluate(() => document.querySelectorAll('figure[data-chart-id] .ts-chart__plot').length);
       const m0 = await metrics();
+      const cpu0 = extensionMainThreadCpuMs();
       await sleep(LIVE_WINDOW_MS);
       const m1 = await metrics();
+      const cpu1 = extensionMainThreadCpuMs();
       const lag = await panel.evaluate(() => {
         const xs = [...document.querySelectorAll('figure[data-chart-id] .ts-chart__plot')].map((p) => Number(p.dataset.lastX) * 1000);
         return Date.now() - Math.min(...xs);
@@ -146,10 +174,22 @@ export async function panelBench({ extensionDir, server, recorded }) {
         taskMsPerS: ((m1.TaskDuration - m0.TaskDuration) * 1000) / seconds,
         scriptMsPerS: ((m1.ScriptDuration - m0.ScriptDuration) * 1000) / seconds,
         layoutMsPerS: ((m1.LayoutDuration - m0.LayoutDuration) * 1000) / seconds,
+        cpuMsPerS: cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / seconds,
         oldestChartLagMs: lag,
       };
     });
     await call.evaluate(() => window.hangUp());
+    await step(`panel: the same panel idle for ${IDLE_WINDOW_MS / 1000} s after the call ended`, async () => {
+      await sleep(3000);
+      const m0 = await metrics();
+      const cpu0 = extensionMainThreadCpuMs();
+      await sleep(IDLE_WINDOW_MS);
+      const m1 = await metrics();
+      const cpu1 = extensionMainThreadCpuMs();
+      const seconds = (m1.t - m0.t) / 1000;
+      live.idleTaskMsPerS = ((m1.TaskDuration - m0.TaskDuration) * 1000) / seconds;
+      live.idleCpuMsPerS = cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / seconds;
+    });
     return { seed, opens, coldOpens, live };
   } finally {
     await browser.close();
@@ -186,6 +226,20 @@ export function panelRows(p, { fmt, fixed }) {
       target: `≤ ${PANEL_TARGETS.liveMsPerS} ms/s`,
       ratio: fixed(p.live.taskMsPerS / PANEL_TARGETS.liveMsPerS, 3),
       result: verdict(p.live.taskMsPerS <= PANEL_TARGETS.liveMsPerS),
+    },
+    {
+      metric: '(panel) same, CPU time the panel\'s main thread used (/proc schedstat: without the waits for a core TaskDuration counts) (info)',
+      measured: p.live.cpuMsPerS == null ? 'n/a' : `${fmt(p.live.cpuMsPerS)} ms/s`,
+      target: '—',
+      ratio: p.live.cpuMsPerS == null ? '—' : fixed(p.live.cpuMsPerS / PANEL_TARGETS.liveMsPerS, 3),
+      result: 'info',
+    },
+    {
+      metric: '(panel) the same panel after the call ended (nothing arriving): TaskDuration / CPU per second (info)',
+      measured: `${fmt(p.live.idleTaskMsPerS)} / ${p.live.idleCpuMsPerS == null ? 'n/a' : fmt(p.live.idleCpuMsPerS)} ms/s`,
+      target: '—',
+      ratio: '—',
+      result: 'info',
     },
   ];
 }

@@ -838,7 +838,10 @@ sample (a MutationObserver on the charts' \`data-last-x\`); then back to the sho
 target (≤ 200 ms). Opening it in a new viewer tab (navigation start → drawn) is given for information.
 **Live:** \`bench.html?pairs=2\` (two loopback pairs, 4 PCs) with the panel page for its tab in front, first PC
 shown; after 20 s, CDP \`Performance.getMetrics\` \`TaskDuration\` of the panel page over 60 s, per second
-(target ≤ 4 ms/s); script and layout shares are given too.
+(target ≤ 4 ms/s); script and layout shares are given too. For information: the CPU time the panel's main thread
+used over the same window (\`/proc/<pid>/task/<pid>/schedstat\` of the extension renderer, whose only document is the
+panel: TaskDuration is wall time inside tasks, so it also counts the moments the thread waited for one of the 2
+cores the call's encoders keep busy), and both figures for 20 s of the same panel after the call ended.
 
 ### (dump) Import and export of dump files (\`scripts/bench-dump.mjs\`)
 A fifth Chromium run with the extension. The recorded session is grown to a ~100 MB webrtc-internals dump (its two
