@@ -132,11 +132,12 @@ export function createRouter(deps: RouterDeps): Router {
       case 'get-session':
         return (await deps.store.readSessionData(request.sessionId, { withStats: request.withStats !== false })) ?? null;
       case 'get-pc-stats': {
-        const { chunks, pending } = await deps.store.readPcStats(request.sessionId, request.pcId);
+        const { pcId, chunks, pending } = await deps.store.readPcStats(request.sessionId, request.pcId);
         const payload: PcStatsPayload = {
           chunks: chunks.map((c) => ({ firstIndex: c.firstIndex, count: c.count, data: bytesToBase64(c.data) })),
           pending,
         };
+        if (pcId !== null) payload.pcId = pcId;
         return payload;
       }
       case 'delete-sessions':

@@ -239,7 +239,7 @@ export function checkViewToBackground(value: unknown): GuardResult<ViewToBackgro
     case 'get-session':
       return isString(value.sessionId) && (value.withStats === undefined || typeof value.withStats === 'boolean') ? ok : fail('bad sessionId');
     case 'get-pc-stats':
-      return isString(value.sessionId) && isString(value.pcId) ? ok : fail('bad sessionId or pcId');
+      return isString(value.sessionId) && (isString(value.pcId) || value.pcId === null) ? ok : fail('bad sessionId or pcId');
     case 'get-tab-health':
       return isCount(value.tabId) ? ok : fail('bad tabId');
     case 'delete-sessions':

@@ -208,8 +208,12 @@ export type ViewRequest =
    * PC's stats with `get-pc-stats` when they show it, because a long call's columns as JSON run to tens of MB.
    */
   | { type: 'get-session'; sessionId: string; withStats?: boolean }
-  /** One PC's stored stats as the store holds them: its compressed chunks (base64, in order) and the samples not chunked yet. */
-  | { type: 'get-pc-stats'; sessionId: string; pcId: string }
+  /**
+   * One PC's stored stats as the store holds them: its compressed chunks (base64, in order) and the samples not
+   * chunked yet. `pcId: null`: the session's first PC (by creation, as `get-session` lists them), so a view can ask
+   * for the stats it shows first together with the session instead of after it.
+   */
+  | { type: 'get-pc-stats'; sessionId: string; pcId: string | null }
   | { type: 'delete-sessions'; sessionIds: string[] }
   | { type: 'get-settings' }
   | { type: 'set-settings'; settings: Partial<Settings> }
@@ -229,6 +233,8 @@ export type ViewToBackground =
  * columns (appendStatsChunk): a few hundred KB cross the port instead of the columns' JSON.
  */
 export interface PcStatsPayload {
+  /** The PC they are (set when asked for the first PC; absent when the session has none). */
+  pcId?: string;
   chunks: { firstIndex: number; count: number; data: string }[];
   pending: StatsSample[];
 }

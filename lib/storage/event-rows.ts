@@ -4,7 +4,8 @@
  * setRemoteDescription): uncompressed they were most of a short call's stored bytes. Events whose JSON is
  * at least {@link PACK_THRESHOLD_CHARS} long are stored deflated; reading accepts both row shapes.
  */
-import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import { deflateSync, strFromU8, strToU8 } from 'fflate';
+import { inflateReused } from '../model/inflate';
 import type { TraceEvent } from '../model/session';
 import { EVENT_DICTIONARY_V1 } from './event-dictionary-v1';
 import type { StoredEvent } from './schema';
@@ -28,7 +29,7 @@ export function fromEventRow(row: StoredEvent): TraceEvent {
   if (row.packed) {
     const dictionary = row.dict === undefined ? undefined : DICTIONARIES[row.dict];
     if (row.dict !== undefined && !dictionary) throw new Error(`event row ${row.sessionId}#${row.seq}: unknown dictionary ${row.dict}`);
-    return JSON.parse(strFromU8(inflateSync(row.packed, { dictionary }))) as TraceEvent;
+    return JSON.parse(strFromU8(inflateReused(row.packed, dictionary))) as TraceEvent;
   }
   throw new Error(`event row ${row.sessionId}#${row.seq} has neither an event nor packed data`);
 }

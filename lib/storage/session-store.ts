@@ -194,8 +194,24 @@ export class SessionStore {
     return mergeSamples(chunks, pending);
   }
 
-  /** One PC's stats as stored: its chunks in index order (not decoded) and its pending samples. */
-  async readPcStats(sessionId: string, pcId: string): Promise<{ chunks: EncodedChunk[]; pending: StatsSample[] }> {
+  /**
+   * One PC's stats as stored: its chunks in index order (not decoded) and its pending samples. `pcId` null: the
+   * session's first PC by creation (the first of {@link readSessionData}'s `pcs`), named in the result (null and
+   * nothing when the session has no PC).
+   */
+  async readPcStats(sessionId: string, pcId: string | null): Promise<{ pcId: string | null; chunks: EncodedChunk[]; pending: StatsSample[] }> {
+    if (pcId === null) {
+      const tx = this.db.transaction(['pcs', 'chunks', 'pendingSamples']);
+      const pcs = (await tx.objectStore('pcs').getAll(sessionRange(sessionId))).sort(byCreation);
+      const first = pcs[0]?.pcId ?? null;
+      if (first === null) {
+        await tx.done;
+        return { pcId: null, chunks: [], pending: [] };
+      }
+      const range = pcRange(sessionId, first);
+      const [chunks, pending] = await Promise.all([tx.objectStore('chunks').getAll(range), tx.objectStore('pendingSamples').getAll(range), tx.done]);
+      return { pcId: first, chunks: chunks.map(toChunk), pending: pending.map((row) => row.sample) };
+    }
     const tx = this.db.transaction(['chunks', 'pendingSamples']);
     const range = pcRange(sessionId, pcId);
     const [chunks, pending] = await Promise.all([
@@ -203,7 +219,7 @@ export class SessionStore {
       tx.objectStore('pendingSamples').getAll(range),
       tx.done,
     ]);
-    return { chunks: chunks.map(toChunk), pending: pending.map((row) => row.sample) };
+    return { pcId, chunks: chunks.map(toChunk), pending: pending.map((row) => row.sample) };
   }
 
   /**

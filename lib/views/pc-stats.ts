@@ -4,7 +4,7 @@
  */
 import type { PcStatsPayload } from '../protocol/messages';
 import type { StatsColumns } from '../model/session';
-import { appendStatsChunk } from '../model/stats-chunk';
+import { appendStatsChunks } from '../model/stats-chunk';
 import { appendSamples, emptyStatsColumns } from '../model/stats-columns';
 import { base64ToBytes } from '../protocol/base64';
 
@@ -13,8 +13,7 @@ export function columnsFromPcStats(payload: PcStatsPayload): StatsColumns {
   const columns = emptyStatsColumns();
   const chunks = [...payload.chunks].sort((a, b) => a.firstIndex - b.firstIndex);
   let nextIndex = -Infinity;
-  for (const chunk of chunks) {
-    const indexes = appendStatsChunk(columns, base64ToBytes(chunk.data));
+  for (const indexes of appendStatsChunks(columns, chunks.map((chunk) => base64ToBytes(chunk.data)))) {
     if (indexes.length > 0) nextIndex = Math.max(nextIndex, indexes[indexes.length - 1] + 1);
   }
   const pending = payload.pending.filter((s) => s.index >= nextIndex).sort((a, b) => a.index - b.index);

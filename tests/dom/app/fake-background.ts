@@ -36,12 +36,15 @@ export function fakeBackground(initial: SessionData[], notices: Notice[] = []) {
         }
         case 'get-pc-stats': {
           // As the background answers: chunks of 60 samples (base64), the rest pending.
-          const columns = sessions.get(request.sessionId)?.stats[request.pcId];
+          // pcId null: the first PC by creation (as get-session lists them).
+          const session = sessions.get(request.sessionId);
+          const pcId = request.pcId ?? [...(session?.pcs ?? [])].sort((a, b) => a.createdAt - b.createdAt || (a.pcId < b.pcId ? -1 : 1))[0]?.pcId;
+          const columns = pcId === undefined ? undefined : session?.stats[pcId];
           const samples = columns ? columnsToSamples(columns) : [];
           const whole = samples.length - (samples.length % 60);
           const chunks = [];
           for (let i = 0; i < whole; i += 60) chunks.push({ firstIndex: i, count: 60, data: bytesToBase64(encodeStatsChunk(samples.slice(i, i + 60))) });
-          return { chunks, pending: samples.slice(whole) };
+          return { ...(pcId !== undefined ? { pcId } : {}), chunks, pending: samples.slice(whole) };
         }
         case 'delete-sessions':
           request.sessionIds.forEach((id) => sessions.delete(id));

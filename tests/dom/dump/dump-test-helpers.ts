@@ -62,8 +62,8 @@ export function storeBackground(store: SessionStore): BackgroundClient {
       case 'get-session':
         return (await store.readSessionData(request.sessionId, { withStats: request.withStats !== false })) ?? null;
       case 'get-pc-stats': {
-        const { chunks, pending } = await store.readPcStats(request.sessionId, request.pcId);
-        return { chunks: chunks.map((c) => ({ firstIndex: c.firstIndex, count: c.count, data: bytesToBase64(c.data) })), pending };
+        const { pcId, chunks, pending } = await store.readPcStats(request.sessionId, request.pcId);
+        return { ...(pcId !== null ? { pcId } : {}), chunks: chunks.map((c) => ({ firstIndex: c.firstIndex, count: c.count, data: bytesToBase64(c.data) })), pending };
       }
       case 'delete-sessions':
         await store.deleteSessions(request.sessionIds);

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { appendStatsChunk, decodeStatsChunk, encodeStatsChunk, STATS_CHUNK_VERSION } from '../../../lib/model/stats-chunk';
+import { appendStatsChunk, appendStatsChunks, decodeStatsChunk, encodeStatsChunk, STATS_CHUNK_VERSION } from '../../../lib/model/stats-chunk';
 import { appendSamples, emptyStatsColumns } from '../../../lib/model/stats-columns';
 import type { StatsReportJson, StatsSample } from '../../../lib/model/session';
 import { INTERNALS_DUMP_CALL, loadCallSamples, loadGetStatsFile } from './corpus';
@@ -253,6 +253,18 @@ describe('encodeStatsChunk / decodeStatsChunk', () => {
         const viaSamples = emptyStatsColumns();
         appendSamples(viaSamples, samples);
         expect(exactDiff(viaChunks, viaSamples)).toBeNull();
+        // All chunks at once, onto empty columns and onto columns already holding the first rows.
+        const chunks: Uint8Array[] = [];
+        for (let start = 0; start < samples.length; start += size) chunks.push(encodeStatsChunk(samples.slice(start, start + size)));
+        const atOnce = emptyStatsColumns();
+        expect(appendStatsChunks(atOnce, chunks)).toEqual(chunks.map((_, i) => samples.slice(i * size, (i + 1) * size).map((x) => x.index)));
+        expect(exactDiff(atOnce, viaSamples)).toBeNull();
+        const onto = emptyStatsColumns();
+        appendSamples(onto, samples.slice(0, size));
+        const held = onto.objects;
+        appendStatsChunks(onto, chunks.slice(1));
+        expect(onto.objects).toBe(held);
+        expect(exactDiff(onto, viaSamples)).toBeNull();
       }
     }
   });

@@ -188,6 +188,30 @@ describe('SessionStore', () => {
     expect(await store.readStats('7:a', 'none')).toEqual([]);
   });
 
+  it('readPcStats with no PC id reads the session’s first PC by creation, and names it', async () => {
+    const { store } = await freshStore();
+    const all = callSamples();
+    const s = session('7:a');
+    await store.commit(
+      write(s, {
+        pcs: [pc(s.id, '0-2', { createdAt: NOW + 5 }), pc(s.id, '0-9', { createdAt: NOW }), pc(s.id, '0-1', { createdAt: NOW })],
+        chunks: [
+          { pcId: '0-1', chunk: chunkOf(all.slice(0, 20)) },
+          { pcId: '0-9', chunk: chunkOf(all.slice(0, 2)) },
+        ],
+        samples: all.slice(20, 25).map((sample) => ({ pcId: '0-1', sample })),
+      }),
+    );
+    const first = await store.readPcStats('7:a', null);
+    expect(first.pcId).toBe('0-1'); // createdAt ties: by id, as readSessionData orders them
+    expect(first).toEqual(await store.readPcStats('7:a', '0-1'));
+    expect((await store.readSessionData('7:a', { withStats: false }))!.pcs[0].pcId).toBe('0-1');
+    expect(first.chunks.map((c) => c.firstIndex)).toEqual([all[0].index]);
+    expect(first.pending).toEqual(all.slice(20, 25));
+    await store.commit(write(session('7:none')));
+    expect(await store.readPcStats('7:none', null)).toEqual({ pcId: null, chunks: [], pending: [] });
+  });
+
   it('readSessionData gathers the session, PCs, events and stats columns', async () => {
     const { store } = await freshStore();
     const calls = loadCallSamples();
