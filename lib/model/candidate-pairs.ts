@@ -83,8 +83,12 @@ export function candidateLabel(c: CandidateInfo | null): string {
 
 /** Ids of the pairs selected at `row`, by the rules in the module comment. */
 export function selectedPairIdsAt(columns: StatsColumns, row: number): Set<string> {
-  if (row < 0) return new Set();
-  return selectedAmong(columns, row, idsOfTypeAt(columns, 'candidate-pair', row), idsOfTypeAt(columns, 'transport', row));
+  const out = new Set<string>();
+  if (row < 0) return out;
+  const pairs = idsOfTypeAt(columns, 'candidate-pair', row).map((id) => pairColumns(columns, id));
+  const transports = idsOfTypeAt(columns, 'transport', row).map((id) => transportColumns(columns, id));
+  selectedAmong(row, pairs, transports, out);
+  return out;
 }
 
 const STATE_RANK: Record<string, number> = { succeeded: 0, 'in-progress': 1, waiting: 2, frozen: 3, failed: 4 };
@@ -192,47 +196,85 @@ interface TimelineState {
 
 const timelines = new WeakMap<StatsColumns, TimelineState>();
 
+type Column = (unknown | null)[] | undefined;
+
+/** One object's columns the timeline reads on every row, looked up once per pass instead of per row. */
+interface PairColumns {
+  id: string;
+  present: (row: number) => boolean;
+  state: Column;
+  selected: Column;
+  nominated: Column;
+}
+interface TransportColumns {
+  present: (row: number) => boolean;
+  selectedPairId: Column;
+}
+
+/** presentAt with the object's type column fetched once (an object without one takes presentAt's slow path). */
+function presence(columns: StatsColumns, id: string): (row: number) => boolean {
+  const type = columns.objects[id].fields.type;
+  if (!type) return (row) => presentAt(columns, id, row);
+  return (row) => type[row] !== null && type[row] !== undefined;
+}
+
+const cell = (column: Column, row: number): unknown => (column === undefined ? undefined : column[row]);
+
+function pairColumns(columns: StatsColumns, id: string): PairColumns {
+  const fields = columns.objects[id].fields;
+  return { id, present: presence(columns, id), state: fields.state, selected: fields.selected, nominated: fields.nominated };
+}
+function transportColumns(columns: StatsColumns, id: string): TransportColumns {
+  return { present: presence(columns, id), selectedPairId: columns.objects[id].fields.selectedCandidatePairId };
+}
+
 /** The rows `from`… of `columns` folded into `state`. */
 function advanceTimeline(columns: StatsColumns, state: TimelineState): void {
   const t = columns.t;
   const rows = t.length;
-  const pairIds: string[] = [];
-  const transportIds: string[] = [];
+  const pairs: PairColumns[] = [];
+  const transports: TransportColumns[] = [];
   for (const id in columns.objects) {
     const type = columns.objects[id].type;
-    if (type === 'candidate-pair') pairIds.push(id);
-    else if (type === 'transport') transportIds.push(id);
+    if (type === 'candidate-pair') pairs.push(pairColumns(columns, id));
+    else if (type === 'transport') transports.push(transportColumns(columns, id));
   }
+  const tracks = [...state.pairs.values()];
+  const present: PairColumns[] = [];
+  const selected = new Set<string>();
   for (let row = state.rows; row < rows; row++) {
+    const time = t[row];
     // Each sample owns the time up to the next one: whatever the previous row left open now ends here.
-    for (const track of state.pairs.values()) {
-      if (track.current && track.lastRow === row - 1) track.current.toT = t[row];
+    for (const track of tracks) {
+      if (track.current && track.lastRow === row - 1) track.current.toT = time;
     }
-    for (const seg of state.openSelected.values()) seg.toT = t[row];
-    const present: string[] = [];
-    for (const id of pairIds) {
-      if (!presentAt(columns, id, row)) continue;
-      present.push(id);
-      const stateName = str(valueAt(columns, id, 'state', row)) ?? 'unknown';
-      let track = state.pairs.get(id);
+    for (const seg of state.openSelected.values()) seg.toT = time;
+    present.length = 0;
+    for (const pair of pairs) {
+      if (!pair.present(row)) continue;
+      present.push(pair);
+      const value = cell(pair.state, row);
+      const stateName = typeof value === 'string' ? value : 'unknown';
+      let track = state.pairs.get(pair.id);
       if (!track) {
-        track = { id, firstRow: row, lastRow: row, segments: [], current: null };
-        state.pairs.set(id, track);
+        track = { id: pair.id, firstRow: row, lastRow: row, segments: [], current: null };
+        state.pairs.set(pair.id, track);
+        tracks.push(track);
       }
       if (track.current && track.lastRow === row - 1 && track.current.state === stateName) {
-        track.current.toT = t[row];
+        track.current.toT = time;
       } else {
-        track.current = { state: stateName, fromT: t[row], toT: t[row] };
+        track.current = { state: stateName, fromT: time, toT: time };
         track.segments.push(track.current);
       }
       track.lastRow = row;
     }
-    for (const track of state.pairs.values()) if (track.lastRow !== row) track.current = null;
-    const selected = selectedAmong(columns, row, present, transportIds);
-    for (const id of [...state.openSelected.keys()]) if (!selected.has(id)) state.openSelected.delete(id);
+    for (const track of tracks) if (track.lastRow !== row) track.current = null;
+    selectedAmong(row, present, transports, selected);
+    for (const [id] of state.openSelected) if (!selected.has(id)) state.openSelected.delete(id);
     for (const id of selected) {
       if (state.openSelected.has(id)) continue;
-      const seg = { pairId: id, fromT: t[row], toT: t[row] };
+      const seg = { pairId: id, fromT: time, toT: time };
       state.openSelected.set(id, seg);
       state.selected.push(seg);
     }
@@ -240,29 +282,36 @@ function advanceTimeline(columns: StatsColumns, state: TimelineState): void {
   state.rows = rows;
 }
 
-/** {@link selectedPairIdsAt} with the candidate pairs present at `row` and the transport ids already known. */
-function selectedAmong(columns: StatsColumns, row: number, pairs: string[], transportIds: string[]): Set<string> {
-  const selected = new Set<string>();
+/**
+ * {@link selectedPairIdsAt} with the candidate pairs present at `row` and the transports' columns already looked
+ * up; fills `out` (cleared first).
+ */
+function selectedAmong(row: number, pairs: PairColumns[], transports: TransportColumns[], out: Set<string>): void {
+  out.clear();
   // Whether the browser said anything about selection (then its word stands, even when it says "none").
   let told = false;
-  for (const transport of transportIds) {
-    if (!presentAt(columns, transport, row)) continue;
-    const id = str(valueAt(columns, transport, 'selectedCandidatePairId', row));
-    if (id === null) continue;
+  for (const transport of transports) {
+    if (!transport.present(row)) continue;
+    const id = cell(transport.selectedPairId, row);
+    if (typeof id !== 'string') continue;
     told = true;
-    if (pairs.includes(id)) selected.add(id);
-  }
-  for (const id of pairs) {
-    const flag = valueAt(columns, id, 'selected', row);
-    if (typeof flag === 'boolean') told = true;
-    if (flag === true) selected.add(id);
-  }
-  if (!told) {
-    for (const id of pairs) {
-      if (valueAt(columns, id, 'nominated', row) === true && valueAt(columns, id, 'state', row) === 'succeeded') selected.add(id);
+    for (const pair of pairs) {
+      if (pair.id === id) {
+        out.add(id);
+        break;
+      }
     }
   }
-  return selected;
+  for (const pair of pairs) {
+    const flag = cell(pair.selected, row);
+    if (typeof flag === 'boolean') told = true;
+    if (flag === true) out.add(pair.id);
+  }
+  if (!told) {
+    for (const pair of pairs) {
+      if (cell(pair.nominated, row) === true && cell(pair.state, row) === 'succeeded') out.add(pair.id);
+    }
+  }
 }
 
 /**
