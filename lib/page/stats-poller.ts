@@ -320,6 +320,7 @@ export function createStatsPoller<PC extends object>(
       if (!nextEnabled) {
         enabled = false;
         stopTimer();
+        batch = []; // made while enabled, but the hook drops whatever is emitted while off: so do we
         // Whatever the receiver saw last may be lost while we are off: start over with snapshots.
         for (let i = 0; i < entries.length; i++) entries[i].reset = true;
         intervalMs = nextInterval;

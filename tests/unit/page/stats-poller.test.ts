@@ -268,6 +268,18 @@ describe('one post per tick: the stats records of a tick go out together once it
     expect(posts.map((p) => p.via + ':' + p.pcs.join(','))).toEqual(['batch:1', 'batch:1', 'emit:2']);
   });
 
+  it('switching capture off drops the records the tick was holding (the hook would drop them anyway)', async () => {
+    const { poller, timers, posts, resolvers, reportOf } = batchSetup();
+    poller.add(1, { name: 'a', mode: 'now', calls: 0 });
+    poller.add(2, { name: 'b', mode: 'manual', calls: 0 });
+    await timers.advance(1000);
+    poller.configure({ enabled: false, intervalMs: 1000 });
+    poller.configure({ enabled: true, intervalMs: 1000 });
+    resolvers.get('b')!(reportOf(1));
+    await timers.advance(1);
+    expect(posts).toEqual([{ via: 'batch', pcs: [2] }]);
+  });
+
   it('flush() posts what the tick holds at once (the hook calls it before any other record)', async () => {
     const { poller, timers, posts, resolvers, reportOf } = batchSetup();
     poller.add(1, { name: 'a', mode: 'now', calls: 0 });
