@@ -17,6 +17,7 @@ import { SessionViewStore, type SessionViewStoreOptions, type ViewState } from '
 import type { Notice } from '../../lib/storage/session-store';
 import { SessionList, formatDateTime, formatDuration, sessionDuration, sessionLabel } from '../sessions/SessionList';
 import { ConnectionHeader } from '../connection/ConnectionHeader';
+import { LiveText } from '../connection/LiveText';
 import { ConnectionCharts } from '../charts/ConnectionCharts';
 import { PcHealthView } from '../health/PcHealthView';
 import { ThresholdsContext } from '../health/thresholds-context';
@@ -80,15 +81,30 @@ function readHash(): { session: string | null; pc: string | null } {
 /** The hash this app wrote last: a `hashchange` for it (some environments fire one on replaceState) is no news. */
 let writtenHash: string | null = null;
 
+let hashWrite: { cancel(): void; flush(): void } | null = null;
+
 function writeHash(session: string | null, pc: string | null) {
   const params = new URLSearchParams();
   if (session) params.set('session', session);
   if (session && pc) params.set('pc', pc);
   const hash = params.toString();
-  writtenHash = hash;
-  if (location.hash.replace(/^#/, '') === hash) return;
-  // replaceState: moving through sessions should not fill the history; the hash still survives a reload.
-  history.replaceState(history.state, '', hash ? `#${hash}` : location.pathname + location.search);
+  // Written when the page is idle: Chromium's replaceState takes 10–20 ms in an extension page, which held back
+  // the frame that shows a session just opened. The latest selection wins.
+  hashWrite?.cancel();
+  const write = () => {
+    hashWrite = null;
+    writtenHash = hash;
+    if (location.hash.replace(/^#/, '') === hash) return;
+    // replaceState: moving through sessions should not fill the history; the hash still survives a reload.
+    history.replaceState(history.state, '', hash ? `#${hash}` : location.pathname + location.search);
+  };
+  if (typeof requestIdleCallback === 'function') {
+    const id = requestIdleCallback(write, { timeout: 500 });
+    hashWrite = { cancel: () => cancelIdleCallback(id), flush: () => (cancelIdleCallback(id), write()) };
+  } else {
+    const id = setTimeout(write, 0);
+    hashWrite = { cancel: () => clearTimeout(id), flush: () => (clearTimeout(id), write()) };
+  }
 }
 
 function useStoreState(store: SessionViewStore): ViewState {
@@ -113,7 +129,10 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
   );
   useEffect(() => {
     void store.start();
-    return () => store.dispose();
+    return () => {
+      store.dispose();
+      hashWrite?.flush(); // the hash says where we were, now
+    };
   }, [store]);
   const state = useStoreState(store);
   const [thresholds, setThresholds] = useState(DEFAULT_HEALTH_THRESHOLDS);
@@ -402,7 +421,14 @@ function SessionHeader({ session, onExport }: { session: SessionSummary; onExpor
             {formatDateTime(session.startedAt)}
           </time>
         </span>
-        <span>{live ? `live for ${formatDuration(sessionDuration(session))}` : `ended after ${formatDuration(sessionDuration(session))}`}</span>
+        {live ? (
+          <span>
+            {'live for '}
+            <LiveText chars={10}>{formatDuration(sessionDuration(session))}</LiveText>
+          </span>
+        ) : (
+          <span>{`ended after ${formatDuration(sessionDuration(session))}`}</span>
+        )}
         <span>
           {session.pcCount} peer connection{session.pcCount === 1 ? '' : 's'}, {session.mediaCallCount} media request
           {session.mediaCallCount === 1 ? '' : 's'}

@@ -13,6 +13,8 @@ import {
   type CandidatePairTimeline,
 } from '../../lib/model/candidate-pairs';
 import { formatAbsolute, formatBytes, formatCount, formatSecondsAsMs, formatSince, orDash, stateClass } from '../connection/format';
+import { LazyDetails } from '../connection/LazyDetails';
+import { LiveText } from '../connection/LiveText';
 import { useFeedVersion } from '../connection/use-feed-version';
 import './candidates.css';
 
@@ -39,28 +41,35 @@ function Timeline({ tl, origin, pcId }: { tl: CandidatePairTimeline; origin: num
   if (tl.startT === null || tl.endT === null || tl.pairs.length === 0) return null;
   const start = tl.startT;
   const span = Math.max(tl.endT - start, 1);
-  const pos = (t: number) => `${(((t - start) / span) * 100).toFixed(3)}%`;
-  const width = (from: number, to: number) => `max(${(((to - from) / span) * 100).toFixed(3)}%, 2px)`;
+  // Drawn as SVG rects inside the track: the span grows with every sample, so every segment moves every second, and
+  // a changed left or width of an absolutely positioned box lays the whole page out again (a transform instead costs
+  // every frame a re-layerization); a rect's x and width lay out only the SVG. A 2 px rect at the start keeps a short
+  // state visible. The tooltip is the group's <title>.
+  const pct = (v: number) => `${(v * 100).toFixed(3)}%`;
+  const seg = (key: string, cls: string, from: number, to: number, title: string) => (
+    <g key={key} class={cls}>
+      <title>{title}</title>
+      <rect x={pct((from - start) / span)} width={pct((to - from) / span)} height="100%" />
+      <rect x={pct((from - start) / span)} width="2" height="100%" />
+    </g>
+  );
   const since = (t: number) => formatSince(t - origin);
   const labels = new Map(tl.pairs.map((p) => [p.id, p.label]));
   const captionId = `cp-timeline-caption-${pcId}`;
   return (
     <figure class="cp-timeline" aria-labelledby={captionId}>
       <figcaption id={captionId}>
-        Candidate pair states over time ({since(tl.startT)} to {since(tl.endT)})
+        Candidate pair states over time ({since(tl.startT)} to <LiveText chars={13}>{`${since(tl.endT)})`}</LiveText>
       </figcaption>
       <div class="cp-lanes" aria-hidden="true">
         <div class="cp-lane cp-lane-selected">
           <div class="cp-lane-label">selected pair</div>
           <div class="cp-track">
-            {tl.selected.map((s) => (
-              <div
-                key={`${s.pairId}-${s.fromT}`}
-                class="cp-seg cp-seg-selected"
-                style={{ left: pos(s.fromT), width: width(s.fromT, s.toT) }}
-                title={`${labels.get(s.pairId) ?? s.pairId} selected ${since(s.fromT)} – ${since(s.toT)}`}
-              />
-            ))}
+            <svg class="cp-track-svg">
+              {tl.selected.map((s) =>
+                seg(`${s.pairId}-${s.fromT}`, 'cp-seg cp-seg-selected', s.fromT, s.toT, `${labels.get(s.pairId) ?? s.pairId} selected ${since(s.fromT)} – ${since(s.toT)}`),
+              )}
+            </svg>
           </div>
         </div>
         {tl.pairs.map((p) => (
@@ -69,37 +78,33 @@ function Timeline({ tl, origin, pcId }: { tl: CandidatePairTimeline; origin: num
               {p.label}
             </div>
             <div class="cp-track">
-              {p.segments.map((s) => (
-                <div
-                  key={s.fromT}
-                  class={`cp-seg cp-seg-${s.state}`}
-                  style={{ left: pos(s.fromT), width: width(s.fromT, s.toT) }}
-                  title={`${s.state} ${since(s.fromT)} – ${since(s.toT)}`}
-                />
-              ))}
+              <svg class="cp-track-svg">
+                {p.segments.map((s) => seg(String(s.fromT), `cp-seg cp-seg-${s.state}`, s.fromT, s.toT, `${s.state} ${since(s.fromT)} – ${since(s.toT)}`))}
+              </svg>
             </div>
           </div>
         ))}
       </div>
-      <details class="cp-timeline-text">
-        <summary>Timeline as text</summary>
-        <ul>
-          {tl.pairs.map((p) => (
-            <li key={p.id}>
-              {p.label}: {p.segments.map((s) => `${s.state} ${since(s.fromT)} – ${since(s.toT)}`).join('; ')}
-            </li>
-          ))}
-          {tl.selected.length === 0 ? (
-            <li>No pair was selected.</li>
-          ) : (
-            tl.selected.map((s) => (
-              <li key={`sel-${s.pairId}-${s.fromT}`}>
-                Selected {since(s.fromT)} – {since(s.toT)}: {labels.get(s.pairId) ?? s.pairId}
+      <LazyDetails class="cp-timeline-text" summary="Timeline as text">
+        {() => (
+          <ul>
+            {tl.pairs.map((p) => (
+              <li key={p.id}>
+                {p.label}: {p.segments.map((s) => `${s.state} ${since(s.fromT)} – ${since(s.toT)}`).join('; ')}
               </li>
-            ))
-          )}
-        </ul>
-      </details>
+            ))}
+            {tl.selected.length === 0 ? (
+              <li>No pair was selected.</li>
+            ) : (
+              tl.selected.map((s) => (
+                <li key={`sel-${s.pairId}-${s.fromT}`}>
+                  Selected {since(s.fromT)} – {since(s.toT)}: {labels.get(s.pairId) ?? s.pairId}
+                </li>
+              ))
+            )}
+          </ul>
+        )}
+      </LazyDetails>
     </figure>
   );
 }
@@ -123,7 +128,10 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
     <section ref={root} class="candidate-pairs" aria-label="Candidate pairs">
       <table class="cp-table">
         <caption>
-          Candidate pairs at <time title={formatAbsolute(latestT)}>{formatSince(latestT - origin)}</time>
+          Candidate pairs at{' '}
+          <time title={formatAbsolute(latestT)}>
+            <LiveText chars={13}>{formatSince(latestT - origin)}</LiveText>
+          </time>
         </caption>
         <thead>
           <tr>
@@ -158,13 +166,27 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
                 <CandidateCell c={r.remote} />
                 <td class={stateClass(r.state)}>{orDash(r.state)}</td>
                 <td>{r.nominated === null ? '—' : r.nominated ? 'yes' : 'no'}</td>
-                <td>{formatSecondsAsMs(r.currentRoundTripTime)}</td>
-                <td>{formatSecondsAsMs(r.averageRoundTripTime)}</td>
-                <td>{formatBytes(r.bytesSent)}</td>
-                <td>{formatBytes(r.bytesReceived)}</td>
-                <td>{pair(r.requestsSent, r.requestsReceived)}</td>
-                <td>{pair(r.responsesSent, r.responsesReceived)}</td>
-                <td>{formatCount(r.consentRequestsSent)}</td>
+                <td>
+                  <LiveText chars={8}>{formatSecondsAsMs(r.currentRoundTripTime)}</LiveText>
+                </td>
+                <td>
+                  <LiveText chars={8}>{formatSecondsAsMs(r.averageRoundTripTime)}</LiveText>
+                </td>
+                <td>
+                  <LiveText chars={8}>{formatBytes(r.bytesSent)}</LiveText>
+                </td>
+                <td>
+                  <LiveText chars={8}>{formatBytes(r.bytesReceived)}</LiveText>
+                </td>
+                <td>
+                  <LiveText chars={15}>{pair(r.requestsSent, r.requestsReceived)}</LiveText>
+                </td>
+                <td>
+                  <LiveText chars={15}>{pair(r.responsesSent, r.responsesReceived)}</LiveText>
+                </td>
+                <td>
+                  <LiveText chars={8}>{formatCount(r.consentRequestsSent)}</LiveText>
+                </td>
               </tr>
             ))
           )}

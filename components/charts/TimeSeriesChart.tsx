@@ -177,6 +177,24 @@ interface Theme {
   font: string;
 }
 
+/**
+ * The theme read for the charts created in one task: each chart created inserts uPlot's DOM, so a read per chart
+ * would recompute the page's styles for each of them (eleven when a connection opens). Their colours come from the
+ * app's custom properties, the same for every chart of a grid; a theme change reads them again (refreshChartTheme).
+ */
+const taskThemes = new WeakMap<Element, Theme>();
+function readCreationTheme(el: HTMLElement): Theme {
+  const grid = el.closest('.conn-charts__grid');
+  const cached = grid ? taskThemes.get(grid) : undefined;
+  if (cached !== undefined) return cached;
+  const theme = readTheme(el);
+  if (grid) {
+    taskThemes.set(grid, theme);
+    queueMicrotask(() => taskThemes.delete(grid));
+  }
+  return theme;
+}
+
 function readTheme(el: Element): Theme {
   const style = typeof getComputedStyle === 'function' ? getComputedStyle(el) : null;
   const v = (name: string, fallback: string): string => style?.getPropertyValue(name).trim() || fallback;
@@ -238,6 +256,8 @@ class ChartController {
   private followMaxX: number | null = null;
   /** When the legend's latest values were last written (Date.now()). */
   private legendAt = 0;
+  /** The legend's value cells, per series (x first). */
+  private legendCells: HTMLElement[] | null = null;
   private onTheme = () => this.handle.markDirty();
 
   constructor(
@@ -249,7 +269,7 @@ class ChartController {
     loop: FrameLoop,
     height: number,
   ) {
-    this.theme = readTheme(el);
+    this.theme = readCreationTheme(el);
     this.data = [x, ...spec.series.map((s) => s.values)] as uPlot.AlignedData;
     this.decimator = spec.kind === 'bands' ? null : new Decimator(x, spec.series.map((s) => s.values));
     const width = plotWidthOf(el);
@@ -258,6 +278,7 @@ class ChartController {
     instances.set(el, this.u);
     sizeLegendValues(el, spec);
     this.handle = loop.register(el, () => this.draw());
+    drawWhenCreated(this);
     this.leave = group.join(this.handle);
     themeListeners.add(this.onTheme);
 
@@ -388,6 +409,37 @@ class ChartController {
     }
     const text = formatNumber(v, spec.decimals);
     return spec.unit ? `${text} ${spec.unit}` : text;
+  }
+
+  /**
+   * What `u.setLegend({})` does (each series' value at the legend's current index: the cursor's, else the latest),
+   * but writing only the cells whose text changed: a stream's value is often the same as two seconds ago, and the
+   * time cell is the only one that always changes.
+   */
+  private refreshLegend(): void {
+    const u = this.u;
+    const cells = (this.legendCells ??= Array.from(this.el.querySelectorAll<HTMLElement>('.u-legend .u-value')));
+    const idxs = u.legend.idxs;
+    const values = u.legend.values;
+    if (!idxs || !values || cells.length !== u.series.length) {
+      u.setLegend({});
+      return;
+    }
+    for (let s = 0; s < u.series.length; s++) {
+      const series = u.series[s];
+      const idx = idxs[s];
+      const src = u.data[s];
+      const value = series.value as unknown as (u: uPlot, v: unknown, sidx: number, idx: number | null | undefined) => string | null;
+      const raw = value(u, idx == null ? null : src[idx], s, idx);
+      if (raw == null) {
+        values[s] = {} as (typeof values)[number]; // as uPlot: the cell keeps its text
+        continue;
+      }
+      const text = String(raw);
+      values[s] = { _: text } as (typeof values)[number];
+      const node = cells[s].firstChild;
+      if (node && node.nodeValue !== text) node.nodeValue = text;
+    }
   }
 
   /** Adds a gap (no line) across every stats gap, merged with uPlot's own null gaps, sorted as uPlot expects. */
@@ -561,7 +613,7 @@ class ChartController {
       const now = Date.now();
       if (now - this.legendAt >= LEGEND_REFRESH_MS) {
         this.legendAt = now;
-        u.setLegend({});
+        this.refreshLegend();
       }
     } else {
       this.drawnDecimated = data !== this.data;
@@ -571,7 +623,9 @@ class ChartController {
           u.setScale('x', { min: view.min, max: view.max });
           u.setLegend({});
           this.legendAt = Date.now();
-        } else if (n >= 2) {
+        } else if (n >= 1) {
+          // Following live data, from the first sample on: uPlot's own range for a single x value lies far to its
+          // right (a time scale ranged around one value), and appended samples would then be drawn off the canvas.
           this.followMaxX = followMax(xs[0], xs[n - 1], this.followMaxX);
           u.setData(data, false);
           u.setScale('x', { min: xs[0], max: this.followMaxX });
@@ -582,6 +636,10 @@ class ChartController {
           this.legendAt = Date.now();
         }
       });
+      // The drawn x window (epoch s), for end-to-end tests: the newest sample must lie inside it. Appends drawn onto
+      // the canvas keep the scales, so only a full redraw writes these.
+      this.el.dataset.xMin = String(u.scales.x.min ?? '');
+      this.el.dataset.xMax = String(u.scales.x.max ?? '');
     }
     this.drawn = n > 0 ? { rows: n, lastX: xs[n - 1], view, bucketRows, width: u.bbox.width, height: u.bbox.height } : null;
     // The newest x drawn (epoch s), for end-to-end tests and benchmarks that check the chart keeps up.
@@ -607,7 +665,9 @@ class ChartController {
     // Rows whose segment (from the row before) reaches into the visible window; a live view must contain them all.
     let last = to - 1;
     while (last >= from && xs[last - 1] >= xMax) last--;
-    if (following && xs[to - 1] > xMax) return false;
+    // Following live data the x scale runs from the first sample to a step past the newest (see draw()); a scale
+    // that is not that one (whoever set it) gets the full redraw that sets it.
+    if (following && (xs[to - 1] > xMax || sx.min !== xs[0])) return false;
     if (last < from) return true; // all beyond a zoomed window: nothing visible changes
     if (!bands) {
       for (let s = 0; s < series.length; s++) {
@@ -694,7 +754,23 @@ class ChartController {
     return index === 0 ? this.theme.accent : PALETTE[(index - 1) % PALETTE.length];
   }
 
+  /** On screen (or within the frame loop's 100 px margin) and laid out. Reads layout. */
+  nearViewport(): boolean {
+    if (this.destroyed) return false;
+    const r = this.el.getBoundingClientRect();
+    const height = this.el.ownerDocument.defaultView?.innerHeight ?? 0;
+    return r.width > 0 && r.bottom >= -100 && r.top <= height + 100;
+  }
+
+  /** The first draw, in the task that created the chart (see drawWhenCreated). */
+  firstDraw(): void {
+    if (!this.destroyed) this.handle.flush();
+  }
+
+  private destroyed = false;
+
   destroy(): void {
+    this.destroyed = true;
     this.panStop?.();
     this.resize?.disconnect();
     this.removeWheel();
@@ -704,6 +780,32 @@ class ChartController {
     instances.delete(this.el);
     this.u.destroy();
   }
+}
+
+/**
+ * Charts created in one task (a connection's eleven when its stats arrive) draw at the end of it, before the browser
+ * renders: left to the frame loop they would wait for the IntersectionObserver's first report (a frame later) and
+ * then share the loop's per-frame budget (two or three frames more, each with its own layout, paint and commit).
+ * One layout for all: every position is read first, then the charts on screen draw (drawing writes the DOM); the
+ * others are left to the loop, which draws them when they scroll into view.
+ */
+let created: ChartController[] | null = null;
+function drawWhenCreated(chart: ChartController): void {
+  if (created === null) {
+    created = [];
+    queueMicrotask(drawCreated);
+  }
+  created.push(chart);
+}
+function drawCreated(): void {
+  const charts = created ?? [];
+  created = null;
+  // A hidden page draws nothing (the loop gets no frames either): the loop draws them once it is shown.
+  if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
+  const onScreen = charts.map((c) => c.nearViewport());
+  charts.forEach((c, i) => {
+    if (onScreen[i]) c.firstDraw();
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import type { StatsFeed } from '../../lib/views/stats-feed';
 import { candidateLabel, type CandidateInfo } from '../../lib/model/candidate-pairs';
 import { codecText, connectionHeader, tlsVersionName } from '../../lib/model/connection-header';
 import { formatAbsolute, formatBitrate, formatSecondsAsMs, formatSince, orDash, stateClass } from './format';
+import { LiveText } from './LiveText';
 import { useFeedVersion } from './use-feed-version';
 import './connection.css';
 
@@ -80,11 +81,11 @@ export function ConnectionHeader({ data, pcId, feed }: ConnectionHeaderProps) {
               <dd key={p.id} class="ch-pair" data-pair-id={p.id}>
                 <Candidate side="local" c={p.local} /> <span aria-hidden="true">⇄</span> <Candidate side="remote" c={p.remote} />
                 <span class="ch-muted"> RTT </span>
-                {formatSecondsAsMs(p.currentRoundTripTime)}
+                <LiveText chars={8}>{formatSecondsAsMs(p.currentRoundTripTime)}</LiveText>
                 {p.availableOutgoingBitrate !== null ? (
                   <>
                     <span class="ch-muted"> out </span>
-                    {formatBitrate(p.availableOutgoingBitrate)}
+                    <LiveText chars={12}>{formatBitrate(p.availableOutgoingBitrate)}</LiveText>
                   </>
                 ) : null}
               </dd>

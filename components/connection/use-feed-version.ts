@@ -14,7 +14,7 @@
  *   wait; the view renders once when it comes back into view.
  */
 import type { RefObject } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 
 /** How much earlier than the interval an append may come and still render at once (sampling jitter). */
@@ -28,7 +28,9 @@ export function useFeedVersion(feed: StatsFeed, pcId: string, minIntervalMs = 10
   seen.current = { columns: rendered, rows: rendered?.t.length ?? -1 };
   /** Observes the view's current element (a view may swap its root element, e.g. from an empty state). */
   const watch = useRef<((el: Element | null) => void) | null>(null);
-  useEffect(() => {
+  // After every render (the element may have changed), as a layout effect: a plain effect would make every
+  // per-second render schedule Preact's after-paint flush (an animation frame callback, a timer and a task).
+  useLayoutEffect(() => {
     watch.current?.(ref ? ref.current : null);
   });
   useEffect(() => {

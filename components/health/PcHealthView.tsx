@@ -16,6 +16,9 @@ import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import { formatElapsed, formatSince } from '../connection/format';
 import { useFeedVersion } from '../connection/use-feed-version';
+import { sharedFrameLoop } from '../charts/frame-loop';
+import { LazyDetails } from '../connection/LazyDetails';
+import { LiveText } from '../connection/LiveText';
 import { evidenceText, verdictText } from './health-text';
 import { ThresholdsContext } from './thresholds-context';
 import './health.css';
@@ -94,40 +97,46 @@ function IssueList({ health, origin }: { health: PcHealth; origin: number }) {
 function SummaryTable({ summary }: { summary: PcSummaryStats }) {
   const cell = (m: MetricSummary | undefined, key: keyof MetricSummary, scale: number) => (m ? fixed(m[key] * scale) : '–');
   return (
-    <details class="health-summary">
-      <summary>
-        Summary: setup {summary.setupTimeMs === null ? '–' : `${Math.round(summary.setupTimeMs)} ms`}, duration {formatElapsed(summary.durationMs)},{' '}
-        {summary.streams.length} streams
-      </summary>
-      <table aria-label="Post-call summary">
-        <thead>
-          <tr>
-            <th scope="col">Stream</th>
-            <th scope="col">Metric</th>
-            <th scope="col">Avg</th>
-            <th scope="col">Min</th>
-            <th scope="col">Max</th>
-            <th scope="col">p95</th>
-          </tr>
-        </thead>
-        <tbody>
-          {summary.streams.flatMap((s) =>
-            SUMMARY_ROWS.filter(([key]) => s.metrics[key]).map(([key, label, unit, scale]) => (
-              <tr key={`${s.statsId}-${key}`}>
-                <td>{`${s.direction} ${s.kind ?? ''}`} <span class="health-muted">{s.statsId}</span></td>
-                <td>
-                  {label} <span class="health-muted">{unit}</span>
-                </td>
-                <td>{cell(s.metrics[key], 'avg', scale)}</td>
-                <td>{cell(s.metrics[key], 'min', scale)}</td>
-                <td>{cell(s.metrics[key], 'max', scale)}</td>
-                <td>{cell(s.metrics[key], 'p95', scale)}</td>
-              </tr>
-            )),
-          )}
-        </tbody>
-      </table>
-    </details>
+    <LazyDetails
+      class="health-summary"
+      summary={
+        <>
+          {`Summary: setup ${summary.setupTimeMs === null ? '–' : `${Math.round(summary.setupTimeMs)} ms`}, ${summary.streams.length} streams, duration `}
+          <LiveText chars={11}>{formatElapsed(summary.durationMs)}</LiveText>
+        </>
+      }
+    >
+      {() => (
+        <table aria-label="Post-call summary">
+          <thead>
+            <tr>
+              <th scope="col">Stream</th>
+              <th scope="col">Metric</th>
+              <th scope="col">Avg</th>
+              <th scope="col">Min</th>
+              <th scope="col">Max</th>
+              <th scope="col">p95</th>
+            </tr>
+          </thead>
+          <tbody>
+            {summary.streams.flatMap((s) =>
+              SUMMARY_ROWS.filter(([key]) => s.metrics[key]).map(([key, label, unit, scale]) => (
+                <tr key={`${s.statsId}-${key}`}>
+                  <td>{`${s.direction} ${s.kind ?? ''}`} <span class="health-muted">{s.statsId}</span></td>
+                  <td>
+                    {label} <span class="health-muted">{unit}</span>
+                  </td>
+                  <td>{cell(s.metrics[key], 'avg', scale)}</td>
+                  <td>{cell(s.metrics[key], 'min', scale)}</td>
+                  <td>{cell(s.metrics[key], 'max', scale)}</td>
+                  <td>{cell(s.metrics[key], 'p95', scale)}</td>
+                </tr>
+              )),
+            )}
+          </tbody>
+        </table>
+      )}
+    </LazyDetails>
   );
 }
 
@@ -162,20 +171,35 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
   const deps = [pcId, version, rows, data.events.length, pc?.closedAt, thresholds];
   const now = useMemo(() => (step ? assess() : null), deps);
   if (now) assessed.current = now;
+  // A live step re-runs nothing here: its deps change with every step, and each run of an effect costs Preact an
+  // after-paint flush (a frame callback, a timer and a task). Only a change into or out of a live step, or any
+  // change outside one, re-runs it (its cleanup cancelling an assessment still waiting).
+  const effectDeps = step ? [true, pcId, 0, 0, 0, 0, 0] : [false, ...deps];
   useEffect(() => {
     if (step) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const frame = requestAnimationFrame(() => {
+    let fallback: ReturnType<typeof setTimeout> | undefined;
+    let cancelled = false;
+    const run = () => {
+      if (cancelled || timer !== undefined) return;
       timer = setTimeout(() => {
         assessed.current = assess();
         setDone((n) => n + 1);
       }, 0);
+    };
+    // After every visible chart drew (they draw over a few frames within a per-frame budget; an assessment of an
+    // hour between those frames held the last charts back by its ~100 ms), at most a second later.
+    const frame = requestAnimationFrame(() => {
+      void sharedFrameLoop().whenIdle().then(run);
+      fallback = setTimeout(run, 1000);
     });
     return () => {
+      cancelled = true;
       cancelAnimationFrame(frame);
       clearTimeout(timer);
+      clearTimeout(fallback);
     };
-  }, deps);
+  }, effectDeps);
   const current = assessed.current?.pcId === pcId ? assessed.current : null;
   if (current) lastMs.current = current.ms;
   const health = current?.health ?? null;
@@ -194,8 +218,18 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
         <span class={`health-verdict verdict-${verdict ?? 'unknown'}`} data-verdict={verdict ?? 'unknown'}>
           {verdictText(verdict)}
         </span>
-        {health.currentScore !== null ? <span> · now {Math.round(health.currentScore)}/100</span> : null}
-        {health.averageScore !== null ? <span> · over the call {Math.round(health.averageScore)}/100</span> : null}
+        {health.currentScore !== null ? (
+          <span>
+            {' · now '}
+            <LiveText chars={7}>{`${Math.round(health.currentScore)}/100`}</LiveText>
+          </span>
+        ) : null}
+        {health.averageScore !== null ? (
+          <span>
+            {' · over the call '}
+            <LiveText chars={7}>{`${Math.round(health.averageScore)}/100`}</LiveText>
+          </span>
+        ) : null}
         <span class="health-muted"> (audio: estimated MOS by the E-model; video: frame rate, resolution, freezes, bits per pixel)</span>
       </p>
       <IssueList health={health} origin={origin} />

@@ -9,6 +9,7 @@ import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import { buildStatsTable, filterStatsTable, formatStatsValue, type StatsGroup, type StatsObjectView } from '../../lib/model/stats-table';
 import { formatAbsolute, formatSince } from '../connection/format';
+import { LiveText } from '../connection/LiveText';
 import { useFeedVersion } from '../connection/use-feed-version';
 import './stats.css';
 
@@ -95,6 +96,70 @@ const StatsObject = memo(function StatsObject({ obj, open, onToggle, onChartFiel
   );
 }, sameObject);
 
+interface StatsGroupsProps {
+  groups: StatsGroup[];
+  filtering: boolean;
+  closedGroups: ReadonlySet<string>;
+  openObjects: ReadonlySet<string>;
+  onToggleGroup: (key: string) => void;
+  onToggleObject: (id: string) => void;
+  onChartField: StatsTableProps['onChartField'];
+  /** What the list shows (see listSignature): an unchanged list skips its render. */
+  signature: string;
+}
+
+/**
+ * What the groups list shows: groups, objects and field counts, and the values of open objects only. Most seconds of
+ * a live call change none of it (objects are folded), so the list keeps its DOM without a render.
+ */
+function listSignature(groups: StatsGroup[], filtering: boolean, openObjects: ReadonlySet<string>): string {
+  let sig = '';
+  for (const g of groups) {
+    sig += `\u0001${g.key}\u0002${g.title}`;
+    for (const o of g.objects) {
+      sig += `\u0003${o.id}\u0002${o.label}\u0002${o.fields.length}`;
+      if (filtering || openObjects.has(o.id)) for (const f of o.fields) sig += `\u0004${f.name}\u0002${f.numeric ? 1 : 0}\u0002${formatStatsValue(f.value)}`;
+    }
+  }
+  return sig;
+}
+
+const StatsGroups = memo(
+  function StatsGroups({ groups, filtering, closedGroups, openObjects, onToggleGroup, onToggleObject, onChartField }: StatsGroupsProps) {
+    return (
+      <ul class="st-groups">
+        {groups.map((g) => {
+          const open = filtering || !closedGroups.has(g.key);
+          return (
+            <li key={g.key} class="st-group" data-group={g.key}>
+              <h3 class="st-group-title">
+                <button type="button" class="st-group-toggle" aria-expanded={open} onClick={() => onToggleGroup(g.key)}>
+                  {g.title} <span class="st-muted">({g.objects.length})</span>
+                </button>
+              </h3>
+              {open ? (
+                <ul class="st-objects">
+                  {g.objects.map((obj) => (
+                    <StatsObject key={obj.id} obj={obj} open={filtering || openObjects.has(obj.id)} onToggle={onToggleObject} onChartField={onChartField} />
+                  ))}
+                </ul>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+    );
+  },
+  (a, b) =>
+    a.signature === b.signature &&
+    a.filtering === b.filtering &&
+    a.closedGroups === b.closedGroups &&
+    a.openObjects === b.openObjects &&
+    a.onToggleGroup === b.onToggleGroup &&
+    a.onToggleObject === b.onToggleObject &&
+    a.onChartField === b.onChartField,
+);
+
 export function StatsTable({ data, pcId, feed, onChartField }: StatsTableProps) {
   const root = useRef<HTMLElement>(null);
   useFeedVersion(feed, pcId, 1000, root);
@@ -102,6 +167,7 @@ export function StatsTable({ data, pcId, feed, onChartField }: StatsTableProps) 
   const [closedGroups, setClosedGroups] = useState<ReadonlySet<string>>(() => new Set());
   const [openObjects, setOpenObjects] = useState<ReadonlySet<string>>(() => new Set());
   const [toggleObject] = useState(() => (id: string) => setOpenObjects((open) => toggle(open, id)));
+  const [toggleGroup] = useState(() => (key: string) => setClosedGroups((closed) => toggle(closed, key)));
   const columns = feed.columns(pcId) ?? data.stats[pcId];
   const all = buildStatsTable(columns);
   const groups: StatsGroup[] = filterStatsTable(all, text);
@@ -123,7 +189,9 @@ export function StatsTable({ data, pcId, feed, onChartField }: StatsTableProps) 
         {latestT !== null ? (
           <span class="st-muted">
             latest sample{' '}
-            <time title={formatAbsolute(latestT)}>{createdAt !== null ? formatSince(latestT - createdAt) : formatAbsolute(latestT)}</time>
+            <time title={formatAbsolute(latestT)}>
+              {createdAt !== null ? <LiveText chars={13}>{formatSince(latestT - createdAt)}</LiveText> : <LiveText chars={25}>{formatAbsolute(latestT)}</LiveText>}
+            </time>
           </span>
         ) : null}
       </div>
@@ -132,33 +200,16 @@ export function StatsTable({ data, pcId, feed, onChartField }: StatsTableProps) 
       ) : groups.length === 0 ? (
         <p class="st-muted">No stats match the filter.</p>
       ) : (
-        <ul class="st-groups">
-          {groups.map((g) => {
-            const open = filtering || !closedGroups.has(g.key);
-            return (
-              <li key={g.key} class="st-group" data-group={g.key}>
-                <h3 class="st-group-title">
-                  <button type="button" class="st-group-toggle" aria-expanded={open} onClick={() => setClosedGroups(toggle(closedGroups, g.key))}>
-                    {g.title} <span class="st-muted">({g.objects.length})</span>
-                  </button>
-                </h3>
-                {open ? (
-                  <ul class="st-objects">
-                    {g.objects.map((obj) => (
-                      <StatsObject
-                        key={obj.id}
-                        obj={obj}
-                        open={filtering || openObjects.has(obj.id)}
-                        onToggle={toggleObject}
-                        onChartField={onChartField}
-                      />
-                    ))}
-                  </ul>
-                ) : null}
-              </li>
-            );
-          })}
-        </ul>
+        <StatsGroups
+          groups={groups}
+          filtering={filtering}
+          closedGroups={closedGroups}
+          openObjects={openObjects}
+          onToggleGroup={toggleGroup}
+          onToggleObject={toggleObject}
+          onChartField={onChartField}
+          signature={listSignature(groups, filtering, openObjects)}
+        />
       )}
     </section>
   );

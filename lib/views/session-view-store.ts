@@ -10,8 +10,10 @@
  *
  * Stats load per PC, on demand: the session comes without them (`get-session` with `withStats: false`), and the
  * first `columns(pcId)` of a PC fetches its stored chunks (`get-pc-stats`) and decodes them straight into columns
- * (a 60-minute call's PC is a few hundred KB of chunks, where all its columns as JSON are tens of MB). Live samples of
- * a PC arriving meanwhile are held and appended after; those of PCs nobody asked for are left to the store.
+ * (a 60-minute call's PC is a few hundred KB of chunks, where all its columns as JSON are tens of MB). The first PC's
+ * (what the app shows by default) are asked for together with the session (`pcId: null`), decoded as they arrive,
+ * and the session waits for them briefly, so it shows once, with its charts. Live samples of a PC arriving meanwhile
+ * are held and appended after; those of PCs nobody asked for are left to the store.
  *
  * Consistency: updates are applied in arrival order; the first `get-session` reply may already contain some of
  * the updates that arrived before it, so events are de-duplicated by `seq` (gap-free per session) and samples by
@@ -68,6 +70,16 @@ const STRUCTURAL_SESSION_FIELDS: (keyof SessionSummary)[] = ['url', 'origin', 't
 /** PC fields that only move with samples. */
 const SOFT_PC_FIELDS = new Set<keyof PcSummary>(['sampleCount', 'lastSampleAt']);
 
+/** How long a session that arrived before its first PC's stats waits for them before it shows without them (ms). */
+const FIRST_STATS_WAIT_MS = 500;
+/** Soft counters wait for the next samples of a shown PC while samples came within this long (see markSoft). */
+const SAMPLES_FLOWING_MS = 1500;
+
+/** A PC's stats, decoded. */
+type PcColumns = { pcId: string; columns: StatsColumns };
+/** The session's first PC's stats, asked for with the session: `done` once they arrived (null: no PC, or not yet). */
+type FirstPcStats = { promise: Promise<PcColumns | null>; done: PcColumns | null };
+
 const newestFirst = (a: SessionSummary, b: SessionSummary) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1);
 
 export class SessionViewStore implements StatsFeed {
@@ -92,6 +104,8 @@ export class SessionViewStore implements StatsFeed {
   private dataDirty = false;
   private lastNotify = -Infinity;
   private lastSoftNotify = -Infinity;
+  /** When an update last appended samples to a shown PC (markSoft). */
+  private lastSamplesAt = -Infinity;
   private notifyTimer: ReturnType<typeof setTimeout> | undefined;
   private softTimer: ReturnType<typeof setTimeout> | undefined;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
@@ -268,6 +282,9 @@ export class SessionViewStore implements StatsFeed {
     // Reading the same session again (a gap): fetch again the PCs whose stats were shown or on their way.
     this.wantedStats = this.live?.session.id === sessionId ? new Set([...Object.keys(this.live.stats), ...this.statsLoading.keys()]) : new Set();
     this.statsLoading = new Map();
+    // The first PC is what the app shows by default: its stats are asked for with the session, ahead of it (the
+    // background answers the smaller read first and we decode them while it reads the session's events).
+    const first = this.wantedStats.size === 0 ? this.prefetchFirstPcStats(sessionId) : null;
     try {
       data = await this.request({ type: 'get-session', sessionId, withStats: false });
     } catch (error) {
@@ -277,6 +294,14 @@ export class SessionViewStore implements StatsFeed {
       return;
     }
     if (token !== this.loadToken || this.disposed) return;
+    if (first !== null && first.done === null && data !== null && data.pcs.length > 0) {
+      // The first PC's stats are on their way (usually a moment behind): one render with them costs less than one
+      // without them and the rebuild when they land. Not for long: a slow answer shows the session without them.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([first.promise.catch(() => null), new Promise((resolve) => (timer = setTimeout(resolve, FIRST_STATS_WAIT_MS)))]);
+      clearTimeout(timer);
+      if (token !== this.loadToken || this.disposed) return;
+    }
     const buffered = this.buffered ?? [];
     this.buffered = null;
     if (data === null) {
@@ -285,6 +310,12 @@ export class SessionViewStore implements StatsFeed {
       return;
     }
     this.live = data;
+    // Stats that came first are there for the first render (before the buffered updates, which may extend them).
+    const firstPcId = first !== null && data.pcs.length > 0 ? data.pcs[0].pcId : null;
+    if (firstPcId !== null) {
+      if (first!.done?.pcId === firstPcId) data.stats[firstPcId] = first!.done.columns;
+      else this.statsLoading.set(firstPcId, []);
+    }
     for (const update of buffered) this.applyToLive(update, false);
     this.dataDirty = true;
     this.upsertSummary(this.live.session);
@@ -295,10 +326,45 @@ export class SessionViewStore implements StatsFeed {
     this.flush();
     const again = [...this.wantedStats];
     this.wantedStats.clear();
-    // The first PC is what the app shows by default: fetch its stats now, not after the first render asks.
-    if (again.length === 0 && data.pcs.length > 0) again.push(data.pcs[0].pcId);
     for (const pcId of again) if (data.pcs.some((p) => p.pcId === pcId)) void this.loadPcStats(pcId);
+    if (firstPcId !== null && data.stats[firstPcId] === undefined) void this.finishFirstPcStats(data, firstPcId, first!.promise);
     if (this.hasGap(this.live)) this.resync();
+  }
+
+  /** Asks for the session's first PC's stats and decodes them as soon as they arrive. */
+  private prefetchFirstPcStats(sessionId: string): FirstPcStats {
+    const first: FirstPcStats = {
+      done: null,
+      promise: this.request({ type: 'get-pc-stats', sessionId, pcId: null }).then((payload) => {
+        if (payload.pcId === undefined) return null;
+        first.done = { pcId: payload.pcId, columns: columnsFromPcStats(payload) };
+        return first.done;
+      }),
+    };
+    // Failures are reported where the result is awaited (or, if the session came first with no PC, not at all).
+    first.promise.catch(() => undefined);
+    return first;
+  }
+
+  /** The first PC's stats arriving after its session (the session was shown without them): as loadPcStats. */
+  private async finishFirstPcStats(live: SessionData, pcId: string, promise: FirstPcStats['promise']): Promise<void> {
+    const loading = this.statsLoading;
+    let got: PcColumns | null;
+    try {
+      got = await promise;
+    } catch (error) {
+      if (this.live === live && this.statsLoading === loading) loading.delete(pcId);
+      console.error('[webrtc-scope] stats of', pcId, 'not loaded', error);
+      return;
+    }
+    if (this.live !== live || this.statsLoading !== loading || this.disposed) return;
+    if (got === null || got.pcId !== pcId) {
+      // Not the PC the session shows first (its first PC was created between the two reads): fetch it by id.
+      loading.delete(pcId);
+      void this.loadPcStats(pcId);
+      return;
+    }
+    this.attachPcStats(live, loading, pcId, got.columns);
   }
 
   /** Fetches a PC's stored stats into columns; live samples arriving meanwhile are appended after (by time). */
@@ -316,6 +382,11 @@ export class SessionViewStore implements StatsFeed {
       return;
     }
     if (this.live !== live || this.statsLoading !== loading || this.disposed) return; // another session (or a re-read) took over
+    this.attachPcStats(live, loading, pcId, columns);
+  }
+
+  /** Fetched stats become the PC's columns; live samples held meanwhile are appended after (by time). */
+  private attachPcStats(live: SessionData, loading: Map<string, StatsSample[]>, pcId: string, columns: StatsColumns): void {
     const held = loading.get(pcId) ?? [];
     loading.delete(pcId);
     const last = columns.t.length > 0 ? columns.t[columns.t.length - 1] : -Infinity;
@@ -489,6 +560,7 @@ export class SessionViewStore implements StatsFeed {
     this.softDirty = true;
     if (this.disposed) return;
     const now = this.opts.now();
+    if (withSamples) this.lastSamplesAt = now;
     if (withSamples && this.notifyTimer === undefined && now - this.lastSoftNotify >= this.opts.softMs && now - this.lastNotify >= this.opts.throttleMs) {
       clearTimeout(this.softTimer);
       this.softTimer = undefined;
@@ -497,12 +569,19 @@ export class SessionViewStore implements StatsFeed {
       return;
     }
     if (this.softTimer !== undefined) return;
-    const wait = Math.max(0, this.lastSoftNotify + this.opts.softMs - this.opts.now());
-    this.softTimer = setTimeout(() => {
+    const fire = () => {
       this.softTimer = undefined;
+      if (!this.softDirty) return;
+      // Samples of a shown PC keep coming (about every second): the next one's update carries these counters in
+      // its own task (above), so they share its frame; the timer stays the fallback for when samples stop.
+      if (this.opts.now() - this.lastSamplesAt < SAMPLES_FLOWING_MS) {
+        this.softTimer = setTimeout(fire, SAMPLES_FLOWING_MS);
+        return;
+      }
       this.lastSoftNotify = this.opts.now();
-      if (this.softDirty) this.markStructural();
-    }, wait);
+      this.markStructural();
+    };
+    this.softTimer = setTimeout(fire, Math.max(0, this.lastSoftNotify + this.opts.softMs - now));
   }
 
   private flush(): void {

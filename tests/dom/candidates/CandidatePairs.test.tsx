@@ -47,20 +47,26 @@ describe('CandidatePairs', () => {
     expect(cells.slice(5)).toEqual(['1.00 ms', '1.33 ms', '1.03 MB', '16.4 kB', '9 / 9', '9 / 9', '8']);
   });
 
-  it('a state timeline per pair and the selected pair over time, with a text alternative', () => {
+  it('a state timeline per pair and the selected pair over time, with a text alternative', async () => {
     renderStory();
     const figure = screen.getByRole('figure', { name: /Candidate pair states over time/ });
     expect(figure.querySelector('figcaption')?.textContent).toBe('Candidate pair states over time (+0.000 s to +4.000 s)');
     const lanes = figure.querySelectorAll('.cp-lane[data-pair-id]');
     expect([...lanes].map((l) => l.getAttribute('data-pair-id'))).toEqual([CHROME_PAIR, 'CPrelay', 'CPrelay2']);
     const relaySegments = lanes[1].querySelectorAll('.cp-seg');
-    expect([...relaySegments].map((s) => [s.className, (s as HTMLElement).style.left, s.getAttribute('title')])).toEqual([
-      ['cp-seg cp-seg-waiting', '0.000%', 'waiting +0.000 s – +1.000 s'],
-      ['cp-seg cp-seg-failed', '25.000%', 'failed +1.000 s – +2.000 s'],
+    // SVG rects (their geometry lays out only the SVG when the span grows), a 2 px mark at the start, the tooltip a <title>.
+    const place = (g: Element) => [...g.querySelectorAll('rect')].map((r) => `${r.getAttribute('x')} ${r.getAttribute('width')}`);
+    expect([...relaySegments].map((g) => [g.getAttribute('class'), ...place(g), g.querySelector('title')?.textContent])).toEqual([
+      ['cp-seg cp-seg-waiting', '0.000% 25.000%', '0.000% 2', 'waiting +0.000 s – +1.000 s'],
+      ['cp-seg cp-seg-failed', '25.000% 25.000%', '25.000% 2', 'failed +1.000 s – +2.000 s'],
     ]);
     const selected = figure.querySelectorAll('.cp-seg-selected');
     expect(selected).toHaveLength(2);
-    const text = within(figure).getAllByRole('listitem').map((li) => li.textContent);
+    // The text alternative is built when its details open.
+    const details = figure.querySelector('details')!;
+    expect(within(figure).queryAllByRole('listitem')).toHaveLength(0);
+    details.open = true;
+    const text = (await within(figure).findAllByRole('listitem')).map((li) => li.textContent);
     expect(text).toEqual([
       'host udp 127.0.0.1:50274 ⇄ host udp 127.0.0.1:36220: in-progress +0.000 s – +1.000 s; succeeded +1.000 s – +4.000 s',
       'relay udp 203.0.113.7:61000 (relay tls) ⇄ host udp 127.0.0.1:36220: waiting +0.000 s – +1.000 s; failed +1.000 s – +2.000 s',

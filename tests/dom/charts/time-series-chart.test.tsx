@@ -98,6 +98,28 @@ describe('TimeSeriesChart', () => {
     expect(loop.size).toBe(0);
   });
 
+  it('a chart first drawn with a single sample follows the samples appended after it (its x scale keeps them on the canvas)', () => {
+    const { x: allX, charts } = buildDefaultCharts(samplesToColumns(CALL['10-1']));
+    const full = charts.find((c) => c.id === 'bitrate-send')!;
+    const x = allX.slice(0, 1);
+    const spec = { ...full, series: full.series.map((s) => ({ ...s, values: s.values.slice(0, 1) })) };
+    const group = new ChartGroup('one', () => [x[0], x[x.length - 1]]);
+    render(<TimeSeriesChart spec={spec} x={x} group={group} loop={loop} />);
+    loop.flushAll();
+    const el = document.querySelector('[data-chart-id="bitrate-send"]') as HTMLElement;
+    const u = uplotOf(el)!;
+    expect([u.scales.x.min, u.scales.x.max]).toEqual([x[0], followMax(x[0], x[0], null)]);
+    for (let r = 1; r < 30; r++) {
+      x.push(allX[r]);
+      spec.series.forEach((s, i) => s.values.push(full.series[i].values[r]));
+      group.dataChanged();
+      loop.flushAll();
+      // Every sample so far lies inside the drawn x scale (uPlot's own range for one x value lies to its right).
+      expect(u.scales.x.min, `row ${r}`).toBeLessThanOrEqual(x[0]);
+      expect(u.scales.x.max, `row ${r}`).toBeGreaterThanOrEqual(x[r]);
+    }
+  });
+
   it('a live append inside the drawn scales draws only the new segments; leaving them redraws everything', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {

@@ -53,6 +53,15 @@ export async function checkLivePanel(panel, { senderPcId, receiverPcId, browserN
     lags.push(chart.now - chart.lastX);
     await new Promise((r) => setTimeout(r, 1000));
   }
+  // Every chart that has drawn shows its newest sample inside its x window (a chart that followed an x scale of its
+  // own once drew every line off the canvas while its data-last-x kept up).
+  const windows = await panel.evaluate(() =>
+    [...document.querySelectorAll('figure[data-chart-id] .ts-chart__plot')]
+      .filter((plot) => plot.dataset.lastX)
+      .map((plot) => ({ id: plot.closest('figure').dataset.chartId, lastX: Number(plot.dataset.lastX), min: Number(plot.dataset.xMin), max: Number(plot.dataset.xMax) })),
+  );
+  assert.ok(windows.length > 0, `${browserName}: some chart has drawn`);
+  for (const w of windows) assert.ok(w.min <= w.lastX && w.lastX <= w.max, `${browserName}: chart ${w.id} shows its newest sample (x window ${w.min}…${w.max}, newest ${w.lastX})`);
   const pair = await waitFor(
     () =>
       panel.evaluate(() => {

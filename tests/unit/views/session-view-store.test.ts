@@ -110,14 +110,14 @@ describe('session view store', () => {
     const first = store.getState().data!;
     expect(first.pcs.map((p) => p.pcId)).toEqual(['0-1']);
     expect(store.getState().following).toBe(true);
-    // Stats come separately (get-pc-stats; the first PC's are fetched at once), then grow in place.
+    // Stats come separately (get-pc-stats; the first PC's are asked for with the session and, answered first, are
+    // there with it: no append announces them), then grow in place.
     const columns = await vi.waitFor(() => {
       const loaded = store.columns('0-1');
       expect(loaded).toBeDefined();
       return loaded!;
     });
     expect(columns.t).toEqual([1000]);
-    expect(appends).toContainEqual(['0-1', 0]);
 
     page.sample();
     page.sample();
@@ -362,5 +362,49 @@ describe('session view store', () => {
     expect(notifications).toHaveLength(2);
     expect(notifications[1].sessions[0].sampleCount).toBe(4);
     store.dispose();
+  });
+
+  it('asks for the first PC’s stats with the session and shows both at once, whichever answer comes first', async () => {
+    const summary = makeSummary({ pcCount: 2, sampleCount: 2 });
+    const pcs = [makePc('0-1', 1_000_000), makePc('0-2', 1_000_500)];
+    const sample = (i: number) => ({ index: i, t: 1_000_000 + i * 1000, report: { T: { type: 'transport', timestamp: 1_000_000 + i * 1000, bytesSent: i } } });
+    for (const statsFirst of [true, false]) {
+      const requests: ViewRequest[] = [];
+      let answerSession!: () => void;
+      let answerStats!: () => void;
+      const sessionGate = new Promise<void>((r) => (answerSession = r));
+      const statsGate = new Promise<void>((r) => (answerStats = r));
+      const client: BackgroundClient = {
+        request: (async (r: ViewRequest) => {
+          requests.push(r);
+          if (r.type === 'list-sessions') return [summary];
+          if (r.type === 'get-notices') return [];
+          if (r.type === 'get-session') return sessionGate.then(() => ({ session: summary, pcs, events: [], stats: {} }));
+          if (r.type === 'get-pc-stats') return statsGate.then(() => ({ pcId: '0-1', chunks: [], pending: [sample(0), sample(1)] }));
+          throw new Error(r.type);
+        }) as BackgroundClient['request'],
+        subscribeTab: () => () => undefined,
+        close: () => undefined,
+      };
+      const store = new SessionViewStore(client, { kind: 'all' }, FAST);
+      const { notifications, appends } = track(store);
+      void store.start();
+      await vi.waitFor(() => expect(requests.some((r) => r.type === 'get-session')).toBe(true));
+      // Both asked for before either answered.
+      expect(requests.filter((r) => r.type === 'get-pc-stats')).toEqual([{ type: 'get-pc-stats', sessionId: summary.id, pcId: null }]);
+      if (statsFirst) answerStats();
+      else answerSession();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(notifications.some((n) => n.dataStatus === 'ready')).toBe(false); // the session waits for its stats
+      if (statsFirst) answerSession();
+      else answerStats();
+      await vi.waitFor(() => expect(store.getState().dataStatus).toBe('ready'));
+      const ready = notifications.filter((n) => n.dataStatus === 'ready');
+      expect(ready[0].data!.stats['0-1'].t).toEqual([1_000_000, 1_001_000]);
+      expect(store.columns('0-1')?.t).toHaveLength(2);
+      expect(appends).toEqual([]);
+      expect(requests.filter((r) => r.type === 'get-pc-stats')).toHaveLength(1);
+      store.dispose();
+    }
   });
 });
