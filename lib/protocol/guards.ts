@@ -169,8 +169,16 @@ export function checkPageRecord(value: unknown, options: { fromFile?: boolean } 
 }
 
 /**
- * Parses and validates the `detail` of a page → relay CustomEvent: a JSON string of a tagged, versioned
- * envelope. `maxChars` bounds the text before it is parsed.
+ * The envelopes of one page → relay event's `detail`: the hook joins the stats records of a polling tick with line
+ * feeds (JSON text holds none of its own), so each line is one envelope for {@link parsePageEnvelope}.
+ */
+export function pageEventEnvelopes(detail: string): string[] {
+  return detail.includes('\n') ? detail.split('\n') : [detail];
+}
+
+/**
+ * Parses and validates one envelope of a page → relay CustomEvent's `detail` (see {@link pageEventEnvelopes}): a JSON
+ * string of a tagged, versioned envelope. `maxChars` bounds the text before it is parsed.
  */
 export function parsePageEnvelope(detail: unknown, maxChars: number): GuardResult<PageRecord> {
   if (typeof detail !== 'string') return fail('detail is not a string');

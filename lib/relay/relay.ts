@@ -7,7 +7,7 @@
  * WebRTC cost the extension nothing.
  */
 import { ENVELOPE_PREFIX, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_LIMITS, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../protocol/constants';
-import { parsePageEnvelope } from '../protocol/guards';
+import { pageEventEnvelopes, parsePageEnvelope } from '../protocol/guards';
 import type { BackgroundToRelay, PageRecord, RelayToBackground, RelayToPage } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
 import { isSiteExcluded, type Settings } from '../model/settings';
@@ -166,7 +166,7 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
     incoming = [];
     incomingChars = 0;
     for (const joined of texts) {
-      for (const text of joined.includes('\n') ? joined.split('\n') : [joined]) {
+      for (const text of pageEventEnvelopes(joined)) {
         const parsed = parsePageEnvelope(text, limits.maxRecordChars);
         if (!parsed.ok) {
           refuse('invalid');
