@@ -1523,6 +1523,25 @@ export function decodeStatsChunk(data: Uint8Array): StatsSample[] {
 }
 
 /**
+ * An object first met in this chunk gets the type of its first appearance (as appendSamples does), or '' when that
+ * sample had none. `values`/`rows` are its `type` column in the chunk.
+ */
+function settleFirstType(entry: StatsColumns['objects'][string], values: readonly (Json | null)[], rows: readonly number[], firstRow: number): void {
+  if (entry.type !== '\u0000') return;
+  const first = values[0];
+  entry.type = rows[0] === firstRow && typeof first === 'string' ? first : '';
+}
+
+/** A chunk's sample times and poll costs, appended to the columns. */
+function appendChunkTimes(columns: StatsColumns, h: ChunkHeader): void {
+  for (let i = 0; i < h.n; i++) {
+    columns.t.push(h.t[i]);
+    columns.cost.getStatsMs.push(h.cost[i]?.getStatsMs ?? null);
+    columns.cost.hookMs.push(h.cost[i]?.hookMs ?? null);
+  }
+}
+
+/**
  * Decodes a chunk straight into columns: appends its samples to `columns` exactly as
  * `appendSamples(columns, decodeStatsChunk(data))` would (tests hold it to that), without building a report object
  * per sample: opening a long session costs one pass over its values. Returns the sample indexes appended, in order.
@@ -1558,19 +1577,11 @@ export function appendStatsChunk(columns: StatsColumns, data: Uint8Array): numbe
         for (let i = base; i < total; i++) column.push(null);
         for (let j = 0; j < rows.length; j++) column[base + rows[j]] = values[j];
       }
-      if (key === 'type' && entry!.type === '\u0000') {
-        // Like appendSamples: the type of the object's first appearance, '' when that sample had none.
-        const first = values[0];
-        entry!.type = rows[0] === firstRow && typeof first === 'string' ? first : '';
-      }
+      if (key === 'type') settleFirstType(entry!, values, rows, firstRow);
     },
     (h) => {
       total = base + h.n;
-      for (let i = 0; i < h.n; i++) {
-        columns.t.push(h.t[i]);
-        columns.cost.getStatsMs.push(h.cost[i]?.getStatsMs ?? null);
-        columns.cost.hookMs.push(h.cost[i]?.hookMs ?? null);
-      }
+      appendChunkTimes(columns, h);
     },
   );
   // Objects first seen here without a `type` field, and every column this chunk did not fill to the end.
@@ -1649,19 +1660,11 @@ export function appendStatsChunks(columns: StatsColumns, chunks: readonly Uint8A
           g.parts.push(run);
         }
         g.length = total;
-        if (key === 'type' && entry!.type === '\u0000') {
-          // Like appendSamples: the type of the object's first appearance, '' when that sample had none.
-          const first = values[0];
-          entry!.type = rows[0] === firstRow && typeof first === 'string' ? first : '';
-        }
+        if (key === 'type') settleFirstType(entry!, values, rows, firstRow);
       },
       (h) => {
         total = base + h.n;
-        for (let i = 0; i < h.n; i++) {
-          columns.t.push(h.t[i]);
-          columns.cost.getStatsMs.push(h.cost[i]?.getStatsMs ?? null);
-          columns.cost.hookMs.push(h.cost[i]?.hookMs ?? null);
-        }
+        appendChunkTimes(columns, h);
       },
     );
     // Objects first seen in this chunk without a `type` field.
