@@ -1523,83 +1523,17 @@ export function decodeStatsChunk(data: Uint8Array): StatsSample[] {
 }
 
 /**
- * An object first met in this chunk gets the type of its first appearance (as appendSamples does), or '' when that
- * sample had none. `values`/`rows` are its `type` column in the chunk.
- */
-function settleFirstType(entry: StatsColumns['objects'][string], values: readonly (Json | null)[], rows: readonly number[], firstRow: number): void {
-  if (entry.type !== '\u0000') return;
-  const first = values[0];
-  entry.type = rows[0] === firstRow && typeof first === 'string' ? first : '';
-}
-
-/** A chunk's sample times and poll costs, appended to the columns. */
-function appendChunkTimes(columns: StatsColumns, h: ChunkHeader): void {
-  for (let i = 0; i < h.n; i++) {
-    columns.t.push(h.t[i]);
-    columns.cost.getStatsMs.push(h.cost[i]?.getStatsMs ?? null);
-    columns.cost.hookMs.push(h.cost[i]?.hookMs ?? null);
-  }
-}
-
-/**
  * Decodes a chunk straight into columns: appends its samples to `columns` exactly as
  * `appendSamples(columns, decodeStatsChunk(data))` would (tests hold it to that), without building a report object
- * per sample: opening a long session costs one pass over its values. Returns the sample indexes appended, in order.
+ * per sample. Returns the sample indexes appended, in order. {@link appendStatsChunks} with one chunk.
  */
 export function appendStatsChunk(columns: StatsColumns, data: Uint8Array): number[] {
-  const base = columns.t.length;
-  let total = base;
-  let entry: StatsColumns['objects'][string] | undefined;
-  let firstRow = 0;
-  const header = walkChunk(
-    data,
-    (id, rows) => {
-      firstRow = rows[0];
-      entry = hasOwn.call(columns.objects, id) ? columns.objects[id] : undefined;
-      if (entry === undefined) {
-        entry = { type: '', fields: {} };
-        setOwn(columns.objects, id, entry);
-        entry.type = '\u0000'; // not known yet: set from the first `type` value below
-      }
-    },
-    (key, rows, values) => {
-      const fields = entry!.fields;
-      let column = hasOwn.call(fields, key) ? fields[key] : undefined;
-      if (column === undefined) {
-        column = new Array<Json | null>(base).fill(null);
-        setOwn(fields, key, column);
-      }
-      while (column.length < base) column.push(null);
-      if (rows.length === total - base) {
-        // Present in every sample of the chunk (the usual case): append as they come.
-        for (let j = 0; j < values.length; j++) column.push(values[j]);
-      } else {
-        for (let i = base; i < total; i++) column.push(null);
-        for (let j = 0; j < rows.length; j++) column[base + rows[j]] = values[j];
-      }
-      if (key === 'type') settleFirstType(entry!, values, rows, firstRow);
-    },
-    (h) => {
-      total = base + h.n;
-      appendChunkTimes(columns, h);
-    },
-  );
-  // Objects first seen here without a `type` field, and every column this chunk did not fill to the end.
-  for (const id in columns.objects) {
-    const object = columns.objects[id];
-    if (object.type === '\u0000') object.type = '';
-    const fields = object.fields;
-    for (const key in fields) {
-      const column = fields[key];
-      while (column.length < total) column.push(null);
-    }
-  }
-  return header.index;
+  return appendStatsChunks(columns, [data])[0];
 }
 
 /**
- * Several chunks, in order, straight into columns: the same columns as {@link appendStatsChunk} chunk after chunk
- * (tests hold it to that), but each column new in this call is built once at the end from the chunks' own value
+ * Several chunks, in order, straight into columns: the same columns as `appendSamples` with each chunk's samples in
+ * turn (tests hold it to that), but each column new in this call is built once at the end from the chunks' own value
  * arrays (one native copy) instead of one push per value, which was a fifth of opening an hour of stats. Columns
  * that already held rows are grown in place. Returns each chunk's sample indexes.
  */
@@ -1660,11 +1594,19 @@ export function appendStatsChunks(columns: StatsColumns, chunks: readonly Uint8A
           g.parts.push(run);
         }
         g.length = total;
-        if (key === 'type') settleFirstType(entry!, values, rows, firstRow);
+        if (key === 'type' && entry!.type === '\u0000') {
+          // Like appendSamples: the type of the object's first appearance, '' when that sample had none.
+          const first = values[0];
+          entry!.type = rows[0] === firstRow && typeof first === 'string' ? first : '';
+        }
       },
       (h) => {
         total = base + h.n;
-        appendChunkTimes(columns, h);
+        for (let i = 0; i < h.n; i++) {
+          columns.t.push(h.t[i]);
+          columns.cost.getStatsMs.push(h.cost[i]?.getStatsMs ?? null);
+          columns.cost.hookMs.push(h.cost[i]?.hookMs ?? null);
+        }
       },
     );
     // Objects first seen in this chunk without a `type` field.
