@@ -14,6 +14,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync, existsSy
 import { join, relative } from 'node:path';
 import { launchChromiumWithExtension } from '../tests/e2e/support/chromium.mjs';
 import { REPO_ROOT, step } from '../tests/e2e/support/util.mjs';
+import { chromiumRenderers } from './bench/renderers.mjs';
 
 export const DUMP_TARGETS = { mbPerS: 50, memoryRatio: 3 };
 export const BIG_DUMP_MB = 100;
@@ -50,10 +51,8 @@ function workerPath(extensionDir) {
 /** Renderer processes of this Chromium (by command line), with their RSS now. */
 function renderers() {
   const out = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+  for (const { pid } of chromiumRenderers()) {
     try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('--type=renderer')) continue;
       out.push({ pid, rssKb: statusKb(pid, 'VmRSS') });
     } catch {
       // gone

@@ -2,10 +2,11 @@
 // default charts drawn, and the panel's main-thread cost of live updates of a 4-PC call per second of data.
 // Called by scripts/bench.mjs with the session its extension run recorded (the source of the long session).
 import { build } from 'esbuild';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromiumWithExtension, tabIdForUrl } from '../tests/e2e/support/chromium.mjs';
 import { REPO_ROOT, step, waitFor } from '../tests/e2e/support/util.mjs';
+import { chromiumRenderers } from './bench/renderers.mjs';
 
 export const PANEL_TARGETS = { openMs: 200, liveMsPerS: 4 };
 export const LONG_MINUTES = 60;
@@ -24,21 +25,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
  * the call's video encoders had it (which TaskDuration counts). Null when no such process is found.
  */
 function extensionMainThreadCpuMs() {
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let cmd;
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!cmd.includes('--type=renderer') || !cmd.includes('--extension-process')) continue;
-    try {
-      return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
-    } catch {
-      return null;
-    }
+  const renderer = chromiumRenderers().find((r) => r.extension);
+  if (!renderer) return null;
+  try {
+    return Number(readFileSync(`/proc/${renderer.pid}/task/${renderer.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return null;
   }
-  return null;
 }
 
 /** The seeding module (scripts/bench/seed-long-session.ts and the extension's own storage code) as one script. */
