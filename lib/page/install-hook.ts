@@ -50,7 +50,7 @@ import {
   thenNative,
 } from './natives';
 import { createSerializer, type Serializer } from './serialize';
-import { clampInterval, collectPlanned, collectReport, createStatsPoller, type StatsPoller } from './stats-poller';
+import { clampInterval, collectPlanned, collectReport, createStatsPoller, statsRecordFromText, type StatsPoller, type StatsRecordText } from './stats-poller';
 
 /** Capture settings pushed by the relay. */
 export interface HookConfig {
@@ -74,10 +74,26 @@ export interface InstallOptions {
    * Posts several records at once (the stats records of one polling tick). Optional: without it every record goes
    * through `emit` on its own.
    */
-  emitMany?: (records: PageRecord[]) => void;
+  emitMany?: (records: HookRecord[]) => void;
+  /**
+   * `JSON.stringify` for the stats records' delta text (ids, strings, added objects), immune to a page-defined
+   * `toJSON` (the bridge's). Default: the native `JSON.stringify`.
+   */
+  stringify?: (value: unknown) => string;
 }
 
 export type PageWindow = Window & typeof globalThis;
+
+/**
+ * What the hook hands its sink: protocol records, except the poller's stats records, whose delta is JSON text already
+ * ({@link StatsRecordText}; `statsRecordJson` writes the record, `statsRecordFromText` parses it back).
+ */
+export type HookRecord = PageRecord | StatsRecordText;
+
+/** A hook record in the protocol's form (tests, tools): a stats record's delta text parsed. */
+export function toPageRecord(record: HookRecord): PageRecord {
+  return hasOwn(record, 'deltaJson') ? statsRecordFromText(record as StatsRecordText) : (record as PageRecord);
+}
 
 type AnyFunction = (...args: unknown[]) => unknown;
 type Getter = (this: unknown) => unknown;
@@ -153,9 +169,9 @@ interface Clock {
 interface Recorder {
   controller: HookController;
   /** Emits when enabled (never throws). */
-  emit(record: PageRecord): void;
+  emit(record: HookRecord): void;
   /** Emits a record of a PC, announcing the PC first if that has not happened yet. */
-  emitPc(info: PcInfo, record: PageRecord): void;
+  emitPc(info: PcInfo, record: HookRecord): void;
   now(): number;
   nextCall(): number;
   /** The PC's record; a PC first met here (created before the realm was patched) is registered in `realm`. */
@@ -180,7 +196,7 @@ interface Recorder {
  */
 export function installHook(
   win: PageWindow,
-  emit: (record: PageRecord) => void,
+  emit: (record: HookRecord) => void,
   options: InstallOptions = {},
 ): HookController {
   const existing = findInstalled(win);
@@ -224,7 +240,7 @@ function createRealmState(win: PageWindow, rec: Recorder, adopted: boolean): Rea
     },
   };
   defineProperty(handle, TAKEOVER_KEY, {
-    value(win: PageWindow, emit: (record: PageRecord) => void, options?: InstallOptions): HookController {
+    value(win: PageWindow, emit: (record: HookRecord) => void, options?: InstallOptions): HookController {
       const doc = safeGet(win, 'document');
       if (state.adopted || doc !== state.doc) {
         state.adopted = false;
@@ -321,7 +337,7 @@ const TRACK_TAGS: Record<string, true> = {
   '[object BrowserCaptureMediaStreamTrack]': true,
 };
 
-function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, options: InstallOptions): Recorder {
+function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, options: InstallOptions): Recorder {
   const clock = captureClock(win);
   let enabled = options.enabled !== false;
   let pcCounter = 0;
@@ -355,7 +371,8 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
 
   // Read now: later the page could put an `emitMany` on Object.prototype for an options object without one.
   const many = hasOwn(options, 'emitMany') && typeof options.emitMany === 'function' ? options.emitMany : undefined;
-  const emitNow = (record: PageRecord) => {
+  const stringify = hasOwn(options, 'stringify') && typeof options.stringify === 'function' ? options.stringify : undefined;
+  const emitNow = (record: HookRecord) => {
     if (!enabled) return;
     try {
       sink(record);
@@ -364,7 +381,7 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
     }
   };
   /** Every record but the poller's batched stats: the stats records made before it go out first (order kept). */
-  const emit = (record: PageRecord) => {
+  const emit = (record: HookRecord) => {
     poller.flush();
     emitNow(record);
   };
@@ -376,7 +393,7 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
     emit(record);
   };
 
-  const emitPc = (info: PcInfo, record: PageRecord) => {
+  const emitPc = (info: PcInfo, record: HookRecord) => {
     if (!enabled) return;
     if (!info.announced) announce(info);
     emit(record);
@@ -405,7 +422,7 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
       },
       emitBatch: (records) => {
         if (!enabled) return;
-        const out: PageRecord[] = [];
+        const out: HookRecord[] = [];
         for (let i = 0; i < records.length; i++) {
           const info = live[records[i].pc];
           if (!info) continue;
@@ -423,6 +440,7 @@ function createRecorder(win: PageWindow, sink: (record: PageRecord) => void, opt
           /* the sink's problem, never the page's */
         }
       },
+      stringify,
       now: clock.perfNow,
       timeOrigin: clock.timeOrigin,
       setTimeout: clock.setTimeout,

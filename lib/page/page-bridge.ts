@@ -11,7 +11,8 @@
 import { MIN_POLL_INTERVAL_MS, PAGE_EVENT_JOIN_CHARS, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../protocol/constants';
 import type { PageEnvelope, PageRecord } from '../protocol/messages';
 import { readGlobal } from './cloak';
-import { installHook, type HookConfig, type HookController, type InstallOptions, type PageWindow } from './install-hook';
+import { installHook, type HookConfig, type HookController, type HookRecord, type InstallOptions, type PageWindow } from './install-hook';
+import { statsRecordJson, type StatsRecordText } from './stats-poller';
 import {
   callSafe,
   findGetter,
@@ -68,6 +69,27 @@ export function stringifyEnvelope(envelope: PageEnvelope, objectProto: object = 
   return plainStringify(envelope);
 }
 
+/**
+ * `JSON.stringify` of any plain value the hook made, immune to a page-defined `toJSON` like {@link stringifyEnvelope}
+ * (`undefined` gives `null`).
+ */
+export function stringifyValue(value: unknown, objectProto: object = Object.prototype, arrayProto: object = Array.prototype): string {
+  if (value === null || typeof value !== 'object' || (!safeHas(objectProto, 'toJSON') && !safeHas(arrayProto, 'toJSON'))) {
+    const text = jsonStringify(value) as string | undefined;
+    return text === undefined ? 'null' : text;
+  }
+  return plainStringify(value);
+}
+
+/** The envelope of a record as JSON text: a stats record's delta is text already and goes in as it is. */
+export function envelopeJson(record: HookRecord, objectProto: object = Object.prototype, arrayProto: object = Array.prototype): string {
+  if (hasOwn(record, 'deltaJson')) return STATS_ENVELOPE_HEAD + statsRecordJson(record as StatsRecordText) + '}';
+  return stringifyEnvelope({ source: SOURCE_TAG, v: PROTOCOL_VERSION, record: record as PageRecord }, objectProto, arrayProto);
+}
+
+/** What `JSON.stringify` of an envelope writes before its record. */
+const STATS_ENVELOPE_HEAD = '{"source":' + jsonStringify(SOURCE_TAG) + ',"v":' + jsonStringify(PROTOCOL_VERSION) + ',"record":';
+
 function safeHas(obj: object, key: string): boolean {
   try {
     for (let current: unknown = obj, depth = 0; current !== null && depth < 4; current = getPrototypeOf(current), depth++) {
@@ -120,15 +142,15 @@ export function startPageHook(win: PageWindow, options?: InstallOptions): HookCo
     const event = reflectConstruct(CustomEventCtor!, [PAGE_TO_RELAY_EVENT, init]);
     reflectApply(dispatchEvent!, win, [event]);
   };
-  const envelopeText = (record: PageRecord) => stringifyEnvelope({ source: SOURCE_TAG, v: PROTOCOL_VERSION, record }, objectProto, arrayProto);
+  const envelopeText = (record: HookRecord) => envelopeJson(record, objectProto, arrayProto);
 
-  const emit = (record: PageRecord) => {
+  const emit = (record: HookRecord) => {
     if (!dispatchEvent || !CustomEventCtor) return;
     post(envelopeText(record));
   };
 
   /** Several records in one event, their envelopes joined by line feeds (up to PAGE_EVENT_JOIN_CHARS per event). */
-  const emitMany = (records: PageRecord[]) => {
+  const emitMany = (records: HookRecord[]) => {
     if (!dispatchEvent || !CustomEventCtor) return;
     let detail = '';
     for (let i = 0; i < records.length; i++) {
@@ -143,7 +165,7 @@ export function startPageHook(win: PageWindow, options?: InstallOptions): HookCo
     if (detail !== '') post(detail);
   };
 
-  const controller = installHook(win, emit, { ...options, emitMany });
+  const controller = installHook(win, emit, { ...options, emitMany, stringify: (value: unknown) => stringifyValue(value, objectProto, arrayProto) });
 
   if (addEventListener) {
     try {

@@ -1,7 +1,8 @@
 import { applyStatsDelta } from '../../../lib/model/stats-delta';
 import type { StatsReportJson } from '../../../lib/model/session';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { installHook, findInstalled, type HookController } from '../../../lib/page/install-hook';
+import { installHook, findInstalled, toPageRecord, type HookController } from '../../../lib/page/install-hook';
+import { envelopeJson } from '../../../lib/page/page-bridge';
 import { checkPageRecord } from '../../../lib/protocol/guards';
 import type { PageRecord } from '../../../lib/protocol/messages';
 import { createFakeRealm, flush, type FakeRealm } from './fake-webrtc';
@@ -9,7 +10,7 @@ import { createFakeRealm, flush, type FakeRealm } from './fake-webrtc';
 function setup(options?: { pollIntervalMs?: number; enabled?: boolean }) {
   const realm = createFakeRealm();
   const records: PageRecord[] = [];
-  const controller = installHook(realm.win, (r) => records.push(JSON.parse(JSON.stringify(r))), options);
+  const controller = installHook(realm.win, (r) => records.push(JSON.parse(envelopeJson(r)).record), options); // as the relay reads it
   const of = <T extends PageRecord['type']>(type: T) => records.filter((r): r is Extract<PageRecord, { type: T }> => r.type === type);
   return { realm, records, controller, of, run: realm.run };
 }
@@ -193,7 +194,7 @@ describe('installHook: records', () => {
     const realm = createFakeRealm();
     realm.run('globalThis.Captured = RTCPeerConnection; globalThis.early = new Captured();');
     const records: PageRecord[] = [];
-    installHook(realm.win, (r) => records.push(r));
+    installHook(realm.win, (r) => records.push(toPageRecord(r)));
     realm.run('early.createDataChannel("late")');
     expect(records.map((r) => r.type)).toEqual(['pc-created', 'pc-call', 'pc-settled']);
   });
@@ -425,7 +426,7 @@ describe('installHook: frames', () => {
     const child = createFakeRealm();
     parent.win.childWindow = child.win;
     const records: PageRecord[] = [];
-    const controller = installHook(parent.win, (r) => records.push(r));
+    const controller = installHook(parent.win, (r) => records.push(toPageRecord(r)));
     parent.run('globalThis.frame = new HTMLIFrameElement(childWindow, true); globalThis.foreign = new HTMLIFrameElement(childWindow, false);');
     return { parent, child, records, controller };
   }
@@ -453,7 +454,7 @@ describe('installHook: frames', () => {
     const parentHandle = findInstalled(child.win);
     expect(parentHandle).toBeDefined();
     const childRecords: PageRecord[] = [];
-    const childHandle: HookController = installHook(child.win, (r) => childRecords.push(r));
+    const childHandle: HookController = installHook(child.win, (r) => childRecords.push(toPageRecord(r)));
     expect(childHandle).toBe(parentHandle); // the realm's handle, now backed by the child's recorder
     child.run('new RTCPeerConnection().createDataChannel("own")');
     expect(childRecords.map((r) => r.type)).toEqual(['pc-created', 'pc-call', 'pc-settled']);
@@ -461,7 +462,7 @@ describe('installHook: frames', () => {
     expect(records).toHaveLength(0);
     // A further install in the same document changes nothing.
     const third: PageRecord[] = [];
-    installHook(child.win, (r) => third.push(r));
+    installHook(child.win, (r) => third.push(toPageRecord(r)));
     child.run('new RTCPeerConnection()');
     expect(third).toHaveLength(0);
     expect(childRecords.filter((r) => r.type === 'pc-created')).toHaveLength(2);
@@ -470,10 +471,10 @@ describe('installHook: frames', () => {
   it('a realm whose document changed (Window reused by a navigation) is taken over by the new document', () => {
     const realm: FakeRealm = createFakeRealm();
     const first: PageRecord[] = [];
-    installHook(realm.win, (r) => first.push(r));
+    installHook(realm.win, (r) => first.push(toPageRecord(r)));
     realm.run('globalThis.document = new Document(globalThis);');
     const second: PageRecord[] = [];
-    installHook(realm.win, (r) => second.push(r));
+    installHook(realm.win, (r) => second.push(toPageRecord(r)));
     realm.run('new RTCPeerConnection()');
     expect(first).toHaveLength(0);
     expect(second.map((r) => r.type)).toEqual(['pc-created']);

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { parseRelayConfig, startPageHook, stringifyEnvelope } from '../../../lib/page/page-bridge';
-import { PAGE_TO_RELAY_EVENT, RELAY_TO_PAGE_EVENT } from '../../../lib/protocol/constants';
+import { envelopeJson, parseRelayConfig, startPageHook, stringifyEnvelope, stringifyValue } from '../../../lib/page/page-bridge';
+import { statsRecordFromText } from '../../../lib/page/stats-poller';
+import { ENVELOPE_PREFIX, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT } from '../../../lib/protocol/constants';
 import { parsePageEnvelope } from '../../../lib/protocol/guards';
 import type { PageEnvelope } from '../../../lib/protocol/messages';
 import { createFakeRealm } from './fake-webrtc';
@@ -59,6 +60,30 @@ describe('stringifyEnvelope', () => {
       expect(JSON.parse(stringifyEnvelope(envelope))).toEqual(envelope);
     } finally {
       delete (Array.prototype as unknown as Record<string, unknown>).toJSON;
+    }
+  });
+});
+
+describe('stringifyValue and envelopeJson (stats records whose delta is text already)', () => {
+  const statsRecord = { type: 'pc-stats' as const, pc: 2, index: 4, t: 1763800000000.5, deltaJson: '{"added":{"A":{"type":"codec","q":[1,2]}}}', reset: true as const, cost: { getStatsMs: 1.5, hookMs: 0.25 } };
+
+  it('writes the envelope JSON.stringify would write for the record with its delta parsed', () => {
+    const text = envelopeJson(statsRecord);
+    expect(text.startsWith(ENVELOPE_PREFIX)).toBe(true);
+    expect(text).toBe(JSON.stringify({ source: 'webrtc-scope', v: PROTOCOL_VERSION, record: statsRecordFromText(statsRecord) }));
+    expect(parsePageEnvelope(text, 1e6)).toMatchObject({ ok: true });
+  });
+
+  it('ignores toJSON that a page defined on Object.prototype or Array.prototype', () => {
+    const value = { id: 'A', q: [1, 'x', { n: null }], s: 'a"b' };
+    expect(stringifyValue(value, { toJSON: () => 'hijacked' }, { toJSON: () => 'hijacked' })).toBe(JSON.stringify(value));
+    (Object.prototype as unknown as Record<string, unknown>).toJSON = () => 'hijacked';
+    try {
+      expect(stringifyValue(value)).toBe('{"id":"A","q":[1,"x",{"n":null}],"s":"a\\"b"}');
+      expect(stringifyValue('plain')).toBe('"plain"');
+      expect(stringifyValue(undefined)).toBe('null');
+    } finally {
+      delete (Object.prototype as unknown as Record<string, unknown>).toJSON;
     }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyStatsDelta } from '../../../lib/model/stats-delta';
+import { applyStatsDelta, type StatsDelta } from '../../../lib/model/stats-delta';
 import type { StatsReportJson } from '../../../lib/model/session';
-import { clampInterval, collectPlanned, createStatsPoller, collectReport, diffRawReports, FULL_READ_EVERY, planReads, statsReportToJson, type StatsRecord } from '../../../lib/page/stats-poller';
+import { clampInterval, collectPlanned, createStatsPoller, collectReport, diffRawReports, diffRawReportsText, FULL_READ_EVERY, planReads, reportStamp, statsRecordFromText, statsRecordJson, statsReportToJson, type StatsRecord } from '../../../lib/page/stats-poller';
 
 /** A manual clock and timer queue. */
 function manualTimers() {
@@ -62,7 +62,7 @@ function setup(intervalMs = 1000) {
       },
       isClosed: (pc) => pc.closed,
       collect: (report) => collectReport(report),
-      emit: (record) => records.push(record),
+      emit: (record) => records.push(statsRecordFromText(record)),
       now: timers.now,
       timeOrigin: 1_000_000,
       setTimeout: timers.setTimeout,
@@ -182,7 +182,7 @@ describe('createStatsPoller', () => {
         },
         isClosed: () => false,
         collect: (report) => collectReport(report),
-        emit: (record) => records.push(record),
+        emit: (record) => records.push(statsRecordFromText(record)),
         now: timers.now,
         timeOrigin: 0,
         setTimeout: timers.setTimeout,
@@ -330,6 +330,12 @@ describe('clampInterval', () => {
   });
 });
 
+/** The rule a read plan follows: objects came or went, or a field naming another object (…Id) changed. */
+function referencesOthers(delta: StatsDelta): boolean {
+  if (delta.added !== undefined || delta.removed !== undefined) return true;
+  return Object.values(delta.changed ?? {}).some((fields) => Object.keys(fields).some((key) => key.length > 2 && key.endsWith('Id')));
+}
+
 describe('diffRawReports (the hook compares the browser\'s own objects, copying only what changed)', () => {
   /** Reports as the browser hands them over: objects with `id`, in a maplike. */
   const asBrowserReport = (report: StatsReportJson) => new Map(Object.entries(report).map(([id, o]) => [id, { id, ...o }]));
@@ -344,6 +350,10 @@ describe('diffRawReports (the hook compares the browser\'s own objects, copying 
       const json = statsReportToJson(browserReport);
       const fused = diffRawReports(prevRaw, raw);
       expect(fused).toEqual(diffStatsReportsRef(prevJson, json));
+      // The text the hook posts is exactly the serialised delta, and it flags what a read plan must not miss.
+      const info = { refersToOthers: false };
+      expect(diffRawReportsText(prevRaw, raw, undefined, (v) => JSON.stringify(v), info)).toBe(JSON.stringify(fused));
+      expect(info.refersToOthers).toBe(referencesOthers(fused));
       rebuilt = applyStatsDelta(rebuilt, fused);
       expect(rebuilt).toEqual(json);
       prevRaw = raw;
@@ -393,7 +403,7 @@ describe('read plans: fixed-type objects read every FULL_READ_EVERY polls, resta
             gets++;
             return mapGet.call(this, id);
           }),
-        emit: (record) => records.push(record),
+        emit: (record) => records.push(statsRecordFromText(record)),
         now: timers.now,
         timeOrigin: 0,
         setTimeout: timers.setTimeout,
@@ -432,6 +442,40 @@ describe('read plans: fixed-type objects read every FULL_READ_EVERY polls, resta
       expect(fixedIds.length).toBeGreaterThan(0);
       expect(later.some((r) => fixedIds.some((id) => r.delta.changed?.[id] !== undefined))).toBe(false);
     }
+  });
+
+  it('writes the same delta text as serialising the object delta, with retime and objects a plan reused', () => {
+    for (const pcId of ['10-1', '10-2'] as const) {
+      const reports = loadCallReports(pcId);
+      let prev = collectReport(asBrowserReport(reports[0]));
+      let stamp = reportStamp(prev);
+      let plan = planReads(prev, stamp);
+      let planned = 0;
+      for (let i = 1; i < reports.length; i++) {
+        const report = asBrowserReport(reports[i]);
+        const viaPlan = plan === null || i % FULL_READ_EVERY === 0 ? null : collectPlanned(report, prev, plan, mapSize, mapGet);
+        if (viaPlan !== null) planned++;
+        const raw = viaPlan ?? collectReport(report);
+        const next = reportStamp(raw);
+        const retime: [number, number] | undefined = stamp !== undefined && next !== undefined && next !== stamp ? [stamp, next] : undefined;
+        const info = { refersToOthers: true };
+        const text = diffRawReportsText(prev, raw, retime, (v) => JSON.stringify(v), info);
+        const object = diffRawReports(prev, raw, retime);
+        expect(text, `poll ${i}`).toBe(JSON.stringify(object));
+        expect(info.refersToOthers).toBe(referencesOthers(object));
+        if (viaPlan === null) plan = planReads(raw, next);
+        prev = raw;
+        stamp = next;
+      }
+      expect(planned).toBeGreaterThan(reports.length / 2);
+    }
+  });
+
+  it('posts a record as the text JSON.stringify gives for its protocol form', () => {
+    const record = { type: 'pc-stats' as const, pc: 3, index: 7, t: 1763800000000.125, deltaJson: '{"changed":{"O":{"bytesSent":20}},"retime":[1,2]}', cost: { getStatsMs: 0.912, hookMs: 0.2 } };
+    expect(statsRecordJson(record)).toBe(JSON.stringify(statsRecordFromText(record)));
+    expect(statsRecordJson({ ...record, reset: true })).toBe(JSON.stringify(statsRecordFromText({ ...record, reset: true })));
+    expect(JSON.parse(statsRecordJson({ ...record, cost: { getStatsMs: NaN, hookMs: 1 } })).cost.getStatsMs).toBeNull();
   });
 
   const base = (t: number, extra: Record<string, StatsReportJson[string]> = {}): StatsReportJson => ({
