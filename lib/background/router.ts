@@ -9,6 +9,7 @@ import type {
   PcStatsPayload,
   RelayToBackground,
   SessionUpdate,
+  StatsFilter,
   ViewRequest,
   ViewToBackground,
 } from '../protocol/messages';
@@ -47,15 +48,16 @@ export interface Router {
 }
 
 export function createRouter(deps: RouterDeps): Router {
-  const subscribers = new Map<number, Set<ViewPortIn>>();
+  /** Per tab, the views subscribed to it, each with its stats filter (null: every sample). */
+  const subscribers = new Map<number, Map<ViewPortIn, StatsFilterSet | null>>();
   const log = deps.log ?? (() => undefined);
 
   const publish = (tabId: number | null, update: SessionUpdate | null) => {
     if (tabId === null || !update) return;
     void deps.liveHealth?.apply(tabId, update);
-    for (const view of subscribers.get(tabId) ?? []) {
+    for (const [view, filter] of subscribers.get(tabId) ?? []) {
       try {
-        view.postMessage({ type: 'tab-update', tabId, update });
+        view.postMessage({ type: 'tab-update', tabId, update: filtered(update, filter) });
       } catch {
         subscribers.get(tabId)?.delete(view);
       }
@@ -170,8 +172,13 @@ export function createRouter(deps: RouterDeps): Router {
       if (message.type === 'subscribe-tab' || message.type === 'unsubscribe-tab') {
         let set = subscribers.get(message.tabId);
         if (message.type === 'subscribe-tab') {
-          if (!set) subscribers.set(message.tabId, (set = new Set()));
-          set.add(port);
+          const filter = message.stats === undefined ? null : statsFilterSet(message.stats);
+          if (filter === undefined) {
+            log('refused view message', 'bad stats filter');
+            return;
+          }
+          if (!set) subscribers.set(message.tabId, (set = new Map()));
+          set.set(port, filter);
           mine.add(message.tabId);
         } else {
           set?.delete(port);
@@ -199,4 +206,24 @@ export function createRouter(deps: RouterDeps): Router {
   }
 
   return { acceptRelayPort, acceptViewPort, tabRemoved };
+}
+
+/** A view's {@link StatsFilter}, its PC ids as a set. */
+interface StatsFilterSet {
+  sessionId: string;
+  pcIds: Set<string>;
+}
+
+/** Checks a filter from a view (the message guard passes the field through): undefined when malformed. */
+function statsFilterSet(value: unknown): StatsFilterSet | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { sessionId, pcIds } = value as Partial<StatsFilter>;
+  if (typeof sessionId !== 'string' || !Array.isArray(pcIds) || pcIds.length > 10_000 || !pcIds.every((id) => typeof id === 'string')) return undefined;
+  return { sessionId, pcIds: new Set(pcIds) };
+}
+
+/** The update as a view with this filter gets it: the filtered session's samples of other PCs left out. */
+function filtered(update: SessionUpdate, filter: StatsFilterSet | null): SessionUpdate {
+  if (filter === null || filter.sessionId !== update.session.id || update.stats.every((s) => filter.pcIds.has(s.pcId))) return update;
+  return { ...update, stats: update.stats.filter((s) => filter.pcIds.has(s.pcId)) };
 }

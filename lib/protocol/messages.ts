@@ -223,9 +223,23 @@ export type ViewRequest =
 
 export type ViewToBackground =
   | ({ reqId: number } & ViewRequest)
-  /** Live updates for a tab: the background sends `tab-update`s until `unsubscribe` or the port closes. */
-  | { type: 'subscribe-tab'; tabId: number }
+  /**
+   * Live updates for a tab: the background sends `tab-update`s until `unsubscribe` or the port closes. Sent again
+   * for a subscribed tab, it replaces the stats filter (none: every PC's samples).
+   */
+  | { type: 'subscribe-tab'; tabId: number; stats?: StatsFilter }
   | { type: 'unsubscribe-tab'; tabId: number };
+
+/**
+ * Which stats samples a view wants of a tab's updates: of session `sessionId`, only the PCs in `pcIds` (those whose
+ * stats the view holds or is fetching); every other session's samples as they come. A live panel shows one PC: the
+ * others' full reports every second cost the view the port's JSON parsing, and the worker the serialising, for
+ * nothing. Counters (PcSummary.sampleCount) still come for every PC, so a view can see a gap in what it holds.
+ */
+export interface StatsFilter {
+  sessionId: string;
+  pcIds: string[];
+}
 
 /**
  * A PC's stored stats for a view (`get-pc-stats`): the chunks as stored (lib/model/stats-chunk, base64 because

@@ -110,6 +110,8 @@ export class SessionViewStore implements StatsFeed {
   private softTimer: ReturnType<typeof setTimeout> | undefined;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private readonly tabSubscriptions = new Map<number, () => void>();
+  /** The stats filter last sent (see syncStatsFilter): its tab, and its session and PC ids as one key. */
+  private sentFilter: { tabId: number; key: string } | null = null;
   private disposed = false;
   private readonly initialSessionId: string | null;
 
@@ -212,6 +214,7 @@ export class SessionViewStore implements StatsFeed {
     }
     this.live = null;
     this.buffered = null;
+    this.syncStatsFilter();
     this.loadToken++;
     this.setState({ selectedId: sessionId, following, data: null, dataStatus: sessionId === null ? 'none' : 'loading', dataError: null });
     if (sessionId !== null) void this.load(sessionId, false);
@@ -276,6 +279,7 @@ export class SessionViewStore implements StatsFeed {
   private async load(sessionId: string, resync: boolean): Promise<void> {
     const token = ++this.loadToken;
     this.buffered = [];
+    this.syncStatsFilter(); // every sample while the session loads (which PC comes first is not known yet)
     const summary = this.state.sessions.find((s) => s.id === sessionId);
     if (this.scope.kind === 'all' && summary && summary.endedAt === null && summary.tabId !== null) this.subscribeTab(summary.tabId);
     let data: SessionData | null;
@@ -317,6 +321,7 @@ export class SessionViewStore implements StatsFeed {
       else this.statsLoading.set(firstPcId, []);
     }
     for (const update of buffered) this.applyToLive(update, false);
+    this.syncStatsFilter();
     this.dataDirty = true;
     this.upsertSummary(this.live.session);
     this.state = { ...this.state, dataStatus: 'ready', dataError: null };
@@ -373,6 +378,8 @@ export class SessionViewStore implements StatsFeed {
     if (!live || this.statsLoading.has(pcId) || live.stats[pcId] !== undefined) return;
     const loading = this.statsLoading;
     loading.set(pcId, []);
+    // Its live samples come from now on, before the read: none falls between the two (duplicates go by time).
+    this.syncStatsFilter();
     let columns: StatsColumns;
     try {
       columns = columnsFromPcStats(await this.request({ type: 'get-pc-stats', sessionId: live.session.id, pcId }));
@@ -413,6 +420,28 @@ export class SessionViewStore implements StatsFeed {
     this.tabSubscriptions.set(tabId, this.client.subscribeTab(tabId, (update) => this.onUpdate(update)));
   }
 
+  /**
+   * Asks the background for only the live samples this store keeps: of the selected session, those of the PCs whose
+   * stats are held or being fetched (the others are dropped in applyToLive anyway; a live panel shows one PC of
+   * four, and every sample is a full stats report). While a session loads, every sample (its first PC is not known
+   * yet). Call it after the held or fetched PCs changed, before asking for a PC's stats.
+   */
+  private syncStatsFilter(): void {
+    const live = this.live;
+    const tabId = live !== null && this.buffered === null ? live.session.tabId : null;
+    const pcIds = live !== null && tabId !== null && this.tabSubscriptions.has(tabId) ? [...Object.keys(live.stats), ...this.statsLoading.keys()].sort() : null;
+    const sent = this.sentFilter;
+    if (sent !== null && (pcIds === null || sent.tabId !== tabId)) {
+      if (this.tabSubscriptions.has(sent.tabId)) this.client.setStatsFilter(sent.tabId, null);
+      this.sentFilter = null;
+    }
+    if (pcIds === null) return;
+    const key = `${live!.session.id}\u0000${pcIds.join('\u0000')}`;
+    if (this.sentFilter?.key === key) return;
+    this.client.setStatsFilter(tabId!, { sessionId: live!.session.id, pcIds });
+    this.sentFilter = { tabId: tabId!, key };
+  }
+
   /** All scope: follow the tabs of live sessions, so their counters and ends show. */
   private syncAllScopeSubscriptions(): void {
     if (this.scope.kind !== 'all') return;
@@ -424,6 +453,7 @@ export class SessionViewStore implements StatsFeed {
       if (!wanted.has(tabId)) {
         unsubscribe();
         this.tabSubscriptions.delete(tabId);
+        if (this.sentFilter?.tabId === tabId) this.sentFilter = null; // the client dropped it with the subscription
       }
     }
     for (const tabId of wanted) this.subscribeTab(tabId);

@@ -3,7 +3,7 @@ import { encodeStatsChunk } from '../../../lib/model/stats-chunk';
 import { bytesToBase64 } from '../../../lib/protocol/base64';
 /** An in-memory background for the app's DOM tests: fixture sessions, and live updates the test pushes. */
 import type { SessionData } from '../../../lib/model/session';
-import type { SessionUpdate, ViewRequest } from '../../../lib/protocol/messages';
+import type { SessionUpdate, StatsFilter, ViewRequest } from '../../../lib/protocol/messages';
 import type { Notice } from '../../../lib/storage/session-store';
 import type { BackgroundClient } from '../../../lib/views/background-client';
 
@@ -15,6 +15,8 @@ export function fakeBackground(initial: SessionData[], notices: Notice[] = []) {
   const sessions = new Map(initial.map((d) => [d.session.id, d]));
   const subscribers = new Map<number, Set<(u: SessionUpdate) => void>>();
   const requests: ViewRequest[] = [];
+  /** Stats filters per tab, as the router keeps them (null: every PC's samples). */
+  const filters = new Map<number, StatsFilter | null>();
   let failing = false;
   const client: BackgroundClient = {
     request: (async (request: ViewRequest) => {
@@ -60,12 +62,16 @@ export function fakeBackground(initial: SessionData[], notices: Notice[] = []) {
       subscribers.get(tabId)!.add(onUpdate);
       return () => subscribers.get(tabId)?.delete(onUpdate);
     },
+    setStatsFilter(tabId, filter) {
+      if (subscribers.get(tabId)?.size) filters.set(tabId, filter && { sessionId: filter.sessionId, pcIds: [...filter.pcIds] });
+    },
     close: () => undefined,
   };
   return {
     client,
     sessions,
     requests,
+    filters,
     fail: (on = true) => (failing = on),
     /** Records an update in the "store" and sends it to the tab's subscribers. */
     push(update: SessionUpdate) {
@@ -81,7 +87,10 @@ export function fakeBackground(initial: SessionData[], notices: Notice[] = []) {
       } else {
         sessions.set(update.session.id, { session: update.session, pcs: update.pcs, events: update.events, stats: {} });
       }
-      for (const cb of subscribers.get(update.session.tabId!) ?? []) cb(structuredClone(update));
+      // As the router sends it: of the filtered session, only the samples of the filter's PCs.
+      const filter = filters.get(update.session.tabId!) ?? null;
+      const sent = filter && filter.sessionId === update.session.id ? { ...update, stats: update.stats.filter((s) => filter.pcIds.includes(s.pcId)) } : update;
+      for (const cb of subscribers.get(update.session.tabId!) ?? []) cb(structuredClone(sent));
     },
   };
 }

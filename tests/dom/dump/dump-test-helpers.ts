@@ -77,6 +77,7 @@ export function storeBackground(store: SessionStore): BackgroundClient {
   return {
     request: answer as BackgroundClient['request'],
     subscribeTab: () => () => undefined,
+    setStatsFilter: () => undefined,
     close: () => undefined,
   };
 }

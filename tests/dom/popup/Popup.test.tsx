@@ -58,6 +58,7 @@ function fakeClient(initial: TabHealth) {
       }
     }) as BackgroundClient['request'],
     subscribeTab: () => () => undefined,
+    setStatsFilter: () => undefined,
     close: () => undefined,
   } satisfies BackgroundClient;
   return { client, requests, set: (h: TabHealth) => (health = h), settings: () => settings };

@@ -6,7 +6,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, SOURCE_TAG } from '../../../lib/protocol/constants';
 import type { BackgroundToRelay, BackgroundToView, PageRecord, RelayToBackground, SessionUpdate, ViewToBackground } from '../../../lib/protocol/messages';
-import { createPortPair } from '../../../lib/protocol/port';
+import { createPortPair, type PortLike } from '../../../lib/protocol/port';
 import { DEFAULT_SETTINGS } from '../../../lib/model/settings';
 import { startRelay } from '../../../lib/relay/relay';
 import { Recorder } from '../../../lib/background/recorder';
@@ -107,6 +107,35 @@ describe('background client', () => {
     expect(area.get('settings')).toEqual(saved);
     client.close();
     worker.stop();
+  });
+
+  it('sends the stats filter of a subscribed tab with its subscription, again on a new port', async () => {
+    const sent: ViewToBackground[][] = [];
+    const ports: PortLike[] = [];
+    const client = connectToBackground(() => {
+      const [view, bg] = createPortPair<ViewToBackground, BackgroundToView>('view');
+      const mine: ViewToBackground[] = [];
+      sent.push(mine);
+      bg.onMessage.addListener((m) => mine.push(m));
+      ports.push(bg as PortLike);
+      return view;
+    });
+    const filter = { sessionId: '5:a', pcIds: ['0-1'] };
+    client.setStatsFilter(5, filter); // not subscribed: nothing to narrow
+    client.subscribeTab(5, () => undefined);
+    client.setStatsFilter(5, filter);
+    await Promise.resolve();
+    expect(sent[0]).toEqual([
+      { type: 'subscribe-tab', tabId: 5 },
+      { type: 'subscribe-tab', tabId: 5, stats: filter },
+    ]);
+    // The worker restarted: the new port gets the subscription with its filter.
+    ports[0].disconnect();
+    await vi.waitFor(() => expect(sent[1]).toEqual([{ type: 'subscribe-tab', tabId: 5, stats: filter }]));
+    client.setStatsFilter(5, null);
+    await Promise.resolve();
+    expect(sent[1][1]).toEqual({ type: 'subscribe-tab', tabId: 5 });
+    client.close();
   });
 
   it('re-subscribes and re-sends a pending request after the worker restarts', async () => {

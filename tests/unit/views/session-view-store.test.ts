@@ -7,7 +7,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, SOURCE_TAG } from '../../../lib/protocol/constants';
-import type { BackgroundToRelay, BackgroundToView, PageRecord, RelayToBackground, ViewRequest, ViewToBackground } from '../../../lib/protocol/messages';
+import type { BackgroundToRelay, BackgroundToView, PageRecord, RelayToBackground, SessionUpdate, ViewRequest, ViewToBackground } from '../../../lib/protocol/messages';
 import { createPortPair, type PortLike } from '../../../lib/protocol/port';
 import { DEFAULT_SETTINGS } from '../../../lib/model/settings';
 import { startRelay } from '../../../lib/relay/relay';
@@ -136,6 +136,77 @@ describe('session view store', () => {
     store.dispose();
     page.stop();
     client.close();
+    worker.stop();
+  });
+
+  it('gets live samples of the PCs it holds only, and of another PC from before its stats are read (no gap)', async () => {
+    const worker = await startWorker(`svs-${++n}`);
+    const page = fakePage(() => worker.relayConnect());
+    page.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
+    page.post({ type: 'pc-created', pc: 2, t: 2, config: {} });
+    const next = { 1: 0, 2: 0 };
+    const sample = (pc: 1 | 2) => {
+      const i = next[pc]++;
+      const t = 1000 + i * 1000;
+      page.post({
+        type: 'pc-stats',
+        pc,
+        index: i,
+        t,
+        ...(i === 0 ? { reset: true as const, delta: { added: { T: { type: 'transport', timestamp: t, bytesSent: 0 } } } } : { delta: { changed: { T: { timestamp: t, bytesSent: i * 100 } } } }),
+        cost: { getStatsMs: 1, hookMs: 0.1 },
+      });
+    };
+    sample(1);
+    sample(2);
+    // What crosses the view's port.
+    const received: SessionUpdate[] = [];
+    const real = connectToBackground(() => {
+      const port = worker.viewConnect();
+      port.onMessage.addListener((m) => {
+        if (m.type === 'tab-update') received.push(m.update);
+      });
+      return port;
+    });
+    const sessionReads: ViewRequest[] = [];
+    const client: BackgroundClient = {
+      ...real,
+      request: ((request: ViewRequest) => {
+        if (request.type === 'get-session') sessionReads.push(request);
+        return real.request(request);
+      }) as BackgroundClient['request'],
+    };
+    await vi.waitFor(async () => expect((await client.request({ type: 'list-sessions' }))[0]?.sampleCount).toBe(2));
+    const store = new SessionViewStore(client, { kind: 'tab', tabId: TAB }, FAST);
+    await store.start();
+    await vi.waitFor(() => expect(store.columns('0-1')?.t.length).toBe(1));
+
+    received.length = 0;
+    for (let i = 0; i < 3; i++) {
+      sample(1);
+      sample(2);
+    }
+    await vi.waitFor(() => expect(store.columns('0-1')?.t.length).toBe(4));
+    await vi.waitFor(() => expect(received.flatMap((u) => u.pcs).some((p) => p.pcId === '0-2' && p.sampleCount === 4)).toBe(true));
+    // PC 2's counters come (a view sees gaps by them), its full reports do not.
+    expect(received.flatMap((u) => u.stats.map((s) => s.pcId))).toContain('0-1');
+    expect(received.flatMap((u) => u.stats.map((s) => s.pcId))).not.toContain('0-2');
+
+    // The view asks for PC 2: its stored samples, then its live ones, none lost in between.
+    expect(store.columns('0-2')).toBeUndefined();
+    sample(2);
+    sample(2);
+    await vi.waitFor(() => expect(store.columns('0-2')?.t).toEqual([1000, 2000, 3000, 4000, 5000, 6000]));
+    sample(2);
+    await vi.waitFor(() => expect(store.columns('0-2')?.t.length).toBe(7));
+    expect(received.flatMap((u) => u.stats.map((s) => s.pcId))).toContain('0-2');
+    expect(store.columns('0-2')!.objects.T.fields.bytesSent).toEqual([0, 100, 200, 300, 400, 500, 600]);
+    // No gap was seen: the session was read once.
+    expect(sessionReads).toHaveLength(1);
+
+    store.dispose();
+    page.stop();
+    real.close();
     worker.stop();
   });
 
@@ -309,7 +380,7 @@ describe('session view store', () => {
   });
 
   it('reports an unreachable background and a missing preselected session', async () => {
-    const silent: BackgroundClient = { request: () => new Promise(() => undefined), subscribeTab: () => () => undefined, close: () => undefined };
+    const silent: BackgroundClient = { request: () => new Promise(() => undefined), subscribeTab: () => () => undefined, setStatsFilter: () => undefined, close: () => undefined };
     const store = new SessionViewStore(silent, { kind: 'all' }, { ...FAST, requestTimeoutMs: 50 });
     await store.start();
     expect(store.getState().listStatus).toBe('error');
@@ -340,6 +411,7 @@ describe('session view store', () => {
         throw new Error(r.type);
       }) as BackgroundClient['request'],
       subscribeTab: () => () => undefined,
+      setStatsFilter: () => undefined,
       close: () => undefined,
     };
     const store = new SessionViewStore(client, { kind: 'tab', tabId: 1 }, { throttleMs: 250, softMs: 5000, listPollMs: 0, now: () => now });
@@ -384,6 +456,7 @@ describe('session view store', () => {
           throw new Error(r.type);
         }) as BackgroundClient['request'],
         subscribeTab: () => () => undefined,
+        setStatsFilter: () => undefined,
         close: () => undefined,
       };
       const store = new SessionViewStore(client, { kind: 'all' }, FAST);
