@@ -1,13 +1,14 @@
 /**
  * ICE candidate pairs of a peer connection: a table of every pair in the latest sample (selected first), and a
  * timeline of each pair's state over the whole recording with the selected pair over time. The timeline is drawn
- * with plain positioned divs; a text version of it sits right below for screen readers and copy/paste.
+ * as SVG rects; a text version of it sits right below for screen readers and copy/paste.
  */
 import { useRef } from 'preact/hooks';
 import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import {
   candidatePairTable,
+  candidatePairsKey,
   candidatePairTimeline,
   type CandidateInfo,
   type CandidatePairTimeline,
@@ -15,7 +16,7 @@ import {
 import { formatAbsolute, formatBytes, formatCount, formatSecondsAsMs, formatSince, orDash, stateClass } from '../connection/format';
 import { LazyDetails } from '../connection/LazyDetails';
 import { LiveText } from '../connection/LiveText';
-import { useFeedVersion } from '../connection/use-feed-version';
+import { LIVE_VALUES_INTERVAL_MS, useFeedVersion } from '../connection/use-feed-version';
 import './candidates.css';
 
 export interface CandidatePairsProps {
@@ -37,14 +38,28 @@ function CandidateCell({ c }: { c: CandidateInfo | null }) {
 
 const pair = (a: number | null, b: number | null) => `${formatCount(a)} / ${formatCount(b)}`;
 
-function Timeline({ tl, origin, pcId }: { tl: CandidatePairTimeline; origin: number; pcId: string }) {
+/**
+ * The right end of a live timeline (epoch ms): the newest sample plus headroom (a tenth of the span, at least 10 s),
+ * kept until a sample passes it, as the charts' x axis does (followMax in TimeSeriesChart.tsx).
+ */
+export function timelineEnd(first: number, last: number, current: number | null): number {
+  const headroom = Math.max(10_000, (last - first) / 10);
+  if (current !== null && current >= last && current - last <= headroom) return current;
+  return last + headroom;
+}
+
+function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origin: number; pcId: string; live: boolean }) {
+  // A live PC's track runs a step past its newest sample (timelineEnd): between steps every segment keeps its place
+  // and a new sample only lengthens the current ones. Ending at the newest sample moved every rect of every lane
+  // every second (new attributes, SVG layout and repaint of each). An ended PC's track ends at its last sample.
+  const liveEnd = useRef<number | null>(null);
   if (tl.startT === null || tl.endT === null || tl.pairs.length === 0) return null;
   const start = tl.startT;
-  const span = Math.max(tl.endT - start, 1);
-  // Drawn as SVG rects inside the track: the span grows with every sample, so every segment moves every second, and
-  // a changed left or width of an absolutely positioned box lays the whole page out again (a transform instead costs
-  // every frame a re-layerization); a rect's x and width lay out only the SVG. A 2 px rect at the start keeps a short
-  // state visible. The tooltip is the group's <title>.
+  liveEnd.current = live ? timelineEnd(start, tl.endT, liveEnd.current) : null;
+  const span = Math.max((liveEnd.current ?? tl.endT) - start, 1);
+  // Drawn as SVG rects inside the track: a changed left or width of an absolutely positioned box lays the whole page
+  // out again (a transform instead costs every frame a re-layerization); a rect's x and width lay out only the SVG.
+  // A 2 px rect at the start keeps a short state visible. The tooltip is the group's <title>.
   const pct = (v: number) => `${(v * 100).toFixed(3)}%`;
   const seg = (key: string, cls: string, from: number, to: number, title: string) => (
     <g key={key} class={cls}>
@@ -66,6 +81,7 @@ function Timeline({ tl, origin, pcId }: { tl: CandidatePairTimeline; origin: num
           <div class="cp-lane-label">selected pair</div>
           <div class="cp-track">
             <svg class="cp-track-svg">
+              <rect class="cp-track-bg" width="100%" height="100%" />
               {tl.selected.map((s) =>
                 seg(`${s.pairId}-${s.fromT}`, 'cp-seg cp-seg-selected', s.fromT, s.toT, `${labels.get(s.pairId) ?? s.pairId} selected ${since(s.fromT)} – ${since(s.toT)}`),
               )}
@@ -79,6 +95,7 @@ function Timeline({ tl, origin, pcId }: { tl: CandidatePairTimeline; origin: num
             </div>
             <div class="cp-track">
               <svg class="cp-track-svg">
+                <rect class="cp-track-bg" width="100%" height="100%" />
                 {p.segments.map((s) => seg(String(s.fromT), `cp-seg cp-seg-${s.state}`, s.fromT, s.toT, `${s.state} ${since(s.fromT)} – ${since(s.toT)}`))}
               </svg>
             </div>
@@ -111,11 +128,15 @@ function Timeline({ tl, origin, pcId }: { tl: CandidatePairTimeline; origin: num
 
 export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
   const root = useRef<HTMLElement>(null);
-  useFeedVersion(feed, pcId, 1000, root);
+  // Counters every step of sample time (LIVE_VALUES_INTERVAL_MS), with the charts' legends; states and the selection
+  // at once.
+  useFeedVersion(feed, pcId, LIVE_VALUES_INTERVAL_MS, root, candidatePairsKey);
   const columns = feed.columns(pcId) ?? data.stats[pcId];
   const rows = candidatePairTable(columns);
   const tl = candidatePairTimeline(columns);
-  const origin = data.pcs.find((p) => p.pcId === pcId)?.createdAt ?? tl.startT ?? 0;
+  const pc = data.pcs.find((p) => p.pcId === pcId);
+  const origin = pc?.createdAt ?? tl.startT ?? 0;
+  const live = pc !== undefined && pc.closedAt === null && data.session.endedAt === null;
   if (!columns || columns.t.length === 0) {
     return (
       <section ref={root} class="candidate-pairs" aria-label="Candidate pairs">
@@ -192,7 +213,7 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
           )}
         </tbody>
       </table>
-      <Timeline tl={tl} origin={origin} pcId={pcId} />
+      <Timeline tl={tl} origin={origin} pcId={pcId} live={live} />
     </section>
   );
 }

@@ -18,6 +18,7 @@ import type { ChartSpec, ChartValue } from '../../lib/model/chart-series';
 import { ChartGroup, type XView } from './chart-group';
 import { Decimator } from './decimate';
 import { sharedFrameLoop, type FrameHandle, type FrameLoop } from './frame-loop';
+import { LIVE_VALUES_INTERVAL_MS, liveStep } from '../connection/use-feed-version';
 import 'uplot/dist/uPlot.min.css';
 import './charts.css';
 
@@ -210,8 +211,12 @@ function readTheme(el: Element): Theme {
   };
 }
 
-/** Live appends refresh the legend's latest values at most this often (full redraws and the cursor at once). */
-export const LEGEND_REFRESH_MS = 2000;
+/**
+ * Live appends refresh the legend's latest values when the newest sample enters a new step of this much sample time
+ * (full redraws and the cursor at once): the same steps as the latest-value views (useFeedVersion), so legends and
+ * views change in the same frame and the frames between only draw onto the canvases.
+ */
+export const LEGEND_REFRESH_MS = LIVE_VALUES_INTERVAL_MS;
 
 /** Series colours after the theme's accent: distinguishable on light and dark backgrounds. */
 const PALETTE = ['#e8710a', '#12b5cb', '#d01884', '#7cb342', '#9334e6', '#f9ab00', '#795548', '#5c6bc0', '#00897b', '#c2185b'];
@@ -254,8 +259,8 @@ class ChartController {
   private drawn: { rows: number; lastX: number; view: XView | null; bucketRows: number; width: number; height: number } | null = null;
   /** Following live data: the x scale's right end (epoch s), a step ahead of the newest sample (see followMax). */
   private followMaxX: number | null = null;
-  /** When the legend's latest values were last written (Date.now()). */
-  private legendAt = 0;
+  /** The step of sample time (liveStep) of the newest sample when the legend's latest values were last written. */
+  private legendStep: number | null = null;
   /** The legend's value cells, per series (x first). */
   private legendCells: HTMLElement[] | null = null;
   private onTheme = () => this.handle.markDirty();
@@ -606,13 +611,14 @@ class ChartController {
       this.drawAppended(drawn.rows, n)
     ) {
       // The canvas is up to date: uPlot only needs the longer data (cursor, legend), without a redraw. The legend's
-      // latest values (shown while the pointer is elsewhere) follow at most every LEGEND_REFRESH_MS: rewriting
-      // eleven legends every second was a quarter of a live panel's main-thread time (relayout and repaint of
-      // each chart's legend layer); the newest samples show in the plot within the second, and under the cursor.
+      // latest values (shown while the pointer is elsewhere) follow every LEGEND_REFRESH_MS of sample time, with the
+      // latest-value views: rewriting eleven legends every second was a quarter of a live panel's main-thread time
+      // (relayout and repaint of each chart's legend layer), and any frame that changes the DOM costs a layerization
+      // of the page; the newest samples show in the plot within the second, and under the cursor.
       u.setData(data, false);
-      const now = Date.now();
-      if (now - this.legendAt >= LEGEND_REFRESH_MS) {
-        this.legendAt = now;
+      const step = liveStep(xs[n - 1] * 1000, LEGEND_REFRESH_MS);
+      if (step !== this.legendStep) {
+        this.legendStep = step;
         this.refreshLegend();
       }
     } else {
@@ -622,7 +628,7 @@ class ChartController {
           u.setData(data, false);
           u.setScale('x', { min: view.min, max: view.max });
           u.setLegend({});
-          this.legendAt = Date.now();
+          this.legendStep = n > 0 ? liveStep(xs[n - 1] * 1000, LEGEND_REFRESH_MS) : null;
         } else if (n >= 1) {
           // Following live data, from the first sample on: uPlot's own range for a single x value lies far to its
           // right (a time scale ranged around one value), and appended samples would then be drawn off the canvas.
@@ -630,10 +636,10 @@ class ChartController {
           u.setData(data, false);
           u.setScale('x', { min: xs[0], max: this.followMaxX });
           u.setLegend({});
-          this.legendAt = Date.now();
+          this.legendStep = n > 0 ? liveStep(xs[n - 1] * 1000, LEGEND_REFRESH_MS) : null;
         } else {
           u.setData(data, true);
-          this.legendAt = Date.now();
+          this.legendStep = null;
         }
       });
       // The drawn x window (epoch s), for end-to-end tests: the newest sample must lie inside it. Appends drawn onto

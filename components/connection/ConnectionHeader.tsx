@@ -1,16 +1,16 @@
 /**
  * The header of a peer connection: its states, DTLS, the selected candidate pair, the codecs in use, and when it
- * was created and closed. Reads the latest sample through the feed and re-renders at most once a second on new
- * samples (the parent does not re-render for samples).
+ * was created and closed. Reads the latest sample through the feed: RTT and bitrate every 2 s of sample time, a
+ * change of state, pair or codec at once (useFeedVersion; the parent does not re-render for samples).
  */
 import { useRef } from 'preact/hooks';
 import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import { candidateLabel, type CandidateInfo } from '../../lib/model/candidate-pairs';
-import { codecText, connectionHeader, tlsVersionName } from '../../lib/model/connection-header';
+import { codecText, connectionHeader, connectionHeaderKey, tlsVersionName } from '../../lib/model/connection-header';
 import { formatAbsolute, formatBitrate, formatSecondsAsMs, formatSince, orDash, stateClass } from './format';
 import { LiveText } from './LiveText';
-import { useFeedVersion } from './use-feed-version';
+import { LIVE_VALUES_INTERVAL_MS, useFeedVersion } from './use-feed-version';
 import './connection.css';
 
 export interface ConnectionHeaderProps {
@@ -49,7 +49,9 @@ function Candidate({ side, c }: { side: string; c: CandidateInfo | null }) {
 
 export function ConnectionHeader({ data, pcId, feed }: ConnectionHeaderProps) {
   const root = useRef<HTMLElement>(null);
-  useFeedVersion(feed, pcId, 1000, root);
+  // RTT and bitrate every step of sample time (LIVE_VALUES_INTERVAL_MS), with the charts' legends; the selected pair,
+  // DTLS/ICE states and codecs at once.
+  useFeedVersion(feed, pcId, LIVE_VALUES_INTERVAL_MS, root, connectionHeaderKey);
   const columns = feed.columns(pcId) ?? data.stats[pcId];
   const h = connectionHeader(data, pcId, columns);
   const dtls = h.dtls[0] ?? null;

@@ -1,42 +1,80 @@
 /**
- * Re-render a latest-value view when its PC gets new samples, at most about once per `minIntervalMs` (1 s by
- * default), so a live call never re-renders more than that however fast samples arrive.
+ * Re-render a latest-value view when its PC gets new samples: once per `intervalMs` of sample time (2 s by default,
+ * {@link LIVE_VALUES_INTERVAL_MS}), and at once when the view's `urgent` key of the newest sample changed (a state,
+ * the selected pair: what a user waits to see).
  *
  * Cheap for a live call:
  * - A view renders only in the task that delivered an append (never from a timer while appends keep coming), so
  *   every view of every PC renders in the same task as the others and as the charts' update: one style, layout and
- *   paint a second instead of one per view. An append counts as due when at least the interval, less
- *   `JITTER_MS` of sampling jitter, passed since the view last rendered; one that comes earlier is held for the
- *   next due append. (A timer at the interval would fire at its own phase, between two appends, and then keep
- *   that phase: a frame of its own every second.) Only when no due append follows, a fallback timer renders the
- *   held samples half an interval later.
- * - While the view's element (`ref`) is off screen (IntersectionObserver) or the document is hidden, updates
- *   wait; the view renders once when it comes back into view.
+ *   paint for all of them.
+ * - It renders when the newest sample enters a new step of sample time (`floor(t / intervalMs)`), not after an
+ *   interval of its own: every view with the same interval, and the charts' legends (which step the same way), change
+ *   on the same sample, so a live panel makes one frame with DOM changes per step and canvas-only frames in between.
+ *   Any frame that changes the DOM costs Chromium a style, layout, paint and layerization of the page (~4–5 ms here);
+ *   drawing onto the charts' canvases costs none of that. (A timer would fire at its own phase: a frame of its own.)
+ * - Only when no due append follows, a fallback timer renders held samples 1.5 intervals later.
+ * - While the view's element (`ref`) is off screen (IntersectionObserver) or the document is hidden, updates wait;
+ *   the view renders once when it comes back into view.
  */
 import type { RefObject } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { StatsColumns } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 
-/** How much earlier than the interval an append may come and still render at once (sampling jitter). */
-export const JITTER_MS = 150;
+/**
+ * How often (in sample time) latest values follow live samples: the latest-value views and the charts' legends.
+ * Every other sample at the default 1 s poll. The charts draw every sample as it comes; a counter or an RTT read off
+ * a table every 2 s instead of every second loses nothing a user can read, and halves the frames that change the DOM
+ * (what a live panel's main thread spends most on). State changes do not wait (see `urgent`).
+ */
+export const LIVE_VALUES_INTERVAL_MS = 2000;
 
-export function useFeedVersion(feed: StatsFeed, pcId: string, minIntervalMs = 1000, ref?: RefObject<Element>): number {
+/** The step of sample time `t` (epoch ms) at an interval: latest values change when it does. */
+export function liveStep(t: number, intervalMs: number = LIVE_VALUES_INTERVAL_MS): number {
+  return Math.floor(t / intervalMs);
+}
+
+/** What a render showed: the columns, their row count, the step of the newest sample, the urgent key. */
+interface Shown {
+  columns: StatsColumns | undefined;
+  rows: number;
+  step: number | null;
+  key: string;
+}
+
+export function useFeedVersion(
+  feed: StatsFeed,
+  pcId: string,
+  intervalMs = LIVE_VALUES_INTERVAL_MS,
+  ref?: RefObject<Element>,
+  urgent?: (columns: StatsColumns) => string,
+): number {
   const [version, setVersion] = useState(0);
-  // What this render saw, to catch samples (or a PC's first load) that arrive before the effect subscribes.
-  const rendered = feed.columns(pcId);
-  const seen = useRef({ columns: rendered, rows: rendered?.t.length ?? -1 });
-  seen.current = { columns: rendered, rows: rendered?.t.length ?? -1 };
+  const urgentRef = useRef(urgent);
+  urgentRef.current = urgent;
+  const describe = (columns: StatsColumns | undefined): Shown => {
+    const rows = columns?.t.length ?? -1;
+    return {
+      columns,
+      rows,
+      step: columns && rows > 0 ? liveStep(columns.t[rows - 1], intervalMs) : null,
+      key: columns && rows > 0 && urgentRef.current ? urgentRef.current(columns) : '',
+    };
+  };
+  // What this render saw: later appends are compared with it (and samples, or a PC's first load, that arrive before
+  // the effect subscribes are caught).
+  const seen = useRef<Shown | null>(null);
+  seen.current = describe(feed.columns(pcId));
   /** Observes the view's current element (a view may swap its root element, e.g. from an empty state). */
   const watch = useRef<((el: Element | null) => void) | null>(null);
   // After every render (the element may have changed), as a layout effect: a plain effect would make every
-  // per-second render schedule Preact's after-paint flush (an animation frame callback, a timer and a task).
+  // render schedule Preact's after-paint flush (an animation frame callback, a timer and a task).
   useLayoutEffect(() => {
     watch.current?.(ref ? ref.current : null);
   });
   useEffect(() => {
-    let last = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    /** New samples not rendered yet (held while hidden or off screen). */
+    /** New samples not rendered yet (held while hidden, off screen, or not due). */
     let stale = false;
     /** Until the observer says otherwise the view counts as on screen. */
     let onScreen = true;
@@ -47,14 +85,15 @@ export function useFeedVersion(feed: StatsFeed, pcId: string, minIntervalMs = 10
       timer = undefined;
       if (!stale || !canRender()) return;
       stale = false;
-      last = Date.now();
       setVersion((v) => v + 1);
     };
     const request = () => {
       if (!canRender()) return;
-      const since = Date.now() - last;
-      if (since >= minIntervalMs - Math.min(JITTER_MS, minIntervalMs / 4)) fire();
-      else if (timer === undefined) timer = setTimeout(fire, last + minIntervalMs * 1.5 - Date.now());
+      const shown = seen.current!;
+      const now = describe(feed.columns(pcId));
+      const due = now.columns !== shown.columns || now.rows < shown.rows || now.step !== shown.step || now.key !== shown.key;
+      if (due) fire();
+      else if (timer === undefined) timer = setTimeout(fire, intervalMs * 1.5);
     };
     const onVisible = () => {
       if (stale) request();
@@ -87,7 +126,7 @@ export function useFeedVersion(feed: StatsFeed, pcId: string, minIntervalMs = 10
       request();
     });
     const now = feed.columns(pcId);
-    if (now !== seen.current.columns || (now?.t.length ?? -1) !== seen.current.rows) {
+    if (now !== seen.current!.columns || (now?.t.length ?? -1) !== seen.current!.rows) {
       stale = true;
       request();
     }
@@ -98,6 +137,6 @@ export function useFeedVersion(feed: StatsFeed, pcId: string, minIntervalMs = 10
       clearTimeout(timer);
       doc?.removeEventListener('visibilitychange', onVisible);
     };
-  }, [feed, pcId, minIntervalMs]);
+  }, [feed, pcId, intervalMs]);
   return version;
 }

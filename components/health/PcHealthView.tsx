@@ -25,11 +25,16 @@ import './health.css';
 
 type PcSummaryStats = ReturnType<typeof summarizePc>;
 
-export const LIVE_INTERVAL_MS = 3000;
+/**
+ * A multiple of the other latest-value views' step (LIVE_VALUES_INTERVAL_MS, 2 s), as are 10 s and 30 s: the
+ * assessment's render then falls on a sample whose task and frame the other views and the legends update in anyway,
+ * never on a frame of its own.
+ */
+export const LIVE_INTERVAL_MS = 4000;
 /** At most this many new rows are a live step, assessed in the render; more (a PC's stored stats arriving) wait. */
 const LIVE_STEP_ROWS = 10;
 
-/** The live re-assessment interval after an assessment that took `ms`: 3 s, 10 s or 30 s (≤ ~1 % of the time). */
+/** The live re-assessment interval after an assessment that took `ms`: 4 s, 10 s or 30 s (≤ ~1 % of the time). */
 export function liveInterval(ms: number): number {
   return ms <= 30 ? LIVE_INTERVAL_MS : ms <= 100 ? 10_000 : 30_000;
 }
@@ -144,7 +149,7 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
   const fromSettings = useContext(ThresholdsContext);
   const thresholds = given ?? fromSettings;
   const root = useRef<HTMLElement>(null);
-  // A long call's assessment costs more: keep its share of the main thread small (every 3 s while it takes under
+  // A long call's assessment costs more: keep its share of the main thread small (every 4 s while it takes under
   // 30 ms, else proportionally less often; an hour of 4 streams takes ~100 ms, so about every 10 s).
   const lastMs = useRef(0);
   const version = useFeedVersion(feed, pcId, liveInterval(lastMs.current), root);

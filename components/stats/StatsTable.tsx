@@ -1,7 +1,8 @@
 /**
  * Every stats object of a PC's latest sample, grouped by type (receive, send, remote, ICE, transport, codecs, …)
  * like webrtc-internals' stats tables; groups and objects fold; a filter box narrows to matching objects or fields;
- * every numeric field has a button that asks the parent to chart it. Re-renders at most once a second on samples.
+ * every numeric field has a button that asks the parent to chart it. Follows live samples every 2 s of sample time
+ * (useFeedVersion).
  */
 import { memo } from 'preact/compat';
 import { useRef, useState } from 'preact/hooks';
@@ -10,7 +11,7 @@ import type { StatsFeed } from '../../lib/views/stats-feed';
 import { buildStatsTable, filterStatsTable, formatStatsValue, type StatsGroup, type StatsObjectView } from '../../lib/model/stats-table';
 import { formatAbsolute, formatSince } from '../connection/format';
 import { LiveText } from '../connection/LiveText';
-import { useFeedVersion } from '../connection/use-feed-version';
+import { LIVE_VALUES_INTERVAL_MS, useFeedVersion } from '../connection/use-feed-version';
 import './stats.css';
 
 export interface StatsTableProps {
@@ -162,7 +163,8 @@ const StatsGroups = memo(
 
 export function StatsTable({ data, pcId, feed, onChartField }: StatsTableProps) {
   const root = useRef<HTMLElement>(null);
-  useFeedVersion(feed, pcId, 1000, root);
+  // Every step of sample time (LIVE_VALUES_INTERVAL_MS), with the charts' legends and the other latest-value views.
+  useFeedVersion(feed, pcId, LIVE_VALUES_INTERVAL_MS, root);
   const [text, setText] = useState('');
   const [closedGroups, setClosedGroups] = useState<ReadonlySet<string>>(() => new Set());
   const [openObjects, setOpenObjects] = useState<ReadonlySet<string>>(() => new Set());

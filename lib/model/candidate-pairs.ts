@@ -91,6 +91,21 @@ export function selectedPairIdsAt(columns: StatsColumns, row: number): Set<strin
   return out;
 }
 
+/**
+ * What of the newest sample's pairs a live view shows at once rather than at its next step (see useFeedVersion):
+ * each pair's id, state and nomination, and which are selected. Counters and RTTs are left out.
+ */
+export function candidatePairsKey(columns: StatsColumns): string {
+  const row = columns.t.length - 1;
+  if (row < 0) return '';
+  const selected = selectedPairIdsAt(columns, row);
+  let key = '';
+  for (const id of idsOfTypeAt(columns, 'candidate-pair', row)) {
+    key += `${id}\u0001${String(valueAt(columns, id, 'state', row))}\u0001${String(valueAt(columns, id, 'nominated', row))}\u0001${selected.has(id) ? 1 : 0}\u0002`;
+  }
+  return key;
+}
+
 const STATE_RANK: Record<string, number> = { succeeded: 0, 'in-progress': 1, waiting: 2, frozen: 3, failed: 4 };
 
 /** Pair at `row` as a table row (null when absent there). */

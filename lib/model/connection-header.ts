@@ -187,6 +187,23 @@ export function connectionHeader(data: SessionData, pcId: string, columns: Stats
   };
 }
 
+/**
+ * What of the newest sample the header shows at once rather than at its next step (see useFeedVersion): the
+ * selected pairs, the transports' DTLS and ICE states, and the codecs in use. RTT and bitrate are left out.
+ */
+export function connectionHeaderKey(columns: StatsColumns): string {
+  const row = latestRow(columns);
+  if (row < 0) return '';
+  let key = [...selectedPairIdsAt(columns, row)].join('\u0001');
+  for (const id of idsOfTypeAt(columns, 'transport', row)) {
+    key += `\u0002${id}\u0001${String(valueAt(columns, id, 'dtlsState', row))}\u0001${String(valueAt(columns, id, 'iceState', row))}`;
+  }
+  for (const type of ['outbound-rtp', 'inbound-rtp']) {
+    for (const id of idsOfTypeAt(columns, type, row)) key += `\u0002${String(valueAt(columns, id, 'codecId', row))}`;
+  }
+  return key;
+}
+
 /** "audio/opus 48000 Hz 2 ch (minptime=10;useinbandfec=1)". */
 export function codecText(c: CodecInUse): string {
   let out = c.mimeType ?? c.id;

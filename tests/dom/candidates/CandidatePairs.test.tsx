@@ -1,17 +1,20 @@
 // @vitest-environment happy-dom
 import { act, cleanup, render, screen, within } from '@testing-library/preact';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CandidatePairs } from '../../../components/candidates/CandidatePairs';
 import { appendSamples } from '../../../lib/model/stats-columns';
 import { CHROME_PAIR, columnsOf, fixedFeed, getStatsColumns, getStatsReport, iceStory, makePc, makeSession, XSS } from '../../fixtures/session-builders';
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
 
 const T0 = 1_001_000;
 
-function renderStory(count = 5) {
+function renderStory(count = 5, { ended = false } = {}) {
   const columns = columnsOf(iceStory().slice(0, count), T0, 1000);
-  const data = makeSession({ pcs: [makePc('0-1', T0)], stats: { '0-1': columns } });
+  const data = makeSession({ pcs: [makePc('0-1', T0, ended ? { closedAt: T0 + count * 1000 } : {})], stats: { '0-1': columns } });
   const feed = fixedFeed({ '0-1': columns });
   render(<CandidatePairs data={data} pcId="0-1" feed={feed} />);
   return { columns, feed };
@@ -48,7 +51,7 @@ describe('CandidatePairs', () => {
   });
 
   it('a state timeline per pair and the selected pair over time, with a text alternative', async () => {
-    renderStory();
+    renderStory(5, { ended: true });
     const figure = screen.getByRole('figure', { name: /Candidate pair states over time/ });
     expect(figure.querySelector('figcaption')?.textContent).toBe('Candidate pair states over time (+0.000 s to +4.000 s)');
     const lanes = figure.querySelectorAll('.cp-lane[data-pair-id]');
@@ -76,6 +79,37 @@ describe('CandidatePairs', () => {
     ]);
     // The drawing itself is hidden from assistive technology (the list says the same).
     expect(figure.querySelector('.cp-lanes')?.getAttribute('aria-hidden')).toBe('true');
+  });
+
+  it('live: the track runs a step past the newest sample, so a new sample moves no segment, only lengthens the current ones', () => {
+    // The views re-render at most once a second (useFeedVersion): a clock to step.
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const { columns, feed } = renderStory(3);
+    const figure = screen.getByRole('figure', { name: /Candidate pair states over time/ });
+    const place = () =>
+      [...figure.querySelectorAll('.cp-lane[data-pair-id] .cp-seg')].map((g) => [...g.querySelectorAll('rect')].map((r) => `${r.getAttribute('x')} ${r.getAttribute('width')}`).join(' | '));
+    // Samples at +0, +1, +2 s; the track ends 10 s past the newest (12 s long).
+    const before = place();
+    expect(before).toEqual(['0.000% 8.333% | 0.000% 2', '8.333% 8.333% | 8.333% 2', '0.000% 8.333% | 0.000% 2', '8.333% 8.333% | 8.333% 2']);
+    act(() => {
+      vi.advanceTimersByTime(1000);
+      appendSamples(columns, [{ index: 3, t: T0 + 3000, report: iceStory()[3] }]);
+      feed.emit('0-1', 3);
+    });
+    // +3 s: every segment where it was; the host pair's current one (succeeded since +1 s) is longer.
+    expect(figure.querySelector('figcaption')?.textContent).toBe('Candidate pair states over time (+0.000 s to +3.000 s)');
+    const after = place();
+    expect(after.slice(0, 1)).toEqual(before.slice(0, 1));
+    expect(after[1]).toBe('8.333% 16.667% | 8.333% 2');
+    expect(after.slice(2, 4)).toEqual(before.slice(2, 4));
+    // A sample past the end: the next step (a new end 10 s past it), everything placed anew.
+    act(() => {
+      vi.advanceTimersByTime(1000);
+      appendSamples(columns, [{ index: 4, t: T0 + 13_000, report: iceStory()[4] }]);
+      feed.emit('0-1', 4);
+    });
+    expect(place()[0]).toBe('0.000% 4.348% | 0.000% 2');
+    vi.useRealTimers();
   });
 
   it('Firefox 153: the pair flagged selected, prflx remote, counters it lacks shown as dashes', () => {

@@ -155,12 +155,22 @@ describe('TimeSeriesChart', () => {
       expect(u.scales.x.max).toBe(xMax);
       expect(u.data[0].length).toBe(41);
       expect(plot.dataset.lastX).toBe(String(x[40]));
-      // The legend's latest values follow at most every LEGEND_REFRESH_MS (2 s).
-      expect(legendTime()).toBe(legendBefore);
-      vi.setSystemTime(Date.now() + LEGEND_REFRESH_MS);
-      append((s, r) => spec.series[s].values[r - 1]);
+      // The legend's latest values follow when the newest sample enters a new step of LEGEND_REFRESH_MS of sample
+      // time (as the latest-value views do), not with every append.
+      const stepOf = (t: number) => Math.floor((t * 1000) / LEGEND_REFRESH_MS);
+      expect(legendTime() !== legendBefore).toBe(stepOf(x[40]) !== stepOf(x[39]));
+      let shown = legendTime();
+      let changes = 0;
+      for (let i = 0; i < 4; i++) {
+        const step = stepOf(x[x.length - 1]);
+        append((s, r) => spec.series[s].values[r - 1]);
+        const changed = stepOf(x[x.length - 1]) !== step;
+        expect(legendTime() !== shown).toBe(changed);
+        if (changed) changes++;
+        shown = legendTime();
+      }
+      expect(changes).toBe(2); // one sample a second, a step of 2 s
       expect(clears).not.toHaveBeenCalled();
-      expect(legendTime()).not.toBe(legendBefore);
       // A value above the y range: a full redraw with a new y scale.
       const yMax = u.scales.y.max!;
       append((s, r) => (s === 0 ? yMax * 2 : spec.series[s].values[r - 1]));

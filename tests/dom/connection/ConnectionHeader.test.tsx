@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionHeader } from '../../../components/connection/ConnectionHeader';
 import { appendSamples } from '../../../lib/model/stats-columns';
 import type { StatsReportJson } from '../../../lib/model/session';
-import { EventStream, fixedFeed, getStatsColumns, getStatsReport, internalsCallSession, makePc, makeSession, XSS } from '../../fixtures/session-builders';
+import { CHROME_PAIR, EventStream, fixedFeed, getStatsColumns, getStatsReport, internalsCallSession, makePc, makeSession, XSS } from '../../fixtures/session-builders';
+import { LIVE_VALUES_INTERVAL_MS, liveStep } from '../../../components/connection/use-feed-version';
+import { formatSecondsAsMs } from '../../../components/connection/format';
 
 afterEach(() => {
   cleanup();
@@ -62,47 +64,46 @@ describe('ConnectionHeader', () => {
     expect(valueOf('DTLS').textContent).toBe('—');
   });
 
-  it('re-renders on appended samples at most once a second, in the appending task, and unsubscribes on unmount', () => {
+  it('follows appended samples every step of sample time and a change of state at once, in the appending task; unsubscribes on unmount', () => {
     vi.useFakeTimers();
     const columns = getStatsColumns('chromium156.json', 'pc1');
     const feed = fixedFeed({ '0-1': columns });
     const data = makeSession({ pcs: [makePc('0-1', 1)], stats: { '0-1': columns } });
     const { unmount } = render(<ConnectionHeader data={data} pcId="0-1" feed={feed} />);
     expect(feed.listenerCount()).toBe(1);
-    const withDtls = (state: string): StatsReportJson => {
+    const sample = (t: number, dtlsState: string, rtt: number) => {
       const r = structuredClone(getStatsReport('chromium156.json', 'pc1'));
-      (r.T01 as Record<string, unknown>).dtlsState = state;
-      return r;
+      (r.T01 as Record<string, unknown>).dtlsState = dtlsState;
+      (r[CHROME_PAIR] as Record<string, unknown>).currentRoundTripTime = rtt;
+      act(() => {
+        appendSamples(columns, [{ index: columns.t.length, t, report: r }]);
+        feed.emit('0-1', columns.t.length - 1);
+      });
     };
-    act(() => {
-      appendSamples(columns, [{ index: 1, t: 1_002_000, report: withDtls('closed') }]);
-      feed.emit('0-1', 1);
-    });
-    expect(valueOf('DTLS').textContent).toMatch(/^closed/);
-    act(() => {
-      appendSamples(columns, [{ index: 2, t: 1_003_000, report: withDtls('failed') }]);
-      feed.emit('0-1', 2);
-      feed.emit('0-2', 0); // another PC: ignored
-    });
-    expect(valueOf('DTLS').textContent).toMatch(/^closed/);
-    // The next append a second after the last render renders at once, in its own task (with the charts' update).
-    act(() => void vi.advanceTimersByTime(999));
-    expect(valueOf('DTLS').textContent).toMatch(/^closed/);
-    act(() => {
-      appendSamples(columns, [{ index: 3, t: 1_004_000, report: withDtls('connecting') }]);
-      feed.emit('0-1', 3);
-    });
-    expect(valueOf('DTLS').textContent).toMatch(/^connecting/);
-    // A sample held (too early) with no due append after it: rendered by the fallback 1.5 intervals after the last render.
-    act(() => {
-      appendSamples(columns, [{ index: 4, t: 1_005_000, report: withDtls('failed') }]);
-      feed.emit('0-1', 4);
-    });
-    expect(valueOf('DTLS').textContent).toMatch(/^connecting/);
-    act(() => void vi.advanceTimersByTime(1499));
-    expect(valueOf('DTLS').textContent).toMatch(/^connecting/);
+    const rtt = () => valueOf('Selected pair').textContent;
+    const dtls = () => valueOf('DTLS').textContent;
+    // Sample times from the start of a step of LIVE_VALUES_INTERVAL_MS (2 s).
+    const t0 = (liveStep(columns.t[columns.t.length - 1]) + 1) * LIVE_VALUES_INTERVAL_MS;
+    sample(t0, 'connected', 0.001);
+    expect(rtt()).toContain(formatSecondsAsMs(0.001));
+    // The same step: a new RTT waits…
+    sample(t0 + 1000, 'connected', 0.002);
+    expect(rtt()).toContain(formatSecondsAsMs(0.001));
+    feed.emit('0-2', 0); // another PC: ignored
+    // …a new DTLS state does not (and brings the RTT along).
+    sample(t0 + 1500, 'failed', 0.003);
+    expect(dtls()).toMatch(/^failed/);
+    expect(rtt()).toContain(formatSecondsAsMs(0.003));
+    // The next step renders in the appending task.
+    sample(t0 + 2000, 'failed', 0.004);
+    expect(rtt()).toContain(formatSecondsAsMs(0.004));
+    // A sample held with no due append after it: rendered by the fallback 1.5 intervals later.
+    sample(t0 + 3000, 'failed', 0.005);
+    expect(rtt()).toContain(formatSecondsAsMs(0.004));
+    act(() => void vi.advanceTimersByTime(2999));
+    expect(rtt()).toContain(formatSecondsAsMs(0.004));
     act(() => void vi.advanceTimersByTime(1));
-    expect(valueOf('DTLS').textContent).toMatch(/^failed/);
+    expect(rtt()).toContain(formatSecondsAsMs(0.005));
     unmount();
     expect(feed.listenerCount()).toBe(0);
   });

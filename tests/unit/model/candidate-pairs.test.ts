@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { samplesToColumns } from '../../../lib/model/stats-columns';
-import { candidateLabel, candidatePairTable, candidatePairTimeline, selectedPairIdsAt } from '../../../lib/model/candidate-pairs';
+import { candidateLabel, candidatePairsKey, candidatePairTable, candidatePairTimeline, selectedPairIdsAt } from '../../../lib/model/candidate-pairs';
 import { columnsOf, getStatsColumns, getStatsReport, iceStory } from '../../fixtures/session-builders';
 import { loadCallSamples } from './corpus';
 
@@ -128,5 +128,24 @@ describe('candidatePairTimeline', () => {
 
   it('is empty without samples', () => {
     expect(candidatePairTimeline(undefined)).toEqual({ startT: null, endT: null, pairs: [], selected: [] });
+  });
+});
+
+describe('candidatePairsKey', () => {
+  it('changes with a pair’s state, nomination or selection, not with its counters', () => {
+    const story = iceStory();
+    const keys = story.map((_, i) => candidatePairsKey(columnsOf(story.slice(0, i + 1), 1_000_000, 1000)));
+    // The story moves states and the selection at every step.
+    expect(new Set(keys).size).toBe(keys.length);
+    const report = structuredClone(story[story.length - 1]);
+    const busier = structuredClone(report);
+    for (const obj of Object.values(busier) as Record<string, unknown>[]) {
+      if (obj.type === 'candidate-pair') {
+        obj.bytesSent = 123_456_789;
+        obj.currentRoundTripTime = 0.5;
+      }
+    }
+    expect(candidatePairsKey(columnsOf([busier]))).toBe(candidatePairsKey(columnsOf([report])));
+    expect(candidatePairsKey(columnsOf([]))).toBe('');
   });
 });

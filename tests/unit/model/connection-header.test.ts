@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { codecText, connectionHeader, latestStates, tlsVersionName } from '../../../lib/model/connection-header';
+import { codecText, connectionHeader, connectionHeaderKey, latestStates, tlsVersionName } from '../../../lib/model/connection-header';
 import { appendSamples } from '../../../lib/model/stats-columns';
-import { EventStream, getStatsColumns, getStatsReport, internalsCallSession, makePc, makeSession } from '../../fixtures/session-builders';
+import { CHROME_PAIR, columnsOf, EventStream, getStatsColumns, getStatsReport, internalsCallSession, makePc, makeSession } from '../../fixtures/session-builders';
 
 describe('connectionHeader', () => {
   it('Chromium 156 sender: DTLS, the selected pair, codecs sent', () => {
@@ -107,5 +107,27 @@ describe('connectionHeader', () => {
     expect(h.closedAt).toBe(data.pcs[0].createdAt + 61_000);
     expect(h.closedBy).toBe('close');
     expect(h.selectedPairs[0].local?.port).toBe(35265);
+  });
+});
+
+describe('connectionHeaderKey', () => {
+  it('changes with the DTLS state, the selected pair and the codecs, not with RTT or bitrate', () => {
+    const base = getStatsReport('chromium156.json', 'pc1');
+    const key = (edit: (r: Record<string, Record<string, unknown>>) => void) => {
+      const r = structuredClone(base) as unknown as Record<string, Record<string, unknown>>;
+      edit(r);
+      return connectionHeaderKey(columnsOf([r as never]));
+    };
+    const same = key(() => undefined);
+    expect(same).not.toBe('');
+    expect(key((r) => ((r[CHROME_PAIR].currentRoundTripTime = 0.9), (r[CHROME_PAIR].availableOutgoingBitrate = 1)))).toBe(same);
+    expect(key((r) => (r.T01.dtlsState = 'failed'))).not.toBe(same);
+    expect(key((r) => (r.T01.selectedCandidatePairId = 'other'))).not.toBe(same);
+    expect(
+      key((r) => {
+        for (const obj of Object.values(r)) if (obj.type === 'outbound-rtp') obj.codecId = 'another';
+      }),
+    ).not.toBe(same);
+    expect(connectionHeaderKey(getStatsColumns('chromium156.json', 'pc1'))).toBe(same);
   });
 });
