@@ -172,11 +172,7 @@ export function createRouter(deps: RouterDeps): Router {
       if (message.type === 'subscribe-tab' || message.type === 'unsubscribe-tab') {
         let set = subscribers.get(message.tabId);
         if (message.type === 'subscribe-tab') {
-          const filter = message.stats === undefined ? null : statsFilterSet(message.stats);
-          if (filter === undefined) {
-            log('refused view message', 'bad stats filter');
-            return;
-          }
+          const filter = message.stats === undefined ? null : { sessionId: message.stats.sessionId, pcIds: new Set(message.stats.pcIds) };
           if (!set) subscribers.set(message.tabId, (set = new Map()));
           set.set(port, filter);
           mine.add(message.tabId);
@@ -212,14 +208,6 @@ export function createRouter(deps: RouterDeps): Router {
 interface StatsFilterSet {
   sessionId: string;
   pcIds: Set<string>;
-}
-
-/** Checks a filter from a view (the message guard passes the field through): undefined when malformed. */
-function statsFilterSet(value: unknown): StatsFilterSet | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { sessionId, pcIds } = value as Partial<StatsFilter>;
-  if (typeof sessionId !== 'string' || !Array.isArray(pcIds) || pcIds.length > 10_000 || !pcIds.every((id) => typeof id === 'string')) return undefined;
-  return { sessionId, pcIds: new Set(pcIds) };
 }
 
 /** The update as a view with this filter gets it: the filtered session's samples of other PCs left out. */

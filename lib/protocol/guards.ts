@@ -237,6 +237,8 @@ export function checkViewToBackground(value: unknown): GuardResult<ViewToBackgro
   const ok = { ok: true as const, value: value as unknown as ViewToBackground };
   switch (value.type) {
     case 'subscribe-tab':
+      if (!isCount(value.tabId)) return fail('bad tabId');
+      return value.stats === undefined || isStatsFilter(value.stats) ? ok : fail('bad stats filter');
     case 'unsubscribe-tab':
       return isCount(value.tabId) ? ok : fail('bad tabId');
   }
@@ -260,6 +262,11 @@ export function checkViewToBackground(value: unknown): GuardResult<ViewToBackgro
     default:
       return fail(`unknown view request ${value.type.slice(0, 40)}`);
   }
+}
+
+/** A view's stats filter (`subscribe-tab`): a session id and at most 10,000 PC ids. */
+function isStatsFilter(value: unknown): boolean {
+  return isObject(value) && isString(value.sessionId) && Array.isArray(value.pcIds) && value.pcIds.length <= 10_000 && value.pcIds.every(isString);
 }
 
 export type { Json };

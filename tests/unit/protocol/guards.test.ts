@@ -92,4 +92,13 @@ describe('checkViewToBackground', () => {
     expect(checkViewToBackground({ type: 'get-tab-health', reqId: 2, tabId: 4 }).ok).toBe(true);
     expect(checkViewToBackground({ type: 'get-tab-health', reqId: 2, tabId: -1 }).ok).toBe(false);
   });
+
+  it('checks the stats filter of a subscription', () => {
+    expect(checkViewToBackground({ type: 'subscribe-tab', tabId: 3, stats: { sessionId: 's', pcIds: ['0-1', '0-2'] } }).ok).toBe(true);
+    expect(checkViewToBackground({ type: 'subscribe-tab', tabId: 3, stats: { sessionId: 's', pcIds: [] } }).ok).toBe(true);
+    expect(checkViewToBackground({ type: 'subscribe-tab', tabId: 3, stats: { sessionId: 's', pcIds: [1] } })).toEqual({ ok: false, reason: 'bad stats filter' });
+    expect(checkViewToBackground({ type: 'subscribe-tab', tabId: 3, stats: { pcIds: ['0-1'] } }).ok).toBe(false);
+    expect(checkViewToBackground({ type: 'subscribe-tab', tabId: 3, stats: null }).ok).toBe(false);
+    expect(checkViewToBackground({ type: 'subscribe-tab', tabId: 3, stats: { sessionId: 's', pcIds: Array(10_001).fill('x') } }).ok).toBe(false);
+  });
 });
