@@ -628,7 +628,6 @@ class ChartController {
           u.setData(data, false);
           u.setScale('x', { min: view.min, max: view.max });
           u.setLegend({});
-          this.legendStep = n > 0 ? liveStep(xs[n - 1] * 1000, LEGEND_REFRESH_MS) : null;
         } else if (n >= 1) {
           // Following live data, from the first sample on: uPlot's own range for a single x value lies far to its
           // right (a time scale ranged around one value), and appended samples would then be drawn off the canvas.
@@ -636,12 +635,12 @@ class ChartController {
           u.setData(data, false);
           u.setScale('x', { min: xs[0], max: this.followMaxX });
           u.setLegend({});
-          this.legendStep = n > 0 ? liveStep(xs[n - 1] * 1000, LEGEND_REFRESH_MS) : null;
         } else {
           u.setData(data, true);
-          this.legendStep = null;
         }
       });
+      // A full redraw wrote the legend: its values are those of the newest sample's step.
+      this.legendStep = n > 0 ? liveStep(xs[n - 1] * 1000, LEGEND_REFRESH_MS) : null;
       // The drawn x window (epoch s), for end-to-end tests: the newest sample must lie inside it. Appends drawn onto
       // the canvas keep the scales, so only a full redraw writes these.
       this.el.dataset.xMin = String(u.scales.x.min ?? '');
