@@ -73,12 +73,12 @@ describe('ConnectionCharts', () => {
     }
   });
 
-  it('the legend shows the latest values with units (and the time since the first sample)', () => {
+  it('the legend shows the latest values with units, and under the cursor that sample\'s values and time', () => {
     mount(CALL[SEND_PC]);
     const values = (id: string) => [...chartEl(id).querySelectorAll('.u-legend .u-value')].map((v) => v.textContent);
     const send = values('bitrate-send');
     expect(send).toHaveLength(4);
-    expect(send[0]).toMatch(/^\+59\.\d+ s \(/);
+    expect(send[0]).toBe('latest');
     for (const v of send.slice(1)) expect(v).toMatch(/^[\d,.]+ kbit\/s$/);
     expect(values('resolution')[1]).toMatch(/^\d+×\d+$/);
     expect(values('quality-limitation')[1]).toBe('none');
@@ -87,6 +87,8 @@ describe('ConnectionCharts', () => {
     act(() => u.setLegend({ idx: 10 }));
     const expected = u.data[2][10]!;
     expect(values('bitrate-send')[2]).toBe(`${expected.toLocaleString('en-US', { maximumFractionDigits: 1 })} kbit/s`);
+    // Its time: since the first sample, and the clock.
+    expect(values('bitrate-send')[0]).toMatch(/^\+\d+\.\d+ s \(\d/);
   });
 
   it('shows an empty state when the PC has no samples yet, and the charts once the first samples arrive', () => {

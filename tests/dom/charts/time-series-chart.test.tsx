@@ -138,8 +138,12 @@ describe('TimeSeriesChart', () => {
       expect(xMax).toBe(followMax(x[0], x[39], null));
       const clears = vi.spyOn(u.ctx, 'clearRect');
       const lines = vi.spyOn(u.ctx, 'lineTo');
-      const legendTime = () => el.querySelectorAll('.u-legend .u-value')[0].textContent;
-      const legendBefore = legendTime();
+      // The first series' legend value (the time cell says "latest" while the pointer is elsewhere).
+      const legendValue = () => el.querySelectorAll('.u-legend .u-value')[1].textContent;
+      expect(el.querySelectorAll('.u-legend .u-value')[0].textContent).toBe('latest');
+      const legendBefore = legendValue();
+      // Values the call had 20 s earlier: inside the y range (it was set from them), and a new legend text per sample.
+      const nudged = (s: number, r: number) => spec.series[s].values[r - 20];
       const append = (value: (s: number, r: number) => number | null) => {
         const r = x.length;
         x.push(x[r - 1] + 1);
@@ -147,27 +151,27 @@ describe('TimeSeriesChart', () => {
         group.dataChanged();
         loop.flushAll();
       };
-      // Same values one second later: inside both scales.
+      // Nearly the same values one second later: inside both scales.
       vi.setSystemTime(Date.now() + 1000);
-      append((s, r) => spec.series[s].values[r - 1]);
+      append(nudged);
       expect(clears).not.toHaveBeenCalled();
-      expect(lines).toHaveBeenCalledTimes(spec.series.filter((s) => s.values[39] != null).length);
+      expect(lines).toHaveBeenCalledTimes(spec.series.filter((s) => s.values[39] != null && s.values[40] != null).length);
       expect(u.scales.x.max).toBe(xMax);
       expect(u.data[0].length).toBe(41);
       expect(plot.dataset.lastX).toBe(String(x[40]));
       // The legend's latest values follow when the newest sample enters a new step of LEGEND_REFRESH_MS of sample
       // time (as the latest-value views do), not with every append.
       const stepOf = (t: number) => Math.floor((t * 1000) / LEGEND_REFRESH_MS);
-      expect(legendTime() !== legendBefore).toBe(stepOf(x[40]) !== stepOf(x[39]));
-      let shown = legendTime();
+      expect(legendValue() !== legendBefore).toBe(stepOf(x[40]) !== stepOf(x[39]));
+      let shown = legendValue();
       let changes = 0;
       for (let i = 0; i < 4; i++) {
         const step = stepOf(x[x.length - 1]);
-        append((s, r) => spec.series[s].values[r - 1]);
+        append(nudged);
         const changed = stepOf(x[x.length - 1]) !== step;
-        expect(legendTime() !== shown).toBe(changed);
+        expect(legendValue() !== shown).toBe(changed);
         if (changed) changes++;
-        shown = legendTime();
+        shown = legendValue();
       }
       expect(changes).toBe(2); // one sample a second, a step of 2 s
       expect(clears).not.toHaveBeenCalled();
