@@ -1,7 +1,7 @@
 /**
  * ICE candidate pairs of a peer connection: a table of every pair in the latest sample (selected first), and a
  * timeline of each pair's state over the whole recording with the selected pair over time. The timeline is drawn
- * as SVG rects; a text version of it sits right below for screen readers and copy/paste.
+ * as boxes on a track per pair; a text version of it sits right below for screen readers and copy/paste.
  */
 import { useRef } from 'preact/hooks';
 import type { SessionData } from '../../lib/model/session';
@@ -16,7 +16,7 @@ import {
 import { formatAbsolute, formatBytes, formatCount, formatSecondsAsMs, formatSince, orDash, stateClass } from '../connection/format';
 import { LazyDetails } from '../connection/LazyDetails';
 import { LiveText } from '../connection/LiveText';
-import { LIVE_VALUES_INTERVAL_MS, useFeedVersion } from '../connection/use-feed-version';
+import { LIVE_VALUES_INTERVAL_MS, liveAxisEnd, useFeedVersion } from '../connection/use-feed-version';
 import './candidates.css';
 
 export interface CandidatePairsProps {
@@ -38,35 +38,28 @@ function CandidateCell({ c }: { c: CandidateInfo | null }) {
 
 const pair = (a: number | null, b: number | null) => `${formatCount(a)} / ${formatCount(b)}`;
 
-/**
- * The right end of a live timeline (epoch ms): the newest sample plus headroom (a tenth of the span, at least 10 s),
- * kept until a sample passes it, as the charts' x axis does (followMax in TimeSeriesChart.tsx).
- */
+/** The right end of a live timeline (epoch ms): as the charts' x axis (liveAxisEnd). */
 export function timelineEnd(first: number, last: number, current: number | null): number {
-  const headroom = Math.max(10_000, (last - first) / 10);
-  if (current !== null && current >= last && current - last <= headroom) return current;
-  return last + headroom;
+  return liveAxisEnd(first, last, current, 1000);
 }
 
 function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origin: number; pcId: string; live: boolean }) {
   // A live PC's track runs a step past its newest sample (timelineEnd): between steps every segment keeps its place
-  // and a new sample only lengthens the current ones. Ending at the newest sample moved every rect of every lane
-  // every second (new attributes, SVG layout and repaint of each). An ended PC's track ends at its last sample.
+  // and a new sample only lengthens the current ones. Ending at the newest sample moved every segment of every lane
+  // every second (a new place, layout and repaint of each). An ended PC's track ends at its last sample.
   const liveEnd = useRef<number | null>(null);
   if (tl.startT === null || tl.endT === null || tl.pairs.length === 0) return null;
   const start = tl.startT;
   liveEnd.current = live ? timelineEnd(start, tl.endT, liveEnd.current) : null;
   const span = Math.max((liveEnd.current ?? tl.endT) - start, 1);
-  // Drawn as SVG rects inside the track: a changed left or width of an absolutely positioned box lays the whole page
-  // out again (a transform instead costs every frame a re-layerization); a rect's x and width lay out only the SVG.
-  // A 2 px rect at the start keeps a short state visible. The tooltip is the group's <title>.
+  // Absolutely placed boxes inside the track, left and width in % of the span (at least 2 px wide, so a short state
+  // stays visible); the tooltip is the title. Not SVG: Chromium re-layerizes the whole page (PaintArtifactCompositor
+  // ::Update) in every frame that repaints an SVG's content, as for any paint chunk of its own (live-text.css), and
+  // the current segments grow with every step. A box's new width lays the page out from the root, which the step's
+  // new latest values do anyway.
   const pct = (v: number) => `${(v * 100).toFixed(3)}%`;
   const seg = (key: string, cls: string, from: number, to: number, title: string) => (
-    <g key={key} class={cls}>
-      <title>{title}</title>
-      <rect x={pct((from - start) / span)} width={pct((to - from) / span)} height="100%" />
-      <rect x={pct((from - start) / span)} width="2" height="100%" />
-    </g>
+    <div key={key} class={cls} title={title} style={{ left: pct((from - start) / span), width: pct((to - from) / span) }} />
   );
   const since = (t: number) => formatSince(t - origin);
   const labels = new Map(tl.pairs.map((p) => [p.id, p.label]));
@@ -80,12 +73,9 @@ function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origi
         <div class="cp-lane cp-lane-selected">
           <div class="cp-lane-label">selected pair</div>
           <div class="cp-track">
-            <svg class="cp-track-svg">
-              <rect class="cp-track-bg" width="100%" height="100%" />
-              {tl.selected.map((s) =>
-                seg(`${s.pairId}-${s.fromT}`, 'cp-seg cp-seg-selected', s.fromT, s.toT, `${labels.get(s.pairId) ?? s.pairId} selected ${since(s.fromT)} – ${since(s.toT)}`),
-              )}
-            </svg>
+            {tl.selected.map((s) =>
+              seg(`${s.pairId}-${s.fromT}`, 'cp-seg cp-seg-selected', s.fromT, s.toT, `${labels.get(s.pairId) ?? s.pairId} selected ${since(s.fromT)} – ${since(s.toT)}`),
+            )}
           </div>
         </div>
         {tl.pairs.map((p) => (
@@ -93,12 +83,7 @@ function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origi
             <div class="cp-lane-label" title={p.id}>
               {p.label}
             </div>
-            <div class="cp-track">
-              <svg class="cp-track-svg">
-                <rect class="cp-track-bg" width="100%" height="100%" />
-                {p.segments.map((s) => seg(String(s.fromT), `cp-seg cp-seg-${s.state}`, s.fromT, s.toT, `${s.state} ${since(s.fromT)} – ${since(s.toT)}`))}
-              </svg>
-            </div>
+            <div class="cp-track">{p.segments.map((s) => seg(String(s.fromT), `cp-seg cp-seg-${s.state}`, s.fromT, s.toT, `${s.state} ${since(s.fromT)} – ${since(s.toT)}`))}</div>
           </div>
         ))}
       </div>

@@ -18,7 +18,7 @@ import type { ChartSpec, ChartValue } from '../../lib/model/chart-series';
 import { ChartGroup, type XView } from './chart-group';
 import { Decimator } from './decimate';
 import { sharedFrameLoop, type FrameHandle, type FrameLoop } from './frame-loop';
-import { LIVE_VALUES_INTERVAL_MS, liveStep } from '../connection/use-feed-version';
+import { LIVE_VALUES_INTERVAL_MS, liveAxisEnd, liveStep } from '../connection/use-feed-version';
 import 'uplot/dist/uPlot.min.css';
 import './charts.css';
 
@@ -130,9 +130,9 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
 }
 
 /**
- * Gives each legend value a fixed width (in `ch` of its monospace font) and strict containment (charts.css): the
- * values change on every draw, and a fixed box keeps each change to a relayout and repaint of that box instead of
- * the legend, the chart and the page around it. The widths fit the longest usual value (longer ones ellipsize).
+ * Gives each legend value a fixed width (in `ch` of its monospace font) and size containment (charts.css): the
+ * values change with live samples, and a fixed box keeps a new value from resizing the legend, the chart and the
+ * page around it. The widths fit the longest usual value (longer ones overflow).
  */
 function sizeLegendValues(el: HTMLElement, spec: ChartSpec): void {
   const cells = el.querySelectorAll<HTMLElement>('.u-legend .u-value');
@@ -817,15 +817,9 @@ function drawCreated(): void {
   });
 }
 
-/**
- * The right end of the x scale while following live data: the newest sample plus headroom (a tenth of the span,
- * at least 10 s), kept until a sample passes it. So the scale moves in steps (every 10 s early in a call, every 6
- * minutes an hour into it) and in between new samples are only drawn onto the canvas, not redrawn with the rest.
- */
+/** The right end of the x scale while following live data (epoch s): see liveAxisEnd. */
 export function followMax(first: number, last: number, current: number | null): number {
-  const headroom = Math.max(10, (last - first) / 10);
-  if (current !== null && current >= last && current - last <= headroom) return current;
-  return last + headroom;
+  return liveAxisEnd(first, last, current, 1);
 }
 
 function lowerBound(xs: ArrayLike<number>, v: number): number {

@@ -19,19 +19,23 @@
 import type { RefObject } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { StatsColumns } from '../../lib/model/session';
+import { LIVE_VALUES_INTERVAL_MS, liveStep } from '../../lib/views/live-step';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 
-/**
- * How often (in sample time) latest values follow live samples: the latest-value views and the charts' legends.
- * Every other sample at the default 1 s poll. The charts draw every sample as it comes; a counter or an RTT read off
- * a table every 2 s instead of every second loses nothing a user can read, and halves the frames that change the DOM
- * (what a live panel's main thread spends most on). State changes do not wait (see `urgent`).
- */
-export const LIVE_VALUES_INTERVAL_MS = 2000;
+export { LIVE_VALUES_INTERVAL_MS, liveStep };
 
-/** The step of sample time `t` (epoch ms) at an interval: latest values change when it does. */
-export function liveStep(t: number, intervalMs: number = LIVE_VALUES_INTERVAL_MS): number {
-  return Math.floor(t / intervalMs);
+/**
+ * The right end of a live time axis (the charts' x scale, the candidate-pair timeline): the newest sample plus
+ * headroom (an eighth of the span, at least 20 s), kept until a sample passes it. So the axis moves in steps (every
+ * 20 s early in a call, every 7.5 minutes an hour into it), and in between a new sample only adds to what is drawn:
+ * the charts draw its segments onto their canvases, the timeline's segments keep their places. Each step redraws
+ * every live chart whole (a layerization of the page and about 1 ms per chart here), which a 10 s minimum made the
+ * largest cost of a young call's panel after the latest values. `second` is the axis's unit: 1 (s) or 1000 (ms).
+ */
+export function liveAxisEnd(first: number, last: number, current: number | null, second: number): number {
+  const headroom = Math.max(20 * second, (last - first) / 8);
+  if (current !== null && current >= last && current - last <= headroom) return current;
+  return last + headroom;
 }
 
 /** What a render showed: the columns, their row count, the step of the newest sample, the urgent key. */

@@ -57,11 +57,11 @@ describe('CandidatePairs', () => {
     const lanes = figure.querySelectorAll('.cp-lane[data-pair-id]');
     expect([...lanes].map((l) => l.getAttribute('data-pair-id'))).toEqual([CHROME_PAIR, 'CPrelay', 'CPrelay2']);
     const relaySegments = lanes[1].querySelectorAll('.cp-seg');
-    // SVG rects (their geometry lays out only the SVG when the span grows), a 2 px mark at the start, the tooltip a <title>.
-    const place = (g: Element) => [...g.querySelectorAll('rect')].map((r) => `${r.getAttribute('x')} ${r.getAttribute('width')}`);
-    expect([...relaySegments].map((g) => [g.getAttribute('class'), ...place(g), g.querySelector('title')?.textContent])).toEqual([
-      ['cp-seg cp-seg-waiting', '0.000% 25.000%', '0.000% 2', 'waiting +0.000 s – +1.000 s'],
-      ['cp-seg cp-seg-failed', '25.000% 25.000%', '25.000% 2', 'failed +1.000 s – +2.000 s'],
+    // Boxes placed in % of the track (left, width), the tooltip their title.
+    const place = (g: HTMLElement) => `${g.style.left} ${g.style.width}`;
+    expect([...relaySegments].map((g) => [g.getAttribute('class'), place(g as HTMLElement), g.getAttribute('title')])).toEqual([
+      ['cp-seg cp-seg-waiting', '0.000% 25.000%', 'waiting +0.000 s – +1.000 s'],
+      ['cp-seg cp-seg-failed', '25.000% 25.000%', 'failed +1.000 s – +2.000 s'],
     ]);
     const selected = figure.querySelectorAll('.cp-seg-selected');
     expect(selected).toHaveLength(2);
@@ -86,11 +86,10 @@ describe('CandidatePairs', () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     const { columns, feed } = renderStory(3);
     const figure = screen.getByRole('figure', { name: /Candidate pair states over time/ });
-    const place = () =>
-      [...figure.querySelectorAll('.cp-lane[data-pair-id] .cp-seg')].map((g) => [...g.querySelectorAll('rect')].map((r) => `${r.getAttribute('x')} ${r.getAttribute('width')}`).join(' | '));
-    // Samples at +0, +1, +2 s; the track ends 10 s past the newest (12 s long).
+    const place = () => [...figure.querySelectorAll<HTMLElement>('.cp-lane[data-pair-id] .cp-seg')].map((g) => `${g.style.left} ${g.style.width}`);
+    // Samples at +0, +1, +2 s; the track ends 20 s past the newest (22 s long).
     const before = place();
-    expect(before).toEqual(['0.000% 8.333% | 0.000% 2', '8.333% 8.333% | 8.333% 2', '0.000% 8.333% | 0.000% 2', '8.333% 8.333% | 8.333% 2']);
+    expect(before).toEqual(['0.000% 4.545%', '4.545% 4.545%', '0.000% 4.545%', '4.545% 4.545%']);
     act(() => {
       vi.advanceTimersByTime(1000);
       appendSamples(columns, [{ index: 3, t: T0 + 3000, report: iceStory()[3] }]);
@@ -100,15 +99,15 @@ describe('CandidatePairs', () => {
     expect(figure.querySelector('figcaption')?.textContent).toBe('Candidate pair states over time (+0.000 s to +3.000 s)');
     const after = place();
     expect(after.slice(0, 1)).toEqual(before.slice(0, 1));
-    expect(after[1]).toBe('8.333% 16.667% | 8.333% 2');
+    expect(after[1]).toBe('4.545% 9.091%');
     expect(after.slice(2, 4)).toEqual(before.slice(2, 4));
-    // A sample past the end: the next step (a new end 10 s past it), everything placed anew.
+    // A sample past the end: the next step (a new end 20 s past it), everything placed anew.
     act(() => {
       vi.advanceTimersByTime(1000);
-      appendSamples(columns, [{ index: 4, t: T0 + 13_000, report: iceStory()[4] }]);
+      appendSamples(columns, [{ index: 4, t: T0 + 23_000, report: iceStory()[4] }]);
       feed.emit('0-1', 4);
     });
-    expect(place()[0]).toBe('0.000% 4.348% | 0.000% 2');
+    expect(place()[0]).toBe('0.000% 2.326%');
     vi.useRealTimers();
   });
 

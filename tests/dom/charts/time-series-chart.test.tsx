@@ -11,6 +11,8 @@ import { samplesToColumns } from '../../../lib/model/stats-columns';
 import { ChartGroup } from '../../../components/charts/chart-group';
 import { createFrameLoop, type FrameLoop } from '../../../components/charts/frame-loop';
 import { followMax, LEGEND_REFRESH_MS, refreshChartTheme, TimeSeriesChart, uplotOf } from '../../../components/charts/TimeSeriesChart';
+import { timelineEnd } from '../../../components/candidates/CandidatePairs';
+import { liveAxisEnd } from '../../../components/connection/use-feed-version';
 import { loadCallSamples } from '../../unit/model/corpus';
 
 const CALL = loadCallSamples();
@@ -191,5 +193,20 @@ describe('TimeSeriesChart', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('liveAxisEnd (the live x axis of charts and the candidate-pair timeline)', () => {
+  it('runs a headroom of an eighth of the span, at least 20 s, past the newest sample and keeps it until passed', () => {
+    // Seconds (charts).
+    expect(liveAxisEnd(100, 110, null, 1)).toBe(130); // 10 s of data: the 20 s minimum
+    expect(liveAxisEnd(100, 900, null, 1)).toBe(1000); // 800 s of data: 100 s
+    expect(liveAxisEnd(100, 125, 130, 1)).toBe(130); // not passed yet: the axis stays
+    expect(liveAxisEnd(100, 131, 130, 1)).toBe(151); // passed: a new end
+    expect(liveAxisEnd(100, 105, 140, 1)).toBe(125); // an end further than the headroom (a new view) is not kept
+    expect(followMax(100, 110, null)).toBe(130);
+    // Milliseconds (the timeline).
+    expect(liveAxisEnd(0, 10_000, null, 1000)).toBe(30_000);
+    expect(timelineEnd(0, 800_000, null)).toBe(900_000);
   });
 });
