@@ -20,6 +20,7 @@
  * time (ascending per PC). A gap (an update lost while the worker restarted and the client resubscribed) shows
  * as a session whose counters run ahead of what we hold: the session is then read again.
  */
+import { liveStep } from './live-step';
 import type { Notice } from '../storage/session-store';
 import type { SessionUpdate } from '../protocol/messages';
 import type { PcSummary, SessionData, SessionSummary, StatsColumns } from '../model/session';
@@ -521,6 +522,7 @@ export class SessionViewStore implements StatsFeed {
       structural = true;
     }
     let appended = false;
+    let onStep = false;
     for (const { pcId, samples } of update.stats) {
       const columns = live.stats[pcId];
       if (!columns) {
@@ -536,6 +538,7 @@ export class SessionViewStore implements StatsFeed {
       if (notify) {
         this.emitAppend(pcId, fromRow);
         appended = true;
+        if (liveStep(fresh[fresh.length - 1].t) !== liveStep(last)) onStep = true;
       }
     }
     // Counters alone (sample counts, activity time) do not renew `data`: the per-PC views read samples from the feed.
@@ -543,7 +546,7 @@ export class SessionViewStore implements StatsFeed {
       this.dataDirty = true;
       this.markStructural();
     } else {
-      this.markSoft(appended);
+      this.markSoft(appended, onStep);
     }
   }
 
@@ -582,16 +585,17 @@ export class SessionViewStore implements StatsFeed {
   }
 
   /**
-   * `withSamples`: called from an update that appended samples to a shown PC. When the counters are due then, they
-   * go out in this very task: their re-render shares the frame the charts and the latest-value views draw in, where
-   * the timer would give it a frame of its own.
+   * `withSamples`: called from an update that appended samples to a shown PC; `onStep`: its newest sample entered a
+   * new step of sample time (liveStep). When the counters are due, they go out in the task of the next such update:
+   * their re-render shares the frame in which the latest-value views and the charts' legends change (a frame that
+   * changes the DOM anyway), where the timer, or any sample, would give it a DOM frame of its own.
    */
-  private markSoft(withSamples = false): void {
+  private markSoft(withSamples = false, onStep = false): void {
     this.softDirty = true;
     if (this.disposed) return;
     const now = this.opts.now();
     if (withSamples) this.lastSamplesAt = now;
-    if (withSamples && this.notifyTimer === undefined && now - this.lastSoftNotify >= this.opts.softMs && now - this.lastNotify >= this.opts.throttleMs) {
+    if (withSamples && onStep && this.notifyTimer === undefined && now - this.lastSoftNotify >= this.opts.softMs && now - this.lastNotify >= this.opts.throttleMs) {
       clearTimeout(this.softTimer);
       this.softTimer = undefined;
       this.lastSoftNotify = now;

@@ -4,6 +4,7 @@
  * live updates (incremental columns, throttled structural notifications), updates that overlap the first reply,
  * a reload in the tab, a worker restart under the view, deletion elsewhere, and an unreachable background.
  */
+import { liveStep } from '../../../lib/views/live-step';
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, SOURCE_TAG } from '../../../lib/protocol/constants';
@@ -397,7 +398,7 @@ describe('session view store', () => {
     worker.stop();
   });
 
-  it('sends counters that are due in the task of an update that appended samples (no frame of their own)', async () => {
+  it('sends counters that are due in the task of an update whose newest sample enters a new step (no DOM frame of their own)', async () => {
     let now = 1_000_000;
     const summary = makeSummary({ pcCount: 1, sampleCount: 1 });
     const pc = makePc('0-1', 1_000_000);
@@ -419,20 +420,28 @@ describe('session view store', () => {
     await vi.waitFor(() => expect(store.columns('0-1')?.t.length).toBe(1));
     const { notifications } = track(store);
     const update = (i: number) => store.onUpdate({ session: { ...summary, sampleCount: i + 1, lastActivityAt: now }, pcs: [], events: [], stats: [{ pcId: '0-1', samples: [sample(i)] }] });
-    // Due (none sent yet): notified within the update's own task, counters included.
+    // Samples every second from t = 1,000,000 ms: a new 2 s step at every even index.
+    expect(liveStep(sample(1).t)).toBe(liveStep(sample(0).t));
+    expect(liveStep(sample(2).t)).toBe(liveStep(sample(0).t) + 1);
+    // Due (none sent yet), but the sample is inside the step the views already show: held.
     now += 1000;
     update(1);
-    expect(notifications).toHaveLength(1);
-    expect(notifications[0].sessions[0].sampleCount).toBe(2);
-    // A second later: held (for the timer, or a later update).
+    expect(notifications).toHaveLength(0);
+    // The next step's sample: notified within the update's own task, counters included.
     now += 1000;
     update(2);
     expect(notifications).toHaveLength(1);
-    // Due again 5 s after the last: in the update's task.
-    now += 4000;
-    update(3);
+    expect(notifications[0].sessions[0].sampleCount).toBe(3);
+    // Steps come every other second, but the counters are due only 5 s after the last: held until a step sample then.
+    for (let i = 3; i <= 7; i++) {
+      now += 1000;
+      update(i);
+      expect(notifications).toHaveLength(1);
+    }
+    now += 1000;
+    update(8);
     expect(notifications).toHaveLength(2);
-    expect(notifications[1].sessions[0].sampleCount).toBe(4);
+    expect(notifications[1].sessions[0].sampleCount).toBe(9);
     store.dispose();
   });
 
