@@ -15,7 +15,7 @@ import type { HealthThresholds } from '../../lib/model/health/thresholds';
 import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import { formatElapsed, formatSince } from '../connection/format';
-import { useFeedVersion } from '../connection/use-feed-version';
+import { LIVE_VALUES_INTERVAL_MS, useFeedVersion } from '../connection/use-feed-version';
 import { sharedFrameLoop } from '../charts/frame-loop';
 import { LazyDetails } from '../connection/LazyDetails';
 import { LiveText } from '../connection/LiveText';
@@ -26,7 +26,7 @@ import './health.css';
 type PcSummaryStats = ReturnType<typeof summarizePc>;
 
 /**
- * A multiple of the other latest-value views' step (LIVE_VALUES_INTERVAL_MS, 2 s), as are 10 s and 30 s: the
+ * A multiple of the other latest-value views' step (LIVE_VALUES_INTERVAL_MS, 2 s), as are longer intervals: the
  * assessment's render then falls on a sample whose task and frame the other views and the legends update in anyway,
  * never on a frame of its own.
  */
@@ -34,9 +34,20 @@ export const LIVE_INTERVAL_MS = 4000;
 /** At most this many new rows are a live step, assessed in the render; more (a PC's stored stats arriving) wait. */
 const LIVE_STEP_ROWS = 10;
 
-/** The live re-assessment interval after an assessment that took `ms`: 4 s, 10 s or 30 s (≤ ~1 % of the time). */
+/** The longest wait between two live re-assessments (ms). */
+const LIVE_INTERVAL_MAX_MS = 120_000;
+
+/**
+ * The live re-assessment interval after an assessment that took `ms`: at least 4 s, and long enough that assessing
+ * takes at most a quarter of a percent of the time (400 × `ms`), in whole 2 s steps; at most 2 minutes. The
+ * assessment covers the whole call, so it grows with it (measured in Node: 1.7 ms for a minute of a sending PC,
+ * 15 ms for 10 minutes, 30 ms for an hour): a 1 % budget (the rule before) let it take 7.5 ms of every second of a
+ * live panel an hour into a call, more than everything else the panel does. An hour in, the verdict now follows
+ * every 12 s or so. (Assessing only the new samples would lift this; not done yet.)
+ */
 export function liveInterval(ms: number): number {
-  return ms <= 30 ? LIVE_INTERVAL_MS : ms <= 100 ? 10_000 : 30_000;
+  const step = LIVE_VALUES_INTERVAL_MS;
+  return Math.min(LIVE_INTERVAL_MAX_MS, Math.max(LIVE_INTERVAL_MS, Math.ceil((400 * ms) / step) * step));
 }
 
 interface Assessed {

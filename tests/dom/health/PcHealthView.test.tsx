@@ -2,7 +2,7 @@
 /** The panel's health findings for a PC: verdict and scores, issues with spans and advice, the post-call summary. */
 import { cleanup, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PcHealthView } from '../../../components/health/PcHealthView';
+import { LIVE_INTERVAL_MS, liveInterval, PcHealthView } from '../../../components/health/PcHealthView';
 import { DEFAULT_HEALTH_THRESHOLDS } from '../../../lib/model/health/thresholds';
 import { EventStream, fixedFeed, internalsCallSession } from '../../fixtures/session-builders';
 
@@ -49,5 +49,19 @@ describe('PcHealthView', () => {
     cleanup();
     render(<PcHealthView data={data} pcId="0-2" feed={fixedFeed(data.stats)} thresholds={{ ...DEFAULT_HEALTH_THRESHOLDS, disconnectedSeconds: 10 }} />);
     expect(await screen.findByText('No issue found.')).toBeTruthy();
+  });
+
+  it('re-assesses a live PC at most a quarter of a percent of the time, in whole 2 s steps, between 4 s and 2 minutes', () => {
+    expect(liveInterval(0.5)).toBe(LIVE_INTERVAL_MS);
+    expect(liveInterval(10)).toBe(4000); // 400 × 10 ms
+    expect(liveInterval(10.1)).toBe(6000); // 4.04 s, rounded up to a step
+    expect(liveInterval(30)).toBe(12_000);
+    expect(liveInterval(100)).toBe(40_000);
+    expect(liveInterval(1000)).toBe(120_000);
+    for (const ms of [0, 3, 17, 42, 77, 250]) {
+      const interval = liveInterval(ms);
+      expect(interval % 2000).toBe(0);
+      expect(ms / interval).toBeLessThanOrEqual(0.0025);
+    }
   });
 });
