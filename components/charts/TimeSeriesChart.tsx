@@ -617,8 +617,8 @@ class ChartController {
       // The canvas is up to date: uPlot only needs the longer data (cursor, legend), without a redraw. The legend's
       // latest values (shown while the pointer is elsewhere) follow every LEGEND_REFRESH_MS of sample time, with the
       // latest-value views: rewriting eleven legends every second was a quarter of a live panel's main-thread time
-      // (relayout and repaint of each chart's legend layer), and any frame that changes the DOM costs a layerization
-      // of the page; the newest samples show in the plot within the second, and under the cursor.
+      // (relayout and repaint of each legend), and any frame that changes the DOM costs a style, layout and paint of
+      // the page; the newest samples show in the plot within the second, and under the cursor.
       u.setData(data, false);
       const step = liveStep(xs[n - 1] * 1000, LEGEND_REFRESH_MS);
       if (step !== this.legendStep) {

@@ -10,7 +10,7 @@
  * - It renders when the newest sample enters a new step of sample time (`floor(t / intervalMs)`), not after an
  *   interval of its own: every view with the same interval, and the charts' legends (which step the same way), change
  *   on the same sample, so a live panel makes one frame with DOM changes per step and canvas-only frames in between.
- *   Any frame that changes the DOM costs Chromium a style, layout, paint and layerization of the page (~4–5 ms here);
+ *   Any frame that changes the DOM costs Chromium a style, layout and paint of the page (~3–6 ms here);
  *   drawing onto the charts' canvases costs none of that. (A timer would fire at its own phase: a frame of its own.)
  * - Only when no due append follows, a fallback timer renders held samples 1.5 intervals later.
  * - While the view's element (`ref`) is off screen (IntersectionObserver) or the document is hidden, updates wait;
