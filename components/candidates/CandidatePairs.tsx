@@ -55,8 +55,8 @@ function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origi
   // Absolutely placed boxes inside the track, left and width in % of the span (at least 2 px wide, so a short state
   // stays visible); the tooltip is the title. Not SVG: Chromium re-layerizes the whole page (PaintArtifactCompositor
   // ::Update) in every frame that repaints an SVG's content, as for any paint chunk of its own (live-text.css), and
-  // the current segments grow with every step. A box's new width lays the page out from the root, which the step's
-  // new latest values do anyway.
+  // the current segments grow with every step. A box's new width lays out the main column (contain: strict), which
+  // the step's new latest values do anyway.
   const pct = (v: number) => `${(v * 100).toFixed(3)}%`;
   const seg = (key: string, cls: string, from: number, to: number, title: string) => (
     <div key={key} class={cls} title={title} style={{ left: pct((from - start) / span), width: pct((to - from) / span) }} />

@@ -29,8 +29,8 @@ export { LIVE_VALUES_INTERVAL_MS, liveStep };
  * headroom (an eighth of the span, at least 20 s), kept until a sample passes it. So the axis moves in steps (every
  * 20 s early in a call, every 7.5 minutes an hour into it), and in between a new sample only adds to what is drawn:
  * the charts draw its segments onto their canvases, the timeline's segments keep their places. Each step redraws
- * every live chart whole (a layerization of the page and about 1 ms per chart here), which a 10 s minimum made the
- * largest cost of a young call's panel after the latest values. `second` is the axis's unit: 1 (s) or 1000 (ms).
+ * every live chart whole (about 1 ms per chart here), which a 10 s minimum made the largest cost of a young call's
+ * panel after the latest values. `second` is the axis's unit: 1 (s) or 1000 (ms).
  */
 export function liveAxisEnd(first: number, last: number, current: number | null, second: number): number {
   const headroom = Math.max(20 * second, (last - first) / 8);
