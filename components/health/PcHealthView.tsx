@@ -3,13 +3,16 @@
  * call), every issue the rules found with its time span, evidence and advice, and the post-call summary of each
  * stream (average, min, max, p95 of the metrics the seeds' analytics expose) with setup time and duration.
  *
- * The assessment runs over the PC's whole series, so a live PC re-assesses at most every {@link LIVE_INTERVAL_MS}
- * (and not while off screen): findings are about seconds-long spans, a per-sample refresh would only cost. It runs
- * after the frame that shows the page (charts first); later ones in the render of the update, with the other views.
+ * A live PC re-assesses every {@link LIVE_INTERVAL_MS} (and not while off screen): findings are about seconds-long
+ * spans, a per-sample refresh would only cost. The view's assessor (lib/model/health/pc-assessor.ts) keeps what it
+ * derived and takes in only the rows appended since, so a live step costs the same an hour into a call as a minute
+ * in. The first assessment, over the whole series, runs after the frame that shows the page (charts first); later
+ * ones in the render of the update, with the other views.
  */
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { assessPc, type PcHealth } from '../../lib/model/health/assess';
-import { summarizePc, type MetricSummary, type StreamMetric } from '../../lib/model/health/metrics';
+import type { PcHealth } from '../../lib/model/health/assess';
+import type { MetricSummary, PcHealthSummary, StreamMetric } from '../../lib/model/health/metrics';
+import { createPcAssessor } from '../../lib/model/health/pc-assessor';
 import { ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
 import type { HealthThresholds } from '../../lib/model/health/thresholds';
 import type { SessionData } from '../../lib/model/session';
@@ -22,8 +25,6 @@ import { LiveText } from '../connection/LiveText';
 import { evidenceText, verdictText } from './health-text';
 import { ThresholdsContext } from './thresholds-context';
 import './health.css';
-
-type PcSummaryStats = ReturnType<typeof summarizePc>;
 
 /**
  * A multiple of the other latest-value views' step (LIVE_VALUES_INTERVAL_MS, 2 s), as are longer intervals: the
@@ -39,11 +40,11 @@ const LIVE_INTERVAL_MAX_MS = 120_000;
 
 /**
  * The live re-assessment interval after an assessment that took `ms`: at least 4 s, and long enough that assessing
- * takes at most a quarter of a percent of the time (400 × `ms`), in whole 2 s steps; at most 2 minutes. The
- * assessment covers the whole call, so it grows with it (measured in Node: 1.7 ms for a minute of a sending PC,
- * 15 ms for 10 minutes, 30 ms for an hour): a 1 % budget (the rule before) let it take 7.5 ms of every second of a
- * live panel an hour into a call, more than everything else the panel does. An hour in, the verdict now follows
- * every 12 s or so. (Assessing only the new samples would lift this; not done yet.)
+ * takes at most a quarter of a percent of the time (400 × `ms`), in whole 2 s steps; at most 2 minutes. A live step
+ * takes in only the new rows (measured in Node: 0.04 ms at any length of call), so this is 4 s. An assessment that
+ * starts over runs over the whole call (1.7 ms for a minute of a sending PC, 30 ms for an hour): after one, the next
+ * waits longer (12 s an hour in), so a page whose stats keep changing shape (a new stream, a new remote report
+ * object) cannot make that cost recur every 4 s.
  */
 export function liveInterval(ms: number): number {
   const step = LIVE_VALUES_INTERVAL_MS;
@@ -55,7 +56,7 @@ interface Assessed {
   columns: SessionData['stats'][string] | undefined;
   rows: number;
   health: PcHealth;
-  summary: PcSummaryStats;
+  summary: PcHealthSummary;
   /** How long the assessment took. */
   ms: number;
 }
@@ -110,7 +111,7 @@ function IssueList({ health, origin }: { health: PcHealth; origin: number }) {
   );
 }
 
-function SummaryTable({ summary }: { summary: PcSummaryStats }) {
+function SummaryTable({ summary }: { summary: PcHealthSummary }) {
   const cell = (m: MetricSummary | undefined, key: keyof MetricSummary, scale: number) => (m ? fixed(m[key] * scale) : '–');
   return (
     <LazyDetails
@@ -160,27 +161,28 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
   const fromSettings = useContext(ThresholdsContext);
   const thresholds = given ?? fromSettings;
   const root = useRef<HTMLElement>(null);
-  // A long call's assessment costs more: keep its share of the main thread small (liveInterval: every 4 s while it
-  // takes up to 10 ms, else 400 times as long as it took, in 2 s steps, at most every 2 minutes).
+  // Every 4 s; after an assessment over the whole call that took over 10 ms, 400 times as long as it took, in 2 s
+  // steps, at most 2 minutes (liveInterval).
   const lastMs = useRef(0);
   const version = useFeedVersion(feed, pcId, liveInterval(lastMs.current), root);
   const columns = feed.columns(pcId) ?? data.stats[pcId];
   const pc = data.pcs.find((p) => p.pcId === pcId);
   const live = pc?.closedAt === null && data.session.endedAt === null;
   const rows = columns?.t.length ?? 0;
-  // The assessment (and the summary) runs over the whole series: tens of ms for an hour of 4 streams. A first
-  // assessment, or one after many rows at once (the PC's stored stats arriving), runs after the frame the charts
-  // draw in (a plain timeout would run before it): the findings show a moment after the charts. A live step (a few
-  // new rows, throttled by useFeedVersion; new events; a state change) runs in the render itself, so it lands in
-  // the same task and frame as the other views' and the charts' updates instead of a frame of its own.
+  // A first assessment, or one after the columns were replaced (the PC's stored stats arriving) or many rows came at
+  // once, runs after the frame the charts draw in (a plain timeout would run before it): it may cover the whole
+  // series (tens of ms for an hour of 4 streams), and the findings show a moment after the charts. A live step (a
+  // few new rows, throttled by useFeedVersion; new events; a state change) takes in only what is new and runs in the
+  // render itself, so it lands in the same task and frame as the other views' and the charts' updates instead of a
+  // frame of its own.
+  const [assessor] = useState(createPcAssessor);
   const assessed = useRef<Assessed | null>(null);
   const [, setDone] = useState(0);
   const prev = assessed.current;
   const step = prev !== null && prev.pcId === pcId && prev.columns === columns && rows >= prev.rows && rows - prev.rows <= LIVE_STEP_ROWS;
   const assess = (): Assessed => {
     const started = performance.now();
-    const health = assessPc({ pcId, pc, columns, events: data.events, thresholds, now: live ? Date.now() : undefined });
-    const summary = summarizePc(columns, data.events, pcId, pc);
+    const { health, summary } = assessor.assess({ pcId, pc, columns, events: data.events, thresholds, now: live ? Date.now() : undefined });
     return { pcId, columns, rows, health, summary, ms: performance.now() - started };
   };
   // Re-assess on new rows (throttled by useFeedVersion), new events or a state change of the PC.

@@ -38,46 +38,99 @@ const lastKnown = (series: MetricSeries | undefined, upTo: number): number | nul
   return null;
 };
 
-/** Score series (0–100, null where no evidence) of one stream. */
-export function streamScores(m: ConnectionMetrics, s: StreamMetrics): MetricSeries {
-  const out: MetricSeries = new Array(m.t.length).fill(null);
-  const outbound = m.streams.filter((o) => o.direction === 'outbound');
-  for (let row = 0; row < m.t.length; row++) {
-    const at = (name: keyof StreamMetrics['series']) => s.series[name]?.[row] ?? null;
-    const bitrate = at('bitrate');
-    if (s.kind === 'audio') {
-      // Only intervals where media flowed: a muted or not-yet-started stream has nothing to rate.
-      if (bitrate === null || bitrate <= 0) continue;
-      // RTT: the stream's own (outbound, from receiver reports) else any outbound stream's, else the pair's.
-      let rtt = s.direction === 'outbound' ? lastKnown(s.series.rttMs, row) : null;
-      for (const o of outbound) rtt ??= lastKnown(o.series.rttMs, row);
-      rtt ??= lastKnown(m.connection.rttMs, row);
-      const inbound = s.direction === 'inbound';
-      out[row] = audioQuality({
-        rttMs: rtt,
-        lossFraction: at('lossFraction'),
-        jitterBufferDelayMs: inbound ? at('jitterBufferDelayMs') : null,
-        jitterMs: inbound ? at('jitterMs') : at('remoteJitterMs'),
-        codec: s.codec,
-      }).score;
-    } else if (s.kind === 'video') {
-      const fps = at('fps');
-      const packets = at('packetRate');
-      // Inbound: rate while packets arrive (frozen video still gets them). Outbound: while it sends.
-      if (s.direction === 'inbound' ? packets === null || packets <= 0 : bitrate === null || bitrate <= 0) continue;
-      const width = at('frameWidth');
-      const height = at('frameHeight');
-      out[row] = videoQuality({
-        fps,
-        sourceFps: s.direction === 'outbound' ? at('sourceFps') : null,
-        width,
-        height,
-        freezeRatio: s.direction === 'inbound' ? at('freezeRatio') : null,
-        bitsPerPixel: bitsPerPixel(bitrate, width, height, fps),
-      }).score;
-    }
+/**
+ * The scores of a PC's rows folded so far, resumable as rows are appended: per stream, the PC's (the worst
+ * stream's), and their running mean and last {@link CURRENT_ROWS} known values. An audio row is rated with the
+ * latest RTT known at that row, carried from row to row, and with the stream's codec as it is now: made for the
+ * streams' kinds and codecs of the metrics given, so start anew when those change.
+ */
+export class PcScores {
+  private rows = 0;
+  /** Per stream, aligned with `t`. */
+  readonly streamSeries: MetricSeries[];
+  /** The PC's, aligned with `t`. */
+  readonly scores: MetricSeries = [];
+  /** Per stream: its latest known RTT (outbound streams' receiver reports), and the selected pair's. */
+  private readonly lastRtt: (number | null)[];
+  private lastPairRtt: number | null = null;
+  private knownSum = 0;
+  private knownCount = 0;
+  private readonly recent: number[] = [];
+
+  constructor(metrics: ConnectionMetrics) {
+    this.streamSeries = metrics.streams.map(() => []);
+    this.lastRtt = metrics.streams.map(() => null);
   }
-  return out;
+
+  /** Folds the rows of `metrics` (the same PC's, grown) after those folded before. */
+  advance(m: ConnectionMetrics): void {
+    const outbound = m.streams.flatMap((s, i) => (s.direction === 'outbound' ? [i] : []));
+    for (let row = this.rows; row < m.t.length; row++) {
+      for (const i of outbound) this.lastRtt[i] = m.streams[i].series.rttMs?.[row] ?? this.lastRtt[i];
+      this.lastPairRtt = m.connection.rttMs[row] ?? this.lastPairRtt;
+      let worst: number | null = null;
+      for (let i = 0; i < m.streams.length; i++) {
+        const s = m.streams[i];
+        // RTT: the stream's own (outbound, from receiver reports) else any outbound stream's, else the pair's.
+        let rtt = s.direction === 'outbound' ? this.lastRtt[i] : null;
+        for (const o of outbound) rtt ??= this.lastRtt[o];
+        rtt ??= this.lastPairRtt;
+        const v = streamScoreAt(s, row, rtt);
+        this.streamSeries[i].push(v);
+        if (v !== null && (worst === null || v < worst)) worst = v;
+      }
+      this.scores.push(worst);
+      if (worst === null) continue;
+      this.knownSum += worst;
+      this.knownCount++;
+      this.recent.push(worst);
+      if (this.recent.length > CURRENT_ROWS) this.recent.shift();
+    }
+    this.rows = m.t.length;
+  }
+
+  /** Mean of the last {@link CURRENT_ROWS} known PC scores. */
+  currentScore(): number | null {
+    return mean(this.recent);
+  }
+
+  /** Mean of all known PC scores. */
+  averageScore(): number | null {
+    return this.knownCount === 0 ? null : this.knownSum / this.knownCount;
+  }
+}
+
+/** Score (0–100) of stream `s` at `row`, null where it has no evidence; `rtt`: the RTT known at that row for audio. */
+function streamScoreAt(s: StreamMetrics, row: number, rtt: number | null): number | null {
+  const at = (name: keyof StreamMetrics['series']) => s.series[name]?.[row] ?? null;
+  const bitrate = at('bitrate');
+  if (s.kind === 'audio') {
+    // Only intervals where media flowed: a muted or not-yet-started stream has nothing to rate.
+    if (bitrate === null || bitrate <= 0) return null;
+    const inbound = s.direction === 'inbound';
+    return audioQuality({
+      rttMs: rtt,
+      lossFraction: at('lossFraction'),
+      jitterBufferDelayMs: inbound ? at('jitterBufferDelayMs') : null,
+      jitterMs: inbound ? at('jitterMs') : at('remoteJitterMs'),
+      codec: s.codec,
+    }).score;
+  }
+  if (s.kind !== 'video') return null;
+  const fps = at('fps');
+  const packets = at('packetRate');
+  // Inbound: rate while packets arrive (frozen video still gets them). Outbound: while it sends.
+  if (s.direction === 'inbound' ? packets === null || packets <= 0 : bitrate === null || bitrate <= 0) return null;
+  const width = at('frameWidth');
+  const height = at('frameHeight');
+  return videoQuality({
+    fps,
+    sourceFps: s.direction === 'outbound' ? at('sourceFps') : null,
+    width,
+    height,
+    freezeRatio: s.direction === 'inbound' ? at('freezeRatio') : null,
+    bitsPerPixel: bitsPerPixel(bitrate, width, height, fps),
+  }).score;
 }
 
 export interface StreamScore {
@@ -123,21 +176,28 @@ const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduc
 /** Score, verdicts and issues of one PC. */
 export function assessPc(input: AssessPcInput): PcHealth {
   const metrics = input.columns && input.columns.t.length > 0 ? connectionMetrics(input.columns) : null;
-  const t = metrics?.t ?? [];
-  const now = input.now ?? input.pc?.closedAt ?? (t.length > 0 ? t[t.length - 1] : input.pc?.createdAt ?? 0);
+  const now = endOfObservation(input, metrics?.t ?? []);
   const issues = pcIssues({ pcId: input.pcId, pc: input.pc, columns: input.columns, metrics, events: input.events, thresholds: input.thresholds ?? DEFAULT_HEALTH_THRESHOLDS, now });
-  const streams: StreamScore[] = (metrics?.streams ?? []).map((s) => ({ statsId: s.statsId, kind: s.kind, direction: s.direction, series: streamScores(metrics!, s) }));
-  const scores: MetricSeries = t.map((_, row) => {
-    let worst: number | null = null;
-    for (const s of streams) {
-      const v = s.series[row];
-      if (v !== null && (worst === null || v < worst)) worst = v;
-    }
-    return worst;
-  });
-  const known = scores.filter((v): v is number => v !== null);
-  const currentScore = mean(known.slice(-CURRENT_ROWS));
-  const averageScore = mean(known);
+  let scores: PcScores | null = null;
+  if (metrics) {
+    scores = new PcScores(metrics);
+    scores.advance(metrics);
+  }
+  return pcHealth(input.pcId, metrics, scores, issues);
+}
+
+/** The `now` of an assessment: given, else the PC's close, else its last sample (samples `t`), else its creation. */
+export function endOfObservation(input: AssessPcInput, t: readonly number[]): number {
+  return input.now ?? input.pc?.closedAt ?? (t.length > 0 ? t[t.length - 1] : input.pc?.createdAt ?? 0);
+}
+
+/** The health of a PC from its metrics, their scores and its issues. */
+export function pcHealth(pcId: string, metrics: ConnectionMetrics | null, scores: PcScores | null, issues: HealthIssue[]): PcHealth {
+  const streams: StreamScore[] = scores && metrics
+    ? metrics.streams.map((s, i) => ({ statsId: s.statsId, kind: s.kind, direction: s.direction, series: scores.streamSeries[i] }))
+    : [];
+  const currentScore = scores?.currentScore() ?? null;
+  const averageScore = scores?.averageScore() ?? null;
   let verdict = currentScore === null ? null : verdictFromScore(currentScore);
   let overallVerdict = averageScore === null ? null : verdictFromScore(averageScore);
   for (const issue of issues) {
@@ -145,7 +205,7 @@ export function assessPc(input: AssessPcInput): PcHealth {
     if (issue.to === null) verdict = worseVerdict(verdict, v);
     if (issue.severity === 'critical') overallVerdict = worseVerdict(overallVerdict, v);
   }
-  return { pcId: input.pcId, metrics, t, scores, streams, currentScore, averageScore, verdict, overallVerdict, issues };
+  return { pcId, metrics, t: metrics?.t ?? [], scores: scores?.scores ?? [], streams, currentScore, averageScore, verdict, overallVerdict, issues };
 }
 
 export interface SessionHealth {

@@ -30,47 +30,75 @@ export interface HysteresisRule {
  * had no known sample for `staleRows` rows (the stream went away) is closed after its last known sample.
  */
 export function hysteresisSpans(values: readonly (number | null)[], rule: HysteresisRule, staleRows = 10): RowSpan[] {
-  const spans: RowSpan[] = [];
-  const window: { row: number; over: boolean; v: number }[] = [];
-  let open: RowSpan | null = null;
-  let clearRun = 0;
-  let firstClearRow = -1;
-  let lastKnown = -1;
-  for (let row = 0; row < values.length; row++) {
-    const v = values[row];
-    if (v === null || !Number.isFinite(v)) continue;
-    lastKnown = row;
+  const tracker = new HysteresisTracker(rule, staleRows);
+  for (let row = 0; row < values.length; row++) tracker.push(values[row], row);
+  return tracker.spans(values.length);
+}
+
+/**
+ * {@link hysteresisSpans} fed one row at a time, so a live series that grows costs only its new rows: everything
+ * a row's outcome depends on (the entry window, the open span, the clear run) is kept between pushes.
+ */
+export class HysteresisTracker {
+  private readonly found: RowSpan[] = [];
+  private readonly window: { row: number; over: boolean; v: number }[] = [];
+  private open: RowSpan | null = null;
+  private clearRun = 0;
+  private firstClearRow = -1;
+  private lastKnown = -1;
+
+  constructor(private readonly rule: HysteresisRule, private readonly staleRows = 10) {}
+
+  /** The value at `row` (rows ascending); null and non-finite values count neither way. */
+  push(v: number | null, row: number): void {
+    if (v === null || !Number.isFinite(v)) return;
+    const rule = this.rule;
+    this.lastKnown = row;
+    const open = this.open;
     if (!open) {
+      const window = this.window;
       window.push({ row, over: rule.over(v, row), v });
       if (window.length > ENTER_WINDOW) window.shift();
       if (window.filter((s) => s.over).length >= ENTER_COUNT) {
         const overs = window.filter((s) => s.over);
         let peak = overs[0];
         for (const s of overs) if (rule.worse(s.v, peak.v)) peak = s;
-        open = { fromRow: overs[0].row, toRow: null, peak: peak.v, peakRow: peak.row };
-        spans.push(open);
+        this.open = { fromRow: overs[0].row, toRow: null, peak: peak.v, peakRow: peak.row };
+        this.found.push(this.open);
         window.length = 0;
-        clearRun = 0;
+        this.clearRun = 0;
       }
-      continue;
+      return;
     }
     if (rule.worse(v, open.peak)) {
       open.peak = v;
       open.peakRow = row;
     }
     if (rule.clear(v, row)) {
-      if (clearRun === 0) firstClearRow = row;
-      if (++clearRun >= EXIT_COUNT) {
-        open.toRow = firstClearRow;
-        open = null;
-        clearRun = 0;
+      if (this.clearRun === 0) this.firstClearRow = row;
+      if (++this.clearRun >= EXIT_COUNT) {
+        open.toRow = this.firstClearRow;
+        this.open = null;
+        this.clearRun = 0;
       }
     } else {
-      clearRun = 0;
+      this.clearRun = 0;
     }
   }
-  if (open && lastKnown >= 0 && values.length - 1 - lastKnown >= staleRows) open.toRow = Math.min(values.length - 1, lastKnown + 1);
-  return spans;
+
+  /**
+   * The spans of a series of `rows` rows (all pushed). The open span is a copy, with the stale rule applied: later
+   * pushes change neither it nor the array.
+   */
+  spans(rows: number): RowSpan[] {
+    const out = this.found.slice();
+    const open = this.open;
+    if (open) {
+      const stale = this.lastKnown >= 0 && rows - 1 - this.lastKnown >= this.staleRows;
+      out[out.length - 1] = { ...open, toRow: stale ? Math.min(rows - 1, this.lastKnown + 1) : null };
+    }
+    return out;
+  }
 }
 
 /** "Too high" rule: over above `on`, clear below `off` (off < on). */

@@ -12,12 +12,16 @@
  * Chromium in rates.test.ts). Units: bit/s, packets/s, ms, frames/s, px, seconds of quality limitation per
  * interval, loss as a fraction 0–1.
  *
+ * The series are derived row by row ({@link MetricsTracker}), and so are the summaries ({@link SeriesSummaryTracker}):
+ * a live PC's appended rows cost only themselves, with the values a derivation of the whole series gives.
+ *
  * Pure: no UI or browser API.
  */
 import type { Json } from '../../protocol/json';
 import { selectedPairIdsAt } from '../candidate-pairs';
 import { findRateRule, rateBetween } from '../rates';
 import type { PcSummary, SessionData, StatsColumns, TraceEvent } from '../session';
+import { pcEventFacts, type PcEventFacts } from './pc-events';
 
 type Fields = StatsColumns['objects'][string]['fields'];
 export type MetricValue = number | null;
@@ -144,8 +148,6 @@ function limitationDelta(fields: Fields, reason: string, prev: number, row: numb
 
 // ─── per PC ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-const nulls = (n: number): MetricSeries => new Array<MetricValue>(n).fill(null);
-
 function latest(fields: Fields, field: string): Json | null {
   const c = col(fields, field);
   if (!c) return null;
@@ -153,43 +155,179 @@ function latest(fields: Fields, field: string): Json | null {
   return null;
 }
 
-function codecOf(columns: StatsColumns, fields: Fields): string | null {
-  const id = str(latest(fields, 'codecId'));
+/** The last non-null value of a field in rows `from`… (null when none). */
+function latestSince(fields: Fields, field: string, from: number): Json | null {
+  const c = col(fields, field);
+  if (!c) return null;
+  for (let i = c.length - 1; i >= from; i--) if (c[i] !== null) return c[i];
+  return null;
+}
+
+function codecOf(columns: StatsColumns, codecId: Json | null): string | null {
+  const id = str(codecId);
   const codec = id && hasOwn.call(columns.objects, id) ? columns.objects[id] : undefined;
   return codec ? str(latest(codec.fields, 'mimeType')) : null;
 }
 
-/** Every metric of every stream and of the connection, per row. */
-export function connectionMetrics(columns: StatsColumns): ConnectionMetrics {
-  const n = columns.t.length;
-  const streams: StreamMetrics[] = [];
-  for (const id of Object.keys(columns.objects)) {
-    const object = columns.objects[id];
-    if (object.type !== 'inbound-rtp' && object.type !== 'outbound-rtp') continue;
-    const f = object.fields;
-    const inbound = object.type === 'inbound-rtp';
-    const names: readonly StreamMetric[] = inbound ? INBOUND_METRICS : OUTBOUND_METRICS;
-    const series: Partial<Record<StreamMetric, MetricSeries>> = {};
-    for (const name of names) series[name] = nulls(n);
-    if (inbound) fillInbound(f, series as Record<InboundMetric, MetricSeries>, n);
-    else fillOutbound(columns, id, series as Record<OutboundMetric, MetricSeries>, n);
-    streams.push({
-      statsId: id,
-      direction: inbound ? 'inbound' : 'outbound',
-      kind: str(latest(f, 'kind')) ?? str(latest(f, 'mediaType')),
-      ssrc: num(latest(f, 'ssrc')),
-      mid: str(latest(f, 'mid')),
-      rid: str(latest(f, 'rid')),
-      codec: codecOf(columns, f),
-      series,
-    });
+/** The remote-inbound-rtp object that names outbound `id` as its `localId` (the last such), else null. */
+function reportingRemote(columns: StatsColumns, id: string): string | null {
+  let byLocal: string | null = null;
+  for (const other of Object.keys(columns.objects)) {
+    const o = columns.objects[other];
+    if (o.type === 'remote-inbound-rtp' && latest(o.fields, 'localId') === id) byLocal = other;
   }
-  return { t: columns.t.slice(), streams, connection: connectionSeries(columns) };
+  return byLocal;
 }
 
-function fillInbound(f: Fields, s: Record<InboundMetric, MetricSeries>, n: number): void {
-  let prev = -1;
-  for (let row = 0; row < n; row++) {
+/** Fields a stream's description comes from, kept at their latest (last non-null) value. */
+const HEADER_FIELDS = ['kind', 'mediaType', 'ssrc', 'mid', 'rid', 'codecId'] as const;
+type HeaderField = (typeof HEADER_FIELDS)[number];
+
+/** One stream's derivation so far: its series, and where the next row's intervals start. */
+interface StreamTrack {
+  statsId: string;
+  inbound: boolean;
+  series: Partial<Record<StreamMetric, MetricSeries>>;
+  header: Record<HeaderField, Json | null>;
+  /** Last row the object was present in. */
+  prev: number;
+  /** Outbound: the remote-inbound-rtp naming it as `localId`, for rows without a usable `remoteId`. */
+  byLocal: string | null;
+  /** Outbound: the remote object followed, its last row, the row of its last receiver report. */
+  lastRemote: string | null;
+  remotePrev: number;
+  lastReport: number;
+  /** Outbound: last row of each media source. */
+  sourcePrev: Map<string, number>;
+}
+
+/**
+ * A PC's metrics derived up to row `rows`, resumable: rows appended to the same columns cost only themselves
+ * ({@link advanceMetrics}), every row's values being those a derivation of the whole series gives. What the
+ * earlier rows were derived with and later samples can change is checked by {@link metricsContinue}.
+ */
+export interface MetricsTracker {
+  rows: number;
+  /** `t[0]` when started: columns emptied and refilled in place start at another time. */
+  firstT: number | undefined;
+  /** {@link shapingFields} when started (appended samples only ever add fields). */
+  shapingFields: number;
+  t: number[];
+  streams: StreamTrack[];
+  connection: Record<ConnectionMetric, MetricSeries>;
+  pairIds: string[];
+  /** Last row each candidate pair was present in. */
+  pairPrev: Map<string, number>;
+}
+
+/**
+ * Objects of these types change what earlier rows derive when they arrive, or gain a field: a new stream; a
+ * remote-inbound-rtp, which a `remoteId` of an earlier row may name and whose fields decide how RTT and loss are
+ * taken; a candidate pair, whose rows the connection series follow. Other objects are read only at rows where they
+ * are present (media sources, transports) or by their latest value (codecs, see the streams' kinds and codecs).
+ */
+const SHAPING_TYPES = new Set(['inbound-rtp', 'outbound-rtp', 'remote-inbound-rtp', 'candidate-pair']);
+
+/** Fields of the objects of the {@link SHAPING_TYPES}: a new such object brings at least its `type`. */
+function shapingFields(columns: StatsColumns): number {
+  let count = 0;
+  for (const id in columns.objects) {
+    const object = columns.objects[id];
+    if (SHAPING_TYPES.has(object.type)) count += Object.keys(object.fields).length;
+  }
+  return count;
+}
+
+/** A tracker at row 0 of `columns`, for the objects and fields they have now. */
+export function startMetrics(columns: StatsColumns): MetricsTracker {
+  const ids = Object.keys(columns.objects);
+  const streams: StreamTrack[] = [];
+  for (const id of ids) {
+    const type = columns.objects[id].type;
+    if (type !== 'inbound-rtp' && type !== 'outbound-rtp') continue;
+    const inbound = type === 'inbound-rtp';
+    const series: Partial<Record<StreamMetric, MetricSeries>> = {};
+    for (const name of inbound ? INBOUND_METRICS : OUTBOUND_METRICS) series[name] = [];
+    streams.push({
+      statsId: id, inbound, series, header: { kind: null, mediaType: null, ssrc: null, mid: null, rid: null, codecId: null },
+      prev: -1, byLocal: inbound ? null : reportingRemote(columns, id), lastRemote: null, remotePrev: -1, lastReport: -1,
+      sourcePrev: new Map(),
+    });
+  }
+  return {
+    rows: 0, firstT: columns.t[0], shapingFields: shapingFields(columns), t: [], streams,
+    connection: { rttMs: [], availableOutgoingBitrate: [], sendBitrate: [], receiveBitrate: [] },
+    pairIds: ids.filter((id) => columns.objects[id].type === 'candidate-pair'), pairPrev: new Map(),
+  };
+}
+
+/**
+ * Whether `tracker`'s rows are still what `columns` give them: the same columns grown by appended samples, with no
+ * new object or field of the {@link SHAPING_TYPES} and the same remote object naming each outbound stream by its
+ * `localId`. Else derive again from row 0.
+ */
+export function metricsContinue(tracker: MetricsTracker, columns: StatsColumns): boolean {
+  if (columns.t.length < tracker.rows || columns.t[0] !== tracker.firstT) return false;
+  if (shapingFields(columns) !== tracker.shapingFields) return false;
+  return tracker.streams.every((s) => s.inbound || reportingRemote(columns, s.statsId) === s.byLocal);
+}
+
+/** Derives the rows `tracker.rows`… of `columns` (see {@link metricsContinue} for when it may). */
+export function advanceMetrics(tracker: MetricsTracker, columns: StatsColumns): void {
+  const from = tracker.rows;
+  const n = columns.t.length;
+  if (from >= n) return;
+  for (let row = from; row < n; row++) tracker.t.push(columns.t[row]);
+  for (const s of tracker.streams) {
+    for (const key in s.series) padTo(s.series[key as StreamMetric]!, n);
+    const f = columns.objects[s.statsId].fields;
+    for (const field of HEADER_FIELDS) {
+      const v = latestSince(f, field, from);
+      if (v !== null) s.header[field] = v;
+    }
+    if (s.inbound) advanceInbound(f, s, from, n);
+    else advanceOutbound(columns, s, from, n);
+  }
+  advanceConnection(tracker, columns, from, n);
+  tracker.rows = n;
+}
+
+/**
+ * The metrics of the rows derived so far. The series are the tracker's own, not copies: they grow with its next
+ * advance.
+ */
+export function metricsOf(tracker: MetricsTracker, columns: StatsColumns): ConnectionMetrics {
+  return {
+    t: tracker.t,
+    streams: tracker.streams.map((s) => ({
+      statsId: s.statsId,
+      direction: s.inbound ? 'inbound' : 'outbound',
+      kind: str(s.header.kind) ?? str(s.header.mediaType),
+      ssrc: num(s.header.ssrc),
+      mid: str(s.header.mid),
+      rid: str(s.header.rid),
+      codec: codecOf(columns, s.header.codecId),
+      series: s.series,
+    })),
+    connection: tracker.connection,
+  };
+}
+
+/** Every metric of every stream and of the connection, per row. */
+export function connectionMetrics(columns: StatsColumns): ConnectionMetrics {
+  const tracker = startMetrics(columns);
+  advanceMetrics(tracker, columns);
+  return metricsOf(tracker, columns);
+}
+
+function padTo(series: MetricSeries, n: number): void {
+  while (series.length < n) series.push(null);
+}
+
+function advanceInbound(f: Fields, track: StreamTrack, from: number, n: number): void {
+  const s = track.series as Record<InboundMetric, MetricSeries>;
+  let prev = track.prev;
+  for (let row = from; row < n; row++) {
     if (!present(f, row)) continue;
     const jitter = num(at(f, 'jitter', row));
     s.jitterMs[row] = jitter === null ? null : 1000 * jitter;
@@ -216,6 +354,7 @@ function fillInbound(f: Fields, s: Record<InboundMetric, MetricSeries>, n: numbe
     s.jitterBufferDelayMs[row] = counterRatio(f, 'jitterBufferDelay', 'jitterBufferEmittedCount', prev, row, 1000);
     prev = row;
   }
+  track.prev = prev;
 }
 
 /** The remote-inbound-rtp object reporting on outbound `id` at `row`: its `remoteId`, else one whose localId is id. */
@@ -225,22 +364,18 @@ function remoteOf(columns: StatsColumns, f: Fields, row: number, fallback: strin
   return fallback;
 }
 
-function fillOutbound(columns: StatsColumns, id: string, s: Record<OutboundMetric, MetricSeries>, n: number): void {
-  const f = columns.objects[id].fields;
-  let byLocal: string | null = null;
-  for (const other of Object.keys(columns.objects)) {
-    const o = columns.objects[other];
-    if (o.type === 'remote-inbound-rtp' && latest(o.fields, 'localId') === id) byLocal = other;
-  }
-  let prev = -1;
+function advanceOutbound(columns: StatsColumns, track: StreamTrack, from: number, n: number): void {
+  const f = columns.objects[track.statsId].fields;
+  const s = track.series as Record<OutboundMetric, MetricSeries>;
+  let prev = track.prev;
   // Sender-side loss spans the interval between two receiver reports (the remote object's timestamp advanced).
-  let lastReport = -1;
-  let lastRemote: string | null = null;
-  let remotePrev = -1;
-  const sourcePrev = new Map<string, number>();
-  for (let row = 0; row < n; row++) {
+  let lastReport = track.lastReport;
+  let lastRemote = track.lastRemote;
+  let remotePrev = track.remotePrev;
+  const sourcePrev = track.sourcePrev;
+  for (let row = from; row < n; row++) {
     // The remote object and the media source live their own lives: follow them even where we skip.
-    const remoteId = present(f, row) ? remoteOf(columns, f, row, byLocal) : null;
+    const remoteId = present(f, row) ? remoteOf(columns, f, row, track.byLocal) : null;
     const r = remoteId ? columns.objects[remoteId].fields : undefined;
     if (remoteId !== lastRemote) {
       lastReport = -1;
@@ -298,6 +433,10 @@ function fillOutbound(columns: StatsColumns, id: string, s: Record<OutboundMetri
     s.qualityLimitedOtherS[row] = limitationDelta(f, 'other', prev, row);
     prev = row;
   }
+  track.prev = prev;
+  track.lastReport = lastReport;
+  track.lastRemote = lastRemote;
+  track.remotePrev = remotePrev;
 }
 
 /**
@@ -305,12 +444,11 @@ function fillOutbound(columns: StatsColumns, id: string, s: Record<OutboundMetri
  * without BUNDLE has a transport, and a selected pair, per m-line: bitrates and available bitrate are summed over
  * them and the RTT is the worst path's, as the connection charts show them.
  */
-function connectionSeries(columns: StatsColumns): Record<ConnectionMetric, MetricSeries> {
-  const n = columns.t.length;
-  const out = { rttMs: nulls(n), availableOutgoingBitrate: nulls(n), sendBitrate: nulls(n), receiveBitrate: nulls(n) };
-  const lastRow = new Map<string, number>();
-  const pairIds = Object.keys(columns.objects).filter((id) => columns.objects[id].type === 'candidate-pair');
-  for (let row = 0; row < n; row++) {
+function advanceConnection(tracker: MetricsTracker, columns: StatsColumns, from: number, n: number): void {
+  const out = tracker.connection;
+  for (const key in out) padTo(out[key as ConnectionMetric], n);
+  const lastRow = tracker.pairPrev;
+  for (let row = from; row < n; row++) {
     for (const selected of selectedPairIdsAt(columns, row)) {
       const f = columns.objects[selected].fields;
       out.availableOutgoingBitrate[row] = sumOf(out.availableOutgoingBitrate[row], num(at(f, 'availableOutgoingBitrate', row)));
@@ -326,9 +464,8 @@ function connectionSeries(columns: StatsColumns): Record<ConnectionMetric, Metri
       const worst = out.rttMs[row];
       if (pathRtt !== null && (worst === null || pathRtt > worst)) out.rttMs[row] = pathRtt;
     }
-    for (const id of pairIds) if (present(columns.objects[id].fields, row)) lastRow.set(id, row);
+    for (const id of tracker.pairIds) if (present(columns.objects[id].fields, row)) lastRow.set(id, row);
   }
-  return out;
 }
 
 /** a + b where either may be missing (null when both are). */
@@ -346,6 +483,7 @@ export interface MetricSummary {
   max: number;
   /** 95th percentile, nearest-rank: the ⌈0.95·count⌉-th smallest value. */
   p95: number;
+  /** Added in row order, as a live series adds up its new values (the same number at every length). */
   sum: number;
 }
 
@@ -358,19 +496,86 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 
 /** Average, min, max, p95 and sum of a series' values (nulls skipped); null when it has none. */
 export function summarizeSeries(values: readonly MetricValue[]): MetricSummary | null {
-  const xs = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
-  if (xs.length === 0) return null;
-  const sum = xs.reduce((a, b) => a + b, 0);
-  return { count: xs.length, avg: sum / xs.length, min: xs[0], max: xs[xs.length - 1], p95: percentile(xs, 95) as number, sum };
+  const tracker = new SeriesSummaryTracker();
+  tracker.advance(values);
+  return tracker.summary();
+}
+
+/** Up to this many new values are inserted one by one into the sorted ones; more are appended and sorted. */
+const FEW_NEW_VALUES = 32;
+
+/**
+ * {@link summarizeSeries} of a series that grows, paying for its new rows only: the values so far kept sorted
+ * (for the p95; an insertion moves memory, a few µs an hour in), and their running sum.
+ */
+export class SeriesSummaryTracker {
+  private rows = 0;
+  private sum = 0;
+  private readonly sorted: number[] = [];
+
+  /** Takes in the rows of `values` after those taken before (the same series, longer). */
+  advance(values: readonly MetricValue[]): void {
+    const sorted = this.sorted;
+    const fresh: number[] = [];
+    for (let row = this.rows; row < values.length; row++) {
+      const v = values[row];
+      if (v === null || !Number.isFinite(v)) continue;
+      fresh.push(v);
+      this.sum += v;
+    }
+    this.rows = values.length;
+    if (fresh.length > FEW_NEW_VALUES) {
+      for (const v of fresh) sorted.push(v);
+      sorted.sort((a, b) => a - b);
+      return;
+    }
+    for (const v of fresh) {
+      // After any equal values, as the stable sort above places them.
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sorted[mid] <= v) lo = mid + 1;
+        else hi = mid;
+      }
+      sorted.splice(lo, 0, v);
+    }
+  }
+
+  summary(): MetricSummary | null {
+    const xs = this.sorted;
+    if (xs.length === 0) return null;
+    return { count: xs.length, avg: this.sum / xs.length, min: xs[0], max: xs[xs.length - 1], p95: percentile(xs, 95) as number, sum: this.sum };
+  }
+}
+
+/** {@link SeriesSummaryTracker}s for each series of a record (a stream's metrics, the connection's). */
+export class SeriesSummaries<K extends string> {
+  private readonly trackers = new Map<K, SeriesSummaryTracker>();
+
+  advance(series: Partial<Record<K, MetricSeries>>): void {
+    for (const key of Object.keys(series) as K[]) {
+      let tracker = this.trackers.get(key);
+      if (!tracker) this.trackers.set(key, (tracker = new SeriesSummaryTracker()));
+      tracker.advance(series[key] as MetricSeries);
+    }
+  }
+
+  /** The summaries of the series with at least one value. */
+  summaries(): Partial<Record<K, MetricSummary>> {
+    const out: Partial<Record<K, MetricSummary>> = {};
+    for (const [key, tracker] of this.trackers) {
+      const s = tracker.summary();
+      if (s) out[key] = s;
+    }
+    return out;
+  }
 }
 
 function summarizeAll<K extends string>(series: Partial<Record<K, MetricSeries>>): Partial<Record<K, MetricSummary>> {
-  const out: Partial<Record<K, MetricSummary>> = {};
-  for (const key of Object.keys(series) as K[]) {
-    const s = summarizeSeries(series[key] as MetricSeries);
-    if (s) out[key] = s;
-  }
-  return out;
+  const summaries = new SeriesSummaries<K>();
+  summaries.advance(series);
+  return summaries.summaries();
 }
 
 export interface StreamSummary extends Omit<StreamMetrics, 'series'> {
@@ -394,29 +599,33 @@ export interface PcHealthSummary {
 
 /** When the PC was created and first connected, from its trace events. */
 export function pcTimes(events: readonly TraceEvent[], pcId: string, pc?: PcSummary): { createdAt: number | null; connectedAt: number | null } {
-  let createdAt = pc && Number.isFinite(pc.createdAt) ? pc.createdAt : null;
-  let connected: number | null = null;
-  let iceConnected: number | null = null;
-  let sawConnectionState = false;
-  for (const { pcId: id, record } of events) {
-    if (id !== pcId) continue;
-    if (record.type === 'pc-created' && createdAt === null) createdAt = record.t;
-    if (record.type !== 'pc-event') continue;
-    if (record.event === 'connectionstatechange') {
-      sawConnectionState = true;
-      if (record.value === 'connected' && connected === null) connected = record.t;
-    } else if (record.event === 'iceconnectionstatechange' && (record.value === 'connected' || record.value === 'completed') && iceConnected === null) {
-      iceConnected = record.t;
-    }
-  }
-  return { createdAt, connectedAt: sawConnectionState ? connected : iceConnected };
+  return pcTimesOf(pcEventFacts(events, pcId), pc);
+}
+
+/** {@link pcTimes} from the facts of the PC's events. */
+export function pcTimesOf(facts: PcEventFacts, pc?: PcSummary): { createdAt: number | null; connectedAt: number | null } {
+  return {
+    createdAt: pc && Number.isFinite(pc.createdAt) ? pc.createdAt : facts.createdRecordAt,
+    connectedAt: facts.sawConnectionState ? facts.connectedAt : facts.iceConnectedAt,
+  };
 }
 
 /** A PC's summary: per stream and connection metric avg/min/max/p95, its duration and setup time. */
 export function summarizePc(columns: StatsColumns | undefined, events: readonly TraceEvent[], pcId: string, pc?: PcSummary): PcHealthSummary {
-  const { createdAt, connectedAt } = pcTimes(events, pcId, pc);
   const metrics = columns ? connectionMetrics(columns) : null;
-  const t = columns?.t ?? [];
+  return pcHealthSummary(
+    pcId, pcTimes(events, pcId, pc), columns?.t ?? [], pc,
+    (metrics?.streams ?? []).map(({ series, ...rest }) => ({ ...rest, metrics: summarizeAll(series) })),
+    metrics ? summarizeAll(metrics.connection) : {},
+  );
+}
+
+/** The summary from its parts: the PC's times, its samples' times and the summaries of its metrics. */
+export function pcHealthSummary(
+  pcId: string, times: { createdAt: number | null; connectedAt: number | null }, t: readonly number[], pc: PcSummary | undefined,
+  streams: StreamSummary[], connection: Partial<Record<ConnectionMetric, MetricSummary>>,
+): PcHealthSummary {
+  const { createdAt, connectedAt } = times;
   const start = createdAt ?? (t.length > 0 ? t[0] : null);
   const end = pc?.closedAt ?? (t.length > 0 ? t[t.length - 1] : null);
   return {
@@ -425,8 +634,8 @@ export function summarizePc(columns: StatsColumns | undefined, events: readonly 
     connectedAt,
     setupTimeMs: createdAt !== null && connectedAt !== null ? connectedAt - createdAt : null,
     durationMs: start !== null && end !== null && end >= start ? end - start : null,
-    streams: (metrics?.streams ?? []).map(({ series, ...rest }) => ({ ...rest, metrics: summarizeAll(series) })),
-    connection: metrics ? summarizeAll(metrics.connection) : {},
+    streams,
+    connection,
   };
 }
 

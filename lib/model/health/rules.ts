@@ -12,8 +12,9 @@
 import type { Json } from '../../protocol/json';
 import { candidateAt, selectedPairIdsAt } from '../candidate-pairs';
 import type { PcSummary, StatsColumns, TraceEvent } from '../session';
-import { above, below, hysteresisSpans, type RowSpan } from './hysteresis';
-import type { ConnectionMetrics, MetricSeries, StreamMetrics } from './metrics';
+import { above, below, HysteresisTracker, type RowSpan } from './hysteresis';
+import type { ConnectionMetrics, MetricSeries, MetricValue, StreamMetrics } from './metrics';
+import { pcEventFacts, type PcEventFacts, type StateChange } from './pc-events';
 import { HYSTERESIS_OFF_RATIO, type HealthThresholds } from './thresholds';
 
 export type IssueSeverity = 'critical' | 'warning' | 'info';
@@ -149,6 +150,84 @@ export interface PcRuleInput {
   now: number;
 }
 
+/** Every issue of one PC, most important first. */
+export function pcIssues(input: PcRuleInput): HealthIssue[] {
+  const rules = new PcRules(input.pcId, input.columns, input.metrics, input.thresholds);
+  rules.advance(input.columns, input.metrics);
+  return rules.issues({ ...input, facts: pcEventFacts(input.events, input.pcId) });
+}
+
+/** What the issues of the rows folded so far depend on beyond those rows. */
+export interface PcRuleEnd {
+  pc?: PcSummary;
+  columns: StatsColumns | undefined;
+  metrics: ConnectionMetrics | null;
+  /** The PC's trace events. */
+  facts: PcEventFacts;
+  /** End of observation, epoch ms. */
+  now: number;
+}
+
+/**
+ * The rules of one PC folded row by row, so a live PC's appended rows cost only themselves: each rule keeps what
+ * its next row depends on (hysteresis, trailing medians, the last known row), and {@link issues} turns that into
+ * what {@link pcIssues} finds over the whole series, for the end of observation given. Made for the streams of
+ * `metrics` with their kinds and the data channels of `columns` as they are now; when those change, start anew.
+ */
+export class PcRules {
+  private metricRows = 0;
+  private columnRows = 0;
+  private readonly streams: StreamRules[];
+  private readonly rtt: HysteresisTracker;
+  private readonly pairs: PairRules;
+  private readonly channels: ChannelRules[];
+
+  constructor(private readonly pcId: string, columns: StatsColumns | undefined, metrics: ConnectionMetrics | null, private readonly thresholds: HealthThresholds) {
+    this.streams = (metrics?.streams ?? []).map((s) => new StreamRules(s, thresholds));
+    this.rtt = new HysteresisTracker(above(thresholds.rttMs, off(thresholds.rttMs)));
+    this.pairs = new PairRules(pcId);
+    this.channels = dataChannelIds(columns).map((id) => new ChannelRules(id));
+  }
+
+  /** Whether `columns` (these rules' columns, grown) still have the data channels the rules were made for. */
+  continues(columns: StatsColumns): boolean {
+    const ids = dataChannelIds(columns);
+    return ids.length === this.channels.length && ids.every((id, i) => id === this.channels[i].id);
+  }
+
+  /** Folds the rows of `columns` and `metrics` (the same PC's, grown) after those folded before. */
+  advance(columns: StatsColumns | undefined, metrics: ConnectionMetrics | null): void {
+    if (columns && this.columnRows < columns.t.length) {
+      this.pairs.advance(columns, this.columnRows);
+      for (const channel of this.channels) channel.advance(columns, this.columnRows);
+      this.columnRows = columns.t.length;
+    }
+    if (metrics && this.metricRows < metrics.t.length) {
+      for (let i = 0; i < this.streams.length; i++) this.streams[i].advance(metrics.streams[i], metrics.t, this.metricRows);
+      for (let row = this.metricRows; row < metrics.t.length; row++) this.rtt.push(rttAt(metrics, row), row);
+      this.metricRows = metrics.t.length;
+    }
+  }
+
+  /** Every issue of the rows folded, most important first. */
+  issues(end: PcRuleEnd): HealthIssue[] {
+    const th = this.thresholds;
+    const closedAt = end.pc?.closedAt ?? null;
+    const out: HealthIssue[] = [...stateIssues(this.pcId, end.facts, closedAt, end.now, th), ...this.pairs.issues(closedAt)];
+    if (end.columns) for (const channel of this.channels) out.push(...channel.issues(this.pcId, end.columns, closedAt, end.now, th));
+    const m = end.metrics;
+    if (m && m.t.length > 0) {
+      for (let i = 0; i < this.streams.length; i++) out.push(...this.streams[i].issues(this.pcId, m.streams[i], m.t, closedAt, end.now));
+      out.push(...spanIssues(this.rtt.spans(m.t.length), m.t, 'high-rtt', this.pcId, null, 'connection',
+        (sp) => ({ metric: 'round-trip time', value: sp.peak, unit: 'ms', threshold: th.rttMs })));
+    }
+    return out.sort(compareIssues);
+  }
+}
+
+const dataChannelIds = (columns: StatsColumns | undefined): string[] =>
+  columns ? Object.keys(columns.objects).filter((id) => columns.objects[id].type === 'data-channel') : [];
+
 const off = (on: number) => on * HYSTERESIS_OFF_RATIO;
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -169,164 +248,184 @@ function spanIssues(
   }));
 }
 
-const scaled = (series: MetricSeries | undefined, k: number): MetricSeries =>
-  (series ?? []).map((v) => (v === null ? null : v * k));
+const seriesAt = (series: MetricSeries | undefined, row: number): MetricValue => series?.[row] ?? null;
+const scaledAt = (series: MetricSeries | undefined, row: number, k: number): MetricValue => {
+  const v = seriesAt(series, row);
+  return v === null ? null : v * k;
+};
 
-/** Median of the last `count` known values before `row` (needs at least half of them), else null. */
-function trailingMedians(values: MetricSeries, count: number): MetricSeries {
-  const out: MetricSeries = new Array(values.length).fill(null);
-  const recent: number[] = [];
-  for (let row = 0; row < values.length; row++) {
-    if (recent.length >= count / 2) {
-      const sorted = [...recent].sort((a, b) => a - b);
-      out[row] = sorted[Math.floor(sorted.length / 2)];
-    }
-    const v = values[row];
-    if (v !== null) {
-      recent.push(v);
-      if (recent.length > count) recent.shift();
-    }
-  }
-  return out;
+/** One series rule of a stream: the value it watches per row, with hysteresis, and how its spans read. */
+interface SpanRule {
+  rule: IssueId;
+  tracker: HysteresisTracker;
+  /** The watched value at `row`; called for every row in order (a rule may keep state across rows). */
+  valueAt: (s: StreamMetrics, t: readonly number[], row: number) => MetricValue;
+  evidence: (span: RowSpan) => IssueEvidence;
+  severity?: (span: RowSpan) => IssueSeverity;
 }
 
-function streamIssues(input: PcRuleInput, s: StreamMetrics): HealthIssue[] {
-  const th = input.thresholds;
-  const t = input.metrics!.t;
-  const out: HealthIssue[] = [];
-  const label = streamLabel(s);
-  const add = (issues: HealthIssue[]) => out.push(...issues);
-  const video = s.kind === 'video';
+/** Samples a bitrate's trailing median is taken over (the previous known ones; at least half of them). */
+const MEDIAN_SAMPLES = 20;
 
-  // Packet loss, percent, from counter deltas (outbound: from the peer's receiver reports).
-  const loss = scaled(s.series.lossFraction, 100);
-  add(spanIssues(hysteresisSpans(loss, above(th.lossPercent, off(th.lossPercent))), t, 'high-packet-loss', input.pcId, s.statsId, label,
-    (sp) => ({ metric: 'packet loss', value: sp.peak, unit: '%', threshold: th.lossPercent }),
-    (sp) => (sp.peak > 4 * th.lossPercent ? 'critical' : 'warning')));
+/** The series rules of one stream, for its direction and kind, and the no-packets rule of an inbound stream. */
+class StreamRules {
+  private readonly rules: SpanRule[] = [];
+  private readonly noPackets: NoPacketRule | null;
 
-  // Jitter: ours for inbound streams, the peer's for our outbound ones.
-  const jitter = s.direction === 'inbound' ? s.series.jitterMs : s.series.remoteJitterMs;
-  const jitterLimit = video ? th.videoJitterMs : th.audioJitterMs;
-  add(spanIssues(hysteresisSpans(jitter ?? [], above(jitterLimit, off(jitterLimit))), t, 'high-jitter', input.pcId, s.statsId, label,
-    (sp) => ({ metric: s.direction === 'inbound' ? 'jitter' : 'jitter at the receiver', value: sp.peak, unit: 'ms', threshold: jitterLimit })));
-
-  if (s.direction === 'inbound') {
-    const packetRate = s.series.packetRate ?? [];
-    if (video) {
+  constructor(s: StreamMetrics, th: HealthThresholds) {
+    const rules = this.rules;
+    const video = s.kind === 'video';
+    const inbound = s.direction === 'inbound';
+    // Packet loss, percent, from counter deltas (outbound: from the peer's receiver reports).
+    rules.push({
+      rule: 'high-packet-loss', tracker: new HysteresisTracker(above(th.lossPercent, off(th.lossPercent))),
+      valueAt: (m, _, row) => scaledAt(m.series.lossFraction, row, 100),
+      evidence: (sp) => ({ metric: 'packet loss', value: sp.peak, unit: '%', threshold: th.lossPercent }),
+      severity: (sp) => (sp.peak > 4 * th.lossPercent ? 'critical' : 'warning'),
+    });
+    // Jitter: ours for inbound streams, the peer's for our outbound ones.
+    const jitterLimit = video ? th.videoJitterMs : th.audioJitterMs;
+    rules.push({
+      rule: 'high-jitter', tracker: new HysteresisTracker(above(jitterLimit, off(jitterLimit))),
+      valueAt: (m, _, row) => seriesAt(inbound ? m.series.jitterMs : m.series.remoteJitterMs, row),
+      evidence: (sp) => ({ metric: inbound ? 'jitter' : 'jitter at the receiver', value: sp.peak, unit: 'ms', threshold: jitterLimit }),
+    });
+    this.noPackets = inbound ? new NoPacketRule(th.noPacketsSeconds) : null;
+    if (inbound && video) {
       // Frozen: the freeze share of the interval, or no decoded frame while packets keep coming (no freeze stats).
-      const fps = s.series.fps ?? [];
-      const ratio = s.series.freezeRatio ?? [];
-      const frozen: MetricSeries = t.map((_, row) => {
-        const r = ratio[row] ?? null;
-        const stalled = fps[row] === 0 && (packetRate[row] ?? 0) > 0 ? 1 : fps[row] != null && (packetRate[row] ?? 0) > 0 ? 0 : null;
-        return r === null ? stalled : stalled === null ? r : Math.max(r, stalled);
+      rules.push({
+        rule: 'video-frozen', tracker: new HysteresisTracker(above(th.freezeRatio, off(th.freezeRatio))),
+        valueAt: (m, _, row) => {
+          const r = seriesAt(m.series.freezeRatio, row);
+          const fps = m.series.fps?.[row];
+          const packets = (m.series.packetRate?.[row] ?? 0) > 0;
+          const stalled = fps === 0 && packets ? 1 : fps != null && packets ? 0 : null;
+          return r === null ? stalled : stalled === null ? r : Math.max(r, stalled);
+        },
+        evidence: (sp) => ({ metric: 'frozen share of time', value: 100 * sp.peak, unit: '%', threshold: 100 * th.freezeRatio }),
       });
-      add(spanIssues(hysteresisSpans(frozen, above(th.freezeRatio, off(th.freezeRatio))), t, 'video-frozen', input.pcId, s.statsId, label,
-        (sp) => ({ metric: 'frozen share of time', value: 100 * sp.peak, unit: '%', threshold: 100 * th.freezeRatio })));
-    }
-    add(noPacketIssues(input, s, label));
-  } else if (video) {
-    // Frame rate against the capture rate (Chromium only: Firefox has no mediaSourceId on outbound-rtp).
-    const fps = s.series.fps ?? [];
-    const source = s.series.sourceFps ?? [];
-    const share: MetricSeries = t.map((_, row) => {
-      const f = fps[row] ?? null;
-      const src = source[row] ?? null;
-      return f === null || src === null || src < 5 ? null : Math.min(1, f / src);
-    });
-    const shareOff = Math.min(1, th.fpsShareOfSource / HYSTERESIS_OFF_RATIO);
-    add(spanIssues(hysteresisSpans(share, below(th.fpsShareOfSource, shareOff)), t, 'low-fps', input.pcId, s.statsId, label,
-      (sp) => ({ metric: 'sent frames per captured frame', value: 100 * sp.peak, unit: '%', threshold: 100 * th.fpsShareOfSource })));
-
-    // Bitrate: below the floor, or collapsed against its own recent median, while frames are being encoded.
-    const kbps = scaled(s.series.bitrate, 1 / 1000);
-    const medians = trailingMedians(kbps, 20);
-    const floor = th.minVideoBitrateKbps;
-    const collapse = th.bitrateCollapseRatio;
-    const encoding = (row: number) => (fps[row] ?? 0) > 0;
-    const low = hysteresisSpans(kbps.map((v, row) => (encoding(row) ? v : null)), {
-      over: (v, row) => v < floor || (medians[row] !== null && v < collapse * medians[row]!),
-      clear: (v, row) => v > floor / HYSTERESIS_OFF_RATIO && (medians[row] === null || v > (collapse / HYSTERESIS_OFF_RATIO) * medians[row]!),
-      worse: (a, b) => a < b,
-    });
-    add(spanIssues(low, t, 'low-bitrate', input.pcId, s.statsId, label,
-      (sp) => ({ metric: 'send bitrate', value: sp.peak, unit: 'kbit/s', threshold: floor })));
-
-    // Quality limitation: seconds limited per interval ÷ interval length.
-    for (const [rule, key] of [['quality-limited-cpu', 'qualityLimitedCpuS'], ['quality-limited-bandwidth', 'qualityLimitedBandwidthS']] as const) {
-      const limited = s.series[key] ?? [];
-      const share: MetricSeries = new Array(t.length).fill(null);
-      let prev = -1;
-      for (let row = 0; row < t.length; row++) {
-        const v = limited[row] ?? null;
-        if (v === null) continue;
-        if (prev >= 0 && t[row] > t[prev]) share[row] = Math.min(1, (1000 * v) / (t[row] - t[prev]));
-        prev = row;
+    } else if (!inbound && video) {
+      // Frame rate against the capture rate (Chromium only: Firefox has no mediaSourceId on outbound-rtp).
+      const shareOff = Math.min(1, th.fpsShareOfSource / HYSTERESIS_OFF_RATIO);
+      rules.push({
+        rule: 'low-fps', tracker: new HysteresisTracker(below(th.fpsShareOfSource, shareOff)),
+        valueAt: (m, _, row) => {
+          const f = seriesAt(m.series.fps, row);
+          const src = seriesAt(m.series.sourceFps, row);
+          return f === null || src === null || src < 5 ? null : Math.min(1, f / src);
+        },
+        evidence: (sp) => ({ metric: 'sent frames per captured frame', value: 100 * sp.peak, unit: '%', threshold: 100 * th.fpsShareOfSource }),
+      });
+      rules.push(lowBitrateRule(th));
+      // Quality limitation: seconds limited per interval ÷ interval length.
+      for (const [rule, key] of [['quality-limited-cpu', 'qualityLimitedCpuS'], ['quality-limited-bandwidth', 'qualityLimitedBandwidthS']] as const) {
+        let prev = -1;
+        rules.push({
+          rule, tracker: new HysteresisTracker(above(th.qualityLimitedShare, off(th.qualityLimitedShare))),
+          valueAt: (m, t, row) => {
+            const v = seriesAt(m.series[key], row);
+            if (v === null) return null;
+            const share = prev >= 0 && t[row] > t[prev] ? Math.min(1, (1000 * v) / (t[row] - t[prev])) : null;
+            prev = row;
+            return share;
+          },
+          evidence: (sp) => ({ metric: 'time quality-limited', value: 100 * sp.peak, unit: '%', threshold: 100 * th.qualityLimitedShare }),
+        });
       }
-      add(spanIssues(hysteresisSpans(share, above(th.qualityLimitedShare, off(th.qualityLimitedShare))), t, rule, input.pcId, s.statsId, label,
-        (sp) => ({ metric: 'time quality-limited', value: 100 * sp.peak, unit: '%', threshold: 100 * th.qualityLimitedShare })));
     }
   }
-  return out;
+
+  advance(s: StreamMetrics, t: readonly number[], from: number): void {
+    for (let row = from; row < t.length; row++) {
+      for (const rule of this.rules) rule.tracker.push(rule.valueAt(s, t, row), row);
+      this.noPackets?.push(s, t, row);
+    }
+  }
+
+  issues(pcId: string, s: StreamMetrics, t: readonly number[], closedAt: number | null, now: number): HealthIssue[] {
+    const label = streamLabel(s);
+    const out: HealthIssue[] = [];
+    for (const r of this.rules) out.push(...spanIssues(r.tracker.spans(t.length), t, r.rule, pcId, s.statsId, label, r.evidence, r.severity));
+    if (this.noPackets) out.push(...this.noPackets.issues(pcId, s.statsId, label, t, closedAt, now));
+    return out;
+  }
+}
+
+/** Sent video bitrate below the floor, or collapsed against its own recent median, while frames are being encoded. */
+function lowBitrateRule(th: HealthThresholds): SpanRule {
+  const floor = th.minVideoBitrateKbps;
+  const collapse = th.bitrateCollapseRatio;
+  const recent: number[] = [];
+  // The median of the known values before the row being pushed (null while fewer than half the samples are known).
+  let median: MetricValue = null;
+  return {
+    rule: 'low-bitrate',
+    tracker: new HysteresisTracker({
+      over: (v) => v < floor || (median !== null && v < collapse * median),
+      clear: (v) => v > floor / HYSTERESIS_OFF_RATIO && (median === null || v > (collapse / HYSTERESIS_OFF_RATIO) * median),
+      worse: (a, b) => a < b,
+    }),
+    valueAt: (m, _, row) => {
+      const kbps = scaledAt(m.series.bitrate, row, 1 / 1000);
+      const encoding = (m.series.fps?.[row] ?? 0) > 0;
+      // Only a value the rule will judge needs the median.
+      if (encoding && kbps !== null) median = recent.length >= MEDIAN_SAMPLES / 2 ? [...recent].sort((a, b) => a - b)[Math.floor(recent.length / 2)] : null;
+      if (kbps !== null) {
+        recent.push(kbps);
+        if (recent.length > MEDIAN_SAMPLES) recent.shift();
+      }
+      return encoding ? kbps : null;
+    },
+    evidence: (sp) => ({ metric: 'send bitrate', value: sp.peak, unit: 'kbit/s', threshold: floor }),
+  };
 }
 
 /** An inbound stream that had received packets and then got none for `noPacketsSeconds` (while the PC is open). */
-function noPacketIssues(input: PcRuleInput, s: StreamMetrics, label: string): HealthIssue[] {
-  const t = input.metrics!.t;
-  const rate = s.series.packetRate ?? [];
-  const out: HealthIssue[] = [];
-  const limitMs = input.thresholds.noPacketsSeconds * 1000;
-  let hadPackets = false;
-  let dryFrom = -1;
-  let lastKnownRow = -1;
-  const close = (endRow: number | null) => {
-    if (dryFrom < 0) return;
-    const endT = endRow === null ? input.now : t[endRow];
-    // The dry stretch started at the end of the last interval that still carried packets.
-    if (endT - t[dryFrom] >= limitMs) {
-      out.push({
-        rule: 'no-packets-received', severity: 'warning', pcId: input.pcId, subjectId: s.statsId, subject: label,
-        from: t[dryFrom], to: endRow === null ? null : t[endRow],
-        evidence: { metric: 'time without packets', value: Math.round((endT - t[dryFrom]) / 100) / 10, unit: 's', threshold: input.thresholds.noPacketsSeconds },
-      });
-    }
-    dryFrom = -1;
-  };
-  for (let row = 0; row < t.length; row++) {
-    const v = rate[row] ?? null;
-    if (v === null) continue;
-    lastKnownRow = row;
+class NoPacketRule {
+  private hadPackets = false;
+  /** Row of the last interval that still carried packets, while none come (else -1). */
+  private dryFrom = -1;
+  private lastKnownRow = -1;
+  /** Dry stretches long enough, ended by packets again. */
+  private readonly ended: { fromRow: number; toRow: number }[] = [];
+
+  constructor(private readonly limitSeconds: number) {}
+
+  push(s: StreamMetrics, t: readonly number[], row: number): void {
+    const v = seriesAt(s.series.packetRate, row);
+    if (v === null) return;
     if (v > 0) {
-      close(row);
-      hadPackets = true;
-    } else if (hadPackets && dryFrom < 0) {
-      dryFrom = Math.max(0, row - 1);
-      for (let back = row - 1; back >= 0; back--) if ((rate[back] ?? null) !== null) { dryFrom = back; break; }
+      if (this.dryFrom >= 0 && t[row] - t[this.dryFrom] >= this.limitSeconds * 1000) this.ended.push({ fromRow: this.dryFrom, toRow: row });
+      this.dryFrom = -1;
+      this.hadPackets = true;
+    } else if (this.hadPackets && this.dryFrom < 0) {
+      // The dry stretch started at the end of the last interval that still carried packets.
+      this.dryFrom = this.lastKnownRow;
     }
+    this.lastKnownRow = row;
   }
-  if (dryFrom >= 0) {
-    const closedAt = input.pc?.closedAt ?? null;
-    if (closedAt !== null) close(lastKnownRow);
-    else close(null);
+
+  issues(pcId: string, statsId: string, label: string, t: readonly number[], closedAt: number | null, now: number): HealthIssue[] {
+    const issue = (fromRow: number, toRow: number | null): HealthIssue => {
+      const endT = toRow === null ? now : t[toRow];
+      return {
+        rule: 'no-packets-received', severity: 'warning', pcId, subjectId: statsId, subject: label,
+        from: t[fromRow], to: toRow === null ? null : t[toRow],
+        evidence: { metric: 'time without packets', value: Math.round((endT - t[fromRow]) / 100) / 10, unit: 's', threshold: this.limitSeconds },
+      };
+    };
+    const out = this.ended.map((d) => issue(d.fromRow, d.toRow));
+    // Still dry: until the PC closed (its last known row) or until now.
+    if (this.dryFrom >= 0) {
+      const toRow = closedAt !== null ? this.lastKnownRow : null;
+      const endT = toRow === null ? now : t[toRow];
+      if (endT - t[this.dryFrom] >= this.limitSeconds * 1000) out.push(issue(this.dryFrom, toRow));
+    }
+    return out;
   }
-  return out;
 }
 
 // ─── states, pairs, channels ────────────────────────────────────────────────────────────────────────────────────
-
-interface StateChange {
-  t: number;
-  state: string;
-}
-
-function stateChanges(events: readonly TraceEvent[], pcId: string, event: string): StateChange[] {
-  const out: StateChange[] = [];
-  for (const e of events) {
-    if (e.pcId !== pcId || e.record.type !== 'pc-event' || e.record.event !== event) continue;
-    if (typeof e.record.value === 'string') out.push({ t: e.record.t, state: e.record.value });
-  }
-  return out;
-}
 
 /** Stretches in which `state` held (to = the next change, or null if it still holds at the end). */
 function stretches(changes: StateChange[], state: string): { from: number; to: number | null }[] {
@@ -340,13 +439,11 @@ function stretches(changes: StateChange[], state: string): { from: number; to: n
   return out;
 }
 
-function stateIssues(input: PcRuleInput): HealthIssue[] {
-  const { pcId, thresholds: th, events } = input;
-  const closedAt = input.pc?.closedAt ?? null;
-  const end = closedAt ?? input.now;
+function stateIssues(pcId: string, facts: PcEventFacts, closedAt: number | null, now: number, th: HealthThresholds): HealthIssue[] {
+  const end = closedAt ?? now;
   const out: HealthIssue[] = [];
-  const conn = stateChanges(events, pcId, 'connectionstatechange');
-  const ice = stateChanges(events, pcId, 'iceconnectionstatechange');
+  const conn = facts.connectionStates;
+  const ice = facts.iceStates;
   const issue = (rule: IssueId, from: number, to: number | null, metric: string, value: string, threshold: number | null = null): HealthIssue => ({
     rule, severity: ISSUE_SEVERITY[rule], pcId, subjectId: null, subject: 'connection', from, to: to ?? (closedAt !== null ? closedAt : null),
     evidence: { metric, value, unit: threshold === null ? '' : 's', threshold },
@@ -369,94 +466,105 @@ function stateIssues(input: PcRuleInput): HealthIssue[] {
   return out;
 }
 
-function pairIssues(input: PcRuleInput): HealthIssue[] {
-  const columns = input.columns;
-  if (!columns || columns.t.length === 0) return [];
-  const out: HealthIssue[] = [];
-  let current: string | null = null;
-  let relay: HealthIssue | null = null;
-  for (let row = 0; row < columns.t.length; row++) {
-    const selected = [...selectedPairIdsAt(columns, row)][0] ?? null;
-    if (selected === null || selected === current) continue;
-    const f = columns.objects[selected].fields;
-    const at = (field: string): Json | null => (hasOwn.call(f, field) ? f[field][row] : null);
-    const local = candidateAt(columns, typeof at('localCandidateId') === 'string' ? (at('localCandidateId') as string) : null, row);
-    const remote = candidateAt(columns, typeof at('remoteCandidateId') === 'string' ? (at('remoteCandidateId') as string) : null, row);
-    const path = `${local?.candidateType ?? '?'} ⇄ ${remote?.candidateType ?? '?'}`;
-    if (current !== null) {
-      out.push({
-        rule: 'candidate-pair-switched', severity: 'info', pcId: input.pcId, subjectId: selected, subject: 'selected candidate pair',
-        from: columns.t[row], to: columns.t[row], evidence: { metric: 'selected pair', value: path, unit: '', threshold: null },
-      });
-    }
-    current = selected;
-    const relayed = local?.candidateType === 'relay' || remote?.candidateType === 'relay';
-    if (relayed && !relay) {
-      const via = local?.candidateType === 'relay'
-        ? `our TURN server${local.relayProtocol ? ` over ${local.relayProtocol}` : ''}${local.url ? ` (${local.url})` : ''}`
-        : 'the peer\'s TURN server';
-      relay = {
-        rule: 'relay-in-use', severity: 'info', pcId: input.pcId, subjectId: selected, subject: 'selected candidate pair',
-        from: columns.t[row], to: null, evidence: { metric: 'selected pair', value: `${path} via ${via}`, unit: '', threshold: null },
-      };
-      out.push(relay);
-    } else if (!relayed && relay) {
-      relay.to = columns.t[row];
-      relay = null;
+/** Switches of the selected candidate pair, and the stretches it was relayed. */
+class PairRules {
+  private current: string | null = null;
+  /** The relay issue still going on. */
+  private relay: HealthIssue | null = null;
+  private readonly found: HealthIssue[] = [];
+
+  constructor(private readonly pcId: string) {}
+
+  advance(columns: StatsColumns, from: number): void {
+    for (let row = from; row < columns.t.length; row++) {
+      const selected = [...selectedPairIdsAt(columns, row)][0] ?? null;
+      if (selected === null || selected === this.current) continue;
+      const f = columns.objects[selected].fields;
+      const at = (field: string): Json | null => (hasOwn.call(f, field) ? f[field][row] : null);
+      const local = candidateAt(columns, typeof at('localCandidateId') === 'string' ? (at('localCandidateId') as string) : null, row);
+      const remote = candidateAt(columns, typeof at('remoteCandidateId') === 'string' ? (at('remoteCandidateId') as string) : null, row);
+      const path = `${local?.candidateType ?? '?'} ⇄ ${remote?.candidateType ?? '?'}`;
+      if (this.current !== null) {
+        this.found.push({
+          rule: 'candidate-pair-switched', severity: 'info', pcId: this.pcId, subjectId: selected, subject: 'selected candidate pair',
+          from: columns.t[row], to: columns.t[row], evidence: { metric: 'selected pair', value: path, unit: '', threshold: null },
+        });
+      }
+      this.current = selected;
+      const relayed = local?.candidateType === 'relay' || remote?.candidateType === 'relay';
+      if (relayed && !this.relay) {
+        const via = local?.candidateType === 'relay'
+          ? `our TURN server${local.relayProtocol ? ` over ${local.relayProtocol}` : ''}${local.url ? ` (${local.url})` : ''}`
+          : 'the peer\'s TURN server';
+        this.relay = {
+          rule: 'relay-in-use', severity: 'info', pcId: this.pcId, subjectId: selected, subject: 'selected candidate pair',
+          from: columns.t[row], to: null, evidence: { metric: 'selected pair', value: `${path} via ${via}`, unit: '', threshold: null },
+        };
+        this.found.push(this.relay);
+      } else if (!relayed && this.relay) {
+        this.relay.to = columns.t[row];
+        this.relay = null;
+      }
     }
   }
-  if (relay && input.pc?.closedAt != null) relay.to = input.pc.closedAt;
-  return out;
+
+  /** Copies: the relay issue still going on ends later (or at the PC's close). */
+  issues(closedAt: number | null): HealthIssue[] {
+    return this.found.map((issue) => (issue === this.relay && closedAt !== null ? { ...issue, to: closedAt } : { ...issue }));
+  }
 }
 
-function dataChannelIssues(input: PcRuleInput): HealthIssue[] {
-  const columns = input.columns;
-  if (!columns) return [];
-  const out: HealthIssue[] = [];
-  const limitMs = input.thresholds.idleDataChannelSeconds * 1000;
-  for (const id of Object.keys(columns.objects)) {
-    const o = columns.objects[id];
-    if (o.type !== 'data-channel') continue;
-    const f = o.fields;
+/** A data channel open long enough without a message either way. */
+class ChannelRules {
+  private openFrom: number | null = null;
+  private lastOpen: number | null = null;
+  private used = false;
+  private label: string | undefined;
+
+  constructor(readonly id: string) {}
+
+  advance(columns: StatsColumns, from: number): void {
+    const f = columns.objects[this.id].fields;
     const col = (field: string) => (hasOwn.call(f, field) ? f[field] : []);
     const state = col('state');
     const sent = col('messagesSent');
     const received = col('messagesReceived');
-    let openFrom: number | null = null;
-    let lastOpen: number | null = null;
-    let used = false;
-    for (let row = 0; row < columns.t.length; row++) {
+    const label = col('label');
+    for (let row = from; row < columns.t.length; row++) {
       if (state[row] === 'open') {
-        openFrom ??= columns.t[row];
-        lastOpen = columns.t[row];
+        this.openFrom ??= columns.t[row];
+        this.lastOpen = columns.t[row];
       }
-      if ((typeof sent[row] === 'number' && (sent[row] as number) > 0) || (typeof received[row] === 'number' && (received[row] as number) > 0)) used = true;
+      if ((typeof sent[row] === 'number' && (sent[row] as number) > 0) || (typeof received[row] === 'number' && (received[row] as number) > 0)) this.used = true;
+      if (typeof label[row] === 'string') this.label = label[row] as string;
     }
-    if (used || openFrom === null || lastOpen === null) continue;
-    const stillOpen = state[columns.t.length - 1] === 'open' && input.pc?.closedAt == null;
-    const until = stillOpen ? Math.max(lastOpen, input.now) : lastOpen;
-    if (until - openFrom < limitMs) continue;
-    const name = col('label').filter((v): v is string => typeof v === 'string').pop();
-    const label = name !== undefined ? `data channel "${name}"` : 'data channel';
-    out.push({
-      rule: 'data-channel-unused', severity: 'info', pcId: input.pcId, subjectId: id, subject: label,
+  }
+
+  issues(pcId: string, columns: StatsColumns, closedAt: number | null, now: number, th: HealthThresholds): HealthIssue[] {
+    const { openFrom, lastOpen } = this;
+    if (this.used || openFrom === null || lastOpen === null) return [];
+    const limitMs = th.idleDataChannelSeconds * 1000;
+    const f = columns.objects[this.id].fields;
+    const stillOpen = hasOwn.call(f, 'state') && f.state[columns.t.length - 1] === 'open' && closedAt === null;
+    const until = stillOpen ? Math.max(lastOpen, now) : lastOpen;
+    if (until - openFrom < limitMs) return [];
+    return [{
+      rule: 'data-channel-unused', severity: 'info', pcId, subjectId: this.id,
+      subject: this.label !== undefined ? `data channel "${this.label}"` : 'data channel',
       from: openFrom + limitMs, to: stillOpen ? null : lastOpen,
       evidence: { metric: 'messages sent + received', value: 0, unit: '', threshold: null },
-    });
+    }];
   }
-  return out;
 }
 
-/** RTT of the PC per row: the worst of the media RTTs (remote-inbound-rtp) and the selected pair's RTT. */
-function rttSeries(metrics: ConnectionMetrics): MetricSeries {
-  return metrics.t.map((_, row) => {
-    let worst: number | null = metrics.connection.rttMs[row];
-    for (const s of metrics.streams) {
-      const v = s.series.rttMs?.[row] ?? null;
-      if (v !== null && (worst === null || v > worst)) worst = v;
-    }
-    return worst;
-  });
+/** RTT of the PC at `row`: the worst of the media RTTs (remote-inbound-rtp) and the selected pair's RTT. */
+function rttAt(metrics: ConnectionMetrics, row: number): MetricValue {
+  let worst: number | null = metrics.connection.rttMs[row];
+  for (const s of metrics.streams) {
+    const v = s.series.rttMs?.[row] ?? null;
+    if (v !== null && (worst === null || v > worst)) worst = v;
+  }
+  return worst;
 }
 
 const SEVERITY_ORDER: Record<IssueSeverity, number> = { critical: 0, warning: 1, info: 2 };
@@ -469,19 +577,6 @@ export function compareIssues(a: HealthIssue, b: HealthIssue): number {
     ISSUE_IDS.indexOf(a.rule) - ISSUE_IDS.indexOf(b.rule) ||
     a.from - b.from
   );
-}
-
-/** Every issue of one PC, most important first. */
-export function pcIssues(input: PcRuleInput): HealthIssue[] {
-  const out: HealthIssue[] = [...stateIssues(input), ...pairIssues(input), ...dataChannelIssues(input)];
-  const m = input.metrics;
-  if (m && m.t.length > 0) {
-    for (const s of m.streams) out.push(...streamIssues(input, s));
-    const th = input.thresholds;
-    out.push(...spanIssues(hysteresisSpans(rttSeries(m), above(th.rttMs, off(th.rttMs))), m.t, 'high-rtt', input.pcId, null, 'connection',
-      (sp) => ({ metric: 'round-trip time', value: sp.peak, unit: 'ms', threshold: th.rttMs })));
-  }
-  return out.sort(compareIssues);
 }
 
 /** Session-wide issues: failed getUserMedia / getDisplayMedia calls. */
