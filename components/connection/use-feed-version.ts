@@ -26,14 +26,17 @@ export { LIVE_VALUES_INTERVAL_MS, liveStep };
 
 /**
  * The right end of a live time axis (the charts' x scale, the candidate-pair timeline): the newest sample plus
- * headroom (an eighth of the span, at least 20 s), kept until a sample passes it. So the axis moves in steps (every
- * 20 s early in a call, every 7.5 minutes an hour into it), and in between a new sample only adds to what is drawn:
- * the charts draw its segments onto their canvases, the timeline's segments keep their places. Each step redraws
- * every live chart whole (about 1 ms per chart here), which a 10 s minimum made the largest cost of a young call's
- * panel after the latest values. `second` is the axis's unit: 1 (s) or 1000 (ms).
+ * headroom, kept until a sample passes it. So the axis moves in steps, and in between a new sample only adds to what
+ * is drawn: the charts draw its segments onto their canvases, the timeline's segments keep their places. Each step
+ * redraws every live chart whole (about 1 ms per chart here), so steps should be rare; but right after one the
+ * headroom is empty, so it should be small next to the span. The headroom is a quarter of the span up to 20 s (at
+ * least 2 s), then an eighth of it: at most a fifth of a chart is empty, and the axis steps every 20 s from the
+ * second minute of a call, every 7.5 minutes an hour into it. (A fixed 20 s minimum left up to two thirds of a young
+ * call's charts empty.) `second` is the axis's unit: 1 (s) or 1000 (ms).
  */
 export function liveAxisEnd(first: number, last: number, current: number | null, second: number): number {
-  const headroom = Math.max(20 * second, (last - first) / 8);
+  const span = last - first;
+  const headroom = Math.max(2 * second, Math.min(20 * second, span / 4), span / 8);
   if (current !== null && current >= last && current - last <= headroom) return current;
   return last + headroom;
 }

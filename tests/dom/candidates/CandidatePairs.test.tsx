@@ -87,9 +87,9 @@ describe('CandidatePairs', () => {
     const { columns, feed } = renderStory(3);
     const figure = screen.getByRole('figure', { name: /Candidate pair states over time/ });
     const place = () => [...figure.querySelectorAll<HTMLElement>('.cp-lane[data-pair-id] .cp-seg')].map((g) => `${g.style.left} ${g.style.width}`);
-    // Samples at +0, +1, +2 s; the track ends 20 s past the newest (22 s long).
+    // Samples at +0, +1, +2 s; the track ends 2 s past the newest (the least headroom; 4 s long).
     const before = place();
-    expect(before).toEqual(['0.000% 4.545%', '4.545% 4.545%', '0.000% 4.545%', '4.545% 4.545%']);
+    expect(before).toEqual(['0.000% 25.000%', '25.000% 25.000%', '0.000% 25.000%', '25.000% 25.000%']);
     act(() => {
       vi.advanceTimersByTime(1000);
       appendSamples(columns, [{ index: 3, t: T0 + 3000, report: iceStory()[3] }]);
@@ -99,15 +99,15 @@ describe('CandidatePairs', () => {
     expect(figure.querySelector('figcaption')?.textContent).toBe('Candidate pair states over time (+0.000 s to +3.000 s)');
     const after = place();
     expect(after.slice(0, 1)).toEqual(before.slice(0, 1));
-    expect(after[1]).toBe('4.545% 9.091%');
+    expect(after[1]).toBe('25.000% 50.000%');
     expect(after.slice(2, 4)).toEqual(before.slice(2, 4));
-    // A sample past the end: the next step (a new end 20 s past it), everything placed anew.
+    // A sample past the end: the next step (a new end a quarter of the 23 s span past it), everything placed anew.
     act(() => {
       vi.advanceTimersByTime(1000);
       appendSamples(columns, [{ index: 4, t: T0 + 23_000, report: iceStory()[4] }]);
       feed.emit('0-1', 4);
     });
-    expect(place()[0]).toBe('0.000% 2.326%');
+    expect(place()[0]).toBe('0.000% 3.478%');
     vi.useRealTimers();
   });
 

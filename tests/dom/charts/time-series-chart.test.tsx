@@ -197,16 +197,18 @@ describe('TimeSeriesChart', () => {
 });
 
 describe('liveAxisEnd (the live x axis of charts and the candidate-pair timeline)', () => {
-  it('runs a headroom of an eighth of the span, at least 20 s, past the newest sample and keeps it until passed', () => {
+  it('runs a headroom of a quarter of the span up to 20 s (at least 2 s), then an eighth, and keeps it until passed', () => {
     // Seconds (charts).
-    expect(liveAxisEnd(100, 110, null, 1)).toBe(130); // 10 s of data: the 20 s minimum
-    expect(liveAxisEnd(100, 900, null, 1)).toBe(1000); // 800 s of data: 100 s
+    expect(liveAxisEnd(100, 101, null, 1)).toBe(103); // 1 s of data: the 2 s minimum
+    expect(liveAxisEnd(100, 140, null, 1)).toBe(150); // 40 s of data: a quarter, 10 s
+    expect(liveAxisEnd(100, 220, null, 1)).toBe(240); // 2 minutes: 20 s (a quarter would be 30)
+    expect(liveAxisEnd(100, 900, null, 1)).toBe(1000); // 800 s of data: an eighth, 100 s
     expect(liveAxisEnd(100, 125, 130, 1)).toBe(130); // not passed yet: the axis stays
-    expect(liveAxisEnd(100, 131, 130, 1)).toBe(151); // passed: a new end
-    expect(liveAxisEnd(100, 105, 140, 1)).toBe(125); // an end further than the headroom (a new view) is not kept
-    expect(followMax(100, 110, null)).toBe(130);
+    expect(liveAxisEnd(100, 131, 130, 1)).toBe(138.75); // passed: a new end
+    expect(liveAxisEnd(100, 105, 140, 1)).toBe(107); // an end further than the headroom (a new view) is not kept
+    expect(followMax(100, 140, null)).toBe(150);
     // Milliseconds (the timeline).
-    expect(liveAxisEnd(0, 10_000, null, 1000)).toBe(30_000);
+    expect(liveAxisEnd(0, 40_000, null, 1000)).toBe(50_000);
     expect(timelineEnd(0, 800_000, null)).toBe(900_000);
   });
 });
