@@ -1,14 +1,15 @@
 /**
  * Health of each tab's live peer connections, for the toolbar badge and the popup. Fed by the recorder's
  * updates (the same ones the panel gets), it keeps per live PC only a window of the latest samples
- * ({@link WINDOW_ROWS}) and the trace records the rules read, so a long call costs the worker no more than a
- * short one. An MV3 worker can be stopped at any time: a tab it does not know is seeded from the store (the last
+ * ({@link WINDOW_ROWS} to {@link WINDOW_MAX_ROWS}) and the trace records the rules read, so a long call costs the
+ * worker no more than a short one; each badge refresh assesses only the samples that came since the last one. An MV3 worker can be stopped at any time: a tab it does not know is seeded from the store (the last
  * stored chunk and the pending samples) the first time it is needed.
  *
  * Ended sessions' verdicts (the popup's "recent sessions") come from a full assessment of the stored session,
  * computed once per session on demand and cached in memory (an ended session never changes).
  */
-import { assessPc, assessSession, pcGlance, worseVerdict } from '../model/health/assess';
+import { assessSession, pcGlance, worseVerdict } from '../model/health/assess';
+import { createPcAssessor, type PcAssessor } from '../model/health/pc-assessor';
 import type { QualityVerdict } from '../model/health/e-model';
 import { ISSUE_TEXT } from '../model/health/rules';
 import type { HealthThresholds } from '../model/health/thresholds';
@@ -21,6 +22,11 @@ import type { SessionStore } from '../storage/session-store';
 
 /** Samples kept per live PC: two minutes at the default 1 s poll, enough for every rule's window. */
 export const WINDOW_ROWS = 120;
+/**
+ * The window grows to this many samples before it is cut back to {@link WINDOW_ROWS}: between cuts the PC's assessor
+ * takes in only the new samples (a cut starts it over), and the columns are not spliced on every sample.
+ */
+export const WINDOW_MAX_ROWS = 2 * WINDOW_ROWS;
 /** Trace records kept per PC (state changes only; the newest win). */
 const MAX_PC_EVENTS = 200;
 /** The badge is recomputed at most this often per tab. */
@@ -51,6 +57,8 @@ export interface LiveHealthDeps {
 interface TrackedPc {
   pc: PcSummary;
   columns: StatsColumns;
+  /** Assesses the window, resuming from the samples it already took in (see WINDOW_MAX_ROWS). */
+  assessor: PcAssessor;
   /** This PC's state-change records (what the rules and the glance read), oldest first. */
   events: TraceEvent[];
 }
@@ -178,7 +186,7 @@ export class LiveHealth {
       const samples: StatsSample[] = last ? decodeStatsChunk(last.data) : [];
       const columns = emptyStatsColumns();
       appendSamples(columns, [...samples, ...pending].slice(-WINDOW_ROWS));
-      tab.pcs.set(pc.pcId, { pc, columns, events: [] });
+      tab.pcs.set(pc.pcId, { pc, columns, assessor: createPcAssessor(), events: [] });
     }
     for (const e of events) this.keepEvent(tab, e);
     return tab;
@@ -202,14 +210,14 @@ export class LiveHealth {
     for (const pc of update.pcs) {
       const known = tab.pcs.get(pc.pcId);
       if (known) known.pc = pc;
-      else if (isLive(update.session, pc)) tab.pcs.set(pc.pcId, { pc, columns: emptyStatsColumns(), events: [] });
+      else if (isLive(update.session, pc)) tab.pcs.set(pc.pcId, { pc, columns: emptyStatsColumns(), assessor: createPcAssessor(), events: [] });
     }
     for (const e of update.events) this.keepEvent(tab, e);
     for (const { pcId, samples } of update.stats) {
       const pc = tab.pcs.get(pcId);
       if (!pc) continue;
       appendSamples(pc.columns, samples);
-      keepLastRows(pc.columns, WINDOW_ROWS);
+      if (pc.columns.t.length > WINDOW_MAX_ROWS) keepLastRows(pc.columns, WINDOW_ROWS);
     }
     // Closed PCs leave the live set (and the worker's memory).
     for (const [pcId, pc] of tab.pcs) if (!isLive(tab.session, pc.pc)) tab.pcs.delete(pcId);
@@ -218,9 +226,9 @@ export class LiveHealth {
   private glances(tab: TrackedTab): LivePcHealth[] {
     const now = this.deps.now();
     const out: LivePcHealth[] = [];
-    for (const { pc, columns, events } of tab.pcs.values()) {
+    for (const { pc, columns, assessor, events } of tab.pcs.values()) {
       const trace = [...events, ...tab.mediaEvents];
-      const health = assessPc({ pcId: pc.pcId, pc, columns, events: trace, thresholds: this.thresholds ?? undefined, now });
+      const { health } = assessor.assess({ pcId: pc.pcId, pc, columns, events: trace, thresholds: this.thresholds ?? undefined, now });
       out.push({ ...pcGlance(health, columns, trace, pc), createdAt: pc.createdAt, frameUrl: pc.frameUrl });
     }
     return out;

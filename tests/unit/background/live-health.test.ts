@@ -5,10 +5,11 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { BADGE_COLORS, LiveHealth, WINDOW_ROWS, type Badge } from '../../../lib/background/live-health';
+import { BADGE_COLORS, LiveHealth, WINDOW_MAX_ROWS, WINDOW_ROWS, type Badge } from '../../../lib/background/live-health';
+import { assessPc, pcGlance } from '../../../lib/model/health/assess';
 import { Recorder } from '../../../lib/background/recorder';
 import { DEFAULT_SETTINGS, type Settings } from '../../../lib/model/settings';
-import type { StatsReportJson } from '../../../lib/model/session';
+import type { PcSummary, StatsColumns, StatsReportJson, TraceEvent } from '../../../lib/model/session';
 import { diffStatsReports } from '../../../lib/model/stats-delta';
 import type { PageRecord, RelayHello } from '../../../lib/protocol/messages';
 import { openScopeDb } from '../../../lib/storage/open-db';
@@ -115,23 +116,49 @@ describe('LiveHealth', () => {
     expect(after.capture).toMatchObject({ site: 'call.example', sitePaused: true });
   });
 
-  it('keeps only a window of samples per live PC', async () => {
+  it('keeps only a window of samples per live PC, cut back in batches, and glances at it as a full assessment would', async () => {
     const env = await setup();
     const health = env.start();
     const ctx = await env.recorder.attachFrame(9, hello('load-1'));
-    const records: PageRecord[] = [{ type: 'pc-created', pc: 1, t: T0, config: {} }];
     let prev: StatsReportJson = {};
-    for (let i = 0; i < WINDOW_ROWS + 30; i++) {
-      const r = report(i);
-      records.push({ type: 'pc-stats', pc: 1, index: i, t: T0 + i * 1000, delta: diffStatsReports(prev, r), ...(i === 0 ? { reset: true as const } : {}), cost: { getStatsMs: 1, hookMs: 0.1 } });
-      prev = r;
-    }
-    const result = await env.recorder.storeBatch(ctx, 1, records);
-    await health.apply(9, result.update!);
-    const internal = (health as unknown as { tabs: Map<number, { pcs: Map<string, { columns: { t: number[] } }> }> }).tabs;
-    const columns = internal.get(9)!.pcs.get('0-1')!.columns;
+    const polls = (from: number, to: number, lost = 0): PageRecord[] => {
+      const out: PageRecord[] = [];
+      for (let i = from; i < to; i++) {
+        const r = report(i, lost);
+        out.push({ type: 'pc-stats', pc: 1, index: i, t: T0 + i * 1000, delta: diffStatsReports(prev, r), ...(i === 0 ? { reset: true as const } : {}), cost: { getStatsMs: 1, hookMs: 0.1 } });
+        prev = r;
+      }
+      return out;
+    };
+    let seq = 0;
+    const send = async (records: PageRecord[]) => {
+      const result = await env.recorder.storeBatch(ctx, ++seq, records);
+      await health.apply(9, result.update!);
+    };
+    await send([{ type: 'pc-created', pc: 1, t: T0, config: {} }, ...polls(0, WINDOW_ROWS + 30)]);
+    const internal = (health as unknown as { tabs: Map<number, { pcs: Map<string, { pc: PcSummary; columns: StatsColumns; events: TraceEvent[] }> }> }).tabs;
+    const tracked = () => internal.get(9)!.pcs.get('0-1')!;
     // The first update of a session seeds from the store (last chunk + pending); later ones append and trim.
-    expect(columns.t.length).toBeLessThanOrEqual(WINDOW_ROWS);
-    expect(columns.t.at(-1)).toBe(T0 + (WINDOW_ROWS + 29) * 1000);
+    expect(tracked().columns.t.length).toBeLessThanOrEqual(WINDOW_ROWS);
+    expect(tracked().columns.t.at(-1)).toBe(T0 + (WINDOW_ROWS + 29) * 1000);
+    // One poll at a time, losing packets from some point on: the window grows to WINDOW_MAX_ROWS, then is cut back.
+    let longest = 0;
+    for (let i = WINDOW_ROWS + 30; i < WINDOW_MAX_ROWS + WINDOW_ROWS + 60; i++) {
+      await send(polls(i, i + 1, i > WINDOW_MAX_ROWS ? 10 : 0));
+      longest = Math.max(longest, tracked().columns.t.length);
+      expect(tracked().columns.t.at(-1)).toBe(T0 + i * 1000);
+      if (i % 37 === 0 || i === WINDOW_MAX_ROWS + WINDOW_ROWS + 59) {
+        // The popup's glance (from the resuming assessor) equals a full assessment of the same window.
+        env.now.t = T0 + i * 1000 + 500;
+        const [glance] = (await health.tabHealth(9)).live;
+        const { pc, columns, events } = tracked();
+        const full = assessPc({ pcId: '0-1', pc, columns, events, thresholds: DEFAULT_SETTINGS.health, now: env.now.t });
+        expect(glance).toEqual({ ...pcGlance(full, columns, events, pc), createdAt: pc.createdAt, frameUrl: pc.frameUrl });
+      }
+    }
+    expect(longest).toBe(WINDOW_MAX_ROWS);
+    expect(tracked().columns.t.length).toBeLessThan(WINDOW_MAX_ROWS);
+    const [glance] = (await health.tabHealth(9)).live;
+    expect(glance.topIssue?.rule).toBe('high-packet-loss');
   });
 });
