@@ -19,6 +19,7 @@ import { SessionList, formatDateTime, formatDuration, sessionDuration, sessionLa
 import { ConnectionHeader } from '../connection/ConnectionHeader';
 import { LiveText } from '../connection/LiveText';
 import { ConnectionCharts } from '../charts/ConnectionCharts';
+import { isoTime } from '../connection/format';
 import { PcHealthView } from '../health/PcHealthView';
 import { ThresholdsContext } from '../health/thresholds-context';
 import { DEFAULT_HEALTH_THRESHOLDS } from '../../lib/model/health/thresholds';
@@ -417,7 +418,7 @@ function SessionHeader({ session, onExport }: { session: SessionSummary; onExpor
         {session.url && <span class="session-head-url">{session.url}</span>}
         <span>
           started{' '}
-          <time dateTime={new Date(session.startedAt).toISOString()} title={new Date(session.startedAt).toISOString()}>
+          <time dateTime={isoTime(session.startedAt)} title={isoTime(session.startedAt)}>
             {formatDateTime(session.startedAt)}
           </time>
         </span>
@@ -502,7 +503,7 @@ function ConnectionTabs(props: { data: SessionData; selected: string; onSelect(p
           >
             <span class="connection-tab-id">PC {pc.pcId}</span>{pc.fileId !== undefined ? <span class="connection-tab-file" title={`In file: ${pc.fileId}`}> ({pc.fileId.length > 24 ? `${pc.fileId.slice(0, 23)}…` : pc.fileId})</span> : null}{' '}
             <span class={`connection-tab-state ${stateClass(pc)}`}>{pc.closedAt !== null ? 'closed' : pc.connectionState}</span>{' '}
-            <time class="connection-tab-time" dateTime={new Date(pc.createdAt).toISOString()} title={new Date(pc.createdAt).toISOString()}>
+            <time class="connection-tab-time" dateTime={isoTime(pc.createdAt)} title={isoTime(pc.createdAt)}>
               {relativeSeconds(pc.createdAt, data.session.startedAt)}
             </time>
             {!isTop(pc) && (
@@ -638,7 +639,7 @@ function Notices({ notices }: { notices: Notice[] }) {
       <ul>
         {fresh.slice(0, 3).map((n) => (
           <li key={`${n.t}-${n.id ?? ''}`}>
-            <time dateTime={new Date(n.t).toISOString()}>{formatDateTime(n.t)}</time>: {n.message}
+            <time dateTime={isoTime(n.t)}>{formatDateTime(n.t)}</time>: {n.message}
           </li>
         ))}
         {fresh.length > 3 && <li>…and {fresh.length - 3} earlier notice(s).</li>}

@@ -5,6 +5,19 @@
 
 const DASH = '—';
 
+/** Whether a Date can hold `epochMs` (finite, within ±8.64e15 ms): stored times come from pages and dump files. */
+export function isValidTime(epochMs: number): boolean {
+  return Number.isFinite(epochMs) && Math.abs(epochMs) <= 8.64e15;
+}
+
+/**
+ * ISO 8601 text of a time, for `dateTime` and `title` attributes; undefined (no attribute) for a time no Date can hold,
+ * where `toISOString` would throw and take the whole view down.
+ */
+export function isoTime(epochMs: number): string | undefined {
+  return isValidTime(epochMs) ? new Date(epochMs).toISOString() : undefined;
+}
+
 /** "+12.345 s" (time since a PC's creation, or a session's start). */
 export function formatSince(ms: number): string {
   const sign = ms < 0 ? '−' : '+';

@@ -5,6 +5,7 @@
  */
 import { useMemo, useRef, useState } from 'preact/hooks';
 import type { SessionSummary } from '../../lib/model/session';
+import { isValidTime, isoTime } from '../connection/format';
 import './sessions.css';
 
 export type SessionSort = 'start' | 'duration' | 'pcs' | 'origin';
@@ -48,7 +49,7 @@ let dateTimeFormat: Intl.DateTimeFormat | null = null;
 export function formatDateTime(t: number): string {
   // Built once (toLocaleString with options builds a formatter per call; the sidebar formats every session).
   dateTimeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
-  return Number.isFinite(t) ? dateTimeFormat.format(t) : new Date(t).toLocaleString();
+  return isValidTime(t) ? dateTimeFormat.format(t) : `invalid time (${t})`;
 }
 
 /** What a session is called in the UI: its title, else its URL, else its id. */
@@ -290,7 +291,7 @@ function SessionRow(props: {
           </span>
         )}
         <span class="session-meta session-facts">
-          <time dateTime={new Date(s.startedAt).toISOString()} title={new Date(s.startedAt).toISOString()}>
+          <time dateTime={isoTime(s.startedAt)} title={isoTime(s.startedAt)}>
             {formatDateTime(s.startedAt)}
           </time>
           {' · '}

@@ -167,3 +167,15 @@ describe('SessionList export of marked sessions', () => {
     expect(screen.getByRole('button', { name: 'Delete marked (2)' })).toBeTruthy();
   });
 });
+
+describe('SessionList with times no Date can hold', () => {
+  it('lists a session whose start is out of the Date range (a corrupt or forged record) instead of failing the whole list', () => {
+    const odd = makeSummary({ id: 'import:odd', tabId: null, title: 'Odd times', url: 'https://odd.test/', origin: 'https://odd.test', startedAt: 1e16, lastActivityAt: 1e16, endedAt: 1e16, pcCount: 1 });
+    renderList({ sessions: [...sessions, odd] });
+    const row = screen.getByRole('button', { name: /Odd times/ }).closest('li')!;
+    expect(row.textContent).toContain('invalid time (10000000000000000)');
+    expect(row.querySelector('time')!.hasAttribute('datetime')).toBe(false);
+    // The others still show their real times.
+    expect(screen.getByRole('button', { name: /Loopback/ }).closest('li')!.querySelector('time')!.getAttribute('datetime')).toBe(new Date(1_100 * MIN).toISOString());
+  });
+});
