@@ -8,7 +8,7 @@
  * count. When the stats say nothing about selection (some builds briefly report no transport), a nominated pair in
  * state `succeeded` is taken.
  */
-import type { StatsColumns } from './session';
+import { ownEntry, statsObjectOf, type StatsColumns } from './session';
 import { bool, idsOfTypeAt, latestRow, num, presentAt, str, valueAt } from './stats-table';
 
 export interface CandidateInfo {
@@ -54,7 +54,7 @@ export interface CandidatePairRow {
  * candidates of a pruned pair), and a pair of the latest sample should still say what it connected.
  */
 export function candidateAt(columns: StatsColumns, id: string | null, row: number): CandidateInfo | null {
-  if (id === null || !columns.objects[id]) return null;
+  if (id === null || !statsObjectOf(columns, id)) return null;
   let r = row;
   while (r >= 0 && !presentAt(columns, id, r)) r--;
   if (r < 0) return null;
@@ -149,7 +149,7 @@ export function candidatePairTable(columns: StatsColumns | undefined): Candidate
     const pair = pairAt(columns, id, row, selected);
     if (pair) rows.push(pair);
   }
-  const rank = (s: string | null) => (s !== null && s in STATE_RANK ? STATE_RANK[s] : 5);
+  const rank = (s: string | null) => (s === null ? 5 : ownEntry(STATE_RANK, s) ?? 5);
   return rows.sort(
     (a, b) =>
       Number(b.selected) - Number(a.selected) ||

@@ -3,7 +3,7 @@
  * summary also folds in), DTLS from the transport stats, the selected candidate pair with both candidates, the
  * codecs its RTP streams use right now, and when it was created and closed. Reads the latest sample only.
  */
-import type { ConnectionStates, PcSummary, SessionData, StatsColumns, TraceEvent } from './session';
+import { ownEntry, type ConnectionStates, type PcSummary, type SessionData, type StatsColumns, type TraceEvent } from './session';
 import { candidateAt, selectedPairIdsAt, type CandidateInfo } from './candidate-pairs';
 import { idsOfTypeAt, latestRow, num, str, valueAt } from './stats-table';
 
@@ -87,7 +87,7 @@ export function latestStates(pc: PcSummary | undefined, events: readonly TraceEv
   for (let i = events.length - 1; i >= 0 && seen.size < 4; i--) {
     const e = events[i];
     if (e.pcId !== pcId || e.record.type !== 'pc-event') continue;
-    const key = STATE_EVENTS[e.record.event];
+    const key = ownEntry(STATE_EVENTS, e.record.event);
     if (!key || seen.has(key)) continue;
     seen.add(key);
     if (typeof e.record.value === 'string') out[key] = e.record.value;

@@ -13,7 +13,7 @@
  */
 import type { ErrorInfo, Json, JsonObject } from '../protocol/json';
 import { DUMP_ENTRY_EVENT, type RtpTarget } from '../protocol/messages';
-import type { SessionData, TraceEvent } from './session';
+import { ownEntry, type SessionData, type TraceEvent } from './session';
 import { diffSdp, parseSdp, type ParsedSdp, type SdpDiff } from './sdp';
 
 /** `file`: entries of an imported dump that belong to no PC (rtcstats app events such as `identity`, `logs`). */
@@ -286,7 +286,7 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
         entry.durationMs = s ? s.t - r.t : null;
         entry.failure = entry.outcome === 'error';
         entry.summary = withOutcome(callSummary(r.method, r.args, entry.target), entry.outcome, entry.error, s ? resultSummary(r.method, s.value) : '');
-        const side = DESCRIPTION_METHODS[r.method];
+        const side = ownEntry(DESCRIPTION_METHODS, r.method);
         if (side) {
           const desc = r.method.startsWith('create') ? descriptionOf(s?.value) : descriptionOf(r.args[0]);
           if (desc) {

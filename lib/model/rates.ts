@@ -8,7 +8,7 @@
  * Chromium leaves packet rates out (its "rounded" modifier makes them NaN); we add `[packetsSent/s]` and
  * `[packetsReceived/s]` because loss and rate charts need them.
  */
-import type { StatsColumns } from './session';
+import { ownEntry, type StatsColumns } from './session';
 
 export type RateRule =
   | { name: string; kind: 'per-second'; field: string }
@@ -67,7 +67,7 @@ export function deriveRates(columns: StatsColumns): DerivedSeries {
   const length = columns.t.length;
   for (const id of Object.keys(columns.objects)) {
     const object = columns.objects[id];
-    const rules = RATE_RULES[object.type];
+    const rules = ownEntry(RATE_RULES, object.type);
     if (!rules) continue;
     const ts = object.fields.timestamp ?? [];
     const series: Record<string, (number | null)[]> = {};
@@ -156,12 +156,12 @@ function current(rule: Extract<RateRule, { kind: 'difference' }>, fields: StatsC
 
 /** The rule called `name` (a bracketed name such as `[bytesSent_in_bits/s]`) for objects of `type`, if any. */
 export function findRateRule(type: string, name: string): RateRule | undefined {
-  return RATE_RULES[type]?.find((rule) => rule.name === name);
+  return ownEntry(RATE_RULES, type)?.find((rule) => rule.name === name);
 }
 
 /** The per-second (or bits-per-second) rule whose counter is `field` for objects of `type`, if any. */
 export function counterRateRule(type: string, field: string): RateRule | undefined {
-  return RATE_RULES[type]?.find((rule) => (rule.kind === 'per-second' || rule.kind === 'bits-per-second') && rule.field === field);
+  return ownEntry(RATE_RULES, type)?.find((rule) => (rule.kind === 'per-second' || rule.kind === 'bits-per-second') && rule.field === field);
 }
 
 /**

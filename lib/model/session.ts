@@ -100,6 +100,25 @@ export interface StatsColumns {
   cost: { getStatsMs: (number | null)[]; hookMs: (number | null)[] };
 }
 
+/** One stats object's columns (see {@link StatsColumns}). */
+export type StatsObjectColumns = StatsColumns['objects'][string];
+
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
+/**
+ * The columns of stats object `id`, or undefined. Own entries only: ids also come from field values the page
+ * chooses (a pair's `localCandidateId`, a stream's `codecId`), and `columns.objects["constructor"]` must not find
+ * Object.prototype's.
+ */
+export function statsObjectOf(columns: StatsColumns, id: string): StatsObjectColumns | undefined {
+  return hasOwnProperty.call(columns.objects, id) ? columns.objects[id] : undefined;
+}
+
+/** `table[key]` when `table` has it as its own property (a lookup by a page-chosen key, e.g. a stats type). */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
 /** Everything stored for a session, as a view reads it. */
 export interface SessionData {
   session: SessionSummary;

@@ -7,7 +7,9 @@
  * objects.
  */
 import type { Json } from '../protocol/json';
-import type { StatsColumns } from './session';
+import { statsObjectOf, type StatsColumns } from './session';
+
+const hasOwnProperty = Object.prototype.hasOwnProperty;
 
 /** One stats object as it was in a given row: its type and the fields present (non-null) there. */
 export interface RowObject {
@@ -24,7 +26,7 @@ export const latestRow = (columns: StatsColumns | undefined): number => (columns
  * says where the object was present.
  */
 export function presentAt(columns: StatsColumns, id: string, row: number): boolean {
-  const entry = columns.objects[id];
+  const entry = statsObjectOf(columns, id);
   if (!entry || row < 0) return false;
   const type = entry.fields.type;
   if (type) return type[row] !== null && type[row] !== undefined;
@@ -35,7 +37,8 @@ export function presentAt(columns: StatsColumns, id: string, row: number): boole
 
 /** Value of one field of one object at a row (null when absent). */
 export function valueAt(columns: StatsColumns, id: string, field: string, row: number): Json | null {
-  const column = columns.objects[id]?.fields[field];
+  const fields = statsObjectOf(columns, id)?.fields;
+  const column = fields && hasOwnProperty.call(fields, field) ? fields[field] : undefined;
   if (!column || row < 0) return null;
   const value = column[row];
   return value === undefined ? null : value;
@@ -43,8 +46,8 @@ export function valueAt(columns: StatsColumns, id: string, field: string, row: n
 
 /** The object `id` at `row`, or null when it was not in that sample. */
 export function objectAt(columns: StatsColumns, id: string, row: number): RowObject | null {
-  if (!presentAt(columns, id, row)) return null;
-  const entry = columns.objects[id];
+  const entry = statsObjectOf(columns, id);
+  if (!entry || !presentAt(columns, id, row)) return null;
   const fields: Record<string, Json> = {};
   for (const key in entry.fields) {
     const value = entry.fields[key][row];
