@@ -31,6 +31,12 @@ const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, re
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/**
+ * The latest time a Date can hold, in epoch ms (ECMA-262 TimeClip). Record times are epoch ms and views format them
+ * as dates (`toISOString` throws past it): a record time outside 0…MAX_EPOCH_MS is refused.
+ */
+export const MAX_EPOCH_MS = 8.64e15;
+const isEpochMs = (v: unknown): v is number => isFiniteNumber(v) && v >= 0 && v <= MAX_EPOCH_MS;
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -161,7 +167,7 @@ export function checkPageRecord(value: unknown, options: { fromFile?: boolean } 
   if (!isObject(value)) return fail('record is not an object');
   const type = value.type;
   if (!isString(type) || !Object.hasOwn(RECORD_CHECKS, type)) return fail(`unknown record type ${JSON.stringify(String(type)).slice(0, 60)}`);
-  if (!isFiniteNumber(value.t)) return fail(`${type}: t is not a finite number`);
+  if (!isEpochMs(value.t)) return fail(`${type}: t is not a time in epoch ms (a finite number from 0 to ${MAX_EPOCH_MS})`);
   const problem = findJsonProblem(value);
   if (problem) return fail(`${type}: ${problem}`);
   if (!RECORD_CHECKS[type as PageRecord['type']](value, options.fromFile === true ? isFilePc : isId)) return fail(`${type}: fields do not match the protocol`);
@@ -209,7 +215,7 @@ export function checkRelayToBackground(value: unknown): GuardResult<RelayToBackg
         typeof value.isTop === 'boolean' &&
         isString(value.url) &&
         isString(value.title) &&
-        isFiniteNumber(value.timeOrigin) &&
+        isEpochMs(value.timeOrigin) &&
         isString(value.userAgent)
         ? { ok: true, value: value as unknown as RelayToBackground }
         : fail('bad hello');
@@ -225,7 +231,7 @@ export function checkRelayToBackground(value: unknown): GuardResult<RelayToBackg
       return { ok: true, value: value as unknown as RelayToBackground };
     }
     case 'unload':
-      return isFiniteNumber(value.t) ? { ok: true, value: value as unknown as RelayToBackground } : fail('bad unload');
+      return isEpochMs(value.t) ? { ok: true, value: value as unknown as RelayToBackground } : fail('bad unload');
     default:
       return fail('unknown relay message type');
   }

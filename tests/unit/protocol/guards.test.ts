@@ -61,6 +61,21 @@ describe('parsePageEnvelope', () => {
     expect(checkPageRecord({ type: 'file-entry', t: 1, value: { name: 'identity', text: '' } }).ok).toBe(false);
   });
 
+  it('refuses record times no Date can hold (views format every record time as a date)', () => {
+    const created = { type: 'pc-created', pc: 1, t: 1, config: {} };
+    for (const t of [-1, 8.64e15 + 1, 1e16, 1e300, Number.MAX_VALUE]) {
+      expect(checkPageRecord({ ...created, t })).toEqual({ ok: false, reason: 'pc-created: t is not a time in epoch ms (a finite number from 0 to 8640000000000000)' });
+      expect(checkPageRecord({ ...stats, t }).ok).toBe(false);
+    }
+    expect(checkPageRecord({ ...created, t: 8.64e15 }).ok).toBe(true);
+    expect(checkPageRecord({ ...created, t: 0 }).ok).toBe(true);
+    const hello = { type: 'hello', v: PROTOCOL_VERSION, frameLoadId: 'f', isTop: true, url: 'https://a.test/', title: 't', timeOrigin: 1.7e12, userAgent: 'ua' };
+    expect(checkRelayToBackground(hello).ok).toBe(true);
+    expect(checkRelayToBackground({ ...hello, timeOrigin: 1e300 }).ok).toBe(false);
+    expect(checkRelayToBackground({ type: 'unload', t: 1.7e12 }).ok).toBe(true);
+    expect(checkRelayToBackground({ type: 'unload', t: -5 }).ok).toBe(false);
+  });
+
   it('refuses __proto__ keys anywhere and hostile nesting without overflowing', () => {
     const proto = `{"source":"${SOURCE_TAG}","v":${PROTOCOL_VERSION},"record":{"type":"pc-created","pc":1,"t":1,"config":{"a":{"__proto__":{"polluted":1}}}}}`;
     const result = parsePageEnvelope(proto, 1e6);
