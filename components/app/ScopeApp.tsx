@@ -215,17 +215,19 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
       <div class="scope-layout">
         <aside class="scope-sidebar" aria-label={mode === 'panel' ? 'Sessions in this tab' : 'Sessions'}>
           {canImport && <ImportControl client={dumpClient!} onImported={(ids) => void onImported(ids)} onOpen={selectSession} />}
-          <SessionList
-            sessions={state.sessions}
-            selectedId={state.selectedId}
-            onSelect={selectSession}
-            onDelete={deleteSessions}
-            onExport={canExport && mode === 'viewer' ? setExportIds : undefined}
-            mode={mode}
-            status={state.listStatus}
-            error={state.listError}
-            onRetry={retry}
-          />
+          <SlotBoundary title="The session list">
+            <SessionList
+              sessions={state.sessions}
+              selectedId={state.selectedId}
+              onSelect={selectSession}
+              onDelete={deleteSessions}
+              onExport={canExport && mode === 'viewer' ? setExportIds : undefined}
+              mode={mode}
+              status={state.listStatus}
+              error={state.listError}
+              onRetry={retry}
+            />
+          </SlotBoundary>
         </aside>
         <main class="scope-main" aria-label="Session">
           <ThresholdsContext.Provider value={thresholds}>
@@ -340,10 +342,12 @@ function MainContent(props: {
   // The header reads the list's summary: its counters and duration move with the soft (every few seconds) updates.
   const summary = state.sessions.find((s) => s.id === data.session.id) ?? data.session;
   return (
-    <>
+    // Keyed by session: whatever one session's data breaks (its own sections have their own boundaries), picking
+    // another session shows that one.
+    <SlotBoundary key={data.session.id} title="This session">
       <SessionHeader session={summary} onExport={props.onExport} />
       <SessionPage data={data} pcKey={props.pcKey!} feed={props.feed} onSelectPc={props.onSelectPc} extraFields={props.extraFields} onChartField={props.onChartField} onRemoveExtraField={props.onRemoveExtraField} />
-    </>
+    </SlotBoundary>
   );
 }
 
