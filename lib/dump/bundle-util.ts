@@ -7,6 +7,7 @@ import { Gunzip, gzipSync } from 'fflate';
 import type { SessionBundle } from './session-bundle';
 import type { StatsColumns, StatsObject, StatsReportJson, TraceEvent } from '../model/session';
 import { pcColumns } from './bundle-stats';
+import { crc32 } from './crc32';
 
 export const hasOwn = (target: object, key: string): boolean => Object.prototype.hasOwnProperty.call(target, key);
 
@@ -37,18 +38,32 @@ export class InflateError extends Error {}
  * file far larger than any session). fflate's one-shot gunzip trusts the size in the trailer and allocates it up
  * front, so the streaming inflater is used with a running count instead. `stopAfter` ends early once that many
  * bytes are out (content sniffing needs only the first bytes).
+ *
+ * fflate checks neither trailer (a file cut in its last 8 bytes, or with a flipped bit in stored data, inflates
+ * without complaint) and ignores up to 3 bytes after the last member: each member's CRC-32 and size (mod 2^32) are
+ * checked here, and anything after the last member is refused.
  */
 export function gunzipBounded(bytes: Uint8Array, maxBytes: number, stopAfter = Infinity): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
   let done = false;
+  /** The member being inflated: its number from 1, where it starts in `bytes`, and its output so far. */
+  let member = { number: 1, start: 0, crc: 0, size: 0 };
   const inflater = new Gunzip((chunk) => {
     if (done) return;
     total += chunk.length;
     if (total > maxBytes) throw new InflateError(`inflates to more than ${maxBytes} bytes`);
     parts.push(chunk);
+    member.crc = crc32(chunk, member.crc);
+    member.size += chunk.length;
     if (total >= stopAfter) done = true;
   });
+  // fflate emits all of a member's output before it finds the next member's header at `offset`.
+  inflater.onmember = (offset) => {
+    if (done) return;
+    if (!trailerAt(bytes, offset - 8, member)) throw new InflateError(`gzip member ${member.number} (from byte ${member.start}): ${TRAILER_MISMATCH}`);
+    member = { number: member.number + 1, start: offset, crc: 0, size: 0 };
+  };
   const step = 64 * 1024;
   try {
     for (let offset = 0; offset < bytes.length && !done; offset += step) {
@@ -57,7 +72,17 @@ export function gunzipBounded(bytes: Uint8Array, maxBytes: number, stopAfter = I
     }
   } catch (error) {
     if (error instanceof InflateError) throw error;
-    if (!done) throw new InflateError(`invalid gzip data (${error instanceof Error ? error.message : String(error)})`);
+    if (!done) {
+      // fflate takes whatever follows a member for the next member's header: a complete member, then bytes that
+      // are no gzip member, is data appended to the file.
+      const end = memberEnd(bytes, member);
+      if (end !== -1) throw new InflateError(trailingData(bytes, end));
+      throw new InflateError(`invalid gzip data (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  if (!done && !trailerAt(bytes, bytes.length - 8, member)) {
+    const end = memberEnd(bytes, member);
+    throw new InflateError(end !== -1 ? trailingData(bytes, end) : `gzip member ${member.number} (from byte ${member.start}): ${TRAILER_MISMATCH}`);
   }
   const out = new Uint8Array(total);
   let at = 0;
@@ -66,6 +91,26 @@ export function gunzipBounded(bytes: Uint8Array, maxBytes: number, stopAfter = I
     at += part.length;
   }
   return out;
+}
+
+const TRAILER_MISMATCH = 'the CRC-32 or size in its trailer does not match the inflated data (the file is damaged or cut short)';
+
+function trailingData(bytes: Uint8Array, end: number): string {
+  const n = bytes.length - end;
+  return `${n} byte${n === 1 ? '' : 's'} after the end of the gzip data (from byte ${end}) ${n === 1 ? 'is' : 'are'} not gzip data`;
+}
+
+/** Whether the 8 bytes at `at` are the trailer of `member`'s output: CRC-32 and size mod 2^32, little-endian. */
+function trailerAt(bytes: Uint8Array, at: number, member: { crc: number; size: number }): boolean {
+  if (at < 0 || at + 8 > bytes.length) return false;
+  const word = (i: number) => (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0;
+  return word(at) === member.crc && word(at + 4) === member.size % 0x1_0000_0000;
+}
+
+/** The index after `member`'s trailer, found by searching back from the end of `bytes` (an error path only), or -1. */
+function memberEnd(bytes: Uint8Array, member: { start: number; crc: number; size: number }): number {
+  for (let at = bytes.length - 8; at > member.start; at--) if (trailerAt(bytes, at, member)) return at + 8;
+  return -1;
 }
 
 /**
@@ -93,9 +138,6 @@ export function bundleColumns(bundle: SessionBundle, pcId: string): StatsColumns
 export function pcEvents(bundle: SessionBundle, pcId: string): TraceEvent[] {
   return bundle.events.filter((event) => event.pcId === pcId);
 }
-
-/** ISO-8601 time in UTC with milliseconds, as `Date.toISOString` (what Chromium writes for startTime/endTime). */
-export const isoTime = (ms: number): string => new Date(ms).toISOString();
 
 /**
  * Keys for the PCs of several bundles in one dump, shaped like Chromium's `"<rid>-<lid>"`: rid = the frame's index

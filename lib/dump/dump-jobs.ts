@@ -16,6 +16,7 @@ import { importDump, type DumpProblem } from './import-dump';
 import { redactBundles, type RedactionSummary } from './redact';
 import { encodeStatsColumns } from './bundle-stats';
 import { DumpError, type DumpFormat, type SessionBundle } from './session-bundle';
+import { isoTime, isValidTime } from './time-range';
 import { gzipSync, strToU8 } from 'fflate';
 
 /** What the jobs need of the store (SessionStore has both). */
@@ -122,7 +123,7 @@ function failure(fileName: string, error: unknown, bytes: Uint8Array, allowParti
     if (!allowPartial && error.format !== 'unknown') {
       try {
         const probe = importDump(fileName, bytes, { allowPartial: true });
-        if (probe.bundles.length > 0 && probe.problems.length > 0) partial = { problemCount: probe.problems.length, problems: probe.problems.slice(0, 20) };
+        if (probe.bundles.length > 0 && probe.problemCount > 0) partial = { problemCount: probe.problemCount, problems: probe.problems.slice(0, 20) };
       } catch {
         // Nothing valid to keep.
       }
@@ -148,11 +149,14 @@ const MIME: Record<ExportFormat, string> = {
   csv: 'text/csv',
 };
 
-/** A file name from the first session's origin and start time: `meet.example-2026-11-22T09-13-43`. */
+/**
+ * A file name from the first session's origin and start time: `meet.example-2026-11-22T09-13-43`. A start time no
+ * Date can hold (stored before imports checked times) gives `unknown-time` rather than a RangeError.
+ */
 export function exportFileName(sessions: readonly SessionBundle[], format: ExportFormat, redacted: boolean): string {
   const first = sessions[0]?.session;
   const host = !first || redacted ? 'webrtc' : (/^[a-z]+:\/\/([^/:]+)/i.exec(first.url)?.[1] ?? 'webrtc');
-  const when = first ? new Date(first.startedAt).toISOString().slice(0, 19).replace(/:/g, '-') : 'empty';
+  const when = !first ? 'empty' : isValidTime(first.startedAt) ? isoTime(first.startedAt).slice(0, 19).replace(/:/g, '-') : 'unknown-time';
   const count = sessions.length > 1 ? `-${sessions.length}-sessions` : '';
   return `${host.replace(/[^a-z0-9.-]/gi, '_')}-${when}${count}${FILE_SUFFIX[format]}`;
 }

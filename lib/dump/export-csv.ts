@@ -8,6 +8,7 @@ import type { Json } from '../protocol/json';
 import { deriveRates } from '../model/rates';
 import type { SessionBundle } from './session-bundle';
 import { bundleColumns, hasOwn } from './bundle-util';
+import { isoTime } from './time-range';
 
 /** One column: a stats field of an object (`bytesSent`), or a derived rate of lib/model/rates.ts (`[bytesSent_in_bits/s]`). */
 export interface CsvSeries {
@@ -41,7 +42,7 @@ export function exportCsv(bundle: SessionBundle, pcId: string, series: readonly 
   for (let row = 0; row < columns.t.length; row++) {
     const cells: string[] = [];
     const t = columns.t[row];
-    if (time !== 'ms') cells.push(new Date(t).toISOString());
+    if (time !== 'ms') cells.push(isoTime(t));
     if (time !== 'iso') cells.push(numberCell(t));
     for (const column of data) cells.push(valueCell(column?.[row] ?? null));
     rows.push(cells.join(','));

@@ -9,7 +9,9 @@
  * (values JSON-parsed when they start with `{`/`[`, other strings kept, so states stay JSON-quoted; empty → null;
  * M156 `addTrack` `[kind, id, ...streams]`, `ontrack` `[kind, id, label, ...streams]`; an imported file's entries
  * without a record of ours, `dump-entry` pc-events, under their own name; `file-entry`s with a null id), `getStats` per poll and
- * `remove` when the document went away. getUserMedia events go on `"<rid>-0"`.
+ * `remove` when the document went away. getUserMedia events go on `"<rid>-0"`. An entry whose name the reader would
+ * take for something else (a method code such as `"39"`, `create`, …) is written as an app event `:<name>` with its
+ * value text (rtcstatsEntryMethod), so that a round trip keeps it as that entry.
  *
  * Stats, by option:
  * - `'full'` (default, what Chromium writes): every poll as a full report `{<id>: {id, …fields, "[rates]", "[codec]"}}`.
@@ -27,6 +29,7 @@ import type { SessionBundle } from './session-bundle';
 import { pcSamples } from './bundle-stats';
 import { bundleColumns, chromiumCalculatedOrder, chromiumCodecLabel, dumpIds, gzipDeterministic, hasOwn, NOT_CHROMIUM_RATES, setOwn, spacedJson, statsType } from './bundle-util';
 import { chromiumConfiguration, chromiumUpdateLog } from './export-webrtc-internals';
+import { rtcstatsEntryMethod } from './import-rtcstats';
 
 export interface RtcstatsExportOptions {
   /** `'full'` reports like Chromium (default) or rtcstats-js deltas. */
@@ -71,7 +74,7 @@ export function rtcstatsText(bundles: SessionBundle | readonly SessionBundle[], 
       const record = event.record;
       if (record.type === 'file-entry') {
         // An imported entry of no PC (an app event): back under its name with a null id, its value as text.
-        add(record.t, [record.value.name, null, record.value.text]);
+        add(record.t, [rtcstatsEntryMethod(record.value.name, false), null, record.value.text]);
         continue;
       }
       if ((record.type !== 'media-call' && record.type !== 'media-settled') || record.method === 'enumerateDevices') continue;
@@ -110,7 +113,9 @@ export function rtcstatsText(bundles: SessionBundle | readonly SessionBundle[], 
       add(pc.createdAt, ['create', key, chromiumConfiguration(pc.config), pc.frameUrl]);
       if (pc.constraints !== undefined) add(pc.createdAt, ['constraints', key, pc.constraints]);
       for (const entry of chromiumUpdateLog(bundle.events.filter((e) => e.pcId === pc.pcId))) {
-        add(entry.timestamp, [entry.type, key, logValue(entry.type, entry.value)]);
+        // Only imported entries (dump-entry) can have names the reader would misread; those go as text.
+        const method = rtcstatsEntryMethod(entry.type, true);
+        add(entry.timestamp, [method, key, method === entry.type ? logValue(entry.type, entry.value) : entry.value]);
       }
       const samples = pcSamples(bundle, pc.pcId);
       const reports = options.stats === 'delta' ? compressedReports(samples) : fullReports(bundle, pc.pcId, samples);

@@ -15,11 +15,12 @@
  */
 import type { Json, JsonObject } from '../protocol/json';
 import { DUMP_ENTRY_EVENT } from '../protocol/messages';
-import type { PcSummary, StatsSample, TraceEvent } from '../model/session';
+import type { PcSummary, StatsObject, StatsReportJson, StatsSample, TraceEvent } from '../model/session';
 import { deriveRates, findRateRule } from '../model/rates';
 import type { SessionBundle } from './session-bundle';
 import { pcSamples } from './bundle-stats';
-import { bundleColumns, chromiumCalculatedOrder, chromiumCodecLabel, dumpIds, hasOwn, isoTime, NOT_CHROMIUM_RATES, spacedJson, statsType, type DumpIds } from './bundle-util';
+import { isoTime, isValidTime } from './time-range';
+import { bundleColumns, chromiumCalculatedOrder, chromiumCodecLabel, dumpIds, hasOwn, NOT_CHROMIUM_RATES, spacedJson, statsType, type DumpIds } from './bundle-util';
 
 export interface InternalsExportOptions {
   /** Download time (epoch ms): top-level `timestamp` (Chromium ≥ M147). Left out when not given. */
@@ -367,12 +368,22 @@ function getUserMediaEntries(bundle: SessionBundle, bundleIndex: number, ids: Du
 // ───────────────────────────── stats ─────────────────────────────
 
 /**
- * Chromium turns numeric-looking strings into numbers in its series (`foundation "3049697979"` → 3049697979,
- * `mid "0"` → 0 in the M156 dump; `"127.0.0.1"`, `"FEFC"` stay strings). Done here too so values look native.
+ * String fields whose values Chromium's own stats hold as decimal numbers: candidate `foundation` and RTP `mid`
+ * (M156 getStats: `"3049697979"`, `"0"`). The only fields {@link chromiumValue} converts.
  */
-function chromiumValue(value: Json): Json {
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  return value;
+const NUMERIC_STRING_FIELDS: ReadonlySet<string> = new Set(['foundation', 'mid']);
+
+/**
+ * A field's value as Chromium's dump would hold it. The webrtc-internals page records every value that reads as a
+ * number as that number (stats_graph_helper.js `getNumberFromValue`: `isNaN(value) ? NaN : parseFloat(value)`), so
+ * the M156 dump has `foundation` 3049697979 and `mid` 0. Chromium's ids never read as numbers; other browsers' do
+ * (Firefox's `"51775e14"` is 5.1775e18, `"12345678"` is 12345678), and converting those would break every `…Id`
+ * link. So only {@link NUMERIC_STRING_FIELDS} are converted, only plain decimal integers of up to 15 digits (the
+ * number gives the same text back), and never a value that is also an id of the report.
+ */
+function chromiumValue(field: string, value: Json, report: StatsReportJson): Json {
+  if (typeof value !== 'string' || !NUMERIC_STRING_FIELDS.has(field) || !/^(0|[1-9]\d{0,14})$/.test(value) || hasOwn(report, value)) return value;
+  return Number(value);
 }
 
 interface SeriesDraft {
@@ -405,6 +416,14 @@ function localeDate(value: Json | undefined, offsetMs: number): string | null {
 }
 
 /**
+ * The time of an object's point in its series: its own timestamp, or the poll's time when it has none that is a
+ * valid time. Every poll with the object gets a point, so its other series align with its `-timestamp` series.
+ */
+function pointTime(sample: StatsSample, object: StatsObject): number {
+  return isValidTime(object.timestamp) ? object.timestamp : sample.t;
+}
+
+/**
  * `"<statsId>-<field>"` → `{startTime, endTime, statsType, values}`. For each object, `-timestamp` holds its
  * timestamp at every poll that contained it; every other series is aligned with it: leading and trailing polls
  * without the field are cut (as Chromium's series start late, e.g. `remoteId`), holes inside are written as
@@ -431,7 +450,7 @@ function statsSeries(samples: readonly StatsSample[], bundle: SessionBundle, pcI
     }
     const position = rowsOf.get(id)!.length - 1;
     while (draft.values.length < position) draft.values.push(null);
-    draft.values[position] = chromiumValue(value);
+    draft.values[position] = value;
   };
   samples.forEach((sample, row) => {
     for (const id of Object.keys(sample.report)) {
@@ -443,7 +462,7 @@ function statsSeries(samples: readonly StatsSample[], bundle: SessionBundle, pcI
       const fields = Object.keys(object).sort();
       for (const field of fields) {
         if (field === 'timestamp' || field === 'id' || (field === 'mediaType' && RTP_TYPES.has(type))) continue;
-        add(id, field, type, row, object[field]);
+        add(id, field, type, row, chromiumValue(field, object[field], sample.report));
       }
       const rates = hasOwn(derived, id) ? derived[id] : undefined;
       const names = rates ? Object.keys(rates).filter((name) => !NOT_CHROMIUM_RATES.has(name)) : [];
@@ -454,7 +473,7 @@ function statsSeries(samples: readonly StatsSample[], bundle: SessionBundle, pcI
       for (const field of fields) {
         if (hasOwn(DATE_FIELDS, field)) add(id, `[${field}]`, type, row, localeDate(object[field], DATE_FIELDS[field]));
       }
-      add(id, 'timestamp', type, row, object.timestamp);
+      add(id, 'timestamp', type, row, pointTime(sample, object));
       if (rates) {
         for (const name of chromiumCalculatedOrder(type, names.filter((name) => !isDifference(name)))) add(id, name, type, row, rates[name][row]);
       }
@@ -467,10 +486,7 @@ function statsSeries(samples: readonly StatsSample[], bundle: SessionBundle, pcI
     const rows = rowsOf.get(id)!;
     const first = draft.values.findIndex((v) => v !== null);
     const last = draft.values.length - 1;
-    const time = (position: number) => {
-      const ts = samples[rows[position]].report[id].timestamp;
-      return isoTime(typeof ts === 'number' ? ts : samples[rows[position]].t);
-    };
+    const time = (position: number) => isoTime(pointTime(samples[rows[position]], samples[rows[position]].report[id]));
     out[key] = {
       startTime: time(first),
       endTime: time(last),

@@ -13,9 +13,11 @@ import { checkPageRecord, findJsonProblem, MAX_JSON_DEPTH } from '../protocol/gu
 import { DUMP_ENTRY_EVENT, MAX_DUMP_ENTRY_NAME } from '../protocol/messages';
 import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from '../model/session';
 import { applyStatsDelta, diffStatsReports, type StatsDelta } from '../model/stats-delta';
+import { pcIdOf } from '../model/session-reducer';
 import { DumpError, type SessionBundle } from './session-bundle';
 import { pcSamples, statsPcIds } from './bundle-stats';
 import { canonicalReport, gunzipBounded, gzipDeterministic, hasOwn, InflateError, isGzip, setOwn } from './bundle-util';
+import { timeProblem } from './time-range';
 
 /** Value of the `format` member. */
 export const SCOPE_FORMAT_NAME = 'webrtc-scope';
@@ -133,9 +135,9 @@ const SUMMARY_FIELDS: { [K in keyof Required<SessionSummary>]: { optional?: true
   origin: { check: (x, at, v) => v.string(x, at) },
   title: { check: (x, at, v) => v.string(x, at) },
   userAgent: { check: (x, at, v) => v.string(x, at) },
-  startedAt: { check: (x, at, v) => v.number(x, at) },
-  lastActivityAt: { check: (x, at, v) => v.number(x, at) },
-  endedAt: { check: (x, at, v) => (x === null ? null : v.number(x, at)) },
+  startedAt: { check: (x, at, v) => v.time(x, at) },
+  lastActivityAt: { check: (x, at, v) => v.time(x, at) },
+  endedAt: { check: (x, at, v) => (x === null ? null : v.time(x, at)) },
   pcCount: { check: (x, at, v) => v.count(x, at) },
   mediaCallCount: { check: (x, at, v) => v.count(x, at) },
   eventCount: { check: (x, at, v) => v.count(x, at) },
@@ -154,7 +156,7 @@ const FRAME_FIELDS: { [K in keyof Required<FrameInfo>]: { optional?: true; check
   frameLoadId: { check: (x, at, v) => v.string(x, at) },
   url: { check: (x, at, v) => v.string(x, at) },
   isTop: { check: (x, at, v) => v.boolean(x, at) },
-  timeOrigin: { check: (x, at, v) => v.number(x, at) },
+  timeOrigin: { check: (x, at, v) => v.time(x, at) },
   lastBatchSeq: { check: (x, at, v) => v.count(x, at) },
 };
 
@@ -165,13 +167,13 @@ const PC_FIELDS: { [K in keyof Required<PcSummary>]: { optional?: true; check: C
   pcId: { check: (x, at, v) => v.string(x, at) },
   frame: { check: (x, at, v) => v.count(x, at) },
   frameUrl: { check: (x, at, v) => v.string(x, at) },
-  createdAt: { check: (x, at, v) => v.number(x, at) },
-  closedAt: { check: (x, at, v) => (x === null ? null : v.number(x, at)) },
+  createdAt: { check: (x, at, v) => v.time(x, at) },
+  closedAt: { check: (x, at, v) => (x === null ? null : v.time(x, at)) },
   closedBy: { check: (x, at, v) => (x === null ? null : v.oneOf(x, at, CLOSED_BY)) },
   config: { check: (x, at, v) => v.jsonObject(x, at) },
   constraints: { optional: true, check: (x, at, v) => v.json(x, at) },
   sampleCount: { check: (x, at, v) => v.count(x, at) },
-  lastSampleAt: { check: (x, at, v) => (x === null ? null : v.number(x, at)) },
+  lastSampleAt: { check: (x, at, v) => (x === null ? null : v.time(x, at)) },
   signalingState: { check: (x, at, v) => v.string(x, at) },
   iceConnectionState: { check: (x, at, v) => v.string(x, at) },
   iceGatheringState: { check: (x, at, v) => v.string(x, at) },
@@ -185,8 +187,6 @@ const PC_FIELDS_V1: FieldSpec = Object.fromEntries(Object.entries(PC_FIELDS).fil
 
 const SUMMARY_KEYS = Object.keys(SUMMARY_FIELDS);
 const PC_KEYS = Object.keys(PC_FIELDS);
-
-/** Longest name of a `dump-entry` pc-event (names of other tools' entries are short; the value is the text). */
 
 // ───────────────────────────── reading ─────────────────────────────
 
@@ -269,7 +269,7 @@ class Validator {
     this.onlyKeys(doc, '$', ['format', 'version', 'extensionVersion', 'exportedAt', 'userAgent', 'sessions']);
     const meta: ScopeDumpMeta = {
       extensionVersion: this.string(doc.extensionVersion, '$.extensionVersion'),
-      exportedAt: this.number(doc.exportedAt, '$.exportedAt'),
+      exportedAt: this.time(doc.exportedAt, '$.exportedAt'),
       userAgent: this.string(doc.userAgent, '$.userAgent'),
     };
     const bundles = this.array(doc.sessions, '$.sessions').map((s, i) => this.bundle(s, `sessions[${i}]`));
@@ -282,12 +282,21 @@ class Validator {
     const session = this.fields<SessionSummary>(raw.session, `${at}.session`, SUMMARY_FIELDS);
     const pcFields = this.version >= 2 ? PC_FIELDS : PC_FIELDS_V1;
     const pcs = this.array(raw.pcs, `${at}.pcs`).map((pc, i) => this.fields<PcSummary>(pc, `${at}.pcs[${i}]`, pcFields));
+    // A session's PC ids are keys in the store: a duplicate would fail the whole file's transaction there, unexplained.
+    const pcIndex = new Map<string, number>();
+    pcs.forEach((pc, i) => {
+      const first = pcIndex.get(pc.pcId);
+      if (first !== undefined) this.fail(`${at}.pcs[${i}].pcId`, `duplicate of pcs[${first}]`);
+      pcIndex.set(pc.pcId, i);
+    });
     const events = this.array(raw.events, `${at}.events`).map((e, i) => this.event(e, `${at}.events[${i}]`, i));
     const statsRaw = this.object(raw.stats, `${at}.stats`);
     const samples: Record<string, StatsSample[]> = {};
     for (const pcId of Object.keys(statsRaw)) {
       const where = `${at}.stats[${JSON.stringify(pcId)}]`;
       if (pcId === '__proto__') this.fail(where, 'forbidden key');
+      // Stats are read per PC of `pcs`: those of any other id would be stored where no view or export finds them.
+      if (!pcIndex.has(pcId)) this.fail(where, `stats of a PC that is not in ${at}.pcs`);
       setOwn(samples, pcId, this.samples(statsRaw[pcId], where));
     }
     return { session, pcs, events, samples };
@@ -300,15 +309,24 @@ class Validator {
     if (seq !== position) this.fail(`${at}.seq`, `expected ${position} (seq is gap-free from 0)`);
     const frame = this.count(raw.frame, `${at}.frame`);
     const pcId = raw.pcId === null ? null : this.string(raw.pcId, `${at}.pcId`);
-    if (this.version >= 2 && this.isDumpEntry(raw.record)) return { seq, frame, pcId, record: this.dumpEntry(raw.record, `${at}.record`) };
-    if (this.version >= 2 && this.isFileEntry(raw.record)) {
-      if (pcId !== null) this.fail(`${at}.pcId`, 'a file-entry belongs to no PC (null)');
-      return { seq, frame, pcId, record: this.fileEntry(raw.record, `${at}.record`) };
+    const record = this.record(raw.record, `${at}.record`);
+    // The recorder names an event's PC after its record (frame and PC number); the PC need not be in `pcs`: the
+    // trace keeps records of a PC whose pc-created was refused or lost (session-reducer).
+    const recordPc = 'pc' in record ? record.pc : null;
+    const recordPcId = recordPc === null ? null : pcIdOf(frame, recordPc);
+    if (pcId !== recordPcId) {
+      this.fail(`${at}.pcId`, recordPcId === null ? `expected null: a ${record.type} record belongs to no PC` : `expected "${recordPcId}" (frame ${frame}, the record's pc ${recordPc})`);
     }
-    const checked = checkPageRecord(raw.record, { fromFile: true });
-    if (!checked.ok) this.fail(`${at}.record`, checked.reason);
-    if (checked.value.type === 'pc-stats') this.fail(`${at}.record.type`, 'stats records belong in "stats", not in the trace');
-    return { seq, frame, pcId, record: checked.value as TraceRecord };
+    return { seq, frame, pcId, record };
+  }
+
+  private record(value: unknown, at: string): TraceRecord {
+    if (this.version >= 2 && this.isDumpEntry(value)) return this.dumpEntry(value, at);
+    if (this.version >= 2 && this.isFileEntry(value)) return this.fileEntry(value, at);
+    const checked = checkPageRecord(value, { fromFile: true });
+    if (!checked.ok) this.fail(at, checked.reason);
+    if (checked.value.type === 'pc-stats') this.fail(`${at}.type`, 'stats records belong in "stats", not in the trace');
+    return checked.value as TraceRecord;
   }
 
   private isDumpEntry(value: unknown): boolean {
@@ -323,7 +341,7 @@ class Validator {
   private fileEntry(value: unknown, at: string): TraceRecord {
     const raw = this.object(value, at);
     this.onlyKeys(raw, at, ['type', 't', 'value']);
-    this.number(raw.t, `${at}.t`);
+    this.time(raw.t, `${at}.t`);
     this.entryValue(raw.value, `${at}.value`);
     return raw as unknown as TraceRecord;
   }
@@ -346,7 +364,7 @@ class Validator {
     const raw = this.object(value, at);
     this.onlyKeys(raw, at, ['type', 'pc', 't', 'event', 'value']);
     if (!Number.isSafeInteger(raw.pc) || (raw.pc as number) < 0) this.fail(`${at}.pc`, `expected an integer ≥ 0, found ${describe(raw.pc)}`);
-    this.number(raw.t, `${at}.t`);
+    this.time(raw.t, `${at}.t`);
     this.entryValue(raw.value, `${at}.value`);
     // As read (member order kept): export → import → export stays byte-identical.
     return raw as unknown as TraceRecord;
@@ -363,7 +381,7 @@ class Validator {
       this.onlyKeys(raw, where, ['index', 't', 'cost', 'delta']);
       const index = this.count(raw.index, `${where}.index`);
       if (i > 0 && index <= out[i - 1].index) this.fail(`${where}.index`, 'indexes must ascend');
-      const t = this.number(raw.t, `${where}.t`);
+      const t = this.time(raw.t, `${where}.t`);
       if (t < prevT) this.fail(`${where}.t`, 'times must not go backwards');
       prevT = t;
       const sample: StatsSample = { index, t, report: {} };
@@ -387,7 +405,12 @@ class Validator {
     for (const part of ['added', 'changed'] as const) {
       if (raw[part] === undefined) continue;
       const map = this.object(raw[part], `${at}.${part}`);
-      for (const id of Object.keys(map)) this.jsonObject(map[id], `${at}.${part}[${JSON.stringify(id)}]`);
+      for (const id of Object.keys(map)) {
+        const where = `${at}.${part}[${JSON.stringify(id)}]`;
+        const object = this.jsonObject(map[id], where);
+        // A stats object's own time: exports write it as its point time.
+        if (typeof object.timestamp === 'number') this.time(object.timestamp, `${where}.timestamp`);
+      }
       this.noJsonProblem(map, `${at}.${part}`);
       delta[part] = map as Record<string, JsonObject>;
     }
@@ -446,6 +469,14 @@ class Validator {
   number(value: unknown, at: string): number {
     if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(at, `expected a finite number, found ${describe(value)}`);
     return value;
+  }
+
+  /** A time in epoch ms that a Date can hold (time-range.ts): the views and exports format every one of them. */
+  time(value: unknown, at: string): number {
+    const t = this.number(value, at);
+    const problem = timeProblem(t, 'time');
+    if (problem !== null) this.fail(at, problem);
+    return t;
   }
 
   count(value: unknown, at: string): number {

@@ -12,7 +12,7 @@
 import type { JsonObject } from '../protocol/json';
 import { ImportBuilder } from './import-builder';
 import type { ImportContext } from './import-context';
-import { findAll, findFirst, hasClass, parseHtml, textOf, type HtmlElement } from './import-html';
+import { findAll, findFirst, hasClass, parseHtml, textOf, type HtmlDocument, type HtmlElement } from './import-html';
 import { isJsonObject, parseJson } from './safe-json';
 import type { SessionBundle } from './session-bundle';
 
@@ -30,14 +30,17 @@ export function importAboutWebrtc(ctx: ImportContext, html: string, inputBytes: 
   const builder = new ImportBuilder(ctx.fileName, 'firefox-about-webrtc', inputBytes);
   // Firefox's page does not say which browser it is beyond being Firefox; the saved page has no user agent.
   builder.meta.userAgent = 'Firefox';
-  let root: HtmlElement;
+  let document: HtmlDocument;
   try {
-    root = parseHtml(html);
+    document = parseHtml(html);
   } catch (error) {
     throw ctx.error('document', error instanceof Error ? error.message : String(error));
   }
+  const root = document.root;
+  // A cut file (a download that stopped, a copy that ran out) keeps its complete sections; the cut one is left out.
+  if (document.truncated !== null) ctx.problem('document', `truncated: ${document.truncated}`);
   ctx.progress(0.5);
-  const sections = findAll(root, (e) => e.tag === 'div' && hasClass(e, 'peer-connection'));
+  const sections = findAll(root, (e) => e.tag === 'div' && hasClass(e, 'peer-connection') && e.ended);
   if (sections.length === 0 && !findFirst(root, (e) => l10nId(e).startsWith('about-webrtc-'))) {
     throw ctx.error('document', 'no about:webrtc content (no element with an about-webrtc-… data-l10n-id)');
   }
@@ -54,11 +57,13 @@ export function importAboutWebrtc(ctx: ImportContext, html: string, inputBytes: 
     }
     const args = l10nArgs(heading) ?? {};
     const now = typeof args.now === 'string' ? Date.parse(args.now) : NaN;
+    if (!Number.isNaN(now) && !ctx.validTime(where, now, 'report time ("now")')) return;
     // pcid: `{uuid} <µs since the epoch> (id=<n> url=<url>)`.
     const idMatch = /^(\{[^}]*\})\s+(\d+)\s+\(id=(\d+)\s+url=(.*)\)$/.exec(pcid);
     const createdAt = idMatch ? Number(idMatch[2]) / 1000 : NaN;
+    if (idMatch && !ctx.validTime(where, createdAt, 'creation time from the pcid')) return;
     const url = idMatch ? idMatch[4] : typeof args.url === 'string' ? args.url : '';
-    const history = sdpHistory(section);
+    const history = sdpHistory(ctx, section, where);
     const times = [createdAt, ...history.map((h) => h.t), now].filter(Number.isFinite);
     if (times.length === 0) {
       ctx.problem(where, 'no time for this peer connection (neither in its id nor in its heading)');
@@ -106,7 +111,7 @@ interface HistoryEntry {
  * The SDP history of a PC section, in time order: each `h5[data-l10n-id=about-webrtc-sdp-set-timestamp]` (time in
  * its l10n args) and the `<pre>` after it; local or remote from its column's `h4` heading.
  */
-function sdpHistory(section: HtmlElement): HistoryEntry[] {
+function sdpHistory(ctx: ImportContext, section: HtmlElement, where: string): HistoryEntry[] {
   const out: HistoryEntry[] = [];
   for (const box of findAll(section, (e) => hasClass(e, 'sdp-history'))) {
     for (const column of box.children) {
@@ -119,7 +124,7 @@ function sdpHistory(section: HtmlElement): HistoryEntry[] {
       for (const e of findAll(column, (x) => x.tag === 'h5' || x.tag === 'pre')) {
         if (e.tag === 'h5' && l10nId(e) === 'about-webrtc-sdp-set-timestamp') {
           const t = l10nArgs(e)?.timestamp;
-          pendingT = typeof t === 'number' && Number.isFinite(t) ? t : null;
+          pendingT = typeof t === 'number' && ctx.validTime(`${where} ${side} SDP history`, t, 'SDP time') ? t : null;
         } else if (e.tag === 'pre' && pendingT !== null) {
           // The page shows SDP with `\n` line ends; SDP itself uses CRLF.
           out.push({ side, t: pendingT, sdp: textOf(e).replace(/\r?\n/g, '\r\n') });

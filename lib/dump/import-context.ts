@@ -6,6 +6,7 @@
  */
 import type { ImportBuilderOptions } from './import-builder';
 import { DumpError, type DumpFormat } from './session-bundle';
+import { timeProblem } from './time-range';
 
 /** One part of a file that could not be read. */
 export interface DumpProblem {
@@ -52,6 +53,18 @@ export class ImportContext {
   problem(where: string, reason: string): void {
     this.problemCount++;
     if (this.problems.length < MAX_KEPT_PROBLEMS) this.problems.push({ where, reason });
+  }
+
+  /**
+   * Whether `value` is a time a Date can hold (time-range.ts); if not, reports why at `where` (`what` names it in
+   * the reason: `timestamp 1e+16 is outside the valid time range …`). Every time an importer takes from a file
+   * passes here.
+   */
+  validTime(where: string, value: unknown, what?: string): value is number {
+    const reason = timeProblem(value, what);
+    if (reason === null) return true;
+    this.problem(where, reason);
+    return false;
   }
 
   /** Throws the AbortError a worker expects when the caller cancelled. */

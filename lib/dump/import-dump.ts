@@ -23,8 +23,13 @@ export interface ImportResult {
   format: DumpFormat;
   /** One bundle per session in the file (one for every format but our own, which may hold several). */
   bundles: SessionBundle[];
-  /** Parts that could not be read (only with `allowPartial`; otherwise the first one was thrown). */
+  /**
+   * Parts that could not be read (only with `allowPartial`; otherwise the first one was thrown). The first 1000,
+   * then one entry saying how many more.
+   */
   problems: DumpProblem[];
+  /** How many problems there were in all (`problems` lists at most the first 1000). */
+  problemCount: number;
 }
 
 /**
@@ -84,7 +89,7 @@ export function importDump(fileName: string, bytes: Uint8Array, options: ImportO
       }
     }
     options.onProgress?.(1);
-    return { format: detected.format, bundles, problems };
+    return { format: detected.format, bundles, problems, problemCount: ctx.problemCount };
   } catch (error) {
     if (error instanceof DumpError) throw error;
     if (error instanceof DOMException && error.name === 'AbortError') throw error;

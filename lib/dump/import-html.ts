@@ -10,8 +10,20 @@ export interface HtmlElement {
   attrs: Map<string, string>;
   children: HtmlNode[];
   parent: HtmlElement | null;
+  /** Its end tag (or an ancestor's) was read, or it has none (void, self-closed): false only when the file ends inside it. */
+  ended: boolean;
 }
 export type HtmlNode = HtmlElement | string;
+
+export interface HtmlDocument {
+  /** The elements and text, under an element with tag `#root`. */
+  root: HtmlElement;
+  /**
+   * Why the markup ends early (inside a tag, comment or raw-text element, or before the end tag of an element of
+   * the top level: the saved page is one element's `outerHTML`), or null when it is complete.
+   */
+  truncated: string | null;
+}
 
 /** Elements that never have content (HTML void elements). */
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
@@ -37,15 +49,17 @@ const ATTRIBUTE = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)
 
 /**
  * Parses `html` into a root element (tag `#root`). Tolerant like a browser where it matters here: unclosed
- * elements end with their ancestor, stray end tags are ignored. Throws a plain Error only when nesting exceeds
- * `maxDepth` (the caller turns it into a DumpError).
+ * elements end with their ancestor, stray end tags are ignored. A file that ends early is read as far as it goes and
+ * says so (`truncated`). Throws a plain Error only when nesting exceeds `maxDepth` (the caller turns it into a
+ * DumpError).
  */
-export function parseHtml(html: string, maxDepth = 256): HtmlElement {
-  const root: HtmlElement = { tag: '#root', attrs: new Map(), children: [], parent: null };
+export function parseHtml(html: string, maxDepth = 256): HtmlDocument {
+  const root: HtmlElement = { tag: '#root', attrs: new Map(), children: [], parent: null, ended: true };
   let current = root;
   let depth = 0;
   let i = 0;
   const n = html.length;
+  let truncated: string | null = null;
   const addText = (text: string) => {
     if (text !== '') current.children.push(decodeEntities(text));
   };
@@ -58,11 +72,13 @@ export function parseHtml(html: string, maxDepth = 256): HtmlElement {
     if (lt > i) addText(html.slice(i, lt));
     if (html.startsWith('<!--', lt)) {
       const end = html.indexOf('-->', lt + 4);
+      if (end === -1) truncated = `the file ends inside a comment (from character ${lt})`;
       i = end === -1 ? n : end + 3;
       continue;
     }
     if (html.startsWith('<!', lt) || html.startsWith('<?', lt)) {
       const end = html.indexOf('>', lt);
+      if (end === -1) truncated = `the file ends inside the markup declaration at character ${lt}`;
       i = end === -1 ? n : end + 1;
       continue;
     }
@@ -76,16 +92,21 @@ export function parseHtml(html: string, maxDepth = 256): HtmlElement {
     }
     const tag = nameMatch[0].toLowerCase();
     const end = findTagEnd(html, lt + (close ? 2 : 1) + nameMatch[0].length);
-    if (end === -1) break;
+    if (end === -1) {
+      truncated = `the file ends inside the tag <${close ? '/' : ''}${tag} at character ${lt}`;
+      break;
+    }
     if (close) {
-      // Close the nearest open element of that name; ignore a stray end tag.
+      // Close the nearest open element of that name (and those inside it); ignore a stray end tag.
       let e: HtmlElement | null = current;
       while (e && e.tag !== tag) e = e.parent;
       if (e && e.parent) {
         while (current !== e) {
+          current.ended = true;
           current = current.parent!;
           depth--;
         }
+        e.ended = true;
         current = e.parent!;
         depth--;
       }
@@ -98,10 +119,13 @@ export function parseHtml(html: string, maxDepth = 256): HtmlElement {
       const name = m[1].toLowerCase();
       if (!attrs.has(name)) attrs.set(name, decodeEntities(m[2] ?? m[3] ?? m[4] ?? ''));
     }
-    const element: HtmlElement = { tag, attrs, children: [], parent: current };
+    const element: HtmlElement = { tag, attrs, children: [], parent: current, ended: false };
     current.children.push(element);
     i = end + 1;
-    if (VOID.has(tag) || attrText.trimEnd().endsWith('/')) continue;
+    if (VOID.has(tag) || attrText.trimEnd().endsWith('/')) {
+      element.ended = true;
+      continue;
+    }
     if (RAW_TEXT.has(tag)) {
       const closer = new RegExp(`</${tag}`, 'gi');
       closer.lastIndex = i;
@@ -110,13 +134,28 @@ export function parseHtml(html: string, maxDepth = 256): HtmlElement {
       const stop = closeAt === -1 ? n : closeAt;
       if (stop > i) element.children.push(html.slice(i, stop));
       const after = closeAt === -1 ? -1 : html.indexOf('>', closeAt);
+      if (after === -1) truncated = `the file ends inside <${tag}> (from character ${lt})`;
+      else element.ended = true;
       i = after === -1 ? n : after + 1;
       continue;
     }
     current = element;
     if (++depth > maxDepth) throw new Error(`elements nested deeper than ${maxDepth}`);
   }
-  return root;
+  if (truncated === null && current !== root) {
+    let outermost = current;
+    while (outermost.parent !== root) outermost = outermost.parent!;
+    truncated = `the file ends before the end tag of ${startTag(outermost)}`;
+  }
+  return { root, truncated };
+}
+
+/** `<div id="content">`: an element's tag with its id or class, to name it in a message. */
+function startTag(e: HtmlElement): string {
+  const id = e.attrs.get('id');
+  const cls = e.attrs.get('class');
+  const attr = id !== undefined ? ` id="${id}"` : cls !== undefined ? ` class="${cls}"` : '';
+  return `<${e.tag}${attr}>`;
 }
 
 /** Index of the `>` ending a tag whose attributes start at `from` (quotes may hold `>`), or -1. */

@@ -11,10 +11,11 @@ import type { Json, JsonObject } from '../protocol/json';
 import type { StatsObject, StatsReportJson } from '../model/session';
 import { ImportBuilder } from './import-builder';
 import type { ImportContext } from './import-context';
-import { TraceMapper } from './import-trace';
+import { TraceMapper, valueText } from './import-trace';
 import { isBlank, textLines, type TextLine } from './lines';
 import { hasOwnKey, isJsonObject, ownValue, parseJson, recordValueProblem, setOwnKey } from './safe-json';
 import type { SessionBundle } from './session-bundle';
+import { timeProblem } from './time-range';
 
 /**
  * jitsi/rtcstats-server writes PC events of its pre-call test without a PC id (formats.md §2.1): they go to one
@@ -50,10 +51,7 @@ export function importRtcstatsLegacy(ctx: ImportContext, text: string, inputByte
     const pcId = entry[1];
     const value = entry[2];
     const t = entry[3];
-    if (typeof t !== 'number' || !Number.isFinite(t)) {
-      ctx.problem(where, 'timestamp (4th element) is not a number');
-      continue;
-    }
+    if (!ctx.validTime(where, t, 'timestamp (4th element)')) continue;
     if (pcId !== null && typeof pcId !== 'string' && typeof pcId !== 'number') {
       ctx.problem(where, 'PC id (2nd element) is neither a string nor null');
       continue;
@@ -148,7 +146,8 @@ function* jsonLines(ctx: ImportContext, text: string, lines: Iterable<TextLine>)
 
 /**
  * The stats objects of a report or delta line that may be stored: members that are objects, under an id other
- * than `__proto__`, whose values pass the page-record checks. The others are reported as problems of `where`.
+ * than `__proto__`, whose values pass the page-record checks and whose `timestamp`, when a number, is a valid time
+ * (exports write it as the object's point time). The others are reported as problems of `where`.
  */
 function acceptedStatsObjects(ctx: ImportContext, value: JsonObject, where: string): [string, JsonObject][] {
   const out: [string, JsonObject][] = [];
@@ -159,7 +158,7 @@ function acceptedStatsObjects(ctx: ImportContext, value: JsonObject, where: stri
       ctx.problem(where, 'stats id "__proto__" refused');
       continue;
     }
-    const problem = recordValueProblem(object);
+    const problem = recordValueProblem(object) ?? objectTimeProblem(object, 'timestamp');
     if (problem !== null) {
       ctx.problem(where, `stats object ${JSON.stringify(id)} refused: ${problem}`);
       continue;
@@ -176,7 +175,8 @@ function acceptedStatsObjects(ctx: ImportContext, value: JsonObject, where: stri
  * `base` is updated to it).
  */
 function applyLegacyDelta(ctx: ImportContext, base: Map<string, StatsObject>, delta: JsonObject, removedMeansGone: boolean, where: string): StatsReportJson {
-  const T = typeof delta.timestamp === 'number' ? delta.timestamp : null;
+  const reportTime = ownValue(delta, 'timestamp');
+  const T = typeof reportTime === 'number' && ctx.validTime(where, reportTime, 'report timestamp') ? reportTime : null;
   const seen = new Set<string>();
   // `timestamp` beside the objects is T itself; other non-objects are not stats.
   for (const [id, part] of acceptedStatsObjects(ctx, delta, where)) {
@@ -192,6 +192,12 @@ function applyLegacyDelta(ctx: ImportContext, base: Map<string, StatsObject>, de
   }
   if (removedMeansGone) for (const id of [...base.keys()]) if (!seen.has(id)) base.delete(id);
   return reportOf(base);
+}
+
+/** Why the object's `key` member (its timestamp) is a number but no valid time, or null. */
+function objectTimeProblem(object: JsonObject, key: string): string | null {
+  const stamp = ownValue(object, key);
+  return typeof stamp === 'number' ? timeProblem(stamp) : null;
 }
 
 function reportOf(base: Map<string, StatsObject>): StatsReportJson {
@@ -300,6 +306,24 @@ const PROPERTY_CODES: Record<string, string> = {
   166: 'issuerCertificateId',
 };
 
+/** Prefix of RTCStatsDump app events (`:<name>`, formats.md §3.2): the reader keeps them as entries of that name. */
+const APP_EVENT_PREFIX = ':';
+/** Methods the reader takes for lines of its own, on a line of a PC and on a line of no PC (null id). */
+const READ_ON_PC: ReadonlySet<string> = new Set(['create', 'constraints', 'remove', 'getStats']);
+const READ_WITHOUT_PC: ReadonlySet<string> = new Set(['create', 'getStats', 'close', 'websocket']);
+
+/**
+ * The method under which a writer puts an entry named `name` (of a PC, or of no PC) so that
+ * {@link importRtcstatsV3} reads it back as that entry: the name itself, unless the reader would take it for
+ * something else (a method code such as `"g"` or `"39"`, a line it reads itself such as `create`, a media method it
+ * moves off the PC, a `:` app event); then `:<name>`, the app-event form, which it reads as an entry of that name.
+ */
+export function rtcstatsEntryMethod(name: string, onPc: boolean): string {
+  const readsAsOther =
+    name.startsWith(APP_EVENT_PREFIX) || hasOwnKey(METHOD_CODES, name) || (onPc ? READ_ON_PC.has(name) || isMediaOrPage(name) : READ_WITHOUT_PC.has(name));
+  return readsAsOther ? `${APP_EVENT_PREFIX}${name}` : name;
+}
+
 /** Reads an RTCStatsDump file; `text` starts with the `RTCStatsDump` line (BOM already removed). */
 export function importRtcstatsV3(ctx: ImportContext, text: string, inputBytes: number): SessionBundle {
   const builder = new ImportBuilder(ctx.fileName, 'rtcstats-v3', inputBytes);
@@ -314,7 +338,7 @@ export function importRtcstatsV3(ctx: ImportContext, text: string, inputBytes: n
   if (fileFormat !== 3) throw ctx.error(`line ${metaLine.value.number}`, `fileFormat ${JSON.stringify(fileFormat ?? null)} is not supported (only 3)`);
   readClientInfo(builder, meta.value);
   const startTime = ownValue(meta.value, 'startTime');
-  if (typeof startTime === 'number') builder.meta.extraTimes.push(startTime);
+  if (startTime !== undefined && ctx.validTime(`line ${metaLine.value.number}`, startTime, 'metadata startTime')) builder.meta.extraTimes.push(startTime);
   // Chrome's own export writes only {"fileFormat":3} and logs like webrtc-internals (formats.md §3.6).
   const chromeExport = ownValue(meta.value, 'clientProtocol') === undefined;
   const mapper = new TraceMapper(builder, ctx, { iceAddIsOutcome: chromeExport, addTrackWithoutLabel: chromeExport });
@@ -336,10 +360,7 @@ export function importRtcstatsV3(ctx: ImportContext, text: string, inputBytes: n
     }
     // The first delta is absolute epoch ms, the others ms since the previous line (negative ones are possible).
     const t = first ? delta : clock + delta;
-    if (!Number.isFinite(t)) {
-      ctx.problem(where, 'time overflows (the sum of the time deltas is not a finite number)');
-      continue;
-    }
+    if (!ctx.validTime(where, t, first ? 'timestamp (last element)' : 'time (the previous line\'s plus this delta)')) continue;
     clock = t;
     first = false;
     const rawMethod = entry[0];
@@ -357,6 +378,14 @@ export function importRtcstatsV3(ctx: ImportContext, text: string, inputBytes: n
     const extra = entry.slice(3, -1);
     const correlation = typeof extra[0] === 'string' ? extra[0] : undefined;
 
+    if (typeof rawMethod === 'string' && rawMethod.startsWith(APP_EVENT_PREFIX)) {
+      // An app event (rtcstats-js) or an entry a writer escaped (rtcstatsEntryMethod): an entry of that name, read
+      // as nothing else, its value as text.
+      const name = rawMethod.slice(APP_EVENT_PREFIX.length);
+      if (id === null) mapper.fileEntry(t, name, valueText(value));
+      else mapper.generic(id, t, name, valueText(value));
+      continue;
+    }
     if (method === 'create') {
       if (id === null) {
         // Client-level create: {hardwareConcurrency, userAgentData, …}. rtcstats-server puts the UA string in the
@@ -373,7 +402,7 @@ export function importRtcstatsV3(ctx: ImportContext, text: string, inputBytes: n
       }
       continue;
     }
-    if (id === null && (method === 'close' || method === 'websocket' || method.startsWith(':'))) continue;
+    if (id === null && (method === 'close' || method === 'websocket')) continue;
     if (method === 'constraints' && id !== null) {
       setConstraints(builder, id, t, value, where, ctx);
       continue;
@@ -448,7 +477,7 @@ function fullReport(ctx: ImportContext, base: Map<string, StatsObject>, value: J
 
 /** The §3.4 reader: codes renamed, `null` removes an object, absent objects carry on with time `t`. */
 function applyCompressedStats(ctx: ImportContext, base: Map<string, StatsObject>, value: JsonObject, lineT: number, where: string): StatsReportJson {
-  const T = typeof value.t === 'number' ? value.t : lineT;
+  const T = typeof value.t === 'number' && ctx.validTime(where, value.t, 'report time (t)') ? value.t : lineT;
   const next = new Map<string, StatsObject>();
   const sent = new Map<string, Json>();
   for (const id of Object.keys(value)) if (id !== 't') sent.set(id, value[id]);
@@ -460,7 +489,7 @@ function applyCompressedStats(ctx: ImportContext, base: Map<string, StatsObject>
     const part = sent.get(id);
     if (part === null) continue;
     if (!isJsonObject(part)) continue;
-    const problem = recordValueProblem(part);
+    const problem = recordValueProblem(part) ?? objectTimeProblem(part, 't') ?? objectTimeProblem(part, 'timestamp');
     if (problem !== null) {
       ctx.problem(where, `stats object ${JSON.stringify(id)} refused: ${problem}`);
       next.set(id, { ...previous, timestamp: T });
@@ -476,7 +505,7 @@ function applyCompressedStats(ctx: ImportContext, base: Map<string, StatsObject>
   }
   for (const [id, part] of sent) {
     if (base.has(id) || !isJsonObject(part)) continue;
-    const problem = recordValueProblem(part);
+    const problem = recordValueProblem(part) ?? objectTimeProblem(part, 't') ?? objectTimeProblem(part, 'timestamp');
     if (problem !== null) {
       ctx.problem(where, `stats object ${JSON.stringify(id)} refused: ${problem}`);
       continue;

@@ -12,8 +12,8 @@
  * ondtlsstatechange, anything unknown) become generic `pc-event`s named {@link DUMP_ENTRY_EVENT} with value
  * `{name, text}`: the entry's own name and its value as text (webrtc-internals' string as it is; other formats'
  * JSON value as JSON text, a string value as it is), so exports can write them back under their name.
- * Page-level entries without a counterpart (rtcstats app events such as `identity` or `logs`) are still skipped:
- * a `pc-event` needs a PC.
+ * Page-level entries without a counterpart (rtcstats app events such as `identity` or `logs`) become the session's
+ * `file-entry` records (a `pc-event` needs a PC).
  */
 import type { ErrorInfo, Json, JsonObject } from '../protocol/json';
 import { DUMP_ENTRY_EVENT, MAX_DUMP_ENTRY_NAME, type DumpEntryValue, type MediaMethod, type PcEventName, type PcMethod } from '../protocol/messages';
@@ -118,10 +118,7 @@ export class TraceMapper {
     correlation?: string,
     unmapped: { keep?: boolean; text?: string } = {},
   ): boolean {
-    if (!Number.isFinite(t)) {
-      this.ctx.problem(where, `time is not a number`);
-      return false;
-    }
+    if (!this.ctx.validTime(where, t, 'time')) return false;
     const media = mediaName(name);
     if (media) return this.media(t, media.method, media.outcome, value, where, correlation);
     const track = /^MediaStreamTrack\.(on\w+)$/.exec(name);

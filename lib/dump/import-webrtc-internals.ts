@@ -36,8 +36,9 @@ export function importWebrtcInternals(ctx: ImportContext, doc: JsonObject, input
 
   const userAgent = ownValue(doc, 'UserAgent');
   builder.meta.userAgent = typeof userAgent === 'string' ? userAgent : '';
-  const downloadedAt = ownValue(doc, 'timestamp');
-  if (typeof downloadedAt === 'number' && Number.isFinite(downloadedAt)) builder.meta.extraTimes.push(downloadedAt);
+  const downloadTime = ownValue(doc, 'timestamp');
+  const downloadedAt = downloadTime !== undefined && ctx.validTime('timestamp', downloadTime, 'download time') ? downloadTime : null;
+  if (downloadedAt !== null) builder.meta.extraTimes.push(downloadedAt);
 
   const gum = ownValue(doc, 'getUserMedia');
   if (gum !== undefined && !Array.isArray(gum)) ctx.problem('getUserMedia', 'not an array');
@@ -54,7 +55,7 @@ export function importWebrtcInternals(ctx: ImportContext, doc: JsonObject, input
       ctx.problem(where, 'not an object');
       return;
     }
-    importPc(ctx, mapper, builder, key, pc, where, typeof downloadedAt === 'number' && Number.isFinite(downloadedAt) ? downloadedAt : null, split?.readSeries);
+    importPc(ctx, mapper, builder, key, pc, where, downloadedAt, split?.readSeries);
   });
   return builder.build();
 }
@@ -78,6 +79,7 @@ function importGetUserMedia(ctx: ImportContext, mapper: TraceMapper, builder: Im
       return;
     }
     const stamp = ownValue(entry, 'timestamp');
+    if (typeof stamp === 'number' && !ctx.validTime(`${where}.timestamp`, stamp)) return;
     const t = typeof stamp === 'number' ? stamp : lastT;
     if (!Number.isFinite(t)) {
       ctx.problem(where, 'no timestamp');
@@ -130,10 +132,10 @@ function importPc(
   if (stats !== undefined && !isJsonObject(stats)) ctx.problem(`${where}.stats`, 'not an object');
 
   const entries = Array.isArray(log) ? log : [];
-  const times = entryTimes(entries);
+  const times = entryTimes(ctx, entries, where);
   const columns = isJsonObject(stats) ? statsToColumns(ctx, stats, `${where}.stats`, readSeries) : null;
   let firstT = columns !== null && columns.t.length > 0 ? columns.t[0] : Infinity;
-  for (const t of times) if (t < firstT) firstT = t;
+  for (const t of times) if (t !== null && t < firstT) firstT = t;
   if (!Number.isFinite(firstT)) {
     // Neither a timed log entry nor a poll: only the download time (M147+) can place the PC.
     if (downloadedAt === null) {
@@ -172,6 +174,8 @@ function importPc(
       return;
     }
     const t = times[i];
+    // Refused already (entryTimes).
+    if (t === null) return;
     if (!Number.isFinite(t)) {
       ctx.problem(at, 'no usable time');
       return;
@@ -187,26 +191,38 @@ function importPc(
 
 /**
  * Each entry's time: `timestamp` (epoch ms), else its `time` text parsed (locale text before ~M90, best effort),
- * else the previous entry's time, so that the order survives where the text does not parse.
+ * else the previous entry's time, so that the order survives where the text does not parse. An entry whose
+ * `timestamp` is not a valid time is reported and refused: null.
  */
-function entryTimes(entries: Json[]): number[] {
-  const out: number[] = [];
+function entryTimes(ctx: ImportContext, entries: Json[], where: string): (number | null)[] {
+  const out: (number | null)[] = [];
   let last = NaN;
-  for (const entry of entries) {
+  entries.forEach((entry, i) => {
     let t = NaN;
     if (isJsonObject(entry)) {
       const stamp = ownValue(entry, 'timestamp');
       const text = ownValue(entry, 'time');
-      if (typeof stamp === 'number') t = stamp;
-      else if (typeof text === 'string') t = Date.parse(text);
+      if (typeof stamp === 'number') {
+        if (!ctx.validTime(`${where}.updateLog[${i}].timestamp`, stamp)) {
+          out.push(null);
+          return;
+        }
+        t = stamp;
+      } else if (typeof text === 'string') {
+        t = Date.parse(text);
+        if (!Number.isNaN(t) && !ctx.validTime(`${where}.updateLog[${i}].time`, t, `time ${JSON.stringify(text)}, read as`)) {
+          out.push(null);
+          return;
+        }
+      }
     }
     if (!Number.isFinite(t)) t = last;
     else last = t;
     out.push(t);
-  }
-  // Entries before the first parseable time take that time.
-  const first = out.find(Number.isFinite);
-  if (first !== undefined) for (let i = 0; i < out.length && !Number.isFinite(out[i]); i++) out[i] = first;
+  });
+  // Entries before the first parseable time take that time (refused ones stay refused).
+  const first = out.findIndex((t) => t !== null && Number.isFinite(t));
+  for (let i = 0; i < first; i++) if (out[i] !== null) out[i] = out[first];
   return out;
 }
 
@@ -274,6 +290,9 @@ function statsToColumns(ctx: ImportContext, stats: JsonObject, where: string, re
       ctx.problem(at, 'forbidden key "__proto__"');
       continue;
     }
+    // The object path's record check (below) sees only nested values: a number too large for a double (`1e400`)
+    // parses as ±Infinity in any series. The `-timestamp` series is checked as times instead.
+    if (prop !== 'timestamp') refuseNonFinite(ctx, parsed.value, at);
     shareRepeatedStrings(parsed.value);
     let object = objects.get(id);
     if (!object) objects.set(id, (object = { id, type: null, props: new Map() }));
@@ -289,8 +308,10 @@ function statsToColumns(ctx: ImportContext, stats: JsonObject, where: string, re
     stats[key] = null;
   }
 
-  // Point times per object.
+  // Point times per object: its `-timestamp` series (M117+; NaN marks a point left out), else 1 s steps.
   const pointTimes = new Map<string, number[]>();
+  /** Objects whose points carry their own times (a `-timestamp` series): their series must end at one of them. */
+  const timed = new Set<string>();
   for (const object of objects.values()) {
     if (object.type === null) {
       // M86-era dumps have no statsType: the `type` series holds it.
@@ -299,8 +320,9 @@ function statsToColumns(ctx: ImportContext, stats: JsonObject, where: string, re
       object.type = typeof first === 'string' ? first : '';
     }
     const stamps = object.props.get('timestamp');
-    if (stamps && stamps.values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      pointTimes.set(object.id, stamps.values as number[]);
+    if (stamps) {
+      pointTimes.set(object.id, seriesTimes(ctx, stamps, !RTCP_TIMED_TYPES.has(object.type)));
+      timed.add(object.id);
       continue;
     }
     let longest: Series | null = null;
@@ -311,6 +333,8 @@ function statsToColumns(ctx: ImportContext, stats: JsonObject, where: string, re
     }
     const n = longest.values.length;
     const step = n > 1 && Number.isFinite(longest.endTime) ? (longest.endTime - longest.startTime) / (n - 1) : LEGACY_POLL_MS;
+    const at = `${where}${pathKey(object.id)}`;
+    if (!ctx.validTime(at, longest.startTime, 'startTime') || !ctx.validTime(at, longest.startTime + (n - 1) * step, 'time of its last point (1 s per point from startTime)')) continue;
     pointTimes.set(object.id, Array.from({ length: n }, (_, i) => longest!.startTime + i * step));
   }
 
@@ -318,9 +342,9 @@ function statsToColumns(ctx: ImportContext, stats: JsonObject, where: string, re
   const stamped: number[] = [];
   for (const object of objects.values()) {
     if (RTCP_TIMED_TYPES.has(object.type ?? '')) continue;
-    for (const t of pointTimes.get(object.id) ?? []) stamped.push(t);
+    for (const t of pointTimes.get(object.id) ?? []) if (!Number.isNaN(t)) stamped.push(t);
   }
-  if (stamped.length === 0) for (const times of pointTimes.values()) for (const t of times) stamped.push(t);
+  if (stamped.length === 0) for (const times of pointTimes.values()) for (const t of times) if (!Number.isNaN(t)) stamped.push(t);
   stamped.sort((a, b) => a - b);
   const polls: number[] = [];
   for (const t of stamped) if (polls.length === 0 || t - polls[polls.length - 1] > SAME_POLL_MS) polls.push(t);
@@ -336,6 +360,11 @@ function statsToColumns(ctx: ImportContext, stats: JsonObject, where: string, re
     let p = 0;
     for (let i = 0; i < times.length; i++) {
       const t = times[i];
+      if (Number.isNaN(t)) {
+        // A point left out (seriesTimes): its values are dropped, the next point is placed from the previous one.
+        pollOf[i] = -1;
+        continue;
+      }
       while (p < polls.length && polls[p] < t - SAME_POLL_MS) p++;
       if (p < polls.length) {
         pollOf[i] = p;
@@ -382,7 +411,11 @@ function statsToColumns(ctx: ImportContext, stats: JsonObject, where: string, re
     fields.timestamp = every ? times : spread((i) => times[i]);
     for (const [prop, series] of object.props) {
       if (prop === 'timestamp' || prop === 'type' || prop === 'id') continue;
-      const offset = alignSeries(times, series);
+      const offset = alignSeries(ctx, times, series, timed.has(object.id));
+      if (offset === -1) {
+        series.values = [];
+        continue;
+      }
       const values = series.values;
       const m = values.length;
       let column: (Json | null)[];
@@ -410,6 +443,47 @@ function statsToColumns(ctx: ImportContext, stats: JsonObject, where: string, re
     setOwnKey(columns.objects, object.id, { type, fields });
   }
   return columns;
+}
+
+/**
+ * The point times of an object from its `-timestamp` series (formats.md §1.6), in place. A value that is not a valid
+ * time, or (`pollStamped`) one earlier than the point before, is reported and its point left out (NaN): that poll's
+ * values of the object are dropped and every other value keeps its place (mapping such a point to the next poll
+ * shifted every later value). A repeated time is no problem: an object whose stamp did not change between polls
+ * (rtcstats legacy objects carried unchanged, fixed objects of other browsers) has one point per poll, in order.
+ * Remote RTP objects carry the time of the RTCP report they describe, from the remote clock: placed in order anyway.
+ */
+function seriesTimes(ctx: ImportContext, stamps: Series, pollStamped: boolean): number[] {
+  // The series becomes the object's timestamp column as it is (no copy): its values are rewritten as times.
+  const times = stamps.values as unknown as number[];
+  let last = -Infinity;
+  for (let j = 0; j < times.length; j++) {
+    const t: unknown = times[j];
+    const at = `${stamps.where}.values[${j}]`;
+    if (!ctx.validTime(at, t)) {
+      times[j] = NaN;
+    } else if (pollStamped && t < last) {
+      ctx.problem(at, 'time goes backwards');
+      times[j] = NaN;
+    } else {
+      last = t;
+    }
+  }
+  return times;
+}
+
+/**
+ * Reports and nulls every number of `values` that is not finite (`1e400` parses as Infinity), as the record check
+ * reports them inside nested values. One type test per value: the series that need none are not told apart first.
+ */
+function refuseNonFinite(ctx: ImportContext, values: Json[], at: string): void {
+  for (let j = 0; j < values.length; j++) {
+    const value = values[j];
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      ctx.problem(`${at}.values[${j}]`, `refused: ${recordValueProblem(value)}`);
+      values[j] = null;
+    }
+  }
 }
 
 /** `JSON.parse` of a values text without nesting (no depth walk needed); parseJson says why when it fails. */
@@ -444,10 +518,21 @@ function refused(ctx: ImportContext, series: Series, j: number, value: Json): bo
   return true;
 }
 
-/** Index of the object's point where `series` starts (formats.md §1.6 alignment). */
-function alignSeries(times: number[], series: Series): number {
+/**
+ * Index of the object's point where `series` starts (formats.md §1.6 alignment), or -1 when the series is left out
+ * (reported: more values than its object has points). `timed`: the points carry the object's own times (its
+ * `-timestamp` series), so the series' endTime must be one of them; one that is not is reported, and its values are
+ * right-aligned to the last point as §1.6 says (the bundle has no place to flag them as approximate). Series with
+ * holes whose end matches (Chromium drops the holes: 7 of 496 series in the M156 corpus dump) are right-aligned to
+ * it without a report: every real dump has them, and no reader can place them better.
+ */
+function alignSeries(ctx: ImportContext, times: number[], series: Series, timed: boolean): number {
   const m = series.values.length;
-  if (m >= times.length) return 0;
+  if (m > times.length) {
+    ctx.problem(`${series.where}.values`, `${m} values, but its object has only ${times.length} points (its -timestamp series): the series is left out`);
+    return -1;
+  }
+  if (m === times.length) return 0;
   const near = (a: number, b: number) => Math.abs(Math.floor(a) - b) <= 1;
   // Exact when a point matches endTime and the one m-1 before matches startTime (remote objects repeat times).
   let lastEnd = -1;
@@ -455,6 +540,10 @@ function alignSeries(times: number[], series: Series): number {
     if (!near(times[end], series.endTime)) continue;
     if (lastEnd === -1) lastEnd = end;
     if (near(times[end - m + 1], series.startTime)) return end - m + 1;
+  }
+  if (lastEnd === -1 && timed) {
+    const endTime = Number.isFinite(series.endTime) ? new Date(series.endTime).toISOString() : 'missing or not a time';
+    ctx.problem(`${series.where}.endTime`, `${endTime}: no point of its object (its -timestamp series) has this time; the values are right-aligned to the last point, which may misplace them`);
   }
   // Holes: right-align to the end (or to the last point when the end time is not among the points).
   const end = lastEnd !== -1 ? lastEnd : times.length - 1;

@@ -5,6 +5,9 @@ import type { StatsReportJson, StatsSample } from '../../../lib/model/session';
 import { exportRtcstats, rtcstatsText } from '../../../lib/dump/export-rtcstats';
 import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
 import { RTCSTATS_V3_CALL } from '../model/corpus';
+import { importDump } from '../../../lib/dump/import-dump';
+import type { SessionBundle } from '../../../lib/dump/session-bundle';
+import { bytes as textBytes, internalsDump, legacyLines } from '../../fixtures/dumps/dump-fixtures';
 
 type Entry = [string, string | null, unknown, ...unknown[]];
 const corpusText = new TextDecoder().decode(gunzipSync(readFileSync(RTCSTATS_V3_CALL)));
@@ -174,5 +177,34 @@ describe('exportRtcstats with rtcstats-js delta compression', () => {
     expect(failure.slice(1, 4)).toEqual(['1-0', { error: 'NotAllowedError', error_message: 'Permission denied' }, 'getDisplayMedia-1-0-1']);
     expect(out.find((e) => e[0] === 'constraints')![2]).toEqual({ optional: [{ googIPv6: true }] });
     expect(out.find((e) => e[0] === 'setRemoteDescriptionOnFailure')![2]).toBe('OperationError: Failed to parse SessionDescription.');
+  });
+});
+
+describe('exportRtcstats: imported entries without a record of their own', () => {
+  const T0 = 1_700_000_000_000;
+  /** Entries of no record of ours: a PC's (dump-entry) and the session's (file-entry), as the trace keeps them. */
+  const entries = (b: SessionBundle) =>
+    b.events.flatMap((e) => {
+      const r = e.record;
+      if (r.type === 'file-entry' || (r.type === 'pc-event' && r.event === 'dump-entry')) return [{ pcId: e.pcId, t: r.t, value: r.value }];
+      return [];
+    });
+
+  it('come back as they were, also when their names are method codes or lines the reader reads itself', () => {
+    // Names the RTCStatsDump reader would take for getStats ("g", "1"), create (39), close (36), getUserMedia (60),
+    // its own lines (create, remove, getStats, constraints), an app event (":x") or a media entry.
+    const names = ['g', '1', '39', '36', '60', 'create', 'remove', 'getStats', 'constraints', ':x', 'MediaStreamTrack.foo', 'transceiverAdded'];
+    const internals = internalsDump({ '1-1': { updateLog: names.map((type, i) => ({ type, value: `value ${i}`, timestamp: T0 + i })) } });
+    const appEvents = legacyLines([['create', 'PC_0', {}, T0], ...['39', 'g', '36', 'websocket', ':app', 'identity'].map((name, i) => [name, null, { n: i }, T0 + 100 + i])]);
+    for (const file of [internals, appEvents]) {
+      const first = importDump('in', textBytes(file)).bundles[0];
+      expect(entries(first).length).toBeGreaterThanOrEqual(6);
+      const again = importDump('again.gz', exportRtcstats(first));
+      expect(again.problems).toEqual([]);
+      expect(entries(again.bundles[0])).toEqual(entries(first));
+    }
+    // Written as app events (`:<name>`, formats.md §3.2) only where needed: transceiverAdded keeps its own name.
+    const methods = rtcstatsText(importDump('in', textBytes(internals)).bundles).split('\n').slice(2).map((l) => (JSON.parse(l) as Entry)[0]);
+    expect(methods).toEqual(expect.arrayContaining([':g', ':39', ':create', '::x', ':MediaStreamTrack.foo', 'transceiverAdded']));
   });
 });

@@ -4,7 +4,9 @@ import type { SessionBundle } from '../../../lib/dump/session-bundle';
 import { chromiumConfiguration, chromiumUpdateLog, exportWebrtcInternals } from '../../../lib/dump/export-webrtc-internals';
 import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
 import { EventStream } from '../../fixtures/session-builders';
-import { INTERNALS_DUMP_CALL } from '../model/corpus';
+import { CORPUS_DIR, INTERNALS_DUMP_CALL } from '../model/corpus';
+import { importDump } from '../../../lib/dump/import-dump';
+import { pcSamples } from '../../../lib/dump/bundle-stats';
 
 type Series = { startTime: string; endTime: string; statsType: string; values: string };
 type Pc = { pid: number; url: string; rtcConfiguration: string; constraints?: string; updateLog: { type: string; value: string; timestamp: number }[]; stats: Record<string, Series> };
@@ -141,6 +143,17 @@ describe('exportWebrtcInternals details', () => {
     expect(JSON.parse(holeStats['RIA1-timestamp'].values)).toHaveLength(3);
   });
 
+  it('gives an object without a valid timestamp the poll time as its point time, so its series align', () => {
+    const bundle = edgeBundle();
+    bundle.samples = { '0-1': [1, 2, 3].map((n, i) => ({ index: i, t: n * 1000, report: { X: { type: 'transport', ...(n === 2 ? { timestamp: 'late' } : {}), bytesSent: n } } })) };
+    const stats = (JSON.parse(exportWebrtcInternals(bundle)) as Dump).PeerConnections['1-1'].stats;
+    expect(JSON.parse(stats['X-timestamp'].values)).toEqual([1000, 2000, 3000]);
+    // Read back: every value in its poll (a shorter timestamp series made the importer drop or misplace them).
+    const back = importDump('x.txt', new TextEncoder().encode(exportWebrtcInternals(bundle)));
+    expect(back.problems).toEqual([]);
+    expect(pcSamples(back.bundles[0], '0-1').map((s) => s.report.X.bytesSent)).toEqual([1, 2, 3]);
+  });
+
   it('maps failures, configuration and events without Chromium entries', () => {
     const dump = JSON.parse(exportWebrtcInternals(edgeBundle())) as Dump;
     const pc = dump.PeerConnections['1-1'];
@@ -187,5 +200,65 @@ describe('exportWebrtcInternals details', () => {
       ['createDataChannel', '{"label":"y","ordered":true,"negotiated":true,"id":5}'],
     ]);
     expect(chromiumConfiguration({ iceServers: [{ urls: 'turn:t', username: 'u', credential: 'c' }], iceTransportPolicy: 'all', certificates: [] })).toEqual({ iceServers: [{ urls: ['turn:t'] }] });
+  });
+});
+
+describe('exportWebrtcInternals: which strings become numbers', () => {
+  it('converts only foundation and mid when they are plain integers, never ids or references to them', () => {
+    const bundle = edgeBundle();
+    const t = 1_001_000;
+    bundle.samples = {
+      '0-1': [
+        {
+          index: 0,
+          t,
+          report: {
+            // Firefox-style ids that read as numbers: "12345678", "51775e14" (5.1775e18 as a number).
+            '12345678': { type: 'local-candidate', timestamp: t, foundation: '51775e14', address: '192.0.2.1' },
+            '51775e14': { type: 'remote-candidate', timestamp: t, foundation: '3049697979' },
+            CP1: { type: 'candidate-pair', timestamp: t, localCandidateId: '12345678', remoteCandidateId: '51775e14', transportId: '7' },
+            '1': { type: 'codec', timestamp: t, payloadType: 111 },
+            IT1: { type: 'inbound-rtp', timestamp: t, mid: '1', remoteId: '99', codecId: '1' },
+            IT2: { type: 'inbound-rtp', timestamp: t, mid: '0', trackIdentifier: '0123' },
+          },
+        },
+      ],
+    };
+    const stats = (JSON.parse(exportWebrtcInternals(bundle)) as Dump).PeerConnections['1-1'].stats;
+    const value = (key: string) => (JSON.parse(stats[key].values) as unknown[])[0];
+    // As Chromium's own dump has them (formats.md §1.6): a decimal foundation and mid as numbers.
+    expect(value('51775e14-foundation')).toBe(3049697979);
+    expect(value('IT2-mid')).toBe(0);
+    // Not a plain integer, a reference, or a value that is also an id of the report: as they were.
+    expect(value('12345678-foundation')).toBe('51775e14');
+    expect(value('CP1-localCandidateId')).toBe('12345678');
+    expect(value('CP1-remoteCandidateId')).toBe('51775e14');
+    expect(value('CP1-transportId')).toBe('7');
+    expect(value('IT1-remoteId')).toBe('99');
+    expect(value('IT1-codecId')).toBe('1');
+    expect(value('IT1-mid')).toBe('1');
+    expect(value('IT2-trackIdentifier')).toBe('0123');
+  });
+
+  it('a Firefox recording (ids like "51775e14") keeps every …Id reference through export and import', () => {
+    const [first] = importDump('sfu', new Uint8Array(readFileSync(`${CORPUS_DIR}/dumps/rtcstats-legacy/firefox-standard-stats-sfu`))).bundles;
+    const [back] = importDump('again.txt', new TextEncoder().encode(exportWebrtcInternals(first))).bundles;
+    expect(back.pcs.map((p) => p.pcId)).toEqual(first.pcs.map((p) => p.pcId));
+    let references = 0;
+    for (const pc of first.pcs) {
+      const before = pcSamples(first, pc.pcId);
+      const after = pcSamples(back, pc.pcId);
+      expect(after).toHaveLength(before.length);
+      before.forEach((sample, i) => {
+        for (const [id, object] of Object.entries(sample.report)) {
+          for (const [field, v] of Object.entries(object)) {
+            if (!field.endsWith('Id')) continue;
+            references++;
+            expect(after[i].report[id]?.[field], `${pc.pcId}[${i}] ${id}.${field}`).toStrictEqual(v);
+          }
+        }
+      });
+    }
+    expect(references).toBeGreaterThan(1000);
   });
 });

@@ -282,6 +282,27 @@ describe('readScopeDump on bad or hostile input', () => {
     expectDumpError(() => readScopeDump('f.json.gz', strToU8('{"format":"other"}')), '$.format');
   });
 
+  it('refuses a PC id twice in a session, stats of a PC not in it, and an event whose PC id is not its record\'s', () => {
+    const twice = edgeDocument();
+    twice.sessions[0].pcs.push({ ...twice.sessions[0].pcs[0], createdAt: 1_000_200 });
+    expectDumpError(() => readScopeDump('f.json.gz', plain(twice)), 'sessions[0].pcs[1].pcId', /^duplicate of pcs\[0\]$/);
+    const stray = edgeDocument();
+    stray.sessions[0].stats.zz = stray.sessions[0].stats['0-1'];
+    expectDumpError(() => readScopeDump('f.json.gz', plain(stray)), 'sessions[0].stats["zz"]', /not in sessions\[0\]\.pcs/);
+    const renamed = edgeDocument();
+    renamed.sessions[0].events[3].pcId = 'nope';
+    expectDumpError(() => readScopeDump('f.json.gz', plain(renamed)), 'sessions[0].events[3].pcId', /expected "0-1"/);
+    const media = edgeDocument();
+    const gum = media.sessions[0].events.findIndex((e: { record: { type: string } }) => e.record.type === 'media-call');
+    media.sessions[0].events[gum].pcId = '0-1';
+    expectDumpError(() => readScopeDump('f.json.gz', plain(media)), `sessions[0].events[${gum}].pcId`, /expected null/);
+    // A record of a PC the session does not list stays readable: the recorder keeps those of a refused pc-created.
+    const orphan = edgeDocument();
+    orphan.sessions[0].events[3].record.pc = 9;
+    orphan.sessions[0].events[3].pcId = '0-9';
+    expect(readScopeDump('f.json.gz', plain(orphan))[0].events[3].pcId).toBe('0-9');
+  });
+
   it('refuses a stats record in the trace', () => {
     const doc = edgeDocument();
     doc.sessions[0].events[0].record = { type: 'pc-stats', pc: 1, index: 0, t: 1, delta: {}, cost: { getStatsMs: 0, hookMs: 0 } };

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { importDump } from '../../../lib/dump/import-dump';
 import { parseHtml, textOf, findAll } from '../../../lib/dump/import-html';
 import { aboutWebrtcPage, bytes } from '../../fixtures/dumps/dump-fixtures';
+import { readFileSync } from 'node:fs';
+import { DumpError } from '../../../lib/dump/session-bundle';
+import { CORPUS_DIR } from '../model/corpus';
 
 const OFFER = 'v=0\r\no=mozilla...THIS_IS_SDPARTA-99.0 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 109\r\na=setup:actpass\r\na=mid:0\r\n';
 const ANSWER = 'v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 109\r\na=setup:active\r\na=mid:0\r\n';
@@ -60,7 +63,7 @@ describe('about:webrtc saved page', () => {
   });
 
   it('keeps markup inside text as text', () => {
-    const root = parseHtml('<div><pre>a=x:&lt;script&gt;alert(1)&lt;/script&gt;</pre><p>1 &amp; 2 &#x41; &#65; &bogus;</p></div>');
+    const { root } = parseHtml('<div><pre>a=x:&lt;script&gt;alert(1)&lt;/script&gt;</pre><p>1 &amp; 2 &#x41; &#65; &bogus;</p></div>');
     const [pre, p] = findAll(root, (e) => e.tag === 'pre' || e.tag === 'p');
     expect(textOf(pre)).toBe('a=x:<script>alert(1)</script>');
     expect(findAll(pre, () => true)).toEqual([]);
@@ -71,5 +74,40 @@ describe('about:webrtc saved page', () => {
     expect(() => importDump('x.html', bytes('<html><body>hello</body></html>'))).toThrow(/not a page saved from about:webrtc/);
     const deep = `<div id="content" class="peer-connection">${'<div>'.repeat(5000)}about-webrtc-</div>`;
     expect(() => importDump('x.html', bytes(deep))).toThrow(/looks like a firefox-about-webrtc dump; at document: elements nested deeper than 256/);
+  });
+});
+
+describe('about:webrtc saved page cut short', () => {
+  const corpus = new Uint8Array(readFileSync(`${CORPUS_DIR}/dumps/firefox-about-webrtc/aboutWebrtc.html`));
+
+  it('the corpus page imports whole without a problem, and cut anywhere it is refused', () => {
+    expect(importDump('aboutWebrtc.html', corpus).problems).toEqual([]);
+    // Cuts inside tags, attribute values, SDP text, the log; never silently accepted.
+    for (let k = 1; k < 12; k++) {
+      const cut = Math.floor((corpus.length * k) / 12) + k * 7;
+      let caught: unknown;
+      try {
+        importDump('cut.html', corpus.subarray(0, cut));
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, `cut at ${cut}`).toBeInstanceOf(DumpError);
+      expect((caught as DumpError).where, `cut at ${cut}`).toBe('document');
+    }
+  });
+
+  it('says where it ends, and keeps only complete sections when the valid part is asked for', () => {
+    const page = aboutWebrtcPage([
+      { uuid: 'a', createdUs: 1764839547943135, url: 'https://a.test/', closed: true, now: '2025-12-04T09:17:05.710Z' },
+      { uuid: 'b', createdUs: 1764839548943135, url: 'https://b.test/', closed: false, now: '2025-12-04T09:17:05.710Z', history: [{ side: 'local', t: 1764839549000, sdp: OFFER }] },
+    ]);
+    const inSdp = page.indexOf('a=setup:actpass');
+    expect(() => importDump('p.html', bytes(page.slice(0, inSdp)))).toThrow(/at document: truncated: the file ends before the end tag of <div id="content">/);
+    const inTag = page.indexOf('data-l10n-args', page.indexOf('<h5')) + 20;
+    expect(() => importDump('p.html', bytes(page.slice(0, inTag)))).toThrow(/at document: truncated: the file ends inside the tag <h5 at character \d+/);
+    const partial = importDump('p.html', bytes(page.slice(0, inSdp)), { allowPartial: true });
+    expect(partial.problems).toHaveLength(1);
+    // The cut section (its SDP half there) is left out; the one before it is whole.
+    expect(partial.bundles[0].pcs.map((p) => p.frameUrl)).toEqual(['https://a.test/']);
   });
 });

@@ -246,6 +246,18 @@ describe('RTCStatsDump format 3', () => {
     expect(records(b.events, null).map((x) => x.type)).toEqual(['media-call', 'media-settled']);
   });
 
+  it('keeps app events (`:<name>`) as entries of that name, of the session or of their PC, never as a method', () => {
+    const text = v3Lines({ clientProtocol: 'rtcstats#4.0' }, [
+      [39, 'PC_0', {}, T0],
+      [':dominantSpeaker', null, { id: 'a' }, 1],
+      // A name that is also a method code stays an entry (our exporter escapes such names this way).
+      [':39', 'PC_0', 'as text', 1],
+    ]);
+    const b = read(text).bundles[0];
+    expect(records(b.events, null)).toEqual([{ type: 'file-entry', t: T0 + 1, value: { name: 'dominantSpeaker', text: '{"id":"a"}' } }]);
+    expect(records(b.events, '0-0')[1]).toEqual({ type: 'pc-event', pc: 0, t: T0 + 2, event: 'dump-entry', value: { name: '39', text: 'as text' } });
+  });
+
   it('refuses other file formats and a missing metadata line', () => {
     expect(() => read('RTCStatsDump\n{"fileFormat":2}\n')).toThrow(/looks like a rtcstats-v3 dump; at line 2: fileFormat 2 is not supported/);
     expect(() => read('RTCStatsDump\n')).toThrow(DumpError);

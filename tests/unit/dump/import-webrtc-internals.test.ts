@@ -231,3 +231,79 @@ describe('webrtc-internals: stats series → full reports per poll', () => {
     expect(pcSamples(r.bundles[0], '0-1')).toHaveLength(4);
   });
 });
+
+describe('webrtc-internals: malformed stats series are refused with where and why', () => {
+  const times = [0, 1000, 2000, 3000, 4000, 5000].map((d) => T0 + d);
+  const at = (key: string) => `PeerConnections["1-1"].stats[${JSON.stringify(key)}]`;
+  const refusal = (doc: string): DumpError => {
+    try {
+      read(doc);
+    } catch (error) {
+      expect(error).toBeInstanceOf(DumpError);
+      return error as DumpError;
+    }
+    throw new Error('imported without an error');
+  };
+
+  it('a -timestamp series that goes back: the point is left out, no value moves to another poll', () => {
+    // A clock step back at point 3: before the fix its values went to the next poll and every later one shifted.
+    const stepped = [times[0], times[1], times[2], times[1] + 500, times[3], times[4]];
+    const stats = {
+      ...objectSeries('X', 'inbound-rtp', stepped, { bytesReceived: [10, 20, 30, 40, 50, 60] }),
+      ...objectSeries('P', 'peer-connection', times.slice(0, 5), { dataChannelsOpened: [1, 2, 3, 4, 5] }),
+    };
+    const doc = internalsDump({ '1-1': { stats } });
+    expect(refusal(doc)).toMatchObject({ where: `${at('X-timestamp')}.values[3]`, reason: 'time goes backwards' });
+    const r = read(doc, { allowPartial: true });
+    expect(r.problems).toEqual([{ where: `${at('X-timestamp')}.values[3]`, reason: 'time goes backwards' }]);
+    const samples = pcSamples(r.bundles[0], '0-1');
+    expect(samples.map((s) => s.t)).toEqual(times.slice(0, 5));
+    expect(samples.map((s) => s.report.X?.bytesReceived)).toEqual([10, 20, 30, 50, 60]);
+    expect(samples.map((s) => s.report.X?.timestamp)).toEqual([times[0], times[1], times[2], times[3], times[4]]);
+    expect(samples.map((s) => s.report.P.dataChannelsOpened)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('a repeated time is no problem: an object stamped once and carried unchanged has a point per poll', () => {
+    // As our export writes a legacy goog object that rtcstats carried from poll to poll with its first timestamp.
+    const stats = { ...objectSeries('P', 'peer-connection', times.slice(0, 3), {}), ...objectSeries('googTrack_1', 'googTrack', [times[0], times[0], times[0]], { googFrameRate: ['1', '2', '3'] }) };
+    const r = read(internalsDump({ '1-1': { stats } }));
+    expect(r.problems).toEqual([]);
+    expect(pcSamples(r.bundles[0], '0-1').map((s) => s.report.googTrack_1.googFrameRate)).toEqual(['1', '2', '3']);
+  });
+
+  it('±Infinity (a number too large for a double) in a flat series, as in a nested one: "not a finite number"', () => {
+    // The flat fast path parses `[1,1e400,-1e999]` as numbers and skipped the record check the nested path does.
+    const stats = {
+      ...objectSeries('X', 'inbound-rtp', times.slice(0, 3), {}),
+      'X-jitter': { ...series([], times[0], times[2], 'inbound-rtp'), values: '[0.5,1e400,-1e999]' },
+      'X-q': { ...series([], times[0], times[2], 'inbound-rtp'), values: '[{"a":1},{"a":1e400},2e400]' },
+    };
+    const doc = internalsDump({ '1-1': { stats } });
+    expect(refusal(doc)).toMatchObject({ where: `${at('X-jitter')}.values[1]`, reason: expect.stringMatching(/^refused: \$: not a finite number \(and 3 more problems/) });
+    const r = read(doc, { allowPartial: true });
+    expect(r.problems.map((p) => p.where)).toEqual([`${at('X-jitter')}.values[1]`, `${at('X-jitter')}.values[2]`, `${at('X-q')}.values[2]`, `${at('X-q')}.values[1]`]);
+    expect(r.problems.every((p) => /not a finite number/.test(p.reason))).toBe(true);
+    const samples = pcSamples(r.bundles[0], '0-1');
+    expect(samples.map((s) => s.report.X.jitter)).toEqual([0.5, undefined, undefined]);
+    expect(samples.map((s) => s.report.X.q)).toEqual([{ a: 1 }, undefined, undefined]);
+  });
+
+  it('more values than the object has points: a problem, the series left out', () => {
+    const stats = { ...objectSeries('X', 'inbound-rtp', times.slice(0, 3), {}), 'X-bytesReceived': series([1, 2, 3, 4, 5], times[0], times[2], 'inbound-rtp') };
+    const doc = internalsDump({ '1-1': { stats } });
+    expect(refusal(doc)).toMatchObject({ where: `${at('X-bytesReceived')}.values`, reason: expect.stringMatching(/^5 values, but its object has only 3 points/) });
+    const samples = pcSamples(read(doc, { allowPartial: true }).bundles[0], '0-1');
+    expect(samples.map((s) => s.report.X.bytesReceived)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a series whose endTime is no point of its object: right-aligned (formats.md §1.6) and reported, having no approximate flag', () => {
+    const stats = { ...objectSeries('X', 'inbound-rtp', times.slice(0, 3), {}), 'X-bytesReceived': series([7], times[0] + 99_999, times[0] + 99_999, 'inbound-rtp') };
+    const doc = internalsDump({ '1-1': { stats } });
+    expect(refusal(doc)).toMatchObject({ where: `${at('X-bytesReceived')}.endTime`, reason: expect.stringMatching(/^2026-01-02T03:05:44\.999Z: no point of its object .* right-aligned to the last point/) });
+    const samples = pcSamples(read(doc, { allowPartial: true }).bundles[0], '0-1');
+    expect(samples.map((s) => s.report.X.bytesReceived)).toEqual([undefined, undefined, 7]);
+    // Holes inside a matching start and end (Chromium drops them) stay silent: every real dump has some.
+    const holes = { ...objectSeries('X', 'inbound-rtp', times.slice(0, 3), {}), 'X-bytesReceived': series([1, 3], times[0], times[2], 'inbound-rtp') };
+    expect(read(internalsDump({ '1-1': { stats: holes } })).problems).toEqual([]);
+  });
+});

@@ -1,0 +1,20 @@
+/**
+ * The one check of a time read from a file (every importer and our own format's reader use it): epoch ms that a
+ * JavaScript Date can hold, from the epoch on, as the page guards require of record times (lib/protocol/guards.ts).
+ * A finite number beyond that is accepted by JSON, and then every `toISOString` of the session (the session list,
+ * export file names, ISO series times) throws a RangeError.
+ */
+import { MAX_EPOCH_MS } from '../protocol/guards';
+
+/** Whether `value` is a time in ms since the epoch that a Date can hold (finite, from 0 to {@link MAX_EPOCH_MS}). */
+export const isValidTime = (value: unknown): value is number => typeof value === 'number' && value >= 0 && value <= MAX_EPOCH_MS;
+
+/** Why `value` is not a valid time, naming it as `what` (`timestamp 1e+300 is outside …`), or null when it is one. */
+export function timeProblem(value: unknown, what = 'timestamp'): string | null {
+  if (isValidTime(value)) return null;
+  if (typeof value !== 'number') return `${what} is not a number`;
+  return `${what} ${String(value)} is outside the valid time range (epoch ms from 0 to ${MAX_EPOCH_MS})`;
+}
+
+/** ISO-8601 time in UTC with milliseconds (`Date.toISOString`), or `Invalid Date` instead of throwing for a time that is not valid. */
+export const isoTime = (ms: number): string => (isValidTime(ms) ? new Date(ms).toISOString() : 'Invalid Date');
