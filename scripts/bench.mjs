@@ -523,6 +523,8 @@ function storage(data, db, dumpText, dumpAt) {
     pendingSamples: rows('pendingSamples').reduce((n, r) => n + rowBytes(r), 0),
     events: rows('events').reduce((n, r) => n + rowBytes(r), 0),
     pcs: rows('pcs').reduce((n, r) => n + rowBytes(r), 0),
+    // Since schema version 2 a PC's configuration is stored apart from its summary.
+    pcConfigs: rows('pcConfigs').reduce((n, r) => n + rowBytes(r), 0),
     session: rows('sessions').reduce((n, r) => n + rowBytes(r), 0),
   };
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
@@ -800,7 +802,7 @@ negative; the floor's ratio to getStats and the hook's time above it stay as inf
 The call runs with webrtc-internals open from before its start; at the end the dump is downloaded as plain JSON
 while the call is still up (closed PCs leave the dump), then the page hangs up so the extension packs every
 stats sample of the closed PCs into chunks. Ours = chunk \`data\` bytes + JSON size of pending samples, events,
-PC rows and the session row of that session (binary fields, e.g. deflated event rows, at their byte length), read from the extension's IndexedDB in its service worker, ÷ the
+PC rows, PC configurations and the session row of that session (binary fields, e.g. deflated event rows, at their byte length), read from the extension's IndexedDB in its service worker, ÷ the
 PCs' open time (creation → close, summed over PCs). Dump = its size as downloaded (\`JSON.stringify(…, null, 1)\`
 as Chromium writes it) ÷ its PCs' time (first log entry → download). Target: ours ÷ dump ≤ ${TARGETS.storageRatio}.
 The dump has a fixed part (SDPs, log) and webrtc-internals keeps at most 1000 points per series, so its bytes per

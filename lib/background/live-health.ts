@@ -14,8 +14,7 @@ import type { QualityVerdict } from '../model/health/e-model';
 import { ISSUE_TEXT } from '../model/health/rules';
 import type { HealthThresholds } from '../model/health/thresholds';
 import { isSiteExcluded, type Settings } from '../model/settings';
-import type { PcSummary, SessionSummary, StatsColumns, StatsSample, TraceEvent } from '../model/session';
-import { decodeStatsChunk } from '../model/stats-chunk';
+import type { PcSummary, SessionSummary, StatsColumns, TraceEvent } from '../model/session';
 import { appendSamples, emptyStatsColumns, keepLastRows } from '../model/stats-columns';
 import { RECENT_SESSIONS, type LivePcHealth, type RecentSessionHealth, type SessionUpdate, type TabHealth } from '../protocol/messages';
 import type { SessionStore } from '../storage/session-store';
@@ -182,10 +181,9 @@ export class LiveHealth {
     const [pcs, events] = await Promise.all([store.getPcs(session.id), store.getEvents(session.id)]);
     for (const pc of pcs) {
       if (!isLive(session, pc)) continue;
-      const [last, pending] = await Promise.all([store.getLastChunk(session.id, pc.pcId), store.getPendingSamples(session.id, pc.pcId)]);
-      const samples: StatsSample[] = last ? decodeStatsChunk(last.data) : [];
+      const { lastChunkSamples, pending } = await store.readPcTail(session.id, pc.pcId);
       const columns = emptyStatsColumns();
-      appendSamples(columns, [...samples, ...pending].slice(-WINDOW_ROWS));
+      appendSamples(columns, [...lastChunkSamples, ...pending].slice(-WINDOW_ROWS));
       tab.pcs.set(pc.pcId, { pc, columns, assessor: createPcAssessor(), events: [] });
     }
     for (const e of events) this.keepEvent(tab, e);

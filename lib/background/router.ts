@@ -99,7 +99,8 @@ export function createRouter(deps: RouterDeps): Router {
         }
         case 'unload': {
           if (!ctx) return;
-          publish(tabId, await deps.recorder.frameUnloaded(ctx, message.t));
+          // Not the relay's `t`: session ends are stamped with the background's clock (retention ages by it).
+          publish(tabId, await deps.recorder.frameUnloaded(ctx));
           deps.onSessionsEnded?.();
         }
       }

@@ -3,11 +3,13 @@
  * are registered synchronously (an MV3 worker woken by an event must have them before the first await); they
  * wait for the database to open.
  */
-import { RELAY_PORT, VIEW_PORT } from '../protocol/constants';
+import { HELLO_LIMITS, RELAY_PORT, VIEW_PORT } from '../protocol/constants';
 import type { BackgroundToTopFrame, TopFrameAnswer } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
+import { truncateText } from '../protocol/text';
+import { DEFAULT_SETTINGS, type Settings } from '../model/settings';
 import { openScopeDb } from '../storage/open-db';
-import { SessionStore } from '../storage/session-store';
+import { maxSessionBytes, SessionStore } from '../storage/session-store';
 import { LiveHealth, type Badge } from './live-health';
 import { Recorder, type TopDocument } from './recorder';
 import { createRouter, type RelayPortIn, type ViewPortIn } from './router';
@@ -39,10 +41,25 @@ export interface BackgroundApis {
 const RETENTION_MIN_INTERVAL_MS = 60_000;
 
 export function startBackground(apis: BackgroundApis) {
-  const settings = createSettingsAccess(apis.storageArea);
+  const storedSettings = createSettingsAccess(apis.storageArea);
+  // The recorder caps each session by the retention settings, synchronously: kept here from every read and save.
+  let sessionByteLimit = maxSessionBytes(DEFAULT_SETTINGS.retention);
+  const seen = (settings: Settings) => {
+    sessionByteLimit = maxSessionBytes(settings.retention);
+    return settings;
+  };
+  const settings = {
+    get: async () => seen(await storedSettings.get()),
+    set: async (partial: Partial<Settings>) => seen(await storedSettings.set(partial)),
+  };
   const ready = (async () => {
     const store = new SessionStore(await openScopeDb(apis.dbName));
-    const recorder = new Recorder({ store, askTopDocument: (tabId) => askTopDocument(apis, tabId), now: Date.now });
+    const recorder = new Recorder({
+      store,
+      askTopDocument: (tabId) => askTopDocument(apis, tabId),
+      now: Date.now,
+      sessionByteLimit: () => sessionByteLimit,
+    });
     let lastRetention = 0;
     const runRetention = async () => {
       if (Date.now() - lastRetention < RETENTION_MIN_INTERVAL_MS) return;
@@ -115,7 +132,12 @@ async function askTopDocument(apis: BackgroundApis, tabId: number): Promise<TopD
       new Promise((resolve) => setTimeout(resolve, 1000, null)),
     ])) as Partial<TopFrameAnswer> | null;
     if (answer && typeof answer.frameLoadId === 'string' && answer.frameLoadId.length <= 64) {
-      return { frameLoadId: answer.frameLoadId, url: String(answer.url ?? ''), title: String(answer.title ?? '') };
+      // The top frame's relay answers with the page's own URL and title, which the page sets at will.
+      return {
+        frameLoadId: answer.frameLoadId,
+        url: truncateText(String(answer.url ?? ''), HELLO_LIMITS.maxUrlChars),
+        title: truncateText(String(answer.title ?? ''), HELLO_LIMITS.maxTitleChars),
+      };
     }
   } catch {
     // No relay in the top frame (restricted page) or the tab is gone.

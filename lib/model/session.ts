@@ -84,10 +84,10 @@ export interface SessionSummary {
   mediaCallCount: number;
   eventCount: number;
   sampleCount: number;
-  /** Approximate bytes stored for this session (events + stats). */
+  /** Approximate bytes stored for this session (summary, PC rows and configurations, events, stats). */
   bytes: number;
   frames: FrameInfo[];
-  /** Records the relay refused, by reason (size caps, rate caps, invalid). */
+  /** Records refused, by reason: by the relay (size and rate caps, invalid) and the background (session caps). */
   refused: Record<string, number>;
   imported?: { fileName: string; format: string };
 }

@@ -1172,7 +1172,9 @@ function referenceTime(report: StatsReportJson): number | null {
 
 /**
  * Encodes consecutive samples of one peer connection. Indexes need not be contiguous (gaps are kept), but samples
- * must be in the order they should decode in. An empty array encodes to a valid chunk that decodes to `[]`.
+ * must be in the order they should decode in, and indexes are safe integers ≥ 0 less than 2^52 apart (a RangeError
+ * otherwise, rather than a chunk that decodes to other indexes). An empty array encodes to a valid chunk that
+ * decodes to `[]`.
  */
 export function encodeStatsChunk(samples: StatsSample[], options: StatsChunkOptions = {}): Uint8Array {
   const strings = new StringTable();
@@ -1183,8 +1185,15 @@ export function encodeStatsChunk(samples: StatsSample[], options: StatsChunkOpti
 
   body.uint(n);
   if (n > 0) {
-    body.uint(samples[0].index);
-    for (let i = 1; i < n; i++) body.int(samples[i].index - samples[i - 1].index);
+    const first = samples[0].index;
+    if (!(Number.isSafeInteger(first) && first >= 0)) throw new RangeError(`sample index ${first} is not a safe integer ≥ 0`);
+    body.uint(first);
+    for (let i = 1; i < n; i++) {
+      const step = samples[i].index - samples[i - 1].index;
+      // The zigzag code of a step is exact below 2^52: a larger one would decode to another index.
+      if (!(Math.abs(step) < 2 ** 52)) throw new RangeError(`sample index ${samples[i].index} is too far from ${samples[i - 1].index}`);
+      body.int(step);
+    }
   }
   writeColumn(body, ctx, samples.map((s) => s.t), null);
   const costPresent = samples.map((s) => s.cost !== undefined);

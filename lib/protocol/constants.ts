@@ -43,3 +43,22 @@ export const RELAY_LIMITS = {
   /** Unacknowledged data kept for resending while the worker is away; beyond it the oldest stats go first. */
   maxUnackedChars: 64 * 1024 * 1024,
 } as const;
+
+/**
+ * Lengths of the page texts a relay's hello carries (the page sets its title and URL at will, and the background
+ * rewrites the session summary that holds them with every stored batch). The relay shortens longer ones with
+ * `truncateText` (text.ts); the background's guard refuses a hello that still exceeds them.
+ */
+export const HELLO_LIMITS = {
+  maxUrlChars: 2048,
+  maxTitleChars: 1024,
+  /** Browsers' own user agents are ≤ ~300 characters. */
+  maxUserAgentChars: 1024,
+} as const;
+
+/**
+ * Highest stats poll index a page may send: 2^31 polls take 6.8 years at the fastest poll interval, and keep every
+ * index difference far inside the exact integer range of the stats chunk codec.
+ */
+export const MAX_STATS_INDEX = 2 ** 31;
+

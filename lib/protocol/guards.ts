@@ -3,7 +3,7 @@
  * a record is accepted only if every field has the type the protocol declares, nesting is bounded, and no key
  * could reach an object's prototype when the record is later merged into stored data.
  */
-import { PROTOCOL_VERSION, SOURCE_TAG } from './constants';
+import { HELLO_LIMITS, MAX_STATS_INDEX, PROTOCOL_VERSION, SOURCE_TAG } from './constants';
 import type { Json } from './json';
 import {
   CHANNEL_EVENTS,
@@ -40,6 +40,10 @@ const isEpochMs = (v: unknown): v is number => isFiniteNumber(v) && v >= 0 && v 
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 const isString = (v: unknown): v is string => typeof v === 'string';
+/** A stats poll index: bounded so that index differences stay exact in the stats chunk codec. */
+const isStatsIndex = (v: unknown): v is number => isCount(v) && v <= MAX_STATS_INDEX;
+/** Page text that the background stores in every rewrite of a session summary (title, URLs). */
+const isTextUpTo = (v: unknown, maxChars: number): v is string => isString(v) && v.length <= maxChars;
 const oneOf = <T extends string>(list: readonly T[]) => (v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
 
 const isPcMethod = oneOf(PC_METHODS);
@@ -142,7 +146,7 @@ const RECORD_CHECKS: Record<PageRecord['type'], (r: Obj, isPc: (v: unknown) => b
     (r.channel.id === null || isCount(r.channel.id)),
   'pc-stats': (r, isPc) =>
     isPc(r.pc) &&
-    isCount(r.index) &&
+    isStatsIndex(r.index) &&
     isStatsDelta(r.delta) &&
     (r.reset === undefined || r.reset === true) &&
     isObject(r.cost) &&
@@ -213,10 +217,10 @@ export function checkRelayToBackground(value: unknown): GuardResult<RelayToBackg
         isString(value.frameLoadId) &&
         value.frameLoadId.length <= 64 &&
         typeof value.isTop === 'boolean' &&
-        isString(value.url) &&
-        isString(value.title) &&
+        isTextUpTo(value.url, HELLO_LIMITS.maxUrlChars) &&
+        isTextUpTo(value.title, HELLO_LIMITS.maxTitleChars) &&
         isEpochMs(value.timeOrigin) &&
-        isString(value.userAgent)
+        isTextUpTo(value.userAgent, HELLO_LIMITS.maxUserAgentChars)
         ? { ok: true, value: value as unknown as RelayToBackground }
         : fail('bad hello');
     case 'batch': {

@@ -185,7 +185,10 @@ export type RelayToBackground =
       /** Records the relay refused since the previous batch (caps, validation), with the reason counts. */
       refused?: Record<string, number>;
     }
-  /** The document is going away (pagehide without persistence): its live PCs are gone. */
+  /**
+   * The document is going away (pagehide without persistence): its live PCs are gone. The background stamps the
+   * end with its own clock (retention ages sessions by it), not with `t`, the relay's time.
+   */
   | { type: 'unload'; t: number };
 
 export type BackgroundToRelay =

@@ -6,8 +6,9 @@
  * The relay stays dormant (no port, no storage read) until the page's first WebRTC record: pages that never use
  * WebRTC cost the extension nothing.
  */
-import { ENVELOPE_PREFIX, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_LIMITS, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../protocol/constants';
+import { ENVELOPE_PREFIX, HELLO_LIMITS, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_LIMITS, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../protocol/constants';
 import { pageEventEnvelopes, parsePageEnvelope } from '../protocol/guards';
+import { truncateText } from '../protocol/text';
 import type { BackgroundToRelay, PageRecord, RelayToBackground, RelayToPage } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
 import { isSiteExcluded, type Settings } from '../model/settings';
@@ -279,8 +280,9 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
         v: PROTOCOL_VERSION,
         frameLoadId: env.frameLoadId,
         isTop: win === win.top,
-        url: win.location.href,
-        title: doc?.title ?? '',
+        // The page chooses both (a 5 MB title is one assignment away); the background refuses longer ones.
+        url: truncateText(win.location.href, HELLO_LIMITS.maxUrlChars),
+        title: truncateText(doc?.title ?? '', HELLO_LIMITS.maxTitleChars),
         timeOrigin: win.performance.timeOrigin,
         userAgent: win.navigator.userAgent,
       });

@@ -7,8 +7,10 @@
  */
 import { fromEventRow, toEventRow } from './event-rows';
 import type { IDBPTransaction } from 'idb';
-import type { PcSummary, SessionData, SessionSummary, StatsSample, TraceEvent } from '../model/session';
+import type { Json, JsonObject } from '../protocol/json';
+import type { PcSummary, SessionData, SessionSummary, StatsReportJson, StatsSample, TraceEvent } from '../model/session';
 import { decodeStatsChunk, encodeStatsChunk } from '../model/stats-chunk';
+import { applyStatsDelta, type StatsDelta } from '../model/stats-delta';
 import type { SessionBundle } from '../dump/session-bundle';
 import { encodeStatsColumns, IMPORT_CHUNK_OPTIONS, IMPORT_SAMPLES_PER_CHUNK, statsPcIds, storedChunks, storedColumns } from '../dump/bundle-stats';
 import { samplesToColumns } from '../model/stats-columns';
@@ -20,6 +22,10 @@ import {
   type ScopeSchema,
   type ScopeStoreName,
   type StoredChunk,
+  type StoredPc,
+  type StoredPcConfig,
+  type StoredSample,
+  PENDING_ROW_OVERHEAD,
 } from './schema';
 
 export type { EncodedChunk, Notice } from './schema';
@@ -28,17 +34,51 @@ export type { EncodedChunk, Notice } from './schema';
 export interface BatchWrite {
   /** Put (replaces the stored summary). */
   session: SessionSummary;
-  /** Put. */
+  /** Put, without their `config` and `constraints` (see `pcConfigs`). */
   pcs: PcSummary[];
+  /** Configurations of PCs new in this write: put once, never rewritten with the PC's summary. */
+  pcConfigs?: PcConfig[];
   /** Put, keyed [sessionId, seq]. */
   events: TraceEvent[];
-  /** Samples not yet chunked, keyed [sessionId, pcId, index]. */
-  samples: { pcId: string; sample: StatsSample }[];
   /**
-   * Put; the pending samples a chunk covers (index in [firstIndex, firstIndex + count)) are deleted in the same
-   * transaction, after this write's own samples were put.
+   * Samples not yet chunked, keyed [sessionId, pcId, index]: stored as `delta` from the PC's previous sample, or as a
+   * complete report with `reset` (the sample's own report is not stored).
    */
-  chunks: { pcId: string; chunk: EncodedChunk }[];
+  samples: PendingSampleWrite[];
+  /**
+   * Put; the pending samples a chunk covers (index in [chunk.firstIndex, lastIndex]: the recorder's indexes only
+   * grow, so those are exactly the chunk's) are deleted in the same transaction, after this write's own samples
+   * were put. Without `lastIndex`, the chunk's indexes are consecutive.
+   */
+  chunks: { pcId: string; chunk: EncodedChunk; lastIndex?: number }[];
+  /** Recorded with the write (the newest {@link MAX_NOTICES} are kept). */
+  notice?: Notice;
+}
+
+/** A PC's configuration as {@link BatchWrite.pcConfigs} stores it. */
+export interface PcConfig {
+  pcId: string;
+  config: JsonObject;
+  constraints?: Json;
+}
+
+/** A sample to store as pending: its index, time and cost, and its report as `delta` from the previous sample. */
+export interface PendingSampleWrite {
+  pcId: string;
+  sample: StatsSample;
+  delta: StatsDelta;
+  /** `delta` is a complete report (applies to no previous sample). */
+  reset: boolean;
+}
+
+/** What a restarted recorder (and the live health) continues a PC from: its last chunk and its pending samples. */
+export interface PcTail {
+  /** The samples of the PC's chunk with the highest first index ([] when it has none). */
+  lastChunkSamples: StatsSample[];
+  /** The samples not yet chunked, by index, their reports rebuilt from the stored deltas. */
+  pending: StatsSample[];
+  /** Stored size of the pending rows as {@link pendingSampleBytes} counts it. */
+  pendingBytes: number;
 }
 
 /** Retention limits; 0 = no limit. */
@@ -49,6 +89,25 @@ export interface PrunePolicy {
 
 /** Bytes per "MB" of {@link PrunePolicy.maxTotalMB} (binary megabytes, as browsers report storage quotas). */
 export const BYTES_PER_MB = 1024 * 1024;
+/**
+ * A live session may hold at most this share of {@link PrunePolicy.maxTotalMB}. Retention never deletes a live
+ * session but counts its bytes, so without a cap one page (a hostile one, or a very long call) could make it delete
+ * every other session; with it, live sessions of a quarter each leave the ended ones at least the rest.
+ */
+const SESSION_SHARE_OF_TOTAL = 1 / 4;
+/** The per-session cap when the total is unlimited: one page still cannot fill the disk. */
+const UNLIMITED_TOTAL_SESSION_BYTES = 1024 * BYTES_PER_MB;
+
+/** Most bytes one session may hold under `policy`; beyond them the recorder stores no more of its stats and events. */
+export function maxSessionBytes(policy: PrunePolicy): number {
+  return policy.maxTotalMB > 0 ? policy.maxTotalMB * BYTES_PER_MB * SESSION_SHARE_OF_TOTAL : UNLIMITED_TOTAL_SESSION_BYTES;
+}
+
+/** Stored size of a pending sample row whose delta is `deltaChars` characters of JSON. */
+export function pendingSampleBytes(deltaChars: number): number {
+  return deltaChars + PENDING_ROW_OVERHEAD;
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Notices kept; older ones are dropped when a new one is recorded. */
 export const MAX_NOTICES = 100;
@@ -97,9 +156,21 @@ function queueDeleteSession(tx: WriteTx, id: string, requests: Promise<unknown>[
   requests.push(
     tx.objectStore('sessions').delete(id),
     tx.objectStore('pcs').delete(range),
+    tx.objectStore('pcConfigs').delete(range),
     tx.objectStore('events').delete(range),
     tx.objectStore('pendingSamples').delete(range),
     tx.objectStore('chunks').delete(range),
+  );
+}
+
+/** Queues a notice, and the deletion of all but the newest {@link MAX_NOTICES} (the new one included). */
+function queueNotice(tx: WriteTx, notice: Notice, requests: Promise<unknown>[]): void {
+  const notices = tx.objectStore('notices');
+  requests.push(
+    notices
+      .add(notice)
+      .then(() => notices.getAllKeys())
+      .then((keys) => Promise.all(keys.slice(0, Math.max(0, keys.length - MAX_NOTICES)).map((key) => notices.delete(key)))),
   );
 }
 
@@ -107,8 +178,52 @@ function toChunk({ firstIndex, count, startT, endT, data }: StoredChunk): Encode
   return { firstIndex, count, startT, endT, data };
 }
 
-/** Decoded chunks plus pending samples, by index; a pending sample a chunk already covers is ignored. */
-function mergeSamples(chunks: EncodedChunk[], pending: StatsSample[]): StatsSample[] {
+/** A PC summary as stored: everything but its configuration. */
+function toStoredPc(pc: PcSummary): StoredPc {
+  const { config: _config, constraints: _constraints, ...stored } = pc;
+  return stored;
+}
+
+/** Stored PC summaries joined with their configurations, in creation order. */
+function joinPcs(pcs: StoredPc[], configs: StoredPcConfig[]): PcSummary[] {
+  const byPc = new Map(configs.map((c) => [c.pcId, c]));
+  return pcs
+    .map((pc): PcSummary => {
+      const stored = byPc.get(pc.pcId);
+      const joined: PcSummary = { ...pc, config: stored?.config ?? {} };
+      if (stored?.constraints !== undefined) joined.constraints = stored.constraints;
+      return joined;
+    })
+    .sort(byCreation);
+}
+
+/**
+ * Pending rows (of one PC, by index) back to samples: each row's delta applies to the sample before it, the first
+ * one's to `previous` (the report of the last chunked sample; null when there is none).
+ */
+function pendingToSamples(rows: StoredSample[], previous: StatsReportJson | null): StatsSample[] {
+  const samples: StatsSample[] = [];
+  let report = previous;
+  for (const row of rows) {
+    report = applyStatsDelta(row.reset ? null : report, row.delta);
+    const sample: StatsSample = { index: row.index, t: row.t, report };
+    if (row.cost !== undefined) sample.cost = row.cost;
+    samples.push(sample);
+  }
+  return samples;
+}
+
+/** Whether rebuilding `rows` needs the report of the sample before them. */
+const needsPrevious = (rows: StoredSample[]) => rows.length > 0 && rows[0].reset !== true;
+
+/** The pending samples of a PC whose chunks (in index order) are `chunks`: only the last chunk is decoded, if needed. */
+function pendingAfter(chunks: EncodedChunk[], rows: StoredSample[]): StatsSample[] {
+  const last = needsPrevious(rows) && chunks.length > 0 ? decodeStatsChunk(chunks[chunks.length - 1].data).at(-1) : undefined;
+  return pendingToSamples(rows, last?.report ?? null);
+}
+
+/** All samples of a PC: its chunks (in index order) decoded, then its pending rows; a row a chunk covers is ignored. */
+function mergeSamples(chunks: EncodedChunk[], rows: StoredSample[]): StatsSample[] {
   const out: StatsSample[] = [];
   const seen = new Set<number>();
   for (const chunk of chunks) {
@@ -117,13 +232,14 @@ function mergeSamples(chunks: EncodedChunk[], pending: StatsSample[]): StatsSamp
       out.push(sample);
     }
   }
-  for (const sample of pending) if (!seen.has(sample.index)) out.push(sample);
+  const previous = out.length > 0 ? out[out.length - 1].report : null;
+  for (const sample of pendingToSamples(rows, previous)) if (!seen.has(sample.index)) out.push(sample);
   out.sort((a, b) => a.index - b.index);
   return out;
 }
 
 const newestFirst = (a: SessionSummary, b: SessionSummary) => b.startedAt - a.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const byCreation = (a: PcSummary, b: PcSummary) => a.createdAt - b.createdAt || (a.pcId < b.pcId ? -1 : a.pcId > b.pcId ? 1 : 0);
+const byCreation = (a: StoredPc, b: StoredPc) => a.createdAt - b.createdAt || (a.pcId < b.pcId ? -1 : a.pcId > b.pcId ? 1 : 0);
 
 /** Sessions, their PCs, events and stats in IndexedDB. */
 export class SessionStore {
@@ -136,21 +252,26 @@ export class SessionStore {
     return runWrite(tx, (requests) => {
       requests.push(tx.objectStore('sessions').put(write.session));
       const pcs = tx.objectStore('pcs');
-      for (const pc of write.pcs) requests.push(pcs.put(pc));
+      for (const pc of write.pcs) requests.push(pcs.put(toStoredPc(pc)));
+      const configs = tx.objectStore('pcConfigs');
+      for (const { pcId, config, constraints } of write.pcConfigs ?? []) {
+        requests.push(configs.put({ sessionId, pcId, config, ...(constraints !== undefined ? { constraints } : {}) }));
+      }
       const events = tx.objectStore('events');
       for (const event of write.events) requests.push(events.put(toEventRow(sessionId, event).row));
       const pending = tx.objectStore('pendingSamples');
-      for (const { pcId, sample } of write.samples) {
-        requests.push(pending.put({ sessionId, pcId, index: sample.index, sample }));
+      for (const { pcId, sample, delta, reset } of write.samples) {
+        const row: StoredSample = { sessionId, pcId, index: sample.index, t: sample.t, delta };
+        if (reset) row.reset = true;
+        if (sample.cost !== undefined) row.cost = sample.cost;
+        requests.push(pending.put(row));
       }
       const chunks = tx.objectStore('chunks');
-      for (const { pcId, chunk } of write.chunks) {
+      for (const { pcId, chunk, lastIndex = chunk.firstIndex + chunk.count - 1 } of write.chunks) {
         requests.push(chunks.put({ ...chunk, sessionId, pcId }));
-        if (chunk.count > 0) {
-          const covered = IDBKeyRange.bound([sessionId, pcId, chunk.firstIndex], [sessionId, pcId, chunk.firstIndex + chunk.count], false, true);
-          requests.push(pending.delete(covered));
-        }
+        if (chunk.count > 0) requests.push(pending.delete(IDBKeyRange.bound([sessionId, pcId, chunk.firstIndex], [sessionId, pcId, lastIndex])));
       }
+      if (write.notice) queueNotice(tx, write.notice, requests);
     });
   }
 
@@ -169,7 +290,10 @@ export class SessionStore {
 
   /** A session's PCs in creation order. */
   async getPcs(sessionId: string): Promise<PcSummary[]> {
-    return (await this.db.getAll('pcs', sessionRange(sessionId))).sort(byCreation);
+    const tx = this.db.transaction(['pcs', 'pcConfigs']);
+    const range = sessionRange(sessionId);
+    const [pcs, configs] = await Promise.all([tx.objectStore('pcs').getAll(range), tx.objectStore('pcConfigs').getAll(range), tx.done]);
+    return joinPcs(pcs, configs);
   }
 
   /** A session's events by `seq`. */
@@ -177,21 +301,25 @@ export class SessionStore {
     return (await this.db.getAll('events', sessionRange(sessionId))).map(fromEventRow);
   }
 
-  /** A PC's samples not yet packed into a chunk, by index. */
-  async getPendingSamples(sessionId: string, pcId: string): Promise<StatsSample[]> {
-    return (await this.db.getAll('pendingSamples', pcRange(sessionId, pcId))).map((row) => row.sample);
-  }
-
-  /** The PC's chunk with the highest first index (what a restarted recorder continues from). */
-  async getLastChunk(sessionId: string, pcId: string): Promise<EncodedChunk | undefined> {
-    const cursor = await this.db.transaction('chunks').store.openCursor(pcRange(sessionId, pcId), 'prev');
-    return cursor ? toChunk(cursor.value) : undefined;
+  /** What a PC continues from: its last chunk's samples and its pending samples, read in one transaction. */
+  async readPcTail(sessionId: string, pcId: string): Promise<PcTail> {
+    const tx = this.db.transaction(['chunks', 'pendingSamples']);
+    const range = pcRange(sessionId, pcId);
+    const [cursor, rows] = await Promise.all([tx.objectStore('chunks').openCursor(range, 'prev'), tx.objectStore('pendingSamples').getAll(range)]);
+    await tx.done;
+    const lastChunkSamples = cursor ? decodeStatsChunk(cursor.value.data) : [];
+    const pending = pendingToSamples(rows, lastChunkSamples.at(-1)?.report ?? null);
+    let pendingBytes = 0;
+    for (const row of rows) pendingBytes += pendingSampleBytes(JSON.stringify(row.delta).length);
+    return { lastChunkSamples, pending, pendingBytes };
   }
 
   /** Every stored sample of a PC (chunks decoded, then pending), by index. */
   async readStats(sessionId: string, pcId: string): Promise<StatsSample[]> {
-    const { chunks, pending } = await this.readPcStats(sessionId, pcId);
-    return mergeSamples(chunks, pending);
+    const tx = this.db.transaction(['chunks', 'pendingSamples']);
+    const range = pcRange(sessionId, pcId);
+    const [chunks, rows] = await Promise.all([tx.objectStore('chunks').getAll(range), tx.objectStore('pendingSamples').getAll(range), tx.done]);
+    return mergeSamples(chunks, rows);
   }
 
   /**
@@ -209,17 +337,17 @@ export class SessionStore {
         return { pcId: null, chunks: [], pending: [] };
       }
       const range = pcRange(sessionId, first);
-      const [chunks, pending] = await Promise.all([tx.objectStore('chunks').getAll(range), tx.objectStore('pendingSamples').getAll(range), tx.done]);
-      return { pcId: first, chunks: chunks.map(toChunk), pending: pending.map((row) => row.sample) };
+      const [chunks, rows] = await Promise.all([tx.objectStore('chunks').getAll(range), tx.objectStore('pendingSamples').getAll(range), tx.done]);
+      return { pcId: first, chunks: chunks.map(toChunk), pending: pendingAfter(chunks, rows) };
     }
     const tx = this.db.transaction(['chunks', 'pendingSamples']);
     const range = pcRange(sessionId, pcId);
-    const [chunks, pending] = await Promise.all([
+    const [chunks, rows] = await Promise.all([
       tx.objectStore('chunks').getAll(range),
       tx.objectStore('pendingSamples').getAll(range),
       tx.done,
     ]);
-    return { pcId, chunks: chunks.map(toChunk), pending: pending.map((row) => row.sample) };
+    return { pcId, chunks: chunks.map(toChunk), pending: pendingAfter(chunks, rows) };
   }
 
   /**
@@ -228,37 +356,41 @@ export class SessionStore {
    */
   async readSessionData(sessionId: string, options: { withStats?: boolean } = {}): Promise<SessionData | undefined> {
     const withStats = options.withStats !== false;
-    const stores = withStats ? (['sessions', 'pcs', 'events', 'chunks', 'pendingSamples'] as const) : (['sessions', 'pcs', 'events'] as const);
+    const stores = withStats
+      ? (['sessions', 'pcs', 'pcConfigs', 'events', 'chunks', 'pendingSamples'] as const)
+      : (['sessions', 'pcs', 'pcConfigs', 'events'] as const);
     const tx = this.db.transaction(stores);
     const range = sessionRange(sessionId);
-    const [session, pcs, events, chunks, pending] = await Promise.all([
+    const [session, storedPcs, configs, events, chunks, pending] = await Promise.all([
       tx.objectStore('sessions').get(sessionId),
       tx.objectStore('pcs').getAll(range),
+      tx.objectStore('pcConfigs').getAll(range),
       tx.objectStore('events').getAll(range),
       withStats ? tx.objectStore('chunks').getAll(range) : [],
       withStats ? tx.objectStore('pendingSamples').getAll(range) : [],
       tx.done,
     ]);
     if (session === undefined) return undefined;
-    if (!withStats) return { session, pcs: pcs.sort(byCreation), events: events.map(fromEventRow), stats: {} };
+    const pcs = joinPcs(storedPcs, configs);
+    if (!withStats) return { session, pcs, events: events.map(fromEventRow), stats: {} };
     const chunksByPc = new Map<string, StoredChunk[]>();
     for (const chunk of chunks) {
       let list = chunksByPc.get(chunk.pcId);
       if (list === undefined) chunksByPc.set(chunk.pcId, (list = []));
       list.push(chunk);
     }
-    const pendingByPc = new Map<string, StatsSample[]>();
+    const pendingByPc = new Map<string, StoredSample[]>();
     for (const row of pending) {
       let list = pendingByPc.get(row.pcId);
       if (list === undefined) pendingByPc.set(row.pcId, (list = []));
-      list.push(row.sample);
+      list.push(row);
     }
     const stats: SessionData['stats'] = {};
     const pcIds = new Set([...pcs.map((pc) => pc.pcId), ...chunksByPc.keys(), ...pendingByPc.keys()]);
     for (const pcId of pcIds) {
       stats[pcId] = samplesToColumns(mergeSamples(chunksByPc.get(pcId) ?? [], pendingByPc.get(pcId) ?? []));
     }
-    return { session, pcs: pcs.sort(byCreation), events: events.map(fromEventRow), stats };
+    return { session, pcs, events: events.map(fromEventRow), stats };
   }
 
   /**
@@ -324,7 +456,12 @@ export class SessionStore {
     await runWrite(tx, (requests) => {
       for (const { session, pcs, events, chunks } of prepared) {
         requests.push(tx.objectStore('sessions').add(session));
-        for (const pc of pcs) requests.push(tx.objectStore('pcs').add(pc));
+        for (const pc of pcs) {
+          requests.push(tx.objectStore('pcs').add(toStoredPc(pc)));
+          const setup: StoredPcConfig = { sessionId: session.id, pcId: pc.pcId, config: pc.config };
+          if (pc.constraints !== undefined) setup.constraints = pc.constraints;
+          requests.push(tx.objectStore('pcConfigs').add(setup));
+        }
         for (const row of events) requests.push(tx.objectStore('events').add(row));
         for (const chunk of chunks) requests.push(tx.objectStore('chunks').add(chunk));
       }
@@ -371,7 +508,7 @@ export class SessionStore {
     const ended: SessionSummary[] = [];
     try {
       const all = await sessionsStore.getAll();
-      const pcRequests: Promise<PcSummary[]>[] = [];
+      const pcRequests: Promise<StoredPc[]>[] = [];
       for (const session of all) {
         if (session.endedAt !== null || isLive(session)) continue;
         session.endedAt = now;
@@ -399,7 +536,7 @@ export class SessionStore {
    * Applies retention, in one transaction: first deletes ended sessions whose last activity is older than
    * `maxAgeDays`, then, while the total of {@link SessionSummary.bytes} exceeds `maxTotalMB`, the ended session
    * with the oldest last activity. Live sessions (`endedAt === null`) are never deleted, even if the total stays
-   * above the limit. 0 disables a limit. Records a {@link Notice} when it deleted anything. Returns the deleted
+   * above the limit (the recorder keeps each under {@link maxSessionBytes}). 0 disables a limit. Records a {@link Notice} when it deleted anything. Returns the deleted
    * sessions.
    */
   async prune(policy: PrunePolicy, now: number): Promise<SessionSummary[]> {
@@ -445,12 +582,8 @@ export class SessionStore {
           message: `Deleted ${deleted.length} recorded session${deleted.length === 1 ? '' : 's'}: ${reasons.join(', ')}.`,
           sessionIds: deleted.map((s) => s.id),
         };
-        const notices = tx.objectStore('notices');
-        requests.push(notices.add(notice));
+        queueNotice(tx, notice, requests);
         for (const request of requests) request.catch(noop);
-        // Keep the newest MAX_NOTICES (the one just added included).
-        const keys = await notices.getAllKeys();
-        for (const key of keys.slice(0, Math.max(0, keys.length - MAX_NOTICES))) void notices.delete(key).catch(noop);
       }
     } catch (error) {
       await abortAndSettle(tx);

@@ -69,6 +69,7 @@ export async function seedLongSession(input: { recorded: SessionData; minutes: n
     sampleCount: samplesPerPc * pcs.length,
     bytes,
   };
-  await store.commit({ session, pcs, events, samples: [], chunks });
+  const pcConfigs = pcs.map((pc) => ({ pcId: pc.pcId, config: pc.config, ...(pc.constraints !== undefined ? { constraints: pc.constraints } : {}) }));
+  await store.commit({ session, pcs, pcConfigs, events, samples: [], chunks });
   return { sessionId, pcIds: pcs.map((p) => p.pcId), samplesPerPc, lastT, lastTByPc, chunks: chunks.length, ms: performance.now() - started };
 }

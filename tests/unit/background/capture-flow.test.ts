@@ -110,12 +110,13 @@ describe('capture flow', () => {
 
     const sessionId = '4:top-a';
     await vi.waitFor(async () => expect((await worker.store.getSession(sessionId))?.sampleCount).toBe(70), { timeout: 5000 });
-    // 60 samples are packed into a chunk; the other 10 are pending, and counted at their JSON size meanwhile.
-    const chunk = (await worker.store.getLastChunk(sessionId, '0-1'))!;
-    const pendingJson = (await worker.store.getPendingSamples(sessionId, '0-1')).reduce((n, s) => n + JSON.stringify(s.report).length, 0);
+    // Samples are packed into a chunk once 60 are pending; pending ones are stored and counted as their deltas
+    // meanwhile; the rest is the session's and the PC's summaries and the events.
+    const chunk = (await worker.store.readPcStats(sessionId, '0-1')).chunks.at(-1)!;
+    const { pendingBytes } = await worker.store.readPcTail(sessionId, '0-1');
     const midCall = (await worker.store.getSession(sessionId))!.bytes;
-    expect(midCall).toBeGreaterThan(chunk.data.byteLength + pendingJson);
-    expect(midCall).toBeLessThan(chunk.data.byteLength + pendingJson + 2000);
+    expect(midCall).toBeGreaterThan(chunk.data.byteLength + pendingBytes + 500);
+    expect(midCall).toBeLessThan(chunk.data.byteLength + pendingBytes + 3000);
 
     // The worker is killed mid-call; records keep coming while it is away.
     worker.stop();
@@ -139,7 +140,7 @@ describe('capture flow', () => {
     expect(columns.objects.OT01V1.fields.bytesSent[129]).toBe(1000 * 129 * 129);
     expect(columns.objects.RI1.fields.jitter.slice(0, 11)).toEqual([...Array(10).fill(null), 0.0001 * 10]);
     // Closed PC: everything is packed into chunks; no pending rows remain.
-    expect(await worker.store.getPendingSamples(sessionId, '0-1')).toEqual([]);
+    expect((await worker.store.readPcTail(sessionId, '0-1')).pending).toEqual([]);
     expect(SAMPLES_PER_CHUNK).toBe(60);
     worker.stop();
   });

@@ -85,7 +85,7 @@ describe('LiveHealth', () => {
       await vi.runAllTimersAsync();
       expect(env.badges.at(-1)).toEqual({ text: '1', color: BADGE_COLORS.good });
 
-      const ended = await env.recorder.frameUnloaded(ctx, T0 + 9000);
+      const ended = await env.recorder.frameUnloaded(ctx);
       await health.apply(7, ended!);
       await vi.runAllTimersAsync();
       expect(env.badges.at(-1)).toBeNull();
@@ -103,7 +103,7 @@ describe('LiveHealth', () => {
       { type: 'media-call', call: 1, t: T0, method: 'getUserMedia', args: [{ audio: true }] },
       { type: 'media-settled', call: 1, t: T0 + 5, method: 'getUserMedia', ok: false, error: { name: 'NotAllowedError', message: 'denied' } },
     ]);
-    await env.recorder.frameUnloaded(first, T0 + 1000);
+    await env.recorder.frameUnloaded(first);
     const second = await env.recorder.attachFrame(7, hello('load-2'));
     await env.recorder.storeBatch(second, 1, [{ type: 'pc-created', pc: 1, t: T0 + 2000, config: {} }]);
 

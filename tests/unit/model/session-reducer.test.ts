@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PageRecord } from '../../../lib/protocol/messages';
 import type { FrameInfo, SessionSummary } from '../../../lib/model/session';
-import { applyPageRecords, closeFramePcs, type LiveSession } from '../../../lib/model/session-reducer';
+import { applyPageRecords, closeFramePcs, PC_STATS_LIMITS, type LiveSession } from '../../../lib/model/session-reducer';
 import { diffStatsReports } from '../../../lib/model/stats-delta';
 
 function makeSession(): LiveSession {
@@ -41,7 +41,8 @@ describe('applyPageRecords', () => {
     expect(out.events.map((e) => [e.seq, e.pcId, e.record.type])).toEqual([
       [0, '0-1', 'pc-created'], [1, '0-1', 'pc-event'], [2, '0-1', 'pc-event'], [3, null, 'media-call'],
     ]);
-    expect(session.summary).toMatchObject({ pcCount: 2, mediaCallCount: 1, eventCount: 5, lastActivityAt: 20 });
+    // Activity is the recorder's to stamp with its own clock: record times are the page's word.
+    expect(session.summary).toMatchObject({ pcCount: 2, mediaCallCount: 1, eventCount: 5, lastActivityAt: 0 });
   });
 
   it('decodes a stats stream into full samples and marks close()', () => {
@@ -88,5 +89,58 @@ describe('applyPageRecords', () => {
     expect(session.pcs.get('1-1')!.summary.closedBy).toBe('unload');
     expect(session.pcs.get('1-2')!.summary.closedBy).toBe('close');
     expect(session.pcs.get('0-1')!.summary.closedAt).toBeNull();
+  });
+
+  it('takes poll indexes only forward: a reset may jump ahead, an old or repeated index is refused without breaking the chain', () => {
+    const session = makeSession();
+    applyPageRecords(session, frame(0), [{ type: 'pc-created', pc: 1, t: 1, config: {} }]);
+    const snapshot = (index: number, bytes: number): PageRecord => ({ type: 'pc-stats', pc: 1, index, t: index, reset: true, delta: diffStatsReports(null, report(bytes) as never), cost: { getStatsMs: 1, hookMs: 0 } });
+    const out = applyPageRecords(session, frame(0), [
+      snapshot(1000, 1),
+      snapshot(5, 2),
+      snapshot(1000, 3),
+      { type: 'pc-stats', pc: 1, index: 999, t: 999, delta: {}, cost: { getStatsMs: 1, hookMs: 0 } },
+      { type: 'pc-stats', pc: 1, index: 1001, t: 1001, delta: {}, cost: { getStatsMs: 1, hookMs: 0 } },
+    ]);
+    expect(out.samples.map((s) => [s.sample.index, s.sample.report])).toEqual([[1000, report(1)], [1001, report(1)]]);
+    expect(out.needResync).toBe(false);
+    expect(session.summary.refused).toEqual({ 'stats-index': 3 });
+  });
+
+  it('stops sampling a PC whose stats ids keep changing once it has seen PC_STATS_LIMITS.maxIds of them', () => {
+    const session = makeSession();
+    applyPageRecords(session, frame(0), [{ type: 'pc-created', pc: 1, t: 1, config: {} }]);
+    const polls: PageRecord[] = [{ type: 'pc-stats', pc: 1, index: 0, t: 0, reset: true, delta: { added: { a0: { type: 'x', v: 0 } } }, cost: { getStatsMs: 1, hookMs: 0 } }];
+    // What a ~90-character record does: a new id in every poll, the previous one gone.
+    for (let i = 1; i < PC_STATS_LIMITS.maxIds + 10; i++) {
+      polls.push({ type: 'pc-stats', pc: 1, index: i, t: i, delta: { added: { [`a${i}`]: { type: 'x', v: i } }, removed: [`a${i - 1}`] }, cost: { getStatsMs: 1, hookMs: 0 } });
+    }
+    const out = applyPageRecords(session, frame(0), polls);
+    expect(out.samples).toHaveLength(PC_STATS_LIMITS.maxIds);
+    expect(new Set(out.samples.flatMap((s) => Object.keys(s.sample.report))).size).toBe(PC_STATS_LIMITS.maxIds);
+    expect(session.summary.refused).toEqual({ 'stats-columns-cap': 1, 'stats-stopped': 9 });
+    expect(session.pcs.get('0-1')!).toMatchObject({ statsStopped: true, base: null });
+  });
+
+  it('stops sampling a PC whose fields keep changing, or whose report grows past what one record can hold', () => {
+    const session = makeSession();
+    applyPageRecords(session, frame(0), [{ type: 'pc-created', pc: 1, t: 1, config: {} }, { type: 'pc-created', pc: 2, t: 1, config: {} }]);
+    const stats = (pc: number, index: number, delta: PageRecord & { type: 'pc-stats' } extends { delta: infer D } ? D : never): PageRecord => ({
+      type: 'pc-stats', pc, index, t: index, ...(index === 0 ? { reset: true as const } : {}), delta, cost: { getStatsMs: 1, hookMs: 0 },
+    });
+    // PC 1: one object, a new field in every poll.
+    const fieldsPerPoll = 10_000;
+    const polls: PageRecord[] = [stats(1, 0, { added: { A: { type: 'x' } } })];
+    for (let i = 1; i <= PC_STATS_LIMITS.maxColumns / fieldsPerPoll + 1; i++) {
+      polls.push(stats(1, i, { changed: { A: Object.fromEntries(Array.from({ length: fieldsPerPoll }, (_, k) => [`f${i}_${k}`, k])) } }));
+    }
+    // PC 2: 300 KB more of text in every poll.
+    for (let i = 0; i < 10; i++) polls.push(stats(2, i, i === 0 ? { added: { B: { type: 'x' } } } : { added: { [`B${i}`]: { type: 'x', text: 'y'.repeat(300_000) } } }));
+    applyPageRecords(session, frame(0), polls);
+    expect(session.pcs.get('0-1')!.summary.sampleCount).toBe(PC_STATS_LIMITS.maxColumns / fieldsPerPoll);
+    const sizes = session.pcs.get('0-2')!.pending.map((s) => JSON.stringify(s.report).length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(PC_STATS_LIMITS.maxReportChars * 1.25 + 300_000);
+    expect(session.pcs.get('0-2')!.statsStopped).toBe(true);
+    expect(session.summary.refused).toMatchObject({ 'stats-columns-cap': 1, 'stats-report-cap': 1 });
   });
 });

@@ -150,6 +150,15 @@ describe('encodeStatsChunk / decodeStatsChunk', () => {
     expect(decodeStatsChunk(encodeStatsChunk(seq)).map((s) => 'cost' in s)).toEqual([true, false, true, false, false, false]);
   });
 
+  it('refuses indexes it could not decode exactly, rather than store other ones', () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    expectRoundTrip([sample(2 ** 31, {}), sample(0, {}), sample(2 ** 52 - 1, {})]);
+    expect(() => encodeStatsChunk([sample(max, {}), sample(0, {})])).toThrow(RangeError);
+    expect(() => encodeStatsChunk([sample(0, {}), sample(2 ** 52, {})])).toThrow(RangeError);
+    expect(() => encodeStatsChunk([sample(-1, {})])).toThrow(RangeError);
+    expect(() => encodeStatsChunk([sample(0.5, {})])).toThrow(RangeError);
+  });
+
   it('keeps every JSON value kind, mixed types in one column, and nested values', () => {
     const kinds = [
       null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, SOURCE_TAG } from '../../../lib/protocol/constants';
+import { HELLO_LIMITS, MAX_STATS_INDEX, PROTOCOL_VERSION, SOURCE_TAG } from '../../../lib/protocol/constants';
 import { checkPageRecord, checkRelayToBackground, checkViewToBackground, findJsonProblem, parsePageEnvelope } from '../../../lib/protocol/guards';
 
 const envelope = (record: unknown, extra: object = {}) => JSON.stringify({ source: SOURCE_TAG, v: PROTOCOL_VERSION, record, ...extra });
@@ -89,6 +89,21 @@ describe('parsePageEnvelope', () => {
 });
 
 describe('checkRelayToBackground', () => {
+  it('bounds a stats poll index (index differences must stay exact in the stats chunk codec)', () => {
+    expect(checkPageRecord({ ...stats, index: MAX_STATS_INDEX }).ok).toBe(true);
+    expect(checkPageRecord({ ...stats, index: MAX_STATS_INDEX + 1 }).ok).toBe(false);
+    expect(checkPageRecord({ ...stats, index: Number.MAX_SAFE_INTEGER }).ok).toBe(false);
+  });
+
+  it('refuses a hello whose title, URL or user agent is longer than the relay sends them', () => {
+    const hello = { type: 'hello', v: PROTOCOL_VERSION, frameLoadId: 'f', isTop: true, url: 'https://a.test/', title: 't', timeOrigin: 1.7e12, userAgent: 'ua' };
+    const longest = { ...hello, url: 'u'.repeat(HELLO_LIMITS.maxUrlChars), title: 't'.repeat(HELLO_LIMITS.maxTitleChars), userAgent: 'a'.repeat(HELLO_LIMITS.maxUserAgentChars) };
+    expect(checkRelayToBackground(longest).ok).toBe(true);
+    expect(checkRelayToBackground({ ...hello, title: 'x'.repeat(5_000_000) })).toEqual({ ok: false, reason: 'bad hello' });
+    expect(checkRelayToBackground({ ...hello, url: `${hello.url}${'x'.repeat(HELLO_LIMITS.maxUrlChars)}` }).ok).toBe(false);
+    expect(checkRelayToBackground({ ...hello, userAgent: 'a'.repeat(HELLO_LIMITS.maxUserAgentChars + 1) }).ok).toBe(false);
+  });
+
   it('re-checks every record of a batch', () => {
     expect(checkRelayToBackground({ type: 'batch', seq: 1, records: [stats] }).ok).toBe(true);
     const result = checkRelayToBackground({ type: 'batch', seq: 2, records: [stats, { ...stats, pc: 'x' }] });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../../../lib/protocol/constants';
+import { HELLO_LIMITS, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../../../lib/protocol/constants';
+import { checkRelayToBackground } from '../../../lib/protocol/guards';
 import type { BackgroundToRelay, PageRecord, RelayToBackground } from '../../../lib/protocol/messages';
 import { createPortPair, type PortLike } from '../../../lib/protocol/port';
 import { DEFAULT_SETTINGS, type Settings } from '../../../lib/model/settings';
@@ -75,6 +76,20 @@ describe('relay', () => {
     expect(records(bg).map((r) => r.t)).toEqual([1, 2, 3]);
     expect(toPage).toEqual([{ source: SOURCE_TAG, v: PROTOCOL_VERSION, type: 'config', enabled: true, pollIntervalMs: 1000 }]);
     await vi.waitFor(() => expect(relay.stats().unacked).toBe(0));
+  });
+
+  it('shortens a page title and URL of any length to what the background accepts', async () => {
+    const win = fakeWindow(`https://call.example/room?${'q'.repeat(100_000)}`);
+    (win.document as { title: string }).title = `${'t'.repeat(5_000_000)}😀`;
+    const { bg } = setup({}, true, win);
+    post(win, record(1));
+    await vi.waitFor(() => expect(records(bg)).toHaveLength(1));
+    const hello = bg.received[0] as RelayToBackground & { type: 'hello' };
+    expect(hello.title).toHaveLength(HELLO_LIMITS.maxTitleChars);
+    expect(hello.title.endsWith('…')).toBe(true);
+    expect(hello.url).toHaveLength(HELLO_LIMITS.maxUrlChars);
+    expect(hello.url.startsWith('https://call.example/room?qqq')).toBe(true);
+    expect(checkRelayToBackground(hello).ok).toBe(true);
   });
 
   it('ignores other tags silently and counts invalid records as refused', async () => {

@@ -4,9 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PcSummary, SessionSummary, StatsSample, TraceEvent } from '../../../lib/model/session';
 import { encodeStatsChunk } from '../../../lib/model/stats-chunk';
 import { emptyStatsColumns, samplesToColumns } from '../../../lib/model/stats-columns';
+import { diffStatsReports } from '../../../lib/model/stats-delta';
 import { openScopeDb } from '../../../lib/storage/open-db';
 import { DB_VERSION, upgrade, type ScopeDb, type ScopeSchema } from '../../../lib/storage/schema';
-import { BYTES_PER_MB, SessionStore, type BatchWrite, type EncodedChunk } from '../../../lib/storage/session-store';
+import { BYTES_PER_MB, SessionStore, type BatchWrite, type EncodedChunk, type PendingSampleWrite } from '../../../lib/storage/session-store';
 import { loadCallSamples } from '../model/corpus';
 
 let dbCounter = 0;
@@ -92,6 +93,25 @@ function chunkOf(samples: StatsSample[]): EncodedChunk {
 
 const callSamples = () => loadCallSamples()['10-1'];
 
+const pendingOf = async (store: SessionStore, sessionId: string, pcId: string) => (await store.readPcTail(sessionId, pcId)).pending;
+
+/**
+ * Pending sample writes as the recorder makes them: each the delta from the sample before it, the first from
+ * `previous` (the last chunked sample), or a complete report (`reset`) when there is none.
+ */
+function pendingWrites(pcId: string, samples: StatsSample[], previous: StatsSample | null = null): PendingSampleWrite[] {
+  let prev = previous?.report ?? null;
+  return samples.map((sample) => {
+    const write = { pcId, sample, delta: diffStatsReports(prev, sample.report), reset: prev === null };
+    prev = sample.report;
+    return write;
+  });
+}
+
+/** Every sample a complete report (`reset`): rows that need no other row, in any order. */
+const snapshots = (pcId: string, samples: StatsSample[]): PendingSampleWrite[] =>
+  samples.map((sample) => ({ pcId, sample, delta: { added: sample.report }, reset: true }));
+
 describe('SessionStore', () => {
   it('commits a batch and reads it back per session, in order', async () => {
     const { store } = await freshStore();
@@ -101,7 +121,7 @@ describe('SessionStore', () => {
       write(s, {
         pcs: [pc(s.id, '0-2', { createdAt: NOW }), pc(s.id, '0-10', { createdAt: NOW - 1 })],
         events: [event(2), event(0), event(1, null)],
-        samples: [samples[2], samples[0], samples[1]].map((sample) => ({ pcId: '0-2', sample })),
+        samples: snapshots('0-2', [samples[2], samples[0], samples[1]]),
       }),
     );
     await store.commit(write(session('7:b', { startedAt: NOW })));
@@ -116,8 +136,8 @@ describe('SessionStore', () => {
     expect((await store.getPcs('7:a')).map((p) => p.pcId)).toEqual(['0-10', '0-2']);
     expect((await store.getEvents('7:a')).map((e) => e.seq)).toEqual([0, 1, 2]);
     expect(await store.getEvents('7:a')).toContainEqual(event(1, null));
-    expect(await store.getPendingSamples('7:a', '0-2')).toEqual(samples);
-    expect(await store.getPendingSamples('7:a', '0-10')).toEqual([]);
+    expect(await pendingOf(store, '7:a', '0-2')).toEqual(samples);
+    expect(await pendingOf(store, '7:a', '0-10')).toEqual([]);
     expect(await store.getPcs('7:b')).toEqual([]);
     // A later commit replaces the summary and PCs.
     await store.commit(write({ ...s, eventCount: 3 }, { pcs: [pc(s.id, '0-2', { createdAt: NOW, closedAt: NOW + 5, closedBy: 'close' })] }));
@@ -131,7 +151,7 @@ describe('SessionStore', () => {
     await store.commit(write(s, { events: [event(0)] }));
     const bad: BatchWrite[] = [
       write({ ...s, title: 'changed' }, { events: [event(1), { ...event(2), seq: Number.NaN }], pcs: [pc(s.id, '0-9')] }),
-      write(session('7:new'), { pcs: [pc('7:new', '0-1')], events: [event(0)], samples: [{ pcId: '0-1', sample: { index: 0, t: 1, report: { A: { f: (() => 1) as never } } } }] }),
+      write(session('7:new'), { pcs: [pc('7:new', '0-1')], events: [event(0)], samples: snapshots('0-1', [{ index: 0, t: 1, report: { A: { f: (() => 1) as never } } }]) }),
       write(session('7:new2'), { pcs: [pc('7:new2', '0-1')], chunks: [{ pcId: '0-1', chunk: { ...chunkOf(callSamples().slice(0, 2)), firstIndex: undefined as never } }] }),
     ];
     for (const w of bad) await expect(store.commit(w)).rejects.toThrow();
@@ -140,7 +160,7 @@ describe('SessionStore', () => {
     expect(await store.getPcs('7:a')).toEqual([]);
     expect(await store.getSession('7:new')).toBeUndefined();
     expect(await store.getSession('7:new2')).toBeUndefined();
-    for (const name of ['sessions', 'pcs', 'events', 'pendingSamples', 'chunks'] as const) {
+    for (const name of ['sessions', 'pcs', 'pcConfigs', 'events', 'pendingSamples', 'chunks'] as const) {
       expect(await db.count(name)).toBe(name === 'sessions' || name === 'events' ? 1 : 0);
     }
     // The store still works after the failures.
@@ -153,38 +173,51 @@ describe('SessionStore', () => {
     const all = callSamples();
     const s = session('7:a');
     const other = session('7:ab');
-    await store.commit(write(s, { samples: all.slice(0, 5).map((sample) => ({ pcId: '0-1', sample })) }));
-    await store.commit(write(s, { samples: all.slice(0, 3).map((sample) => ({ pcId: '0-2', sample })) }));
-    await store.commit(write(other, { samples: all.slice(0, 3).map((sample) => ({ pcId: '0-1', sample })) }));
+    await store.commit(write(s, { samples: pendingWrites('0-1', all.slice(0, 5)) }));
+    await store.commit(write(s, { samples: pendingWrites('0-2', all.slice(0, 3)) }));
+    await store.commit(write(other, { samples: pendingWrites('0-1', all.slice(0, 3)) }));
     // Samples 5 and 6 arrive in the same write as the chunk of 0..5: 6 stays pending, 5 is covered.
     await store.commit(
       write(s, {
-        samples: all.slice(5, 7).map((sample) => ({ pcId: '0-1', sample })),
-        chunks: [{ pcId: '0-1', chunk: chunkOf(all.slice(0, 6)) }],
+        samples: pendingWrites('0-1', all.slice(5, 7), all[4]),
+        chunks: [{ pcId: '0-1', chunk: chunkOf(all.slice(0, 6)), lastIndex: 5 }],
       }),
     );
-    expect((await store.getPendingSamples('7:a', '0-1')).map((x) => x.index)).toEqual([6]);
-    expect((await store.getPendingSamples('7:a', '0-2')).map((x) => x.index)).toEqual([0, 1, 2]);
-    expect((await store.getPendingSamples('7:ab', '0-1')).map((x) => x.index)).toEqual([0, 1, 2]);
-    const last = await store.getLastChunk('7:a', '0-1');
-    expect(last).toMatchObject({ firstIndex: 0, count: 6, startT: all[0].t, endT: all[5].t });
-    expect(last!.data).toBeInstanceOf(Uint8Array);
-    expect(await store.getLastChunk('7:a', '0-2')).toBeUndefined();
+    // Sample 6 is stored as its delta from sample 5, which is in the chunk now.
+    expect(await pendingOf(store, '7:a', '0-1')).toEqual([all[6]]);
+    expect((await pendingOf(store, '7:a', '0-2')).map((x) => x.index)).toEqual([0, 1, 2]);
+    expect((await pendingOf(store, '7:ab', '0-1')).map((x) => x.index)).toEqual([0, 1, 2]);
+    const [chunk] = (await store.readPcStats('7:a', '0-1')).chunks;
+    expect(chunk).toMatchObject({ firstIndex: 0, count: 6, startT: all[0].t, endT: all[5].t });
+    expect(chunk.data).toBeInstanceOf(Uint8Array);
+    expect((await store.readPcStats('7:a', '0-2')).chunks).toEqual([]);
   });
 
-  it('readStats returns chunks and pending samples merged by index; getLastChunk the highest', async () => {
+  it('a chunk over an index gap deletes exactly its pending samples (up to its lastIndex)', async () => {
+    const { store, db } = await freshStore();
+    const all = callSamples();
+    const s = session('7:a');
+    const gapped = [...all.slice(0, 3), ...all.slice(3, 6).map((sample, i) => ({ ...sample, index: 1000 + i }))];
+    await store.commit(write(s, { samples: snapshots('0-1', gapped) }));
+    await store.commit(write(s, { samples: snapshots('0-2', all.slice(0, 2)) }));
+    await store.commit(write(s, { chunks: [{ pcId: '0-1', chunk: chunkOf(gapped.slice(0, 5)), lastIndex: 1001 }] }));
+    expect((await db.getAll('pendingSamples')).map((r) => [r.pcId, r.index])).toEqual([['0-1', 1002], ['0-2', 0], ['0-2', 1]]);
+    expect(await store.readStats('7:a', '0-1')).toEqual(gapped);
+  });
+
+  it('readStats returns chunks and pending samples merged by index; readPcTail the highest chunk', async () => {
     const { store } = await freshStore();
     const all = callSamples();
     const s = session('7:a');
     // Chunks written out of order, then pending samples.
     await store.commit(write(s, { chunks: [{ pcId: '0-1', chunk: chunkOf(all.slice(20, 40)) }] }));
     await store.commit(write(s, { chunks: [{ pcId: '0-1', chunk: chunkOf(all.slice(0, 20)) }] }));
-    await store.commit(write(s, { samples: all.slice(40, 60).map((sample) => ({ pcId: '0-1', sample })) }));
+    await store.commit(write(s, { samples: pendingWrites('0-1', all.slice(40, 60), all[39]) }));
     await store.commit(write(s, { chunks: [{ pcId: '0-2', chunk: chunkOf(all.slice(0, 2)) }] }));
     const read = await store.readStats('7:a', '0-1');
     expect(read.map((x) => x.index)).toEqual(all.map((x) => x.index));
     expect(read).toEqual(all);
-    expect((await store.getLastChunk('7:a', '0-1'))!.firstIndex).toBe(20);
+    expect((await store.readPcTail('7:a', '0-1')).lastChunkSamples).toEqual(all.slice(20, 40));
     expect(await store.readStats('7:a', 'none')).toEqual([]);
   });
 
@@ -199,7 +232,7 @@ describe('SessionStore', () => {
           { pcId: '0-1', chunk: chunkOf(all.slice(0, 20)) },
           { pcId: '0-9', chunk: chunkOf(all.slice(0, 2)) },
         ],
-        samples: all.slice(20, 25).map((sample) => ({ pcId: '0-1', sample })),
+        samples: pendingWrites('0-1', all.slice(20, 25), all[19]),
       }),
     );
     const first = await store.readPcStats('7:a', null);
@@ -220,11 +253,11 @@ describe('SessionStore', () => {
       write(s, {
         pcs: [pc(s.id, '0-1'), pc(s.id, '0-2', { createdAt: NOW }), pc(s.id, '0-3', { createdAt: NOW + 1 })],
         events: [event(0), event(1)],
-        samples: calls['10-2'].slice(0, 10).map((sample) => ({ pcId: '0-2', sample })),
+        samples: pendingWrites('0-2', calls['10-2'].slice(0, 10)),
         chunks: [{ pcId: '0-1', chunk: chunkOf(calls['10-1'].slice(0, 30)) }],
       }),
     );
-    await store.commit(write(s, { samples: calls['10-1'].slice(30, 35).map((sample) => ({ pcId: '0-1', sample })) }));
+    await store.commit(write(s, { samples: pendingWrites('0-1', calls['10-1'].slice(30, 35), calls['10-1'][29]) }));
     const data = await store.readSessionData('7:a');
     expect(data!.session).toEqual(s);
     expect(data!.pcs.map((p) => p.pcId)).toEqual(['0-1', '0-2', '0-3']);
@@ -243,8 +276,9 @@ describe('SessionStore', () => {
       await store.commit(
         write(session(id), {
           pcs: [pc(id, '0-1')],
+          pcConfigs: [{ pcId: '0-1', config: { iceServers: [] } }],
           events: [event(0)],
-          samples: all.slice(10, 12).map((sample) => ({ pcId: '0-1', sample })),
+          samples: pendingWrites('0-1', all.slice(10, 12), all[9]),
           chunks: [{ pcId: '0-1', chunk: chunkOf(all.slice(0, 10)) }],
         }),
       );
@@ -252,7 +286,7 @@ describe('SessionStore', () => {
     await store.deleteSessions(['7:a', '7:b', 'unknown']);
     await store.deleteSessions([]);
     expect((await store.listSessions()).map((x) => x.id)).toEqual(['7:ab']);
-    for (const name of ['pcs', 'events', 'chunks'] as const) expect(await db.count(name)).toBe(1);
+    for (const name of ['pcs', 'pcConfigs', 'events', 'chunks'] as const) expect(await db.count(name)).toBe(1);
     expect(await db.count('pendingSamples')).toBe(2);
     expect(await store.readStats('7:ab', '0-1')).toEqual(all.slice(0, 12));
     expect(await store.readStats('7:a', '0-1')).toEqual([]);
@@ -331,29 +365,71 @@ describe('SessionStore', () => {
 });
 
 describe('schema', () => {
+  /** A database built by the migrations up to `version` only, with `fill` run on it. */
+  async function databaseAt(version: number, fill: (db: ScopeDb) => Promise<void>): Promise<string> {
+    const name = `scope-migration-${process.pid}-${++dbCounter}`;
+    const old = await openDB<ScopeSchema>(name, version, { upgrade: (db, oldVersion, _newVersion, tx) => upgrade(db, oldVersion, version, tx) });
+    await fill(old);
+    old.close();
+    return name;
+  }
+
   it('opens a version-1 database at the current version with its data intact', async () => {
-    const name = `scope-migration-${process.pid}`;
-    const v1 = await openDB<ScopeSchema>(name, 1, { upgrade: (db, oldVersion, _newVersion, tx) => upgrade(db, oldVersion, 1, tx) });
     const s = session('7:v1');
-    await v1.put('sessions', s);
-    await v1.put('pcs', pc(s.id, '0-1'));
-    await v1.put('events', { sessionId: s.id, seq: 0, event: event(0) });
     const samples = callSamples().slice(0, 4);
-    await v1.put('chunks', { ...chunkOf(samples.slice(0, 3)), sessionId: s.id, pcId: '0-1' });
-    await v1.put('pendingSamples', { sessionId: s.id, pcId: '0-1', index: 3, sample: samples[3] });
-    await v1.add('notices', { t: NOW, kind: 'pruned', message: 'm', sessionIds: [] });
-    v1.close();
+    const name = await databaseAt(1, async (v1) => {
+      await v1.put('sessions', s);
+      await v1.put('pcs', pc(s.id, '0-1'));
+      await v1.put('events', { sessionId: s.id, seq: 0, event: event(0) });
+      await v1.put('chunks', { ...chunkOf(samples.slice(0, 3)), sessionId: s.id, pcId: '0-1' });
+      // Version 1's pending row: the full report.
+      await v1.put('pendingSamples', { sessionId: s.id, pcId: '0-1', index: 3, sample: samples[3] } as never);
+      await v1.add('notices', { t: NOW, kind: 'pruned', message: 'm', sessionIds: [] });
+    });
 
     const db = await openScopeDb(name);
     opened.push(db);
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['chunks', 'events', 'notices', 'pcs', 'pendingSamples', 'sessions']);
+    expect([...db.objectStoreNames].sort()).toEqual(['chunks', 'events', 'notices', 'pcConfigs', 'pcs', 'pendingSamples', 'sessions']);
     const store = new SessionStore(db);
     expect(await store.getSession('7:v1')).toEqual(s);
     expect((await store.listSessions({ tabId: 7 })).map((x) => x.id)).toEqual(['7:v1']);
     expect(await store.getEvents('7:v1')).toEqual([event(0)]);
+    expect(await store.getPcs('7:v1')).toEqual([pc(s.id, '0-1')]);
     expect(await store.readStats('7:v1', '0-1')).toEqual(samples);
     expect(await store.getNotices()).toHaveLength(1);
+  });
+
+  it('version 2 moves PC configurations out of the PC rows, stores pending samples as snapshots, and brings future session times back to now', async () => {
+    const samples = callSamples().slice(0, 3);
+    const config = { iceServers: [{ urls: 'stun:stun.example' }] };
+    const name = await databaseAt(1, async (v1) => {
+      await v1.put('sessions', session('7:forged', { lastActivityAt: 8.64e15, endedAt: 8.64e15 }));
+      await v1.put('sessions', session('7:plain'));
+      await v1.put('pcs', pc('7:plain', '0-1', { config, constraints: { optional: [] } }));
+      for (const sample of samples) await v1.put('pendingSamples', { sessionId: '7:plain', pcId: '0-1', index: sample.index, sample } as never);
+    });
+    const before = Date.now();
+    const db = await openScopeDb(name);
+    opened.push(db);
+    const store = new SessionStore(db);
+
+    const row = await db.get('pcs', ['7:plain', '0-1']);
+    expect(row).not.toHaveProperty('config');
+    expect(row).not.toHaveProperty('constraints');
+    expect(await db.get('pcConfigs', ['7:plain', '0-1'])).toEqual({ sessionId: '7:plain', pcId: '0-1', config, constraints: { optional: [] } });
+    expect((await store.getPcs('7:plain'))[0]).toEqual(pc('7:plain', '0-1', { config, constraints: { optional: [] } }));
+
+    const rows = await db.getAll('pendingSamples');
+    expect(rows.every((r) => r.reset === true && !('sample' in r))).toBe(true);
+    expect(await pendingOf(store, '7:plain', '0-1')).toEqual(samples);
+
+    const forged = (await store.getSession('7:forged'))!;
+    expect(forged.lastActivityAt).toBeGreaterThanOrEqual(before);
+    expect(forged.lastActivityAt).toBeLessThanOrEqual(Date.now());
+    expect(forged.endedAt).toBe(forged.lastActivityAt);
+    expect(await store.getSession('7:plain')).toEqual(session('7:plain'));
+    expect((await store.prune({ maxAgeDays: 30, maxTotalMB: 0 }, Date.now() + 31 * DAY)).map((x) => x.id)).toEqual(['7:forged']);
   });
 
   it('closes itself rather than block a newer version opened elsewhere', async () => {
