@@ -15,7 +15,7 @@ import type {
 } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
 import { bytesToBase64 } from '../protocol/base64';
-import type { Settings } from '../model/settings';
+import { captureAllowed, hostOf, type Settings } from '../model/settings';
 import type { SessionStore } from '../storage/session-store';
 import type { LiveHealth } from './live-health';
 import type { FrameContext, Recorder } from './recorder';
@@ -76,9 +76,19 @@ export function createRouter(deps: RouterDeps): Router {
     // Messages of one port are handled strictly in order, including the async hello.
     let chain: Promise<void> = Promise.resolve();
 
+    /** The tab's top-level site is paused or excluded: this port's records are dropped (see 'capture-off'). */
+    let captureOff = false;
+
     const handle = async (message: RelayToBackground) => {
       switch (message.type) {
         case 'hello': {
+          // A subframe's relay judges capture by its own host (and, in Chromium, its top-level site's); the tab's
+          // URL here is the top-level site's in every browser.
+          captureOff = !captureAllowed(await deps.settings.get(), [hostOf(tab.url)]);
+          if (captureOff) {
+            port.postMessage({ type: 'capture-off' });
+            return;
+          }
           const attached = await deps.recorder.attachFrame(tabId, message, tab);
           const isNewPage = message.isTop && ctx?.sessionId !== attached.sessionId;
           ctx = attached;
@@ -90,6 +100,10 @@ export function createRouter(deps: RouterDeps): Router {
           return;
         }
         case 'batch': {
+          if (captureOff) {
+            port.postMessage({ type: 'ack', seq: message.seq });
+            return;
+          }
           if (!ctx) return;
           const result = await deps.recorder.storeBatch(ctx, message.seq, message.records, message.refused);
           port.postMessage({ type: 'ack', seq: message.seq });
@@ -98,7 +112,7 @@ export function createRouter(deps: RouterDeps): Router {
           return;
         }
         case 'unload': {
-          if (!ctx) return;
+          if (!ctx || captureOff) return;
           // Not the relay's `t`: session ends are stamped with the background's clock (retention ages by it).
           publish(tabId, await deps.recorder.frameUnloaded(ctx));
           deps.onSessionsEnded?.();

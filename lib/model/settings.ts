@@ -60,6 +60,26 @@ function hostList(value: unknown): string[] {
     : [];
 }
 
+/**
+ * Whether capture is on for a frame, given the hosts it is judged by: its own and, where known, its tab's top-level
+ * site's (pausing or excluding a site covers every frame of its pages, and the site wherever it is framed). An empty
+ * host (a frame whose URL has none) decides nothing.
+ */
+export function captureAllowed(settings: Pick<Settings, 'paused' | 'excludedSites' | 'pausedSites'>, hosts: readonly string[]): boolean {
+  if (settings.paused) return false;
+  return hosts.every((host) => host === '' || (!isSiteExcluded(host, settings.excludedSites) && !isSiteExcluded(host, settings.pausedSites)));
+}
+
+/** The host of a URL, or '' when it has none (about:, data:, an invalid URL). */
+export function hostOf(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
 /** Whether `hostname` is excluded by `patterns` (exact host or any subdomain of it; `*` = all). */
 export function isSiteExcluded(hostname: string, patterns: readonly string[]): boolean {
   const host = hostname.toLowerCase();

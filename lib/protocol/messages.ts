@@ -195,7 +195,12 @@ export type BackgroundToRelay =
   /** Batches up to `seq` are stored; the relay may forget them. */
   | { type: 'ack'; seq: number }
   /** A PC's stats delta chain broke (a record was lost): ask the hook for full snapshots. */
-  | { type: 'resync' };
+  | { type: 'resync' }
+  /**
+   * The tab's top-level site is paused or excluded (the relay of a subframe cannot always know it: Firefox has no
+   * `location.ancestorOrigins`): stop capture in this frame until the settings change. Records are dropped meanwhile.
+   */
+  | { type: 'capture-off' };
 
 /** `tabs.sendMessage` from the background to a tab's top frame, answered by its relay. */
 export type BackgroundToTopFrame = { type: 'webrtc-scope/top-load-id?' };

@@ -11,7 +11,7 @@ import { pageEventEnvelopes, parsePageEnvelope } from '../protocol/guards';
 import { truncateText } from '../protocol/text';
 import type { BackgroundToRelay, PageRecord, RelayToBackground, RelayToPage } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
-import { isSiteExcluded, type Settings } from '../model/settings';
+import { captureAllowed, hostOf, type Settings } from '../model/settings';
 
 export type RelayPort = PortLike<BackgroundToRelay, RelayToBackground>;
 
@@ -84,17 +84,34 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
     win.dispatchEvent(new CustomEvent(RELAY_TO_PAGE_EVENT, { detail: JSON.stringify(full) }));
   };
 
+  /**
+   * The hosts this frame's capture is judged by (captureAllowed): its own (a frame without one, about:blank, srcdoc
+   * or blob:, has its creator's origin) and its tab's top-level site's where the browser tells it (Chromium's
+   * `location.ancestorOrigins`; Firefox has none, and there the background says 'capture-off').
+   */
+  const frameHosts = (): string[] => {
+    const hosts = [hostOf(win.location.href) || hostOf(win.origin)];
+    try {
+      const ancestors = (win.location as Location & { ancestorOrigins?: DOMStringList }).ancestorOrigins;
+      if (ancestors && ancestors.length > 0) hosts.push(hostOf(ancestors[ancestors.length - 1] ?? undefined));
+    } catch {
+      // no ancestors to go by
+    }
+    return hosts;
+  };
+  /** The background said the tab's top-level site is paused or excluded; until the settings change. */
+  let topSiteOff = false;
+
   const applySettings = (next: Settings) => {
     settings = next;
-    const host = (() => {
-      try {
-        return new URL(win.location.href).hostname;
-      } catch {
-        return '';
-      }
-    })();
+    topSiteOff = false;
+    refreshEnabled();
+  };
+
+  const refreshEnabled = () => {
+    const next = settings!;
     const wasEnabled = enabled;
-    enabled = !next.paused && !isSiteExcluded(host, next.excludedSites) && !isSiteExcluded(host, next.pausedSites);
+    enabled = !topSiteOff && captureAllowed(next, frameHosts());
     sendToPage({ enabled, pollIntervalMs: next.pollIntervalMs, ...(wasEnabled === false && enabled ? { resync: true } : {}) });
     if (!enabled) {
       queue = [];
@@ -239,6 +256,19 @@ export function startRelay(env: RelayEnvironment): RelayHandle {
       while (unacked.length > 0 && unacked[0].seq <= message.seq) unackedChars -= unacked.shift()!.chars;
     } else if (message.type === 'resync' && settings && enabled) {
       sendToPage({ enabled, pollIntervalMs: settings.pollIntervalMs, resync: true });
+    } else if (message.type === 'capture-off' && settings) {
+      topSiteOff = true;
+      // Hung up, so that capture turned on again by a settings change says hello again and is judged anew.
+      const current = port;
+      port = null;
+      try {
+        current?.disconnect();
+      } catch {
+        /* already gone */
+      }
+      unacked.length = 0;
+      unackedChars = 0;
+      refreshEnabled();
     }
   };
 

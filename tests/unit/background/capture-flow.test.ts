@@ -5,7 +5,7 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, SOURCE_TAG } from '../../../lib/protocol/constants';
+import { PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../../../lib/protocol/constants';
 import type { BackgroundToRelay, PageRecord, RelayToBackground } from '../../../lib/protocol/messages';
 import { createPortPair } from '../../../lib/protocol/port';
 import { DEFAULT_SETTINGS, type Settings } from '../../../lib/model/settings';
@@ -22,7 +22,7 @@ const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
 /** One background "worker instance" over a database; `stop()` drops every port like a killed worker. */
-async function startWorker(dbName: string, topDocs: Map<number, string>) {
+async function startWorker(dbName: string, topDocs: Map<number, string>, settings: Settings = DEFAULT_SETTINGS) {
   const db = await openScopeDb(dbName);
   const store = new SessionStore(db);
   const recorder = new Recorder({
@@ -30,7 +30,7 @@ async function startWorker(dbName: string, topDocs: Map<number, string>) {
     askTopDocument: async (tabId) => (topDocs.has(tabId) ? { frameLoadId: topDocs.get(tabId)!, url: 'https://top.example/', title: 'Top' } : null),
     now: () => Date.now(),
   });
-  const router = createRouter({ recorder, store, settings: { get: async () => DEFAULT_SETTINGS, set: async () => DEFAULT_SETTINGS }, now: () => Date.now() });
+  const router = createRouter({ recorder, store, settings: { get: async () => settings, set: async () => settings }, now: () => Date.now() });
   const bgPorts: RelayPortIn[] = [];
   return {
     store,
@@ -98,6 +98,22 @@ function statsRecorder(pc: number) {
 }
 
 describe('capture flow', () => {
+  it('stores nothing from the subframes of a tab whose top-level site is excluded, whatever their own host', async () => {
+    const settings: Settings = { ...DEFAULT_SETTINGS, excludedSites: ['top.example'] };
+    const worker = await startWorker(`flow-${++dbCounter}`, new Map([[7, 'top-x']]), settings);
+    cleanups.push(() => worker.stop());
+    // A cross-site widget: its relay cannot see the top-level site (as in Firefox, no ancestorOrigins).
+    const frame = startFrame({ tabId: 7, frameLoadId: 'widget', isTop: false, url: 'https://widget.other/call', worker: () => worker, settings });
+    const toPage: { enabled: boolean }[] = [];
+    frame.win.addEventListener(RELAY_TO_PAGE_EVENT, (e) => toPage.push(JSON.parse((e as CustomEvent).detail)));
+    frame.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
+    // The relay starts enabled (its own host is not excluded); the background's answer to its hello turns it off.
+    await vi.waitFor(() => expect(toPage.map((m) => m.enabled)).toEqual([true, false]));
+    frame.post({ type: 'pc-call', pc: 1, t: 2, call: 1, method: 'createOffer', args: [] });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await worker.store.listSessions()).toEqual([]);
+  });
+
   it('stores every record of a call exactly once across a worker restart, stats columnar and exact', async () => {
     const dbName = `flow-${++dbCounter}`;
     const topDocs = new Map<number, string>();

@@ -199,4 +199,66 @@ describe('relay', () => {
       expect(records(bg).length).toBe(expectEnabled ? 2 : 0);
     }
   });
+
+  it('judges a frame without a host of its own by its creator origin, and a subframe by its top-level site where the browser gives it', async () => {
+    const subframe = (href: string, origin: string, ancestorOrigins?: string[]) => {
+      const win = fakeWindow(href);
+      (win as { top: unknown }).top = {};
+      Object.assign(win, { origin });
+      if (ancestorOrigins) Object.assign(win.location, { ancestorOrigins });
+      return win;
+    };
+    const frames = [
+      subframe('about:srcdoc', 'https://call.example'),
+      subframe('about:blank', 'https://call.example'),
+      subframe('blob:https://call.example/0b5c', 'https://call.example'),
+      subframe('https://widget.other/call', 'https://widget.other', ['https://widget.other', 'https://call.example']),
+    ];
+    for (const win of frames) {
+      const { bg, toPage } = setup({ excludedSites: ['call.example'] }, true, win);
+      post(win, record(1));
+      await vi.waitFor(() => expect(toPage.length).toBe(1));
+      expect(toPage[0], win.location.href).toMatchObject({ enabled: false });
+      expect(bg.connect).not.toHaveBeenCalled();
+    }
+    // The same widget framed by a site that is not excluded is captured.
+    const win = subframe('https://widget.other/call', 'https://widget.other', ['https://host.example']);
+    const { bg } = setup({ excludedSites: ['call.example'] }, true, win);
+    post(win, record(1));
+    await vi.waitFor(() => expect(records(bg)).toHaveLength(1));
+  });
+
+  it("stops on the background's capture-off (the top-level site is excluded) until the settings change", async () => {
+    const bg = fakeBackground({ autoAck: true });
+    const win = fakeWindow('https://widget.other/call');
+    (win as { top: unknown }).top = {};
+    const controller = new AbortController();
+    controllers.push(controller);
+    const toPage: { enabled: boolean; resync?: boolean }[] = [];
+    win.addEventListener(RELAY_TO_PAGE_EVENT, (e) => toPage.push(JSON.parse((e as CustomEvent).detail)));
+    let onSettings: (s: Settings) => void = () => undefined;
+    startRelay({
+      win,
+      connect: bg.connect,
+      loadSettings: async () => DEFAULT_SETTINGS,
+      watchSettings: (cb) => ((onSettings = cb), () => undefined),
+      frameLoadId: 'frame-1',
+      signal: controller.signal,
+      limits: { flushIntervalMs: 5 },
+    });
+    post(win, record(1));
+    await vi.waitFor(() => expect(records(bg)).toHaveLength(1));
+    bg.ports[0].postMessage({ type: 'capture-off' });
+    await vi.waitFor(() => expect(toPage.at(-1)).toMatchObject({ enabled: false }));
+    post(win, record(2));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(records(bg)).toHaveLength(1);
+    // Settings changed: judged anew, through a new hello; the hook resends snapshots.
+    onSettings({ ...DEFAULT_SETTINGS, pollIntervalMs: 2000 });
+    expect(toPage.at(-1)).toMatchObject({ enabled: true, resync: true });
+    post(win, record(3));
+    await vi.waitFor(() => expect(records(bg).map((r) => r.t)).toEqual([1, 3]));
+    expect(bg.connect).toHaveBeenCalledTimes(2);
+    expect(bg.received.filter((m) => m.type === 'hello')).toHaveLength(2);
+  });
 });
