@@ -9,35 +9,43 @@
  * - Prototype methods are replaced in place by cloaked proxies that call `Reflect.apply(native, this, args)` with the
  *   page's own `this` and argument list: references the page captured, `super` calls and adapter.js shims are traced.
  * - Promise results are returned as `native.then(v => v, e => { throw e })` with the same value/reason, so an
- *   unhandled rejection stays unhandled for the page. Legacy callback forms get wrapped callbacks that call the page's
- *   with the same `this` and arguments. Sync throws are re-thrown as the same object.
+ *   unhandled rejection stays unhandled for the page; it settles one microtask after the native (ARCHITECTURE.md,
+ *   "Hook transparency"). Legacy callback forms get wrapped callbacks that call the page's with the same `this` and
+ *   arguments. Sync throws are re-thrown as the same object.
  * - Events are observed with the native `addEventListener` on the instance; `on…` properties are never touched.
  * - Ids live in WeakMaps, never on page objects; every tracing step is inside try/catch.
+ * - Every object the hook builds has a prototype-less prototype (SAFE_PROTO in natives.ts) and objects it did not
+ *   build are read through own properties only: a page's accessors on Object.prototype never run because of it.
  *
  * Same-origin child frames: when the page reads `iframe.contentWindow`/`contentDocument`, the child realm is patched
  * at once (its PCs report through this hook, with this document's PC numbering), because the page can grab
  * `contentWindow.RTCPeerConnection` of an about:blank/srcdoc frame before any content script ran there
- * (w3c/webextensions#1009). When the child document's own copy of the hook runs later, it takes the realm over
- * (see {@link RealmState}). Each realm's objects are only ever handed to that realm's natives (see RealmNatives).
+ * (w3c/webextensions#1009). Such a realm stays with this hook while its document lives; a new document in it (the
+ * Window reused by a navigation) is taken over by that document's own hook (see {@link RealmState}). Each realm's
+ * objects are only ever handed to that realm's natives (see RealmNatives).
  */
 import { DEFAULT_POLL_INTERVAL_MS } from '../protocol/constants';
 import type { Json, JsonObject } from '../protocol/json';
 import { CHANNEL_EVENTS, PC_EVENTS, PC_METHODS, TRACK_EVENTS, type ChannelEventName, type MediaMethod, type PageRecord, type PcEventName, type PcMethod, type RtpTarget, type TrackEventName } from '../protocol/messages';
-import { cloak, cloakToString, patchAccessor, patchMethod, readGlobal, readGuard } from './cloak';
+import { canRedefine, cloak, cloakTable, cloakToString, joinCloakTable, patchAccessor, patchMethod, readGlobal, readGuard, type CloakTable } from './cloak';
 import {
+  bare,
   callSafe,
   dateNow,
   defineProperty,
+  descriptorWith,
   findGetter,
   findMethod,
   getOwnPropertyDescriptor,
+  getPrototypeOf,
+  hasOwn,
   isArray,
   makeRef,
   numberIsFinite,
   objectCreate,
   objectFreeze,
   objectKeys,
-  hasOwn,
+  ownValue,
   pushItem,
   reflectApply,
   reflectConstruct,
@@ -45,9 +53,10 @@ import {
   SafeWeakMap,
   SafeWeakSet,
   safeGet,
-  symbolFor,
+  setOwn,
   tagOf,
   thenNative,
+  thenUnobserved,
 } from './natives';
 import { createSerializer, type Serializer } from './serialize';
 import { clampInterval, collectPlanned, collectReport, createStatsPoller, statsRecordFromText, type StatsPoller, type StatsRecordText } from './stats-poller';
@@ -104,13 +113,14 @@ const TRACK_EVENT_NAMES: readonly TrackEventName[] = TRACK_EVENTS;
 const CHANNEL_EVENT_NAMES: readonly ChannelEventName[] = CHANNEL_EVENTS;
 
 /** Methods with a legacy callback form, and the index of the success callback in it. */
-const LEGACY_CALLBACK_INDEX: Partial<Record<PcMethod, number>> = {
+const LEGACY_CALLBACK_INDEX: Partial<Record<PcMethod, number>> = objectFreeze({
+  __proto__: null,
   createOffer: 0,
   createAnswer: 0,
   setLocalDescription: 1,
   setRemoteDescription: 1,
   addIceCandidate: 1,
-};
+} as Partial<Record<PcMethod, number>>);
 
 /** The RTCPeerConnection.prototype methods among the protocol's traced methods (the rest are sender./transceiver.). */
 const PC_PROTO_METHODS: readonly PcMethod[] = PC_METHODS.filter((method) => !method.includes('.'));
@@ -151,6 +161,11 @@ interface RealmNatives {
   streamGetTracks?: AnyFunction;
   iframeContentDocument?: Getter;
   documentDefaultView?: Getter;
+  /** The realm's `RTCPeerConnection.prototype`: only PCs whose prototype chain holds it are registered. */
+  pcPrototype?: object;
+  /** The realm's `Promise.prototype` and its `then`: promises handed to the page are of the realm of the call. */
+  promisePrototype?: object;
+  promiseThen?: AnyFunction;
 }
 
 interface Realm {
@@ -191,75 +206,166 @@ interface Recorder {
 }
 
 /**
- * Installs the hook in `win`'s realm, synchronously. Idempotent per realm: a second call (from this or another copy
- * of the script) returns the first controller and changes nothing.
+ * Installs the hook in `win`'s realm, synchronously. Once per realm: a second call from this copy of the script
+ * returns the realm's controller; from another copy (a child document's own content script in a realm the parent's
+ * hook adopted) it gets an inert controller, unless the realm's document changed since (see {@link RealmState}).
  */
 export function installHook(
   win: PageWindow,
   emit: (record: HookRecord) => void,
-  options: InstallOptions = {},
+  options: InstallOptions = bare<InstallOptions>(),
 ): HookController {
-  const existing = findInstalled(win);
-  if (existing) {
-    // A realm our parent document adopted (see patchFrames) is taken over by its own document's hook.
-    const takeOver = safeGet(existing, TAKEOVER_KEY);
-    if (typeof takeOver === 'function') return reflectApply(takeOver, existing, [win, emit, options]) as HookController;
-    return existing;
+  const link = findInstalled(win);
+  if (link !== undefined) {
+    const own = statesByLink.get(link);
+    if (own !== undefined) return takeOver(own, win, emit, options) ?? own.handle;
+    return takeOverForeign(link, win, emit, options);
   }
-  const state = createRealmState(win, createRecorder(win, emit, options), false);
+  joinParentTable(win);
+  const state = createRealmState(win, createRecorder(win, emit, options));
   patchRealm(win, state);
   return state.handle;
 }
 
-/** Hidden key of a realm handle's takeover function (see {@link RealmState}). */
-const TAKEOVER_KEY: symbol = symbolFor('webrtc-scope.page-hook.takeover.v1');
+/**
+ * What a realm's guard-carrying proxies answer {@link GUARD_KEY} with (see cloak.ts): frozen, prototype-less, no state
+ * of its own. `textOf`/`register` are the copy's shared table of proxy texts (they hand out only source text);
+ * `takeOver` is how a later copy of the hook takes the realm over, and accepts only what a page cannot forge.
+ */
+interface RealmLink extends CloakTable {
+  /**
+   * The realm's controller with a new recorder for `emit`, when `win` is the realm's own window and its real document
+   * (read with the realm's unforgeable `document` getter captured at install) is not the one the current recorder
+   * belongs to; otherwise undefined and nothing changes.
+   */
+  takeOver(win: unknown, emit: unknown, options: unknown): HookController | undefined;
+}
 
 /**
- * One patched realm. Every proxy of the realm reads `rec` when it runs, so the recorder can change. A second install
- * in the realm takes it over (new recorder with the new emit, PC numbering from 1) when
- * - the realm was adopted by the parent document's hook (patchFrames) and the child document's own hook now runs, or
- * - the realm's document changed since the install: an iframe's initial about:blank Window is reused by the
- *   same-origin document it navigates to (HTML spec), globals and our patches included.
- * Otherwise the second install gets the existing handle and changes nothing.
+ * One patched realm. Every proxy of the realm reads `rec` when it runs, so the recorder can change: a later install in
+ * the realm takes it over (new recorder with the new emit, PC numbering from 1) when the realm's document changed
+ * since: an iframe's initial about:blank Window is reused by the same-origin document it navigates to (HTML spec),
+ * globals and our patches included, and that document's own hook runs before any of its scripts. Anything else gets
+ * no recorder: a realm the parent's hook adopted (see patchFrames) stays the parent's for as long as its document
+ * lives, because the child's own copy, running later in the same document, cannot be told from a page script calling
+ * the same function (both run in the same world, after the parent's scripts could reach the realm).
  */
 interface RealmState {
   rec: Recorder;
   realm: Realm;
-  adopted: boolean;
+  /** The window the realm was patched for (`window` of its hook, or the parent's `contentWindow`). */
+  win: PageWindow;
+  /** The realm's own `document` getter ([LegacyUnforgeable]: the page can neither replace nor shadow it). */
+  documentGetter: Getter | undefined;
   /** The document the current recorder belongs to. */
   doc: unknown;
-  /** The realm's guard: what a second install in this realm gets back. */
+  /** What this copy's relay bridge drives: setConfig of the current recorder. Never reachable by the page. */
   handle: HookController;
+  link: RealmLink;
 }
 
-function createRealmState(win: PageWindow, rec: Recorder, adopted: boolean): RealmState {
-  const state = { rec, realm: captureRealm(win), adopted, doc: safeGet(win, 'document') } as RealmState;
-  const handle: HookController = {
-    setConfig(config) {
-      state.rec.controller.setConfig(config);
-    },
-  };
-  defineProperty(handle, TAKEOVER_KEY, {
-    value(win: PageWindow, emit: (record: HookRecord) => void, options?: InstallOptions): HookController {
-      const doc = safeGet(win, 'document');
-      if (state.adopted || doc !== state.doc) {
-        state.adopted = false;
-        state.doc = doc;
-        state.rec = createRecorder(win, emit, options ?? {});
-      }
-      return handle;
-    },
-  });
+/** The realms this copy patched, by their link. */
+const statesByLink = new SafeWeakMap<object, RealmState>();
+
+/** A controller that does nothing: what a copy gets for a realm another copy records. */
+const INERT_CONTROLLER: HookController = objectFreeze(
+  (() => {
+    const inert = bare<HookController>();
+    inert.setConfig = () => {};
+    return inert;
+  })(),
+);
+
+function currentDocument(state: RealmState): unknown {
+  return state.documentGetter === undefined ? undefined : callSafe(state.documentGetter, state.win);
+}
+
+function takeOver(state: RealmState, win: unknown, emit: unknown, options: unknown): HookController | undefined {
+  if (win !== state.win || typeof emit !== 'function') return undefined;
+  const doc = currentDocument(state);
+  if (doc === undefined || doc === state.doc) return undefined;
+  state.doc = doc;
+  const opts = typeof options === 'object' && options !== null ? (options as InstallOptions) : bare<InstallOptions>();
+  state.rec = createRecorder(state.win, emit as (record: HookRecord) => void, opts);
+  return state.handle;
+}
+
+/** Asks another copy's realm link to take the realm over for us. */
+function takeOverForeign(link: object, win: PageWindow, emit: (record: HookRecord) => void, options: InstallOptions): HookController {
+  try {
+    const fn = ownValue(link, 'takeOver');
+    if (typeof fn !== 'function') return INERT_CONTROLLER;
+    const controller = reflectApply(fn, link, [win, emit, options]);
+    const setConfig = ownValue(controller, 'setConfig');
+    if (typeof setConfig !== 'function') return INERT_CONTROLLER;
+    const out = bare<HookController>();
+    out.setConfig = (config) => {
+      reflectApply(setConfig, controller, [config]);
+    };
+    return objectFreeze(out);
+  } catch {
+    return INERT_CONTROLLER;
+  }
+}
+
+function createRealmState(win: PageWindow, rec: Recorder): RealmState {
+  const state = bare<RealmState>();
+  state.rec = rec;
+  state.realm = captureRealm(win);
+  state.win = win;
+  const documentDesc = getOwnPropertyDescriptor(win, 'document');
+  state.documentGetter = documentDesc !== undefined && typeof documentDesc.get === 'function' ? (documentDesc.get as Getter) : undefined;
+  state.doc = currentDocument(state);
+  const handle = bare<HookController>();
+  handle.setConfig = (config) => state.rec.controller.setConfig(config);
   state.handle = objectFreeze(handle);
+  const link = bare<RealmLink>();
+  link.textOf = cloakTable.textOf;
+  link.register = cloakTable.register;
+  link.takeOver = (otherWin, emit, options) => {
+    try {
+      return takeOver(state, otherWin, emit, options);
+    } catch {
+      return undefined;
+    }
+  };
+  state.link = objectFreeze(link);
+  statesByLink.set(state.link, state);
   return state;
 }
 
-function isController(value: unknown): value is HookController {
-  return typeof value === 'object' && value !== null && typeof (value as HookController).setConfig === 'function';
+/**
+ * A copy of the hook starting in a same-origin child frame joins its parent's table of proxy texts (see cloak.ts), so
+ * that each realm's `toString` prints the other's proxies natively. `frameElement` is null when the parent is
+ * cross-origin (then nothing of it is touched); the parent's hook ran before this frame existed.
+ */
+function joinParentTable(win: PageWindow): void {
+  try {
+    const frameElement = readGlobal(win, 'frameElement');
+    if (typeof frameElement !== 'object' || frameElement === null) return;
+    const parent = readGlobal(win, 'parent');
+    if (parent === win) return;
+    const link = findInstalled(parent);
+    if (link === undefined || statesByLink.has(link)) return;
+    const textOf = ownValue(link, 'textOf');
+    const register = ownValue(link, 'register');
+    if (typeof textOf !== 'function' || typeof register !== 'function') return;
+    const table = bare<CloakTable>();
+    table.textOf = (fn) => {
+      const text = reflectApply(textOf, link, [fn]);
+      return typeof text === 'string' ? text : undefined;
+    };
+    table.register = (fn, text) => {
+      reflectApply(register, link, [fn, text]);
+    };
+    joinCloakTable(table);
+  } catch {
+    /* this copy keeps its own table */
+  }
 }
 
-/** The controller of a hook already installed in `win`'s realm, if any. */
-export function findInstalled(win: unknown): HookController | undefined {
+/** The link of a hook already installed in `win`'s realm (by any copy), if any. */
+export function findInstalled(win: unknown): object | undefined {
   try {
     const candidates: unknown[] = [
       safeGet(safeGet(readGlobal(win, 'Function'), 'prototype'), 'toString'),
@@ -269,8 +375,8 @@ export function findInstalled(win: unknown): HookController | undefined {
       safeGet(safeGet(readGlobal(win, 'RTCRtpSender'), 'prototype'), 'replaceTrack'),
     ];
     for (let i = 0; i < candidates.length; i++) {
-      const guard = readGuard(candidates[i]);
-      if (isController(guard)) return guard;
+      const link = readGuard(candidates[i]);
+      if (typeof link === 'object' && link !== null) return link;
     }
   } catch {
     /* not installed, as far as we can tell */
@@ -283,6 +389,8 @@ const protoOf = (win: unknown, name: string): unknown => safeGet(readGlobal(win,
 function captureRealm(win: PageWindow): Realm {
   const pcProto = protoOf(win, 'RTCPeerConnection') ?? protoOf(win, 'webkitRTCPeerConnection');
   const transceiverProto = protoOf(win, 'RTCRtpTransceiver');
+  const promiseProtoValue = protoOf(win, 'Promise');
+  const promiseProto = typeof promiseProtoValue === 'object' && promiseProtoValue !== null ? promiseProtoValue : undefined;
   const natives: RealmNatives = {
     addEventListener: findMethod(protoOf(win, 'EventTarget'), 'addEventListener'),
     getConfiguration: findMethod(pcProto, 'getConfiguration'),
@@ -300,6 +408,9 @@ function captureRealm(win: PageWindow): Realm {
     streamGetTracks: findMethod(protoOf(win, 'MediaStream'), 'getTracks'),
     iframeContentDocument: findGetter(protoOf(win, 'HTMLIFrameElement'), 'contentDocument'),
     documentDefaultView: findGetter(protoOf(win, 'Document'), 'defaultView'),
+    pcPrototype: typeof pcProto === 'object' && pcProto !== null ? pcProto : undefined,
+    promisePrototype: promiseProto,
+    promiseThen: findMethod(promiseProto, 'then'),
   };
   const ser = createSerializer({
     streamGetTracks: natives.streamGetTracks as Getter | undefined,
@@ -331,15 +442,16 @@ function captureClock(win: PageWindow): Clock {
   };
 }
 
-const TRACK_TAGS: Record<string, true> = {
+const TRACK_TAGS: Record<string, true> = objectFreeze({
+  __proto__: null,
   '[object MediaStreamTrack]': true,
   '[object CanvasCaptureMediaStreamTrack]': true,
   '[object BrowserCaptureMediaStreamTrack]': true,
-};
+} as unknown as Record<string, true>);
 
 function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, options: InstallOptions): Recorder {
   const clock = captureClock(win);
-  let enabled = options.enabled !== false;
+  let enabled = ownValue(options, 'enabled') !== false;
   let pcCounter = 0;
   let callCounter = 0;
   const pcs = new SafeWeakMap<object, PcInfo>();
@@ -369,9 +481,12 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
     if (add) reflectApply(add, target, [type, listener]);
   };
 
-  // Read now: later the page could put an `emitMany` on Object.prototype for an options object without one.
-  const many = hasOwn(options, 'emitMany') && typeof options.emitMany === 'function' ? options.emitMany : undefined;
-  const stringify = hasOwn(options, 'stringify') && typeof options.stringify === 'function' ? options.stringify : undefined;
+  // Own values only: an options object without one of them must not pick up a page's Object.prototype getter.
+  const emitManyOption = ownValue(options, 'emitMany');
+  const many = typeof emitManyOption === 'function' ? (emitManyOption as (records: HookRecord[]) => void) : undefined;
+  const stringifyOption = ownValue(options, 'stringify');
+  const stringify = typeof stringifyOption === 'function' ? (stringifyOption as (value: unknown) => string) : undefined;
+  const pollIntervalOption = ownValue(options, 'pollIntervalMs');
   const emitNow = (record: HookRecord) => {
     if (!enabled) return;
     try {
@@ -388,7 +503,11 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
 
   const announce = (info: PcInfo) => {
     info.announced = true;
-    const record: PageRecord = { type: 'pc-created', pc: info.id, t: info.createdAt, config: info.config };
+    const record = bare<Extract<PageRecord, { type: 'pc-created' }>>();
+    record.type = 'pc-created';
+    record.pc = info.id;
+    record.t = info.createdAt;
+    record.config = info.config;
     if (info.constraints !== undefined) record.constraints = info.constraints;
     emit(record);
   };
@@ -446,7 +565,7 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
       setTimeout: clock.setTimeout,
       clearTimeout: clock.clearTimeout,
     },
-    { enabled, intervalMs: clampInterval(options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS) },
+    { enabled, intervalMs: clampInterval(pollIntervalOption ?? DEFAULT_POLL_INTERVAL_MS) },
   );
 
   const markClosed = (info: PcInfo) => {
@@ -546,10 +665,11 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
         return candidate ? ser.value(candidate) : null;
       }
       case 'icecandidateerror': {
-        const out: JsonObject = {};
-        for (const key of ['address', 'port', 'url', 'errorCode', 'errorText']) {
+        const out = bare<JsonObject>();
+        for (let i = 0; i < ICE_ERROR_FIELDS.length; i++) {
+          const key = ICE_ERROR_FIELDS[i];
           const value = safeGet(event, key);
-          if (value !== undefined) setOwnJson(out, key, ser.value(value));
+          if (value !== undefined) out[key] = ser.value(value);
         }
         return out;
       }
@@ -562,7 +682,9 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
         const transceiver = safeGet(event, 'transceiver');
         const target = transceiver ? rtpTarget(transceiver, info) : undefined;
         if (transceiver && typeof transceiver === 'object') owners.set(transceiver, info);
-        const out: JsonObject = { track: { ...ser.track(track) }, streams: ids };
+        const out = bare<JsonObject>();
+        out.track = { ...ser.track(track) };
+        out.streams = ids;
         if (target) out.transceiver = { ...target };
         return out;
       }
@@ -582,15 +704,14 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
   };
 
   const register = (pc: object, args: ArrayLike<unknown>, realm: Realm): PcInfo => {
-    const info: PcInfo = {
-      id: ++pcCounter,
-      ref: makeRef(pc),
-      realm,
-      createdAt: now(),
-      announced: false,
-      closed: false,
-      config: {},
-    };
+    const info = bare<PcInfo>();
+    info.id = ++pcCounter;
+    info.ref = makeRef(pc);
+    info.realm = realm;
+    info.createdAt = now();
+    info.announced = false;
+    info.closed = false;
+    info.config = {};
     pcs.set(pc, info);
     live[info.id] = info;
     try {
@@ -622,15 +743,28 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
     return info;
   };
 
+  /**
+   * A PC of `realm`: it passes the realm's brand check (a native getter, which also accepts PCs of other same-origin
+   * realms) and its prototype chain holds the realm's `RTCPeerConnection.prototype`. A PC of another realm
+   * (`RTCPeerConnection.prototype.createOffer.call(new frames[0].RTCPeerConnection())`) is not registered here, so
+   * this realm's natives are never called on it every poll (see RealmNatives); the call itself runs untraced.
+   */
   const isPc = (value: unknown, realm: Realm): value is object => {
     const brand = realm.natives.signalingState;
-    if (typeof value !== 'object' || value === null || !brand) return false;
+    const pcPrototype = realm.natives.pcPrototype;
+    if (typeof value !== 'object' || value === null || !brand || !pcPrototype) return false;
     try {
       reflectApply(brand, value, []);
-      return true;
     } catch {
       return false;
     }
+    // A platform object passed the brand check: its [[GetPrototypeOf]] is ordinary (no page trap runs).
+    let proto: unknown = getPrototypeOf(value);
+    for (let depth = 0; depth < 32 && proto !== null && typeof proto === 'object'; depth++) {
+      if (proto === pcPrototype) return true;
+      proto = getPrototypeOf(proto as object);
+    }
+    return false;
   };
 
   const infoOf = (pc: unknown, realm: Realm): PcInfo | undefined => {
@@ -658,14 +792,16 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
     return undefined;
   };
 
-  const controller: HookController = {
-    setConfig(config) {
+  const controller = bare<HookController>();
+  controller.setConfig = (config) => {
       try {
-        if (typeof config !== 'object' || config === null || typeof config.enabled !== 'boolean') return;
+        // Own values only: a config without `resync` must not reach a page getter on Object.prototype.
+        const nextEnabled = ownValue(config, 'enabled');
+        if (typeof nextEnabled !== 'boolean') return;
         const wasEnabled = enabled;
-        enabled = config.enabled;
-        poller.configure({ enabled, intervalMs: clampInterval(config.pollIntervalMs) });
-        if (config.resync === true) poller.resync();
+        enabled = nextEnabled;
+        poller.configure({ enabled, intervalMs: clampInterval(ownValue(config, 'pollIntervalMs')) });
+        if (ownValue(config, 'resync') === true) poller.resync();
         if (enabled && !wasEnabled) {
           // PCs created while capture was off: make them known, so their stats and events can follow.
           const infos = liveInfos();
@@ -674,14 +810,8 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
       } catch {
         /* ignore */
       }
-    },
   };
-  // The controller object is reachable by the page (through the guard key); freeze it so it cannot be rewired.
-  try {
-    objectFreeze(controller);
-  } catch {
-    /* ignore */
-  }
+  objectFreeze(controller);
 
   return {
     controller,
@@ -701,10 +831,6 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
   };
 }
 
-function setOwnJson(target: JsonObject, key: string, value: Json): void {
-  target[key] = value;
-}
-
 // ───────────────────────────── tracing one call ─────────────────────────────
 
 interface CallHooks {
@@ -715,6 +841,16 @@ interface CallHooks {
   onValue?(value: unknown): void;
   /** Custom serialisation of the settled value. */
   value?(value: unknown): Json | undefined;
+}
+
+/** No hooks (of SAFE_PROTO like every CallHooks: reading an absent hook reaches no page getter). */
+const NO_HOOKS: CallHooks = objectFreeze(bare<CallHooks>());
+
+/** Hooks that only name the sender/transceiver a call is about. */
+function targetHooks(target: RtpTarget): CallHooks {
+  const hooks = bare<CallHooks>();
+  hooks.target = target;
+  return hooks;
 }
 
 function isPromiseLike(value: unknown): value is Promise<unknown> {
@@ -735,6 +871,7 @@ function isPromiseLike(value: unknown): value is Promise<unknown> {
  * a promise settling the same way. If tracing itself fails before the call, the native is called untraced.
  */
 function invokeTraced(
+  realm: Realm,
   native: AnyFunction,
   thisArg: unknown,
   args: unknown[],
@@ -775,22 +912,33 @@ function invokeTraced(
     settle(false, error);
     throw error;
   }
-  if (isPromiseLike(result)) {
+  if (typeof result === 'object' && result !== null) {
+    // The call's promise is replaced by one that settles the same way after our reaction ran: one microtask later
+    // than the native would have (see ARCHITECTURE.md). A promise of the realm (the usual case) gets the realm's `then`
+    // without the Promise.prototype.constructor / Symbol.species reads `then` makes otherwise, so the page's promise
+    // is a plain promise of its realm, as the native's is, whatever the page did to those.
+    const { promiseThen, promisePrototype } = realm.natives;
+    let ofRealm = false;
     try {
-      return thenNative(
-        result,
-        (value) => {
-          // Legacy form: the promise resolves with undefined; the success callback carried the value.
-          if (!legacy) settle(true, value);
-          return value;
-        },
-        (error) => {
-          settle(false, error);
-          throw error;
-        },
-      );
+      ofRealm = promiseThen !== undefined && getPrototypeOf(result) === promisePrototype;
     } catch {
-      return result;
+      /* a revoked proxy from a page's replacement of the native: not a promise */
+    }
+    if (ofRealm || isPromiseLike(result)) {
+      const onOk = (value: unknown) => {
+        // Legacy form: the promise resolves with undefined; the success callback carried the value.
+        if (!legacy) settle(true, value);
+        return value;
+      };
+      const onError = (error: unknown) => {
+        settle(false, error);
+        throw error;
+      };
+      try {
+        return ofRealm ? thenUnobserved(result as Promise<unknown>, onOk, onError, promiseThen) : thenNative(result as Promise<unknown>, onOk, onError);
+      } catch {
+        return result;
+      }
     }
   }
   if (!legacy) settle(true, result);
@@ -809,7 +957,7 @@ function traceCall(
   native: AnyFunction,
   thisArg: unknown,
   args: unknown[],
-  hooks: CallHooks = {},
+  hooks: CallHooks = NO_HOOKS,
 ): unknown {
   let call = 0;
   let settled = false;
@@ -817,7 +965,13 @@ function traceCall(
     if (settled) return;
     settled = true;
     try {
-      const record: PageRecord = { type: 'pc-settled', pc: info.id, t: rec.now(), call, method, ok };
+      const record = bare<Extract<PageRecord, { type: 'pc-settled' }>>();
+      record.type = 'pc-settled';
+      record.pc = info.id;
+      record.t = rec.now();
+      record.call = call;
+      record.method = method;
+      record.ok = ok;
       if (ok) {
         if (outcome !== undefined) {
           const value = hooks.value ? hooks.value(outcome) : info.realm.ser.value(outcome);
@@ -839,13 +993,20 @@ function traceCall(
     }
   };
   return invokeTraced(
+    info.realm,
     native,
     thisArg,
     args,
     hooks.legacyIndex,
     () => {
       call = rec.nextCall();
-      const record: PageRecord = { type: 'pc-call', pc: info.id, t: rec.now(), call, method, args: info.realm.ser.args(args) };
+      const record = bare<Extract<PageRecord, { type: 'pc-call' }>>();
+      record.type = 'pc-call';
+      record.pc = info.id;
+      record.t = rec.now();
+      record.call = call;
+      record.method = method;
+      record.args = info.realm.ser.args(args);
       if (hooks.target) record.target = hooks.target;
       rec.emitPc(info, record);
     },
@@ -855,8 +1016,53 @@ function traceCall(
 
 // ───────────────────────────── patching a realm ─────────────────────────────
 
-function patchRealm(win: PageWindow, state: RealmState): void {
-  const guard = state.handle;
+const SENDER_METHODS = [
+  ['replaceTrack', 'sender.replaceTrack'],
+  ['setParameters', 'sender.setParameters'],
+] as const;
+const TRANSCEIVER_METHODS = [
+  ['setCodecPreferences', 'transceiver.setCodecPreferences'],
+  ['stop', 'transceiver.stop'],
+] as const;
+const MEDIA_METHODS = ['getUserMedia', 'getDisplayMedia', 'enumerateDevices'] as const;
+/** navigator.getUserMedia(constraints, success, failure) and its prefixed variants. */
+const LEGACY_MEDIA_KEYS = ['getUserMedia', 'webkitGetUserMedia', 'mozGetUserMedia'] as const;
+const FRAME_ACCESSORS = ['contentWindow', 'contentDocument'] as const;
+const ICE_ERROR_FIELDS = ['address', 'port', 'url', 'errorCode', 'errorText'] as const;
+// Loops over these are indexed: `for…of` would call Array.prototype[Symbol.iterator], which the page may replace.
+
+/**
+ * Whether every property patchRealm replaces can be redefined with its attributes kept. A page may have frozen a
+ * child realm's prototypes before it first reached the realm through `contentWindow` (`Object.freeze(frames[0]
+ * .RTCPeerConnection.prototype)`): then the realm is left as it is, unhooked, rather than half patched (a replaced
+ * global whose `prototype.constructor` still names the native, methods traced in one prototype but not another).
+ */
+function realmPatchable(win: PageWindow): boolean {
+  const proto = (name: string): unknown => safeGet(readGlobal(win, name), 'prototype');
+  const all = (obj: unknown, keys: readonly string[]) => {
+    for (let i = 0; i < keys.length; i++) if (!canRedefine(obj, keys[i])) return false;
+    return true;
+  };
+  const pcProto = proto('RTCPeerConnection') ?? proto('webkitRTCPeerConnection');
+  const webkitProto = proto('webkitRTCPeerConnection');
+  return (
+    all(proto('Function'), ['toString']) &&
+    all(win, ['RTCPeerConnection', 'webkitRTCPeerConnection']) &&
+    all(pcProto, ['constructor']) &&
+    all(webkitProto, ['constructor']) &&
+    all(pcProto, PC_PROTO_METHODS) &&
+    all(proto('RTCRtpSender'), [SENDER_METHODS[0][0], SENDER_METHODS[1][0]]) &&
+    all(proto('RTCRtpTransceiver'), [TRANSCEIVER_METHODS[0][0], TRANSCEIVER_METHODS[1][0], 'direction']) &&
+    all(proto('MediaDevices'), MEDIA_METHODS) &&
+    all(proto('Navigator'), LEGACY_MEDIA_KEYS) &&
+    all(proto('HTMLIFrameElement'), FRAME_ACCESSORS)
+  );
+}
+
+/** Patches the realm of `win`, completely or (see realmPatchable) not at all. Returns whether it did. */
+function patchRealm(win: PageWindow, state: RealmState): boolean {
+  if (!realmPatchable(win)) return false;
+  const link = state.link;
   const realm = state.realm;
   const proto = (name: string): unknown => safeGet(readGlobal(win, name), 'prototype');
   const attempt = (step: () => void) => {
@@ -869,7 +1075,7 @@ function patchRealm(win: PageWindow, state: RealmState): void {
 
   attempt(() => {
     const fn = readGlobal(win, 'Function');
-    cloakToString(safeGet(fn, 'prototype') as object, guard);
+    cloakToString(safeGet(fn, 'prototype') as object, link);
   });
 
   attempt(() => patchConstructors(win, state));
@@ -889,10 +1095,9 @@ function patchRealm(win: PageWindow, state: RealmState): void {
 
   attempt(() => {
     const senderProto = proto('RTCRtpSender');
-    for (const [key, method] of [
-      ['replaceTrack', 'sender.replaceTrack'],
-      ['setParameters', 'sender.setParameters'],
-    ] as const) {
+    for (let i = 0; i < SENDER_METHODS.length; i++) {
+      const key = SENDER_METHODS[i][0];
+      const method = SENDER_METHODS[i][1];
       patchMethod<AnyFunction>(
         senderProto,
         key,
@@ -901,41 +1106,41 @@ function patchRealm(win: PageWindow, state: RealmState): void {
           const where = rec.locate(thisArg, true);
           if (!where) return reflectApply(native, thisArg, args);
           if (key === 'replaceTrack') rec.observeTrack(args[0], where.info.realm);
-          return traceCall(rec, where.info, method, native, thisArg, args, { target: where.target });
+          return traceCall(rec, where.info, method, native, thisArg, args, targetHooks(where.target));
         },
-        key === 'replaceTrack' ? guard : undefined,
+        key === 'replaceTrack' ? link : undefined,
       );
     }
   });
 
   attempt(() => {
     const transceiverProto = proto('RTCRtpTransceiver');
-    for (const [key, method] of [
-      ['setCodecPreferences', 'transceiver.setCodecPreferences'],
-      ['stop', 'transceiver.stop'],
-    ] as const) {
+    for (let i = 0; i < TRANSCEIVER_METHODS.length; i++) {
+      const key = TRANSCEIVER_METHODS[i][0];
+      const method = TRANSCEIVER_METHODS[i][1];
       patchMethod<AnyFunction>(transceiverProto, key, (native) => (_target, thisArg, args) => {
         const rec = state.rec;
         const where = rec.locate(thisArg, false);
         if (!where) return reflectApply(native, thisArg, args);
-        return traceCall(rec, where.info, method, native, thisArg, args, { target: where.target });
+        return traceCall(rec, where.info, method, native, thisArg, args, targetHooks(where.target));
       });
     }
     patchAccessor(transceiverProto, 'direction', 'set', (native) => (_target, thisArg, args) => {
       const rec = state.rec;
       const where = rec.locate(thisArg, false);
       if (!where) return reflectApply(native, thisArg, args);
-      return traceCall(rec, where.info, 'transceiver.direction', native, thisArg, args, { target: where.target });
+      return traceCall(rec, where.info, 'transceiver.direction', native, thisArg, args, targetHooks(where.target));
     });
   });
 
   attempt(() => patchMedia(win, state));
   attempt(() => patchFrames(win, state));
+  return true;
 }
 
 /** What to do around each RTCPeerConnection method. */
 function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, args: unknown[]): CallHooks {
-  const hooks: CallHooks = {};
+  const hooks = bare<CallHooks>();
   const legacyIndex = LEGACY_CALLBACK_INDEX[method];
   if (legacyIndex !== undefined && typeof args[legacyIndex] === 'function') hooks.legacyIndex = legacyIndex;
   switch (method) {
@@ -945,7 +1150,7 @@ function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, args: unknown[])
       hooks.value = (sender) => {
         const where = rec.locate(sender, true);
         const out = info.realm.ser.value(sender) as JsonObject;
-        if (where && out && typeof out === 'object' && !isArray(out)) out.target = { ...where.target };
+        if (where && out && typeof out === 'object' && !isArray(out)) setOwn(out, 'target', { ...where.target });
         return out;
       };
       break;
@@ -954,7 +1159,7 @@ function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, args: unknown[])
       hooks.value = (transceiver) => {
         const out = info.realm.ser.value(transceiver) as JsonObject;
         const target = rec.rtpTarget(transceiver, info);
-        if (target && out && typeof out === 'object' && !isArray(out)) out.target = { ...target };
+        if (target && out && typeof out === 'object' && !isArray(out)) setOwn(out, 'target', { ...target });
         return out;
       };
       break;
@@ -969,7 +1174,7 @@ function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, args: unknown[])
 }
 
 function patchConstructors(win: PageWindow, state: RealmState): void {
-  const guard = state.handle;
+  const link = state.link;
   const realm = state.realm;
   const desc = getOwnPropertyDescriptor(win, 'RTCPeerConnection');
   const webkitDesc = getOwnPropertyDescriptor(win, 'webkitRTCPeerConnection');
@@ -988,16 +1193,16 @@ function patchConstructors(win: PageWindow, state: RealmState): void {
           return pc;
         },
       },
-      guard,
+      link,
     );
   const replaceGlobal = (key: string, d: PropertyDescriptor, value: unknown) => {
-    if ('value' in d) defineProperty(win, key, { ...d, value });
+    if (hasOwn(d, 'value')) defineProperty(win, key, descriptorWith(d, { value }));
   };
   const fixConstructorProperty = (Native: AnyFunction, proxy: unknown) => {
     const prototype = safeGet(Native, 'prototype');
     if (typeof prototype !== 'object' || prototype === null) return;
     const c = getOwnPropertyDescriptor(prototype, 'constructor');
-    if (c && 'value' in c && c.value === Native) defineProperty(prototype, 'constructor', { ...c, value: proxy });
+    if (c && hasOwn(c, 'value') && c.value === Native) defineProperty(prototype, 'constructor', descriptorWith(c, { value: proxy }));
   };
 
   const Native = desc && typeof desc.value === 'function' ? (desc.value as AnyFunction) : undefined;
@@ -1020,7 +1225,7 @@ function patchConstructors(win: PageWindow, state: RealmState): void {
 }
 
 function patchMedia(win: PageWindow, state: RealmState): void {
-  const guard = state.handle;
+  const link = state.link;
   const realm = state.realm;
   const mediaProto = safeGet(readGlobal(win, 'MediaDevices'), 'prototype');
 
@@ -1038,7 +1243,12 @@ function patchMedia(win: PageWindow, state: RealmState): void {
       if (settled) return;
       settled = true;
       try {
-        const record: PageRecord = { type: 'media-settled', call, t: rec.now(), method, ok };
+        const record = bare<Extract<PageRecord, { type: 'media-settled' }>>();
+        record.type = 'media-settled';
+        record.call = call;
+        record.t = rec.now();
+        record.method = method;
+        record.ok = ok;
         if (ok) {
           const value = mediaValue(rec, realm, method, outcome);
           if (value !== undefined) record.value = value;
@@ -1051,30 +1261,38 @@ function patchMedia(win: PageWindow, state: RealmState): void {
       }
     };
     return invokeTraced(
+      realm,
       native,
       thisArg,
       args,
       legacyIndex,
       () => {
         call = rec.nextCall();
-        rec.emit({ type: 'media-call', call, t: rec.now(), method, args: realm.ser.args(args) });
+        const record = bare<Extract<PageRecord, { type: 'media-call' }>>();
+        record.type = 'media-call';
+        record.call = call;
+        record.t = rec.now();
+        record.method = method;
+        record.args = realm.ser.args(args);
+        rec.emit(record);
       },
       settle,
     );
   };
 
-  for (const method of ['getUserMedia', 'getDisplayMedia', 'enumerateDevices'] as const) {
+  for (let i = 0; i < MEDIA_METHODS.length; i++) {
+    const method = MEDIA_METHODS[i];
     patchMethod<AnyFunction>(
       mediaProto,
       method,
       (native) => (_target, thisArg, args) => traceMedia(method, native, thisArg, args),
-      method === 'getUserMedia' ? guard : undefined,
+      method === 'getUserMedia' ? link : undefined,
     );
   }
   // Legacy callback forms: navigator.getUserMedia(constraints, success, failure) and prefixed variants.
   const navProto = safeGet(readGlobal(win, 'Navigator'), 'prototype');
-  for (const key of ['getUserMedia', 'webkitGetUserMedia', 'mozGetUserMedia']) {
-    patchMethod<AnyFunction>(navProto, key, (native) => (_target, thisArg, args) =>
+  for (let i = 0; i < LEGACY_MEDIA_KEYS.length; i++) {
+    patchMethod<AnyFunction>(navProto, LEGACY_MEDIA_KEYS[i], (native) => (_target, thisArg, args) =>
       traceMedia('getUserMedia', native, thisArg, args, 1),
     );
   }
@@ -1124,13 +1342,13 @@ function patchFrames(win: PageWindow, state: RealmState): void {
       rec.seenDocuments.add(doc);
       const child = callSafe(realm.natives.documentDefaultView, doc) as PageWindow | null | undefined;
       if (!child || findInstalled(child)) return;
-      patchRealm(child, createRealmState(child, rec, true));
+      patchRealm(child, createRealmState(child, rec));
     } catch {
       /* ignore */
     }
   };
-  for (const key of ['contentWindow', 'contentDocument']) {
-    patchAccessor(iframeProto, key, 'get', (native) => (_target, thisArg, args) => {
+  for (let i = 0; i < FRAME_ACCESSORS.length; i++) {
+    patchAccessor(iframeProto, FRAME_ACCESSORS[i], 'get', (native) => (_target, thisArg, args) => {
       const result = reflectApply(native, thisArg, args);
       adopt(thisArg);
       return result;

@@ -14,6 +14,8 @@ export const ProxyCtor = Proxy;
 export const defineProperty = Object.defineProperty;
 export const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 export const getPrototypeOf = Object.getPrototypeOf;
+export const reflectSetPrototypeOf = Reflect.setPrototypeOf;
+export const isExtensible = Object.isExtensible;
 export const objectKeys = Object.keys;
 export const objectValues = Object.values;
 export const isArray = Array.isArray;
@@ -60,14 +62,86 @@ export function thenNative<T, R>(
   return reflectApply(promiseThen, promise, [onOk, onErr]) as Promise<R>;
 }
 
+/** An own `constructor` of undefined: see {@link thenUnobserved}. Of SAFE_PROTO (declared below), built lazily. */
+let hiddenConstructor: PropertyDescriptor | undefined;
+
+/**
+ * `promise.then(onOk, onErr)` on a native promise the page never sees (the hook's own call of a native), without the
+ * reads `then` otherwise makes: `then` looks up `promise.constructor` and its `Symbol.species` (SpeciesConstructor),
+ * which reach `Promise.prototype.constructor` and `Promise[Symbol.species]`, where a page may have put getters. An own
+ * `constructor` of undefined makes `then` use its realm's `%Promise%` without reading either. So `then` should be of
+ * the realm whose promises the result must be (a promise handed to the page: the realm of the call).
+ *
+ * @param then a captured native `Promise.prototype.then` (default: this realm's)
+ */
+export function thenUnobserved<T, R>(
+  promise: PromiseLike<T>,
+  onOk: (value: T) => R | PromiseLike<R>,
+  onErr: (error: unknown) => R | PromiseLike<R>,
+  then: (...args: never[]) => unknown = promiseThen,
+): Promise<R> {
+  if (hiddenConstructor === undefined) {
+    hiddenConstructor = bare<PropertyDescriptor>();
+    hiddenConstructor.value = undefined;
+  }
+  defineProperty(promise, 'constructor', hiddenConstructor);
+  return reflectApply(then as (...args: unknown[]) => unknown, promise, [onOk, onErr]) as Promise<R>;
+}
+
+/**
+ * The prototype of the objects the hook builds (records, descriptors, options, lookup tables): frozen and itself
+ * prototype-less. In the browser the hook's realm is the page's, so an object inheriting from `Object.prototype` would
+ * reach the page's accessors there: assigning a missing key calls the page's setter (and the key is lost), reading a
+ * missing key calls its getter, and a descriptor or proxy handler would pick up `get`/`set`/`has`… from it. Objects
+ * of this prototype reach nothing, and unlike `Object.create(null)` objects (which V8 keeps in slow dictionary mode)
+ * they stay fast to fill and to stringify; `JSON.stringify` writes them like plain objects.
+ */
+export const SAFE_PROTO: object = objectFreeze(objectCreate(null));
+
+/** A new empty object of {@link SAFE_PROTO}. */
+export function bare<T>(): T {
+  return objectCreate(SAFE_PROTO) as T;
+}
+
+/** Own data property, or undefined: never runs a getter and never looks at the prototype chain. */
+export function ownValue(obj: unknown, key: PropertyKey): unknown {
+  if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) return undefined;
+  const desc = getOwnPropertyDescriptor(obj, key);
+  return desc !== undefined && hasOwn(desc, 'value') ? desc.value : undefined;
+}
+
+/**
+ * The descriptor `setOwn` and `pushItem` pass to `defineProperty`, reused: one of {@link SAFE_PROTO}, so
+ * `ToPropertyDescriptor` does not find a page's `get`/`set` accessor on `Object.prototype` (a descriptor literal
+ * would, and then define an accessor or throw). Its `value` is cleared after each use (nothing is kept alive).
+ */
+const dataDescriptor: PropertyDescriptor = bare();
+dataDescriptor.writable = true;
+dataDescriptor.enumerable = true;
+dataDescriptor.configurable = true;
+
 /** Sets an own, enumerable data property without invoking setters (also for keys like `"__proto__"`). */
-export function setOwn(target: object, key: string, value: unknown): void {
-  defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+export function setOwn(target: object, key: PropertyKey, value: unknown): void {
+  dataDescriptor.value = value;
+  defineProperty(target, key, dataDescriptor);
+  dataDescriptor.value = undefined;
 }
 
 /** Appends without calling a possibly replaced `Array.prototype.push`. */
 export function pushItem<T>(array: T[], value: T): void {
-  defineProperty(array, array.length, { value, writable: true, enumerable: true, configurable: true });
+  dataDescriptor.value = value;
+  defineProperty(array, array.length, dataDescriptor);
+  dataDescriptor.value = undefined;
+}
+
+/** A copy of `desc` (from `getOwnPropertyDescriptor`) with `changes` applied, of {@link SAFE_PROTO}. */
+export function descriptorWith(desc: PropertyDescriptor, changes: PropertyDescriptor): PropertyDescriptor {
+  const out = bare<PropertyDescriptor>();
+  const keys = objectKeys(desc) as (keyof PropertyDescriptor)[];
+  for (let i = 0; i < keys.length; i++) (out as Record<string, unknown>)[keys[i]] = desc[keys[i]];
+  const changed = objectKeys(changes) as (keyof PropertyDescriptor)[];
+  for (let i = 0; i < changed.length; i++) (out as Record<string, unknown>)[changed[i]] = changes[changed[i]];
+  return out;
 }
 
 const wmGet = WeakMap.prototype.get;

@@ -14,6 +14,7 @@ import { readGlobal } from './cloak';
 import { installHook, type HookConfig, type HookController, type HookRecord, type InstallOptions, type PageWindow } from './install-hook';
 import { statsRecordJson, type StatsRecordText } from './stats-poller';
 import {
+  bare,
   callSafe,
   findGetter,
   findMethod,
@@ -23,7 +24,9 @@ import {
   jsonParse,
   jsonStringify,
   numberIsFinite,
+  objectFreeze,
   objectKeys,
+  ownValue,
   reflectApply,
   reflectConstruct,
   safeGet,
@@ -31,7 +34,8 @@ import {
 
 /** Longest config message accepted (a real one is ~110 characters). */
 const MAX_CONFIG_CHARS = 1000;
-const CONFIG_KEYS: Record<string, true> = { source: true, v: true, type: true, enabled: true, pollIntervalMs: true, resync: true };
+/** The keys a config may have (prototype-less: a lookup of another key reaches no page getter on Object.prototype). */
+const CONFIG_KEYS: Record<string, true> = objectFreeze({ __proto__: null, source: true, v: true, type: true, enabled: true, pollIntervalMs: true, resync: true } as unknown as Record<string, true>);
 
 /**
  * Parses the `detail` of a relay → page event. Strict: a JSON string of a plain object with exactly the
@@ -47,14 +51,20 @@ export function parseRelayConfig(detail: unknown): HookConfig | null {
   }
   if (typeof value !== 'object' || value === null || isArray(value)) return null;
   const keys = objectKeys(value);
-  for (let i = 0; i < keys.length; i++) if (CONFIG_KEYS[keys[i]] !== true || !hasOwn(CONFIG_KEYS, keys[i])) return null;
-  const v = value as Record<string, unknown>;
-  if (v.source !== SOURCE_TAG || v.v !== PROTOCOL_VERSION || v.type !== 'config') return null;
-  if (typeof v.enabled !== 'boolean') return null;
-  if (typeof v.pollIntervalMs !== 'number' || !numberIsFinite(v.pollIntervalMs) || v.pollIntervalMs < MIN_POLL_INTERVAL_MS) return null;
-  if (v.resync !== undefined && typeof v.resync !== 'boolean') return null;
-  const config: HookConfig = { enabled: v.enabled, pollIntervalMs: v.pollIntervalMs };
-  if (v.resync === true) config.resync = true;
+  for (let i = 0; i < keys.length; i++) if (CONFIG_KEYS[keys[i]] !== true) return null;
+  // Own values only: the parsed object inherits from Object.prototype, where a page may have put getters.
+  const source = ownValue(value, 'source');
+  const enabled = ownValue(value, 'enabled');
+  const pollIntervalMs = ownValue(value, 'pollIntervalMs');
+  const resync = ownValue(value, 'resync');
+  if (source !== SOURCE_TAG || ownValue(value, 'v') !== PROTOCOL_VERSION || ownValue(value, 'type') !== 'config') return null;
+  if (typeof enabled !== 'boolean') return null;
+  if (typeof pollIntervalMs !== 'number' || !numberIsFinite(pollIntervalMs) || pollIntervalMs < MIN_POLL_INTERVAL_MS) return null;
+  if (resync !== undefined && typeof resync !== 'boolean') return null;
+  const config = bare<HookConfig>();
+  config.enabled = enabled;
+  config.pollIntervalMs = pollIntervalMs;
+  if (resync === true) config.resync = true;
   return config;
 }
 
@@ -165,7 +175,14 @@ export function startPageHook(win: PageWindow, options?: InstallOptions): HookCo
     if (detail !== '') post(detail);
   };
 
-  const controller = installHook(win, emit, { ...options, emitMany, stringify: (value: unknown) => stringifyValue(value, objectProto, arrayProto) });
+  const hookOptions = bare<InstallOptions>();
+  if (options !== undefined) {
+    if (hasOwn(options, 'pollIntervalMs')) hookOptions.pollIntervalMs = options.pollIntervalMs;
+    if (hasOwn(options, 'enabled')) hookOptions.enabled = options.enabled;
+  }
+  hookOptions.emitMany = emitMany;
+  hookOptions.stringify = (value: unknown) => stringifyValue(value, objectProto, arrayProto);
+  const controller = installHook(win, emit, hookOptions);
 
   if (addEventListener) {
     try {

@@ -16,6 +16,7 @@ import {
   isArray,
   isoDate,
   numberIsFinite,
+  objectFreeze,
   objectKeys,
   pushItem,
   safeGet,
@@ -44,8 +45,12 @@ export const DEFAULT_SERIALIZE_LIMITS: SerializeLimits = {
   maxTotalChars: 1024 * 1024,
 };
 
+// Loops over these are indexed: `for…of` would call Array.prototype[Symbol.iterator], which the page may replace.
+const CANDIDATE_EXTRAS = ['url', 'relayProtocol'] as const;
+const CHANNEL_FIELDS = ['id', 'label', 'protocol', 'ordered', 'maxRetransmits', 'maxPacketLifeTime', 'negotiated', 'readyState'] as const;
+
 /** Keys never copied out of the page (TURN credentials in `iceServers`). */
-const REDACTED_KEYS: Record<string, true> = { credential: true };
+const REDACTED_KEYS: Record<string, true> = objectFreeze({ __proto__: null, credential: true } as unknown as Record<string, true>);
 
 /**
  * Native DOM functions captured from the window at install time, used instead of the page-reachable methods of the
@@ -144,7 +149,8 @@ export function createSerializer(
         const json = callMethod(natives.candidateToJSON, v, 'toJSON');
         const out = (isObjectLike(json) ? walk(json, depth, stack, budget) : {}) as JsonObject;
         if (!isObjectLike(out) || isArray(out)) return out;
-        for (const key of ['url', 'relayProtocol'] as const) {
+        for (let i = 0; i < CANDIDATE_EXTRAS.length; i++) {
+          const key = CANDIDATE_EXTRAS[i];
           const extra = safeGet(v, key);
           if (extra !== undefined && extra !== null) setOwn(out, key, walk(extra, depth + 1, stack, budget));
         }
@@ -183,7 +189,8 @@ export function createSerializer(
       }
       case '[object RTCDataChannel]': {
         const out: JsonObject = {};
-        for (const key of ['id', 'label', 'protocol', 'ordered', 'maxRetransmits', 'maxPacketLifeTime', 'negotiated', 'readyState']) {
+        for (let i = 0; i < CHANNEL_FIELDS.length; i++) {
+          const key = CHANNEL_FIELDS[i];
           const value = safeGet(v, key);
           if (value !== undefined) setOwn(out, key, walk(value, depth + 1, stack, budget));
         }

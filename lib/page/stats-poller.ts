@@ -10,11 +10,11 @@
  * - Uses the native `getStats`, timers and clock captured at install; the page may replace them later.
  */
 import type { StatsObject, StatsReportJson } from '../model/session';
-import { jsonEqual, type StatsDelta } from '../model/stats-delta';
+import type { StatsDelta } from '../model/stats-delta';
 import { DEFAULT_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../protocol/constants';
 import type { Json, JsonObject } from '../protocol/json';
 import type { PageRecord } from '../protocol/messages';
-import { hasOwn, isArray, jsonParse, jsonStringify, makeRef, numberIsFinite, objectCreate, objectFreeze, objectKeys, objectValues, pushItem, reflectApply, setOwn, sliceString, thenNative, type Ref } from './natives';
+import { bare, hasOwn, isArray, jsonParse, jsonStringify, makeRef, numberIsFinite, objectCreate, objectFreeze, objectKeys, objectValues, pushItem, reflectApply, setOwn, sliceString, thenUnobserved, type Ref } from './natives';
 
 /** A `pc-stats` record as the protocol has it (delta as objects): what the relay parses out of a {@link StatsRecordText}. */
 export type StatsRecord = Extract<PageRecord, { type: 'pc-stats' }>;
@@ -59,7 +59,13 @@ function jsonNumber(n: number): string {
 
 /** The protocol's form of a poller record (tests, tools): its delta parsed. */
 export function statsRecordFromText(record: StatsRecordText): StatsRecord {
-  const out: StatsRecord = { type: 'pc-stats', pc: record.pc, index: record.index, t: record.t, delta: jsonParse(record.deltaJson) as StatsDelta, cost: record.cost };
+  const out = bare<StatsRecord>();
+  out.type = 'pc-stats';
+  out.pc = record.pc;
+  out.index = record.index;
+  out.t = record.t;
+  out.delta = jsonParse(record.deltaJson) as StatsDelta;
+  out.cost = record.cost;
   if (record.reset === true) out.reset = true;
   return out;
 }
@@ -295,14 +301,14 @@ export function createStatsPoller<PC extends object>(
         entry.prev = raw;
         entry.reset = false;
         const hookMs = deps.now() - resolved + entry.lastEmitMs;
-        const record: StatsRecordText = {
-          type: 'pc-stats',
-          pc: entry.id,
-          index: entry.index++,
-          t: deps.timeOrigin + resolved,
-          deltaJson,
-          cost: { getStatsMs: round3(resolved - started), hookMs: round3(hookMs) },
-        };
+        // Of SAFE_PROTO: `reset` is set and read here and in statsRecordJson without reaching Object.prototype.
+        const record = bare<StatsRecordText>();
+        record.type = 'pc-stats';
+        record.pc = entry.id;
+        record.index = entry.index++;
+        record.t = deps.timeOrigin + resolved;
+        record.deltaJson = deltaJson;
+        record.cost = { getStatsMs: round3(resolved - started), hookMs: round3(hookMs) };
         if (reset) record.reset = true;
         if (pollTick === tickNumber) {
           pushItem(batch, { entry, record });
@@ -322,7 +328,9 @@ export function createStatsPoller<PC extends object>(
       settle();
     };
     try {
-      thenNative(pending, onReport, onError);
+      // The getStats promise is the hook's own (the page never sees it): `then` on it reads neither
+      // Promise.prototype.constructor nor Promise[Symbol.species], where the page may watch.
+      thenUnobserved(pending, onReport, onError);
     } catch {
       entry.inFlight = false;
       settle();
@@ -439,7 +447,8 @@ function copyValue(value: unknown, depth: number): Json | undefined {
         }
         return arr;
       }
-      const obj: JsonObject = {};
+      // Of SAFE_PROTO: sameJson's for…in must not meet an enumerable property a page put on Object.prototype.
+      const obj = bare<JsonObject>();
       const keys = objectKeys(value);
       for (let i = 0; i < keys.length; i++) {
         if (keys[i] === '__proto__') continue;
@@ -493,16 +502,6 @@ export function collectReport(report: unknown, forEachNative?: (this: unknown, c
   return out;
 }
 
-/**
- * The prototype of the objects the hook builds for a record: frozen and itself prototype-less, so plain assignment
- * can never reach a setter the page put on `Object.prototype` (and `__proto__` is an ordinary key). Unlike
- * `Object.create(null)` objects, which V8 keeps in slow dictionary mode, these stay fast to fill and to stringify.
- */
-const SAFE_PROTO: object = objectFreeze(objectCreate(null));
-function bare<T>(): T {
-  return objectCreate(SAFE_PROTO) as T;
-}
-
 /** A stats object's JSON form (see copyValue), built from its keys and values. */
 function copyRawStat(stat: RawStat): StatsObject {
   const out = bare<StatsObject>();
@@ -553,7 +552,7 @@ function diffReshapedStat(p: RawStat, n: RawStat, retime: [number, number] | und
     const pj = had ? copyValue(pByKey[key], 0) : undefined;
     if (nj === undefined) {
       if (pj !== undefined) pushItem((gone ??= []), key);
-    } else if (pj === undefined || !jsonEqual(nj, pj)) {
+    } else if (pj === undefined || !sameJson(nj, pj)) {
       (fields ??= bare<Record<string, Json>>())[key] = nj;
     }
   }
@@ -661,10 +660,40 @@ function quotedKey(key: string, stringify: (value: unknown) => string): string {
   return q;
 }
 
-/** A field that refers to another stats object (codecId, localCandidateId, selectedCandidatePairId, …). */
+/**
+ * A field that refers to another stats object (codecId, localCandidateId, selectedCandidatePairId, …). Indexing, not
+ * `charCodeAt`: a method the page may have replaced would run page code on every changed field.
+ */
 function isReference(key: string): boolean {
   const n = key.length;
-  return n > 2 && key.charCodeAt(n - 1) === 100 /* d */ && key.charCodeAt(n - 2) === 73 /* I */;
+  return n > 2 && key[n - 1] === 'd' && key[n - 2] === 'I';
+}
+
+/**
+ * `jsonEqual` of lib/model/stats-delta (the diff must agree with it; tests hold it to that) with captured natives: that
+ * one calls `Array.isArray` and `hasOwnProperty.call` as the page may have replaced them.
+ */
+function sameJson(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  const aIsArray = isArray(a);
+  if (aIsArray !== isArray(b)) return false;
+  if (aIsArray) {
+    const bArr = b as Json[];
+    if (a.length !== bArr.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], bArr[i])) return false;
+    return true;
+  }
+  const ao = a as JsonObject;
+  const bo = b as JsonObject;
+  let aCount = 0;
+  for (const key in ao) {
+    aCount++;
+    if (!hasOwn(bo, key) || !sameJson(ao[key], bo[key])) return false;
+  }
+  let bCount = 0;
+  for (const _key in bo) bCount++;
+  return aCount === bCount;
 }
 
 /** What {@link diffRawReportsText} saw besides the text: whether a planned read's delta may hide a change elsewhere. */
@@ -742,7 +771,7 @@ export function diffRawReportsText(
           if (pj !== undefined) gone += (gone === '' ? '' : ',') + stringify(key);
           continue;
         }
-        if (pj !== undefined && jsonEqual(nj, pj)) continue;
+        if (pj !== undefined && sameJson(nj, pj)) continue;
         fields += (fields === '' ? '' : ',') + quotedKey(key, stringify) + stringify(nj);
       }
       if (isReference(key)) refers = true;

@@ -39,7 +39,7 @@ function assertSame(withExtension, without, tag) {
   assert.deepEqual(
     differing.map((k) => ({ check: k, withExtension: withExtension[k], without: without[k] })),
     [],
-    `${tag}: results differ with the extension`,
+    `${tag}: results differ with the extension in ${differing.join(', ')}`,
   );
   return keys.length;
 }

@@ -12,6 +12,10 @@ const SOURCE = String.raw`
 'use strict';
 {
 const illegal = () => new TypeError('Illegal invocation');
+// What the fake natives count, for tests (__counters). Not stored on the global: a store to a global of a vm context
+// goes through Node's interceptors, which build a property descriptor that a page's Object.prototype.get/value breaks.
+const counters = Object.create(null);
+Object.defineProperty(globalThis, '__counters', { value: counters });
 let nextId = 1;
 const uid = (p) => p + '-' + nextId++;
 const tag = (C, name) => Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
@@ -47,7 +51,8 @@ class CustomEvent extends Event {
   constructor(type, init) { super(type, init); this.#detail = init && init.detail !== undefined ? init.detail : null; }
   get detail() { return this.#detail; }
 }
-const async = (fn) => Promise.resolve().then(fn);
+// Like a browser's native: settles later without calling \`then\` (which would read Promise[Symbol.species]).
+const async = (fn) => new Promise((resolve, reject) => queueMicrotask(() => { try { resolve(fn()); } catch (e) { reject(e); } }));
 
 class MediaStreamTrack extends EventTarget {
   #id; #kind; #label; #state = 'live';
@@ -160,18 +165,29 @@ tag(RTCRtpTransceiver, 'RTCRtpTransceiver');
 class RTCStatsReport extends Map {}
 tag(RTCStatsReport, 'RTCStatsReport');
 
+// Chromium's WebRTC natives accept PCs of other same-origin realms (the brand check is per interface, not per realm).
+// Realms made with a shared registry (createFakeRealm({ sharedPcs })) do the same: a member called on another such
+// realm's PC runs that realm's own member and is logged in this realm's __counters.crossRealmCalls.
+const sharedPcs = globalThis.__sharedPcs;
+const isForeignPc = (self) => !!sharedPcs && sharedPcs.has(self) && sharedPcs.get(self) !== ownPcMembers;
+const crossRealm = (self, name, args) => {
+  (counters.crossRealmCalls = counters.crossRealmCalls || []).push(name);
+  return Reflect.apply(sharedPcs.get(self)[name], self, args);
+};
+
 class RTCPeerConnection extends EventTarget {
   #signaling = 'stable'; #connection = 'new'; #ice = 'new'; #gathering = 'new'; #config; #transceivers = []; #channels = 0; #statsCalls = 0;
   constructor(config = {}, constraints) {
     super();
     if (config && config.bundlePolicy === 'bogus') throw new TypeError("Failed to construct 'RTCPeerConnection': bad bundlePolicy");
     this.#config = { iceServers: config?.iceServers ?? [], bundlePolicy: config?.bundlePolicy ?? 'balanced', certificates: config?.certificates ?? [new RTCCertificate()] };
+    if (sharedPcs) sharedPcs.set(this, ownPcMembers);
   }
-  get signalingState() { if (!(#signaling in this)) throw illegal(); return this.#signaling; }
-  get connectionState() { if (!(#signaling in this)) throw illegal(); return this.#connection; }
+  get signalingState() { if (!(#signaling in this)) { if (isForeignPc(this)) return crossRealm(this, 'signalingState', []); throw illegal(); } return this.#signaling; }
+  get connectionState() { if (!(#signaling in this)) { if (isForeignPc(this)) return crossRealm(this, 'connectionState', []); throw illegal(); } return this.#connection; }
   get iceConnectionState() { return this.#ice; }
   get iceGatheringState() { return this.#gathering; }
-  getConfiguration() { if (!(#signaling in this)) throw illegal(); return { ...this.#config, iceServers: this.#config.iceServers.map((s) => ({ ...s })) }; }
+  getConfiguration() { if (!(#signaling in this)) { if (isForeignPc(this)) return crossRealm(this, 'getConfiguration', []); throw illegal(); } return { ...this.#config, iceServers: this.#config.iceServers.map((s) => ({ ...s })) }; }
   setConfiguration(c) {
     if (!(#signaling in this)) throw illegal();
     if (this.#signaling === 'closed') throw new DOMException('closed', 'InvalidStateError');
@@ -184,7 +200,7 @@ class RTCPeerConnection extends EventTarget {
       const self = this;
       return async(() => { if (self.#signaling === 'closed') b(new DOMException('closed', 'InvalidStateError')); else a(new RTCSessionDescription({ type: 'offer', sdp: 'v=0\r\no=legacy\r\n' })); });
     }
-    if (!(#signaling in this)) return Promise.reject(illegal());
+    if (!(#signaling in this)) return isForeignPc(this) ? crossRealm(this, 'createOffer', [a, b, c]) : Promise.reject(illegal());
     if (this.#signaling === 'closed') return Promise.reject(new DOMException('The RTCPeerConnection is closed.', 'InvalidStateError'));
     return async(() => ({ type: 'offer', sdp: 'v=0\r\no=fake ' + this.#transceivers.length + '\r\n' }));
   }
@@ -228,7 +244,7 @@ class RTCPeerConnection extends EventTarget {
     this.#transceivers.push(t);
     return t;
   }
-  getTransceivers() { if (!(#signaling in this)) throw illegal(); return [...this.#transceivers]; }
+  getTransceivers() { if (!(#signaling in this)) { if (isForeignPc(this)) return crossRealm(this, 'getTransceivers', []); throw illegal(); } return [...this.#transceivers]; }
   getSenders() { return this.#transceivers.map((t) => t.sender); }
   createDataChannel(label, init) {
     if (!(#signaling in this)) throw illegal();
@@ -239,16 +255,16 @@ class RTCPeerConnection extends EventTarget {
   }
   restartIce() {}
   getStats() {
-    if (!(#signaling in this)) return Promise.reject(illegal());
-    globalThis.__getStatsCalls = (globalThis.__getStatsCalls || 0) + 1;
-    if (this.#signaling === 'closed') globalThis.__getStatsOnClosed = (globalThis.__getStatsOnClosed || 0) + 1;
+    if (!(#signaling in this)) return isForeignPc(this) ? crossRealm(this, 'getStats', []) : Promise.reject(illegal());
+    counters.getStatsCalls = (counters.getStatsCalls || 0) + 1;
+    if (this.#signaling === 'closed') counters.getStatsOnClosed = (counters.getStatsOnClosed || 0) + 1;
     const n = ++this.#statsCalls;
     if (globalThis.__holdStats === this) return new Promise(() => {}); // a getStats that never answers
     return async(() => new RTCStatsReport([
       ['P', { id: 'P', type: 'peer-connection', timestamp: n * 1000, dataChannelsOpened: this.#channels }],
       ['OT', { id: 'OT', type: 'outbound-rtp', timestamp: n * 1000, bytesSent: n * 100, qualityLimitationDurations: { none: n }, codecId: 'CO' }],
       // Counts how often the hook reads the codec object (its read plan skips it between full reads).
-      ['CO', { id: 'CO', type: 'codec', timestamp: n * 1000, get mimeType() { globalThis.__codecReads = (globalThis.__codecReads || 0) + 1; return 'audio/opus'; }, payloadType: 111 }],
+      ['CO', { id: 'CO', type: 'codec', timestamp: n * 1000, get mimeType() { counters.codecReads = (counters.codecReads || 0) + 1; return 'audio/opus'; }, payloadType: 111 }],
     ]));
   }
   close() { if (!(#signaling in this)) throw illegal(); this.#signaling = 'closed'; this.#connection = 'closed'; }
@@ -257,6 +273,12 @@ class RTCPeerConnection extends EventTarget {
   static generateCertificate() { return Promise.resolve(new RTCCertificate()); }
 }
 tag(RTCPeerConnection, 'RTCPeerConnection');
+const pcMember = (key) => {
+  const d = Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, key);
+  return d.get || d.value;
+};
+const ownPcMembers = {};
+for (const key of ['signalingState', 'connectionState', 'getConfiguration', 'createOffer', 'getTransceivers', 'getStats']) ownPcMembers[key] = pcMember(key);
 
 class MediaDevices extends EventTarget {
   getUserMedia(constraints) {
@@ -306,22 +328,36 @@ for (const k of Object.keys(globalThis).filter((k) => /^(RTC|Media|Navigator|Doc
 globalThis.webkitRTCPeerConnection = RTCPeerConnection;
 Object.defineProperty(globalThis, 'webkitRTCPeerConnection', { enumerable: false });
 globalThis.navigator = new Navigator();
-globalThis.document = new Document(globalThis);
-Object.defineProperty(globalThis.document, '__view', { value: globalThis });
+const makeDocument = () => {
+  const doc = new Document(globalThis);
+  Object.defineProperty(doc, '__view', { value: globalThis });
+  return doc;
+};
+let currentDocument = makeDocument();
+// Like the browsers' [LegacyUnforgeable] window.document: an own, non-configurable accessor without a setter.
+Object.defineProperty(globalThis, 'document', { get: function () { return currentDocument; }, enumerable: true, configurable: false });
+// Test helper: a navigation that keeps this Window (an initial about:blank reused by a same-origin document).
+Object.defineProperty(globalThis, '__navigate', { value() { currentDocument = makeDocument(); } });
+// The window's place among frames: a top-level window by default; tests make it a child (frameElement non-null when the
+// parent is same-origin, as in browsers).
+Object.defineProperty(globalThis, 'parent', { value: globalThis, writable: true, enumerable: true, configurable: true });
+Object.defineProperty(globalThis, 'frameElement', { value: null, writable: true, enumerable: true, configurable: true });
 }
 `;
 
 export interface FakeRealm {
   /** The realm's global, used as the hook's `window`. */
   win: Window & typeof globalThis & Record<string, unknown>;
-  /** Runs code in the realm (a page script). */
-  run<T = unknown>(code: string): T;
+  /** Runs code in the realm (a page script); `filename` names its frames in stack traces. */
+  run<T = unknown>(code: string, filename?: string): T;
 }
 
 /** A fresh realm with the fake WebRTC API. Timers and the clock delegate to Node's (so vi.useFakeTimers applies). */
-export function createFakeRealm(): FakeRealm {
+export function createFakeRealm(options: { sharedPcs?: WeakMap<object, unknown> } = {}): FakeRealm {
   const started = Date.now();
   const context = vm.createContext({
+    __sharedPcs: options.sharedPcs,
+    queueMicrotask,
     Event,
     DOMException,
     setTimeout: (cb: () => void, ms: number) => setTimeout(cb, ms),
@@ -331,7 +367,7 @@ export function createFakeRealm(): FakeRealm {
   vm.runInContext(SOURCE, context);
   return {
     win: vm.runInContext('globalThis', context),
-    run: (code) => vm.runInContext(code, context),
+    run: (code, filename) => vm.runInContext(code, context, filename === undefined ? undefined : { filename }),
   };
 }
 
