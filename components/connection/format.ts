@@ -3,19 +3,15 @@
  * stats table). Everything returns plain strings: the views render them as text, never as HTML.
  */
 
+import { isEpochMs } from '../../lib/protocol/guards';
 const DASH = '—';
 
-/** Whether a Date can hold `epochMs` (finite, within ±8.64e15 ms): stored times come from pages and dump files. */
-export function isValidTime(epochMs: number): boolean {
-  return Number.isFinite(epochMs) && Math.abs(epochMs) <= 8.64e15;
-}
-
 /**
- * ISO 8601 text of a time, for `dateTime` and `title` attributes; undefined (no attribute) for a time no Date can hold,
+ * ISO 8601 text of a time, for `dateTime` and `title` attributes; undefined (no attribute) for a time that is not epoch ms a Date can hold,
  * where `toISOString` would throw and take the whole view down.
  */
 export function isoTime(epochMs: number): string | undefined {
-  return isValidTime(epochMs) ? new Date(epochMs).toISOString() : undefined;
+  return isEpochMs(epochMs) ? new Date(epochMs).toISOString() : undefined;
 }
 
 /** "+12.345 s" (time since a PC's creation, or a session's start). */

@@ -5,7 +5,8 @@
  */
 import { useMemo, useRef, useState } from 'preact/hooks';
 import type { SessionSummary } from '../../lib/model/session';
-import { isValidTime, isoTime } from '../connection/format';
+import { isEpochMs } from '../../lib/protocol/guards';
+import { isoTime } from '../connection/format';
 import './sessions.css';
 
 export type SessionSort = 'start' | 'duration' | 'pcs' | 'origin';
@@ -49,7 +50,7 @@ let dateTimeFormat: Intl.DateTimeFormat | null = null;
 export function formatDateTime(t: number): string {
   // Built once (toLocaleString with options builds a formatter per call; the sidebar formats every session).
   dateTimeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
-  return isValidTime(t) ? dateTimeFormat.format(t) : `invalid time (${t})`;
+  return isEpochMs(t) ? dateTimeFormat.format(t) : `invalid time (${t})`;
 }
 
 /** What a session is called in the UI: its title, else its URL, else its id. */

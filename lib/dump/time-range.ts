@@ -4,10 +4,10 @@
  * A finite number beyond that is accepted by JSON, and then every `toISOString` of the session (the session list,
  * export file names, ISO series times) throws a RangeError.
  */
-import { MAX_EPOCH_MS } from '../protocol/guards';
+import { MAX_EPOCH_MS, isEpochMs } from '../protocol/guards';
 
 /** Whether `value` is a time in ms since the epoch that a Date can hold (finite, from 0 to {@link MAX_EPOCH_MS}). */
-export const isValidTime = (value: unknown): value is number => typeof value === 'number' && value >= 0 && value <= MAX_EPOCH_MS;
+export const isValidTime = isEpochMs;
 
 /** Why `value` is not a valid time, naming it as `what` (`timestamp 1e+300 is outside …`), or null when it is one. */
 export function timeProblem(value: unknown, what = 'timestamp'): string | null {

@@ -36,7 +36,7 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
  * as dates (`toISOString` throws past it): a record time outside 0…MAX_EPOCH_MS is refused.
  */
 export const MAX_EPOCH_MS = 8.64e15;
-const isEpochMs = (v: unknown): v is number => isFiniteNumber(v) && v >= 0 && v <= MAX_EPOCH_MS;
+export const isEpochMs = (v: unknown): v is number => isFiniteNumber(v) && v >= 0 && v <= MAX_EPOCH_MS;
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 const isString = (v: unknown): v is string => typeof v === 'string';
