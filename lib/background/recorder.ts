@@ -26,7 +26,10 @@ import { encodeStatsChunk } from '../model/stats-chunk';
 import {
   BYTES_PER_MB,
   maxSessionBytes,
+  pcConfigBytes,
+  pcRowBytes,
   pendingSampleBytes,
+  summaryRowBytes,
   type BatchWrite,
   type EncodedChunk,
   type Notice,
@@ -126,16 +129,13 @@ function chunkOf(pc: LivePc): EncodedChunk {
   };
 }
 
-/** Stored size of a PC's summary row (its configuration is stored apart). */
-const pcRowBytes = (summary: PcSummary) => JSON.stringify({ ...summary, config: undefined, constraints: undefined }).length;
 
 /**
  * The configuration row of a new PC, and its size. A configuration over {@link MAX_PC_CONFIG_CHARS} is replaced by
  * a marker, in the live summary too (views get the summary with every change of the PC).
  */
 function pcConfigOf(summary: PcSummary): { row: PcConfig; bytes: number } {
-  let chars = JSON.stringify(summary.config).length;
-  if (summary.constraints !== undefined) chars += JSON.stringify(summary.constraints).length;
+  let chars = pcConfigBytes(summary.config, summary.constraints);
   if (chars > MAX_PC_CONFIG_CHARS) {
     const marker = { truncated: { chars, maxChars: MAX_PC_CONFIG_CHARS } };
     summary.config = marker;
@@ -234,7 +234,7 @@ export class Recorder {
       // A relay speaking for this document proves it is alive (worker restart, back/forward cache restore).
       stored.endedAt = null;
       const session: LiveSession = { summary: stored, pcs: new Map() };
-      const books = newBooks(JSON.stringify(stored).length);
+      const books = newBooks(summaryRowBytes(stored));
       for (const summary of await this.deps.store.getPcs(sessionId)) {
         session.pcs.set(summary.pcId, await this.restorePc(summary));
         books.pcRowBytes.set(summary.pcId, pcRowBytes(summary));
@@ -431,7 +431,7 @@ export class Recorder {
       written += bytes;
       pcs.push(pc);
     }
-    const summaryBytes = JSON.stringify(summary).length;
+    const summaryBytes = summaryRowBytes(summary);
     summary.bytes += summaryBytes - books.summaryBytes;
     books.summaryBytes = summaryBytes;
     written += summaryBytes;

@@ -103,6 +103,24 @@ export function maxSessionBytes(policy: PrunePolicy): number {
   return policy.maxTotalMB > 0 ? policy.maxTotalMB * BYTES_PER_MB * SESSION_SHARE_OF_TOTAL : UNLIMITED_TOTAL_SESSION_BYTES;
 }
 
+/**
+ * Stored size of a PC's summary row (its configuration is stored apart, see {@link pcConfigBytes}). The recorder
+ * and the importer count rows the same way, so a session's `bytes`, which retention goes by, means the same for both.
+ */
+export function pcRowBytes(summary: PcSummary): number {
+  return JSON.stringify({ ...summary, config: undefined, constraints: undefined }).length;
+}
+
+/** Stored size of a PC's configuration row: its configuration and getUserMedia constraints as JSON. */
+export function pcConfigBytes(config: Json, constraints: Json | undefined): number {
+  return JSON.stringify(config).length + (constraints === undefined ? 0 : JSON.stringify(constraints).length);
+}
+
+/** Stored size of a session's summary row. */
+export function summaryRowBytes(summary: SessionSummary): number {
+  return JSON.stringify(summary).length;
+}
+
 /** Stored size of a pending sample row whose delta is `deltaChars` characters of JSON. */
 export function pendingSampleBytes(deltaChars: number): number {
   return deltaChars + PENDING_ROW_OVERHEAD;
@@ -438,6 +456,8 @@ export class SessionStore {
           chunks.push({ sessionId: id, pcId, firstIndex: part[0].index, count: part.length, startT: part[0].t, endT: part[part.length - 1].t, data });
         }
       }
+      const pcs = bundle.pcs.map((pc) => ({ ...pc, sessionId: id }));
+      for (const pc of pcs) bytes += pcRowBytes(pc) + pcConfigBytes(pc.config, pc.constraints);
       const session: SessionSummary = {
         ...bundle.session,
         id,
@@ -449,7 +469,8 @@ export class SessionStore {
         bytes,
         imported,
       };
-      const pcs = bundle.pcs.map((pc) => ({ ...pc, sessionId: id }));
+      // The summary's own row, as the recorder counts it (its `bytes` field a few digits short: no matter).
+      session.bytes += summaryRowBytes(session);
       return { session, pcs, events, chunks };
     });
     const tx = this.db.transaction(ALL_STORES, 'readwrite');

@@ -2,7 +2,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openScopeDb } from '../../../lib/storage/open-db';
-import { SessionStore } from '../../../lib/storage/session-store';
+import { pcConfigBytes, pcRowBytes, SessionStore, summaryRowBytes } from '../../../lib/storage/session-store';
+import { toEventRow } from '../../../lib/storage/event-rows';
 import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
 import { readFileSync } from 'node:fs';
 import { importDump } from '../../../lib/dump/import-dump';
@@ -45,7 +46,7 @@ describe('importBundles / readBundle', () => {
     delete samplesForm.columns;
     const imported = { fileName: 'call.json', format: 'webrtc-internals' };
     const [a] = await store.importBundles([{ bundle: columnsForm, id: 'import:cols', imported }], 25, { release: true });
-    const [b] = await store.importBundles([{ bundle: samplesForm, id: 'import:samples', imported }], 25);
+    const [b] = await store.importBundles([{ bundle: samplesForm, id: 'import:smpl', imported }], 25);
     // Released as encoded; the samples form is left as it was.
     expect(columnsForm.columns).toEqual({});
     expect(samplesForm.samples).toBe(expected);
@@ -54,7 +55,7 @@ describe('importBundles / readBundle', () => {
     expect(a.sampleCount).toBe(120);
     for (const pcId of ['0-1', '0-2'] as const) {
       const fromColumns = await store.readPcStats('import:cols', pcId);
-      const fromSamples = await store.readPcStats('import:samples', pcId);
+      const fromSamples = await store.readPcStats('import:smpl', pcId);
       expect(fromColumns.chunks.map((c) => [c.firstIndex, c.count, c.startT, c.endT])).toEqual([
         [0, 25, expected[pcId][0].t, expected[pcId][24].t],
         [25, 25, expected[pcId][25].t, expected[pcId][49].t],
@@ -87,18 +88,18 @@ describe('importBundles / readBundle', () => {
     expect(encodedForm.pcs.map((pc) => ({ ...pc, sessionId: '' }))).toEqual(columnsForm.pcs.map((pc) => ({ ...pc, sessionId: '' })));
     const imported = { fileName: 'call.json', format: 'webrtc-internals' };
     const [a] = await store.importBundles([{ bundle: columnsForm, id: 'import:cols', imported }]);
-    const [b] = await store.importBundles([{ bundle: encodedForm, id: 'import:enc', imported }]);
+    const [b] = await store.importBundles([{ bundle: encodedForm, id: 'import:encd', imported }]);
     expect(anonymous(b)).toEqual(anonymous(a));
     // And the job, which encodes while it reads, stores the very same chunks.
-    const [job] = await runImport(store, [{ name: 'call.json', bytes }], { newId: () => 'import:job' });
+    const [job] = await runImport(store, [{ name: 'call.json', bytes }], { newId: () => 'import:jobs' });
     expect(job.error).toBeNull();
     expect(anonymous(job.sessions[0])).toEqual(anonymous(a));
     for (const pcId of ['0-1', '0-2']) {
       const base64 = async (id: string) => (await store.readPcStats(id, pcId)).chunks.map((c) => [c.firstIndex, c.count, c.startT, c.endT, Buffer.from(c.data).toString('base64')]);
       const expected = await base64('import:cols');
-      expect(await base64('import:enc')).toEqual(expected);
-      expect(await base64('import:job')).toEqual(expected);
-      expect(await store.readStats('import:job', pcId)).toEqual(pcSamples(columnsForm, pcId));
+      expect(await base64('import:encd')).toEqual(expected);
+      expect(await base64('import:jobs')).toEqual(expected);
+      expect(await store.readStats('import:jobs', pcId)).toEqual(pcSamples(columnsForm, pcId));
     }
   });
 
@@ -130,5 +131,23 @@ describe('importBundles / readBundle', () => {
     expect((await store.listSessions()).map((s) => s.id)).toEqual(['import:old']);
     expect(await store.readBundle('import:old')).toEqual(before);
     expect(await store.readBundle('import:new')).toBeUndefined();
+  });
+  it("counts a session's PC rows, PC configurations and summary row in its bytes, as the recorder does", async () => {
+    // Retention goes by `bytes`: an import with a large configuration must not look smaller than it is stored.
+    const store = await open();
+    const bundle = edgeBundle();
+    const big = { iceServers: Array.from({ length: 400 }, (_, i) => ({ urls: [`turn:turn-${i}.example.org:3478`], username: 'u'.repeat(40), credential: 'c'.repeat(40) })) };
+    bundle.pcs = bundle.pcs.map((pc, i) => (i === 0 ? { ...pc, config: big } : pc));
+    const [stored] = await store.importBundles([{ bundle, id: 'import:big', imported: { fileName: 'big.json', format: 'webrtc-scope' } }]);
+    const eventBytes = (await store.readBundle('import:big'))!.events.reduce((sum, event) => sum + toEventRow('import:big', event).bytes, 0);
+    let chunkBytes = 0;
+    for (const pcId of statsPcIds(bundle)) for (const chunk of (await store.readPcStats('import:big', pcId)).chunks) chunkBytes += chunk.data.byteLength;
+    const pcs = bundle.pcs.map((pc) => ({ ...pc, sessionId: 'import:big' }));
+    const rowBytes = pcs.reduce((sum, pc) => sum + pcRowBytes(pc) + pcConfigBytes(pc.config, pc.constraints), 0);
+    expect(rowBytes).toBeGreaterThan(JSON.stringify(big).length);
+    const summaryBytes = summaryRowBytes(stored);
+    // The summary's own size is counted before its `bytes` field got its final digits: within a few characters.
+    expect(stored.bytes - (eventBytes + chunkBytes + rowBytes)).toBeGreaterThanOrEqual(summaryBytes - 8);
+    expect(stored.bytes - (eventBytes + chunkBytes + rowBytes)).toBeLessThanOrEqual(summaryBytes);
   });
 });
