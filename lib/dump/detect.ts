@@ -1,8 +1,8 @@
 /**
  * Which dump format a file holds, from its content only (names and MIME types lie: Chrome saves gzip dumps as
- * `octet/stream`). Order and rules follow shared/docs/formats.md §0: gzip magic → inflate; BOM stripped; our own
- * format's first member; the `RTCStatsDump` line; a JSON object with `PeerConnections`; JSON array lines; an
- * about:webrtc HTML fragment.
+ * `octet/stream`). Order and rules follow shared/docs/formats.md §0: gzip magic → inflate; UTF-16 → UTF-8
+ * (text-encoding.ts); BOM stripped; our own format's first member; the `RTCStatsDump` line; a JSON object with
+ * `PeerConnections`; JSON array lines; an about:webrtc HTML fragment.
  */
 import { gunzipBounded, InflateError, isGzip } from './bundle-util';
 import { DumpError, type DumpFormat } from './session-bundle';
@@ -10,6 +10,7 @@ import { firstCharCode } from './lines';
 import { isJsonObject, parseJson } from './safe-json';
 import type { Json, JsonObject } from '../protocol/json';
 import { splitInternalsDump, type SplitPc } from './internals-split';
+import { utf16ByteOrder } from './text-encoding';
 
 /** Default cap on the inflated size: V8 strings end near 512 MiB, and no real dump comes close. */
 export const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
@@ -48,6 +49,12 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
   } else {
     const compressed = otherCompression(bytes);
     if (compressed) throw fail('unknown', 'byte 0', `${compressed}; decompress it first (only gzip is read)`);
+  }
+  const byteOrder = utf16ByteOrder(data);
+  if (byteOrder !== null) {
+    // Re-encoded as UTF-8, the file goes the way of any other: the webrtc-internals split below reads UTF-8 bytes.
+    // Broken code units decode as U+FFFD, as broken UTF-8 does (decodeText).
+    data = new TextEncoder().encode(new TextDecoder(byteOrder).decode(data));
   }
   if (options.split !== false) {
     // A webrtc-internals dump is read PC by PC from its bytes (internals-split.ts): never the whole text and the

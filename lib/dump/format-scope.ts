@@ -11,6 +11,7 @@
 import type { Json, JsonObject } from '../protocol/json';
 import { checkPageRecord, findJsonProblem, MAX_JSON_DEPTH } from '../protocol/guards';
 import { DUMP_ENTRY_EVENT, MAX_DUMP_ENTRY_NAME } from '../protocol/messages';
+import { MAX_STATS_INDEX } from '../protocol/constants';
 import type { FrameInfo, PcSummary, SessionSummary, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from '../model/session';
 import { applyStatsDelta, diffStatsReports, type StatsDelta } from '../model/stats-delta';
 import { pcIdOf } from '../model/session-reducer';
@@ -18,6 +19,7 @@ import { DumpError, type SessionBundle } from './session-bundle';
 import { pcSamples, statsPcIds } from './bundle-stats';
 import { canonicalReport, gunzipBounded, gzipDeterministic, hasOwn, InflateError, isGzip, setOwn } from './bundle-util';
 import { timeProblem } from './time-range';
+import { utf16ByteOrder } from './text-encoding';
 
 /** Value of the `format` member. */
 export const SCOPE_FORMAT_NAME = 'webrtc-scope';
@@ -143,7 +145,7 @@ const SUMMARY_FIELDS: { [K in keyof Required<SessionSummary>]: { optional?: true
   eventCount: { check: (x, at, v) => v.count(x, at) },
   sampleCount: { check: (x, at, v) => v.count(x, at) },
   bytes: { check: (x, at, v) => v.count(x, at) },
-  frames: { check: (x, at, v) => v.array(x, at).map((f, i) => v.fields<FrameInfo>(f, `${at}[${i}]`, FRAME_FIELDS)) },
+  frames: { check: (x, at, v) => v.array(x, at).map((f, i) => v.frame(f, `${at}[${i}]`, i)) },
   refused: { check: (x, at, v) => v.countMap(x, at) },
   imported: {
     optional: true,
@@ -204,7 +206,7 @@ export function looksLikeScopeDump(content: string | Uint8Array): boolean {
         return false;
       }
     }
-    head = new TextDecoder('utf-8').decode(bytes.subarray(0, 256));
+    head = new TextDecoder(utf16ByteOrder(bytes) ?? 'utf-8').decode(bytes.subarray(0, 256));
   }
   return /^\uFEFF?\s*\{\s*"format"\s*:\s*"webrtc-scope"/.test(head);
 }
@@ -228,11 +230,13 @@ export function readScopeDumpWithMeta(fileName: string, bytes: Uint8Array, optio
   } else if (bytes.length > maxBytes) {
     v.fail('byte 0', `file is larger than ${maxBytes} bytes`);
   }
+  // Written as UTF-8; a copy saved as UTF-16 (Windows PowerShell's `>`) reads the same (text-encoding.ts).
+  const byteOrder = utf16ByteOrder(data);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(data);
+    text = new TextDecoder(byteOrder ?? 'utf-8', { fatal: true }).decode(data);
   } catch {
-    return v.fail('byte 0', 'not UTF-8 text');
+    return v.fail('byte 0', byteOrder === null ? 'not UTF-8 text' : `not ${byteOrder === 'utf-16le' ? 'UTF-16LE' : 'UTF-16BE'} text`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let parsed: unknown;
@@ -282,6 +286,8 @@ class Validator {
     const session = this.fields<SessionSummary>(raw.session, `${at}.session`, SUMMARY_FIELDS);
     const pcFields = this.version >= 2 ? PC_FIELDS : PC_FIELDS_V1;
     const pcs = this.array(raw.pcs, `${at}.pcs`).map((pc, i) => this.fields<PcSummary>(pc, `${at}.pcs[${i}]`, pcFields));
+    const frameCount = session.frames.length;
+    pcs.forEach((pc, i) => this.frameIndex(pc.frame, `${at}.pcs[${i}].frame`, frameCount, `${at}.session.frames`));
     // A session's PC ids are keys in the store: a duplicate would fail the whole file's transaction there, unexplained.
     const pcIndex = new Map<string, number>();
     pcs.forEach((pc, i) => {
@@ -289,7 +295,7 @@ class Validator {
       if (first !== undefined) this.fail(`${at}.pcs[${i}].pcId`, `duplicate of pcs[${first}]`);
       pcIndex.set(pc.pcId, i);
     });
-    const events = this.array(raw.events, `${at}.events`).map((e, i) => this.event(e, `${at}.events[${i}]`, i));
+    const events = this.array(raw.events, `${at}.events`).map((e, i) => this.event(e, `${at}.events[${i}]`, i, frameCount, `${at}.session.frames`));
     const statsRaw = this.object(raw.stats, `${at}.stats`);
     const samples: Record<string, StatsSample[]> = {};
     for (const pcId of Object.keys(statsRaw)) {
@@ -302,12 +308,12 @@ class Validator {
     return { session, pcs, events, samples };
   }
 
-  private event(value: unknown, at: string, position: number): TraceEvent {
+  private event(value: unknown, at: string, position: number, frameCount: number, framesAt: string): TraceEvent {
     const raw = this.object(value, at);
     this.onlyKeys(raw, at, ['seq', 'frame', 'pcId', 'record']);
     const seq = this.count(raw.seq, `${at}.seq`);
     if (seq !== position) this.fail(`${at}.seq`, `expected ${position} (seq is gap-free from 0)`);
-    const frame = this.count(raw.frame, `${at}.frame`);
+    const frame = this.frameIndex(raw.frame, `${at}.frame`, frameCount, framesAt);
     const pcId = raw.pcId === null ? null : this.string(raw.pcId, `${at}.pcId`);
     const record = this.record(raw.record, `${at}.record`);
     // The recorder names an event's PC after its record (frame and PC number); the PC need not be in `pcs`: the
@@ -380,6 +386,10 @@ class Validator {
       const raw = this.object(list[i], where);
       this.onlyKeys(raw, where, ['index', 't', 'cost', 'delta']);
       const index = this.count(raw.index, `${where}.index`);
+      // The store keys and packs polls by index; its chunk codec keeps index steps exact only below 2^52, and no
+      // recording gets past the page guard's MAX_STATS_INDEX. A larger one would fail the store's transaction,
+      // unexplained, after the whole file was read.
+      if (index > MAX_STATS_INDEX) this.fail(`${where}.index`, `poll index ${index} is above ${MAX_STATS_INDEX}, the highest a recording reaches (2^31 polls take 6.8 years at the fastest poll interval)`);
       if (i > 0 && index <= out[i - 1].index) this.fail(`${where}.index`, 'indexes must ascend');
       const t = this.time(raw.t, `${where}.t`);
       if (t < prevT) this.fail(`${where}.t`, 'times must not go backwards');
@@ -427,6 +437,23 @@ class Validator {
       delta.removed = this.array(raw.removed, `${at}.removed`).map((id, i) => this.string(id, `${at}.removed[${i}]`));
     }
     return delta;
+  }
+
+  /**
+   * A frame of the session: its `index` is its position, as the recorder numbers a session's documents (PC ids and
+   * events name frames by it; an export turns it into a webrtc-internals `rid`).
+   */
+  frame(value: unknown, at: string, position: number): FrameInfo {
+    const frame = this.fields<FrameInfo>(value, at, FRAME_FIELDS);
+    if (frame.index !== position) this.fail(`${at}.index`, `expected ${position} (frames are numbered by position from 0)`);
+    return frame;
+  }
+
+  /** The `frame` of a PC or event: the index of one of the session's `frameCount` frames (listed at `framesAt`). */
+  private frameIndex(value: unknown, at: string, frameCount: number, framesAt: string): number {
+    const frame = this.count(value, at);
+    if (frame >= frameCount) this.fail(at, `frame ${frame} is not one of the ${frameCount} frames of ${framesAt}`);
+    return frame;
   }
 
   /** An object whose members are exactly those of `spec` (optional ones may be missing), each checked. */

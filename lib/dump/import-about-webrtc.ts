@@ -27,7 +27,7 @@ function l10nArgs(e: HtmlElement): JsonObject | null {
 
 /** Reads the saved page `html` (already decoded to text). */
 export function importAboutWebrtc(ctx: ImportContext, html: string, inputBytes: number): SessionBundle {
-  const builder = new ImportBuilder(ctx.fileName, 'firefox-about-webrtc', inputBytes);
+  const builder = new ImportBuilder(ctx.fileName, 'firefox-about-webrtc', inputBytes, { problem: (where, reason) => ctx.problem(where, reason) });
   // Firefox's page does not say which browser it is beyond being Firefox; the saved page has no user agent.
   builder.meta.userAgent = 'Firefox';
   let document: HtmlDocument;

@@ -7,7 +7,9 @@
 import type { Json, JsonObject } from '../protocol/json';
 import type { FrameInfo, PcSummary, SessionSummary, StatsColumns, StatsReportJson, StatsSample, TraceEvent, TraceRecord } from '../model/session';
 import { applyPageRecords, closePc, pcIdOf, type LiveSession } from '../model/session-reducer';
+import { limitColumns, PollLimiter } from './import-stats-limits';
 import type { DumpFormat, EncodedStats, SessionBundle } from './session-bundle';
+import { isoTime } from './time-range';
 
 /** Every PC is in the one synthetic frame of an imported session. */
 const FRAME = 0;
@@ -34,9 +36,18 @@ export interface PcDraft {
   columns: StatsColumns | null;
   /** Or those columns already encoded (with {@link ImportBuilderOptions.encodeColumns}). */
   encoded: EncodedStats | null;
+  /** Holds the polls given to {@link ImportBuilder.addSample} to the recorder's caps (import-stats-limits.ts). */
+  limiter: PollLimiter | null;
+  /** The polls left out past a cap, from the first one: reported when the bundle is built. */
+  statsStopped: { where: string; t: number; reason: string; dropped: number } | null;
 }
 
 export interface ImportBuilderOptions {
+  /**
+   * Reports a part of the file that is left out (ImportContext.problem): here, a PC's polls past the recorder's
+   * stats caps.
+   */
+  problem: (where: string, reason: string) => void;
   /**
    * Encodes a PC's columns as soon as {@link ImportBuilder.addColumns} receives them; the bundle then holds the
    * chunks (`encoded`) and the columns can be freed at once (a large file's PCs are never all alive as columns).
@@ -73,7 +84,7 @@ export class ImportBuilder {
     readonly fileName: string,
     readonly format: DumpFormat,
     readonly inputBytes: number,
-    private readonly options: ImportBuilderOptions = {},
+    private readonly options: ImportBuilderOptions,
   ) {}
 
   /** A fresh call number (pairs a pc-call or media-call with its settlement). */
@@ -112,6 +123,8 @@ export class ImportBuilder {
       samples: [],
       columns: null,
       encoded: null,
+      limiter: null,
+      statsStopped: null,
     };
     this.pcs.set(key, draft);
     return draft;
@@ -132,21 +145,48 @@ export class ImportBuilder {
     this.records.push({ t: record.t, order: this.order++, pcKey, record });
   }
 
-  /** Appends a poll of `pcKey`'s PC. Samples must come in time order; a poll earlier than the last one is kept at the last one's time. */
-  addSample(pcKey: string, t: number, report: StatsReportJson): void {
+  /**
+   * Appends a poll of `pcKey`'s PC, read at `where` (for messages). Samples must come in time order; a poll earlier
+   * than the last one is kept at the last one's time. A report's objects must not change after they are given (a
+   * later report may hold the same object again: it is not looked at again). As in the recorder, the PC's stats stop
+   * at the first poll that passes a cap of PC_STATS_LIMITS: it and every later poll are left out, and
+   * {@link build} reports them.
+   */
+  addSample(pcKey: string, t: number, report: StatsReportJson, where: string): void {
     const draft = this.pc(pcKey, t);
+    if (draft.statsStopped !== null) {
+      draft.statsStopped.dropped += 1;
+      return;
+    }
+    const limiter = (draft.limiter ??= new PollLimiter());
+    if (!limiter.admit(report)) {
+      draft.statsStopped = { where, t, reason: limiter.stopped!, dropped: 1 };
+      draft.limiter = null;
+      return;
+    }
     const last = draft.samples.length > 0 ? draft.samples[draft.samples.length - 1].t : -Infinity;
     draft.samples.push({ index: draft.samples.length, t: Math.max(t, last), report });
   }
 
   /**
-   * Sets all polls of `pcKey`'s PC at once, as columns (the bundle's `columns` form): rows in ascending `t`, every
-   * row with at least one object, no JSON null values. Instead of {@link addSample}, not together with it. With
+   * Sets all polls of `pcKey`'s PC at once, as columns (the bundle's `columns` form), read at `where` (for
+   * messages): rows in ascending `t`, every row with at least one object, no JSON null values. Instead of
+   * {@link addSample}, not together with it. The columns are taken over: rows past a cap of PC_STATS_LIMITS are cut
+   * off in place (as {@link addSample} leaves out polls) and reported at once. With
    * {@link ImportBuilderOptions.encodeColumns} they are encoded now and not kept.
    */
-  addColumns(pcKey: string, columns: StatsColumns): void {
+  addColumns(pcKey: string, columns: StatsColumns, where: string): void {
     const draft = this.pc(pcKey, columns.t.length > 0 ? columns.t[0] : Infinity);
     if (draft.samples.length > 0 || draft.columns !== null || draft.encoded !== null) throw new Error(`stats of ${pcKey} given twice`);
+    const cut = limitColumns(columns);
+    if (cut !== null) {
+      const left = cut.rows - cut.row;
+      this.options.problem(
+        where,
+        `${pcName(pcKey)}: its stats stop at poll ${cut.row + 1} of ${cut.rows} (${isoTime(cut.t)}), as a recorded call's would: ${cut.reason}; ${leftOut(left)}`,
+      );
+      if (columns.t.length === 0) return;
+    }
     if (this.options.encodeColumns) draft.encoded = this.options.encodeColumns(columns);
     else draft.columns = columns;
   }
@@ -154,6 +194,12 @@ export class ImportBuilder {
   /** The bundle: records sorted by time (file order among equal times), folded through the recorder's reducer. */
   build(): SessionBundle {
     const drafts = [...this.pcs.values()].sort((a, b) => a.createdAt - b.createdAt);
+    for (const draft of drafts) {
+      draft.limiter = null;
+      const stopped = draft.statsStopped;
+      if (stopped === null) continue;
+      this.options.problem(stopped.where, `${pcName(draft.key)}: its stats stop at this poll (${isoTime(stopped.t)}), as a recorded call's would: ${stopped.reason}; ${leftOut(stopped.dropped)}`);
+    }
     numberPcs(drafts);
     for (const r of this.records) {
       // Records were queued before numbers were known; the number belongs in the record itself.
@@ -264,6 +310,17 @@ export class ImportBuilder {
     if (encoded) bundle.encoded = encoded;
     return bundle;
   }
+}
+
+/** A PC named for messages by the file's own id. */
+function pcName(key: string): string {
+  // The stand-in PC of entries without a PC id has a key no file can hold (import-rtcstats.ts).
+  return key.startsWith('\u0000') ? 'the peer connection of entries without a PC id' : `peer connection ${JSON.stringify(key)}`;
+}
+
+/** What was left out of `count` polls from the first past a cap. */
+function leftOut(count: number): string {
+  return count === 1 ? 'that poll is left out' : `that poll and the ${count - 1} after it are left out`;
 }
 
 /**

@@ -31,7 +31,7 @@ const NO_ID_PC = '\u0000pc-without-id';
  * leave them unchanged.
  */
 export function importRtcstatsLegacy(ctx: ImportContext, text: string, inputBytes: number): SessionBundle {
-  const builder = new ImportBuilder(ctx.fileName, 'rtcstats-legacy', inputBytes);
+  const builder = new ImportBuilder(ctx.fileName, 'rtcstats-legacy', inputBytes, { problem: (where, reason) => ctx.problem(where, reason) });
   const mapper = new TraceMapper(builder, ctx, { iceAddIsOutcome: false, addTrackWithoutLabel: false });
   // A stub is an object reduced to `{"timestamp":0}`: only the jitsi writer keeps those (formats.md §2.3).
   const removedMeansGone = /:\s*\{\s*"timestamp"\s*:\s*0\s*\}/.test(text);
@@ -84,7 +84,7 @@ export function importRtcstatsLegacy(ctx: ImportContext, text: string, inputByte
       let base = bases.get(pcKey);
       if (!base) bases.set(pcKey, (base = new Map()));
       const report = applyLegacyDelta(ctx, base, value, removedMeansGone, where);
-      builder.addSample(pcKey, t, report);
+      builder.addSample(pcKey, t, report, where);
       continue;
     }
     // Null-id entries without a record of their own (app events such as `identity`) are page-level, not the stand-in's.
@@ -326,7 +326,7 @@ export function rtcstatsEntryMethod(name: string, onPc: boolean): string {
 
 /** Reads an RTCStatsDump file; `text` starts with the `RTCStatsDump` line (BOM already removed). */
 export function importRtcstatsV3(ctx: ImportContext, text: string, inputBytes: number): SessionBundle {
-  const builder = new ImportBuilder(ctx.fileName, 'rtcstats-v3', inputBytes);
+  const builder = new ImportBuilder(ctx.fileName, 'rtcstats-v3', inputBytes, { problem: (where, reason) => ctx.problem(where, reason) });
   const lines = textLines(text);
   lines.next(); // `RTCStatsDump`, checked by detection.
   let metaLine = lines.next();
@@ -422,7 +422,7 @@ export function importRtcstatsV3(ctx: ImportContext, text: string, inputBytes: n
       let base = bases.get(id);
       if (!base) bases.set(id, (base = new Map()));
       const report = looksCompressed(value) ? applyCompressedStats(ctx, base, value, t, where) : fullReport(ctx, base, value, where);
-      builder.addSample(id, t, report);
+      builder.addSample(id, t, report, where);
       continue;
     }
     if (/^navigator\.mediaDevices\./.test(method) && typeof id === 'string' && builder.meta.url === '') {

@@ -29,7 +29,7 @@ const LEGACY_POLL_MS = 1000;
  * are read). With `readPc`, the PCs of `doc` are placeholders and `readPc(key)` gives each (internals-split.ts).
  */
 export function importWebrtcInternals(ctx: ImportContext, doc: JsonObject, inputBytes: number, readPc?: (key: string) => SplitPc): SessionBundle {
-  const builder = new ImportBuilder(ctx.fileName, 'webrtc-internals', inputBytes, { encodeColumns: ctx.options.encodeColumns });
+  const builder = new ImportBuilder(ctx.fileName, 'webrtc-internals', inputBytes, { problem: (where, reason) => ctx.problem(where, reason), encodeColumns: ctx.options.encodeColumns });
   const mapper = new TraceMapper(builder, ctx, { iceAddIsOutcome: true, addTrackWithoutLabel: false });
   const pcsValue = ownValue(doc, 'PeerConnections');
   if (!isJsonObject(pcsValue)) throw ctx.error('PeerConnections', 'missing or not an object');
@@ -186,7 +186,7 @@ function importPc(
     // An entry without a record of its own (transceiverAdded, …) keeps the file's value string as it is.
     mapper.entry(key, t, entry.type, value, at, undefined, { text: typeof raw === 'string' ? raw : undefined });
   });
-  if (columns !== null && columns.t.length > 0) builder.addColumns(key, columns);
+  if (columns !== null && columns.t.length > 0) builder.addColumns(key, columns, `${where}.stats`);
 }
 
 /**

@@ -29,6 +29,19 @@ describe('runImport', () => {
     expect((await store.listSessions()).map((s) => s.id)).toEqual([kept.sessions[0].id]);
   });
 
+  it('refuses our own format with a poll index past what the store can pack, saying where, before the store sees it', async () => {
+    const store = await openStore();
+    const [kept] = await runImport(store, [{ name: 'kept.log', bytes: bytes(legacyLines([['create', 'PC_0', {}, T0]])) }]);
+    const doc = JSON.parse(scopeDumpJson([edgeBundle()], { extensionVersion: 'x', exportedAt: 0, userAgent: '' }));
+    doc.sessions[0].stats['0-1'][3].index = Number.MAX_SAFE_INTEGER;
+    const [refused] = await runImport(store, [{ name: 'far.json.gz', bytes: gzipSync(bytes(JSON.stringify(doc))) }]);
+    // Not "could not be stored: sample index … is too far from 2" (the chunk codec, after the whole file was read).
+    expect(refused.error).toBe(
+      `far.json.gz: looks like a webrtc-scope dump; at sessions[0].stats["0-1"][3].index: poll index ${Number.MAX_SAFE_INTEGER} is above ${2 ** 31}, the highest a recording reaches (2^31 polls take 6.8 years at the fastest poll interval)`,
+    );
+    expect((await store.listSessions()).map((s) => s.id)).toEqual([kept.sessions[0].id]);
+  });
+
   it('offers the valid part with the number of all problems, not of those listed', async () => {
     const lines: unknown[] = [['create', 'PC_0', {}, T0]];
     for (let i = 0; i < 1500; i++) lines.push(['onsignalingstatechange', 'PC_0', 'stable', 'not a time']);

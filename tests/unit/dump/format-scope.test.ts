@@ -14,6 +14,7 @@ import { importDump } from '../../../lib/dump/import-dump';
 import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
 import { CORPUS_DIR, INTERNALS_DUMP_CALL, RTCSTATS_V3_CALL } from '../model/corpus';
 import { exportRtcstats } from '../../../lib/dump/export-rtcstats';
+import { MAX_STATS_INDEX } from '../../../lib/protocol/constants';
 
 const RTCSTATS_LEGACY_RELAY = `${CORPUS_DIR}/dumps/rtcstats-legacy/google-standard-stats-relay-p2p`;
 
@@ -276,7 +277,9 @@ describe('readScopeDump on bad or hostile input', () => {
   it('rejects broken gzip, non-UTF-8 and non-JSON', () => {
     const bytes = writeScopeDump([edgeBundle()], META);
     expectDumpError(() => readScopeDump('f.json.gz', bytes.subarray(0, bytes.length / 2)), 'byte 0', /gzip/);
-    expectDumpError(() => readScopeDump('f.json.gz', new Uint8Array([0xff, 0xfe, 0x7b])), 'byte 0', /UTF-8/);
+    expectDumpError(() => readScopeDump('f.json.gz', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), 'byte 0', /not UTF-8 text/);
+    // FF FE is the UTF-16LE byte order mark: then the text must be UTF-16 (here it ends in half a code unit).
+    expectDumpError(() => readScopeDump('f.json.gz', new Uint8Array([0xff, 0xfe, 0x7b])), 'byte 0', /not UTF-16LE text/);
     expectDumpError(() => readScopeDump('f.json.gz', strToU8('{"format":"webrtc-scope",')), '$', /not valid JSON/);
     expectDumpError(() => readScopeDump('f.json.gz', strToU8('[]')), '$', /object/);
     expectDumpError(() => readScopeDump('f.json.gz', strToU8('{"format":"other"}')), '$.format');
@@ -301,6 +304,35 @@ describe('readScopeDump on bad or hostile input', () => {
     orphan.sessions[0].events[3].record.pc = 9;
     orphan.sessions[0].events[3].pcId = '0-9';
     expect(readScopeDump('f.json.gz', plain(orphan))[0].events[3].pcId).toBe('0-9');
+  });
+
+  it('refuses a poll index past MAX_STATS_INDEX, saying which PC and poll (the store cannot pack it)', () => {
+    // The edge bundle's polls of "0-1" have indexes 0, 1, 2, 4.
+    for (const index of [MAX_STATS_INDEX + 1, 2 ** 52 + 3, Number.MAX_SAFE_INTEGER]) {
+      const doc = edgeDocument();
+      doc.sessions[0].stats['0-1'][3].index = index;
+      expectDumpError(() => readScopeDump('f.json.gz', plain(doc)), 'sessions[0].stats["0-1"][3].index', new RegExp(`^poll index ${index} is above ${MAX_STATS_INDEX}, the highest a recording reaches`));
+    }
+    const first = edgeDocument();
+    first.sessions[0].stats['0-1'][0].index = MAX_STATS_INDEX + 1;
+    expectDumpError(() => readScopeDump('f.json.gz', plain(first)), 'sessions[0].stats["0-1"][0].index', /is above/);
+    // The highest index a recording can reach is read.
+    const highest = edgeDocument();
+    highest.sessions[0].stats['0-1'][3].index = MAX_STATS_INDEX;
+    expect(readScopeDump('f.json.gz', plain(highest))[0].samples['0-1'][3].index).toBe(MAX_STATS_INDEX);
+  });
+
+  it('refuses frame indexes that are not the frames\' positions, and PCs or events of a frame the session does not have', () => {
+    const moved = edgeDocument();
+    moved.sessions[0].session.frames[0].index = 2 ** 40;
+    expectDumpError(() => readScopeDump('f.json.gz', plain(moved)), 'sessions[0].session.frames[0].index', /^expected 0 \(frames are numbered by position from 0\)$/);
+    const pc = edgeDocument();
+    pc.sessions[0].pcs[0].frame = 3;
+    expectDumpError(() => readScopeDump('f.json.gz', plain(pc)), 'sessions[0].pcs[0].frame', /^frame 3 is not one of the 1 frames of sessions\[0\]\.session\.frames$/);
+    const event = edgeDocument();
+    const gum = event.sessions[0].events.findIndex((e: { record: { type: string } }) => e.record.type === 'media-call');
+    event.sessions[0].events[gum].frame = 1;
+    expectDumpError(() => readScopeDump('f.json.gz', plain(event)), `sessions[0].events[${gum}].frame`, /^frame 1 is not one of the 1 frames/);
   });
 
   it('refuses a stats record in the trace', () => {
