@@ -550,9 +550,11 @@ function diffReshapedStat(p: RawStat, n: RawStat, retime: [number, number] | und
     if (key === 'timestamp' && had && retime !== undefined && (pByKey[key] === retime[0] || p.restamped) && values[i] === retime[1]) continue;
     const nj = copyValue(values[i], 0);
     const pj = had ? copyValue(pByKey[key], 0) : undefined;
+    // A timestamp the receiver would restamp (at the previous report time, or restamped before) that stayed: written.
+    const restampable = key === 'timestamp' && retime !== undefined && (pj === retime[0] || p.restamped);
     if (nj === undefined) {
       if (pj !== undefined) pushItem((gone ??= []), key);
-    } else if (pj === undefined || !sameJson(nj, pj)) {
+    } else if (pj === undefined || !sameJson(nj, pj) || restampable) {
       (fields ??= bare<Record<string, Json>>())[key] = nj;
     }
   }
@@ -750,10 +752,14 @@ export function diffRawReportsText(
     let fields = '';
     let gone = '';
     const pValues = p.values;
+    const pRestamped = p.restamped;
     for (let i = 0; i < keys.length; i++) {
       const nv = values[i];
       const pv = pValues[i];
-      if (nv === pv && typeof nv !== 'object') continue; // NaN never equals itself: it takes the slow path
+      // Unchanged (NaN never equals itself: it takes the slow path)… unless the receiver would restamp it: a
+      // timestamp still at the previous report time (an RTCP-driven object whose report came in that very
+      // millisecond) or of an object restamped before, which did not move on to the new report time.
+      if (nv === pv && typeof nv !== 'object' && ((nv !== retimeFrom && !pRestamped) || nv === retimeTo || keys[i] !== 'timestamp')) continue;
       const key = keys[i];
       if (key === 'id' || key === '__proto__') continue;
       // The delta's retime says it (for a restamped object the receiver holds the previous report time already).

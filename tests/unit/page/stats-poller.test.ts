@@ -550,6 +550,41 @@ describe('read plans: fixed-type objects read every FULL_READ_EVERY polls, resta
     expect(planReads(collectReport(asBrowserReport(noPc)), undefined)).toBeNull();
   });
 
+  it('writes an RTCP timestamp that stayed at the previous report time, which retime would otherwise move (same shape, new shape, restamped)', () => {
+    // Firefox stamps in whole ms: a receiver report that came in the millisecond of the previous getStats carries
+    // that report time, and keeps it until the next report. Restamped with the others, it would look like a new RR
+    // at every poll (loss and RTT are derived per RR) and the stored value would not be the browser's.
+    const prevBrowser = {
+      P: { type: 'peer-connection', timestamp: 1_800_000_001_000 },
+      O: { type: 'outbound-rtp', timestamp: 1_800_000_001_000, packetsSent: 100 },
+      R: { type: 'remote-inbound-rtp', timestamp: 1_800_000_001_000, packetsLost: 3, localId: 'O' },
+      S: { type: 'remote-inbound-rtp', timestamp: 1_800_000_001_000, packetsLost: 1, localId: 'O' },
+    };
+    const nextBrowser = {
+      P: { type: 'peer-connection', timestamp: 1_800_000_002_000 },
+      O: { type: 'outbound-rtp', timestamp: 1_800_000_002_000, packetsSent: 200 },
+      R: { type: 'remote-inbound-rtp', timestamp: 1_800_000_001_000, packetsLost: 3, localId: 'O' }, // no new RR
+      S: { type: 'remote-inbound-rtp', timestamp: 1_800_000_001_000, packetsLost: 1, localId: 'O', fractionLost: 0 }, // new field, same time
+    };
+    const prevRaw = collectReport(asBrowserReport(prevBrowser));
+    const nextRaw = collectReport(asBrowserReport(nextBrowser));
+    const retime: [number, number] = [reportStamp(prevRaw)!, reportStamp(nextRaw)!];
+    const delta = diffRawReports(prevRaw, nextRaw, retime);
+    expect(delta.retime).toEqual(retime);
+    expect(applyStatsDelta(statsReportToJson(prevBrowser), delta)).toEqual(statsReportToJson(nextBrowser));
+    // The text the hook posts says the same.
+    expect(JSON.parse(diffRawReportsText(prevRaw, nextRaw, retime, (v) => JSON.stringify(v), { refersToOthers: false }))).toEqual(delta);
+
+    // An object a read plan reused (restamped: the receiver holds the previous report time) that is read again with
+    // its timestamp still the one read before.
+    const reused = collectReport(asBrowserReport({ ...prevBrowser, R: { ...prevBrowser.R, timestamp: 1_800_000_000_500 } }));
+    reused.R.restamped = true;
+    const receiverHas = { ...statsReportToJson(prevBrowser) };
+    const third = { ...nextBrowser, R: { ...nextBrowser.R, timestamp: 1_800_000_000_500 } };
+    const restampedDelta = diffRawReports(reused, collectReport(asBrowserReport(third)), retime);
+    expect(applyStatsDelta(receiverHas, restampedDelta).R).toEqual(statsReportToJson(third).R);
+  });
+
   it('retime restamps only objects carrying the previous report time', () => {
     const prev: StatsReportJson = { A: { type: 'codec', timestamp: 5 }, R: { type: 'remote-inbound-rtp', timestamp: 3.5 } };
     expect(applyStatsDelta(prev, { retime: [5, 6] })).toEqual({ A: { type: 'codec', timestamp: 6 }, R: { type: 'remote-inbound-rtp', timestamp: 3.5 } });
