@@ -147,7 +147,7 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
             <th scope="col">State</th>
             <th scope="col">Nominated</th>
             <th scope="col">RTT</th>
-            <th scope="col" title="totalRoundTripTime / responsesReceived">
+            <th scope="col" title="ΔtotalRoundTripTime / ΔresponsesReceived over the last interval between samples that brought STUN responses (webrtc-internals' [totalRoundTripTime/responsesReceived])">
               Avg RTT
             </th>
             <th scope="col">Bytes sent</th>

@@ -75,7 +75,8 @@ const SUMMARY_ROWS: [StreamMetric, string, string, number][] = [
   ['packetRate', 'Packets', '/s', 1],
   ['lossFraction', 'Packet loss', '%', 100],
   ['jitterMs', 'Jitter', 'ms', 1],
-  ['remoteJitterMs', 'Jitter at receiver', 'ms', 1],
+  // One value per receiver report (the remote object holds it between reports), as the rules count it.
+  ['remoteJitterMs', 'Jitter at receiver', 'ms per report', 1],
   ['rttMs', 'RTT', 'ms', 1],
   ['fps', 'Frames', '/s', 1],
   ['freezeDurationMs', 'Frozen', 'ms per interval', 1],

@@ -440,9 +440,40 @@ function statsToColumns(ctx: ImportContext, stats: JsonObject, where: string, re
       setOwnKey(fields, prop, column);
       series.values = [];
     }
+    if (RTCP_TIMED_TYPES.has(type) && !timed.has(object.id)) fields.timestamp = reportTimes(fields, rowCount);
     setOwnKey(columns.objects, object.id, { type, fields });
   }
   return columns;
+}
+
+/**
+ * The `timestamp` column of a remote RTP object of a pre-M117 dump, whose points got the poll grid's times (no
+ * `-timestamp` series): the time of the RTCP report it describes stays that of the poll that first showed it, and
+ * moves on only at a poll where something the report says changed. A remote object's timestamp is the time of its
+ * last report (formats.md §1.6), and "timestamp advanced" is how the charts and health metrics tell a new report
+ * (the sender-side loss spans the interval between two): with a new time every poll, audio reports (every ~5 s in
+ * Chromium) gave 0 % four polls out of five and five polls' loss on the fifth. A report that changes nothing is
+ * merged into the next one, which then spans both intervals (its loss stays right).
+ */
+function reportTimes(fields: Record<string, (Json | null)[]>, rowCount: number): (Json | null)[] {
+  const stamps = fields.timestamp;
+  const out = new Array<Json | null>(rowCount).fill(null);
+  const content = Object.keys(fields).filter((prop) => prop !== 'timestamp' && prop !== 'type');
+  let prev = -1;
+  for (let row = 0; row < rowCount; row++) {
+    if (stamps[row] === null || stamps[row] === undefined) continue;
+    const same = prev >= 0 && content.every((prop) => sameValue(fields[prop][prev], fields[prop][row]));
+    out[row] = same ? out[prev] : stamps[row];
+    prev = row;
+  }
+  return out;
+}
+
+/** Equal stats values (numbers, strings, or the same JSON). */
+function sameValue(a: Json | null | undefined, b: Json | null | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a === undefined || b === undefined || typeof a !== 'object' || typeof b !== 'object') return false;
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**

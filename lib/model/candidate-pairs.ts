@@ -36,7 +36,12 @@ export interface CandidatePairRow {
   selected: boolean;
   /** Seconds, as reported. */
   currentRoundTripTime: number | null;
-  /** totalRoundTripTime / responsesReceived (seconds), webrtc-internals' `[totalRoundTripTime/responsesReceived]`. */
+  /**
+   * Average RTT (seconds) of the STUN responses of the last interval between two samples that brought any:
+   * ΔtotalRoundTripTime / ΔresponsesReceived, webrtc-internals' `[totalRoundTripTime/responsesReceived]` (its last
+   * value; checks come every few seconds, not every poll). At the pair's first sample, totalRoundTripTime /
+   * responsesReceived (all it had by then). Null without responses in the last {@link AVERAGE_RTT_ROWS} samples.
+   */
   averageRoundTripTime: number | null;
   bytesSent: number | null;
   bytesReceived: number | null;
@@ -92,6 +97,22 @@ export function selectedPairIdsAt(columns: StatsColumns, row: number): Set<strin
 }
 
 /**
+ * {@link selectedPairIdsAt} for many rows (the charts' pass over new rows): given every candidate pair and transport
+ * id of `columns`, `(row, out)` fills `out` with the pairs selected at `row`. The columns are looked up once, so
+ * make a new reader for each pass (a field's column is created when it first appears).
+ */
+export function selectedPairsReader(columns: StatsColumns, pairIds: readonly string[], transportIds: readonly string[]): (row: number, out: Set<string>) => void {
+  const pairs = pairIds.map((id) => pairColumns(columns, id));
+  const transports = transportIds.map((id) => transportColumns(columns, id));
+  const present: PairColumns[] = [];
+  return (row, out) => {
+    present.length = 0;
+    for (const pair of pairs) if (pair.present(row)) present.push(pair);
+    selectedAmong(row, present, transports, out);
+  };
+}
+
+/**
  * What of the newest sample's pairs a live view shows at once rather than at its next step (see useFeedVersion):
  * each pair's id, state and nomination, and which are selected. Counters and RTTs are left out.
  */
@@ -108,11 +129,38 @@ export function candidatePairsKey(columns: StatsColumns): string {
 
 const STATE_RANK: Record<string, number> = { succeeded: 0, 'in-progress': 1, waiting: 2, frozen: 3, failed: 4 };
 
+/** How many samples back the candidate table looks for the last interval with STUN responses (Avg RTT). */
+export const AVERAGE_RTT_ROWS = 60;
+
+/**
+ * The pair's `[totalRoundTripTime/responsesReceived]` (seconds) of the last interval up to `row` in which responses
+ * arrived, between consecutive samples it is present in (as webrtc-internals), at most {@link AVERAGE_RTT_ROWS}
+ * back. Reaching the first sample of the pair's run of samples before that: totalRoundTripTime /
+ * responsesReceived there (all it had received by then).
+ */
+function averageRoundTripTime(columns: StatsColumns, id: string, row: number): number | null {
+  const fields = columns.objects[id].fields;
+  const totals = ownEntry(fields, 'totalRoundTripTime');
+  const responses = ownEntry(fields, 'responsesReceived');
+  if (!totals || !responses) return null;
+  for (let r = row, steps = 0; steps < AVERAGE_RTT_ROWS; r--, steps++) {
+    const total = num(totals[r]);
+    const count = num(responses[r]);
+    if (total === null || count === null) return null;
+    if (!presentAt(columns, id, r - 1)) return count > 0 ? total / count : null;
+    const before = num(responses[r - 1]);
+    const totalBefore = num(totals[r - 1]);
+    // A counter missing or going backwards (reset): no interval to read.
+    if (before === null || totalBefore === null || count < before) return null;
+    if (count > before) return (total - totalBefore) / (count - before);
+  }
+  return null;
+}
+
 /** Pair at `row` as a table row (null when absent there). */
 export function pairAt(columns: StatsColumns, id: string, row: number, selected: Set<string>): CandidatePairRow | null {
   if (!presentAt(columns, id, row)) return null;
   const n = (f: string) => num(valueAt(columns, id, f, row));
-  const total = n('totalRoundTripTime');
   const responses = n('responsesReceived');
   return {
     id,
@@ -123,7 +171,7 @@ export function pairAt(columns: StatsColumns, id: string, row: number, selected:
     nominated: bool(valueAt(columns, id, 'nominated', row)),
     selected: selected.has(id),
     currentRoundTripTime: n('currentRoundTripTime'),
-    averageRoundTripTime: total !== null && responses !== null && responses > 0 ? total / responses : null,
+    averageRoundTripTime: averageRoundTripTime(columns, id, row),
     bytesSent: n('bytesSent'),
     bytesReceived: n('bytesReceived'),
     requestsSent: n('requestsSent'),

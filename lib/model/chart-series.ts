@@ -3,18 +3,23 @@
  * ({@link StatsColumns}): one shared x column (epoch seconds, one entry per sample) and, per chart, one value array
  * per stream aligned with it, `null` where there is no value (uPlot draws a gap).
  *
- * Formulas (shared/docs/domain.md §2.3, §3.1): rates between a sample and the previous sample of the same object
- * with Δt from the object's own `timestamp`, as chrome://webrtc-internals derives them (bitrate in kbit/s is its
- * `[bytesSent_in_bits/s]` / 1000); no value where Δt ≤ 0, a counter is missing or went backwards (reset), or the
- * interval spans a stats gap (a pause of more than max(5 s, 2 × the poll interval): a gap, never a spike).
- * Packet rates are plain Δpackets/Δt (not × 8, the peermetrics bug). Loss is per interval from cumulative counters
- * (never cumulative since the start, never RTCP `fractionLost`), in %, clamped to 0…100.
+ * Formulas (shared/docs/domain.md §2.3, §3.1): rates between a sample and the sample just before it, with Δt
+ * from the object's own `timestamp`, as chrome://webrtc-internals derives them (bitrate in kbit/s is its
+ * `[bytesSent_in_bits/s]` / 1000); no value where the object was not in the previous sample (as in Chromium: no
+ * rate averaged over an absence), Δt ≤ 0, a counter is missing or went backwards (reset), or the interval spans a
+ * stats gap (a pause of at least {@link MIN_GAP_MS} and more than twice the typical poll interval, the median of
+ * the last {@link GAP_MEDIAN_INTERVALS} intervals: a gap, never a spike). Packet rates are plain Δpackets/Δt (not
+ * × 8, the peermetrics bug). Loss is per interval from cumulative counters (never cumulative since the start,
+ * never RTCP `fractionLost`), in %, clamped to 0…100, Δlost < 0 (duplicates) counting as 0. The selected candidate
+ * pair is the one candidate-pairs.ts selects (health and the connection header use it too).
  *
  * {@link ChartModel} is incremental: after rows are appended it extends every series in O(new rows); a new stream
  * (or a field that appears later, e.g. `roundTripTime` after the first RTCP report) adds a series, which the
  * model reports as a structural change. Pure: no UI or browser API.
  */
 import type { Json } from '../protocol/json';
+import { selectedPairsReader } from './candidate-pairs';
+import { lossFraction } from './health/metrics';
 import { counterRateRule, findRateRule, rateBetween, type RateRule } from './rates';
 import type { StatsColumns } from './session';
 
@@ -86,8 +91,13 @@ export const DEFAULT_CHARTS: readonly Omit<ChartSpec, 'series' | 'signature'>[] 
   { id: 'quality-limitation', title: 'Quality limitation', unit: '', yLabel: 'reason', kind: 'bands', categories: QUALITY_LIMITATION_REASONS, decimals: 0 },
 ];
 
-/** A pause between two samples longer than this many ms (and twice the poll interval) is a stats gap. */
+/** A pause between two samples of at least this many ms (and more than twice the poll interval) is a stats gap. */
 export const MIN_GAP_MS = 5000;
+/**
+ * The typical poll interval is the median of this many last intervals between samples: one slow poll (or a gap)
+ * does not move it, a changed poll interval does after a few samples.
+ */
+export const GAP_MEDIAN_INTERVALS = 9;
 
 const num = (v: Json | null | undefined): ChartValue => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: Json | null | undefined): string | null => (typeof v === 'string' ? v : null);
@@ -139,8 +149,9 @@ export class ChartModel {
   private states = new Map<string, ChartState>();
   private extras: ExtraField[] = [];
   private gapBefore: boolean[] = [];
-  private normalDt = 0;
-  /** The selected candidate pairs of each row, one per transport (see {@link selectedPairsAt}). */
+  /** The last {@link GAP_MEDIAN_INTERVALS} positive intervals between samples, oldest first. */
+  private recentDt: number[] = [];
+  /** The selected candidate pairs of each row (one per transport without BUNDLE; see {@link extendRows}). */
   private selectedPair: string[][] = [];
   private transports: string[] = [];
   private pairs: string[] = [];
@@ -226,7 +237,7 @@ export class ChartModel {
     this.x = [];
     this.gapRows = [];
     this.gapBefore = [];
-    this.normalDt = 0;
+    this.recentDt = [];
     this.selectedPair = [];
     this.known = new Set();
     this.pending = [];
@@ -245,11 +256,6 @@ export class ChartModel {
   private fields(id: string): Fields | undefined {
     const objects = this.columns?.objects;
     return objects && hasOwn.call(objects, id) ? objects[id].fields : undefined;
-  }
-
-  private present(id: string, row: number): boolean {
-    const type = this.fields(id)?.type;
-    return type !== undefined && type[row] != null;
   }
 
   /** The last non-null value of a field (labels: kind, mid, ssrc are constant per object). */
@@ -275,33 +281,26 @@ export class ChartModel {
 
   private extendRows(start: number, end: number): void {
     const t = this.columns!.t;
+    // The selected pairs of each row as health and the connection header take them (candidate-pairs.ts).
+    const selectedAt = selectedPairsReader(this.columns!, this.pairs, this.transports);
+    const selected = new Set<string>();
     for (let row = start; row < end; row++) {
       this.x.push(t[row] / 1000);
       let gap = false;
       if (row > 0) {
         const dt = t[row] - t[row - 1];
-        if (this.normalDt > 0 && dt > Math.max(MIN_GAP_MS, 2 * this.normalDt)) gap = true;
-        else if (dt > 0) this.normalDt = dt;
+        const typical = median(this.recentDt);
+        gap = typical !== null && dt >= MIN_GAP_MS && dt > 2 * typical;
+        if (dt > 0) {
+          this.recentDt.push(dt);
+          if (this.recentDt.length > GAP_MEDIAN_INTERVALS) this.recentDt.shift();
+        }
       }
       this.gapBefore.push(gap);
       if (gap) this.gapRows.push(row);
-      this.selectedPair.push(this.selectedPairsAt(row));
+      selectedAt(row, selected);
+      this.selectedPair.push([...selected]);
     }
-  }
-
-  /**
-   * The selected candidate pairs in a row: each transport's `selectedCandidatePairId` (Chromium, Firefox 153; a PC
-   * without BUNDLE has one transport per m-line), else the pairs flagged `selected: true` (older Firefox).
-   */
-  private selectedPairsAt(row: number): string[] {
-    const out: string[] = [];
-    for (const id of this.transports) {
-      const pair = str(this.fields(id)?.selectedCandidatePairId?.[row]);
-      if (pair !== null && this.present(pair, row) && !out.includes(pair)) out.push(pair);
-    }
-    if (out.length > 0) return out;
-    for (const id of this.pairs) if (this.fields(id)?.selected?.[row] === true) out.push(id);
-    return out;
   }
 
   private activatePending(rows: number): boolean {
@@ -540,11 +539,11 @@ export class ChartModel {
   }
 
   /**
-   * Δcounter per second between a row and an earlier row of the same object; null where Δt ≤ 0, the counter is
-   * missing or went backwards, or the interval spans a stats gap.
+   * Δcounter per second between a row and the object's previous row; null unless that is the row just before (as
+   * Chromium's rates), where Δt ≤ 0, the counter is missing or went backwards, or the interval spans a stats gap.
    */
   private rate(ts: (Json | null)[] | undefined, column: (Json | null)[] | undefined, prev: number, row: number): ChartValue {
-    if (this.gapBefore[row]) return null;
+    if (prev !== row - 1 || this.gapBefore[row]) return null;
     const dt = ChartModel.diff(ts, prev, row);
     if (dt === null || dt <= 0) return null;
     const d = ChartModel.diff(column, prev, row);
@@ -605,23 +604,21 @@ export class ChartModel {
     };
   }
 
-  /** Receiver-side loss (inbound-rtp): Δlost / (Δlost + Δreceived) per interval, in %. */
+  /** Receiver-side loss (inbound-rtp): max(0, Δlost) / (max(0, Δlost) + Δreceived) per interval, in %. */
   private lossReceived(id: string): Computer {
     const lostColumn = this.columnOf(id, 'packetsLost');
     const receivedColumn = this.columnOf(id, 'packetsReceived');
     return this.withPrev(id, (p, row) => {
-      const lost = ChartModel.diff(lostColumn(), p, row);
-      const received = ChartModel.diff(receivedColumn(), p, row);
-      if (lost === null || received === null || received < 0) return null;
-      const expected = lost + received;
-      return expected <= 0 ? null : 100 * clamp01(lost / expected);
+      const loss = lossFraction(ChartModel.diff(lostColumn(), p, row), ChartModel.diff(receivedColumn(), p, row));
+      return loss === null ? null : 100 * loss;
     });
   }
 
   /**
    * Sender-side loss from the peer's receiver reports (remote-inbound-rtp), over the interval between two reports
    * (a new report = the object's `timestamp` advanced), held until the next report: Firefox
-   * Δlost / (Δlost + ΔpacketsReceived); Chromium (no packetsReceived) Δlost / Δ(outbound packetsSent), approximate.
+   * max(0, Δlost) / (max(0, Δlost) + ΔpacketsReceived); Chromium (no packetsReceived) Δlost / Δ(outbound
+   * packetsSent), approximate. The health metrics take the same values (StreamMetrics.held) for the audio score.
    */
   private lossSent(id: string): Computer {
     const fields = this.fields(id)!;
@@ -650,7 +647,7 @@ export class ChartModel {
       if (lost !== null) {
         const received = ChartModel.diff(receivedColumn(), last, row);
         if (received !== null) {
-          if (received >= 0 && lost + received > 0) loss = clamp01(lost / (lost + received));
+          loss = lossFraction(lost, received);
         } else {
           const local = str(localColumn()?.[row]);
           const sent = local ? ChartModel.diff(this.fields(local)?.packetsSent, last, row) : null;
@@ -701,19 +698,16 @@ export class ChartModel {
   }
 
   /**
-   * Rate of the selected pairs' counter, summed over transports, each against that same pair's previous sample
-   * (so a switch is no spike).
+   * Rate of the selected pairs' counter, summed over transports, each against that same pair in the previous
+   * sample (so a switch is no spike; a pair absent there gives none, as {@link rate}).
    */
   private pairKbits(field: string): Computer {
     return (row) => {
       let total: number | null = null;
       for (const pair of this.selectedPair[row]) {
         const f = this.fields(pair)!;
-        let prev = row - 1;
-        const stop = Math.max(0, row - 3600);
-        while (prev >= stop && f.type[prev] == null) prev--;
-        if (prev < stop) continue;
-        const r = this.rate(f.timestamp, f[field], prev, row);
+        if (row === 0 || f.type[row - 1] == null) continue;
+        const r = this.rate(f.timestamp, f[field], row - 1, row);
         if (r !== null) total = (total ?? 0) + r;
       }
       return total === null ? null : Math.round(8 * total) / 1000;
@@ -726,6 +720,11 @@ export class ChartModel {
     const rule = extraRule(type, field);
     if (!rule) return this.level(statsId, field, 1);
     const scale = rule.kind === 'bits-per-second' ? 1 / 1000 : 1;
+    if (rule.kind === 'difference') {
+      // `[A-B-C]` of each sample alone, from the first one on (as Chromium).
+      const fields = this.fields(statsId)!;
+      return (row) => (fields.type[row] == null ? null : rateBetween(rule, fields, row - 1, row));
+    }
     return this.withPrev(statsId, (p, row) => {
       if (this.gapBefore[row] && (rule.kind === 'per-second' || rule.kind === 'bits-per-second')) return null;
       const v = rateBetween(rule, this.fields(statsId)!, p, row);
@@ -734,6 +733,13 @@ export class ChartModel {
       return v * scale;
     });
   }
+}
+
+/** The lower median of `xs` (null when empty). */
+function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1];
 }
 
 /** The rule an extra field is charted with: its own (bracketed name) or the counter's rate; none = raw values. */

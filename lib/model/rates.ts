@@ -1,9 +1,11 @@
 /**
  * Derived rate series, as chrome://webrtc-internals computes them (its StatsRatesCalculator; formulas in
  * shared/docs/domain.md §2.3), from stored stats columns. Names are Chromium's bracketed names, so charts, exports
- * and imported dumps speak of the same series. Each value is computed between a sample and the previous sample
- * of the same object, with Δt from the object's own `timestamp`; no value (null) where Δt ≤ 0, a counter is
- * missing, or (for ratios) the denominator did not grow. Pure: columns in, columns out.
+ * and imported dumps speak of the same series. Each value is computed between a sample and the sample just before
+ * it, with Δt from the object's own `timestamp`; no value (null) where the object was not in that previous sample
+ * (Chromium compares each report with the previous one only: an object absent from some polls gets no value on
+ * its return, not one averaged over its absence), Δt ≤ 0, a counter is missing, or (for ratios) the denominator
+ * did not grow. Pure: columns in, columns out.
  *
  * Chromium leaves packet rates out (its "rounded" modifier makes them NaN); we add `[packetsSent/s]` and
  * `[packetsReceived/s]` because loss and rate charts need them.
@@ -74,7 +76,7 @@ export function deriveRates(columns: StatsColumns): DerivedSeries {
     for (const rule of rules) {
       const values = new Array<number | null>(length).fill(null);
       let any = false;
-      // The previous sample in which this object existed (objects can be absent from some samples).
+      // The previous sample, if this object existed in it (objects can be absent from some samples).
       let prev = -1;
       for (let i = 0; i < length; i++) {
         const t = num(ts[i]);
@@ -85,7 +87,7 @@ export function deriveRates(columns: StatsColumns): DerivedSeries {
             values[i] = value;
             any = true;
           }
-        } else if (prev >= 0) {
+        } else if (prev === i - 1) {
           const value = compute(rule, object.fields, prev, i, t - (num(ts[prev]) as number));
           if (value !== null) {
             values[i] = value;
@@ -137,8 +139,8 @@ function compute(rule: RateRule, fields: StatsColumns['objects'][string]['fields
       const frames = delta(fields, 'framesDecoded', prev, i);
       if (squares === null || sum === null || frames === null || frames <= 0) return null;
       const variance = (squares - (sum * sum) / frames) / frames;
-      // Rounding can make a zero variance slightly negative.
-      return 1000 * Math.sqrt(Math.max(0, variance));
+      // Chromium gives nothing for a negative variance (inconsistent counters, or rounding around zero).
+      return variance < 0 ? null : 1000 * Math.sqrt(variance);
     }
   }
 }
@@ -165,12 +167,14 @@ export function counterRateRule(type: string, field: string): RateRule | undefin
 }
 
 /**
- * One value of `rule` between rows `prev` and `i` of an object's columns (Δt from the object's own `timestamp`),
- * exactly as {@link deriveRates} computes it; null where it gives nothing.
+ * One value of `rule` at row `i` of an object's columns against row `prev`, the object's previous row (Δt from
+ * its own `timestamp`), exactly as {@link deriveRates} computes it; null where it gives nothing, in particular
+ * when `prev` is not the row just before `i` (the object was absent there: Chromium gives no rate).
  */
 export function rateBetween(rule: RateRule, fields: StatsColumns['objects'][string]['fields'], prev: number, i: number): number | null {
+  if (rule.kind === 'difference') return current(rule, fields, i);
   const ts = fields.timestamp;
-  if (!ts) return null;
+  if (!ts || prev !== i - 1) return null;
   const a = num(ts[prev]);
   const b = num(ts[i]);
   return a === null || b === null ? null : compute(rule, fields, prev, i, b - a);

@@ -15,7 +15,7 @@ import type { PcSummary, SessionData, StatsColumns, TraceEvent } from '../sessio
 import { candidateAt, selectedPairIdsAt } from '../candidate-pairs';
 import { latestStates } from '../connection-header';
 import { audioQuality, verdictFromScore, type QualityVerdict } from './e-model';
-import { connectionMetrics, type ConnectionMetrics, type MetricSeries, type StreamMetrics } from './metrics';
+import { connectionMetrics, type ConnectionMetrics, type HeldReport, type MetricSeries, type StreamMetrics } from './metrics';
 import { compareIssues, pcIssues, sessionIssues, type HealthIssue, type IssueSeverity } from './rules';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './thresholds';
 import { bitsPerPixel, videoQuality } from './video-score';
@@ -32,17 +32,27 @@ export function worseVerdict(a: QualityVerdict | null, b: QualityVerdict | null)
 }
 const SEVERITY_VERDICT: Record<IssueSeverity, QualityVerdict | null> = { critical: 'very-low', warning: 'low', info: null };
 
-const lastKnown = (series: MetricSeries | undefined, upTo: number): number | null => {
+/** The last non-null value of `series` in rows `from`…`upTo` (null when none). */
+const lastKnown = (series: MetricSeries | undefined, upTo: number, from = 0): number | null => {
   if (!series) return null;
-  for (let i = Math.min(upTo, series.length - 1); i >= 0; i--) if (series[i] !== null) return series[i];
+  for (let i = Math.min(upTo, series.length - 1); i >= from; i--) if (series[i] !== null) return series[i];
   return null;
 };
 
 /**
+ * The glance's latest values come from the last this many rows only: a stream that left (an SFU participant gone,
+ * a stopped transceiver, an SSRC changed by renegotiation) no longer counts, and one poll without a value (Δt = 0)
+ * does not blank it.
+ */
+export const GLANCE_ROWS = 2;
+
+/**
  * The scores of a PC's rows folded so far, resumable as rows are appended: per stream, the PC's (the worst
  * stream's), and their running mean and last {@link CURRENT_ROWS} known values. An audio row is rated with the
- * latest RTT known at that row, carried from row to row, and with the stream's codec as it is now: made for the
- * streams' kinds and codecs of the metrics given, so start anew when those change.
+ * latest RTT known at that row, carried from row to row, with an outbound stream's loss and jitter as its last
+ * receiver report gave them (`held`: a report comes every few seconds, and the rows in between are not loss-free),
+ * and with the stream's codec as it is now: made for the streams' kinds and codecs of the metrics given, so start
+ * anew when those change.
  */
 export class PcScores {
   private rows = 0;
@@ -108,11 +118,13 @@ function streamScoreAt(s: StreamMetrics, row: number, rtt: number | null): numbe
     // Only intervals where media flowed: a muted or not-yet-started stream has nothing to rate.
     if (bitrate === null || bitrate <= 0) return null;
     const inbound = s.direction === 'inbound';
+    // Outbound: the last receiver report's loss and jitter, held over the rows between reports.
+    const held = (name: keyof HeldReport) => s.held?.[name][row] ?? null;
     return audioQuality({
       rttMs: rtt,
-      lossFraction: at('lossFraction'),
+      lossFraction: inbound ? at('lossFraction') : held('lossFraction'),
       jitterBufferDelayMs: inbound ? at('jitterBufferDelayMs') : null,
-      jitterMs: inbound ? at('jitterMs') : at('remoteJitterMs'),
+      jitterMs: inbound ? at('jitterMs') : held('remoteJitterMs'),
       codec: s.codec,
     }).score;
   }
@@ -169,6 +181,15 @@ export interface AssessPcInput {
   thresholds?: HealthThresholds;
   /** End of observation (epoch ms); default: the PC's close, else its last sample. */
   now?: number;
+}
+
+/** Whether stats object `id` is in any of rows `from`…`to` (without columns: assumed so). */
+function presentWithin(columns: StatsColumns | undefined, id: string, from: number, to: number): boolean {
+  if (!columns) return true;
+  const type = Object.prototype.hasOwnProperty.call(columns.objects, id) ? columns.objects[id].fields.type : undefined;
+  if (!type) return false;
+  for (let row = from; row <= to; row++) if (type[row] != null) return true;
+  return false;
 }
 
 const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -241,7 +262,11 @@ export interface PcGlance {
   /** Local and remote candidate type of the selected pair, e.g. "host ⇄ srflx"; relay flagged. */
   pairType: string | null;
   relayed: boolean;
-  /** Latest known values: bit/s, ms, fraction 0–1. */
+  /**
+   * Latest values (of the last {@link GLANCE_ROWS} rows) of the streams present there: bit/s (sums), ms and
+   * fraction 0–1 (the worst stream's; an outbound stream's loss as its last receiver report gave it, its RTT the last
+   * measured).
+   */
   sendBitrate: number | null;
   receiveBitrate: number | null;
   rttMs: number | null;
@@ -275,28 +300,31 @@ export function pcGlance(health: PcHealth, columns: StatsColumns | undefined, ev
       relayed = local?.candidateType === 'relay' || remote?.candidateType === 'relay';
     }
   }
+  // Only the streams present in the last rows, and only their values of those rows.
+  const from = Math.max(0, last - GLANCE_ROWS + 1);
+  const live = metrics ? metrics.streams.filter((s) => presentWithin(columns, s.statsId, from, last)) : [];
+  const recent = (series: MetricSeries | undefined) => lastKnown(series, last, from);
   const sum = (dir: 'inbound' | 'outbound'): number | null => {
-    if (!metrics) return null;
     let total: number | null = null;
-    for (const s of metrics.streams) {
+    for (const s of live) {
       if (s.direction !== dir) continue;
-      const v = lastKnown(s.series.bitrate, last);
+      const v = recent(s.series.bitrate);
       if (v !== null) total = (total ?? 0) + v;
     }
     return total;
   };
-  const worstLatest = (pick: (s: StreamMetrics) => MetricSeries | undefined, dir?: 'inbound' | 'outbound'): number | null => {
-    if (!metrics) return null;
+  const worstLatest = (value: (s: StreamMetrics) => number | null, dir?: 'inbound' | 'outbound'): number | null => {
     let worst: number | null = null;
-    for (const s of metrics.streams) {
+    for (const s of live) {
       if (dir && s.direction !== dir) continue;
-      const v = lastKnown(pick(s), last);
+      const v = value(s);
       if (v !== null && (worst === null || v > worst)) worst = v;
     }
     return worst;
   };
-  let rtt = worstLatest((s) => s.series.rttMs, 'outbound');
-  rtt ??= metrics ? lastKnown(metrics.connection.rttMs, last) : null;
+  // A stream's RTT is measured when a receiver report brings one: its last, however many rows back.
+  let rtt = worstLatest((s) => lastKnown(s.series.rttMs, last), 'outbound');
+  rtt ??= metrics ? recent(metrics.connection.rttMs) : null;
   const ongoing = health.issues.filter((i) => i.to === null);
   return {
     pcId: health.pcId,
@@ -304,11 +332,11 @@ export function pcGlance(health: PcHealth, columns: StatsColumns | undefined, ev
     iceConnectionState: states.iceConnectionState,
     pairType,
     relayed,
-    sendBitrate: sum('outbound') ?? (metrics ? lastKnown(metrics.connection.sendBitrate, last) : null),
-    receiveBitrate: sum('inbound') ?? (metrics ? lastKnown(metrics.connection.receiveBitrate, last) : null),
+    sendBitrate: sum('outbound') ?? (metrics ? recent(metrics.connection.sendBitrate) : null),
+    receiveBitrate: sum('inbound') ?? (metrics ? recent(metrics.connection.receiveBitrate) : null),
     rttMs: rtt,
-    lossFraction: worstLatest((s) => s.series.lossFraction),
-    jitterMs: worstLatest((s) => s.series.jitterMs, 'inbound'),
+    lossFraction: worstLatest((s) => recent(s.direction === 'outbound' ? s.held?.lossFraction : s.series.lossFraction)),
+    jitterMs: worstLatest((s) => recent(s.series.jitterMs), 'inbound'),
     score: health.currentScore,
     verdict: health.verdict,
     topIssue: ongoing.find((i) => i.severity !== 'info') ?? ongoing[0] ?? null,

@@ -6,11 +6,14 @@
  * in which the same stats object existed to row i, with Δt from the object's own `timestamp`. A value is null
  * (never NaN) where the object or a field is absent (Firefox and Safari lack some), Δt ≤ 0, a counter it needs went
  * backwards (a reset: counters never continue across ids, §1.2) or a ratio's denominator did not grow. Level series
- * (jitter, resolution, reported levels) are the reported value at the row.
+ * (jitter, resolution, reported levels) are the reported value at the row. What an outbound stream's receiver
+ * reports say (sender-side loss, RTT, the peer's jitter) is a value only on the rows where a new report arrived
+ * (the remote object's `timestamp` advanced; audio reports come about every 5 s in Chromium), so that one report
+ * counts once; {@link StreamMetrics.held} carries the last report's values over the rows in between.
  *
  * Bitrates and packet rates come from {@link rateBetween} (webrtc-internals' own derivation, pinned against
- * Chromium in rates.test.ts). Units: bit/s, packets/s, ms, frames/s, px, seconds of quality limitation per
- * interval, loss as a fraction 0–1.
+ * Chromium in rates.test.ts: like Chromium, none on a row whose previous row lacks the object). Units: bit/s,
+ * packets/s, ms, frames/s, px, seconds of quality limitation per interval, loss as a fraction 0–1.
  *
  * The series are derived row by row ({@link MetricsTracker}), and so are the summaries ({@link SeriesSummaryTracker}):
  * a live PC's appended rows cost only themselves, with the values a derivation of the whole series gives.
@@ -57,6 +60,20 @@ export interface StreamMetrics {
   codec: string | null;
   /** Every metric of the direction, aligned with `t` ({@link INBOUND_METRICS} / {@link OUTBOUND_METRICS}). */
   series: Partial<Record<StreamMetric, MetricSeries>>;
+  /**
+   * Outbound streams: what the latest receiver report said, on every row its remote object is present (null
+   * elsewhere), aligned with `t`: the sender-side loss of the last report interval (held until the next report,
+   * as the loss chart draws it) and the reported jitter. The series above have these only on the rows where a new
+   * report arrived (one measurement, one sample for the rules and summaries); the audio score rates the rows in
+   * between with these.
+   */
+  held?: HeldReport;
+}
+
+/** {@link StreamMetrics.held}. */
+export interface HeldReport {
+  lossFraction: MetricSeries;
+  remoteJitterMs: MetricSeries;
 }
 
 export interface ConnectionMetrics {
@@ -95,13 +112,15 @@ export function intervalMs(fields: Fields, prev: number, row: number): MetricVal
 }
 
 /**
- * Loss fraction Δlost / (Δlost + Δreceived), clamped to 0…1 (Δlost < 0 from duplicates → 0), §3.1. Null when a
- * delta is unknown, Δreceived < 0 (reset) or nothing was expected.
+ * Loss fraction max(0, Δlost) / (max(0, Δlost) + Δreceived), clamped to 0…1: Δlost < 0 (duplicates, late
+ * retransmissions counted) is no loss, §3.1, however many packets arrived. Null when a delta is unknown,
+ * Δreceived < 0 (reset) or nothing was expected (nothing lost, nothing received).
  */
 export function lossFraction(deltaLost: MetricValue, deltaReceived: MetricValue): MetricValue {
   if (deltaLost === null || deltaReceived === null || deltaReceived < 0) return null;
-  const expected = deltaLost + deltaReceived;
-  return expected <= 0 ? null : clamp01(deltaLost / expected);
+  const lost = deltaLost < 0 ? 0 : deltaLost;
+  const expected = lost + deltaReceived;
+  return expected <= 0 ? null : clamp01(lost / expected);
 }
 
 /** scale · Δnumerator / Δdenominator for two counters; null on reset or when the denominator did not grow. */
@@ -197,6 +216,9 @@ interface StreamTrack {
   lastRemote: string | null;
   remotePrev: number;
   lastReport: number;
+  /** Outbound: the last report's values on every row ({@link StreamMetrics.held}), and the loss held now. */
+  held: HeldReport | null;
+  heldLoss: MetricValue;
   /** Outbound: last row of each media source. */
   sourcePrev: Map<string, number>;
 }
@@ -251,7 +273,7 @@ export function startMetrics(columns: StatsColumns): MetricsTracker {
     streams.push({
       statsId: id, inbound, series, header: { kind: null, mediaType: null, ssrc: null, mid: null, rid: null, codecId: null },
       prev: -1, byLocal: inbound ? null : reportingRemote(columns, id), lastRemote: null, remotePrev: -1, lastReport: -1,
-      sourcePrev: new Map(),
+      held: inbound ? null : { lossFraction: [], remoteJitterMs: [] }, heldLoss: null, sourcePrev: new Map(),
     });
   }
   return {
@@ -280,6 +302,10 @@ export function advanceMetrics(tracker: MetricsTracker, columns: StatsColumns): 
   for (let row = from; row < n; row++) tracker.t.push(columns.t[row]);
   for (const s of tracker.streams) {
     for (const key in s.series) padTo(s.series[key as StreamMetric]!, n);
+    if (s.held) {
+      padTo(s.held.lossFraction, n);
+      padTo(s.held.remoteJitterMs, n);
+    }
     const f = columns.objects[s.statsId].fields;
     for (const field of HEADER_FIELDS) {
       const v = latestSince(f, field, from);
@@ -299,16 +325,20 @@ export function advanceMetrics(tracker: MetricsTracker, columns: StatsColumns): 
 export function metricsOf(tracker: MetricsTracker, columns: StatsColumns): ConnectionMetrics {
   return {
     t: tracker.t,
-    streams: tracker.streams.map((s) => ({
-      statsId: s.statsId,
-      direction: s.inbound ? 'inbound' : 'outbound',
-      kind: str(s.header.kind) ?? str(s.header.mediaType),
-      ssrc: num(s.header.ssrc),
-      mid: str(s.header.mid),
-      rid: str(s.header.rid),
-      codec: codecOf(columns, s.header.codecId),
-      series: s.series,
-    })),
+    streams: tracker.streams.map((s) => {
+      const stream: StreamMetrics = {
+        statsId: s.statsId,
+        direction: s.inbound ? 'inbound' : 'outbound',
+        kind: str(s.header.kind) ?? str(s.header.mediaType),
+        ssrc: num(s.header.ssrc),
+        mid: str(s.header.mid),
+        rid: str(s.header.rid),
+        codec: codecOf(columns, s.header.codecId),
+        series: s.series,
+      };
+      if (s.held) stream.held = s.held;
+      return stream;
+    }),
     connection: tracker.connection,
   };
 }
@@ -372,6 +402,8 @@ function advanceOutbound(columns: StatsColumns, track: StreamTrack, from: number
   let lastReport = track.lastReport;
   let lastRemote = track.lastRemote;
   let remotePrev = track.remotePrev;
+  let heldLoss = track.heldLoss;
+  const held = track.held!;
   const sourcePrev = track.sourcePrev;
   for (let row = from; row < n; row++) {
     // The remote object and the media source live their own lives: follow them even where we skip.
@@ -381,12 +413,17 @@ function advanceOutbound(columns: StatsColumns, track: StreamTrack, from: number
       lastReport = -1;
       remotePrev = -1;
       lastRemote = remoteId;
+      heldLoss = null;
     }
     if (r && present(r, row)) {
       const jitter = num(at(r, 'jitter', row));
-      s.remoteJitterMs[row] = jitter === null ? null : 1000 * jitter;
+      const jitterMs = jitter === null ? null : 1000 * jitter;
       s.fractionLost[row] = num(at(r, 'fractionLost', row));
       const isNew = lastReport >= 0 && intervalMs(r, lastReport, row) !== null;
+      // The jitter is a level the object keeps until the next report: one sample per report (the first one seen
+      // included), so that one report is one of the samples the rules count, not one per poll until the next.
+      if (lastReport < 0 || isNew) s.remoteJitterMs[row] = jitterMs;
+      held.remoteJitterMs[row] = jitterMs;
       if (remotePrev >= 0) {
         const rtt = counterRatio(r, 'totalRoundTripTime', 'roundTripTimeMeasurements', remotePrev, row, 1000);
         const reported = num(at(r, 'roundTripTime', row));
@@ -401,9 +438,13 @@ function advanceOutbound(columns: StatsColumns, track: StreamTrack, from: number
           const sent = counterDelta(f, 'packetsSent', lastReport, row);
           s.lossFraction[row] = lost === null || sent === null || sent <= 0 ? null : clamp01(lost / sent);
         }
+        heldLoss = s.lossFraction[row];
       }
+      held.lossFraction[row] = heldLoss;
       if (lastReport < 0 || isNew) lastReport = row;
       remotePrev = row;
+    } else {
+      heldLoss = null;
     }
     if (!present(f, row)) continue;
     s.frameWidth[row] = num(at(f, 'frameWidth', row));
@@ -437,6 +478,7 @@ function advanceOutbound(columns: StatsColumns, track: StreamTrack, from: number
   track.lastReport = lastReport;
   track.lastRemote = lastRemote;
   track.remotePrev = remotePrev;
+  track.heldLoss = heldLoss;
 }
 
 /**

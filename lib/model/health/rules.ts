@@ -283,7 +283,8 @@ class StreamRules {
       evidence: (sp) => ({ metric: 'packet loss', value: sp.peak, unit: '%', threshold: th.lossPercent }),
       severity: (sp) => (sp.peak > 4 * th.lossPercent ? 'critical' : 'warning'),
     });
-    // Jitter: ours for inbound streams, the peer's for our outbound ones.
+    // Jitter: ours for inbound streams, the peer's for our outbound ones (one sample per receiver report, as loss:
+    // a report held over the polls until the next one would meet "3 of the last 4" alone).
     const jitterLimit = video ? th.videoJitterMs : th.audioJitterMs;
     rules.push({
       rule: 'high-jitter', tracker: new HysteresisTracker(above(jitterLimit, off(jitterLimit))),

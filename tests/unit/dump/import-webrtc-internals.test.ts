@@ -5,6 +5,11 @@ import { DumpError } from '../../../lib/dump/session-bundle';
 import type { TraceEvent } from '../../../lib/model/session';
 import { bytes, gz, internalsDump, objectSeries, series } from '../../fixtures/dumps/dump-fixtures';
 import { pcSamples } from '../../../lib/dump/bundle-stats';
+import { readFileSync } from 'node:fs';
+import { buildDefaultCharts } from '../../../lib/model/chart-series';
+import { connectionMetrics } from '../../../lib/model/health/metrics';
+import { samplesToColumns } from '../../../lib/model/stats-columns';
+import { INTERNALS_DUMP_CALL } from '../model/corpus';
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
 const SDP = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n';
@@ -229,6 +234,60 @@ describe('webrtc-internals: stats series → full reports per poll', () => {
     const r = read(doc, { allowPartial: true });
     expect(r.problems).toHaveLength(1);
     expect(pcSamples(r.bundles[0], '0-1')).toHaveLength(4);
+  });
+});
+
+describe('webrtc-internals before M117 (no -timestamp series): remote RTP objects keep their report\'s time', () => {
+  /** Rows at which an object's timestamp moved on (a new receiver report, for a remote-inbound-rtp). */
+  const advances = (stamps: unknown[]) => stamps.flatMap((v, row) => (row > 0 && v !== undefined && v !== stamps[row - 1] ? [row] : []));
+
+  it('the corpus call without its -timestamp series: the audio report times move on at the same polls as in the M117 dump', () => {
+    const text = readFileSync(INTERNALS_DUMP_CALL, 'utf8');
+    const doc = JSON.parse(text) as { PeerConnections: Record<string, { stats: Record<string, unknown> }> };
+    for (const pc of Object.values(doc.PeerConnections)) for (const key of Object.keys(pc.stats)) if (key.endsWith('-timestamp')) delete pc.stats[key];
+    const stamps = (dump: string) => pcSamples(read(dump).bundles[0], '0-1').map((s) => s.report.RIA3015589555?.timestamp);
+    const reports = advances(stamps(text));
+    // Chromium's audio receiver reports: about every 5 s, not every poll.
+    expect(reports.length).toBeGreaterThan(8);
+    expect(reports.length).toBeLessThan(20);
+    expect(advances(stamps(JSON.stringify(doc)))).toEqual(reports);
+  });
+
+  it('sender-side loss spans the interval between two reports: 10 % on every report, no 0 % / 50 % spikes', () => {
+    // Audio reports every 5 polls, each saying 25 more of the 250 packets sent since the last one were lost.
+    const start = T0;
+    const n = 16;
+    const end = start + (n - 1) * 1000;
+    const polls = [...Array(n).keys()];
+    const stats = {
+      'RTCOutboundRTPAudioStream_1-type': series(polls.map(() => 'outbound-rtp'), start, end),
+      'RTCOutboundRTPAudioStream_1-kind': series(polls.map(() => 'audio'), start, end),
+      'RTCOutboundRTPAudioStream_1-ssrc': series(polls.map(() => 1), start, end),
+      'RTCOutboundRTPAudioStream_1-packetsSent': series(polls.map((i) => 50 * i), start, end),
+      'RTCOutboundRTPAudioStream_1-bytesSent': series(polls.map((i) => 4000 * i), start, end),
+      'RTCOutboundRTPAudioStream_1-remoteId': series(polls.map(() => 'RTCRemoteInboundRtpAudioStream_1'), start, end),
+      'RTCRemoteInboundRtpAudioStream_1-type': series(polls.map(() => 'remote-inbound-rtp'), start, end),
+      'RTCRemoteInboundRtpAudioStream_1-localId': series(polls.map(() => 'RTCOutboundRTPAudioStream_1'), start, end),
+      'RTCRemoteInboundRtpAudioStream_1-packetsLost': series(polls.map((i) => 25 * Math.floor(i / 5)), start, end),
+    };
+    const samples = pcSamples(read(internalsDump({ '1-1': { stats } })).bundles[0], '0-1');
+    const remote = samples.map((s) => s.report.RTCRemoteInboundRtpAudioStream_1.timestamp);
+    expect(advances(remote)).toEqual([5, 10, 15]);
+    // The report's time is that of the poll that first showed it.
+    expect(remote[7]).toBe(samples[5].t);
+    const columns = samplesToColumns(samples);
+    expect(connectionMetrics(columns).streams[0].series.lossFraction!.flatMap((v, row) => (v === null ? [] : [[row, v]]))).toEqual([[5, 0.1], [10, 0.1], [15, 0.1]]);
+    const chart = buildDefaultCharts(columns).charts.find((c) => c.id === 'packet-loss')!.series[0].values;
+    expect(chart.slice(5).every((v) => v !== null && Math.abs(v - 10) < 1e-9)).toBe(true);
+  });
+
+  it('objects of other types keep a time per poll', () => {
+    const stats = {
+      'RTCOutboundRTPAudioStream_1-type': series(['outbound-rtp', 'outbound-rtp', 'outbound-rtp'], T0, T0 + 2000),
+      'RTCOutboundRTPAudioStream_1-packetsSent': series([5, 5, 5], T0, T0 + 2000),
+    };
+    const samples = pcSamples(read(internalsDump({ '1-1': { stats } })).bundles[0], '0-1');
+    expect(samples.map((s) => s.report.RTCOutboundRTPAudioStream_1.timestamp)).toEqual([T0, T0 + 1000, T0 + 2000]);
   });
 });
 

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { samplesToColumns } from '../../../lib/model/stats-columns';
 import { candidateLabel, candidatePairsKey, candidatePairTable, candidatePairTimeline, selectedPairIdsAt } from '../../../lib/model/candidate-pairs';
 import { columnsOf, getStatsColumns, getStatsReport, iceStory } from '../../fixtures/session-builders';
-import { loadCallSamples } from './corpus';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import type { StatsReportJson } from '../../../lib/model/session';
+import { loadCallSamples, RTCSTATS_V3_CALL } from './corpus';
+
+const obj = (o: Record<string, unknown>) => o as StatsReportJson[string];
 
 const CHROME_PAIR = 'CPaVtnq1Mq_RO1jwMwM';
 
@@ -75,6 +80,43 @@ describe('candidatePairTable', () => {
     delete last.Irelay2;
     const rows = candidatePairTable(columnsOf([...story.slice(0, 4), last]));
     expect(rows[0].local).toMatchObject({ candidateType: 'relay', port: 62000 });
+  });
+
+  it('Avg RTT is webrtc-internals\' [totalRoundTripTime/responsesReceived] of the last interval with responses, pinned to Chromium\'s', () => {
+    // The corpus call's rtcstats export carries Chromium's own value wherever a poll brought STUN responses.
+    const lines = gunzipSync(readFileSync(RTCSTATS_V3_CALL)).toString('utf8').split('\n').filter(Boolean).slice(2);
+    const chrome = lines.map((l) => JSON.parse(l)).filter((e) => e[0] === 'getStats' && e[1] === '10-1').map((e) => e[2] as Record<string, Record<string, unknown>>);
+    const samples = loadCallSamples()['10-1'];
+    const pairId = Object.keys(chrome[0]).find((id) => chrome[0][id].type === 'candidate-pair')!;
+    let expected: number | null = null;
+    let pinned = 0;
+    let held = 0;
+    for (let i = 1; i < samples.length; i++) {
+      const value = chrome[i][pairId]['[totalRoundTripTime/responsesReceived]'];
+      const row = candidatePairTable(samplesToColumns(samples.slice(0, i + 1))).find((r) => r.id === pairId)!;
+      if (typeof value === 'number') {
+        expected = value;
+        pinned++;
+      } else held++;
+      // Between responses: the last interval's value, held.
+      expect(row.averageRoundTripTime, `poll ${i}`).toBeCloseTo(expected!, 12);
+    }
+    expect(pinned).toBeGreaterThan(20);
+    expect(held).toBeGreaterThan(5);
+  });
+
+  it('Avg RTT follows the last interval, not the average since the pair began; the first sample has only the cumulative one', () => {
+    const pair = (i: number, total: number, responses: number) => ({
+      T: obj({ type: 'transport', timestamp: i * 1000, selectedCandidatePairId: 'CP' }),
+      CP: obj({ type: 'candidate-pair', timestamp: i * 1000, state: 'succeeded', nominated: true, totalRoundTripTime: total, responsesReceived: responses, currentRoundTripTime: 0.3 }),
+    });
+    // An hour of responses at 20 ms, then 2 at 300 ms, then a poll without any.
+    const table = (rows: ReturnType<typeof pair>[]) => candidatePairTable(columnsOf(rows))[0].averageRoundTripTime;
+    expect(table([pair(0, 72, 3600)])).toBeCloseTo(0.02, 12);
+    expect(table([pair(0, 72, 3600), pair(1, 72.6, 3602)])).toBeCloseTo(0.3, 12);
+    expect(table([pair(0, 72, 3600), pair(1, 72.6, 3602), pair(2, 72.6, 3602)])).toBeCloseTo(0.3, 12);
+    // A reset (counters going back) gives no interval.
+    expect(table([pair(0, 72, 3600), pair(1, 0.1, 2)])).toBeNull();
   });
 
   it('is empty without samples', () => {

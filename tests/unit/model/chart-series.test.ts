@@ -8,7 +8,11 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildDefaultCharts, buildExtraChart, ChartModel, QUALITY_LIMITATION_REASONS, type ChartSpec } from '../../../lib/model/chart-series';
 import type { StatsObject, StatsReportJson, StatsSample } from '../../../lib/model/session';
+import { deriveRates } from '../../../lib/model/rates';
 import { appendSamples, emptyStatsColumns, samplesToColumns } from '../../../lib/model/stats-columns';
+import { selectedPairIdsAt } from '../../../lib/model/candidate-pairs';
+import { connectionMetrics } from '../../../lib/model/health/metrics';
+import { CHROME_PAIR } from '../../fixtures/session-builders';
 import { loadCallSamples, loadGetStatsFile, RTCSTATS_V3_CALL } from './corpus';
 
 const sample = (index: number, t: number, report: Record<string, StatsObject>): StatsSample => ({ index, t, report });
@@ -18,6 +22,17 @@ const seriesOf = (charts: ChartSpec[], chartId: string, label?: string) => {
   const s = label === undefined ? chart.series[0] : chart.series.find((x) => x.label === label);
   if (!s) throw new Error(`no series ${label} in ${chartId}: ${chart.series.map((x) => x.label).join(', ')}`);
   return s;
+};
+/** The report with every object's timestamp `ms` later. */
+const shifted = (report: StatsReportJson, ms: number): StatsReportJson => {
+  const out: StatsReportJson = {};
+  for (const [id, o] of Object.entries(report)) out[id] = typeof o.timestamp === 'number' ? { ...o, timestamp: o.timestamp + ms } : o;
+  return out;
+};
+const buildGaps = (samples: StatsSample[]) => {
+  const model = new ChartModel();
+  model.update(samplesToColumns(samples), 0);
+  return model.gapRows;
 };
 const round = (values: (number | null)[], digits = 6) => values.map((v) => (v === null ? null : Number(v.toFixed(digits))));
 
@@ -52,6 +67,18 @@ describe('default charts: formulas', () => {
       sample(5, 5000, { I: inb(5000, 5000, 330, 28) }), // 25 / 50 = 50 %
     ]));
     expect(round(seriesOf(charts, 'packet-loss').values)).toEqual([null, 5, 0, 0, null, 50]);
+  });
+
+  it('receiver loss: Δlost < 0 is 0 % even when the duplicates outnumber the packets received, as health has it', () => {
+    const columns = samplesToColumns([
+      sample(0, 0, { I: inb(0, 0, 0, 0) }),
+      sample(1, 1000, { I: inb(1000, 1000, 100, 10) }),
+      sample(2, 2000, { I: inb(2000, 1300, 103, 5) }), // 3 received, packetsLost −5: 0 %, not "no value"
+      sample(3, 3000, { I: inb(3000, 1300, 103, 0) }), // nothing received, −5 lost: nothing expected
+    ]);
+    expect(round(seriesOf(buildDefaultCharts(columns).charts, 'packet-loss').values)).toEqual([null, round([100 / 11])[0], 0, null]);
+    const health = connectionMetrics(columns).streams[0].series.lossFraction!;
+    expect(health.map((v) => (v === null ? null : Number((100 * v).toFixed(6))))).toEqual([null, round([100 / 11])[0], 0, null]);
   });
 
   it('sender loss from remote-inbound-rtp: per receiver-report interval, held until the next report', () => {
@@ -106,6 +133,20 @@ describe('default charts: formulas', () => {
     expect(seriesOf(charts, 'bitrate-send', 'connection total (selected pair)').values).toEqual([null, 8, 4]);
   });
 
+  it('no transport and no selected flag: the nominated, succeeded pair, as health and the connection header take it', () => {
+    // Chromium 156's real report without its transport (some builds briefly report none).
+    const report = structuredClone(loadGetStatsFile('chromium156.json').pc1);
+    for (const id of Object.keys(report)) if (report[id].type === 'transport') delete report[id];
+    const later = structuredClone(report);
+    for (const o of Object.values(later) as StatsObject[]) if (typeof o.timestamp === 'number') o.timestamp += 1000;
+    (later[CHROME_PAIR] as StatsObject).currentRoundTripTime = 0.05;
+    const columns = samplesToColumns([sample(0, 1_000_000, report), sample(1, 1_001_000, later)]);
+    expect([...selectedPairIdsAt(columns, 1)]).toEqual([CHROME_PAIR]);
+    const rtt = seriesOf(buildDefaultCharts(columns).charts, 'rtt', 'ICE (selected pair)').values;
+    expect(round(rtt)).toEqual([1, 50]);
+    expect(round(connectionMetrics(columns).connection.rttMs)).toEqual(round(rtt));
+  });
+
   it('a PC without BUNDLE (one transport per m-line): the connection total sums every transport\'s selected pair, RTT takes the worst', () => {
     const pair = (ts: number, bytesSent: number, rtt: number): StatsObject => ({ type: 'candidate-pair', timestamp: ts, bytesSent, currentRoundTripTime: rtt, availableOutgoingBitrate: 100_000 });
     const row = (i: number) => ({
@@ -156,18 +197,53 @@ describe('default charts: formulas', () => {
       sample(0, 0, { O: out(0, 0, 0) }),
       sample(1, 1000, { O: out(1000, 1000, 10) }),
       sample(2, 2000, {}), // object missing
-      sample(3, 3000, { O: out(3000, 3000, 30) }), // against row 1: 2000 bytes in 2 s
+      sample(3, 3000, { O: out(3000, 3000, 30) }), // back, not in the previous sample: no rate (as Chromium), not 2000 bytes over 2 s
       sample(4, 4000, { O: out(4000, 500, 5) }), // went backwards: reset
       sample(5, 5000, { O: out(5000, 1500, 15) }),
       sample(6, 65_000, { O: out(65_000, 61_500, 615) }), // 60 s pause (throttled tab): a gap
       sample(7, 66_000, { O: out(66_000, 62_500, 625) }),
     ]));
     expect(x.length).toBe(8);
-    expect(seriesOf(charts, 'bitrate-send').values).toEqual([null, 8, null, 8, null, 8, null, 8]);
-    expect(seriesOf(charts, 'packet-rate').values).toEqual([null, 10, null, 10, null, 10, null, 10]);
+    expect(seriesOf(charts, 'bitrate-send').values).toEqual([null, 8, null, null, null, 8, null, 8]);
+    expect(seriesOf(charts, 'packet-rate').values).toEqual([null, 10, null, null, null, 10, null, 10]);
     const model = new ChartModel();
     model.update(samplesToColumns([sample(0, 0, {}), sample(1, 1000, {}), sample(2, 2000, {}), sample(3, 30_000, {}), sample(4, 31_000, {})]), 0);
     expect(model.gapRows).toEqual([3]);
+  });
+
+  it('a stats gap is a pause of at least 5 s and more than twice the typical poll interval; one slow poll does not move it', () => {
+    const gaps = (times: number[]) => {
+      const model = new ChartModel();
+      model.update(samplesToColumns(times.map((t, i) => sample(i, t, { O: out(t, 1000 * i, 10 * i) }))), 0);
+      return model.gapRows;
+    };
+    const seconds = (...s: number[]) => s.map((v) => v * 1000);
+    // Exactly 5 s at a 1 s interval.
+    expect(gaps(seconds(0, 1, 2, 7, 8))).toEqual([3]);
+    expect(gaps(seconds(0, 1, 2, 6.9, 8))).toEqual([]);
+    // One slow poll (4.9 s) before a 9 s pause: the pause is still a gap (the median interval is 1 s).
+    expect(gaps(seconds(0, 1, 2, 6.9, 15.9, 16.9))).toEqual([4]);
+    // A 10 s poll interval: 10 s apart is no gap; 5 s at a 3 s interval neither (not more than twice).
+    expect(gaps(seconds(0, 10, 20, 30, 40))).toEqual([]);
+    expect(gaps(seconds(0, 3, 6, 9, 14))).toEqual([]);
+    // The interval changed from 1 s to 6 s (a setting): gaps until the median follows, then none.
+    expect(gaps(seconds(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 21, 27, 33, 39, 45, 51, 57))).toEqual([10, 11, 12, 13, 14]);
+  });
+
+  it('the corpus call (1 s polls) with a 5 s pause: a gap, whose rates are null in the charts', () => {
+    const samples = loadCallSamples()['10-1'];
+    expect(buildGaps(samples)).toEqual([]);
+    // Polls from row 30 on 4.1 s later: 5.1 s between rows 29 and 30.
+    const paused = samples.map((s, i) => (i < 30 ? s : { ...s, t: s.t + 4100, report: shifted(s.report, 4100) }));
+    expect(paused[30].t - paused[29].t).toBeGreaterThanOrEqual(5000);
+    expect(buildGaps(paused)).toEqual([30]);
+    const model = new ChartModel();
+    model.update(samplesToColumns(paused), 0);
+    const send = model.chart('bitrate-send')!;
+    for (const series of send.series) {
+      expect(series.values[30]).toBeNull();
+      expect(series.values[31]).not.toBeNull();
+    }
   });
 
   it('leaves out charts with no series (a receive-only PC has no send bitrate from RTP, Firefox no quality limitation)', () => {
@@ -329,6 +405,22 @@ describe('extra field charts', () => {
     const ratio = buildExtraChart(columns(), 'O', '[totalEncodeTime/framesEncoded_in_ms]').chart;
     expect(ratio.unit).toBe('ms');
     expect(ratio.series[0].values).toEqual([null, 10]);
+  });
+
+  it('a rate needs the object in the previous sample, as Chromium (webrtc-internals, the exports); [A-B-C] is per sample', () => {
+    const c = samplesToColumns([
+      sample(0, 0, { O: out(0, 0, 0), I: inb(0, 0, 0, 0, { framesReceived: 10, framesDecoded: 8, framesDropped: 1 }) }),
+      sample(1, 1000, { O: out(1000, 125_000, 100) }),
+      sample(2, 2000, {}),
+      sample(3, 3000, { O: out(3000, 625_000, 500), I: inb(3000, 0, 0, 0, { framesReceived: 20, framesDecoded: 17, framesDropped: 1 }) }),
+      sample(4, 4000, { O: out(4000, 750_000, 600) }),
+    ]);
+    const expected = [null, 1000, null, null, 1000];
+    expect(buildExtraChart(c, 'O', 'bytesSent').chart.series[0].values).toEqual(expected);
+    expect(buildExtraChart(c, 'O', '[bytesSent_in_bits/s]').chart.series[0].values).toEqual(expected);
+    expect(seriesOf(buildDefaultCharts(c).charts, 'bitrate-send').values).toEqual(expected);
+    expect(deriveRates(c).O['[bytesSent_in_bits/s]'].map((v) => (v === null ? null : v / 1000))).toEqual(expected);
+    expect(buildExtraChart(c, 'I', '[framesReceived-framesDecoded-framesDropped]').chart.series[0].values).toEqual([1, null, null, 2, null]);
   });
 
   it('an unknown object gives an empty chart that fills when the object appears; removing is structural', () => {

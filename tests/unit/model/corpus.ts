@@ -52,3 +52,25 @@ export function loadCallSamples(): Record<string, StatsSample[]> {
   }
   return out;
 }
+
+/**
+ * The call's samples of one PC with uplink loss on its outbound audio stream: every receiver report (the audio
+ * remote-inbound-rtp's `timestamp` advanced, about every 5 s) says `fraction` of the packets we had sent by then were
+ * lost (Chromium's remote-inbound-rtp has no packetsReceived: loss is read against our packetsSent), as the peer
+ * would report a steady loss. The loopback lost nothing; copies, the given samples are left as they are.
+ */
+export function withUplinkAudioLoss(samples: StatsSample[], fraction: number): StatsSample[] {
+  let lastStamp: unknown;
+  let lost = 0;
+  return samples.map((sample) => {
+    const report = structuredClone(sample.report);
+    for (const object of Object.values(report) as Record<string, unknown>[]) {
+      if (object.type !== 'remote-inbound-rtp' || object.kind !== 'audio') continue;
+      const local = report[object.localId as string] as Record<string, unknown> | undefined;
+      if (object.timestamp !== lastStamp && local) lost = Math.round(fraction * (local.packetsSent as number));
+      lastStamp = object.timestamp;
+      object.packetsLost = lost;
+    }
+    return { ...sample, report };
+  });
+}

@@ -61,4 +61,33 @@ describe('deriveRates', () => {
     expect(o['[packetsSent/s]']).toEqual([null, 10, null, 10]);
     expect(o['[totalEncodeTime/framesEncoded_in_ms]']).toEqual([null, 20, null, null]);
   });
+
+  it('gives nothing for an object that was not in the previous sample (Chromium compares with the previous report only)', () => {
+    // The corpus sender's video stream missing from polls 20 and 21: Chromium's calculator has no previous stats
+    // for it at poll 22, so no rate there (ours averaged the two polls of absence into it).
+    const reports = chromeReports('10-1');
+    const video = Object.keys(reports[0]).find((id) => reports[0][id].type === 'outbound-rtp' && reports[0][id].kind === 'video')!;
+    const gapped = reports.map((r, i) => (i === 20 || i === 21 ? Object.fromEntries(Object.entries(r).filter(([id]) => id !== video)) : r));
+    const rates = deriveRates(rawColumns(gapped))[video]['[bytesSent_in_bits/s]'];
+    expect(rates.slice(19, 24).map((v) => v !== null)).toEqual([true, false, false, false, true]);
+    expect(rates[23]).toBe(reports[23][video]['[bytesSent_in_bits/s]']);
+  });
+
+  it('[interFrameDelayStDev_in_ms]: nothing for a negative variance (inconsistent counters), as Chromium', () => {
+    const inbound = (t: number, framesDecoded: number, totalInterFrameDelay: number, totalSquaredInterFrameDelay: number) =>
+      ({ I: { type: 'inbound-rtp', timestamp: t, framesDecoded, totalInterFrameDelay, totalSquaredInterFrameDelay } });
+    const columns = samplesToColumns([
+      { index: 0, t: 0, report: inbound(1000, 0, 0, 0) },
+      // 10 frames 100 ms apart: variance 0.
+      { index: 1, t: 1, report: inbound(2000, 10, 1, 0.1) },
+      // Σd² 0.09 < (Σd)²/n = 0.1: variance −0.001.
+      { index: 2, t: 2, report: inbound(3000, 20, 2, 0.19) },
+      // 10 frames of 50 and 150 ms: σ = 50 ms.
+      { index: 3, t: 3, report: inbound(4000, 30, 3, 0.19 + 5 * 0.0025 + 5 * 0.0225) },
+    ]);
+    const stdev = deriveRates(columns).I['[interFrameDelayStDev_in_ms]'];
+    expect(stdev[1]).toBe(0);
+    expect(stdev[2]).toBeNull();
+    expect(stdev[3]).toBeCloseTo(50, 9);
+  });
 });

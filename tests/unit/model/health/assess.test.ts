@@ -2,8 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { assessPc, assessSession, pcGlance, worseVerdict } from '../../../../lib/model/health/assess';
 import { audioQuality, SCORE_GOOD } from '../../../../lib/model/health/e-model';
-import type { StatsReportJson } from '../../../../lib/model/session';
+import type { StatsReportJson, StatsSample } from '../../../../lib/model/session';
+import { samplesToColumns } from '../../../../lib/model/stats-columns';
 import { columnsOf, EventStream, internalsCallSession, makePc, makeSession } from '../../../fixtures/session-builders';
+import { loadCallSamples, withUplinkAudioLoss } from '../corpus';
 
 const T0 = 1_001_000;
 const obj = (o: Record<string, unknown>) => o as StatsReportJson[string];
@@ -78,5 +80,85 @@ describe('scores', () => {
     const h = assessSession(makeSession({ events: ev.events }));
     expect(h.verdict).toBe('low');
     expect(h.issues[0].rule).toBe('getusermedia-failed');
+  });
+});
+
+describe('uplink audio loss between receiver reports (the corpus sender, 10 % loss added to its audio reports)', () => {
+  const samples = loadCallSamples()['10-1'];
+  const clean = assessPc({ pcId: '0-1', columns: samplesToColumns(samples), events: [] });
+  const lossy = assessPc({ pcId: '0-1', columns: samplesToColumns(withUplinkAudioLoss(samples, 0.1)), events: [] });
+  const audio = lossy.streams.findIndex((s) => s.kind === 'audio' && s.direction === 'outbound');
+  // The first report that says something was lost.
+  const from = lossy.metrics!.streams[audio].series.lossFraction!.findIndex((v) => v !== null && v > 0);
+
+  it('every row from the first lossy report on is rated with that loss (reports come every ~5 s), not as loss-free', () => {
+    expect(from).toBeGreaterThan(0);
+    let rated = 0;
+    for (let row = from; row < lossy.t.length; row++) {
+      const withLoss = lossy.streams[audio].series[row];
+      const without = clean.streams[audio].series[row];
+      if (withLoss === null || without === null) continue;
+      // 10 % loss costs opus about 30 points (E-model); before, 4 rows of 5 scored as if nothing was lost.
+      expect(without - withLoss, `row ${row}`).toBeGreaterThan(20);
+      rated++;
+    }
+    expect(rated).toBeGreaterThan(40);
+  });
+  it('the current score is the E-model score of that loss; the popup shows it', () => {
+    const m = lossy.metrics!.streams[audio];
+    const held = m.held!.lossFraction;
+    const last = lossy.t.length - 1;
+    const rtt = m.series.rttMs!.findLast((v) => v !== null)!;
+    const expected = audioQuality({ rttMs: rtt, lossFraction: held[last], jitterMs: m.held!.remoteJitterMs[last], codec: 'audio/opus' }).score;
+    expect(lossy.streams[audio].series[last]).toBeCloseTo(expected, 10);
+    expect(lossy.currentScore!).toBeLessThan(SCORE_GOOD);
+    const glance = pcGlance(lossy, samplesToColumns(withUplinkAudioLoss(samples, 0.1)), []);
+    expect(Math.abs(glance.lossFraction! - 0.1)).toBeLessThan(0.01);
+  });
+});
+
+describe('the popup glance counts the streams of the latest samples only', () => {
+  // The corpus receiver, its inbound video re-created under another id from row 40 on (an SSRC changed by a
+  // renegotiation, an SFU's participant replaced): the old object's last interval had 60 ms jitter and 10 % loss.
+  const samples = loadCallSamples()['10-2'];
+  const videoId = Object.keys(samples[0].report).find((id) => samples[0].report[id].type === 'inbound-rtp' && samples[0].report[id].kind === 'video')!;
+  const replaced: StatsSample[] = samples.map((sample, row) => {
+    const report = structuredClone(sample.report);
+    const video = report[videoId] as Record<string, number>;
+    if (row === 39) {
+      video.jitter = 0.06;
+      video.packetsLost += 10;
+    }
+    if (row >= 40) {
+      report[`${videoId}-new`] = report[videoId];
+      delete report[videoId];
+    }
+    return { ...sample, report };
+  });
+  const glanceOf = (s: StatsSample[]) => {
+    const columns = samplesToColumns(s);
+    return pcGlance(assessPc({ pcId: '0-2', columns, events: [] }), columns, []);
+  };
+  const before = glanceOf(samples);
+  const after = glanceOf(replaced);
+
+  it('the stream that left no longer adds its bitrate, jitter or loss', () => {
+    expect(before.receiveBitrate).toBeGreaterThan(100_000);
+    // The new object's bitrate (the same counters) is the old one's: the sum is the same, not doubled.
+    expect(after.receiveBitrate).toBe(before.receiveBitrate);
+    expect(after.jitterMs).toBe(before.jitterMs);
+    expect(after.jitterMs!).toBeLessThan(30);
+    expect(after.lossFraction).toBe(0);
+  });
+  it('a stream missing from one sample still counts (the last two samples are read)', () => {
+    const gapped = samples.map((sample, row) => {
+      if (row !== samples.length - 1) return sample;
+      const report = { ...sample.report };
+      delete report[videoId];
+      return { ...sample, report };
+    });
+    const columns = samplesToColumns(gapped);
+    const glance = pcGlance(assessPc({ pcId: '0-2', columns, events: [] }), columns, []);
+    expect(glance.receiveBitrate!).toBeGreaterThan(100_000);
   });
 });

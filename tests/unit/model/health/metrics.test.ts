@@ -8,7 +8,8 @@ import { deriveRates } from '../../../../lib/model/rates';
 import type { StatsReportJson } from '../../../../lib/model/session';
 import { samplesToColumns } from '../../../../lib/model/stats-columns';
 import { columnsOf, getStatsReport, internalsCallSession, makePc } from '../../../fixtures/session-builders';
-import { loadCallSamples } from '../corpus';
+import { buildDefaultCharts } from '../../../../lib/model/chart-series';
+import { loadCallSamples, withUplinkAudioLoss } from '../corpus';
 
 const stream = (streams: StreamMetrics[], id: string) => streams.find((s) => s.statsId === id)!;
 const obj = (o: Record<string, unknown>) => o as StatsReportJson[string];
@@ -22,6 +23,16 @@ describe('interval helpers', () => {
     expect(lossFraction(0, 0)).toBeNull(); // nothing expected
     expect(lossFraction(null, 5)).toBeNull();
     expect(lossFraction(3, -10)).toBeNull(); // reset
+  });
+  it('Δlost < 0 is no loss even when the duplicates outnumber the packets received (domain.md §3.1: → 0)', () => {
+    expect(lossFraction(-5, 3)).toBe(0);
+    expect(lossFraction(-5, 5)).toBe(0);
+    expect(lossFraction(-5, 0)).toBeNull(); // nothing received, nothing lost: nothing expected
+    // In a stream: 3 packets received while packetsLost drops by 5 (late packets counted as lost before arrived).
+    const inbound = (ts: number, received: number, lost: number) =>
+      ({ I: obj({ type: 'inbound-rtp', kind: 'audio', ssrc: 1, timestamp: ts, packetsReceived: received, packetsLost: lost, bytesReceived: received * 100 }) });
+    const columns = columnsOf([inbound(1000, 0, 0), inbound(2000, 100, 10), inbound(3000, 103, 5)]);
+    expect(stream(connectionMetrics(columns).streams, 'I').series.lossFraction).toEqual([null, 10 / 110, 0]);
   });
   it('counters going backwards give null', () => {
     const c = columnsOf([{ a: obj({ type: 'x', timestamp: 1, n: 10 }) }, { a: obj({ type: 'x', timestamp: 2, n: 4 }) }, { a: obj({ type: 'x', timestamp: 3, n: 9 }) }]);
@@ -145,6 +156,46 @@ describe('outbound stream with receiver reports, hand-computed', () => {
     const ff = reports.map((r, i) => ({ ...r, RI: obj({ ...(r.RI as object), packetsReceived: [80, 80, 274][i] }) }));
     // Δlost 6, Δreceived 194 → 6/200
     expect(stream(connectionMetrics(columnsOf(ff)).streams, 'OV').series.lossFraction).toEqual([null, null, 0.03]);
+  });
+});
+
+describe('receiver reports in the corpus call (Chromium 156: audio reports every ~5 s), 10 % uplink audio loss added', () => {
+  const columns = samplesToColumns(withUplinkAudioLoss(loadCallSamples()['10-1'], 0.1));
+  const audio = connectionMetrics(columns).streams.find((s) => s.direction === 'outbound' && s.kind === 'audio')!;
+  const remoteId = Object.keys(columns.objects).find((id) => columns.objects[id].type === 'remote-inbound-rtp' && columns.objects[id].fields.kind.includes('audio'))!;
+  const remote = columns.objects[remoteId].fields;
+  // The rows with a report we had not seen: the first one shown, then each whose timestamp advanced.
+  const reportRows: number[] = [];
+  let seen: unknown = null;
+  remote.timestamp.forEach((ts, row) => {
+    if (ts !== null && ts !== seen) reportRows.push(row);
+    if (ts !== null) seen = ts;
+  });
+
+  it('the peer\'s jitter and the sender-side loss are values of the report rows only: one report, one sample', () => {
+    expect(reportRows.length).toBeGreaterThan(8);
+    expect(reportRows.length).toBeLessThan(columns.t.length / 3);
+    const jitterRows = audio.series.remoteJitterMs!.flatMap((v, row) => (v === null ? [] : [row]));
+    expect(jitterRows).toEqual(reportRows);
+    for (const row of reportRows) expect(audio.series.remoteJitterMs![row]).toBe(1000 * (remote.jitter[row] as number));
+    // Loss from the second report on (the first has no interval before it), ≈ 10 % (packet counts are whole).
+    const lossRows = audio.series.lossFraction!.flatMap((v, row) => (v === null ? [] : [row]));
+    expect(lossRows).toEqual(reportRows.slice(1));
+    for (const row of lossRows) expect(Math.abs(audio.series.lossFraction![row]! - 0.1)).toBeLessThan(0.01);
+  });
+  it('held: the last report\'s loss and jitter on every row, as the charts draw them', () => {
+    const charts = buildDefaultCharts(columns).charts;
+    const chartSeries = (chartId: string) => charts.find((c) => c.id === chartId)!.series.find((s) => s.statsId === remoteId)!.values;
+    const loss = chartSeries('packet-loss');
+    const jitter = chartSeries('jitter');
+    const held = audio.held!;
+    expect(held.lossFraction).toHaveLength(columns.t.length);
+    for (let row = 0; row < columns.t.length; row++) {
+      expect(held.lossFraction[row] === null ? null : 100 * held.lossFraction[row]!).toBe(loss[row]);
+      expect(held.remoteJitterMs[row]).toBe(jitter[row]);
+    }
+    // Between the second report and the end every row holds a loss, not only the report rows.
+    expect(held.lossFraction.slice(reportRows[1]).every((v) => v !== null && Math.abs(v - 0.1) < 0.01)).toBe(true);
   });
 });
 

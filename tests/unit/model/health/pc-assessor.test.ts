@@ -14,6 +14,7 @@ import type { PcSummary, StatsColumns, StatsSample, TraceEvent } from '../../../
 import { appendSamples, columnsToSamples, emptyStatsColumns, keepLastRows, samplesToColumns } from '../../../../lib/model/stats-columns';
 import { tileSamples } from '../../../fixtures/long-session';
 import { EventStream, internalsCallSession, makePc } from '../../../fixtures/session-builders';
+import { withUplinkAudioLoss } from '../corpus';
 
 /** Thresholds the healthy corpus call crosses now and then, so the rules open and close spans. */
 const TIGHT = normalizeHealthThresholds({
@@ -95,6 +96,19 @@ describe('the corpus call (Chromium 156 loopback), grown live', () => {
       });
     }
   }
+
+  it('uplink audio loss held between receiver reports carries over the resumed rows (the sender, 10 % loss added)', () => {
+    const pc = { ...data.pcs[0], closedAt: null };
+    const samples = withUplinkAudioLoss(columnsToSamples(data.stats[pc.pcId]), 0.1);
+    const growth = { pcId: pc.pcId, pc, samples, events: data.events, thresholds: TIGHT };
+    // Steps that end between two reports, so the loss held at a step's end must come from the step before.
+    for (const sizes of [samples.map(() => 1), stepSizes(samples.length, 5, [3, 4, 2, 7])]) {
+      for (const s of grow(growth, sizes)) if (s.before >= 8) expect(s.resumedRows).toBe(s.before);
+    }
+    const full = assessPc({ pcId: pc.pcId, pc, columns: samplesToColumns(samples), events: data.events, thresholds: TIGHT });
+    const audio = full.metrics!.streams.find((st) => st.kind === 'audio' && st.direction === 'outbound')!;
+    expect(audio.held!.lossFraction.filter((v) => v !== null && v > 0.05).length).toBeGreaterThan(40);
+  });
 
   it('a 12-minute sender (the call tiled), with jumps of hundreds of rows', () => {
     const pc = { ...data.pcs[0], closedAt: null };

@@ -177,6 +177,22 @@ describe('RTT and the peer\'s view of our stream', () => {
     expect(rtt).toHaveLength(1);
     expect(rtt[0]).toMatchObject({ subject: 'connection', from: T0 + 2000, to: T0 + 6000, evidence: { metric: 'round-trip time', value: 500, unit: 'ms', threshold: 300 } });
   });
+  /** Outbound audio whose peer reports every 5th poll (as Chromium's audio RRs), with the jitter of each report. */
+  const reportEvery5 = (jitterMs: number[]) =>
+    Array.from({ length: 5 * jitterMs.length }, (_, i) => {
+      const report = Math.floor(i / 5);
+      return {
+        OA: obj({ type: 'outbound-rtp', kind: 'audio', ssrc: 7, timestamp: T0 + i * 1000, packetsSent: 50 * i, bytesSent: 5000 * i, remoteId: 'RA' }),
+        RA: obj({ type: 'remote-inbound-rtp', kind: 'audio', ssrc: 7, localId: 'OA', timestamp: T0 + report * 5000 - 300, packetsLost: 0, jitter: jitterMs[report] / 1000 }),
+      };
+    });
+  it('the peer\'s jitter counts once per receiver report: one high report is no issue, three in four are', () => {
+    // One report of 50 ms, held by the remote object for 5 polls: 1 sample of the last 4, not 5 polls over 30.
+    expect(rules(issuesOf(columnsOf(reportEvery5([5, 5, 50, 5, 5, 5]))))).not.toContain('high-jitter');
+    const high = issuesOf(columnsOf(reportEvery5([5, 50, 60, 5, 50, 5, 5, 5, 5, 5]))).filter((i) => i.rule === 'high-jitter');
+    expect(high).toHaveLength(1);
+    expect(high[0]).toMatchObject({ subjectId: 'OA', from: T0 + 5000, evidence: { metric: 'jitter at the receiver', value: 60 } });
+  });
   it('loss the peer reports on our stream (Δlost ÷ Δ our packets sent) is an issue of the outbound stream', () => {
     const issues = issuesOf(columnsOf(rows([50, 50, 50, 50, 50, 50], 5))); // 5 of 50 per second: 10 %
     expect(issues.find((i) => i.rule === 'high-packet-loss')).toMatchObject({ subjectId: 'OA', subject: 'outbound audio (ssrc 7)', evidence: { value: 10 } });
