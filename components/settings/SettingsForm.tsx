@@ -15,7 +15,7 @@ const THRESHOLD_FIELDS: [keyof HealthThresholds, string][] = [
   ['audioJitterMs', 'Audio jitter above (ms)'],
   ['videoJitterMs', 'Video jitter above (ms)'],
   ['rttMs', 'Round-trip time above (ms)'],
-  ['minVideoBitrateKbps', 'Sent video bitrate below (kbit/s)'],
+  ['minVideoBitrateKbps', 'Sent video bitrate below (kbit/s, for 640×360 and larger; in proportion for smaller pictures)'],
   ['bitrateCollapseRatio', 'Bitrate collapsed below this share of its recent median (0–1)'],
   ['freezeRatio', 'Received video frozen more than this share of the time (0–1)'],
   ['fpsShareOfSource', 'Sent frame rate below this share of the camera rate (0–1)'],

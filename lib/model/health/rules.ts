@@ -352,32 +352,55 @@ class StreamRules {
   }
 }
 
-/** Sent video bitrate below the floor, or collapsed against its own recent median, while frames are being encoded. */
+/**
+ * Pictures of this many pixels (640×360) or more are held to the whole bitrate floor; smaller ones to a share in
+ * proportion to their pixels. Simulcast's lower layers and thumbnails are small on purpose: a 320×180 layer at 60 kbit/s
+ * is normal, a 640×360 stream at 60 kbit/s is starved.
+ */
+export const FULL_FLOOR_PIXELS = 640 * 360;
+
+/** The bitrate floor (kbit/s) for a picture of `width`×`height` (the whole floor when its size is not known). */
+export function bitrateFloorFor(floor: number, width: number | null, height: number | null): number {
+  if (width === null || height === null || width <= 0 || height <= 0) return floor;
+  return floor * Math.min(1, (width * height) / FULL_FLOOR_PIXELS);
+}
+
+/**
+ * Sent video bitrate below the floor (scaled for pictures smaller than {@link FULL_FLOOR_PIXELS}), or collapsed
+ * against its own recent median, while frames are being encoded.
+ */
 function lowBitrateRule(th: HealthThresholds): SpanRule {
   const floor = th.minVideoBitrateKbps;
   const collapse = th.bitrateCollapseRatio;
   const recent: number[] = [];
   // The median of the known values before the row being pushed (null while fewer than half the samples are known).
   let median: MetricValue = null;
+  // The floor for the picture size of the row being pushed, and of the latest row judged (for the evidence).
+  let rowFloor = floor;
+  let lastFloor = floor;
   return {
     rule: 'low-bitrate',
     tracker: new HysteresisTracker({
-      over: (v) => v < floor || (median !== null && v < collapse * median),
-      clear: (v) => v > floor / HYSTERESIS_OFF_RATIO && (median === null || v > (collapse / HYSTERESIS_OFF_RATIO) * median),
+      over: (v) => v < rowFloor || (median !== null && v < collapse * median),
+      clear: (v) => v > rowFloor / HYSTERESIS_OFF_RATIO && (median === null || v > (collapse / HYSTERESIS_OFF_RATIO) * median),
       worse: (a, b) => a < b,
     }),
     valueAt: (m, _, row) => {
       const kbps = scaledAt(m.series.bitrate, row, 1 / 1000);
       const encoding = (m.series.fps?.[row] ?? 0) > 0;
+      rowFloor = bitrateFloorFor(floor, m.series.frameWidth?.[row] ?? null, m.series.frameHeight?.[row] ?? null);
       // Only a value the rule will judge needs the median.
-      if (encoding && kbps !== null) median = recent.length >= MEDIAN_SAMPLES / 2 ? [...recent].sort((a, b) => a - b)[Math.floor(recent.length / 2)] : null;
+      if (encoding && kbps !== null) {
+        median = recent.length >= MEDIAN_SAMPLES / 2 ? [...recent].sort((a, b) => a - b)[Math.floor(recent.length / 2)] : null;
+        lastFloor = rowFloor;
+      }
       if (kbps !== null) {
         recent.push(kbps);
         if (recent.length > MEDIAN_SAMPLES) recent.shift();
       }
       return encoding ? kbps : null;
     },
-    evidence: (sp) => ({ metric: 'send bitrate', value: sp.peak, unit: 'kbit/s', threshold: floor }),
+    evidence: (sp) => ({ metric: 'send bitrate', value: sp.peak, unit: 'kbit/s', threshold: lastFloor }),
   };
 }
 

@@ -111,7 +111,7 @@ describe('stream rules', () => {
 });
 
 /** Outbound video rows with a media source (Chromium shape). */
-function outboundVideo(rows: { kbps: number; fps: number; sourceFps?: number; cpu?: number; bw?: number }[], withSource = true): StatsReportJson[] {
+function outboundVideo(rows: { kbps: number; fps: number; sourceFps?: number; cpu?: number; bw?: number; w?: number; h?: number }[], withSource = true): StatsReportJson[] {
   let bytes = 0;
   let frames = 0;
   let cpu = 0;
@@ -124,7 +124,7 @@ function outboundVideo(rows: { kbps: number; fps: number; sourceFps?: number; cp
     const out: StatsReportJson = {
       OV: obj({
         type: 'outbound-rtp', kind: 'video', ssrc: 22, timestamp: T0 + i * 1000, bytesSent: bytes, packetsSent: i * 100, framesEncoded: frames,
-        frameWidth: 640, frameHeight: 360, ...(withSource ? { mediaSourceId: 'SV' } : {}),
+        frameWidth: r.w ?? 640, frameHeight: r.h ?? 360, ...(withSource ? { mediaSourceId: 'SV' } : {}),
         qualityLimitationDurations: { none: i - cpu - bw, cpu, bandwidth: bw, other: 0 },
       }),
     };
@@ -155,6 +155,12 @@ describe('sender rules', () => {
     const collapse = issuesOf(columnsOf(outboundVideo(rows))).find((i) => i.rule === 'low-bitrate')!;
     expect(collapse).toMatchObject({ from: T0 + 20_000, to: null });
     expect(collapse.evidence.value).toBeCloseTo(200, 5);
+    // A small picture is held to a share of the floor in proportion to its pixels: 60 kbit/s is starved at 640×360
+    // but normal for a 320×180 simulcast layer (floor 25), and 15 kbit/s is low even there.
+    const layer = (kbps: number) => ({ kbps, fps: 15, w: 320, h: 180 });
+    expect(rules(issuesOf(columnsOf(outboundVideo([layer(60), layer(60), layer(60), layer(60), layer(60)]))))).not.toContain('low-bitrate');
+    const starved = issuesOf(columnsOf(outboundVideo([layer(60), layer(15), layer(15), layer(15), layer(15)]))).find((i) => i.rule === 'low-bitrate')!;
+    expect(starved.evidence).toMatchObject({ value: 15, threshold: 25 });
     // Not encoding (camera off: no frames) is not low bitrate.
     expect(rules(issuesOf(columnsOf(outboundVideo([good, { kbps: 0, fps: 0 }, { kbps: 0, fps: 0 }, { kbps: 0, fps: 0 }, { kbps: 0, fps: 0 }]))))).not.toContain('low-bitrate');
   });
