@@ -704,6 +704,7 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
   };
 
   const register = (pc: object, args: ArrayLike<unknown>, realm: Realm): PcInfo => {
+    liveInfos(); // forgets the PCs collected since (never closed: IP probes), whether or not anything else prunes
     const info = bare<PcInfo>();
     info.id = ++pcCounter;
     info.ref = makeRef(pc);

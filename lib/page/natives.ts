@@ -186,10 +186,18 @@ export interface Ref<T extends object> {
   deref(): T | undefined;
 }
 export function makeRef<T extends object>(value: T): Ref<T> {
-  if (WeakRefCtor && weakRefDeref) {
-    const ref = new WeakRefCtor(value);
-    return { deref: () => reflectApply(weakRefDeref, ref, []) as T | undefined };
-  }
+  return WeakRefCtor && weakRefDeref ? weakRefOf(value, WeakRefCtor, weakRefDeref) : strongRefOf(value);
+}
+
+// Two functions, not two closures in makeRef: closures of one function share its scope, so a `() => value` next to the
+// WeakRef's closure would keep `value` alive through the WeakRef's closure too (both engines do so). That held every PC
+// the page dropped without close() for the page's lifetime (tests/unit/page/retention.test.ts, tests/e2e/gc.e2e.mjs).
+function weakRefOf<T extends object>(value: T, Ctor: typeof WeakRef, deref: (this: WeakRef<T>) => T | undefined): Ref<T> {
+  const ref = new Ctor(value);
+  return { deref: () => reflectApply(deref, ref, []) as T | undefined };
+}
+
+function strongRefOf<T extends object>(value: T): Ref<T> {
   return { deref: () => value };
 }
 
