@@ -139,7 +139,8 @@ function compute(rule: RateRule, fields: StatsColumns['objects'][string]['fields
       const frames = delta(fields, 'framesDecoded', prev, i);
       if (squares === null || sum === null || frames === null || frames <= 0) return null;
       const variance = (squares - (sum * sum) / frames) / frames;
-      // Chromium gives nothing for a negative variance (inconsistent counters, or rounding around zero).
+      // A negative variance (inconsistent counters, or rounding around zero) has no square root: no value, as the
+      // formula gives (domain.md §2.3; Chromium's own Math.sqrt would give NaN, which it does not plot).
       return variance < 0 ? null : 1000 * Math.sqrt(variance);
     }
   }

@@ -73,7 +73,7 @@ describe('deriveRates', () => {
     expect(rates[23]).toBe(reports[23][video]['[bytesSent_in_bits/s]']);
   });
 
-  it('[interFrameDelayStDev_in_ms]: nothing for a negative variance (inconsistent counters), as Chromium', () => {
+  it('[interFrameDelayStDev_in_ms]: nothing for a negative variance (inconsistent counters): no square root', () => {
     const inbound = (t: number, framesDecoded: number, totalInterFrameDelay: number, totalSquaredInterFrameDelay: number) =>
       ({ I: { type: 'inbound-rtp', timestamp: t, framesDecoded, totalInterFrameDelay, totalSquaredInterFrameDelay } });
     const columns = samplesToColumns([
