@@ -86,7 +86,7 @@ export const DEFAULT_CHARTS: readonly Omit<ChartSpec, 'series' | 'signature'>[] 
   { id: 'rtt', title: 'Round-trip time', unit: 'ms', yLabel: 'ms', kind: 'line', yMin: 0, decimals: 1 },
   { id: 'fps', title: 'Frames per second', unit: 'fps', yLabel: 'frames/s', kind: 'line', yMin: 0, decimals: 1 },
   { id: 'resolution', title: 'Resolution', unit: 'px', yLabel: 'frame height (px)', kind: 'line', yMin: 0, decimals: 0 },
-  { id: 'available-bitrate', title: 'Available outgoing bitrate', unit: 'kbit/s', yLabel: 'kbit/s', kind: 'line', yMin: 0, decimals: 1 },
+  { id: 'available-bitrate', title: 'Available bitrate', unit: 'kbit/s', yLabel: 'kbit/s', kind: 'line', yMin: 0, decimals: 1 },
   { id: 'audio-level', title: 'Audio level', unit: '', yLabel: 'RMS level (0–1)', kind: 'line', yMin: 0, yMax: 1, decimals: 3 },
   { id: 'quality-limitation', title: 'Quality limitation', unit: '', yLabel: 'reason', kind: 'bands', categories: QUALITY_LIMITATION_REASONS, decimals: 0 },
 ];
