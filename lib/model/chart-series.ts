@@ -764,6 +764,8 @@ function extraChartHeader(extra: ExtraField, columns: StatsColumns | undefined):
     if (rule.kind === 'bits-per-second') unit = 'kbit/s';
     else if (rule.kind === 'per-second') unit = '/s';
     else if ((rule.kind === 'ratio' && rule.scale === 1000) || rule.kind === 'inter-frame-stdev-ms') unit = 'ms';
+    // Seconds per count (e.g. [totalRoundTripTime/roundTripTimeMeasurements]) stay seconds, as Chromium names them.
+    else if (rule.kind === 'ratio' && SECONDS_FIELDS.test(rule.numerator)) unit = 's';
   } else if (SECONDS_FIELDS.test(extra.field)) unit = 's';
   else if (/Bitrate$/.test(extra.field)) unit = 'bit/s';
   else if (/^(header|retransmitted|fec)?[bB]ytes/.test(extra.field)) unit = 'bytes';

@@ -407,6 +407,18 @@ describe('extra field charts', () => {
     expect(ratio.series[0].values).toEqual([null, 10]);
   });
 
+  it('a ratio of seconds to a count is in seconds; a ratio of counts has no unit', () => {
+    const remote = (ts: number, total: number, n: number): StatsObject => ({ id: 'R', type: 'remote-inbound-rtp', timestamp: ts, kind: 'video', ssrc: 1, totalRoundTripTime: total, roundTripTimeMeasurements: n });
+    const c = samplesToColumns([
+      sample(0, 0, { R: remote(0, 0.1, 2), O: out(0, 0, 0, { qpSum: 0, framesEncoded: 0 }) }),
+      sample(1, 1000, { R: remote(1000, 0.16, 4), O: out(1000, 1000, 10, { qpSum: 300, framesEncoded: 10 }) }),
+    ]);
+    const rtt = buildExtraChart(c, 'R', '[totalRoundTripTime/roundTripTimeMeasurements]').chart;
+    expect(rtt).toMatchObject({ unit: 's', yLabel: 's' });
+    expect(round(rtt.series[0].values)).toEqual([null, 0.03]);
+    expect(buildExtraChart(c, 'O', '[qpSum/framesEncoded]').chart.unit).toBe('');
+  });
+
   it('a rate needs the object in the previous sample, as Chromium (webrtc-internals, the exports); [A-B-C] is per sample', () => {
     const c = samplesToColumns([
       sample(0, 0, { O: out(0, 0, 0), I: inb(0, 0, 0, 0, { framesReceived: 10, framesDecoded: 8, framesDropped: 1 }) }),
