@@ -182,6 +182,12 @@ export function dumpIds(bundles: readonly SessionBundle[]): DumpIds {
 }
 
 /** Stats type of an object in a sample, or '' when it has none. */
+/**
+ * Stats types whose `timestamp` is the time of the RTCP report they describe (formats.md §1.6), not of the poll:
+ * importers keep it while the report is unchanged, since "timestamp advanced" is how views tell a new report.
+ */
+export const RTCP_TIMED_TYPES: ReadonlySet<string> = new Set(['remote-inbound-rtp', 'remote-outbound-rtp']);
+
 export const statsType = (object: StatsObject | undefined): string => (object && typeof object.type === 'string' ? object.type : '');
 
 /**

@@ -9,6 +9,7 @@
  */
 import type { Json, JsonObject } from '../protocol/json';
 import type { StatsObject, StatsReportJson } from '../model/session';
+import { RTCP_TIMED_TYPES } from './bundle-util';
 import { ImportBuilder } from './import-builder';
 import type { ImportContext } from './import-context';
 import { TraceMapper, valueText } from './import-trace';
@@ -186,8 +187,13 @@ function applyLegacyDelta(ctx: ImportContext, base: Map<string, StatsObject>, de
     if (previous) for (const key of Object.keys(previous)) setOwnKey(next, key, previous[key]);
     for (const key of Object.keys(part)) if (key !== 'timestamp' && key !== 'id') setOwnKey(next, key, part[key]);
     const ts = ownValue(part, 'timestamp');
-    if (ts === 0 && T !== null) next.timestamp = T;
-    else if (ts !== undefined && ts !== 0) next.timestamp = ts;
+    if (ts === 0 && T !== null) {
+      // A remote RTP object's timestamp is the time of the RTCP report it describes; a stub that changes nothing
+      // else is a browser (before M117) stamping an unchanged report with the poll time. Its time stays that of the
+      // report, as for pre-M117 webrtc-internals dumps (import-webrtc-internals.ts `reportTimes`): "timestamp
+      // advanced" is how charts and health tell a new receiver report.
+      if (!(previous && RTCP_TIMED_TYPES.has(String(next.type)) && onlyTimestamp(part))) next.timestamp = T;
+    } else if (ts !== undefined && ts !== 0) next.timestamp = ts;
     base.set(id, next);
   }
   if (removedMeansGone) for (const id of [...base.keys()]) if (!seen.has(id)) base.delete(id);
@@ -198,6 +204,11 @@ function applyLegacyDelta(ctx: ImportContext, base: Map<string, StatsObject>, de
 function objectTimeProblem(object: JsonObject, key: string): string | null {
   const stamp = ownValue(object, key);
   return typeof stamp === 'number' ? timeProblem(stamp) : null;
+}
+
+/** A delta part that carries nothing but its timestamp (and its id). */
+function onlyTimestamp(part: JsonObject): boolean {
+  return Object.keys(part).every((key) => key === 'timestamp' || key === 'id');
 }
 
 function reportOf(base: Map<string, StatsObject>): StatsReportJson {
@@ -483,7 +494,10 @@ function applyCompressedStats(ctx: ImportContext, base: Map<string, StatsObject>
   for (const id of Object.keys(value)) if (id !== 't') sent.set(id, value[id]);
   for (const [id, previous] of base) {
     if (!sent.has(id)) {
-      next.set(id, { ...previous, timestamp: T });
+      // Absent = nothing changed. A remote RTP object keeps the time of its RTCP report: the writer drops a
+      // timestamp equal to the previous one, so an unchanged report is absent with its old time (the reference
+      // reader's `timestamp = T` made every line look like a new receiver report).
+      next.set(id, RTCP_TIMED_TYPES.has(String(previous.type)) ? { ...previous } : { ...previous, timestamp: T });
       continue;
     }
     const part = sent.get(id);

@@ -16,9 +16,8 @@ import { TraceMapper } from './import-trace';
 import { isJsonObject, ownValue, parseJson, pathKey, recordValueProblem, setOwnKey, type JsonResult } from './safe-json';
 import type { SplitPc } from './internals-split';
 import type { SessionBundle } from './session-bundle';
+import { RTCP_TIMED_TYPES } from './bundle-util';
 
-/** Remote RTP objects carry the time of the RTCP report they describe, not of the poll (formats.md §1.6). */
-const RTCP_TIMED_TYPES = new Set(['remote-inbound-rtp', 'remote-outbound-rtp']);
 /** Objects of one poll share its timestamp; polls are a second apart. Points closer than this are one poll. */
 const SAME_POLL_MS = 250;
 /** Before M117 there is no `-timestamp` series and webrtc-internals polled every second. */

@@ -33,6 +33,23 @@ describe('rtcstats legacy', () => {
     expect(samples[0].report.A.bytesReceived).toBe(1);
   });
 
+  it('a remote RTP object keeps the time of its RTCP report while only stubs say it is there (pre-M117 poll stamps)', () => {
+    const R = (ts: number, packetsLost: number) => ({ timestamp: ts, type: 'remote-inbound-rtp', kind: 'audio', ssrc: 1, packetsLost });
+    const text = legacyLines([
+      ['create', 'PC_0', { iceServers: [], browserType: 'webkit' }, T0],
+      ['getstats', 'PC_0', { R: R(T0 + 10, 1), C: { timestamp: T0 + 10, type: 'codec', mimeType: 'audio/opus' }, timestamp: T0 + 10 }, T0 + 11],
+      // Both stubs: the codec takes the poll time, the unchanged receiver report keeps its time.
+      ['getstats', 'PC_0', { R: { timestamp: 0 }, C: { timestamp: 0 }, timestamp: T0 + 1010 }, T0 + 1011],
+      // A new report (packetsLost changed) is stamped with the poll time.
+      ['getstats', 'PC_0', { R: { timestamp: 0, packetsLost: 3 }, C: { timestamp: 0 }, timestamp: T0 + 2010 }, T0 + 2011],
+      ['getstats', 'PC_0', { R: { timestamp: 0 }, C: { timestamp: 0 }, timestamp: T0 + 3010 }, T0 + 3011],
+    ]);
+    const samples = read(text).bundles[0].samples['0-0'];
+    expect(samples.map((s) => s.report.R.timestamp)).toEqual([T0 + 10, T0 + 10, T0 + 2010, T0 + 2010]);
+    expect(samples.map((s) => s.report.R.packetsLost)).toEqual([1, 1, 3, 3]);
+    expect(samples.map((s) => s.report.C.timestamp)).toEqual([T0 + 10, T0 + 1010, T0 + 2010, T0 + 3010]);
+  });
+
   it('applies fippo-style deltas: no stubs, absent objects unchanged; goog stats kept as strings', () => {
     const text = legacyLines([
       ['getstats', 'PC_0', { bweforvideo: { timestamp: T0, type: 'VideoBwe', googAvailableSendBandwidth: '100' }, 'Conn-audio-1-0': { timestamp: T0, type: 'googCandidatePair', googRtt: '20' }, timestamp: T0 }, T0],
@@ -195,6 +212,19 @@ describe('RTCStatsDump format 3', () => {
     expect(offers[1]).toMatchObject({
       value: { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\nm=video 9 UDP/TLS/RTP/SAVPF 97\r\na=mid:1\r\n' },
     });
+  });
+
+  it('a compressed line without a remote RTP object keeps that object\'s report time; other absent objects take t', () => {
+    const text = v3Lines({ clientProtocol: 'rtcstats#4.0' }, [
+      [39, 'PC_0', {}, T0],
+      // type 3 = remote-inbound-rtp, 1 = inbound-rtp; 15 = packetsLost, 14 = packetsReceived.
+      ['g', 'PC_0', { 0: { type: 3, t: T0 + 500, 10: 1, 11: 'audio', 15: 1 }, 1: { type: 1, 10: 2, 11: 'audio', 14: 7 }, t: T0 + 1000 }, 'connected-0', 1000],
+      ['g', 'PC_0', { t: T0 + 2000 }, 1000],
+      ['g', 'PC_0', { 0: { t: T0 + 2500, 15: 2 }, 1: { 14: 9 }, t: T0 + 3000 }, 1000],
+    ]);
+    const s = read(text).bundles[0].samples['0-0'];
+    expect(s.map((x) => x.report['0'].timestamp)).toEqual([T0 + 500, T0 + 500, T0 + 2500]);
+    expect(s.map((x) => x.report['1'].timestamp)).toEqual([T0 + 1000, T0 + 2000, T0 + 3000]);
   });
 
   it('restores SDP placeholders of setLocalDescription (vs the created offer) and setRemoteDescription (vs the remote one)', () => {
