@@ -19,6 +19,7 @@ import { SessionList, formatDateTime, formatDuration, sessionDuration, sessionLa
 import { ConnectionHeader } from '../connection/ConnectionHeader';
 import { LiveText } from '../connection/LiveText';
 import { ConnectionCharts } from '../charts/ConnectionCharts';
+import { refreshChartTheme } from '../charts/TimeSeriesChart';
 import { isoTime } from '../connection/format';
 import { PcHealthView } from '../health/PcHealthView';
 import { ThresholdsContext } from '../health/thresholds-context';
@@ -55,10 +56,15 @@ export const MEDIA_PAGE = 'media';
 type ExtraField = { statsId: string; field: string };
 
 export function ScopeApp(props: ScopeAppProps) {
+  const themeApplied = useRef<string | undefined | null>(null);
   useLayoutEffect(() => {
     const root = document.documentElement;
     if (props.theme) root.dataset.theme = props.theme;
     else delete root.dataset.theme;
+    // Charts read their colours when made: a switch of the DevTools theme (Firefox's onThemeChanged) must have
+    // them read again, as a change of the system scheme does by itself.
+    if (themeApplied.current !== null && themeApplied.current !== props.theme) refreshChartTheme();
+    themeApplied.current = props.theme;
   }, [props.theme]);
 
   if (props.mode === 'panel' && (props.tabId === null || props.tabId === undefined || !Number.isFinite(props.tabId))) {

@@ -7,6 +7,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ScopeApp } from '../../../components/app/ScopeApp';
+import { refreshChartTheme } from '../../../components/charts/TimeSeriesChart';
 import type { SessionData, SessionSummary } from '../../../lib/model/session';
 import type { Notice } from '../../../lib/storage/session-store';
 import type { StatsFeed } from '../../../lib/views/stats-feed';
@@ -28,6 +29,7 @@ vi.mock('../../../components/charts/ConnectionCharts', () => ({
     </div>
   ),
 }));
+vi.mock('../../../components/charts/TimeSeriesChart', () => ({ refreshChartTheme: vi.fn() }));
 vi.mock('../../../components/candidates/CandidatePairs', () => ({ CandidatePairs: (p: { pcId: string }) => <p>pairs of {p.pcId}</p> }));
 vi.mock('../../../components/events/EventLog', () => ({
   EventLog: (p: { pcId: string | null; data: SessionData }) => (
@@ -245,6 +247,19 @@ describe('ScopeApp', () => {
     expect(screen.getByRole('tab', { name: /PC 0-2/ }).textContent).toContain(`in frame https://frame.test/${XSS}`);
     await screen.findByRole('status', { name: 'Retention notices' });
     expect(container.querySelector('img')).toBeNull();
+  });
+
+  it('has the charts read their colours again when the DevTools theme changes (not on the first render)', async () => {
+    const bg = fakeBackground([]);
+    const refresh = vi.mocked(refreshChartTheme);
+    refresh.mockClear();
+    const { rerender } = render(<ScopeApp client={bg.client} mode="panel" tabId={3} theme="dark" storeOptions={STORE} />);
+    expect(refresh).not.toHaveBeenCalled();
+    rerender(<ScopeApp client={bg.client} mode="panel" tabId={3} theme="dark" storeOptions={STORE} />);
+    expect(refresh).not.toHaveBeenCalled();
+    rerender(<ScopeApp client={bg.client} mode="panel" tabId={3} theme="light" storeOptions={STORE} />);
+    expect(document.documentElement.dataset.theme).toBe('light');
+    expect(refresh).toHaveBeenCalledTimes(1);
   });
 
   it('shows retention notices once, and follows the given theme', async () => {
