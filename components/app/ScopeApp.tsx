@@ -21,6 +21,7 @@ import { LiveText } from '../connection/LiveText';
 import { ConnectionCharts } from '../charts/ConnectionCharts';
 import { refreshChartTheme } from '../charts/TimeSeriesChart';
 import { isoTime } from '../connection/format';
+import { sessionTimeOrigin } from '../../lib/model/event-log';
 import { PcHealthView } from '../health/PcHealthView';
 import { ThresholdsContext } from '../health/thresholds-context';
 import { DEFAULT_HEALTH_THRESHOLDS } from '../../lib/model/health/thresholds';
@@ -481,6 +482,8 @@ function ConnectionTabs(props: { data: SessionData; selected: string; onSelect(p
   const ref = useRef<HTMLDivElement>(null);
   const keys = [...data.pcs.map((p) => p.pcId), MEDIA_PAGE];
   const topFrames = new Set(data.session.frames.filter((f) => f.isTop).map((f) => f.index));
+  const eventCount = data.events.length;
+  const origin = useMemo(() => sessionTimeOrigin(data), [data, data.events, eventCount]);
   const isTop = (pc: PcSummary) => (data.session.frames.length === 0 ? pc.frame === 0 : topFrames.has(pc.frame));
 
   const onKeyDown = (event: KeyboardEvent) => {
@@ -514,7 +517,7 @@ function ConnectionTabs(props: { data: SessionData; selected: string; onSelect(p
             <span class="connection-tab-id">PC {pc.pcId}</span>{pc.fileId !== undefined ? <span class="connection-tab-file" title={`In file: ${pc.fileId}`}> ({pc.fileId.length > 24 ? `${pc.fileId.slice(0, 23)}…` : pc.fileId})</span> : null}{' '}
             <span class={`connection-tab-state ${stateClass(pc)}`}>{pc.closedAt !== null ? 'closed' : pc.connectionState}</span>{' '}
             <time class="connection-tab-time" dateTime={isoTime(pc.createdAt)} title={isoTime(pc.createdAt)}>
-              {relativeSeconds(pc.createdAt, data.session.startedAt)}
+              {relativeSeconds(pc.createdAt, origin)}
             </time>
             {!isTop(pc) && (
               <span class="connection-tab-frame" title={pc.frameUrl}>

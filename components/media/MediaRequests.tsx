@@ -5,7 +5,7 @@
 import { useMemo } from 'preact/hooks';
 import type { Json, JsonObject } from '../../lib/protocol/json';
 import type { SessionData } from '../../lib/model/session';
-import { buildEventLog, type LogEntry } from '../../lib/model/event-log';
+import { buildEventLog, sessionTimeOrigin, type LogEntry } from '../../lib/model/event-log';
 import { formatAbsolute, formatDuration, formatSince } from '../connection/format';
 import './media.css';
 
@@ -30,6 +30,14 @@ function settingsText(settings: Json | undefined): string {
   return parts.join(', ');
 }
 
+/**
+ * A track's events are matched by id and label: a page that is both ends of a call (a loopback demo or test) gets
+ * remote tracks with the ids of its local ones in Chromium, but they carry other labels.
+ */
+function trackKey(track: JsonObject): string {
+  return `${text(track.id)}\u0000${text(track.label)}`;
+}
+
 function TrackTable({ tracks, trackEvents, origin }: { tracks: JsonObject[]; trackEvents: Map<string, LogEntry[]>; origin: number }) {
   return (
     <table class="mr-tracks">
@@ -44,7 +52,7 @@ function TrackTable({ tracks, trackEvents, origin }: { tracks: JsonObject[]; tra
       <tbody>
         {tracks.map((t, i) => {
           const id = text(t.id);
-          const events = trackEvents.get(id) ?? [];
+          const events = trackEvents.get(trackKey(t)) ?? [];
           return (
             <tr key={`${id}-${i}`} title={id}>
               <td>{text(t.kind)}</td>
@@ -106,15 +114,16 @@ function Request({ entry, trackEvents, origin }: { entry: LogEntry; trackEvents:
 export function MediaRequests({ data }: MediaRequestsProps) {
   const eventCount = data.events.length;
   const entries = useMemo(() => buildEventLog(data, null), [data, data.events, eventCount]);
+  const origin = useMemo(() => sessionTimeOrigin(data), [data, data.events, eventCount]);
   const requests = entries.filter((e) => e.kind === 'media');
   const trackEvents = useMemo(() => {
     const map = new Map<string, LogEntry[]>();
     for (const e of entries) {
       if (e.kind !== 'track' || !isObject(e.value)) continue;
-      const id = text(e.value.id);
-      const list = map.get(id) ?? [];
+      const key = trackKey(e.value);
+      const list = map.get(key) ?? [];
       list.push(e);
-      map.set(id, list);
+      map.set(key, list);
     }
     return map;
   }, [entries]);
@@ -125,7 +134,7 @@ export function MediaRequests({ data }: MediaRequestsProps) {
       ) : (
         <ol class="mr-list">
           {requests.map((e) => (
-            <Request key={e.seq} entry={e} trackEvents={trackEvents} origin={data.session.startedAt} />
+            <Request key={e.seq} entry={e} trackEvents={trackEvents} origin={origin} />
           ))}
         </ol>
       )}

@@ -233,7 +233,9 @@ export function chromiumUpdateLog(events: readonly TraceEvent[]): ChromiumLogEnt
         } else if (method === 'createOffer' || method === 'createAnswer') {
           push(`${method}OnSuccess`, description(record.value), record.t);
         } else if (method === 'setLocalDescription' || method === 'setRemoteDescription') {
-          push(`${method}OnSuccess`, '', record.t);
+          // The argument-less setLocalDescription() carries the description the browser made (recorded as the
+          // settled value), as Chromium logs that form's success; the explicit forms log nothing there.
+          push(`${method}OnSuccess`, record.value !== undefined ? description(record.value) : '', record.t);
         }
         // Chromium logs no success for the other calls (corpus: addIceCandidate, addTrack, createDataChannel).
         break;

@@ -215,13 +215,35 @@ function withOutcome(base: string, outcome: LogEntry['outcome'], error: ErrorInf
   return result ? `${base} → ${result}` : base;
 }
 
+/** Longest time from a document's navigation start to its relay's hello that is still taken for that load. */
+const MAX_LOAD_TO_HELLO_MS = 60_000;
+
+/**
+ * Where the session's own times ("+0.8 s") count from: the top document's time origin (its navigation start, on the
+ * page's clock, as every record time is) when the relay reported it, and never later than the first record. The
+ * session's `startedAt` is the background's clock when the relay first spoke, after the page's first records: counting
+ * from it showed the first getUserMedia at "−0.03 s".
+ */
+export function sessionTimeOrigin(data: SessionData): number {
+  const started = data.session.startedAt;
+  let origin = started;
+  for (const frame of data.session.frames) {
+    // Only a time origin shortly before the relay's hello is the load of this document (a prerendered or restored
+    // page, or another clock, gives one far off: then the records alone decide).
+    const t = frame.timeOrigin;
+    if (frame.isTop && Number.isFinite(t) && t < origin && t >= started - MAX_LOAD_TO_HELLO_MS) origin = t;
+  }
+  for (const e of data.events) if (e.record.t < origin) origin = e.record.t;
+  return origin;
+}
+
 /** Where "time since creation" counts from. */
 function originOf(data: SessionData, pcId: string | null): number {
-  if (pcId === null) return data.session.startedAt;
+  if (pcId === null) return sessionTimeOrigin(data);
   const pc = data.pcs.find((p) => p.pcId === pcId);
   if (pc) return pc.createdAt;
   const created = data.events.find((e) => e.pcId === pcId && e.record.type === 'pc-created');
-  return created ? created.record.t : data.session.startedAt;
+  return created ? created.record.t : sessionTimeOrigin(data);
 }
 
 /**
@@ -288,7 +310,8 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
         entry.summary = withOutcome(callSummary(r.method, r.args, entry.target), entry.outcome, entry.error, s ? resultSummary(r.method, s.value) : '');
         const side = ownEntry(DESCRIPTION_METHODS, r.method);
         if (side) {
-          const desc = r.method.startsWith('create') ? descriptionOf(s?.value) : descriptionOf(r.args[0]);
+          // setLocalDescription() without an SDP: the description the browser set, recorded as the settled value.
+          const desc = r.method.startsWith('create') ? descriptionOf(s?.value) : descriptionOf(r.args[0]) ?? descriptionOf(s?.value);
           if (desc) {
             const parsed = parseSdp(desc.sdp);
             const prev = lastSdp[side];

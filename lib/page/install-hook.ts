@@ -153,6 +153,8 @@ interface RealmNatives {
   connectionState?: Getter;
   iceConnectionState?: Getter;
   iceGatheringState?: Getter;
+  localDescription?: Getter;
+  descriptionToJSON?: AnyFunction;
   transceiverSender?: Getter;
   transceiverMid?: Getter;
   statsForEach?: (this: unknown, cb: (v: unknown, k: unknown) => void) => void;
@@ -400,6 +402,8 @@ function captureRealm(win: PageWindow): Realm {
     connectionState: findGetter(pcProto, 'connectionState'),
     iceConnectionState: findGetter(pcProto, 'iceConnectionState'),
     iceGatheringState: findGetter(pcProto, 'iceGatheringState'),
+    localDescription: findGetter(pcProto, 'localDescription'),
+    descriptionToJSON: findMethod(protoOf(win, 'RTCSessionDescription'), 'toJSON'),
     transceiverSender: findGetter(transceiverProto, 'sender'),
     transceiverMid: findGetter(transceiverProto, 'mid'),
     statsForEach: findMethod(protoOf(win, 'RTCStatsReport'), 'forEach') as RealmNatives['statsForEach'],
@@ -842,6 +846,8 @@ interface CallHooks {
   onValue?(value: unknown): void;
   /** Custom serialisation of the settled value. */
   value?(value: unknown): Json | undefined;
+  /** The value to record when the call succeeded with `undefined`, given the call's recorded arguments. */
+  valueOfVoid?(recordedArgs: Json[]): Json | undefined;
 }
 
 /** No hooks (of SAFE_PROTO like every CallHooks: reading an absent hook reaches no page getter). */
@@ -962,6 +968,7 @@ function traceCall(
 ): unknown {
   let call = 0;
   let settled = false;
+  let recordedArgs: Json[] = [];
   const settle = (ok: boolean, outcome: unknown) => {
     if (settled) return;
     settled = true;
@@ -976,6 +983,9 @@ function traceCall(
       if (ok) {
         if (outcome !== undefined) {
           const value = hooks.value ? hooks.value(outcome) : info.realm.ser.value(outcome);
+          if (value !== undefined) record.value = value;
+        } else if (hooks.valueOfVoid) {
+          const value = hooks.valueOfVoid(recordedArgs);
           if (value !== undefined) record.value = value;
         }
       } else {
@@ -1007,7 +1017,7 @@ function traceCall(
       record.t = rec.now();
       record.call = call;
       record.method = method;
-      record.args = info.realm.ser.args(args);
+      record.args = recordedArgs = info.realm.ser.args(args);
       if (hooks.target) record.target = hooks.target;
       rec.emitPc(info, record);
     },
@@ -1089,7 +1099,7 @@ function patchRealm(win: PageWindow, state: RealmState): boolean {
         const rec = state.rec;
         const info = rec.infoOf(thisArg, realm);
         if (!info) return reflectApply(native, thisArg, args);
-        return traceCall(rec, info, method, native, thisArg, args, pcHooks(rec, info, method, args));
+        return traceCall(rec, info, method, native, thisArg, args, pcHooks(rec, info, method, thisArg, args));
       });
     }
   });
@@ -1139,8 +1149,14 @@ function patchRealm(win: PageWindow, state: RealmState): boolean {
   return true;
 }
 
+/** Whether a recorded description argument carries its SDP (an empty one means "the last created", as no SDP does). */
+function hasSdp(recorded: Json | undefined): boolean {
+  const sdp = typeof recorded === 'object' && recorded !== null && !isArray(recorded) ? ownValue(recorded, 'sdp') : undefined;
+  return typeof sdp === 'string' && sdp !== '';
+}
+
 /** What to do around each RTCPeerConnection method. */
-function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, args: unknown[]): CallHooks {
+function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, pc: unknown, args: unknown[]): CallHooks {
   const hooks = bare<CallHooks>();
   const legacyIndex = LEGACY_CALLBACK_INDEX[method];
   if (legacyIndex !== undefined && typeof args[legacyIndex] === 'function') hooks.legacyIndex = legacyIndex;
@@ -1169,6 +1185,21 @@ function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, args: unknown[])
       break;
     case 'close':
       hooks.onValue = () => rec.markClosed(info);
+      break;
+    case 'setLocalDescription':
+      // The argument-less form (and `{type}` alone) has the browser make the SDP: record the description it set, as
+      // webrtc-internals logs it with setLocalDescriptionOnSuccess. Read through the realm's native getters once
+      // the call resolved (no page getter runs; the page's own argument is not read again).
+      hooks.valueOfVoid = (recorded) => {
+        if (hasSdp(recorded[0])) return undefined;
+        const n = info.realm.natives;
+        const description = callSafe(n.localDescription, pc);
+        if (description === null || description === undefined) return undefined;
+        // The native toJSON reads type and sdp inside the engine; the serializer's property reads would run the
+        // page's getters if it replaced them.
+        const json = callSafe(n.descriptionToJSON, description);
+        return json === null || json === undefined ? undefined : info.realm.ser.value(json);
+      };
       break;
   }
   return hooks;

@@ -50,6 +50,16 @@ describe('MediaRequests', () => {
     expect(list[3].querySelector('table')).toBeNull();
   });
 
+  it('a loopback page: events of a remote track with a local track\'s id (Chromium) are not the local track\'s', () => {
+    const s = new EventStream()
+      .media(1_000_100, 'getUserMedia', [{ audio: true }], { value: { id: 's', tracks: [{ id: 'same', kind: 'audio', label: 'Fake Default Audio Input' }] } })
+      .track(1_000_500, { id: 'same', kind: 'audio', label: 'same' }, 'unmute')
+      .track(1_000_900, { id: 'same', kind: 'audio', label: 'Fake Default Audio Input' }, 'ended');
+    render(<MediaRequests data={makeSession({ events: s.events })} />);
+    const row = within(within(requests()[0]).getByRole('table')).getAllByRole('row')[1];
+    expect(within(row).getAllByRole('cell').map((c) => c.textContent)[3]).toBe('ended +0.900 s ');
+  });
+
   it('labels and errors from the page render as text', () => {
     const s = new EventStream()
       .media(1_000_100, 'getUserMedia', [{ audio: { deviceId: XSS } }], { value: { id: 's', tracks: [{ id: 't', kind: 'audio', label: XSS, settings: {} }] } })

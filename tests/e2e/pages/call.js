@@ -127,7 +127,8 @@
     });
     var extra = pc1.addTransceiver('video', { direction: 'recvonly' });
     await Promise.race([needed, new Promise(function (r) { setTimeout(r, 5000); })]);
-    await K.negotiate(pc1, pc2);
+    // With setLocalDescription() and no SDP: the hook records the description the browser set.
+    await K.negotiateImplicit(pc1, pc2);
 
     if (videoSender) {
       step('replaceTrack');

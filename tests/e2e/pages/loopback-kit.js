@@ -42,6 +42,14 @@
     await a.setRemoteDescription(answer);
   }
 
+  /** One round with the argument-less setLocalDescription (perfect-negotiation style): the browsers make the SDP. */
+  async function negotiateImplicit(a, b) {
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription);
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription);
+  }
+
   function connected(pc) {
     var state = pc.connectionState !== undefined ? pc.connectionState : pc.iceConnectionState;
     return state === 'connected' || state === 'completed';
@@ -110,6 +118,7 @@
     waitFor: waitFor,
     connectIce: connectIce,
     negotiate: negotiate,
+    negotiateImplicit: negotiateImplicit,
     waitConnected: waitConnected,
     echoChannel: echoChannel,
     waitOpen: waitOpen,

@@ -65,6 +65,11 @@ export function checkCallSession(data, { expectedPcs, browserName }) {
   assert.ok(failed.includes('addIceCandidate'), `${browserName}: failing addIceCandidate recorded as failed`);
   for (const s of settled.values()) if (!s.ok) assert.ok(s.error?.name && typeof s.error.message === 'string', 'error name and message');
 
+  // The renegotiation calls setLocalDescription() without an SDP on both sides: the settlement carries what was set.
+  const implicit = calls.filter((e) => e.record.method === 'setLocalDescription' && e.record.args.length === 0);
+  assert.ok(implicit.length >= 2, `${browserName}: argument-less setLocalDescription traced (${implicit.length})`);
+  const implicitTypes = implicit.map((e) => settled.get(`${e.pcId}/${e.record.call}`)?.value).map((v) => (typeof v?.sdp === 'string' && v.sdp.startsWith('v=0') ? v.type : null));
+  assert.deepEqual(implicitTypes.slice(0, 2).sort(), ['answer', 'offer'], `${browserName}: implicit setLocalDescription settled with the SDP set`);
   const sdpCalls = calls.filter((e) => e.record.method === 'setRemoteDescription' && JSON.stringify(e.record.args).includes('v=0'));
   assert.ok(sdpCalls.length >= 3, `${browserName}: full SDP kept in setRemoteDescription calls`);
 

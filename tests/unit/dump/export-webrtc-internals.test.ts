@@ -201,6 +201,18 @@ describe('exportWebrtcInternals details', () => {
     ]);
     expect(chromiumConfiguration({ iceServers: [{ urls: 'turn:t', username: 'u', credential: 'c' }], iceTransportPolicy: 'all', certificates: [] })).toEqual({ iceServers: [{ urls: ['turn:t'] }] });
   });
+
+  it('an implicit setLocalDescription whose settlement recorded the description logs it on success, as Chromium', () => {
+    const s = new EventStream();
+    s.callOk('0-1', 1, 'setLocalDescription', [], { type: 'offer', sdp: 'v=0\r\n' });
+    s.callOk('0-1', 2, 'setLocalDescription', [{ type: 'answer', sdp: 'v=0\r\n' }]);
+    expect(chromiumUpdateLog(s.events).map((e) => [e.type, e.value])).toEqual([
+      ['setLocalDescription', ''],
+      ['setLocalDescriptionOnSuccess', '{"type":"offer","sdp":"v=0\\r\\n"}'],
+      ['setLocalDescription', '{"type":"answer","sdp":"v=0\\r\\n"}'],
+      ['setLocalDescriptionOnSuccess', ''],
+    ]);
+  });
 });
 
 describe('exportWebrtcInternals: which strings become numbers', () => {

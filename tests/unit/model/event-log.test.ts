@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildEventLog, candidateSummary, filterEventLog, LOG_KINDS, type LogKind } from '../../../lib/model/event-log';
+import { buildEventLog, sessionTimeOrigin, candidateSummary, filterEventLog, LOG_KINDS, type LogKind } from '../../../lib/model/event-log';
 import { EventStream, internalsCallSession, internalsSdps, makePc, makeSession, renegotiatedOffer, XSS } from '../../fixtures/session-builders';
 
 const { offer, answer } = internalsSdps();
@@ -75,6 +75,24 @@ describe('buildEventLog on the corpus call (converted from the webrtc-internals 
     expect(media[0]).toMatchObject({ kind: 'media', name: 'getUserMedia', outcome: 'ok' });
     expect(media[0].summary).toContain('→ audio "Fake Default Audio Input", video "fake_device_0"');
     expect(media[0].sinceMs).toBe(media[0].t - data.session.startedAt);
+  });
+});
+
+describe('buildEventLog: implicit setLocalDescription with the description the hook recorded', () => {
+  it('shows that SDP, diffed against the offer before it, and diffs the next local description against it', () => {
+    const pcId = '0-1';
+    const reoffer = renegotiatedOffer(offer);
+    const s = new EventStream().created(pcId, 1000, {});
+    s.callOk(pcId, 1010, 'createOffer', [], { type: 'offer', sdp: offer });
+    s.callOk(pcId, 1020, 'setLocalDescription', [], { type: 'offer', sdp: offer });
+    s.callOk(pcId, 1030, 'setLocalDescription', [{ type: 'offer' }], { type: 'offer', sdp: reoffer });
+    const log = buildEventLog(makeSession({ pcs: [makePc(pcId, 1000)], events: s.events }), pcId);
+    const [first, second] = log.filter((e) => e.name === 'setLocalDescription');
+    expect(first.summary).toBe('setLocalDescription() — implicit → offer, 3 m-section(s)');
+    expect(first.sdp).toMatchObject({ side: 'local', type: 'offer', sdp: offer, previous: { name: 'createOffer' } });
+    expect(first.sdp!.diff.changed).toBe(false);
+    expect(second.summary).toBe('setLocalDescription(offer) → offer, 4 m-section(s)');
+    expect(second.sdp).toMatchObject({ sdp: reoffer, previous: { seq: first.seq, name: 'setLocalDescription' } });
   });
 });
 
@@ -189,6 +207,19 @@ describe('buildEventLog: edge cases', () => {
     expect(log[1].summary).toBe('enumerateDevices() → 1 device(s)');
     expect(log[3].summary).toBe(`track video "${XSS}" t1 ended`);
     expect(log[0].sinceMs).toBe(100);
+  });
+
+  it('session-level times count from the top document\'s time origin, never after the first record', () => {
+    const s = new EventStream().media(1_000_100, 'getUserMedia', [{ audio: true }], { value: { id: 's', tracks: [] } });
+    // The background's clock when the relay first spoke: after the page's first record.
+    const late = makeSession({ events: s.events, summary: { startedAt: 1_000_400 } });
+    late.session.frames = [{ index: 0, frameLoadId: 'a', url: 'https://x.test/', isTop: true, timeOrigin: 999_000, lastBatchSeq: 0 }];
+    expect(sessionTimeOrigin(late)).toBe(999_000);
+    expect(buildEventLog(late, null)[0].sinceMs).toBe(1_100);
+    // No frame reported (an import): the first record.
+    late.session.frames = [];
+    expect(sessionTimeOrigin(late)).toBe(1_000_100);
+    expect(buildEventLog(late, null)[0].sinceMs).toBe(0);
   });
 
   it('a settlement whose call is missing still shows, and calls pair by frame + call number', () => {

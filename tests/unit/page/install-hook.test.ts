@@ -199,6 +199,30 @@ describe('installHook: records', () => {
     expect(records.map((r) => r.type)).toEqual(['pc-created', 'pc-call', 'pc-settled']);
   });
 
+  it('records the description an argument-less setLocalDescription set, through native getters only', async () => {
+    const { of, run } = setup();
+    run(`globalThis.reads = 0;
+      const sdpGetter = Object.getOwnPropertyDescriptor(RTCSessionDescription.prototype, 'sdp').get;
+      Object.defineProperty(RTCSessionDescription.prototype, 'sdp', { get() { reads++; return sdpGetter.call(this); }, configurable: true });
+      const ldGetter = Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'localDescription').get;
+      Object.defineProperty(RTCPeerConnection.prototype, 'localDescription', { get() { reads++; return ldGetter.call(this); }, configurable: true });
+      globalThis.a = new RTCPeerConnection();
+      globalThis.b = new RTCPeerConnection();
+      a.setLocalDescription().then(() => b.setRemoteDescription({ type: 'offer', sdp: 'v=0\\r\\no=remote\\r\\n' }))
+        .then(() => b.setLocalDescription({ type: 'answer' }))
+        .then(() => a.setLocalDescription({ type: 'offer', sdp: 'v=0\\r\\no=explicit\\r\\n' }));`);
+    await flush();
+    const sld = of('pc-settled').filter((s) => s.method === 'setLocalDescription');
+    expect(sld.map((s) => [s.pc, s.value])).toEqual([
+      [1, { type: 'offer', sdp: 'v=0\r\no=implicit\r\n' }],
+      [2, { type: 'answer', sdp: 'v=0\r\no=implicit\r\n' }],
+      // The explicit form: its SDP is in the call's arguments already.
+      [1, undefined],
+    ]);
+    expect(of('pc-settled').find((s) => s.method === 'setRemoteDescription')!.value).toBeUndefined();
+    expect(run('reads')).toBe(0);
+  });
+
   it('traces sender and transceiver calls with their target, and the direction setter', async () => {
     const { of, run } = setup();
     run(`globalThis.pc = new RTCPeerConnection();
