@@ -130,6 +130,32 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
 }
 
 /**
+ * uPlot shows or hides a series on a click of its legend label, which a keyboard cannot reach. Each series' label
+ * (not the time row's) becomes a focusable toggle button: Enter or Space clicks it, and `aria-pressed` says whether
+ * the series is drawn.
+ */
+function makeLegendTogglesKeyboardReachable(el: HTMLElement, u: uPlot): void {
+  el.querySelectorAll<HTMLElement>('.u-legend .u-series').forEach((row, sidx) => {
+    const label = row.querySelector<HTMLElement>('th');
+    if (sidx === 0 || !label) return;
+    label.tabIndex = 0;
+    label.setAttribute('role', 'button');
+    label.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter' && event.key !== ' ') return;
+      event.preventDefault();
+      label.click();
+    });
+    syncLegendPressed(u, sidx);
+  });
+}
+
+function syncLegendPressed(u: uPlot, sidx: number | null): void {
+  if (sidx === null || sidx === 0) return;
+  const label = u.root.querySelectorAll<HTMLElement>('.u-legend .u-series')[sidx]?.querySelector('th');
+  label?.setAttribute('aria-pressed', String(u.series[sidx]?.show !== false));
+}
+
+/**
  * Gives each legend value a fixed width (in `ch` of its monospace font) and size containment (charts.css): the
  * values change with live samples, and a fixed box keeps a new value from resizing the legend, the chart and the
  * page around it. The widths fit the longest usual value (longer ones overflow).
@@ -282,6 +308,7 @@ class ChartController {
     this.u = new uPlot(this.options(width, height), empty, el);
     instances.set(el, this.u);
     sizeLegendValues(el, spec);
+    makeLegendTogglesKeyboardReachable(el, this.u);
     this.handle = loop.register(el, () => this.draw());
     drawWhenCreated(this);
     this.leave = group.join(this.handle);
@@ -390,6 +417,7 @@ class ChartController {
         },
       },
       hooks: {
+        setSeries: [(u, sidx) => syncLegendPressed(u, sidx)],
         setSelect: [
           (u) => {
             const { left, width: w } = u.select;

@@ -33,6 +33,19 @@ function chart(id: string) {
 }
 
 describe('TimeSeriesChart', () => {
+  it('legend series toggles are buttons a keyboard reaches: Enter and Space hide and show, aria-pressed follows', () => {
+    const { u, el } = chart('bitrate-send');
+    const toggles = screen.getAllByRole('button', { pressed: true }).filter((b) => el.contains(b));
+    expect(toggles.length).toBe(u.series.length - 1);
+    expect(toggles.every((b) => b.tabIndex === 0)).toBe(true);
+    fireEvent.keyDown(toggles[0], { key: 'Enter' });
+    expect(u.series[1].show).toBe(false);
+    expect(toggles[0].getAttribute('aria-pressed')).toBe('false');
+    fireEvent.keyDown(toggles[0], { key: ' ' });
+    expect(u.series[1].show).toBe(true);
+    expect(toggles[0].getAttribute('aria-pressed')).toBe('true');
+  });
+
   it('double-click resets a zoom; the window holds until then', () => {
     const { x, group, u } = chart('bitrate-send');
     act(() => group.setView({ min: x[10], max: x[20] }));
