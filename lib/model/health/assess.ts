@@ -3,25 +3,26 @@
  *
  * Score per row: each stream with evidence gets one (audio: E-model estimated MOS as 0–100, e-model.ts; video:
  * video-score.ts), and the PC's score is the WORST stream's, because a call is as good as its worst direction (one
- * frozen video makes a bad call even if audio is perfect). "Current" = mean of the last {@link CURRENT_ROWS}
- * known PC scores, so one odd interval does not flip the verdict; over the session = mean of all known rows.
+ * frozen video makes a bad call even if audio is perfect). "Current" = mean of the known PC scores over the last
+ * {@link CURRENT_SCORE_MS} of sample time, so one odd interval does not flip it; over the session = mean of all
+ * known rows.
  *
- * The verdict combines the score with ongoing issues: a critical one (connection failed, ICE stuck) makes the PC
- * very low, a warning at most low. Info issues (TURN in use, pair switched) do not lower it.
+ * The current score lowers the verdict only once it has been low (MOS < 4) or very low (MOS < 3) for
+ * {@link SCORE_HOLD_MS} of sample time (domain.md §3.4, peermetrics: "for ≥ 30 s"), whatever the poll interval; a
+ * shorter dip leaves it good. The verdict then combines with ongoing issues: a critical one (connection failed, ICE
+ * stuck) makes the PC very low, a warning at most low. Info issues (TURN in use, pair switched) do not lower it.
  *
  * Pure: no UI or browser API.
  */
 import type { PcSummary, SessionData, StatsColumns, TraceEvent } from '../session';
 import { candidateAt, selectedPairIdsAt } from '../candidate-pairs';
 import { latestStates } from '../connection-header';
-import { audioQuality, verdictFromScore, type QualityVerdict } from './e-model';
+import { audioQuality, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
 import { connectionMetrics, type ConnectionMetrics, type HeldReport, type MetricSeries, type StreamMetrics } from './metrics';
 import { compareIssues, pcIssues, sessionIssues, type HealthIssue, type IssueSeverity } from './rules';
-import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './thresholds';
+import { CURRENT_SCORE_MS, DEFAULT_HEALTH_THRESHOLDS, SCORE_CLEAR_MS, SCORE_HOLD_MS, type HealthThresholds } from './thresholds';
+import { TrailingWindow } from './trailing-window';
 import { bitsPerPixel, videoQuality } from './video-score';
-
-/** Rows averaged for the current score. */
-export const CURRENT_ROWS = 5;
 
 const VERDICT_ORDER: Record<QualityVerdict, number> = { good: 0, low: 1, 'very-low': 2 };
 /** The worse of two verdicts (null = unknown, loses to any verdict). */
@@ -48,7 +49,8 @@ export const GLANCE_ROWS = 2;
 
 /**
  * The scores of a PC's rows folded so far, resumable as rows are appended: per stream, the PC's (the worst
- * stream's), and their running mean and last {@link CURRENT_ROWS} known values. An audio row is rated with the
+ * stream's), their running mean, their mean over the last {@link CURRENT_SCORE_MS} and how long that has been low
+ * or very low ({@link ScoreHold}). An audio row is rated with the
  * latest RTT known at that row, carried from row to row, with an outbound stream's loss and jitter as its last
  * receiver report gave them (`held`: a report comes every few seconds, and the rows in between are not loss-free),
  * and with the stream's codec as it is now: made for the streams' kinds and codecs of the metrics given, so start
@@ -65,7 +67,9 @@ export class PcScores {
   private lastPairRtt: number | null = null;
   private knownSum = 0;
   private knownCount = 0;
-  private readonly recent: number[] = [];
+  private readonly current = new TrailingWindow(CURRENT_SCORE_MS);
+  /** Worst verdict first. */
+  private readonly holds = [new ScoreHold(SCORE_LOW, 'very-low'), new ScoreHold(SCORE_GOOD, 'low')];
 
   constructor(metrics: ConnectionMetrics) {
     this.streamSeries = metrics.streams.map(() => []);
@@ -93,20 +97,69 @@ export class PcScores {
       if (worst === null) continue;
       this.knownSum += worst;
       this.knownCount++;
-      this.recent.push(worst);
-      if (this.recent.length > CURRENT_ROWS) this.recent.shift();
+      // A row's score is that of the interval since the previous row: it counts for that long.
+      const ms = row > 0 ? m.t[row] - m.t[row - 1] : 0;
+      this.current.push(worst, ms);
+      const current = this.current.mean();
+      if (current !== null) for (const hold of this.holds) hold.push(current, ms);
     }
     this.rows = m.t.length;
   }
 
-  /** Mean of the last {@link CURRENT_ROWS} known PC scores. */
+  /** Mean of the known PC scores over the last {@link CURRENT_SCORE_MS} of sample time. */
   currentScore(): number | null {
-    return mean(this.recent);
+    return this.current.mean();
+  }
+
+  /**
+   * The verdict the current score gives: very low or low once it has held for {@link SCORE_HOLD_MS}, else good
+   * (a shorter dip is not a verdict yet); null without a known score.
+   */
+  scoreVerdict(): QualityVerdict | null {
+    if (this.current.mean() === null) return null;
+    for (const hold of this.holds) if (hold.holds()) return hold.verdict;
+    return 'good';
   }
 
   /** Mean of all known PC scores. */
   averageScore(): number | null {
     return this.knownCount === 0 ? null : this.knownSum / this.knownCount;
+  }
+}
+
+/**
+ * How long the current score has stayed below one verdict's level, in sample time: a stretch starts at the first
+ * score below it and ends only after {@link SCORE_CLEAR_MS} back at or above it (the good moments in between count
+ * towards it: a few good seconds in a bad half minute do not start it over).
+ */
+class ScoreHold {
+  /** Sample time of the stretch so far; null outside one. */
+  private heldMs: number | null = null;
+  /** Sample time back at or above the level, at the end of the stretch. */
+  private clearMs = 0;
+
+  constructor(private readonly level: number, readonly verdict: QualityVerdict) {}
+
+  /** The current score after an interval of `ms`. */
+  push(score: number, ms: number): void {
+    if (score < this.level) {
+      this.heldMs = (this.heldMs ?? 0) + ms;
+      this.clearMs = 0;
+      return;
+    }
+    if (this.heldMs === null) return;
+    this.clearMs += ms;
+    if (this.clearMs >= SCORE_CLEAR_MS) {
+      this.heldMs = null;
+      this.clearMs = 0;
+    } else {
+      this.heldMs += ms;
+    }
+  }
+
+  /** Whether the stretch has lasted {@link SCORE_HOLD_MS}. */
+  holds(): boolean {
+    return this.heldMs !== null && this.heldMs >= SCORE_HOLD_MS;
   }
 }
 
@@ -161,11 +214,11 @@ export interface PcHealth {
   t: number[];
   scores: MetricSeries;
   streams: StreamScore[];
-  /** Mean of the last known rows; null without media. */
+  /** Mean over the last {@link CURRENT_SCORE_MS} of sample time; null without media. */
   currentScore: number | null;
   /** Mean over the whole PC. */
   averageScore: number | null;
-  /** Current verdict: the score's, worsened by ongoing issues. */
+  /** Current verdict: the score's once it held for {@link SCORE_HOLD_MS} (else good), worsened by ongoing issues. */
   verdict: QualityVerdict | null;
   /** Over the whole PC: the average score's, worsened by any critical issue that happened. */
   overallVerdict: QualityVerdict | null;
@@ -219,7 +272,7 @@ export function pcHealth(pcId: string, metrics: ConnectionMetrics | null, scores
     : [];
   const currentScore = scores?.currentScore() ?? null;
   const averageScore = scores?.averageScore() ?? null;
-  let verdict = currentScore === null ? null : verdictFromScore(currentScore);
+  let verdict = scores?.scoreVerdict() ?? null;
   let overallVerdict = averageScore === null ? null : verdictFromScore(averageScore);
   for (const issue of issues) {
     const v = SEVERITY_VERDICT[issue.severity];

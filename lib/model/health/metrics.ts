@@ -13,7 +13,8 @@
  *
  * Bitrates and packet rates come from {@link rateBetween} (webrtc-internals' own derivation, pinned against
  * Chromium in rates.test.ts: like Chromium, none on a row whose previous row lacks the object). Units: bit/s,
- * packets/s, ms, frames/s, px, seconds of quality limitation per interval, loss as a fraction 0–1.
+ * packets/s, ms, frames/s, px, seconds of quality limitation per interval, loss and concealment as fractions 0–1,
+ * keyframe requests (PLI) per second (sent by an inbound stream, received by an outbound one).
  *
  * The series are derived row by row ({@link MetricsTracker}), and so are the summaries ({@link SeriesSummaryTracker}):
  * a live PC's appended rows cost only themselves, with the values a derivation of the whole series gives.
@@ -34,12 +35,13 @@ export type MetricSeries = MetricValue[];
 export const INBOUND_METRICS = [
   'bitrate', 'packetRate', 'lossFraction', 'jitterMs', 'fps', 'frameWidth', 'frameHeight', 'freezeCount',
   'freezeDurationMs', 'freezeRatio', 'decodeMsPerFrame', 'qpPerFrame', 'jitterBufferDelayMs', 'audioLevel',
+  'concealmentRatio', 'pliRate',
 ] as const;
 /** Metrics of a sent stream (outbound-rtp, with its remote-inbound-rtp and media-source). */
 export const OUTBOUND_METRICS = [
   'bitrate', 'packetRate', 'lossFraction', 'fractionLost', 'remoteJitterMs', 'rttMs', 'fps', 'sourceFps', 'frameWidth',
   'frameHeight', 'encodeMsPerFrame', 'qpPerFrame', 'audioLevel', 'targetBitrate', 'qualityLimitedCpuS',
-  'qualityLimitedBandwidthS', 'qualityLimitedOtherS',
+  'qualityLimitedBandwidthS', 'qualityLimitedOtherS', 'pliRate',
 ] as const;
 /** Metrics of the connection (the selected candidate pair of each row). */
 export const CONNECTION_METRICS = ['rttMs', 'availableOutgoingBitrate', 'sendBitrate', 'receiveBitrate'] as const;
@@ -152,6 +154,24 @@ function audioLevelBetween(fields: Fields, prev: number, row: number): MetricVal
     if (energy !== null && duration !== null && duration > 0) return Math.sqrt(energy / duration);
   }
   return num(at(fields, 'audioLevel', row));
+}
+
+/** Δcounter per second over an interval of `dt` ms; null when unknown or reset. */
+function counterRate(fields: Fields, field: string, prev: number, row: number, dt: number): MetricValue {
+  const d = counterDelta(fields, field, prev, row);
+  return d === null ? null : (1000 * d) / dt;
+}
+
+/**
+ * Share of received audio samples concealed audibly (domain.md §3.1): Δ(concealedSamples − silentConcealedSamples) /
+ * ΔtotalSamplesReceived, as ObserveRTC counts it, since concealing silence is inaudible. Null without
+ * silentConcealedSamples (counting silence as audible would flag every quiet stretch) or samples.
+ */
+function audibleConcealment(fields: Fields, prev: number, row: number): MetricValue {
+  const concealed = counterDelta(fields, 'concealedSamples', prev, row);
+  const silent = counterDelta(fields, 'silentConcealedSamples', prev, row);
+  const total = counterDelta(fields, 'totalSamplesReceived', prev, row);
+  return concealed === null || silent === null || total === null || total <= 0 ? null : clamp01(Math.max(0, concealed - silent) / total);
 }
 
 /** Δ of one reason of `qualityLimitationDurations` (seconds); null if missing or backwards. */
@@ -382,6 +402,8 @@ function advanceInbound(f: Fields, track: StreamTrack, from: number, n: number):
     s.decodeMsPerFrame[row] = counterRatio(f, 'totalDecodeTime', 'framesDecoded', prev, row, 1000);
     s.qpPerFrame[row] = counterRatio(f, 'qpSum', 'framesDecoded', prev, row);
     s.jitterBufferDelayMs[row] = counterRatio(f, 'jitterBufferDelay', 'jitterBufferEmittedCount', prev, row, 1000);
+    s.concealmentRatio[row] = audibleConcealment(f, prev, row);
+    s.pliRate[row] = counterRate(f, 'pliCount', prev, row, dt);
     prev = row;
   }
   track.prev = prev;
@@ -472,6 +494,7 @@ function advanceOutbound(columns: StatsColumns, track: StreamTrack, from: number
     s.qualityLimitedCpuS[row] = limitationDelta(f, 'cpu', prev, row);
     s.qualityLimitedBandwidthS[row] = limitationDelta(f, 'bandwidth', prev, row);
     s.qualityLimitedOtherS[row] = limitationDelta(f, 'other', prev, row);
+    s.pliRate[row] = counterRate(f, 'pliCount', prev, row, dt);
     prev = row;
   }
   track.prev = prev;

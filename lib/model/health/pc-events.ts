@@ -1,7 +1,7 @@
 /**
- * What the health assessment reads of one PC's trace events (its creation, connection and ICE state changes),
- * folded in trace order. A live trace only grows, so the fold resumes where it stopped: a long call's trace (every
- * API call the page makes) is not read again at every re-assessment.
+ * What the health assessment reads of one PC's trace events (its creation, connection, ICE, gathering and signaling
+ * state changes), folded in trace order. A live trace only grows, so the fold resumes where it stopped: a long
+ * call's trace (every API call the page makes) is not read again at every re-assessment.
  *
  * Pure: no UI or browser API.
  */
@@ -11,6 +11,16 @@ export interface StateChange {
   t: number;
   state: string;
 }
+
+/** The state machines whose changes {@link PcEventFacts.stateChanges} interleaves. */
+export type StateMachine = 'connection' | 'ice' | 'gathering' | 'signaling';
+
+const MACHINE_OF_EVENT: Readonly<Record<string, StateMachine>> = {
+  connectionstatechange: 'connection',
+  iceconnectionstatechange: 'ice',
+  icegatheringstatechange: 'gathering',
+  signalingstatechange: 'signaling',
+};
 
 export interface PcEventFacts {
   pcId: string;
@@ -28,12 +38,17 @@ export interface PcEventFacts {
   /** The string values of `connectionstatechange` and `iceconnectionstatechange`, in trace order. */
   connectionStates: StateChange[];
   iceStates: StateChange[];
+  /**
+   * Every string value of the four state-change events, in trace order: a connection setup runs through several of
+   * them (gathering, the answer, checking, connected), and only the trace says which came first.
+   */
+  stateChanges: (StateChange & { machine: StateMachine })[];
 }
 
 function emptyFacts(pcId: string): PcEventFacts {
   return {
     pcId, folded: 0, lastFolded: undefined, createdRecordAt: null, connectedAt: null, iceConnectedAt: null,
-    sawConnectionState: false, connectionStates: [], iceStates: [],
+    sawConnectionState: false, connectionStates: [], iceStates: [], stateChanges: [],
   };
 }
 
@@ -54,6 +69,8 @@ export function foldPcEvents(facts: PcEventFacts, events: readonly TraceEvent[])
     if (pcId !== out.pcId) continue;
     if (record.type === 'pc-created' && out.createdRecordAt === null) out.createdRecordAt = record.t;
     if (record.type !== 'pc-event') continue;
+    const machine = Object.prototype.hasOwnProperty.call(MACHINE_OF_EVENT, record.event) ? MACHINE_OF_EVENT[record.event] : undefined;
+    if (machine && typeof record.value === 'string') out.stateChanges.push({ t: record.t, state: record.value, machine });
     if (record.event === 'connectionstatechange') {
       out.sawConnectionState = true;
       if (record.value === 'connected' && out.connectedAt === null) out.connectedAt = record.t;

@@ -15,14 +15,16 @@ import type { PcSummary, StatsColumns, TraceEvent } from '../session';
 import { above, below, HysteresisTracker, type RowSpan } from './hysteresis';
 import type { ConnectionMetrics, MetricSeries, MetricValue, StreamMetrics } from './metrics';
 import { pcEventFacts, type PcEventFacts, type StateChange } from './pc-events';
-import { HYSTERESIS_OFF_RATIO, type HealthThresholds } from './thresholds';
+import { CONCEALMENT_OFF_RATIO, CONCEALMENT_WINDOW_MS, HYSTERESIS_OFF_RATIO, KEYFRAME_WINDOW_MS, type HealthThresholds } from './thresholds';
+import { TrailingWindow } from './trailing-window';
 
 export type IssueSeverity = 'critical' | 'warning' | 'info';
 
 export const ISSUE_IDS = [
-  'connection-failed', 'ice-checking-stuck', 'connection-disconnected', 'no-packets-received', 'high-packet-loss',
-  'high-rtt', 'high-jitter', 'video-frozen', 'low-fps', 'low-bitrate', 'quality-limited-cpu',
-  'quality-limited-bandwidth', 'getusermedia-failed', 'relay-in-use', 'candidate-pair-switched', 'data-channel-unused',
+  'connection-failed', 'ice-checking-stuck', 'connection-disconnected', 'ice-setup-slow', 'no-packets-received',
+  'high-packet-loss', 'high-rtt', 'high-jitter', 'audio-concealment', 'video-frozen', 'keyframe-storm', 'low-fps',
+  'low-bitrate', 'quality-limited-cpu', 'quality-limited-bandwidth', 'getusermedia-failed', 'relay-in-use',
+  'candidate-pair-switched', 'data-channel-unused',
 ] as const;
 export type IssueId = (typeof ISSUE_IDS)[number];
 
@@ -40,9 +42,13 @@ export const ISSUE_TEXT: Record<IssueId, { title: string; advice: string }> = {
     title: 'Connection disconnected',
     advice: 'Consent checks stopped getting answers: the network dropped or changed; check for an ICE restart and the other side\'s network.',
   },
+  'ice-setup-slow': {
+    title: 'Slow connection setup',
+    advice: 'The connection took long to connect once both descriptions were set: check how fast the remote candidates arrive (signaling), whether candidates that cannot work (IPv6, VPN, an unreachable TURN server) hold up the checks, and the DTLS handshake.',
+  },
   'no-packets-received': {
     title: 'No packets received',
-    advice: 'An inbound stream that was receiving stopped: the sender muted, removed or replaced its track, or the path dropped media; check the remote sender.',
+    advice: 'An inbound stream that was receiving stopped. While the connection\'s other streams still receive it is most likely paused on purpose (camera or microphone off, an SFU pausing an off-screen participant); when all stopped, the sender removed its tracks or the path dropped media: check the remote sender and the network.',
   },
   'high-packet-loss': {
     title: 'High packet loss',
@@ -56,9 +62,17 @@ export const ISSUE_TEXT: Record<IssueId, { title: string; advice: string }> = {
     title: 'High jitter',
     advice: 'Packet arrival times vary a lot, so the jitter buffer grows and adds delay: check for Wi-Fi or mobile links, congestion, and CPU load on either side.',
   },
+  'audio-concealment': {
+    title: 'Audio concealed',
+    advice: 'The receiver fills in audio that did not arrive in time (heard as robotic or choppy sound): check packet loss, jitter and the jitter buffer, and the receiving machine\'s CPU.',
+  },
   'video-frozen': {
     title: 'Video frozen',
     advice: 'Received video stops for long stretches: usually loss or a starved decoder; check packet loss, keyframe requests (PLI/FIR) and the decoder\'s CPU.',
+  },
+  'keyframe-storm': {
+    title: 'Keyframe storm',
+    advice: 'The receiver keeps asking for keyframes (PLI): each repair is lost or unusable too, and large keyframes on a lossy link make it worse; check packet loss and bandwidth on the path, and the decoder.',
   },
   'low-fps': {
     title: 'Frame rate far below the source',
@@ -98,11 +112,14 @@ export const ISSUE_SEVERITY: Record<IssueId, IssueSeverity> = {
   'connection-failed': 'critical',
   'ice-checking-stuck': 'critical',
   'connection-disconnected': 'warning',
+  'ice-setup-slow': 'warning',
   'no-packets-received': 'warning',
   'high-packet-loss': 'warning',
   'high-rtt': 'warning',
   'high-jitter': 'warning',
+  'audio-concealment': 'warning',
   'video-frozen': 'warning',
+  'keyframe-storm': 'warning',
   'low-fps': 'warning',
   'low-bitrate': 'warning',
   'quality-limited-cpu': 'warning',
@@ -217,7 +234,11 @@ export class PcRules {
     if (end.columns) for (const channel of this.channels) out.push(...channel.issues(this.pcId, end.columns, closedAt, end.now, th));
     const m = end.metrics;
     if (m && m.t.length > 0) {
-      for (let i = 0; i < this.streams.length; i++) out.push(...this.streams[i].issues(this.pcId, m.streams[i], m.t, closedAt, end.now));
+      const recentMs = th.noPacketsSeconds * 1000;
+      for (let i = 0; i < this.streams.length; i++) {
+        const othersReceiving = (after: number, row: number) => m.streams.some((o, j) => j !== i && o.direction === 'inbound' && receivingAt(o, m.t, after, row, recentMs));
+        out.push(...this.streams[i].issues(this.pcId, m.streams[i], m.t, closedAt, end.now, othersReceiving));
+      }
       out.push(...spanIssues(this.rtt.spans(m.t.length), m.t, 'high-rtt', this.pcId, null, 'connection',
         (sp) => ({ metric: 'round-trip time', value: sp.peak, unit: 'ms', threshold: th.rttMs })));
     }
@@ -260,9 +281,16 @@ interface SpanRule {
   tracker: HysteresisTracker;
   /** The watched value at `row`; called for every row in order (a rule may keep state across rows). */
   valueAt: (s: StreamMetrics, t: readonly number[], row: number) => MetricValue;
-  evidence: (span: RowSpan) => IssueEvidence;
+  /** What the span says; `s`: the stream's metrics, for a rule whose value stands for more than one measure. */
+  evidence: (span: RowSpan, s: StreamMetrics) => IssueEvidence;
   severity?: (span: RowSpan) => IssueSeverity;
 }
+
+/**
+ * Gaps between packets shorter than this are a live stream's, not a pause: Opus DTX sends a packet every 400 ms in
+ * silence, so at fast polls most intervals of a silent speaker carry none.
+ */
+const DTX_GAP_MS = 1000;
 
 /** Samples a bitrate's trailing median is taken over (the previous known ones; at least half of them). */
 const MEDIAN_SAMPLES = 20;
@@ -292,19 +320,10 @@ class StreamRules {
       evidence: (sp) => ({ metric: inbound ? 'jitter' : 'jitter at the receiver', value: sp.peak, unit: 'ms', threshold: jitterLimit }),
     });
     this.noPackets = inbound ? new NoPacketRule(th.noPacketsSeconds) : null;
+    if (inbound && !video) rules.push(concealmentRule(th));
+    if (video) rules.push(keyframeStormRule(th, inbound));
     if (inbound && video) {
-      // Frozen: the freeze share of the interval, or no decoded frame while packets keep coming (no freeze stats).
-      rules.push({
-        rule: 'video-frozen', tracker: new HysteresisTracker(above(th.freezeRatio, off(th.freezeRatio))),
-        valueAt: (m, _, row) => {
-          const r = seriesAt(m.series.freezeRatio, row);
-          const fps = m.series.fps?.[row];
-          const packets = (m.series.packetRate?.[row] ?? 0) > 0;
-          const stalled = fps === 0 && packets ? 1 : fps != null && packets ? 0 : null;
-          return r === null ? stalled : stalled === null ? r : Math.max(r, stalled);
-        },
-        evidence: (sp) => ({ metric: 'frozen share of time', value: 100 * sp.peak, unit: '%', threshold: 100 * th.freezeRatio }),
-      });
+      rules.push(frozenRule(th));
     } else if (!inbound && video) {
       // Frame rate against the capture rate (Chromium only: Firefox has no mediaSourceId on outbound-rtp).
       const shareOff = Math.min(1, th.fpsShareOfSource / HYSTERESIS_OFF_RATIO);
@@ -343,13 +362,116 @@ class StreamRules {
     }
   }
 
-  issues(pcId: string, s: StreamMetrics, t: readonly number[], closedAt: number | null, now: number): HealthIssue[] {
+  /** `othersReceiving(after, row)`: whether another inbound stream of the PC had packets at `row` (see NoPacketRule). */
+  issues(
+    pcId: string, s: StreamMetrics, t: readonly number[], closedAt: number | null, now: number,
+    othersReceiving: (after: number, row: number) => boolean,
+  ): HealthIssue[] {
     const label = streamLabel(s);
     const out: HealthIssue[] = [];
-    for (const r of this.rules) out.push(...spanIssues(r.tracker.spans(t.length), t, r.rule, pcId, s.statsId, label, r.evidence, r.severity));
-    if (this.noPackets) out.push(...this.noPackets.issues(pcId, s.statsId, label, t, closedAt, now));
+    for (const r of this.rules) out.push(...spanIssues(r.tracker.spans(t.length), t, r.rule, pcId, s.statsId, label, (sp) => r.evidence(sp, s), r.severity));
+    if (this.noPackets) out.push(...this.noPackets.issues(pcId, s.statsId, label, t, closedAt, now, othersReceiving));
     return out;
   }
+}
+
+/** The frozen share of the interval at `row`, or 1 / 0 for no decoded frame / frames while packets keep coming. */
+function frozenShareAt(m: StreamMetrics, row: number): MetricValue {
+  const r = seriesAt(m.series.freezeRatio, row);
+  const fps = m.series.fps?.[row];
+  const packets = (m.series.packetRate?.[row] ?? 0) > 0;
+  // No freeze stats (older browsers): no decoded frame while packets keep coming is frozen.
+  const stalled = fps === 0 && packets ? 1 : fps != null && packets ? 0 : null;
+  return r === null ? stalled : stalled === null ? r : Math.max(r, stalled);
+}
+
+/** Mean length (ms) of the freezes that ended in the interval at `row`; null when none did. */
+function meanFreezeMsAt(m: StreamMetrics, row: number): MetricValue {
+  const count = seriesAt(m.series.freezeCount, row);
+  const frozenMs = seriesAt(m.series.freezeDurationMs, row);
+  return count === null || frozenMs === null || count <= 0 ? null : frozenMs / count;
+}
+
+/**
+ * Received video frozen (webrtc-issue-detector): frozen more than `freezeRatio` of an interval, or its freezes
+ * lasting more than `meanFreezeSeconds` on average (a few long freezes in a long interval are a small share of it,
+ * and just as visible). One rule, so the two measures give one span: each is taken as a multiple of its own limit
+ * and the larger counts, so the rule opens above 1 and clears below {@link HYSTERESIS_OFF_RATIO} of both.
+ */
+function frozenRule(th: HealthThresholds): SpanRule {
+  const meanLimitMs = 1000 * th.meanFreezeSeconds;
+  return {
+    rule: 'video-frozen', tracker: new HysteresisTracker(above(1, HYSTERESIS_OFF_RATIO)),
+    valueAt: (m, _, row) => {
+      const share = frozenShareAt(m, row);
+      const meanMs = meanFreezeMsAt(m, row);
+      if (share === null && meanMs === null) return null;
+      return Math.max(share === null ? 0 : share / th.freezeRatio, meanMs === null ? 0 : meanMs / meanLimitMs);
+    },
+    // The measure that made the worst sample: a mean freeze length, or a share of the interval.
+    evidence: (sp, m) => {
+      const share = frozenShareAt(m, sp.peakRow);
+      const meanMs = meanFreezeMsAt(m, sp.peakRow);
+      return meanMs !== null && meanMs / meanLimitMs >= (share ?? 0) / th.freezeRatio
+        ? { metric: 'mean freeze duration', value: meanMs / 1000, unit: 's', threshold: th.meanFreezeSeconds }
+        : { metric: 'frozen share of time', value: 100 * (share ?? 0), unit: '%', threshold: 100 * th.freezeRatio };
+    },
+  };
+}
+
+/** Interval of `row` in sample time (ms): the value of a row covers the time since the previous row. */
+const intervalAt = (t: readonly number[], row: number): number => (row > 0 ? t[row] - t[row - 1] : 0);
+
+/**
+ * Received audio concealed audibly over the last {@link CONCEALMENT_WINDOW_MS} (ObserveRTC: concealment is bursty,
+ * a single interval's share would flap), on above `concealmentPercent`, off below a third of it. Not judged until
+ * the window is full, nor while no packets come for a second or more: a paused stream is all concealment and says
+ * nothing of the path, and what came before a pause says nothing of what comes after it.
+ */
+function concealmentRule(th: HealthThresholds): SpanRule {
+  const window = new TrailingWindow(CONCEALMENT_WINDOW_MS);
+  const on = th.concealmentPercent;
+  // Sample time without packets so far: less than DTX_GAP_MS is a silent speaker's gap between packets, not a pause.
+  let dryMs = 0;
+  return {
+    rule: 'audio-concealment', tracker: new HysteresisTracker(above(on, on * CONCEALMENT_OFF_RATIO)),
+    valueAt: (m, t, row) => {
+      const packets = seriesAt(m.series.packetRate, row);
+      if (packets === 0) dryMs += intervalAt(t, row);
+      else if (packets !== null) dryMs = 0;
+      if (dryMs >= DTX_GAP_MS) {
+        window.clear();
+        return null;
+      }
+      const share = seriesAt(m.series.concealmentRatio, row);
+      if (share === null) return null;
+      window.push(share, intervalAt(t, row));
+      return window.full() ? 100 * window.mean()! : null;
+    },
+    evidence: (sp) => ({ metric: `audio concealed over ${CONCEALMENT_WINDOW_MS / 1000} s`, value: sp.peak, unit: '%', threshold: on }),
+  };
+}
+
+/**
+ * Keyframe requests (PLI) above `keyframeRequestsPerSecond` over the last {@link KEYFRAME_WINDOW_MS} (ObserveRTC
+ * keyframe storm): an inbound stream's are the ones we send, an outbound stream's the peer's. Not judged until the
+ * window is full: a couple of requests in a short stretch are a count, not a rate.
+ */
+function keyframeStormRule(th: HealthThresholds, inbound: boolean): SpanRule {
+  const window = new TrailingWindow(KEYFRAME_WINDOW_MS);
+  const on = th.keyframeRequestsPerSecond;
+  return {
+    rule: 'keyframe-storm', tracker: new HysteresisTracker(above(on, off(on))),
+    valueAt: (m, t, row) => {
+      const rate = seriesAt(m.series.pliRate, row);
+      if (rate === null) return null;
+      window.push(rate, intervalAt(t, row));
+      return window.full() ? window.mean() : null;
+    },
+    evidence: (sp) => ({
+      metric: `keyframe requests (PLI) ${inbound ? 'sent' : 'received'} over ${KEYFRAME_WINDOW_MS / 1000} s`, value: sp.peak, unit: '/s', threshold: on,
+    }),
+  };
 }
 
 /**
@@ -404,7 +526,12 @@ function lowBitrateRule(th: HealthThresholds): SpanRule {
   };
 }
 
-/** An inbound stream that had received packets and then got none for `noPacketsSeconds` (while the PC is open). */
+/**
+ * An inbound stream that had received packets and then got none for `noPacketsSeconds` (while the PC is open). When
+ * another inbound stream of the PC still receives at the end of the dry stretch, the stream was most likely paused
+ * on purpose (a camera or microphone turned off, an SFU pausing the video of participants off screen): still
+ * reported, as info, which does not lower the verdict. When every stream stopped, it is a warning.
+ */
 class NoPacketRule {
   private hadPackets = false;
   /** Row of the last interval that still carried packets, while none come (else -1). */
@@ -429,21 +556,33 @@ class NoPacketRule {
     this.lastKnownRow = row;
   }
 
-  issues(pcId: string, statsId: string, label: string, t: readonly number[], closedAt: number | null, now: number): HealthIssue[] {
-    const issue = (fromRow: number, toRow: number | null): HealthIssue => {
+  /**
+   * `othersReceiving(after, row)`: whether another inbound stream of the PC had packets at `row` (its latest known
+   * interval there, if later than row `after`).
+   */
+  issues(
+    pcId: string, statsId: string, label: string, t: readonly number[], closedAt: number | null, now: number,
+    othersReceiving: (after: number, row: number) => boolean,
+  ): HealthIssue[] {
+    // `lastDryRow`: where the stretch is judged, its last row without packets (the latest row while it lasts).
+    const issue = (fromRow: number, toRow: number | null, lastDryRow: number): HealthIssue => {
       const endT = toRow === null ? now : t[toRow];
+      const paused = othersReceiving(fromRow, lastDryRow);
       return {
-        rule: 'no-packets-received', severity: 'warning', pcId, subjectId: statsId, subject: label,
+        rule: 'no-packets-received', severity: paused ? 'info' : 'warning', pcId, subjectId: statsId, subject: label,
         from: t[fromRow], to: toRow === null ? null : t[toRow],
-        evidence: { metric: 'time without packets', value: Math.round((endT - t[fromRow]) / 100) / 10, unit: 's', threshold: this.limitSeconds },
+        evidence: {
+          metric: paused ? 'time without packets while other streams receive (likely paused by the sender or SFU)' : 'time without packets',
+          value: Math.round((endT - t[fromRow]) / 100) / 10, unit: 's', threshold: this.limitSeconds,
+        },
       };
     };
-    const out = this.ended.map((d) => issue(d.fromRow, d.toRow));
+    const out = this.ended.map((d) => issue(d.fromRow, d.toRow, Math.max(d.fromRow, d.toRow - 1)));
     // Still dry: until the PC closed (its last known row) or until now.
     if (this.dryFrom >= 0) {
       const toRow = closedAt !== null ? this.lastKnownRow : null;
       const endT = toRow === null ? now : t[toRow];
-      if (endT - t[this.dryFrom] >= this.limitSeconds * 1000) out.push(issue(this.dryFrom, toRow));
+      if (endT - t[this.dryFrom] >= this.limitSeconds * 1000) out.push(issue(this.dryFrom, toRow, toRow ?? t.length - 1));
     }
     return out;
   }
@@ -486,6 +625,53 @@ function stateIssues(pcId: string, facts: PcEventFacts, closedAt: number | null,
     if (until - s.from > th.disconnectedSeconds * 1000) {
       out.push(issue('connection-disconnected', s.from, s.to, conn.length > 0 ? 'connection state' : 'ICE connection state', `disconnected for ${Math.round((until - s.from) / 1000)} s`, th.disconnectedSeconds));
     }
+  }
+  // Slow setups, unless a checking stretch of the same setup was already stuck (that issue says more).
+  const stuck = out.filter((i) => i.rule === 'ice-checking-stuck');
+  for (const s of completedSetups(facts)) {
+    if (s.to - s.from <= th.iceSetupSeconds * 1000 || stuck.some((i) => i.from < s.to && (i.to ?? end) > s.from)) continue;
+    out.push(issue('ice-setup-slow', s.from, s.to, 'setup until connected', `connected after ${Math.round((s.to - s.from) / 100) / 10} s`, th.iceSetupSeconds));
+  }
+  return out;
+}
+
+/**
+ * The connection setups that reached connected, each from its start to its connection (domain.md §3.4: setup
+ * > 5 s). A setup starts, while the PC is not connected, with ICE gathering, ICE checking or the connection state
+ * connecting, whichever comes first; while an offer waits for its answer (signaling not stable) its clock starts
+ * again when the answer is set, since the time a callee takes to answer is not the connection's. It ends when the
+ * PC is connected (connectionState, else the ICE state for browsers without one: connected or completed), and is
+ * dropped when it fails or closes: a setup that never connects is the failed and stuck rules' matter. So an ICE
+ * restart is a setup of its own, measured from its own gathering or checking, and one on a connection that stays
+ * connected (the old pair carries media meanwhile) is none.
+ */
+function completedSetups(facts: PcEventFacts): { from: number; to: number }[] {
+  const byConnectionState = facts.sawConnectionState;
+  const out: { from: number; to: number }[] = [];
+  let connected = false;
+  let from: number | null = null;
+  for (const { machine, state, t } of facts.stateChanges) {
+    if (machine === 'signaling') {
+      // Back to stable: the answer (or our answer to the peer's offer) is set, both sides' candidates can flow.
+      if (state === 'stable' && from !== null) from = Math.max(from, t);
+      if (state === 'closed') from = null;
+      continue;
+    }
+    if (machine === (byConnectionState ? 'connection' : 'ice')) {
+      if (state === 'connected' || (!byConnectionState && state === 'completed')) {
+        if (!connected && from !== null) out.push({ from, to: t });
+        connected = true;
+        from = null;
+        continue;
+      }
+      connected = false;
+      if (state === 'failed' || state === 'closed') {
+        from = null;
+        continue;
+      }
+    }
+    const starts = (machine === 'gathering' && state === 'gathering') || (machine === 'ice' && state === 'checking') || (machine === 'connection' && state === 'connecting');
+    if (starts && !connected && from === null) from = t;
   }
   return out;
 }
@@ -579,6 +765,25 @@ class ChannelRules {
       evidence: { metric: 'messages sent + received', value: 0, unit: '', threshold: null },
     }];
   }
+}
+
+/**
+ * Whether stream `s` received packets at `row`: in its latest known interval, or in any that ended less than
+ * {@link DTX_GAP_MS} before it; only intervals after row `after` and ending less than `recentMs` before
+ * `row` count (a stream gone from the stats is not receiving).
+ */
+function receivingAt(s: StreamMetrics, t: readonly number[], after: number, row: number, recentMs: number): boolean {
+  const rate = s.series.packetRate;
+  if (!rate) return false;
+  let seenKnown = false;
+  for (let r = row; r > after && t[row] - t[r] < recentMs; r--) {
+    if (seenKnown && t[row] - t[r] >= DTX_GAP_MS) return false;
+    const v = rate[r];
+    if (v === null || v === undefined) continue;
+    if (v > 0) return true;
+    seenKnown = true;
+  }
+  return false;
 }
 
 /** RTT of the PC at `row`: the worst of the media RTTs (remote-inbound-rtp) and the selected pair's RTT. */

@@ -18,18 +18,32 @@ export interface HealthThresholds {
   bitrateCollapseRatio: number;
   /** Received video frozen for more than this share of an interval (webrtc-issue-detector: 30 %), 0–1. */
   freezeRatio: number;
+  /** …or its freezes lasting longer than this on average over an interval, seconds (webrtc-issue-detector: 1 s). */
+  meanFreezeSeconds: number;
   /** Sent frame rate below this share of the capture rate = fps far below the source, 0–1. */
   fpsShareOfSource: number;
   /** Time an encoder is quality-limited by CPU or bandwidth, share of an interval (ObserveRTC: CPU > 0.3), 0–1. */
   qualityLimitedShare: number;
   /** ICE still checking after this many seconds (ObserveRTC, webrtc-inspector: 5 s). */
   iceCheckingSeconds: number;
+  /**
+   * Connected later than this after the setup started (ICE gathering or checking, once the answer is set), seconds
+   * (domain.md §3.4: setup > 5 s).
+   */
+  iceSetupSeconds: number;
   /** Disconnected for longer than this, seconds (ObserveRTC: 5 s). */
   disconnectedSeconds: number;
   /** An inbound stream that had packets and got none for this long, seconds (ObserveRTC dry track: 5 s). */
   noPacketsSeconds: number;
   /** A data channel open this long without a message either way, seconds. */
   idleDataChannelSeconds: number;
+  /**
+   * Audible concealment of received audio over {@link CONCEALMENT_WINDOW_MS}, percent (ObserveRTC: on at 3 %, off at
+   * 1 %: the off level is a third of this, {@link CONCEALMENT_OFF_RATIO}).
+   */
+  concealmentPercent: number;
+  /** Keyframe requests (PLI) per second over {@link KEYFRAME_WINDOW_MS} (ObserveRTC keyframe storm: 0.5/s). */
+  keyframeRequestsPerSecond: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
@@ -40,12 +54,16 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   minVideoBitrateKbps: 100,
   bitrateCollapseRatio: 0.3,
   freezeRatio: 0.3,
+  meanFreezeSeconds: 1,
   fpsShareOfSource: 0.5,
   qualityLimitedShare: 0.3,
   iceCheckingSeconds: 5,
+  iceSetupSeconds: 5,
   disconnectedSeconds: 5,
   noPacketsSeconds: 5,
   idleDataChannelSeconds: 30,
+  concealmentPercent: 3,
+  keyframeRequestsPerSecond: 0.5,
 };
 
 /** Limits of each threshold a user may set; values outside fall back to the default. */
@@ -57,12 +75,16 @@ const LIMITS: Record<keyof HealthThresholds, [min: number, max: number]> = {
   minVideoBitrateKbps: [1, 100_000],
   bitrateCollapseRatio: [0.01, 0.99],
   freezeRatio: [0.01, 1],
+  meanFreezeSeconds: [0.1, 60],
   fpsShareOfSource: [0.01, 1],
   qualityLimitedShare: [0.01, 1],
   iceCheckingSeconds: [1, 600],
+  iceSetupSeconds: [1, 600],
   disconnectedSeconds: [1, 600],
   noPacketsSeconds: [1, 600],
   idleDataChannelSeconds: [1, 86_400],
+  concealmentPercent: [0.1, 100],
+  keyframeRequestsPerSecond: [0.01, 100],
 };
 
 /** Thresholds from untrusted storage: unknown keys dropped, each value a finite number within its limits. */
@@ -91,3 +113,30 @@ export const ENTER_WINDOW = 4;
 export const EXIT_COUNT = 4;
 /** The off level is this share of the on threshold (for "above" rules; the inverse for "below" rules). */
 export const HYSTERESIS_OFF_RATIO = 0.8;
+
+// ─── windows of sample time ─────────────────────────────────────────────────────────────────────────────────────
+// Measured in sample time, not rows: a poll interval can be anything from 100 ms to several seconds, and a number
+// of rows would be half a second at one and minutes at another.
+
+/**
+ * The current score is the mean over this much sample time (5 polls at the default 1 s): one odd interval does not
+ * move it much, and at 100 ms polls it is not the last half second.
+ */
+export const CURRENT_SCORE_MS = 5_000;
+/**
+ * A low or very low current score lowers the verdict only once it has held this long (domain.md §3.4, peermetrics
+ * `check_emos_score`: MOS < 4 low, < 3 very low, for ≥ 30 s).
+ */
+export const SCORE_HOLD_MS = 30_000;
+/**
+ * …and a stretch of it ends only after the current score has been back above the level for this long: a few good
+ * seconds in a bad stretch do not start its 30 s over. Longer than {@link CURRENT_SCORE_MS}, since one good interval
+ * lifts the current score for that long.
+ */
+export const SCORE_CLEAR_MS = 10_000;
+/** Audio concealment is the share of samples concealed over this much sample time (ObserveRTC: 15 s). */
+export const CONCEALMENT_WINDOW_MS = 15_000;
+/** Concealment turns off below this share of its on level (ObserveRTC: on at 3 %, off at 1 %). */
+export const CONCEALMENT_OFF_RATIO = 1 / 3;
+/** Keyframe requests are counted over this much sample time (ObserveRTC keyframe storm: 30 s). */
+export const KEYFRAME_WINDOW_MS = 30_000;

@@ -1,7 +1,7 @@
 /** Scores, verdicts and the popup glance (lib/model/health/assess.ts) on the real corpus call and hand-made cases. */
 import { describe, expect, it } from 'vitest';
 import { assessPc, assessSession, pcGlance, worseVerdict } from '../../../../lib/model/health/assess';
-import { audioQuality, SCORE_GOOD } from '../../../../lib/model/health/e-model';
+import { audioQuality, SCORE_GOOD, SCORE_LOW, verdictFromScore } from '../../../../lib/model/health/e-model';
 import type { StatsReportJson, StatsSample } from '../../../../lib/model/session';
 import { samplesToColumns } from '../../../../lib/model/stats-columns';
 import { columnsOf, EventStream, internalsCallSession, makePc, makeSession } from '../../../fixtures/session-builders';
@@ -160,5 +160,81 @@ describe('the popup glance counts the streams of the latest samples only', () =>
     const columns = samplesToColumns(gapped);
     const glance = pcGlance(assessPc({ pcId: '0-2', columns, events: [] }), columns, []);
     expect(glance.receiveBitrate!).toBeGreaterThan(100_000);
+  });
+});
+
+describe('the score lowers the verdict only once it held for 30 s of sample time (domain.md §3.4: MOS < 4 / < 3 for ≥ 30 s)', () => {
+  /**
+   * Inbound opus audio, loss-free, polled every `stepMs`, with the jitter-buffer delay of each interval (ms): the
+   * E-model's delay impairment alone sets the score (400 ms: MOS ≈ 2.9, very low; 250 ms: ≈ 3.9, low; 20 ms: good),
+   * and no issue rule watches that delay, so the verdict is the score's.
+   */
+  const delayRows = (delaysMs: number[], stepMs: number) => {
+    let received = 0;
+    let emitted = 0;
+    let delay = 0;
+    return [20, ...delaysMs].map((d, i) => {
+      const packets = (50 * stepMs) / 1000;
+      received += packets;
+      emitted += packets * 960;
+      delay += (packets * 960 * d) / 1000;
+      return {
+        IA: obj({
+          type: 'inbound-rtp', kind: 'audio', ssrc: 1, codecId: 'C', timestamp: T0 + i * stepMs, packetsReceived: received, packetsLost: 0,
+          bytesReceived: received * 100, jitter: 0.002, jitterBufferDelay: delay, jitterBufferEmittedCount: emitted,
+        }),
+        C: obj({ type: 'codec', mimeType: 'audio/opus', timestamp: T0 + i * stepMs }),
+      };
+    });
+  };
+  /** `seconds` of intervals of `delayMs` at polls `stepMs` apart. */
+  const stretch = (seconds: number, delayMs: number, stepMs: number) => new Array<number>(Math.round((seconds * 1000) / stepMs)).fill(delayMs);
+  const assess = (delaysMs: number[], stepMs: number) => assessPc({ pcId: '0-1', columns: columnsOf(delayRows(delaysMs, stepMs), T0, stepMs), events: [] });
+
+  it('the delays rate as intended: 400 ms very low, 250 ms low, 20 ms good', () => {
+    expect(verdictFromScore(assess(stretch(60, 400, 1000), 1000).currentScore!)).toBe('very-low');
+    expect(verdictFromScore(assess(stretch(60, 250, 1000), 1000).currentScore!)).toBe('low');
+    expect(verdictFromScore(assess(stretch(60, 20, 1000), 1000).currentScore!)).toBe('good');
+  });
+
+  it.each([100, 1000, 5000])('polls %i ms apart: a 20 s bad stretch is not a verdict yet, a 40 s one is', (stepMs) => {
+    const good = stretch(40, 20, stepMs);
+    const short = assess([...good, ...stretch(20, 400, stepMs)], stepMs);
+    expect(short.currentScore!).toBeLessThan(SCORE_LOW);
+    expect(short.verdict).toBe('good');
+    expect(assess([...good, ...stretch(40, 400, stepMs)], stepMs).verdict).toBe('very-low');
+    expect(assess([...good, ...stretch(40, 250, stepMs)], stepMs).verdict).toBe('low');
+  });
+
+  it('at 100 ms polls the last 5 rows (half a second) are no verdict', () => {
+    const h = assess([...stretch(40, 20, 100), ...stretch(0.5, 400, 100)], 100);
+    expect(h.verdict).toBe('good');
+  });
+
+  it('a call bad from its start gets its verdict after 30 s, not before', () => {
+    expect(assess(stretch(25, 400, 1000), 1000).verdict).toBe('good');
+    expect(assess(stretch(36, 400, 1000), 1000).verdict).toBe('very-low');
+  });
+
+  it('a bad stretch with a good second in it still counts as one; very low then low for 35 s in all is low', () => {
+    const withBlip = [...stretch(40, 20, 1000), ...stretch(18, 400, 1000), 20, ...stretch(18, 400, 1000)];
+    expect(assess(withBlip, 1000).verdict).toBe('very-low');
+    const mixed = [...stretch(40, 20, 1000), ...stretch(20, 400, 1000), ...stretch(15, 250, 1000)];
+    expect(assess(mixed, 1000).verdict).toBe('low');
+  });
+
+  it('the verdict recovers once the score has been good again for a few seconds', () => {
+    const bad = [...stretch(40, 20, 1000), ...stretch(40, 400, 1000)];
+    expect(assess([...bad, ...stretch(2, 20, 1000)], 1000).verdict).toBe('very-low');
+    expect(assess([...bad, ...stretch(20, 20, 1000)], 1000).verdict).toBe('good');
+  });
+
+  it('the current score is the mean over the last 5 s of sample time, whatever the poll interval', () => {
+    for (const stepMs of [100, 1000]) {
+      const bad = stretch(40, 400, stepMs);
+      // One good second after 40 bad ones is a fifth of the mean (at 100 ms polls, not all of the last 5 rows).
+      expect(assess([...bad, ...stretch(1, 20, stepMs)], stepMs).currentScore!, `${stepMs} ms`).toBeLessThan(SCORE_GOOD);
+      expect(verdictFromScore(assess([...bad, ...stretch(5, 20, stepMs)], stepMs).currentScore!), `${stepMs} ms`).toBe('good');
+    }
   });
 });

@@ -110,6 +110,29 @@ describe('inbound stream, hand-computed', () => {
   });
 });
 
+describe('audible concealment and keyframe requests, hand-computed', () => {
+  const audio = (ts: number, o: Record<string, number | undefined>) => ({ IA: obj({ type: 'inbound-rtp', kind: 'audio', ssrc: 1, timestamp: ts, ...o }) });
+  it('concealment = Δ(concealed − silent concealed) / Δ samples received; null without silentConcealedSamples', () => {
+    const columns = columnsOf([
+      audio(1000, { totalSamplesReceived: 0, concealedSamples: 0, silentConcealedSamples: 0 }),
+      // 2 s: 96000 samples, 4800 concealed of which 1920 silent: 2880 audible = 3 %
+      audio(3000, { totalSamplesReceived: 96_000, concealedSamples: 4800, silentConcealedSamples: 1920 }),
+    ]);
+    expect(stream(connectionMetrics(columns).streams, 'IA').series.concealmentRatio![1]).toBeCloseTo(0.03, 12);
+    const noSilent = columnsOf([audio(1000, { totalSamplesReceived: 0, concealedSamples: 0 }), audio(2000, { totalSamplesReceived: 48_000, concealedSamples: 480 })]);
+    expect(stream(connectionMetrics(noSilent).streams, 'IA').series.concealmentRatio![1]).toBeNull();
+  });
+  it('PLIs per second: sent by an inbound stream, received by an outbound one', () => {
+    const columns = columnsOf([
+      { IV: obj({ type: 'inbound-rtp', kind: 'video', ssrc: 2, timestamp: 1000, pliCount: 3 }), OV: obj({ type: 'outbound-rtp', kind: 'video', ssrc: 3, timestamp: 1000, pliCount: 0 }) },
+      { IV: obj({ type: 'inbound-rtp', kind: 'video', ssrc: 2, timestamp: 3000, pliCount: 5 }), OV: obj({ type: 'outbound-rtp', kind: 'video', ssrc: 3, timestamp: 3000, pliCount: 4 }) },
+    ]);
+    const streams = connectionMetrics(columns).streams;
+    expect(stream(streams, 'IV').series.pliRate![1]).toBe(1); // 2 in 2 s
+    expect(stream(streams, 'OV').series.pliRate![1]).toBe(2); // 4 in 2 s
+  });
+});
+
 describe('outbound stream with receiver reports, hand-computed', () => {
   const out = (ts: number, sent: number, cpu: number, bw: number) =>
     obj({

@@ -1,5 +1,6 @@
 /** Issue rules and hysteresis (lib/model/health/{hysteresis,rules}.ts): hand-made series, the flicker case, missing fields. */
 import { describe, expect, it } from 'vitest';
+import { assessPc } from '../../../../lib/model/health/assess';
 import { above, hysteresisSpans } from '../../../../lib/model/health/hysteresis';
 import { connectionMetrics } from '../../../../lib/model/health/metrics';
 import { pcIssues, sessionIssues, type HealthIssue, type PcRuleInput } from '../../../../lib/model/health/rules';
@@ -298,5 +299,258 @@ describe('session rules and settings', () => {
     const th = normalizeHealthThresholds({ lossPercent: 2, rttMs: -5, jitter: 1, audioJitterMs: '40', __proto__: { x: 1 } });
     expect(th).toEqual({ ...DEFAULT_HEALTH_THRESHOLDS, lossPercent: 2 });
     expect(normalizeHealthThresholds(null)).toEqual(DEFAULT_HEALTH_THRESHOLDS);
+  });
+});
+
+describe('received video frozen: mean freeze duration (webrtc-issue-detector: > 30 % of the interval or > 1 s on average)', () => {
+  /** Inbound video polled every `stepMs`: per interval, how many freezes ended and how long they lasted in all (s). */
+  const frozenRows = (intervals: { count: number; seconds: number }[], stepMs: number) => {
+    let freezes = 0;
+    let frozen = 0;
+    return [{ count: 0, seconds: 0 }, ...intervals].map((iv, i) => {
+      freezes += iv.count;
+      frozen += iv.seconds;
+      return {
+        IV: obj({
+          type: 'inbound-rtp', kind: 'video', ssrc: 33, timestamp: T0 + i * stepMs, packetsReceived: i * 500, packetsLost: 0, bytesReceived: i * 500_000,
+          framesDecoded: i * 100, freezeCount: freezes, totalFreezesDuration: frozen,
+        }),
+      };
+    });
+  };
+  const frozenIssues = (intervals: { count: number; seconds: number }[], stepMs = 5000) =>
+    issuesOf(columnsOf(frozenRows(intervals, stepMs), T0, stepMs)).filter((i) => i.rule === 'video-frozen');
+
+  it('one freeze of 1.2 s in each 5 s interval (24 % of it): frozen, by its mean length', () => {
+    const issues = frozenIssues([{ count: 1, seconds: 1.2 }, { count: 1, seconds: 1.2 }, { count: 1, seconds: 1.5 }, { count: 1, seconds: 1.2 }]);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ severity: 'warning', subjectId: 'IV', from: T0 + 5000, to: null });
+    expect(issues[0].evidence).toEqual({ metric: 'mean freeze duration', value: 1.5, unit: 's', threshold: 1 });
+  });
+  it('short freezes adding up to less than 30 % are not frozen video; 1 s on average exactly is not either', () => {
+    expect(frozenIssues(new Array(5).fill({ count: 4, seconds: 1.2 }))).toEqual([]);
+    expect(frozenIssues(new Array(5).fill({ count: 1, seconds: 1 }))).toEqual([]);
+  });
+  it('the mean length is a setting; the share of the interval still counts, with its own evidence', () => {
+    const long = new Array(5).fill({ count: 1, seconds: 1.2 });
+    const cols = columnsOf(frozenRows(long, 5000), T0, 5000);
+    expect(rules(issuesOf(cols, undefined, { thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, meanFreezeSeconds: 2 } }))).not.toContain('video-frozen');
+    const share = frozenIssues(new Array(5).fill({ count: 10, seconds: 2 }));
+    expect(share[0].evidence).toEqual({ metric: 'frozen share of time', value: 40, unit: '%', threshold: 30 });
+  });
+});
+
+describe('ICE setup longer than 5 s (domain.md §3.4)', () => {
+  /** A first setup: gathering and the offer at `t0`, the answer set at `answerAt`, checking, connected at `connectedAt`. */
+  const setup = (ev: EventStream, t0: number, answerAt: number, checkingAt: number, connectedAt: number) =>
+    ev.event('0-1', t0, 'signalingstatechange', 'have-local-offer')
+      .event('0-1', t0, 'icegatheringstatechange', 'gathering')
+      .event('0-1', answerAt, 'signalingstatechange', 'stable')
+      .event('0-1', checkingAt, 'iceconnectionstatechange', 'checking')
+      .event('0-1', checkingAt, 'connectionstatechange', 'connecting')
+      .event('0-1', connectedAt - 500, 'iceconnectionstatechange', 'connected')
+      .event('0-1', connectedAt, 'connectionstatechange', 'connected');
+
+  it('connected 7 s after gathering started (the answer at once, checking short): a warning, from the answer to connected', () => {
+    const ev = setup(new EventStream(), T0, T0 + 200, T0 + 4000, T0 + 7000);
+    const issues = issuesOf(undefined, ev, { now: T0 + 20_000 });
+    expect(issues).toEqual([expect.objectContaining({
+      rule: 'ice-setup-slow', severity: 'warning', subject: 'connection', from: T0 + 200, to: T0 + 7000,
+      evidence: { metric: 'setup until connected', value: 'connected after 6.8 s', unit: 's', threshold: 5 },
+    })]);
+    // Ended when found: it does not lower the current verdict.
+    expect(assessPc({ pcId: '0-1', columns: undefined, events: ev.events, now: T0 + 20_000 }).verdict).toBeNull();
+  });
+  it('within 5 s, or a setting of 10 s: no issue', () => {
+    expect(issuesOf(undefined, setup(new EventStream(), T0, T0 + 200, T0 + 1000, T0 + 4000), { now: T0 + 20_000 })).toEqual([]);
+    const slow = setup(new EventStream(), T0, T0 + 200, T0 + 4000, T0 + 7000);
+    expect(issuesOf(undefined, slow, { now: T0 + 20_000, thresholds: { ...DEFAULT_HEALTH_THRESHOLDS, iceSetupSeconds: 10 } })).toEqual([]);
+  });
+  it('a caller waiting 20 s for the answer (the callee ringing) is not a slow setup: its clock starts at the answer', () => {
+    expect(issuesOf(undefined, setup(new EventStream(), T0, T0 + 20_000, T0 + 20_100, T0 + 21_000), { now: T0 + 30_000 })).toEqual([]);
+    expect(rules(issuesOf(undefined, setup(new EventStream(), T0, T0 + 20_000, T0 + 24_000, T0 + 27_000), { now: T0 + 30_000 }))).toEqual(['ice-setup-slow']);
+  });
+  it('an ICE restart is a setup of its own: reconnecting in 3 s is none, even long after the first setup; in 8 s it is one', () => {
+    const restart = (took: number) => {
+      const ev = setup(new EventStream(), T0, T0 + 200, T0 + 500, T0 + 1500)
+        .event('0-1', T0 + 60_000, 'connectionstatechange', 'disconnected')
+        .event('0-1', T0 + 61_000, 'signalingstatechange', 'have-local-offer')
+        .event('0-1', T0 + 61_000, 'icegatheringstatechange', 'gathering')
+        .event('0-1', T0 + 61_100, 'signalingstatechange', 'stable')
+        // Checking takes at most 3 s (the remote candidates arrive late): never stuck.
+        .event('0-1', T0 + Math.max(61_200, 58_000 + took), 'iceconnectionstatechange', 'checking')
+        .event('0-1', T0 + Math.max(61_200, 58_000 + took), 'connectionstatechange', 'connecting')
+        .event('0-1', T0 + 60_500 + took, 'iceconnectionstatechange', 'connected')
+        .event('0-1', T0 + 61_000 + took, 'connectionstatechange', 'connected');
+      return issuesOf(undefined, ev, { now: T0 + 90_000 }).filter((i) => i.rule === 'ice-setup-slow');
+    };
+    expect(restart(3000)).toEqual([]);
+    expect(restart(8000)).toMatchObject([{ from: T0 + 61_100, to: T0 + 69_000 }]);
+  });
+  it('a restart on a connection that stays connected is no setup', () => {
+    const ev = setup(new EventStream(), T0, T0 + 200, T0 + 500, T0 + 1500)
+      .event('0-1', T0 + 30_000, 'signalingstatechange', 'have-local-offer')
+      .event('0-1', T0 + 30_000, 'icegatheringstatechange', 'gathering')
+      .event('0-1', T0 + 30_100, 'signalingstatechange', 'stable');
+    expect(issuesOf(undefined, ev, { now: T0 + 90_000 })).toEqual([]);
+  });
+  it('a setup that never connects is the failed and stuck rules\' matter; stuck checking is not reported twice', () => {
+    const failed = new EventStream()
+      .event('0-1', T0, 'icegatheringstatechange', 'gathering')
+      .event('0-1', T0 + 1000, 'iceconnectionstatechange', 'checking')
+      .event('0-1', T0 + 1000, 'connectionstatechange', 'connecting')
+      .event('0-1', T0 + 20_000, 'connectionstatechange', 'failed');
+    expect(rules(issuesOf(undefined, failed, { now: T0 + 30_000 }))).toEqual(['connection-failed', 'ice-checking-stuck']);
+    const pending = new EventStream().event('0-1', T0, 'icegatheringstatechange', 'gathering');
+    expect(issuesOf(undefined, pending, { now: T0 + 30_000 })).toEqual([]);
+    expect(rules(issuesOf(undefined, setup(new EventStream(), T0, T0 + 200, T0 + 1000, T0 + 9000), { now: T0 + 30_000 }))).toEqual(['ice-checking-stuck']);
+  });
+  it('without connectionstatechange (older Firefox) the ICE state says when it connected', () => {
+    const ev = new EventStream()
+      .event('0-1', T0, 'icegatheringstatechange', 'gathering')
+      .event('0-1', T0 + 3000, 'iceconnectionstatechange', 'checking')
+      .event('0-1', T0 + 6000, 'iceconnectionstatechange', 'completed');
+    expect(issuesOf(undefined, ev, { now: T0 + 10_000 })).toMatchObject([{ rule: 'ice-setup-slow', from: T0, to: T0 + 6000 }]);
+  });
+});
+
+describe('no packets received: a stream paused while the others still receive', () => {
+  /** Inbound audio and video, each receiving (true) or not per interval. */
+  const twoStreams = (intervals: { audio: boolean; video: boolean }[]) => {
+    let audio = 1000;
+    let video = 1000;
+    return [{ audio: true, video: true }, ...intervals].map((iv, i) => {
+      if (iv.audio) audio += 50;
+      if (iv.video) video += 300;
+      return {
+        IA: obj({ type: 'inbound-rtp', kind: 'audio', ssrc: 11, timestamp: T0 + i * 1000, packetsReceived: audio, packetsLost: 0, bytesReceived: audio * 100, jitter: 0.002 }),
+        IV: obj({ type: 'inbound-rtp', kind: 'video', ssrc: 22, timestamp: T0 + i * 1000, packetsReceived: video, packetsLost: 0, bytesReceived: video * 1000, jitter: 0.002 }),
+      };
+    });
+  };
+  const both = { audio: true, video: true };
+  const videoOff = { audio: true, video: false };
+  const none = { audio: false, video: false };
+  const noPackets = (issues: HealthIssue[]) => issues.filter((i) => i.rule === 'no-packets-received');
+
+  it('video stopped while audio keeps coming (an SFU pausing an off-screen participant): info, and the verdict stays good', () => {
+    const columns = columnsOf(twoStreams([both, both, ...new Array(8).fill(videoOff)]));
+    expect(noPackets(issuesOf(columns))).toEqual([expect.objectContaining({
+      severity: 'info', subjectId: 'IV', from: T0 + 2000, to: null,
+      evidence: { metric: 'time without packets while other streams receive (likely paused by the sender or SFU)', value: 8, unit: 's', threshold: 5 },
+    })]);
+    expect(assessPc({ pcId: '0-1', columns, events: [] }).verdict).toBe('good');
+  });
+  it('every inbound stream stopped: a warning for each, and the verdict is low', () => {
+    const columns = columnsOf(twoStreams([both, both, ...new Array(8).fill(none)]));
+    expect(noPackets(issuesOf(columns)).map((i) => [i.subjectId, i.severity, i.evidence.metric])).toEqual([
+      ['IA', 'warning', 'time without packets'],
+      ['IV', 'warning', 'time without packets'],
+    ]);
+    expect(assessPc({ pcId: '0-1', columns, events: [] }).verdict).toBe('low');
+  });
+  it('a paused stream whose companions stop too becomes a warning; an ended pause is judged at its end', () => {
+    const later = columnsOf(twoStreams([both, ...new Array(6).fill(videoOff), ...new Array(3).fill(none)]));
+    expect(noPackets(issuesOf(later)).find((i) => i.subjectId === 'IV')).toMatchObject({ severity: 'warning', to: null });
+    const resumed = columnsOf(twoStreams([both, ...new Array(6).fill(videoOff), both, both]));
+    expect(noPackets(issuesOf(resumed))).toMatchObject([{ subjectId: 'IV', severity: 'info', from: T0 + 1000, to: T0 + 8000 }]);
+  });
+  it('at 100 ms polls a silent speaker (Opus DTX: a packet every 400 ms) still counts as receiving', () => {
+    let audio = 1000;
+    let video = 1000;
+    const rows = Array.from({ length: 100 }, (_, i) => {
+      if (i % 4 === 0) audio += 1;
+      if (i < 20) video += 30;
+      return {
+        IA: obj({ type: 'inbound-rtp', kind: 'audio', ssrc: 11, timestamp: T0 + i * 100, packetsReceived: audio, packetsLost: 0, bytesReceived: audio * 100, jitter: 0.002 }),
+        IV: obj({ type: 'inbound-rtp', kind: 'video', ssrc: 22, timestamp: T0 + i * 100, packetsReceived: video, packetsLost: 0, bytesReceived: video * 1000, jitter: 0.002 }),
+      };
+    });
+    // Whichever poll the stretch is judged at, with or without a packet in its last interval.
+    for (const length of [97, 98, 99, 100]) {
+      const issues = noPackets(issuesOf(columnsOf(rows.slice(0, length), T0, 100)));
+      expect(issues.map((i) => [i.subjectId, i.severity]), `${length} polls`).toEqual([['IV', 'info']]);
+    }
+  });
+  it('a companion stream gone from the stats does not count as receiving', () => {
+    const rows = twoStreams([both, ...new Array(8).fill(videoOff)]);
+    for (let i = 3; i < rows.length; i++) delete (rows[i] as Partial<typeof rows[number]>).IA;
+    expect(noPackets(issuesOf(columnsOf(rows)))).toMatchObject([{ subjectId: 'IV', severity: 'warning' }]);
+  });
+});
+
+describe('audio concealment (ObserveRTC: on at 3 %, off at 1 %, over 15 s)', () => {
+  /** Inbound audio at 48 kHz: per 1 s interval the share of samples concealed audibly and silently, and packets or not. */
+  const concealedRows = (intervals: { audible: number; silent?: number; packets?: boolean }[], withSilent = true) => {
+    let total = 0;
+    let concealed = 0;
+    let silent = 0;
+    let packets = 1000;
+    return [{ audible: 0 }, ...intervals].map((iv, i) => {
+      total += 48_000;
+      concealed += Math.round(48_000 * (iv.audible + (iv.silent ?? 0)));
+      silent += Math.round(48_000 * (iv.silent ?? 0));
+      if (iv.packets !== false) packets += 50;
+      return {
+        IA: obj({
+          type: 'inbound-rtp', kind: 'audio', ssrc: 11, timestamp: T0 + i * 1000, packetsReceived: packets, packetsLost: 0, bytesReceived: packets * 100,
+          jitter: 0.002, totalSamplesReceived: total, concealedSamples: concealed, ...(withSilent ? { silentConcealedSamples: silent } : {}),
+        }),
+      };
+    });
+  };
+  const concealment = (columns: StatsColumns) => issuesOf(columns).filter((i) => i.rule === 'audio-concealment');
+
+  it('5 % concealed for 20 s: a warning once 15 s are measured, with the share over the window', () => {
+    const issues = concealment(columnsOf(concealedRows(new Array(20).fill({ audible: 0.05 }))));
+    expect(issues).toHaveLength(1);
+    // The window is full at the 15th interval (row 15); 3 of 4 over opens it there.
+    expect(issues[0]).toMatchObject({ severity: 'warning', subject: 'inbound audio (ssrc 11)', from: T0 + 15_000, to: null });
+    expect(issues[0].evidence).toMatchObject({ metric: 'audio concealed over 15 s', unit: '%', threshold: 3 });
+    expect(issues[0].evidence.value).toBeCloseTo(5, 5);
+  });
+  it('2 % is no issue, nor are short bursts, silence concealed, or streams without silentConcealedSamples', () => {
+    expect(concealment(columnsOf(concealedRows(new Array(30).fill({ audible: 0.02 }))))).toEqual([]);
+    const burst = [...new Array(20).fill({ audible: 0 }), ...new Array(3).fill({ audible: 0.1 }), ...new Array(20).fill({ audible: 0 })];
+    expect(concealment(columnsOf(concealedRows(burst)))).toEqual([]);
+    expect(concealment(columnsOf(concealedRows(new Array(30).fill({ audible: 0, silent: 0.5 }))))).toEqual([]);
+    expect(concealment(columnsOf(concealedRows(new Array(30).fill({ audible: 0.05 }), false)))).toEqual([]);
+  });
+  it('off only below 1 %: 2 % keeps it on, 0 % ends it', () => {
+    const on = new Array(20).fill({ audible: 0.06 });
+    expect(concealment(columnsOf(concealedRows([...on, ...new Array(40).fill({ audible: 0.02 })])))).toMatchObject([{ to: null }]);
+    expect(concealment(columnsOf(concealedRows([...on, ...new Array(40).fill({ audible: 0 })])))).toMatchObject([{ to: expect.any(Number) }]);
+  });
+  it('a stream without packets (paused) is not judged, and its window starts again after', () => {
+    const paused = [...new Array(10).fill({ audible: 0.05 }), ...new Array(10).fill({ audible: 1, packets: false }), ...new Array(10).fill({ audible: 0.05 })];
+    expect(concealment(columnsOf(concealedRows(paused)))).toEqual([]);
+  });
+});
+
+describe('keyframe storm (ObserveRTC: PLI > 0.5/s over 30 s)', () => {
+  /** Video polled every second with the PLIs of each interval: inbound (we ask) or outbound (the peer asks). */
+  const pliRows = (plis: number[], type: 'inbound-rtp' | 'outbound-rtp' = 'inbound-rtp') => {
+    let count = 0;
+    return [0, ...plis].map((n, i) => {
+      count += n;
+      const counters = type === 'inbound-rtp'
+        ? { packetsReceived: 1000 + i * 300, packetsLost: 0, bytesReceived: i * 300_000, framesDecoded: i * 30, jitter: 0.002 }
+        : { packetsSent: i * 300, bytesSent: i * 300_000, framesEncoded: i * 30, frameWidth: 640, frameHeight: 360 };
+      return { V: obj({ type, kind: 'video', ssrc: 44, timestamp: T0 + i * 1000, pliCount: count, ...counters }) };
+    });
+  };
+  const storms = (columns: StatsColumns) => issuesOf(columns).filter((i) => i.rule === 'keyframe-storm');
+
+  it('one PLI a second for 40 s: a storm once 30 s are counted', () => {
+    const issues = storms(columnsOf(pliRows(new Array(40).fill(1))));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ severity: 'warning', subjectId: 'V', from: T0 + 30_000, to: null });
+    expect(issues[0].evidence).toEqual({ metric: 'keyframe requests (PLI) sent over 30 s', value: 1, unit: '/s', threshold: 0.5 });
+    expect(storms(columnsOf(pliRows(new Array(40).fill(1), 'outbound-rtp')))[0].evidence.metric).toBe('keyframe requests (PLI) received over 30 s');
+  });
+  it('a burst of 10 PLIs, a PLI every 3 s, or a storm shorter than 30 s are not storms', () => {
+    expect(storms(columnsOf(pliRows([...new Array(10).fill(0), ...new Array(5).fill(2), ...new Array(40).fill(0)])))).toEqual([]);
+    expect(storms(columnsOf(pliRows(Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? 1 : 0)))))).toEqual([]);
+    expect(storms(columnsOf(pliRows(new Array(25).fill(2))))).toEqual([]);
   });
 });
