@@ -1,7 +1,7 @@
 /**
  * Health of each tab's live peer connections, for the toolbar badge and the popup. Fed by the recorder's
  * updates (the same ones the panel gets), it keeps per live PC only a window of the latest samples
- * ({@link WINDOW_ROWS} to {@link WINDOW_MAX_ROWS}) and the trace records the rules read, so a long call costs the
+ * (at least {@link WINDOW_ROWS} and {@link WINDOW_MIN_MS} of them, up to twice that) and the trace records the rules read, so a long call costs the
  * worker no more than a short one; each badge refresh assesses only the samples that came since the last one. An MV3 worker can be stopped at any time: a tab it does not know is seeded from the store (the last
  * stored chunk and the pending samples) the first time it is needed.
  *
@@ -19,13 +19,27 @@ import { appendSamples, emptyStatsColumns, keepLastRows } from '../model/stats-c
 import { RECENT_SESSIONS, type LivePcHealth, type RecentSessionHealth, type SessionUpdate, type TabHealth } from '../protocol/messages';
 import type { SessionStore } from '../storage/session-store';
 
-/** Samples kept per live PC: two minutes at the default 1 s poll, enough for every rule's window. */
+/** Samples kept per live PC at least: two minutes at the default 1 s poll. */
 export const WINDOW_ROWS = 120;
 /**
- * The window grows to this many samples before it is cut back to {@link WINDOW_ROWS}: between cuts the PC's assessor
+ * Sample time kept per live PC at least, whatever the poll interval: twice the longest rule window (30 s: the MOS
+ * verdict, keyframe requests). At 100 ms polls 120 samples were 12 s, and those verdicts could never be reached.
+ */
+export const WINDOW_MIN_MS = 60_000;
+/**
+ * The window grows to twice what it keeps ({@link windowRows}) before it is cut back: between cuts the PC's assessor
  * takes in only the new samples (a cut starts it over), and the columns are not spliced on every sample.
  */
 export const WINDOW_MAX_ROWS = 2 * WINDOW_ROWS;
+
+/** How many of the latest samples a live PC keeps: {@link WINDOW_ROWS}, or more to cover {@link WINDOW_MIN_MS}. */
+export function windowRows(t: readonly number[]): number {
+  const n = t.length;
+  if (n === 0) return WINDOW_ROWS;
+  let first = n - 1;
+  while (first > 0 && t[n - 1] - t[first - 1] <= WINDOW_MIN_MS) first--;
+  return Math.max(WINDOW_ROWS, n - first);
+}
 /** Trace records kept per PC (state changes only; the newest win). */
 const MAX_PC_EVENTS = 200;
 /** The badge is recomputed at most this often per tab. */
@@ -183,7 +197,8 @@ export class LiveHealth {
       if (!isLive(session, pc)) continue;
       const { lastChunkSamples, pending } = await store.readPcTail(session.id, pc.pcId);
       const columns = emptyStatsColumns();
-      appendSamples(columns, [...lastChunkSamples, ...pending].slice(-WINDOW_ROWS));
+      const tail = [...lastChunkSamples, ...pending];
+      appendSamples(columns, tail.slice(-windowRows(tail.map((sample) => sample.t))));
       tab.pcs.set(pc.pcId, { pc, columns, assessor: createPcAssessor(), events: [] });
     }
     for (const e of events) this.keepEvent(tab, e);
@@ -215,7 +230,10 @@ export class LiveHealth {
       const pc = tab.pcs.get(pcId);
       if (!pc) continue;
       appendSamples(pc.columns, samples);
-      if (pc.columns.t.length > WINDOW_MAX_ROWS) keepLastRows(pc.columns, WINDOW_ROWS);
+      if (pc.columns.t.length > WINDOW_MAX_ROWS) {
+        const keep = windowRows(pc.columns.t);
+        if (pc.columns.t.length > 2 * keep) keepLastRows(pc.columns, keep);
+      }
     }
     // Closed PCs leave the live set (and the worker's memory).
     for (const [pcId, pc] of tab.pcs) if (!isLive(tab.session, pc.pc)) tab.pcs.delete(pcId);

@@ -5,7 +5,7 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { BADGE_COLORS, LiveHealth, WINDOW_MAX_ROWS, WINDOW_ROWS, type Badge } from '../../../lib/background/live-health';
+import { BADGE_COLORS, LiveHealth, WINDOW_MAX_ROWS, WINDOW_MIN_MS, WINDOW_ROWS, type Badge } from '../../../lib/background/live-health';
 import { assessPc, pcGlance } from '../../../lib/model/health/assess';
 import { Recorder } from '../../../lib/background/recorder';
 import { DEFAULT_SETTINGS, type Settings } from '../../../lib/model/settings';
@@ -29,12 +29,13 @@ function report(i: number, lost = 0): StatsReportJson {
 async function setup(settings: Settings = DEFAULT_SETTINGS) {
   const dbName = `live-health-${++dbCounter}`;
   const store = new SessionStore(await openScopeDb(dbName));
-  const recorder = new Recorder({ store, askTopDocument: async () => null, now: () => T0 + 100_000 });
+  const recorderNow = { t: T0 + 100_000 };
+  const recorder = new Recorder({ store, askTopDocument: async () => null, now: () => recorderNow.t });
   const badges: (Badge | null)[] = [];
   const now = { t: T0 };
   const start = () =>
     new LiveHealth({ store, settings: async () => settings, now: () => now.t, setBadge: (_tab, b) => badges.push(b) });
-  return { store, recorder, badges, now, start, dbName };
+  return { store, recorder, recorderNow, badges, now, start, dbName };
 }
 
 const hello = (frameLoadId: string): RelayHello => ({ type: 'hello', v: 1, frameLoadId, isTop: true, url: 'https://call.example/room', title: 'Room', timeOrigin: T0, userAgent: 'test' });
@@ -160,5 +161,36 @@ describe('LiveHealth', () => {
     expect(tracked().columns.t.length).toBeLessThan(WINDOW_MAX_ROWS);
     const [glance] = (await health.tabHealth(9)).live;
     expect(glance.topIssue?.rule).toBe('high-packet-loss');
+  });
+
+  it('at 100 ms polls the window still holds a minute of samples (the 30 s rule windows fit)', async () => {
+    const env = await setup();
+    const health = env.start();
+    const ctx = await env.recorder.attachFrame(9, hello('load-1'));
+    let prev: StatsReportJson = {};
+    let seq = 0;
+    const send = async (from: number, to: number) => {
+      const out: PageRecord[] = from === 0 ? [{ type: 'pc-created', pc: 1, t: T0, config: {} }] : [];
+      for (let i = from; i < to; i++) {
+        const r = report(i, 0);
+        out.push({ type: 'pc-stats', pc: 1, index: i, t: T0 + i * 100, delta: diffStatsReports(prev, r), ...(i === 0 ? { reset: true as const } : {}), cost: { getStatsMs: 1, hookMs: 0.1 } });
+        prev = r;
+      }
+      env.recorderNow.t = T0 + 100_000 + to * 100; // the background's clock moves with the polls (its per-second rate caps)
+      await health.apply(9, (await env.recorder.storeBatch(ctx, ++seq, out)).update!);
+    };
+    const internal = (health as unknown as { tabs: Map<number, { pcs: Map<string, { columns: StatsColumns }> }> }).tabs;
+    const t = () => internal.get(9)!.pcs.get('0-1')!.columns.t;
+    await send(0, 10);
+    let shortest = Infinity;
+    for (let i = 10; i < 1500; i += 10) {
+      await send(i, i + 10);
+      const span = t().at(-1)! - t()[0];
+      if (i >= 700) shortest = Math.min(shortest, span);
+      expect(t().length).toBeLessThanOrEqual(2 * (WINDOW_MIN_MS / 100 + 1));
+    }
+    // Never less than a minute once a minute was seen (120 rows would be 12 s).
+    expect(shortest).toBeGreaterThanOrEqual(WINDOW_MIN_MS);
+    expect(t().at(-1)).toBe(T0 + 1499 * 100);
   });
 });
