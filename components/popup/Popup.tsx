@@ -40,7 +40,8 @@ function PcCard({ pc, now }: { pc: LivePcHealth; now: number }) {
       <div class="popup-pc__head">
         <span class={`popup-verdict verdict-${verdictClass}`} data-verdict={verdictClass}>
           {verdictText(pc.verdict)}
-          {pc.score !== null ? ` (${Math.round(pc.score)}/100)` : ''}
+          {/* The score is the current one; the verdict waits until a score held for 30 s, so say "now". */}
+          {pc.score !== null ? ` · now ${Math.round(pc.score)}/100` : ''}
         </span>
         <span class="popup-pc__id">PC {pc.pcId}</span>
         <span class="popup-muted">{formatElapsed(now - pc.createdAt)}</span>

@@ -78,6 +78,7 @@ describe('Popup', () => {
     const list = await screen.findByRole('list', { name: 'Live peer connections' });
     const receiver = within(list).getByRole('listitem', { name: 'Peer connection 0-2' });
     expect(receiver.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('good');
+    expect(receiver.querySelector('[data-verdict]')!.textContent).toMatch(/^Good · now \d+\/100$/);
     expect(receiver.querySelector('[data-field="state"]')!.textContent).toBe('connected');
     expect(receiver.querySelector('[data-field="path"]')!.textContent).toBe('host ⇄ host');
     expect(receiver.querySelector('[data-field="receive-bitrate"]')!.textContent).toMatch(/^\d+(\.\d+)? (kbit|Mbit)\/s$/);
