@@ -365,6 +365,16 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
         entries.push(entry);
         break;
       }
+      case 'pc-create-failed': {
+        const entry = base(e, 'created', 'RTCPeerConnection');
+        entry.args = r.args;
+        entry.outcome = 'error';
+        entry.error = r.error;
+        entry.failure = true;
+        entry.summary = withOutcome(`new RTCPeerConnection(${r.args.length > 0 ? preview(r.args[0], 80) : ''})`, 'error', r.error, '');
+        entries.push(entry);
+        break;
+      }
       case 'media-call': {
         const settled = settlements.get(`m${e.frame}:${r.call}`);
         const s = settled && settled.record.type === 'media-settled' ? settled.record : null;

@@ -276,7 +276,9 @@ export function applyPageRecords(session: LiveSession, frame: FrameInfo, records
 
     if (record.type === 'pc-created') {
       if (pc) {
-        countRefused(session, 'duplicate-pc');
+        // The hook announces its live PCs again when capture resumes or after lost records (a resync): the
+        // first announcement stands, and a repeat is neither an event nor a problem.
+        continue;
       } else {
         pc = newPc(summary.id, frame, record);
         session.pcs.set(pc.summary.pcId, pc);

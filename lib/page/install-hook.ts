@@ -806,11 +806,18 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
         const wasEnabled = enabled;
         enabled = nextEnabled;
         poller.configure({ enabled, intervalMs: clampInterval(ownValue(config, 'pollIntervalMs')) });
-        if (ownValue(config, 'resync') === true) poller.resync();
-        if (enabled && !wasEnabled) {
-          // PCs created while capture was off: make them known, so their stats and events can follow.
+        const resync = ownValue(config, 'resync') === true;
+        if (resync) poller.resync();
+        if (!enabled && wasEnabled) {
+          // While capture is off the relay drops everything: what it dropped may have been a PC's announcement.
           const infos = liveInfos();
-          for (let i = 0; i < infos.length; i++) if (!infos[i].announced) announce(infos[i]);
+          for (let i = 0; i < infos.length; i++) infos[i].announced = false;
+        } else if (enabled && (!wasEnabled || resync)) {
+          // Capture back on (PCs created or announced while it was off), or records were lost on the way (a resync:
+          // a dropped announcement leaves every later record of its PC refused): announce every live PC again.
+          // The background keeps the first announcement of a PC it knows and ignores the repeats.
+          const infos = liveInfos();
+          for (let i = 0; i < infos.length; i++) if (!infos[i].announced || resync) announce(infos[i]);
         }
       } catch {
         /* ignore */
@@ -1155,6 +1162,11 @@ function hasSdp(recorded: Json | undefined): boolean {
   return typeof sdp === 'string' && sdp !== '';
 }
 
+/** The `type` of a recorded description argument, if it has one. */
+function descriptionType(recorded: Json | undefined): unknown {
+  return typeof recorded === 'object' && recorded !== null && !isArray(recorded) ? ownValue(recorded, 'type') : undefined;
+}
+
 /** What to do around each RTCPeerConnection method. */
 function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, pc: unknown, args: unknown[]): CallHooks {
   const hooks = bare<CallHooks>();
@@ -1191,7 +1203,8 @@ function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, pc: unknown, arg
       // webrtc-internals logs it with setLocalDescriptionOnSuccess. Read through the realm's native getters once
       // the call resolved (no page getter runs; the page's own argument is not read again).
       hooks.valueOfVoid = (recorded) => {
-        if (hasSdp(recorded[0])) return undefined;
+        // A rollback sets no description (localDescription is then the last stable one, not what this call set).
+        if (hasSdp(recorded[0]) || descriptionType(recorded[0]) === 'rollback') return undefined;
         const n = info.realm.natives;
         const description = callSafe(n.localDescription, pc);
         if (description === null || description === undefined) return undefined;
@@ -1205,6 +1218,20 @@ function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, pc: unknown, arg
   return hooks;
 }
 
+/** `new RTCPeerConnection(…)` threw: the arguments as given (credentials removed) and the error, for the session. */
+function recordCreateFailed(rec: Recorder, realm: Realm, args: unknown[], error: unknown): void {
+  try {
+    const record = bare<Extract<PageRecord, { type: 'pc-create-failed' }>>();
+    record.type = 'pc-create-failed';
+    record.t = rec.now();
+    record.args = realm.ser.args(args);
+    record.error = realm.ser.error(error);
+    rec.emit(record);
+  } catch {
+    /* never the page's problem */
+  }
+}
+
 function patchConstructors(win: PageWindow, state: RealmState): void {
   const link = state.link;
   const realm = state.realm;
@@ -1215,7 +1242,13 @@ function patchConstructors(win: PageWindow, state: RealmState): void {
       Native,
       {
         construct(target, args, newTarget) {
-          const pc = reflectConstruct(target, args, newTarget) as object;
+          let pc: object;
+          try {
+            pc = reflectConstruct(target, args, newTarget) as object;
+          } catch (error) {
+            recordCreateFailed(state.rec, realm, args, error);
+            throw error; // the very object the native threw
+          }
           try {
             const rec = state.rec;
             if (!rec.known(pc)) rec.register(pc, args, realm);

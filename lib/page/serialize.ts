@@ -29,7 +29,10 @@ import {
 export interface SerializeLimits {
   /** Nesting below the value itself (a record adds ~4 levels; the relay accepts 24). */
   maxDepth: number;
-  /** Longer strings are cut (an SDP of a large call is ~100 KB). */
+  /**
+   * Longer strings are cut. An SDP is kept whole up to this: a call's is ~10–100 KB, an SFU offer with 100+
+   * m-sections passes 256 KB. (A record stays within the relay's 2 MiB even with its JSON escapes.)
+   */
   maxStringChars: number;
   maxArrayItems: number;
   maxObjectKeys: number;
@@ -39,7 +42,7 @@ export interface SerializeLimits {
 
 export const DEFAULT_SERIALIZE_LIMITS: SerializeLimits = {
   maxDepth: 12,
-  maxStringChars: 256 * 1024,
+  maxStringChars: 1024 * 1024,
   maxArrayItems: 512,
   maxObjectKeys: 256,
   maxTotalChars: 1024 * 1024,

@@ -129,6 +129,11 @@ export type PageRecord =
       /** What the poll cost the page: getStats latency and the hook's own main-thread time (ms). */
       cost: { getStatsMs: number; hookMs: number };
     }
+  /**
+   * `new RTCPeerConnection(…)` threw (a malformed ICE server URL, expired certificates, …): no PC exists, so the
+   * record belongs to the session; `args` as given (credentials removed), `error` as thrown.
+   */
+  | { type: 'pc-create-failed'; t: number; args: Json[]; error: ErrorInfo }
   | { type: 'media-call'; call: number; t: number; method: MediaMethod; args: Json[] }
   | { type: 'media-settled'; call: number; t: number; method: MediaMethod; ok: boolean; value?: Json; error?: ErrorInfo }
   | { type: 'track-event'; t: number; track: { id: string; kind: string; label: string }; event: TrackEventName };

@@ -209,6 +209,14 @@ describe('buildEventLog: edge cases', () => {
     expect(log[0].sinceMs).toBe(100);
   });
 
+  it('a constructor that threw is a failed session-level entry with its arguments', () => {
+    const events = new EventStream().events;
+    events.push({ seq: 0, frame: 0, pcId: null, record: { type: 'pc-create-failed', t: 1_000_050, args: [{ iceServers: [{ urls: 'stun:bad host' }] }], error: { name: 'SyntaxError', message: `bad URL ${XSS}` } } });
+    const [entry] = buildEventLog(makeSession({ events }), null);
+    expect(entry).toMatchObject({ kind: 'created', name: 'RTCPeerConnection', outcome: 'error', failure: true, sinceMs: 50 });
+    expect(entry.summary).toBe(`new RTCPeerConnection({"iceServers":[{"urls":"stun:bad host"}]}) → SyntaxError: bad URL ${XSS}`);
+  });
+
   it('session-level times count from the top document\'s time origin, never after the first record', () => {
     const s = new EventStream().media(1_000_100, 'getUserMedia', [{ audio: true }], { value: { id: 's', tracks: [] } });
     // The background's clock when the relay first spoke: after the page's first record.

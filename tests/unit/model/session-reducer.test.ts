@@ -45,6 +45,15 @@ describe('applyPageRecords', () => {
     expect(session.summary).toMatchObject({ pcCount: 2, mediaCallCount: 1, eventCount: 5, lastActivityAt: 0 });
   });
 
+  it('a repeated announcement of a known PC (capture resumed, or a resync) is neither an event nor a refusal', () => {
+    const session = makeSession();
+    applyPageRecords(session, frame(0), [{ type: 'pc-created', pc: 1, t: 10, config: { bundlePolicy: 'max-bundle' } }]);
+    const out = applyPageRecords(session, frame(0), [{ type: 'pc-created', pc: 1, t: 10, config: {} }]);
+    expect(out.events).toEqual([]);
+    expect(session.summary).toMatchObject({ pcCount: 1, eventCount: 1, refused: {} });
+    expect(session.pcs.get('0-1')!.summary.config).toEqual({ bundlePolicy: 'max-bundle' });
+  });
+
   it('decodes a stats stream into full samples and marks close()', () => {
     const session = makeSession();
     applyPageRecords(session, frame(0), [{ type: 'pc-created', pc: 1, t: 1, config: {} }]);

@@ -208,16 +208,23 @@ class RTCPeerConnection extends EventTarget {
     if (typeof a === 'function') return async(() => a(new RTCSessionDescription({ type: 'answer', sdp: 'v=0\r\no=answer\r\n' })));
     return async(() => ({ type: 'answer', sdp: 'v=0\r\no=answer\r\n' }));
   }
-  #local = null;
+  #local = null; #stableLocal = null;
   get localDescription() { return this.#local ? new RTCSessionDescription(this.#local) : null; }
   #setDesc(desc, ok, fail, local) {
     const run = () => {
+      if (desc && desc.type === 'rollback') {
+        this.#signaling = 'stable';
+        this.#local = this.#stableLocal;
+        this.dispatchEvent(new Event('signalingstatechange'));
+        return;
+      }
       // Implicit form (no description, or no SDP): the PC makes the offer or answer itself.
       if (local && (!desc || !desc.sdp)) desc = { type: desc?.type ?? (this.#signaling === 'have-remote-offer' ? 'answer' : 'offer'), sdp: 'v=0\r\no=implicit\r\n' };
       if (!desc || !['offer', 'answer', 'pranswer', 'rollback'].includes(desc.type)) throw new TypeError("The provided value '" + (desc && desc.type) + "' is not a valid enum value of type RTCSdpType.");
       if (!/^v=0/.test(desc.sdp ?? 'v=0')) throw new DOMException('Failed to parse SessionDescription.', 'OperationError');
       this.#signaling = desc.type === 'offer' ? (local ? 'have-local-offer' : 'have-remote-offer') : 'stable';
       if (local) this.#local = { type: desc.type, sdp: desc.sdp };
+      if (this.#signaling === 'stable') this.#stableLocal = this.#local;
       this.#transceivers.forEach((t, i) => t._setMid(String(i)));
       this.dispatchEvent(new Event('signalingstatechange'));
     };

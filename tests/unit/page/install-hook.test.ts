@@ -199,6 +199,21 @@ describe('installHook: records', () => {
     expect(records.map((r) => r.type)).toEqual(['pc-created', 'pc-call', 'pc-settled']);
   });
 
+  it('records a constructor that threw, and rethrows the native error itself', () => {
+    const { of, run } = setup();
+    run(`try { new RTCPeerConnection({ bundlePolicy: 'bogus', iceServers: [{ urls: 'turn:t.example', username: 'u', credential: 'secret' }] }); }
+      catch (e) { globalThis.err = e; }`);
+    expect(run('err instanceof TypeError && err.message')).toBe("Failed to construct 'RTCPeerConnection': bad bundlePolicy");
+    const [failed] = of('pc-create-failed');
+    expect(failed).toMatchObject({
+      args: [{ bundlePolicy: 'bogus', iceServers: [{ urls: 'turn:t.example', username: 'u' }] }],
+      error: { name: 'TypeError', message: "Failed to construct 'RTCPeerConnection': bad bundlePolicy" },
+    });
+    expect(JSON.stringify(failed)).not.toContain('secret');
+    expect(of('pc-created')).toEqual([]);
+    expect(checkPageRecord(JSON.parse(JSON.stringify(failed))).ok).toBe(true);
+  });
+
   it('records the description an argument-less setLocalDescription set, through native getters only', async () => {
     const { of, run } = setup();
     run(`globalThis.reads = 0;
@@ -210,7 +225,9 @@ describe('installHook: records', () => {
       globalThis.b = new RTCPeerConnection();
       a.setLocalDescription().then(() => b.setRemoteDescription({ type: 'offer', sdp: 'v=0\\r\\no=remote\\r\\n' }))
         .then(() => b.setLocalDescription({ type: 'answer' }))
-        .then(() => a.setLocalDescription({ type: 'offer', sdp: 'v=0\\r\\no=explicit\\r\\n' }));`);
+        .then(() => a.setLocalDescription({ type: 'offer', sdp: 'v=0\\r\\no=explicit\\r\\n' }))
+        .then(() => b.setLocalDescription({ type: 'offer', sdp: 'v=0\\r\\no=explicit\\r\\n' }))
+        .then(() => b.setLocalDescription({ type: 'rollback' }));`);
     await flush();
     const sld = of('pc-settled').filter((s) => s.method === 'setLocalDescription');
     expect(sld.map((s) => [s.pc, s.value])).toEqual([
@@ -218,6 +235,9 @@ describe('installHook: records', () => {
       [2, { type: 'answer', sdp: 'v=0\r\no=implicit\r\n' }],
       // The explicit form: its SDP is in the call's arguments already.
       [1, undefined],
+      [2, undefined],
+      // A rollback sets no description (localDescription is the answer from before).
+      [2, undefined],
     ]);
     expect(of('pc-settled').find((s) => s.method === 'setRemoteDescription')!.value).toBeUndefined();
     expect(run('reads')).toBe(0);
@@ -424,7 +444,8 @@ describe('installHook: stats polling and settings', () => {
     expect(records.length).toBe(count);
     expect(run('__counters.getStatsCalls')).toBe(1);
     controller.setConfig({ enabled: true, pollIntervalMs: 200 });
-    expect(of('pc-created').map((r) => r.pc)).toEqual([1, 2]);
+    // Both are announced (again for a: the relay may have dropped its first announcement while capture was off).
+    expect(of('pc-created').map((r) => r.pc)).toEqual([1, 1, 2]);
     await vi.advanceTimersByTimeAsync(200);
     const resumed = of('pc-stats').slice(1);
     expect(resumed.map((s) => [s.pc, s.index, s.reset])).toEqual([
@@ -434,6 +455,8 @@ describe('installHook: stats polling and settings', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(of('pc-stats').filter((s) => s.pc === 1).length).toBe(7);
     controller.setConfig({ enabled: true, pollIntervalMs: 200, resync: true });
+    // A resync (records were lost) announces every live PC again before the full snapshots.
+    expect(of('pc-created').map((r) => r.pc)).toEqual([1, 1, 2, 1, 2]);
     await vi.advanceTimersByTimeAsync(200);
     expect(of('pc-stats').slice(-2).every((s) => s.reset === true)).toBe(true);
     // Ill-formed configs are ignored.

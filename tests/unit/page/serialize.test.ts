@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSerializer, DEFAULT_SERIALIZE_LIMITS } from '../../../lib/page/serialize';
 import { findJsonProblem } from '../../../lib/protocol/guards';
+import { RELAY_LIMITS } from '../../../lib/protocol/constants';
 
 const tagged = (name: string, props: Record<string, unknown>) => {
   const proto = { [Symbol.toStringTag]: name };
@@ -65,6 +66,12 @@ describe('createSerializer().value', () => {
     // A full-size SDP passes untouched.
     const sdp = 'v=0\r\n' + 'a=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n'.repeat(2000);
     expect(ser.value({ type: 'offer', sdp })).toEqual({ type: 'offer', sdp });
+    // So does an SFU offer of 120 m-sections (~360 KB, past the old 256 KB cut), and its record fits the relay's cap.
+    const section = 'm=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n' + 'a=rtcp-fb:96 nack pli\r\n'.repeat(120);
+    const big = 'v=0\r\n' + section.repeat(120);
+    expect(big.length).toBeGreaterThan(300 * 1024);
+    expect(ser.value({ type: 'offer', sdp: big })).toEqual({ type: 'offer', sdp: big });
+    expect(JSON.stringify({ type: 'pc-call', args: [ser.value({ type: 'offer', sdp: big })] }).length).toBeLessThan(RELAY_LIMITS.maxRecordChars);
   });
 
   it('drops __proto__ keys and credentials, and the result passes the relay guard', () => {

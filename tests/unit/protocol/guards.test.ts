@@ -20,6 +20,7 @@ describe('parsePageEnvelope', () => {
       { type: 'media-call', call: 2, t: 5, method: 'getUserMedia', args: [{ audio: true }] },
       { type: 'media-settled', call: 2, t: 6, method: 'getUserMedia', ok: false, error: { name: 'NotAllowedError', message: 'no' } },
       { type: 'track-event', t: 7, track: { id: 'a', kind: 'audio', label: 'mic' }, event: 'ended' },
+      { type: 'pc-create-failed', t: 8, args: [{ iceServers: [{ urls: 'stun:x y' }] }], error: { name: 'SyntaxError', message: 'bad' } },
     ];
     for (const record of records) expect(parsePageEnvelope(envelope(record), 1e6), record.type).toEqual({ ok: true, value: record });
   });
@@ -50,6 +51,8 @@ describe('parsePageEnvelope', () => {
       { type: 'pc-settled', pc: 1, t: 3, call: 0, method: 'createOffer', ok: false },
       { type: 'nope', t: 1 },
       { type: 'pc-created', pc: 1, config: {} },
+      { type: 'pc-create-failed', t: 1, args: [] },
+      { type: 'pc-create-failed', t: 1, args: {}, error: { name: 'E', message: '' } },
     ];
     for (const record of bad) expect(checkPageRecord(record).ok, JSON.stringify(record)).toBe(false);
     // PC number 0: never from a page (the hook numbers from 1); in our own files, an imported rtcstats PC_0.
