@@ -11,7 +11,7 @@
 import { HELLO_LIMITS, RELAY_LIMITS } from '../protocol/constants';
 import type { PageRecord, RelayHello, SessionUpdate } from '../protocol/messages';
 import { truncateText } from '../protocol/text';
-import type { PcSummary, StatsSample } from '../model/session';
+import type { PcSummary, StatsSample, TraceEvent } from '../model/session';
 import { DEFAULT_SETTINGS } from '../model/settings';
 import {
   applyPageRecords,
@@ -69,6 +69,11 @@ export interface FrameContext {
   frameLoadId: string;
   /** The session already had {@link MAX_FRAMES_PER_SESSION} frames: this one's batches are counted, not stored. */
   dropped: boolean;
+  /**
+   * The session's top document is known for sure: the frame is the top frame, or the top frame answered for it.
+   * Then any other live session of the tab belongs to an earlier page.
+   */
+  topKnown?: boolean;
 }
 
 export interface TopDocument {
@@ -106,7 +111,20 @@ interface SessionBooks {
   windowBytes: number;
   /** A batch was dropped in this window (and the session's counts of refused records stored). */
   windowDropped: boolean;
+  /**
+   * Trace events of a new session that so far only listed devices (enumerateDevices: fingerprinting scripts call it
+   * on many sites), held in memory and not stored; null once the session is stored. A PC, a getUserMedia or
+   * getDisplayMedia call, or more than {@link MAX_HELD_EVENTS} held events store the session with them.
+   */
+  held: TraceEvent[] | null;
 }
+
+/** Most trace events a session that only listed devices holds before it is stored anyway. */
+export const MAX_HELD_EVENTS = 100;
+
+/** Whether an event makes a session worth storing on its own: anything but listing devices. */
+const usesWebRtc = (e: TraceEvent): boolean =>
+  !((e.record.type === 'media-call' || e.record.type === 'media-settled') && e.record.method === 'enumerateDevices');
 
 const sessionIdOf = (tabId: number, topLoadId: string) => `${tabId}:${topLoadId}`;
 
@@ -174,14 +192,14 @@ export class Recorder {
   async attachFrame(tabId: number, hello: RelayHello, tab?: { url?: string; title?: string }): Promise<FrameContext> {
     // Outside the chain: the top frame may take its full timeout to answer (a busy or hostile page), and every
     // other tab's batches wait in the chain.
-    const { sessionId, top } = await this.sessionOf(tabId, hello);
+    const { sessionId, top, topKnown } = await this.sessionOf(tabId, hello);
     return this.serial(async () => {
       const session = await this.loadOrCreate(sessionId, tabId, hello, top, tab);
       let frame = session.summary.frames.find((f) => f.frameLoadId === hello.frameLoadId);
       if (!frame) {
         if (session.summary.frames.length >= MAX_FRAMES_PER_SESSION) {
           session.summary.refused['too-many-frames'] = (session.summary.refused['too-many-frames'] ?? 0) + 1;
-          return { tabId, sessionId, frameLoadId: hello.frameLoadId, dropped: true };
+          return { tabId, sessionId, frameLoadId: hello.frameLoadId, dropped: true, topKnown };
         }
         frame = {
           index: session.summary.frames.length,
@@ -194,7 +212,7 @@ export class Recorder {
         session.summary.frames.push(frame);
       }
       if (hello.isTop && hello.title) session.summary.title = hello.title;
-      return { tabId, sessionId, frameLoadId: hello.frameLoadId, dropped: false };
+      return { tabId, sessionId, frameLoadId: hello.frameLoadId, dropped: false, topKnown };
     });
   }
 
@@ -202,13 +220,19 @@ export class Recorder {
    * The session of a frame saying hello. A subframe lives within one top document, so a subframe the recorder
    * knows (a reconnect) needs no question; the others ask the tab's top frame, one question per tab at a time.
    */
-  private async sessionOf(tabId: number, hello: RelayHello): Promise<{ sessionId: string; top: TopDocument | null }> {
-    if (hello.isTop) return { sessionId: sessionIdOf(tabId, hello.frameLoadId), top: { frameLoadId: hello.frameLoadId, url: hello.url, title: hello.title } };
+  private async sessionOf(tabId: number, hello: RelayHello): Promise<{ sessionId: string; top: TopDocument | null; topKnown: boolean }> {
+    if (hello.isTop) return { sessionId: sessionIdOf(tabId, hello.frameLoadId), top: { frameLoadId: hello.frameLoadId, url: hello.url, title: hello.title }, topKnown: true };
     for (const session of this.live.values()) {
       if (session.summary.tabId === tabId && session.summary.frames.some((f) => f.frameLoadId === hello.frameLoadId)) {
-        return { sessionId: session.summary.id, top: null };
+        return { sessionId: session.summary.id, top: null, topKnown: false };
       }
     }
+    // After a worker restart nothing is in memory: a frame already listed in a stored live session reconnects to it,
+    // whether or not the top frame answers in time (a stand-in session would refuse its PCs' later records).
+    const stored = (await this.deps.store.listSessions({ tabId })).find(
+      (s) => s.endedAt === null && s.frames.some((f) => f.frameLoadId === hello.frameLoadId),
+    );
+    if (stored) return { sessionId: stored.id, top: null, topKnown: false };
     let asking = this.askingTop.get(tabId);
     if (!asking) {
       asking = this.deps.askTopDocument(tabId).finally(() => this.askingTop.delete(tabId));
@@ -217,7 +241,7 @@ export class Recorder {
     const top = await asking;
     // Without an answer from the top frame (no relay there, e.g. a PDF or an extension page), the frame's own
     // document stands in for the page.
-    return { sessionId: sessionIdOf(tabId, top?.frameLoadId ?? hello.frameLoadId), top };
+    return { sessionId: sessionIdOf(tabId, top?.frameLoadId ?? hello.frameLoadId), top, topKnown: top !== null };
   }
 
   private async loadOrCreate(
@@ -234,7 +258,7 @@ export class Recorder {
       // A relay speaking for this document proves it is alive (worker restart, back/forward cache restore).
       stored.endedAt = null;
       const session: LiveSession = { summary: stored, pcs: new Map() };
-      const books = newBooks(summaryRowBytes(stored));
+      const books = newBooks(summaryRowBytes(stored), false);
       for (const summary of await this.deps.store.getPcs(sessionId)) {
         session.pcs.set(summary.pcId, await this.restorePc(summary));
         books.pcRowBytes.set(summary.pcId, pcRowBytes(summary));
@@ -268,7 +292,7 @@ export class Recorder {
       },
       pcs: new Map(),
     };
-    this.books.set(session, newBooks(0));
+    this.books.set(session, newBooks(0, true));
     this.live.set(sessionId, session);
     return session;
   }
@@ -311,11 +335,11 @@ export class Recorder {
         countRefused(session, 'session-rate-limit', records.length);
         // Dropped stats records break their PCs' delta chains: the relay asks the hook for full snapshots.
         const needResync = records.some((r) => r.type === 'pc-stats');
-        if (books.windowDropped || session.summary.pcCount + session.summary.eventCount === 0) return { stored: true, update: null, needResync };
+        if (books.windowDropped || books.held !== null || session.summary.pcCount + session.summary.eventCount === 0) return { stored: true, update: null, needResync };
         // The first drop of a window stores the session's counts, so that the drops show without a later batch.
         books.windowDropped = true;
         const { write } = this.prepareWrite(session, [], [], []);
-        await this.deps.store.commit(write);
+        await this.commitOrForget(session, write);
         return { stored: true, update: { session: session.summary, pcs: [], events: [], stats: [] }, needResync };
       }
       books.windowRecords += records.length;
@@ -325,12 +349,18 @@ export class Recorder {
       if (outcome.events.length > 0 || outcome.samples.length > 0 || outcome.changedPcs.size > 0) {
         session.summary.lastActivityAt = Math.max(session.summary.lastActivityAt, now);
       }
-      const { write, writtenBytes } = this.prepareWrite(session, outcome.changedPcs, outcome.events, outcome.samples, { notice });
-      if (session.summary.pcCount === 0 && session.summary.mediaCallCount === 0 && session.summary.eventCount === 0) {
-        // Nothing WebRTC happened yet (e.g. only refused records): do not create a stored session for it.
-        return { stored: true, update: null, needResync: outcome.needResync };
+      let events = outcome.events;
+      if (books.held !== null) {
+        // Nothing WebRTC happened yet (only refused records, or device listings): no stored session for it yet.
+        if (session.summary.pcCount === 0 && !events.some(usesWebRtc) && books.held.length + events.length <= MAX_HELD_EVENTS) {
+          books.held.push(...events);
+          return { stored: true, update: null, needResync: outcome.needResync };
+        }
+        events = [...books.held, ...events];
+        books.held = null;
       }
-      await this.deps.store.commit(write);
+      const { write, writtenBytes } = this.prepareWrite(session, outcome.changedPcs, events, outcome.samples, { notice });
+      await this.commitOrForget(session, write);
       books.windowBytes += writtenBytes;
       return {
         stored: true,
@@ -338,7 +368,7 @@ export class Recorder {
         update: {
           session: session.summary,
           pcs: write.pcs,
-          events: outcome.events,
+          events,
           stats: groupSamples(outcome.samples),
         },
       };
@@ -440,6 +470,22 @@ export class Recorder {
     return { write, writtenBytes: written };
   }
 
+  /**
+   * Commits a session's write. The batch was already applied to the session in memory (its sequence number, counts,
+   * decoding state): when the transaction fails, the session is forgotten, so that the relay's resend of the
+   * batch (the router hangs up on a failure) finds it rebuilt from the store, as of the last commit, instead of
+   * taking the batch for one already stored and dropping it.
+   */
+  private async commitOrForget(session: LiveSession, write: BatchWrite): Promise<void> {
+    try {
+      await this.deps.store.commit(write);
+    } catch (error) {
+      if (this.live.get(session.summary.id) === session) this.live.delete(session.summary.id);
+      this.books.delete(session);
+      throw error;
+    }
+  }
+
   /** The frame's document went away: close its PCs; the top document's unload ends the session. */
   frameUnloaded(ctx: FrameContext): Promise<SessionUpdate | null> {
     return this.serial(async () => {
@@ -451,7 +497,7 @@ export class Recorder {
       if (frame.isTop) return this.endLoaded(session, now, closed);
       if (closed.length === 0 || session.summary.pcCount === 0) return null;
       const { write } = this.prepareWrite(session, closed, [], []);
-      await this.deps.store.commit(write);
+      await this.commitOrForget(session, write);
       return { session: session.summary, pcs: write.pcs, events: [], stats: [] };
     });
   }
@@ -463,7 +509,8 @@ export class Recorder {
     const changed: string[] = [...alreadyClosed];
     for (const pc of session.pcs.values()) if (closePc(pc, t, 'session-end')) changed.push(pc.summary.pcId);
     this.live.delete(session.summary.id);
-    if (session.summary.pcCount === 0 && session.summary.eventCount === 0) return null;
+    // Never stored (nothing, or only device listings, happened): nothing to end.
+    if (this.books.get(session)?.held != null || (session.summary.pcCount === 0 && session.summary.eventCount === 0)) return null;
     const { write } = this.prepareWrite(session, changed, [], [], { forceChunk: true });
     await this.deps.store.commit(write);
     return { session: session.summary, pcs: write.pcs, events: [], stats: [] };
@@ -487,8 +534,8 @@ export class Recorder {
   }
 }
 
-function newBooks(summaryBytes: number): SessionBooks {
-  return { summaryBytes, pcRowBytes: new Map(), windowStart: -Infinity, windowRecords: 0, windowBytes: 0, windowDropped: false };
+function newBooks(summaryBytes: number, holding: boolean): SessionBooks {
+  return { summaryBytes, pcRowBytes: new Map(), windowStart: -Infinity, windowRecords: 0, windowBytes: 0, windowDropped: false, held: holding ? [] : null };
 }
 
 function countRefused(session: LiveSession, reason: string, n: number) {

@@ -90,7 +90,9 @@ export function createRouter(deps: RouterDeps): Router {
             return;
           }
           const attached = await deps.recorder.attachFrame(tabId, message, tab);
-          const isNewPage = message.isTop && ctx?.sessionId !== attached.sessionId;
+          // A top frame's hello, or a subframe's whose top frame answered for it (a page that never used WebRTC
+          // itself: its relay stays silent, so only the call widget in its iframe says hello).
+          const isNewPage = attached.topKnown === true && ctx?.sessionId !== attached.sessionId;
           ctx = attached;
           if (isNewPage) {
             // A new top document in this tab: the tab's earlier pages are over.

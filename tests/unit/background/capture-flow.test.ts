@@ -180,6 +180,27 @@ describe('capture flow', () => {
     worker.stop();
   });
 
+  it('a page whose only WebRTC is in an iframe: its reload ends the session (the top frame never says hello)', async () => {
+    const topDocs = new Map([[5, 'top-1']]);
+    const worker = await startWorker(`flow-${++dbCounter}`, topDocs);
+    const widget = startFrame({ tabId: 5, frameLoadId: 'sub-1', isTop: false, url: 'https://widget.example/', worker: () => worker });
+    widget.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
+    await vi.waitFor(async () => expect((await worker.store.getSession('5:top-1'))?.pcCount).toBe(1));
+    // Reloaded: a new top document (silent again) and a new widget document; the old widget's unload never came.
+    topDocs.set(5, 'top-2');
+    const again = startFrame({ tabId: 5, frameLoadId: 'sub-2', isTop: false, url: 'https://widget.example/', worker: () => worker });
+    again.post({ type: 'pc-created', pc: 1, t: 2, config: {} });
+    await vi.waitFor(async () => expect((await worker.store.getSession('5:top-2'))?.pcCount).toBe(1));
+    await vi.waitFor(async () => expect((await worker.store.getSession('5:top-1'))?.endedAt).not.toBeNull());
+    expect((await worker.store.getSession('5:top-2'))?.endedAt).toBeNull();
+    // A second frame of the same page ends nothing.
+    const other = startFrame({ tabId: 5, frameLoadId: 'sub-3', isTop: false, url: 'https://widget.example/2', worker: () => worker });
+    other.post({ type: 'pc-created', pc: 1, t: 3, config: {} });
+    await vi.waitFor(async () => expect((await worker.store.getSession('5:top-2'))?.pcCount).toBe(2));
+    expect((await worker.store.getSession('5:top-2'))?.endedAt).toBeNull();
+    worker.stop();
+  });
+
   it('does not store a frame that never used WebRTC, and a reload starts a new session', async () => {
     const dbName = `flow-${++dbCounter}`;
     const worker = await startWorker(dbName, new Map());
@@ -190,8 +211,33 @@ describe('capture flow', () => {
     const second = startFrame({ tabId: 3, frameLoadId: 'load-2', isTop: true, url: 'https://top.example/', worker: () => worker });
     second.post({ type: 'media-call', call: 1, t: 5, method: 'enumerateDevices', args: [] });
     await vi.waitFor(async () => expect((await worker.store.getSession('3:load-1'))?.endedAt).not.toBeNull());
-    expect((await worker.store.getSession('3:load-2'))?.endedAt).toBeNull();
+    // Listing devices alone (what fingerprinting scripts do on many sites) stores no session.
+    second.post({ type: 'media-settled', call: 1, t: 6, method: 'enumerateDevices', ok: true, value: [] });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await worker.store.getSession('3:load-2')).toBeUndefined();
+    // A getUserMedia call stores it, with the device listing before it.
+    second.post({ type: 'media-call', call: 2, t: 7, method: 'getUserMedia', args: [{ audio: true }] });
+    await vi.waitFor(async () => expect((await worker.store.getSession('3:load-2'))?.endedAt).toBeNull());
+    const events = await worker.store.getEvents('3:load-2');
+    expect(events.map((e) => [e.seq, e.record.type, (e.record as { method?: string }).method])).toEqual([
+      [0, 'media-call', 'enumerateDevices'],
+      [1, 'media-settled', 'enumerateDevices'],
+      [2, 'media-call', 'getUserMedia'],
+    ]);
     expect((await worker.store.listSessions({ tabId: 3 })).map((s) => s.id).sort()).toEqual(['3:load-1', '3:load-2']);
+    worker.stop();
+  });
+
+  it('a page that only lists devices and goes away leaves no session', async () => {
+    const dbName = `flow-${++dbCounter}`;
+    const worker = await startWorker(dbName, new Map());
+    const page = startFrame({ tabId: 4, frameLoadId: 'load-1', isTop: true, url: 'https://fp.example/', worker: () => worker });
+    page.post({ type: 'media-call', call: 1, t: 1, method: 'enumerateDevices', args: [] });
+    page.post({ type: 'media-settled', call: 1, t: 2, method: 'enumerateDevices', ok: true, value: [] });
+    await new Promise((r) => setTimeout(r, 400));
+    page.win.dispatchEvent(Object.assign(new Event('pagehide'), { persisted: false }));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await worker.store.listSessions({ tabId: 4 })).toEqual([]);
     worker.stop();
   });
 });

@@ -278,3 +278,52 @@ describe('per-session caps', () => {
     expect(session.refused['too-many-frames']).toBe(2);
   });
 });
+
+describe('a failed write', () => {
+  it('loses nothing: the resent batch is stored once, with the counts and PC rows it brings', async () => {
+    const { store, recorder, db } = await setup();
+    const commit = store.commit.bind(store);
+    let failNext = false;
+    store.commit = (write) => {
+      if (failNext) {
+        failNext = false;
+        return Promise.reject(new Error('QuotaExceededError'));
+      }
+      return commit(write);
+    };
+    const ctx = await recorder.attachFrame(1, hello('load-1'));
+    await recorder.storeBatch(ctx, 1, [{ type: 'media-call', call: 1, t: T0, method: 'getUserMedia', args: [{ audio: true }] }]);
+    const batch: PageRecord[] = [
+      { type: 'pc-created', pc: 1, t: T0 + 1, config: { bundlePolicy: 'max-bundle' } },
+      { type: 'pc-event', pc: 1, t: T0 + 2, event: 'signalingstatechange', value: 'have-local-offer' },
+    ];
+    failNext = true;
+    await expect(recorder.storeBatch(ctx, 2, batch)).rejects.toThrow('QuotaExceededError');
+    // The router hangs up; the relay reconnects (hello) and resends what was not acknowledged.
+    const again = await recorder.attachFrame(1, hello('load-1'));
+    const result = await recorder.storeBatch(again, 2, batch);
+    expect(result.stored).toBe(true);
+    const events = await store.getEvents(again.sessionId);
+    expect(events.map((e) => [e.seq, e.record.type])).toEqual([[0, 'media-call'], [1, 'pc-created'], [2, 'pc-event']]);
+    expect(await store.getSession(again.sessionId)).toMatchObject({ pcCount: 1, eventCount: 3 });
+    const [pc] = await store.getPcs(again.sessionId);
+    expect(pc).toMatchObject({ pcId: '0-1', signalingState: 'have-local-offer' });
+    expect((await db.getAll('pcConfigs')).length).toBe(1);
+  });
+});
+
+describe('a worker restart', () => {
+  it('a known subframe reconnects to its stored session even when the top frame does not answer', async () => {
+    const { dbName, recorder } = await setup({ askTopDocument: async () => ({ frameLoadId: 'top-1', url: 'https://call.example/', title: 'Call' }) });
+    const ctx = await recorder.attachFrame(2, hello('sub-1', false));
+    expect(ctx.sessionId).toBe('2:top-1');
+    await recorder.storeBatch(ctx, 1, [{ type: 'pc-created', pc: 1, t: T0, config: {} }]);
+    // A new worker over the same database; the busy top frame gives no answer this time.
+    const restarted = await setup({ dbName, askTopDocument: async () => null });
+    const again = await restarted.recorder.attachFrame(2, hello('sub-1', false));
+    expect(again.sessionId).toBe('2:top-1');
+    await restarted.recorder.storeBatch(again, 2, [{ type: 'pc-event', pc: 1, t: T0 + 1, event: 'signalingstatechange', value: 'have-local-offer' }]);
+    expect((await restarted.store.getPcs('2:top-1'))[0]).toMatchObject({ signalingState: 'have-local-offer' });
+    expect((await restarted.store.listSessions({ tabId: 2 })).map((s) => s.id)).toEqual(['2:top-1']);
+  });
+});
