@@ -49,7 +49,12 @@ try {
     await waitFor(async () => (await latestSessionOfTab(panel, tabId)).pcs.every((p) => p.closedAt !== null), { what: 'all PCs closed' });
     const counts = (await latestSessionOfTab(panel, tabId)).pcs.map((p) => p.sampleCount).join();
     await sleep(2500);
-    assert.equal((await latestSessionOfTab(panel, tabId)).pcs.map((p) => p.sampleCount).join(), counts, 'no polling after close');
+    const later = await latestSessionOfTab(panel, tabId);
+    assert.equal(later.pcs.map((p) => p.sampleCount).join(), counts, 'no polling after close');
+    const closes = later.events.filter((e) => e.record.type === 'pc-call' && e.record.method === 'close');
+    assert.ok(closes.length > 0, 'close() traced');
+    const settledCalls = new Set(later.events.filter((e) => e.record.type === 'pc-settled').map((e) => `${e.pcId}/${e.record.call}`));
+    assert.ok(closes.every((e) => settledCalls.has(`${e.pcId}/${e.record.call}`)), 'close() settled');
   });
 
   await step('a reload ends the session and the new page gets its own', async () => {

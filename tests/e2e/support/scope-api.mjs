@@ -84,7 +84,9 @@ export function checkCallSession(data, { expectedPcs, browserName }) {
   assert.ok(events.some((e) => e.record.type === 'channel-event' && e.record.event === 'open'), `${browserName}: data channel open`);
   // Stopping a transceiver and removing a track end / mute the remote side's tracks.
   const trackEvents = new Set(events.filter((e) => e.record.type === 'track-event').map((e) => e.record.event));
-  assert.ok(trackEvents.has('ended') || trackEvents.has('mute'), `${browserName}: track events (${[...trackEvents]})`);
+  // Remote tracks unmute when their first packets arrive, and removeTrack mutes the remote side's (an `ended` comes
+  // only with the hang-up, after this check).
+  for (const name of ['mute', 'unmute']) assert.ok(trackEvents.has(name), `${browserName}: track ${name} event (seen: ${[...trackEvents]})`);
   assert.ok(!JSON.stringify(data).includes('secret-credential'), `${browserName}: TURN credential not stored`);
 
   // Stats: every PC polled about once a second from creation until close (or now), no sample missing.
