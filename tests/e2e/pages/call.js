@@ -82,6 +82,20 @@
       step('getUserMedia');
       stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 15 } });
       document.getElementById('local').srcObject = stream;
+      if (typeof navigator.mediaDevices.getDisplayMedia === 'function') {
+        step('getDisplayMedia');
+        // Without a user gesture the browser refuses; whatever it answers (within 3 s) is recorded like getUserMedia.
+        state.displayMedia = await Promise.race([
+          navigator.mediaDevices.getDisplayMedia({ video: true }).then(
+            function (s) {
+              s.getTracks().forEach(function (t) { t.stop(); });
+              return 'resolved';
+            },
+            function (e) { return e.name; },
+          ),
+          new Promise(function (r) { setTimeout(function () { r('pending'); }, 3000); }),
+        ]);
+      }
     }
 
     step('create');
@@ -169,6 +183,13 @@
     });
 
     step('failures');
+    // A constructor that throws (an ICE server URL that does not parse): no PC, a recorded failure.
+    try {
+      new RTCPeerConnection({ iceServers: [{ urls: 'stun:bad host name' }] });
+      state.badConstructor = 'constructed';
+    } catch (e) {
+      state.badConstructor = e.name;
+    }
     // Chromium rejects a garbage candidate, Firefox ignores it; an unknown mid fails in both.
     await expectFailure('addIceCandidate', pc1.addIceCandidate({ candidate: 'candidate:garbage', sdpMid: '0', sdpMLineIndex: 0 }));
     await expectFailure(

@@ -78,6 +78,13 @@ export function checkCallSession(data, { expectedPcs, browserName }) {
 
   const media = events.filter((e) => e.record.type === 'media-call').map((e) => e.record.method);
   assert.ok(media.includes('getUserMedia') && media.includes('enumerateDevices'), `${browserName}: media calls traced`);
+  // getDisplayMedia without a user gesture: traced, and settled as the page saw it (call.js, state.displayMedia).
+  assert.ok(media.includes('getDisplayMedia'), `${browserName}: getDisplayMedia traced`);
+  const gdm = events.find((e) => e.record.type === 'media-settled' && e.record.method === 'getDisplayMedia');
+  assert.ok(gdm && (gdm.record.ok || typeof gdm.record.error?.name === 'string'), `${browserName}: getDisplayMedia outcome recorded (${JSON.stringify(gdm?.record.error ?? gdm?.record.ok)})`);
+  // A constructor that threw: recorded for the session with its error.
+  const badPc = events.find((e) => e.record.type === 'pc-create-failed');
+  assert.ok(badPc && badPc.pcId === null && typeof badPc.record.error?.name === 'string', `${browserName}: failed new RTCPeerConnection recorded (${JSON.stringify(badPc?.record.error)})`);
   const gum = events.find((e) => e.record.type === 'media-settled' && e.record.method === 'getUserMedia');
   assert.ok(gum?.record.ok, `${browserName}: getUserMedia result recorded`);
   assert.ok(JSON.stringify(gum.record.value).includes('"kind":"video"'), `${browserName}: getUserMedia tracks recorded`);
