@@ -235,7 +235,7 @@ export function chromiumUpdateLog(events: readonly TraceEvent[]): ChromiumLogEnt
         } else if (method === 'setLocalDescription' || method === 'setRemoteDescription') {
           // The argument-less setLocalDescription() carries the description the browser made (recorded as the
           // settled value), as Chromium logs that form's success; the explicit forms log nothing there.
-          push(`${method}OnSuccess`, record.value !== undefined ? description(record.value) : '', record.t);
+          push(`${method}OnSuccess`, method === 'setLocalDescription' && record.value !== undefined ? description(record.value) : '', record.t);
         }
         // Chromium logs no success for the other calls (corpus: addIceCandidate, addTrack, createDataChannel).
         break;

@@ -154,6 +154,7 @@ interface RealmNatives {
   iceConnectionState?: Getter;
   iceGatheringState?: Getter;
   localDescription?: Getter;
+  remoteDescription?: Getter;
   descriptionToJSON?: AnyFunction;
   transceiverSender?: Getter;
   transceiverMid?: Getter;
@@ -403,6 +404,7 @@ function captureRealm(win: PageWindow): Realm {
     iceConnectionState: findGetter(pcProto, 'iceConnectionState'),
     iceGatheringState: findGetter(pcProto, 'iceGatheringState'),
     localDescription: findGetter(pcProto, 'localDescription'),
+    remoteDescription: findGetter(pcProto, 'remoteDescription'),
     descriptionToJSON: findMethod(protoOf(win, 'RTCSessionDescription'), 'toJSON'),
     transceiverSender: findGetter(transceiverProto, 'sender'),
     transceiverMid: findGetter(transceiverProto, 'mid'),
@@ -1199,21 +1201,25 @@ function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, pc: unknown, arg
       hooks.onValue = () => rec.markClosed(info);
       break;
     case 'setLocalDescription':
-      // The argument-less form (and `{type}` alone) has the browser make the SDP: record the description it set, as
-      // webrtc-internals logs it with setLocalDescriptionOnSuccess. Read through the realm's native getters once
-      // the call resolved (no page getter runs; the page's own argument is not read again).
+    case 'setRemoteDescription': {
+      // setLocalDescription() without an SDP (no argument, `{type}`) has the browser make it: record the description
+      // it set, as webrtc-internals logs it with setLocalDescriptionOnSuccess. A remote description whose SDP the
+      // serialiser could not see (inherited or accessor properties, which the native still reads) likewise. Read
+      // through the realm's native getters once the call resolved (no page getter runs; the page's own argument
+      // is not read again).
+      const getter = method === 'setLocalDescription' ? info.realm.natives.localDescription : info.realm.natives.remoteDescription;
       hooks.valueOfVoid = (recorded) => {
-        // A rollback sets no description (localDescription is then the last stable one, not what this call set).
+        // A rollback sets no description (the getter then gives the last stable one, not what this call set).
         if (hasSdp(recorded[0]) || descriptionType(recorded[0]) === 'rollback') return undefined;
-        const n = info.realm.natives;
-        const description = callSafe(n.localDescription, pc);
+        const description = callSafe(getter, pc);
         if (description === null || description === undefined) return undefined;
         // The native toJSON reads type and sdp inside the engine; the serializer's property reads would run the
         // page's getters if it replaced them.
-        const json = callSafe(n.descriptionToJSON, description);
+        const json = callSafe(info.realm.natives.descriptionToJSON, description);
         return json === null || json === undefined ? undefined : info.realm.ser.value(json);
       };
       break;
+    }
   }
   return hooks;
 }

@@ -210,6 +210,8 @@ class RTCPeerConnection extends EventTarget {
   }
   #local = null; #stableLocal = null;
   get localDescription() { return this.#local ? new RTCSessionDescription(this.#local) : null; }
+  #remote = null;
+  get remoteDescription() { return this.#remote ? new RTCSessionDescription(this.#remote) : null; }
   #setDesc(desc, ok, fail, local) {
     const run = () => {
       if (desc && desc.type === 'rollback') {
@@ -224,6 +226,7 @@ class RTCPeerConnection extends EventTarget {
       if (!/^v=0/.test(desc.sdp ?? 'v=0')) throw new DOMException('Failed to parse SessionDescription.', 'OperationError');
       this.#signaling = desc.type === 'offer' ? (local ? 'have-local-offer' : 'have-remote-offer') : 'stable';
       if (local) this.#local = { type: desc.type, sdp: desc.sdp };
+      else this.#remote = { type: desc.type, sdp: desc.sdp };
       if (this.#signaling === 'stable') this.#stableLocal = this.#local;
       this.#transceivers.forEach((t, i) => t._setMid(String(i)));
       this.dispatchEvent(new Event('signalingstatechange'));

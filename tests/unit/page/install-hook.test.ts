@@ -243,6 +243,16 @@ describe('installHook: records', () => {
     expect(run('reads')).toBe(0);
   });
 
+  it('a remote description whose SDP the serialiser cannot see (inherited) is recorded as the browser set it', async () => {
+    const { of, run } = setup();
+    run(`globalThis.c = new RTCPeerConnection();
+      c.setRemoteDescription(Object.create({ type: 'offer', sdp: 'v=0\\r\\no=inherited\\r\\n' }));`);
+    await flush();
+    const [call] = of('pc-call').filter((r) => r.method === 'setRemoteDescription');
+    expect(call.args).toEqual([{}]);
+    expect(of('pc-settled').find((s) => s.method === 'setRemoteDescription')!.value).toEqual({ type: 'offer', sdp: 'v=0\r\no=inherited\r\n' });
+  });
+
   it('traces sender and transceiver calls with their target, and the direction setter', async () => {
     const { of, run } = setup();
     run(`globalThis.pc = new RTCPeerConnection();
