@@ -18,6 +18,7 @@ import type { Notice } from '../../lib/storage/session-store';
 import { SessionList, formatDateTime, formatDuration, sessionDuration, sessionLabel } from '../sessions/SessionList';
 import { ConnectionHeader } from '../connection/ConnectionHeader';
 import { LiveText } from '../connection/LiveText';
+import { useFeedVersion } from '../connection/use-feed-version';
 import { ConnectionCharts } from '../charts/ConnectionCharts';
 import { refreshChartTheme } from '../charts/TimeSeriesChart';
 import { isoTime } from '../connection/format';
@@ -352,7 +353,7 @@ function MainContent(props: {
     // Keyed by session: whatever one session's data breaks (its own sections have their own boundaries), picking
     // another session shows that one.
     <SlotBoundary key={data.session.id} title="This session">
-      <SessionHeader session={summary} onExport={props.onExport} />
+      <SessionHeader session={summary} pcs={data.pcs} feed={props.feed} pcKey={props.pcKey!} onExport={props.onExport} />
       <SessionPage data={data} pcKey={props.pcKey!} feed={props.feed} onSelectPc={props.onSelectPc} extraFields={props.extraFields} onChartField={props.onChartField} onRemoveExtraField={props.onRemoveExtraField} />
     </SlotBoundary>
   );
@@ -386,6 +387,19 @@ class SessionPage extends Component<SessionPageProps> {
     const prev = this.props as unknown as Record<string, unknown>;
     return Object.keys(next).some((k) => (next as unknown as Record<string, unknown>)[k] !== prev[k]);
   }
+  /**
+   * Another connection opens at its top: scrolled down the previous one (its stats table, say), the main column
+   * would show the new one mid-page. Scrolls back only as far as the connection tabs (the session header may stay
+   * out of view), and only when scrolled past them. Reads layout once, on a user's switch, not on live updates.
+   */
+  override componentDidUpdate(prev: SessionPageProps) {
+    if (prev.pcKey === this.props.pcKey) return;
+    const page = this.base instanceof HTMLElement ? this.base : null;
+    const main = page?.closest('.scope-main');
+    if (!page || !main) return;
+    const top = main.scrollTop + page.getBoundingClientRect().top - main.getBoundingClientRect().top;
+    if (main.scrollTop > top) main.scrollTop = Math.max(0, top);
+  }
   render() {
     const { data, pcKey } = this.props;
     const session = data.session;
@@ -413,8 +427,47 @@ class SessionPage extends Component<SessionPageProps> {
   }
 }
 
-function SessionHeader({ session, onExport }: { session: SessionSummary; onExport?(): void }) {
+/**
+ * "live for 5 min 12 s", counted from the view's clock: the summary's activity time moves only with the soft updates
+ * (every few seconds) and stops when the page goes quiet. Re-renders only this text, and only when it changes:
+ * every second in the first hour, every minute after (formatDuration's precision).
+ */
+/**
+ * Without a render from its parent for this long, "live for" moves by itself (a page with no live stats: media
+ * requests only). Not every second: a timer of its own fires at its own phase, and a DOM change in a frame of its own
+ * costs the panel a style, layout and paint of the page (~3–6 ms) every second; the session header renders with the
+ * live values' steps instead (useFeedVersion: one DOM frame per step for every live view).
+ */
+export const LIVE_FOR_FALLBACK_MS = 10_000;
+
+/** The session's running time, as of the last render (the header's, with the live values' steps, or its own timer). */
+export function LiveFor({ startedAt, now = Date.now }: { startedAt: number; now?: () => number }) {
+  const [, setTick] = useState(0);
+  const elapsed = Math.max(0, now() - startedAt);
+  useEffect(() => {
+    const timer = setTimeout(() => setTick((n) => n + 1), LIVE_FOR_FALLBACK_MS);
+    return () => clearTimeout(timer);
+  });
+  return <LiveText chars={10}>{formatDuration(elapsed)}</LiveText>;
+}
+
+/** The session's PCs are all closed (it had some): the page is open, but nothing is connected any more. */
+function allPcsClosed(pcs: readonly PcSummary[]): number | null {
+  if (pcs.length === 0) return null;
+  let last = -Infinity;
+  for (const pc of pcs) {
+    if (pc.closedAt === null) return null;
+    last = Math.max(last, pc.closedAt);
+  }
+  return last;
+}
+
+function SessionHeader({ session, pcs, feed, pcKey, onExport }: { session: SessionSummary; pcs: readonly PcSummary[]; feed: StatsFeed; pcKey: string; onExport?(): void }) {
   const live = session.endedAt === null && !session.imported;
+  const lastClosed = live ? allPcsClosed(pcs) : null;
+  // Renders (and so moves "live for") with the shown PC's live-value steps, in the frame the other views change in.
+  const stepPc = pcs.some((pc) => pc.pcId === pcKey && pc.closedAt === null) ? pcKey : (pcs.find((pc) => pc.closedAt === null)?.pcId ?? '');
+  useFeedVersion(feed, stepPc);
   return (
     <header class="session-head">
       <div class="session-head-top">
@@ -433,10 +486,14 @@ function SessionHeader({ session, onExport }: { session: SessionSummary; onExpor
             {formatDateTime(session.startedAt)}
           </time>
         </span>
-        {live ? (
+        {live && lastClosed !== null ? (
+          <span class="session-head-idle" title="Every peer connection of this page is closed; the page is still open and may make new ones.">
+            {`no live connection (all closed after ${formatDuration(Math.max(0, lastClosed - session.startedAt))})`}
+          </span>
+        ) : live ? (
           <span>
             {'live for '}
-            <LiveText chars={10}>{formatDuration(sessionDuration(session))}</LiveText>
+            <LiveFor startedAt={session.startedAt} />
           </span>
         ) : (
           <span>{`ended after ${formatDuration(sessionDuration(session))}`}</span>
@@ -553,6 +610,8 @@ function PcPage(props: {
   onRemoveExtraField(statsId: string, field: string): void;
 }) {
   const { data, pcId, feed } = props;
+  const pc = data.pcs.find((p) => p.pcId === pcId);
+  const chartStatus = pc?.closedAt != null ? 'closed' : data.session.endedAt !== null || data.session.imported ? 'ended' : 'live';
   return (
     <>
       <Slot id="connection" title="Connection">
@@ -562,7 +621,7 @@ function PcPage(props: {
         <PcHealthView data={data} pcId={pcId} feed={feed} />
       </Slot>
       <Slot id="charts" title="Charts">
-        <ConnectionCharts feed={feed} pcId={pcId} extraFields={props.extraFields} onRemoveExtraField={props.onRemoveExtraField} />
+        <ConnectionCharts feed={feed} pcId={pcId} extraFields={props.extraFields} onRemoveExtraField={props.onRemoveExtraField} status={chartStatus} />
       </Slot>
       <Slot id="candidates" title="Candidate pairs">
         <CandidatePairs data={data} pcId={pcId} feed={feed} />

@@ -63,6 +63,17 @@ function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origi
   );
   const since = (t: number) => formatSince(t - origin);
   const labels = new Map(tl.pairs.map((p) => [p.id, p.label]));
+  const titles = new Map(tl.pairs.map((p) => [p.id, p.title]));
+  // The selected lane: a switch to another pair (an ICE restart, a better path) must show even when the two
+  // segments touch. The shade alternates at every change of pair, and a segment that starts where the previous one
+  // ended has a divider at its left edge.
+  let shade = false;
+  const selectedSegs = tl.selected.map((s, i) => {
+    const prev = i > 0 ? tl.selected[i - 1] : null;
+    if (prev && prev.pairId !== s.pairId) shade = !shade;
+    const cls = `cp-seg cp-seg-selected${shade ? ' cp-seg-selected-alt' : ''}${prev && prev.toT >= s.fromT ? ' cp-seg-switch' : ''}`;
+    return seg(`${s.pairId}-${s.fromT}`, cls, s.fromT, s.toT, `selected ${since(s.fromT)} – ${since(s.toT)}: ${titles.get(s.pairId) ?? s.pairId}`);
+  });
   const captionId = `cp-timeline-caption-${pcId}`;
   return (
     <figure class="cp-timeline" aria-labelledby={captionId}>
@@ -72,15 +83,11 @@ function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origi
       <div class="cp-lanes" aria-hidden="true">
         <div class="cp-lane cp-lane-selected">
           <div class="cp-lane-label">selected pair</div>
-          <div class="cp-track">
-            {tl.selected.map((s) =>
-              seg(`${s.pairId}-${s.fromT}`, 'cp-seg cp-seg-selected', s.fromT, s.toT, `${labels.get(s.pairId) ?? s.pairId} selected ${since(s.fromT)} – ${since(s.toT)}`),
-            )}
-          </div>
+          <div class="cp-track">{selectedSegs}</div>
         </div>
         {tl.pairs.map((p) => (
           <div class="cp-lane" key={p.id} data-pair-id={p.id}>
-            <div class="cp-lane-label" title={p.id}>
+            <div class="cp-lane-label" title={p.title}>
               {p.label}
             </div>
             <div class="cp-track">{p.segments.map((s) => seg(String(s.fromT), `cp-seg cp-seg-${s.state}`, s.fromT, s.toT, `${s.state} ${since(s.fromT)} – ${since(s.toT)}`))}</div>
@@ -132,72 +139,76 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
   const latestT = columns.t[columns.t.length - 1];
   return (
     <section ref={root} class="candidate-pairs" aria-label="Candidate pairs">
-      <table class="cp-table">
-        <caption>
-          Candidate pairs at{' '}
-          <time title={formatAbsolute(latestT)}>
-            <LiveText chars={13}>{formatSince(latestT - origin)}</LiveText>
-          </time>
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Selected</th>
-            <th scope="col">Local candidate</th>
-            <th scope="col">Remote candidate</th>
-            <th scope="col">State</th>
-            <th scope="col">Nominated</th>
-            <th scope="col">RTT</th>
-            <th scope="col" title="ΔtotalRoundTripTime / ΔresponsesReceived over the last interval between samples that brought STUN responses (webrtc-internals' [totalRoundTripTime/responsesReceived])">
-              Avg RTT
-            </th>
-            <th scope="col">Bytes sent</th>
-            <th scope="col">Bytes received</th>
-            <th scope="col">Requests sent / received</th>
-            <th scope="col">Responses sent / received</th>
-            <th scope="col">Consent requests</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.length === 0 ? (
+      {/* Wider than the column with twelve columns (the main column does not scroll sideways: its slots are
+          contained): the table scrolls in its own box, which the keyboard can focus and scroll too. */}
+      <div class="cp-table-scroll" role="region" aria-label={`Candidate pairs table of connection ${pcId}`} tabIndex={0}>
+        <table class="cp-table">
+          <caption>
+            Candidate pairs at{' '}
+            <time title={formatAbsolute(latestT)}>
+              <LiveText chars={13}>{formatSince(latestT - origin)}</LiveText>
+            </time>
+          </caption>
+          <thead>
             <tr>
-              <td colSpan={12} class="cp-muted">
-                No candidate pairs in the latest sample.
-              </td>
+              <th scope="col">Selected</th>
+              <th scope="col">Local candidate</th>
+              <th scope="col">Remote candidate</th>
+              <th scope="col">State</th>
+              <th scope="col">Nominated</th>
+              <th scope="col">RTT</th>
+              <th scope="col" title="ΔtotalRoundTripTime / ΔresponsesReceived over the last interval between samples that brought STUN responses (webrtc-internals' [totalRoundTripTime/responsesReceived])">
+                Avg RTT
+              </th>
+              <th scope="col">Bytes sent</th>
+              <th scope="col">Bytes received</th>
+              <th scope="col">Requests sent / received</th>
+              <th scope="col">Responses sent / received</th>
+              <th scope="col">Consent requests</th>
             </tr>
-          ) : (
-            rows.map((r) => (
-              <tr key={r.id} class={r.selected ? 'cp-selected' : undefined} data-pair-id={r.id} title={r.id}>
-                <td>{r.selected ? <strong>✓ selected</strong> : ''}</td>
-                <CandidateCell c={r.local} />
-                <CandidateCell c={r.remote} />
-                <td class={stateClass(r.state)}>{orDash(r.state)}</td>
-                <td>{r.nominated === null ? '—' : r.nominated ? 'yes' : 'no'}</td>
-                <td>
-                  <LiveText chars={8}>{formatSecondsAsMs(r.currentRoundTripTime)}</LiveText>
-                </td>
-                <td>
-                  <LiveText chars={8}>{formatSecondsAsMs(r.averageRoundTripTime)}</LiveText>
-                </td>
-                <td>
-                  <LiveText chars={8}>{formatBytes(r.bytesSent)}</LiveText>
-                </td>
-                <td>
-                  <LiveText chars={8}>{formatBytes(r.bytesReceived)}</LiveText>
-                </td>
-                <td>
-                  <LiveText chars={15}>{pair(r.requestsSent, r.requestsReceived)}</LiveText>
-                </td>
-                <td>
-                  <LiveText chars={15}>{pair(r.responsesSent, r.responsesReceived)}</LiveText>
-                </td>
-                <td>
-                  <LiveText chars={8}>{formatCount(r.consentRequestsSent)}</LiveText>
+          </thead>
+          <tbody>
+            {rows.length === 0 ? (
+              <tr>
+                <td colSpan={12} class="cp-muted">
+                  No candidate pairs in the latest sample.
                 </td>
               </tr>
-            ))
-          )}
-        </tbody>
-      </table>
+            ) : (
+              rows.map((r) => (
+                <tr key={r.id} class={r.selected ? 'cp-selected' : undefined} data-pair-id={r.id} title={r.id}>
+                  <td>{r.selected ? <strong>✓ selected</strong> : ''}</td>
+                  <CandidateCell c={r.local} />
+                  <CandidateCell c={r.remote} />
+                  <td class={stateClass(r.state)}>{orDash(r.state)}</td>
+                  <td>{r.nominated === null ? '—' : r.nominated ? 'yes' : 'no'}</td>
+                  <td>
+                    <LiveText chars={8}>{formatSecondsAsMs(r.currentRoundTripTime)}</LiveText>
+                  </td>
+                  <td>
+                    <LiveText chars={8}>{formatSecondsAsMs(r.averageRoundTripTime)}</LiveText>
+                  </td>
+                  <td>
+                    <LiveText chars={8}>{formatBytes(r.bytesSent)}</LiveText>
+                  </td>
+                  <td>
+                    <LiveText chars={8}>{formatBytes(r.bytesReceived)}</LiveText>
+                  </td>
+                  <td>
+                    <LiveText chars={15}>{pair(r.requestsSent, r.requestsReceived)}</LiveText>
+                  </td>
+                  <td>
+                    <LiveText chars={15}>{pair(r.responsesSent, r.responsesReceived)}</LiveText>
+                  </td>
+                  <td>
+                    <LiveText chars={8}>{formatCount(r.consentRequestsSent)}</LiveText>
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
       <Timeline tl={tl} origin={origin} pcId={pcId} live={live} />
     </section>
   );

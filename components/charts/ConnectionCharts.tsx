@@ -25,7 +25,17 @@ export interface ConnectionChartsProps {
   loop?: FrameLoop;
   /** Optional: plot height in CSS px. */
   chartHeight?: number;
+  /**
+   * Optional: whether samples can still come (default `live`): `closed` (the PC has a close time) and `ended` (the
+   * session ended, or was imported) say so instead of "Following live data".
+   */
+  status?: 'live' | 'closed' | 'ended';
 }
+
+const NOT_LIVE_HINT = {
+  closed: 'Connection closed: the whole recording is shown.',
+  ended: 'Recording ended: the whole connection is shown.',
+} as const;
 
 let groupCounter = 0;
 
@@ -82,7 +92,14 @@ export function ConnectionCharts(props: ConnectionChartsProps) {
           Reset zoom
         </button>
         <span class="conn-charts__hint">
-          {zoomed ? 'Zoomed: live samples keep the window.' : 'Following live data.'} Drag to zoom, shift+drag or shift+wheel to pan, ctrl+wheel to zoom, double-click to reset.
+          {props.status === 'closed' || props.status === 'ended'
+            ? zoomed
+              ? 'Zoomed.'
+              : NOT_LIVE_HINT[props.status]
+            : zoomed
+              ? 'Zoomed: live samples keep the window.'
+              : 'Following live data.'}{' '}
+          Drag to zoom, shift+drag or shift+wheel to pan, ctrl+wheel to zoom, double-click to reset.
         </span>
       </div>
       {charts.length === 0 ? <p class="conn-charts__empty">No chartable stats yet (no RTP streams or candidate pair in the samples).</p> : null}

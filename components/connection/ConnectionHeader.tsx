@@ -19,13 +19,24 @@ export interface ConnectionHeaderProps {
   feed: StatsFeed;
 }
 
+/** availableOutgoingBitrate is no send rate: the send-bitrate chart has what is sent. */
+const AVAILABLE_OUT_TITLE =
+  "availableOutgoingBitrate: the congestion controller's estimate of the bitrate this candidate pair can carry out (the budget for all outgoing streams), not the rate being sent";
+
 const CLOSED_BY: Record<string, string> = { close: 'close()', unload: 'page unloaded', 'session-end': 'session ended' };
 
-function State({ label, value }: { label: string; value: string | null }) {
+/**
+ * One state. A closed PC's states read "closed" in the muted closed colour (a close is no failure), with the last
+ * state recorded before the close after it when that was something else: "closed (last: connected)".
+ */
+function State({ label, value, last }: { label: string; value: string | null; last?: string | null }) {
   return (
     <div class="ch-item">
       <dt>{label}</dt>
-      <dd class={stateClass(value)}>{orDash(value)}</dd>
+      <dd>
+        <span class={value === 'closed' && last !== undefined ? 'state-closed' : stateClass(value)}>{orDash(value)}</span>
+        {last !== undefined && last !== null && last !== value ? <span class="ch-muted ch-last"> (last: {last})</span> : null}
+      </dd>
     </div>
   );
 }
@@ -55,17 +66,22 @@ export function ConnectionHeader({ data, pcId, feed }: ConnectionHeaderProps) {
   const columns = feed.columns(pcId) ?? data.stats[pcId];
   const h = connectionHeader(data, pcId, columns);
   const dtls = h.dtls[0] ?? null;
+  const last = h.lastStates;
+  // The transport's DTLS state in the last sample; a closed PC's transport is closed with it.
+  const dtlsState = h.closed && dtls ? 'closed' : (dtls?.state ?? null);
+  const dtlsLast = h.closed ? (dtls?.state ?? null) : null;
   return (
     <section ref={root} class="connection-header" aria-label={`Connection ${pcId} summary`}>
       <dl class="ch-row">
-        <State label="Connection" value={h.states.connectionState} />
-        <State label="ICE" value={h.states.iceConnectionState} />
+        <State label="Connection" value={h.states.connectionState} last={last?.connectionState} />
+        <State label="ICE" value={h.states.iceConnectionState} last={last?.iceConnectionState} />
         <State label="ICE gathering" value={h.states.iceGatheringState} />
-        <State label="Signaling" value={h.states.signalingState} />
+        <State label="Signaling" value={h.states.signalingState} last={last?.signalingState} />
         <div class="ch-item">
           <dt>DTLS</dt>
           <dd>
-            <span class={stateClass(dtls?.state ?? null)}>{orDash(dtls?.state)}</span>
+            <span class={h.closed ? 'state-closed' : stateClass(dtlsState)}>{orDash(dtlsState)}</span>
+            {dtlsLast !== null && dtlsLast !== 'closed' ? <span class="ch-muted ch-last"> (last: {dtlsLast})</span> : null}
             {dtls?.role ? <span class="ch-muted"> {dtls.role}</span> : null}
             {dtls?.tlsVersion ? <span class="ch-muted" title={`tlsVersion ${dtls.tlsVersion}`}> {tlsVersionName(dtls.tlsVersion)}</span> : null}
             {dtls?.srtpCipher ? <span class="ch-muted"> {dtls.srtpCipher}</span> : null}
@@ -86,8 +102,10 @@ export function ConnectionHeader({ data, pcId, feed }: ConnectionHeaderProps) {
                 <LiveText chars={8}>{formatSecondsAsMs(p.currentRoundTripTime)}</LiveText>
                 {p.availableOutgoingBitrate !== null ? (
                   <>
-                    <span class="ch-muted"> out </span>
-                    <LiveText chars={12}>{formatBitrate(p.availableOutgoingBitrate)}</LiveText>
+                    <span class="ch-muted" title={AVAILABLE_OUT_TITLE}> available out </span>
+                    <span title={AVAILABLE_OUT_TITLE}>
+                      <LiveText chars={12}>{formatBitrate(p.availableOutgoingBitrate)}</LiveText>
+                    </span>
                   </>
                 ) : null}
               </dd>

@@ -86,6 +86,26 @@ export function candidateLabel(c: CandidateInfo | null): string {
   return parts.join(' ');
 }
 
+/** One candidate in full: "host udp 10.0.0.1:5000 (relay tls, tcptype passive, ethernet, turn:…)". */
+function candidateTitle(c: CandidateInfo | null): string {
+  if (!c) return '(unknown candidate)';
+  const extra: string[] = [];
+  if (c.relayProtocol) extra.push(`relay ${c.relayProtocol}`);
+  if (c.tcpType) extra.push(`tcptype ${c.tcpType}`);
+  if (c.networkType && c.networkType !== 'unknown') extra.push(c.networkType);
+  if (c.url) extra.push(c.url);
+  const main = `${c.candidateType ?? '?'} ${c.protocol ?? '?'} ${c.address ?? '?'}:${c.port ?? '?'}`;
+  return extra.length > 0 ? `${main} (${extra.join(', ')})` : main;
+}
+
+/**
+ * A pair in full, for tooltips where its label is cut short (two pairs of one local candidate look alike):
+ * "local host udp 10.0.0.1:5000 ⇄ remote srflx udp 203.0.113.7:62000 · stats id CP…".
+ */
+export function pairTitle(id: string, local: CandidateInfo | null, remote: CandidateInfo | null): string {
+  return `local ${candidateTitle(local)} ⇄ remote ${candidateTitle(remote)} · stats id ${id}`;
+}
+
 /** Ids of the pairs selected at `row`, by the rules in the module comment. */
 export function selectedPairIdsAt(columns: StatsColumns, row: number): Set<string> {
   const out = new Set<string>();
@@ -220,6 +240,8 @@ export interface PairTimeline {
   id: string;
   /** "host udp 127.0.0.1:50274 ⇄ host udp 127.0.0.1:36220". */
   label: string;
+  /** The whole pair, for a tooltip where the label is cut short: see {@link pairTitle}. */
+  title: string;
   segments: StateSegment[];
 }
 
@@ -400,7 +422,12 @@ export function candidatePairTimeline(columns: StatsColumns | undefined): Candid
     .map((track) => {
       const local = candidateAt(columns, str(valueAt(columns, track.id, 'localCandidateId', track.lastRow)), track.lastRow);
       const remote = candidateAt(columns, str(valueAt(columns, track.id, 'remoteCandidateId', track.lastRow)), track.lastRow);
-      return { id: track.id, label: `${candidateLabel(local)} ⇄ ${candidateLabel(remote)}`, segments: track.segments.map((seg) => ({ ...seg })) };
+      return {
+        id: track.id,
+        label: `${candidateLabel(local)} ⇄ ${candidateLabel(remote)}`,
+        title: pairTitle(track.id, local, remote),
+        segments: track.segments.map((seg) => ({ ...seg })),
+      };
     });
   const selected = state.selected
     .map((seg) => ({ ...seg }))

@@ -753,6 +753,12 @@ export function extraChartId(extra: ExtraField): string {
 
 const SECONDS_FIELDS = /^(jitter|roundTripTime|currentRoundTripTime|totalRoundTripTime|jitterBuffer\w*Delay|total\w*(Time|Delay|Duration)|totalFreezesDuration|totalPausesDuration)$/;
 
+/**
+ * Legend decimals of an extra field chart by its unit, as the default charts of the same unit show them (a rate in
+ * kbit/s with one decimal); seconds and unitless values (levels, ratios) keep three.
+ */
+const EXTRA_DECIMALS: Record<string, number> = { 'kbit/s': 1, '/s': 1, ms: 1, 'bit/s': 0, bytes: 0 };
+
 /** Title, unit and axis of an extra field chart (derived series take the rule's unit). */
 function extraChartHeader(extra: ExtraField, columns: StatsColumns | undefined): Omit<ChartSpec, 'series' | 'signature'> {
   const type = columns?.objects[extra.statsId]?.type ?? '';
@@ -775,7 +781,7 @@ function extraChartHeader(extra: ExtraField, columns: StatsColumns | undefined):
     unit,
     yLabel: unit || extra.field,
     kind: 'line',
-    decimals: 3,
+    decimals: EXTRA_DECIMALS[unit] ?? 3,
     extra: { ...extra },
   };
 }

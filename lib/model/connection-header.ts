@@ -44,7 +44,16 @@ export interface CodecInUse {
 
 export interface ConnectionHeaderFacts {
   pcId: string;
+  /**
+   * The PC's states now. A closed PC (a close time) is closed whatever the last events said: Chromium fires no state
+   * events on close(), and a PC of an unloaded page fired none either. Its ICE gathering state stays as it was
+   * (close() does not change it).
+   */
   states: ConnectionStates;
+  /** A closed PC: the states its events and summary left before the close (see {@link ConnectionHeaderFacts.states}); null while open. */
+  lastStates: ConnectionStates | null;
+  /** The PC has a close time: nothing it shows is live any more. */
+  closed: boolean;
   createdAt: number | null;
   closedAt: number | null;
   closedBy: PcSummary['closedBy'];
@@ -93,6 +102,11 @@ export function latestStates(pc: PcSummary | undefined, events: readonly TraceEv
     if (typeof e.record.value === 'string') out[key] = e.record.value;
   }
   return out;
+}
+
+/** What a PC's states are after close() (or after its page went away): closed, gathering as it was. */
+export function closedStates(last: ConnectionStates): ConnectionStates {
+  return { signalingState: 'closed', iceConnectionState: 'closed', iceGatheringState: last.iceGatheringState, connectionState: 'closed' };
 }
 
 function dtlsFacts(columns: StatsColumns, row: number): DtlsFacts[] {
@@ -173,11 +187,16 @@ export function connectionHeader(data: SessionData, pcId: string, columns: Stats
     const created = data.events.find((e) => e.pcId === pcId && e.record.type === 'pc-created');
     if (created) createdAt = created.record.t;
   }
+  const last = latestStates(pc, data.events, pcId);
+  const closedAt = pc ? pc.closedAt : null;
+  const closed = closedAt !== null;
   return {
     pcId,
-    states: latestStates(pc, data.events, pcId),
+    states: closed ? closedStates(last) : last,
+    lastStates: closed ? last : null,
+    closed,
     createdAt,
-    closedAt: pc ? pc.closedAt : null,
+    closedAt,
     closedBy: pc ? pc.closedBy : null,
     dtls: columns && row >= 0 ? dtlsFacts(columns, row) : [],
     selectedPairs: columns && row >= 0 ? selectedPairs(columns, row) : [],

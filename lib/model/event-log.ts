@@ -149,9 +149,59 @@ function callSummary(method: string, args: Json[], target: RtpTarget | null): st
       return `sender.replaceTrack(${first === null ? 'null' : trackText(first)})${where}`;
     case 'transceiver.direction':
       return `transceiver.direction = ${typeof first === 'string' ? first : preview(first)}${where}`;
+    case 'sender.setParameters': {
+      const params = parametersSummary(first);
+      if (params !== null) return `sender.setParameters(${params})${where}`;
+      return `${method}(${args.map((a) => preview(a, 60)).join(', ')})${where}`;
+    }
     default:
       return `${method}(${args.map((a) => preview(a, 60)).join(', ')})${where}`;
   }
+}
+
+/** Exact and short: "1500 kbit/s", "64000 bit/s" → "64 kbit/s", "1234567 bit/s". */
+function bitrateText(bps: number): string {
+  return bps >= 1000 && bps % 1000 === 0 ? `${bps / 1000} kbit/s` : `${bps} bit/s`;
+}
+
+/** Encoding fields in the order an engineer reads them; any others follow in the page's order. */
+const ENCODING_FIELDS = ['active', 'maxBitrate', 'maxFramerate', 'scaleResolutionDownBy', 'scalabilityMode', 'priority', 'networkPriority'];
+
+/** One encoding: "rid h: active, maxBitrate 1500 kbit/s, maxFramerate 30, scaleResolutionDownBy 2". */
+function encodingSummary(e: Json): string {
+  if (!isObject(e)) return preview(e, 40);
+  const parts: string[] = [];
+  for (const key of ENCODING_FIELDS) {
+    if (!(key in e)) continue;
+    const v = e[key];
+    if (key === 'active') parts.push(v === true ? 'active' : v === false ? 'inactive' : `active ${preview(v, 20)}`);
+    else if (key === 'maxBitrate' && typeof v === 'number') parts.push(`maxBitrate ${bitrateText(v)}`);
+    else parts.push(`${key} ${typeof v === 'string' ? v : preview(v, 30)}`);
+  }
+  for (const key of Object.keys(e)) {
+    if (key === 'rid' || ENCODING_FIELDS.includes(key)) continue;
+    const v = e[key];
+    parts.push(`${key} ${isObject(v) && typeof v.mimeType === 'string' ? v.mimeType : typeof v === 'string' ? v : preview(v, 40)}`);
+  }
+  const rid = typeof e.rid === 'string' ? `rid ${e.rid}` : null;
+  const body = parts.length > 0 ? parts.join(', ') : 'defaults';
+  return rid ? `${rid}: ${body}` : body;
+}
+
+/**
+ * setParameters' argument by what a call changes: its encodings (bitrate, frame rate, scaling, active) and
+ * degradationPreference, not the codecs and header extensions it must hand back unchanged. Null when it has no
+ * encodings array (not RTCRtpSendParameters).
+ */
+function parametersSummary(params: Json | undefined): string | null {
+  if (!isObject(params) || !Array.isArray(params.encodings)) return null;
+  const n = params.encodings.length;
+  let text = `${n} encoding${n === 1 ? '' : 's'}${n > 0 ? ` [${params.encodings.map(encodingSummary).join('; ')}]` : ''}`;
+  if (params.degradationPreference !== undefined) {
+    const d = params.degradationPreference;
+    text += `, degradationPreference ${typeof d === 'string' ? d : preview(d, 30)}`;
+  }
+  return cut(text, 400);
 }
 
 function resultSummary(method: string, value: Json | undefined): string {

@@ -127,8 +127,28 @@ const GROUP_ORDER: { type: string; kind?: string }[] = [
 
 /** Fields not listed per object: the group already says the type. */
 const HIDDEN_FIELDS = new Set(['type']);
-/** Numbers that are not worth a chart (epoch ms). */
-const NOT_CHARTABLE = new Set(['timestamp', 'lastPacketReceivedTimestamp', 'lastPacketSentTimestamp', 'estimatedPlayoutTimestamp', 'remoteTimestamp']);
+/**
+ * Numbers that are not worth a chart: times (epoch ms), and numbers that name something rather than measure it
+ * (SSRCs, payload types, ports, indexes, priorities), a flat line at best.
+ */
+const NOT_CHARTABLE = new Set([
+  'timestamp',
+  'lastPacketReceivedTimestamp',
+  'lastPacketSentTimestamp',
+  'estimatedPlayoutTimestamp',
+  'remoteTimestamp',
+  'ssrc',
+  'rtxSsrc',
+  'fecSsrc',
+  'encodingIndex',
+  'payloadType',
+  'clockRate',
+  'channels',
+  'port',
+  'relatedPort',
+  'priority',
+  'dataChannelIdentifier',
+]);
 
 const collator = new Intl.Collator('en', { numeric: true });
 

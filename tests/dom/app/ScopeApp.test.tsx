@@ -6,7 +6,7 @@
  */
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ScopeApp } from '../../../components/app/ScopeApp';
+import { LIVE_FOR_FALLBACK_MS, LiveFor, ScopeApp } from '../../../components/app/ScopeApp';
 import { refreshChartTheme } from '../../../components/charts/TimeSeriesChart';
 import type { SessionData, SessionSummary } from '../../../lib/model/session';
 import type { Notice } from '../../../lib/storage/session-store';
@@ -18,8 +18,8 @@ vi.mock('../../../components/connection/ConnectionHeader', () => ({
   ConnectionHeader: (p: { pcId: string; data: SessionData }) => <p data-testid="header">header of {p.pcId} in {p.data.session.id}</p>,
 }));
 vi.mock('../../../components/charts/ConnectionCharts', () => ({
-  ConnectionCharts: (p: { pcId: string; feed: StatsFeed; extraFields: { statsId: string; field: string }[]; onRemoveExtraField(s: string, f: string): void }) => (
-    <div data-testid="charts">
+  ConnectionCharts: (p: { pcId: string; feed: StatsFeed; status?: string; extraFields: { statsId: string; field: string }[]; onRemoveExtraField(s: string, f: string): void }) => (
+    <div data-testid="charts" data-status={p.status}>
       charts of {p.pcId} ({p.feed.columns(p.pcId)?.t.length ?? 0} rows)
       {p.extraFields.map((f) => (
         <button key={`${f.statsId}.${f.field}`} type="button" onClick={() => p.onRemoveExtraField(f.statsId, f.field)}>
@@ -220,6 +220,89 @@ describe('ScopeApp', () => {
     expect(screen.getByRole('list', { name: 'Sessions' })).toBe(list);
     expect(within(list).getAllByRole('listitem')).toHaveLength(2);
     await vi.waitFor(() => expect(location.hash).toBe('#session=3%3Ab&pc=media'));
+  });
+
+  it('session header: "live for" counts from the clock (with the live values\' steps, else every 10 s); all PCs closed says so instead', async () => {
+    vi.useFakeTimers({ now: T0 + 65_200 });
+    try {
+      const view = render(<LiveFor startedAt={T0} />);
+      expect(view.container.textContent).toBe('1 min 05 s');
+      // No render from the header (no live stats): its own timer moves it, every 10 s, never every second (a DOM
+      // change in a frame of its own every second costs a live panel a style, layout and paint each time).
+      act(() => void vi.advanceTimersByTime(LIVE_FOR_FALLBACK_MS - 1));
+      expect(view.container.textContent).toBe('1 min 05 s');
+      act(() => void vi.advanceTimersByTime(1));
+      expect(view.container.textContent).toBe('1 min 15 s');
+      expect(vi.getTimerCount()).toBe(1);
+      // A render of the header (a live-values step) shows the time at once.
+      vi.setSystemTime(T0 + 77_000);
+      view.rerender(<LiveFor startedAt={T0} />);
+      expect(view.container.textContent).toBe('1 min 17 s');
+      expect(vi.getTimerCount()).toBe(1);
+      view.unmount();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+    cleanup();
+
+    const data = callSession('3:a', T0);
+    const bg = fakeBackground([data]);
+    render(<ScopeApp client={bg.client} mode="panel" tabId={3} storeOptions={STORE} />);
+    await screen.findByText('header of 0-1 in 3:a');
+    const meta = () => document.querySelector('.session-head-meta')!.textContent!;
+    expect(meta()).toContain('live for');
+    // Hang-up: both PCs closed while the page stays open.
+    const held = bg.sessions.get('3:a')!;
+    act(() =>
+      bg.push({
+        session: held.session,
+        pcs: [
+          { ...held.pcs[0], closedAt: T0 + 300_000, closedBy: 'close' },
+          { ...held.pcs[1], closedAt: T0 + 311_900, closedBy: 'close' },
+        ],
+        events: [],
+        stats: [],
+      }),
+    );
+    await vi.waitFor(() => expect(meta()).toContain('no live connection (all closed after 5 min 12 s)'));
+    expect(meta()).not.toContain('live for');
+  });
+
+  it('switching connections scrolls back to the top of the connection (the tabs), when scrolled past it', async () => {
+    const bg = fakeBackground([callSession('3:a', T0)]);
+    render(<ScopeApp client={bg.client} mode="panel" tabId={3} storeOptions={STORE} />);
+    await screen.findByText('header of 0-1 in 3:a');
+    const main = screen.getByRole('main', { name: 'Session' });
+    const page = document.querySelector('.session-page') as HTMLElement;
+    // Scrolled 900 px down the main column, whose top is at 0; the session page (tabs first) starts 60 px into it.
+    main.scrollTop = 900;
+    const rect = (top: number) => ({ top, left: 0, right: 0, bottom: 0, width: 0, height: 0, x: 0, y: top, toJSON: () => ({}) }) as DOMRect;
+    main.getBoundingClientRect = () => rect(0);
+    page.getBoundingClientRect = () => rect(60 - main.scrollTop);
+    fireEvent.click(screen.getByRole('tab', { name: /PC 0-2/ }));
+    await screen.findByText('header of 0-2 in 3:a');
+    expect(main.scrollTop).toBe(60);
+    // Not scrolled past the tabs: left alone.
+    main.scrollTop = 20;
+    fireEvent.click(screen.getByRole('tab', { name: /PC 0-1/ }));
+    await screen.findByText('header of 0-1 in 3:a');
+    expect(main.scrollTop).toBe(20);
+  });
+
+  it('tells the charts whether the PC is live, closed, or of an ended session', async () => {
+    const data = callSession('3:a', T0);
+    data.pcs[1] = { ...data.pcs[1], closedAt: T0 + 4000, closedBy: 'close' };
+    const bg = fakeBackground([data, { ...callSession('3:old', T0 - 60_000), session: makeSummary({ id: '3:old', tabId: 3, title: 'Call 3:old', pcCount: 2, startedAt: T0 - 60_000, endedAt: T0 - 1000 }) }]);
+    render(<ScopeApp client={bg.client} mode="panel" tabId={3} storeOptions={STORE} />);
+    await screen.findByText('header of 0-1 in 3:a');
+    expect(screen.getByTestId('charts').dataset.status).toBe('live');
+    fireEvent.click(screen.getByRole('tab', { name: /PC 0-2/ }));
+    await screen.findByText('header of 0-2 in 3:a');
+    expect(screen.getByTestId('charts').dataset.status).toBe('closed');
+    fireEvent.click(screen.getByRole('button', { name: /3:old/ }));
+    await screen.findByText('header of 0-1 in 3:old');
+    expect(screen.getByTestId('charts').dataset.status).toBe('ended');
   });
 
   it('charts a field picked in the stats table, per connection, and removes it', async () => {

@@ -1,5 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, render, screen, within } from '@testing-library/preact';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CandidatePairs } from '../../../components/candidates/CandidatePairs';
 import { appendSamples } from '../../../lib/model/stats-columns';
@@ -50,6 +52,19 @@ describe('CandidatePairs', () => {
     expect(cells.slice(5)).toEqual(['1.00 ms', '1.33 ms', '1.03 MB', '16.4 kB', '9 / 9', '9 / 9', '8']);
   });
 
+  it('the table scrolls sideways in its own focusable, named box (the main column does not scroll sideways)', () => {
+    renderStory(4);
+    const box = screen.getByRole('region', { name: 'Candidate pairs table of connection 0-1' });
+    expect(box.classList.contains('cp-table-scroll')).toBe(true);
+    expect(box.tabIndex).toBe(0);
+    expect(within(box).getByRole('table')).toBe(screen.getByRole('table'));
+    // The box's CSS: scrolls on the x axis, with no containment (its LiveText cells change every step).
+    const css = readFileSync(resolve(__dirname, '../../../components/candidates/candidates.css'), 'utf8');
+    const rule = /\.cp-table-scroll\s*\{([^}]*)\}/.exec(css)?.[1] ?? '';
+    expect(rule).toMatch(/overflow-x:\s*auto/);
+    expect(rule).not.toMatch(/contain\s*:/);
+  });
+
   it('a state timeline per pair and the selected pair over time, with a text alternative', async () => {
     renderStory(5, { ended: true });
     const figure = screen.getByRole('figure', { name: /Candidate pair states over time/ });
@@ -79,6 +94,22 @@ describe('CandidatePairs', () => {
     ]);
     // The drawing itself is hidden from assistive technology (the list says the same).
     expect(figure.querySelector('.cp-lanes')?.getAttribute('aria-hidden')).toBe('true');
+  });
+
+  it('a switch of the selected pair shows in its lane (another shade, a divider), and lane labels tell the whole pair', () => {
+    renderStory(5, { ended: true });
+    const figure = screen.getByRole('figure', { name: /Candidate pair states over time/ });
+    // Selected: the host pair +1 s – +3 s, then (touching it) the second relay pair +3 s – +4 s.
+    const selected = [...figure.querySelectorAll('.cp-lane-selected .cp-seg')];
+    expect(selected.map((g) => g.getAttribute('class'))).toEqual(['cp-seg cp-seg-selected', 'cp-seg cp-seg-selected cp-seg-selected-alt cp-seg-switch']);
+    expect(selected[1].getAttribute('title')).toBe(
+      'selected +3.000 s – +4.000 s: local relay udp 203.0.113.7:62000 (relay tls, turns:turn.example.org:443?transport=tcp) ⇄ remote host udp 127.0.0.1:36220 · stats id CPrelay2',
+    );
+    // Both relay pairs start alike (cut short on screen): the tooltip has them whole, with types, protocol, addresses.
+    const label = figure.querySelector('.cp-lane[data-pair-id="CPrelay"] .cp-lane-label')!;
+    expect(label.getAttribute('title')).toBe(
+      'local relay udp 203.0.113.7:61000 (relay tls, turns:turn.example.org:443?transport=tcp) ⇄ remote host udp 127.0.0.1:36220 · stats id CPrelay',
+    );
   });
 
   it('live: the track runs a step past the newest sample, so a new sample moves no segment, only lengthens the current ones', () => {

@@ -101,6 +101,20 @@ describe('ConnectionCharts', () => {
     expect(uplotOf(chartEl('bitrate-send'))!.data[0].length).toBe(3);
   });
 
+  it('says "Following live data" only while the PC can still get samples', () => {
+    const feed = createMemoryFeed({ [SEND_PC]: samplesToColumns(CALL[SEND_PC].slice(0, 10)) });
+    const props = { feed, pcId: SEND_PC, extraFields: [], onRemoveExtraField: () => undefined, loop };
+    const view = render(<ConnectionCharts {...props} />);
+    const hint = () => document.querySelector('.conn-charts__hint')!.textContent!;
+    expect(hint()).toMatch(/^Following live data\./);
+    view.rerender(<ConnectionCharts {...props} status="closed" />);
+    expect(hint()).not.toContain('live');
+    expect(hint()).toMatch(/^Connection closed: the whole recording is shown\. Drag to zoom/);
+    view.rerender(<ConnectionCharts {...props} status="ended" />);
+    expect(hint()).not.toContain('live');
+    expect(hint()).toMatch(/^Recording ended/);
+  });
+
   it('adds an extra field chart that can be removed', () => {
     const onRemove = vi.fn();
     const { feed, view } = mount(CALL[SEND_PC], [], onRemove);

@@ -28,7 +28,7 @@ describe('ConnectionHeader', () => {
     const region = screen.getByRole('region', { name: 'Connection 0-1 summary' });
     expect(region).toBeTruthy();
     expect(valueOf('Connection').textContent).toBe('connected');
-    expect(valueOf('Connection').className).toContain('state-good');
+    expect(valueOf('Connection').querySelector('span')?.className).toContain('state-good');
     expect(valueOf('ICE').textContent).toBe('connected');
     expect(valueOf('ICE gathering').textContent).toBe('complete');
     expect(valueOf('Signaling').textContent).toBe('stable');
@@ -37,7 +37,10 @@ describe('ConnectionHeader', () => {
     expect(pair.textContent).toContain('local host udp 127.0.0.1:50274');
     expect(pair.textContent).toContain('remote host udp 127.0.0.1:36220');
     expect(pair.textContent).toContain('RTT 1.00 ms');
-    expect(pair.textContent).toContain('out 4.09 Mbit/s');
+    // availableOutgoingBitrate is the congestion controller's estimate, not the send rate: labelled so, with a tooltip.
+    expect(pair.textContent).toContain('available out 4.09 Mbit/s');
+    const outLabel = within(pair).getByText('available out', { exact: false });
+    expect(outLabel.getAttribute('title')).toMatch(/availableOutgoingBitrate.*congestion controller's estimate/);
     const codecs = within(valueOf('Codecs')).getAllByRole('listitem').map((li) => li.textContent);
     expect(codecs).toEqual(['send audio/opus PT 111 48000 Hz 2 ch (minptime=10;useinbandfec=1)', 'send video/VP8 PT 96 90000 Hz']);
     expect(valueOf('Closed').textContent).toBe('open');
@@ -56,12 +59,37 @@ describe('ConnectionHeader', () => {
     const events = new EventStream().created('0-1', 1000).event('0-1', 2000, 'connectionstatechange', 'failed').events;
     const pc = makePc('0-1', 1000, { closedAt: 13_345, closedBy: 'close' });
     render(<ConnectionHeader data={makeSession({ pcs: [pc], events })} pcId="0-1" feed={fixedFeed({})} />);
-    expect(valueOf('Connection').textContent).toBe('failed');
-    expect(valueOf('Connection').className).toContain('state-bad');
+    // Closed: the last recorded state (a failure) stays readable after the closed state.
+    expect(valueOf('Connection').textContent).toBe('closed (last: failed)');
     expect(valueOf('Closed').textContent).toBe('+12.345 s (close())');
     expect(valueOf('Selected pair').textContent).toBe('no stats yet');
     expect(valueOf('Codecs').textContent).toBe('none in use');
     expect(valueOf('DTLS').textContent).toBe('—');
+  });
+
+  it('a closed PC shows its states and DTLS as closed, the last recorded ones muted, never live "connected"', () => {
+    // Chromium fires no state events on close(): the last events and the last sample still say connected.
+    const columns = getStatsColumns('chromium156.json', 'pc1');
+    const events = new EventStream()
+      .created('0-1', 1000)
+      .event('0-1', 2000, 'iceconnectionstatechange', 'connected')
+      .event('0-1', 2000, 'connectionstatechange', 'connected').events;
+    const open = makePc('0-1', 1000, { connectionState: 'connected', iceConnectionState: 'connected', iceGatheringState: 'complete' });
+    const feed = fixedFeed({ '0-1': columns });
+    const { rerender } = render(<ConnectionHeader data={makeSession({ pcs: [open], events, stats: { '0-1': columns } })} pcId="0-1" feed={feed} />);
+    expect(valueOf('Connection').textContent).toBe('connected');
+    expect(valueOf('DTLS').textContent).toMatch(/^connected server/);
+    const closed = { ...open, closedAt: 312_912, closedBy: 'close' as const };
+    rerender(<ConnectionHeader data={makeSession({ pcs: [closed], events, stats: { '0-1': columns } })} pcId="0-1" feed={feed} />);
+    expect(valueOf('Connection').textContent).toBe('closed (last: connected)');
+    expect(valueOf('Connection').querySelector('.state-good')).toBeNull();
+    expect(valueOf('Connection').querySelector('.state-closed')?.textContent).toBe('closed');
+    expect(valueOf('ICE').textContent).toBe('closed (last: connected)');
+    expect(valueOf('Signaling').textContent).toBe('closed (last: stable)');
+    expect(valueOf('ICE gathering').textContent).toBe('complete');
+    expect(valueOf('DTLS').textContent).toMatch(/^closed \(last: connected\) server/);
+    expect(valueOf('Closed').textContent).toBe('+311.912 s (close())');
+    for (const term of ['Connection', 'ICE', 'Signaling', 'DTLS']) expect(valueOf(term).querySelector('.state-good')).toBeNull();
   });
 
   it('follows appended samples every step of sample time and a change of state at once, in the appending task; unsubscribes on unmount', () => {

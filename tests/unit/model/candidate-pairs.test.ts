@@ -143,6 +143,10 @@ describe('candidatePairTimeline', () => {
     ]);
     expect(byId.CPrelay2).toEqual([{ state: 'succeeded', fromT: t0 + 3000, toT: t0 + 4000 }]);
     expect(tl.pairs[1].label).toBe('relay udp 203.0.113.7:61000 (relay tls) ⇄ host udp 127.0.0.1:36220');
+    // The whole pair for tooltips: both candidates with types, protocol, addresses, relay details; the stats id last.
+    expect(tl.pairs[1].title).toBe(
+      'local relay udp 203.0.113.7:61000 (relay tls, turns:turn.example.org:443?transport=tcp) ⇄ remote host udp 127.0.0.1:36220 · stats id CPrelay',
+    );
     expect(tl.selected).toEqual([
       { pairId: CHROME_PAIR, fromT: t0 + 1000, toT: t0 + 3000 },
       { pairId: 'CPrelay2', fromT: t0 + 3000, toT: t0 + 4000 },

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildDefaultCharts, buildExtraChart, ChartModel, QUALITY_LIMITATION_REASONS, type ChartSpec } from '../../../lib/model/chart-series';
+import { buildDefaultCharts, buildExtraChart, ChartModel, DEFAULT_CHARTS, QUALITY_LIMITATION_REASONS, type ChartSpec } from '../../../lib/model/chart-series';
 import type { StatsObject, StatsReportJson, StatsSample } from '../../../lib/model/session';
 import { deriveRates } from '../../../lib/model/rates';
 import { appendSamples, emptyStatsColumns, samplesToColumns } from '../../../lib/model/stats-columns';
@@ -405,6 +405,17 @@ describe('extra field charts', () => {
     const ratio = buildExtraChart(columns(), 'O', '[totalEncodeTime/framesEncoded_in_ms]').chart;
     expect(ratio.unit).toBe('ms');
     expect(ratio.series[0].values).toEqual([null, 10]);
+  });
+
+  it('legend decimals follow the unit, as the default charts show it (a rate in kbit/s: one decimal, not three)', () => {
+    const c = columns();
+    expect(buildExtraChart(c, 'O', 'bytesSent').chart.decimals).toBe(DEFAULT_CHARTS.find((d) => d.id === 'bitrate-send')!.decimals);
+    expect(buildExtraChart(c, 'O', 'bytesSent').chart.decimals).toBe(1);
+    expect(buildExtraChart(c, 'O', 'packetsSent').chart.decimals).toBe(1);
+    expect(buildExtraChart(c, 'O', '[totalEncodeTime/framesEncoded_in_ms]').chart.decimals).toBe(1);
+    expect(buildExtraChart(c, 'O', 'targetBitrate').chart.decimals).toBe(0);
+    // Seconds and unitless values keep three.
+    expect(buildExtraChart(c, 'O', 'totalEncodeTime').chart.decimals).toBe(3);
   });
 
   it('a ratio of seconds to a count is in seconds; a ratio of counts has no unit', () => {

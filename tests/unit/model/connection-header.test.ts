@@ -98,12 +98,15 @@ describe('connectionHeader', () => {
     expect(h).toMatchObject({ createdAt: 1234, dtls: [], selectedPairs: [], codecs: [], sampleT: null, closedAt: null });
   });
 
-  it('the corpus call: closed time and states as the log left them', () => {
+  it('the corpus call: a closed PC is closed, with the states the log left kept as its last ones', () => {
     const data = internalsCallSession();
+    expect(connectionHeader(data, '0-1')).toMatchObject({ closed: false, lastStates: null, states: { connectionState: 'connected' } });
     data.pcs[0].closedAt = data.pcs[0].createdAt + 61_000;
     data.pcs[0].closedBy = 'close';
     const h = connectionHeader(data, '0-1');
-    expect(h.states).toEqual({ signalingState: 'stable', iceConnectionState: 'connected', iceGatheringState: 'complete', connectionState: 'connected' });
+    expect(h.closed).toBe(true);
+    expect(h.states).toEqual({ signalingState: 'closed', iceConnectionState: 'closed', iceGatheringState: 'complete', connectionState: 'closed' });
+    expect(h.lastStates).toEqual({ signalingState: 'stable', iceConnectionState: 'connected', iceGatheringState: 'complete', connectionState: 'connected' });
     expect(h.closedAt).toBe(data.pcs[0].createdAt + 61_000);
     expect(h.closedBy).toBe('close');
     expect(h.selectedPairs[0].local?.port).toBe(35265);

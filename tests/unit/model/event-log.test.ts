@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildEventLog, sessionTimeOrigin, candidateSummary, filterEventLog, LOG_KINDS, type LogKind } from '../../../lib/model/event-log';
+import type { Json, JsonObject } from '../../../lib/protocol/json';
 import { EventStream, internalsCallSession, internalsSdps, makePc, makeSession, renegotiatedOffer, XSS } from '../../fixtures/session-builders';
 
 const { offer, answer } = internalsSdps();
@@ -244,6 +245,42 @@ describe('buildEventLog: edge cases', () => {
     ]);
     expect(log[2].durationMs).toBe(2);
     expect(buildEventLog(makeSession({ events }), '1-1')[0].outcome).toBe('pending');
+  });
+
+  it('summarises sender.setParameters by its encodings and degradationPreference, not by its codecs', () => {
+    const codecs: Json[] = [{ clockRate: 90000, mimeType: 'video/VP8', payloadType: 96 }, { clockRate: 90000, mimeType: 'video/rtx', payloadType: 97, sdpFmtpLine: 'apt=96' }];
+    const params = (encodings: Json[], extra: JsonObject = {}): JsonObject => ({ transactionId: 'x1', codecs, headerExtensions: [], rtcp: { cname: 'c', reducedSize: true }, encodings, ...extra });
+    const target = { index: 1, mid: '1' };
+    const s = new EventStream().created('0-1', 1000);
+    s.settle('0-1', 1011, s.callStart('0-1', 1010, 'sender.setParameters', [params([{ active: true, maxBitrate: 100000, scaleResolutionDownBy: 1 }])], target), 'sender.setParameters', {});
+    s.settle('0-1', 1021, s.callStart('0-1', 1020, 'sender.setParameters', [params([{ active: true, maxBitrate: 300000 }])], target), 'sender.setParameters', {});
+    s.settle(
+      '0-1',
+      1031,
+      s.callStart('0-1', 1030, 'sender.setParameters', [
+        params(
+          [
+            { rid: 'h', active: true, maxBitrate: 1_234_567, maxFramerate: 30, scaleResolutionDownBy: 1, scalabilityMode: 'L1T3' },
+            { rid: 'l', active: false, scaleResolutionDownBy: 4, codec: { mimeType: 'video/VP9', clockRate: 90000 } },
+          ],
+          { degradationPreference: 'maintain-resolution' },
+        ),
+      ], target),
+      'sender.setParameters',
+      { error: { name: 'InvalidModificationError', message: 'bad' } },
+    );
+    s.callOk('0-1', 1040, 'sender.setParameters', [{ foo: 1 }]);
+    const entries = buildEventLog(makeSession({ pcs: [makePc('0-1', 1000)], events: s.events }), '0-1').filter((e) => e.name === 'sender.setParameters');
+    expect(entries.map((e) => e.summary)).toEqual([
+      'sender.setParameters(1 encoding [active, maxBitrate 100 kbit/s, scaleResolutionDownBy 1]) (transceiver 1, mid 1)',
+      // A change of maxBitrate shows.
+      'sender.setParameters(1 encoding [active, maxBitrate 300 kbit/s]) (transceiver 1, mid 1)',
+      'sender.setParameters(2 encodings [rid h: active, maxBitrate 1234567 bit/s, maxFramerate 30, scaleResolutionDownBy 1, scalabilityMode L1T3; ' +
+        'rid l: inactive, scaleResolutionDownBy 4, codec video/VP9], degradationPreference maintain-resolution) (transceiver 1, mid 1) → InvalidModificationError: bad',
+      // Not send parameters: as any other call.
+      'sender.setParameters({"foo":1})',
+    ]);
+    for (const e of entries) expect(e.summary).not.toContain('clockRate');
   });
 
   it('candidateSummary reads candidate lines with or without the a= prefix', () => {

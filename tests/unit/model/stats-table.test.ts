@@ -43,6 +43,11 @@ describe('buildStatsTable', () => {
     expect(field('bytesSent')).toEqual({ name: 'bytesSent', value: 911958, numeric: true });
     expect(field('framesPerSecond')?.numeric).toBe(true);
     expect(field('timestamp')?.numeric).toBe(false);
+    // Identifiers are numbers but no measurements: no chart offered.
+    for (const name of ['ssrc', 'rtxSsrc', 'encodingIndex']) {
+      expect(field(name), name).toBeDefined();
+      expect(field(name)?.numeric, name).toBe(false);
+    }
     expect(field('qualityLimitationReason')).toEqual({ name: 'qualityLimitationReason', value: 'none', numeric: false });
     expect(field('qualityLimitationDurations')?.numeric).toBe(false);
     expect(field('active')).toEqual({ name: 'active', value: true, numeric: false });
