@@ -10,7 +10,7 @@
  * ones in the render of the update, with the other views.
  */
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { PcHealth } from '../../lib/model/health/assess';
+import { unexplainedScore, type PcHealth } from '../../lib/model/health/assess';
 import type { MetricSummary, PcHealthSummary, StreamMetric } from '../../lib/model/health/metrics';
 import { createPcAssessor } from '../../lib/model/health/pc-assessor';
 import { ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
@@ -105,6 +105,7 @@ function IssueList({ health, origin }: { health: PcHealth; origin: number }) {
           <strong>{ISSUE_TEXT[issue.rule].title}</strong> <span class="health-muted">({issue.subject})</span>{' '}
           <span class="health-issue__span">{span(issue, origin)}</span>
           <div class="health-issue__evidence">{evidenceText(issue)}</div>
+          {issue.evidence.note ? <div class="health-issue__note">{issue.evidence.note}</div> : null}
           <div class="health-issue__advice health-muted">{ISSUE_TEXT[issue.rule].advice}</div>
         </li>
       ))}
@@ -183,17 +184,19 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
   const step = prev !== null && prev.pcId === pcId && prev.columns === columns && rows >= prev.rows && rows - prev.rows <= LIVE_STEP_ROWS;
   const assess = (): Assessed => {
     const started = performance.now();
-    const { health, summary } = assessor.assess({ pcId, pc, columns, events: data.events, thresholds, now: live ? Date.now() : undefined });
+    const { health, summary } = assessor.assess({
+      pcId, pc, columns, events: data.events, thresholds, now: live ? Date.now() : undefined, sessionEndedAt: data.session.endedAt,
+    });
     return { pcId, columns, rows, health, summary, ms: performance.now() - started };
   };
   // Re-assess on new rows (throttled by useFeedVersion), new events or a state change of the PC.
-  const deps = [pcId, version, rows, data.events.length, pc?.closedAt, thresholds];
+  const deps = [pcId, version, rows, data.events.length, pc?.closedAt, data.session.endedAt, thresholds];
   const now = useMemo(() => (step ? assess() : null), deps);
   if (now) assessed.current = now;
   // A live step re-runs nothing here: its deps change with every step, and each run of an effect costs Preact an
   // after-paint flush (a frame callback, a timer and a task). Only a change into or out of a live step, or any
   // change outside one, re-runs it (its cleanup cancelling an assessment still waiting).
-  const effectDeps = step ? [true, pcId, 0, 0, 0, 0, 0] : [false, ...deps];
+  const effectDeps = step ? [true, pcId, 0, 0, 0, 0, 0, 0] : [false, ...deps];
   useEffect(() => {
     if (step) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -249,8 +252,14 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
             <LiveText chars={7}>{`${Math.round(health.averageScore)}/100`}</LiveText>
           </span>
         ) : null}
+        {health.ended ? <span class="health-muted" data-testid="health-ended">{` · ${pc?.closedAt != null ? 'closed' : 'session ended'}: verdict over the call`}</span> : null}
         <span class="health-muted"> (audio: estimated MOS by the E-model; video: frame rate, resolution, freezes, bits per pixel)</span>
       </p>
+      {health.scoreFactor && unexplainedScore(health) ? (
+        <p class="health-factor" data-testid="health-score-factor">
+          {`Score set by ${health.scoreFactor.stream}: ${health.scoreFactor.text}`}
+        </p>
+      ) : null}
       <IssueList health={health} origin={origin} />
       <SummaryTable summary={current!.summary} />
     </section>

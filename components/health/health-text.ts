@@ -10,10 +10,11 @@ export function verdictText(v: QualityVerdict | null): string {
 
 const round = (v: number) => (Math.abs(v) >= 100 ? Math.round(v) : Math.round(v * 10) / 10);
 
-/** "time without packets: 6.2 s (limit 5 s)": the evidence in one line. */
+/** "time without packets: 6.2 s (limit 5 s)": the evidence in one line (its note, if any, is shown apart). */
 export function evidenceText(issue: HealthIssue): string {
   const e = issue.evidence;
   const unit = e.unit ? ` ${e.unit}` : '';
   const value = typeof e.value === 'number' ? `${round(e.value)}${unit}` : e.value;
-  return `${e.metric}: ${value}${e.threshold !== null ? ` (limit ${e.threshold}${unit})` : ''}`;
+  const limit = e.thresholdText ?? (e.threshold !== null ? `limit ${round(e.threshold)}${unit}` : null);
+  return `${e.metric}: ${value}${limit !== null ? ` (${limit})` : ''}`;
 }

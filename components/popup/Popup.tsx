@@ -27,6 +27,12 @@ export interface PopupProps {
   now?: () => number;
 }
 
+const BITRATE_TITLE = {
+  transport: 'Bit rate of the latest interval on the selected candidate pair: all of the connection\'s traffic (media with headers, RTCP, data channels)',
+  rtp: 'RTP payload bit rate of the streams in the latest interval (the candidate pair gives no byte counts)',
+} as const;
+const STREAMS_TITLE = 'Worst stream of the latest interval: received streams as measured here, sent streams as the other side\'s last receiver report says; – when nothing arrived';
+
 const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`);
 const percent = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(v < 0.1 ? 1 : 0)} %`);
 
@@ -51,16 +57,16 @@ function PcCard({ pc, now }: { pc: LivePcHealth; now: number }) {
         <dd data-field="state">{pc.connectionState}{pc.iceConnectionState !== pc.connectionState ? ` (ICE ${pc.iceConnectionState})` : ''}</dd>
         <dt>Path</dt>
         <dd data-field="path">{pc.pairType ?? '–'}{pc.relayed ? ' (TURN relay)' : ''}</dd>
-        <dt>Send</dt>
-        <dd data-field="send-bitrate">{formatBitrate(pc.sendBitrate)}</dd>
-        <dt>Receive</dt>
-        <dd data-field="receive-bitrate">{formatBitrate(pc.receiveBitrate)}</dd>
+        <dt title={BITRATE_TITLE[pc.bitrateSource]}>Send</dt>
+        <dd data-field="send-bitrate" title={BITRATE_TITLE[pc.bitrateSource]}>{formatBitrate(pc.sendBitrate)}</dd>
+        <dt title={BITRATE_TITLE[pc.bitrateSource]}>Receive</dt>
+        <dd data-field="receive-bitrate" title={BITRATE_TITLE[pc.bitrateSource]}>{formatBitrate(pc.receiveBitrate)}</dd>
         <dt>RTT</dt>
         <dd data-field="rtt">{ms(pc.rttMs)}</dd>
-        <dt>Loss</dt>
-        <dd data-field="loss">{percent(pc.lossFraction)}</dd>
-        <dt>Jitter</dt>
-        <dd data-field="jitter">{ms(pc.jitterMs)}</dd>
+        <dt title={STREAMS_TITLE}>Loss</dt>
+        <dd data-field="loss" title={STREAMS_TITLE}>{percent(pc.lossFraction)}</dd>
+        <dt title={STREAMS_TITLE}>Jitter</dt>
+        <dd data-field="jitter" title={STREAMS_TITLE}>{ms(pc.jitterMs)}</dd>
       </dl>
       {pc.topIssue ? (
         <div class={`popup-issue severity-${pc.topIssue.severity}`} data-rule={pc.topIssue.rule}>
@@ -68,6 +74,7 @@ function PcCard({ pc, now }: { pc: LivePcHealth; now: number }) {
             {ISSUE_TEXT[pc.topIssue.rule].title} <span class="popup-issue__subject">({pc.topIssue.subject})</span>
           </p>
           <p class="popup-issue__evidence">{evidenceText(pc.topIssue)}</p>
+          {pc.topIssue.evidence.note ? <p class="popup-issue__note">{pc.topIssue.evidence.note}</p> : null}
           <p class="popup-issue__advice">{ISSUE_TEXT[pc.topIssue.rule].advice}</p>
           {others.length > 0 ? (
             <p class="popup-muted">
@@ -76,7 +83,10 @@ function PcCard({ pc, now }: { pc: LivePcHealth; now: number }) {
           ) : null}
         </div>
       ) : (
-        <p class="popup-muted popup-issue--none">No issue.</p>
+        <p class="popup-muted popup-issue--none">
+          No issue.
+          {pc.scoreFactor ? <span data-field="score-factor">{` Score set by ${pc.scoreFactor}.`}</span> : null}
+        </p>
       )}
     </li>
   );

@@ -5,7 +5,14 @@
  * video-score.ts), and the PC's score is the WORST stream's, because a call is as good as its worst direction (one
  * frozen video makes a bad call even if audio is perfect). "Current" = mean of the known PC scores over the last
  * {@link CURRENT_SCORE_MS} of sample time, so one odd interval does not flip it; over the session = mean of all
- * known rows.
+ * known rows. An inbound stream that had packets and got none for {@link DTX_GAP_MS} or more scores 0 for that
+ * interval (no media is a bad call, not a pause in the score), unless another inbound stream of the PC still
+ * receives: then it was most likely paused on purpose (a camera off, an SFU pausing an off-screen participant) and
+ * is not rated. Each score keeps the penalty that costs it most ({@link ScoreFactor}), so a lowered score that no
+ * issue explains can say what sets it.
+ *
+ * Once observation ended (the PC closed or its session ended) there is no "now": no current score, the verdict is
+ * the one over the whole PC, and every issue still open ended then (rules.ts).
  *
  * The current score lowers the verdict only once it has been low (MOS < 4) or very low (MOS < 3) for
  * {@link SCORE_HOLD_MS} of sample time (domain.md §3.4, peermetrics: "for ≥ 30 s"), whatever the poll interval; a
@@ -17,12 +24,12 @@
 import type { PcSummary, SessionData, StatsColumns, TraceEvent } from '../session';
 import { candidateAt, selectedPairIdsAt } from '../candidate-pairs';
 import { latestStates } from '../connection-header';
-import { audioQuality, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
+import { audioQuality, codecImpairment, delayImpairment, effectiveEquipmentImpairment, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
 import { connectionMetrics, type ConnectionMetrics, type HeldReport, type MetricSeries, type StreamMetrics } from './metrics';
-import { compareIssues, pcIssues, sessionIssues, type HealthIssue, type IssueSeverity } from './rules';
+import { compareIssues, DTX_GAP_MS, pcIssues, sessionIssues, streamLabel, type HealthIssue, type IssueSeverity } from './rules';
 import { CURRENT_SCORE_MS, DEFAULT_HEALTH_THRESHOLDS, SCORE_CLEAR_MS, SCORE_HOLD_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
-import { bitsPerPixel, videoQuality } from './video-score';
+import { bitsPerPixel, DEFAULT_TARGET_FPS, videoQuality } from './video-score';
 
 const VERDICT_ORDER: Record<QualityVerdict, number> = { good: 0, low: 1, 'very-low': 2 };
 /** The worse of two verdicts (null = unknown, loses to any verdict). */
@@ -70,10 +77,17 @@ export class PcScores {
   private readonly current = new TrailingWindow(CURRENT_SCORE_MS);
   /** Worst verdict first. */
   private readonly holds = [new ScoreHold(SCORE_LOW, 'very-low'), new ScoreHold(SCORE_GOOD, 'low')];
+  /** Per inbound stream: sample time of the end of its last interval with packets (null: none yet). */
+  private readonly lastPacketT: (number | null)[];
+  /** What set the PC's score at its latest known row, and per stream what lowered its scores over the PC. */
+  private latestFactor: { stream: StreamMetrics; factor: RowFactor | null; score: number } | null = null;
+  private readonly factorSums: FactorSums[];
 
   constructor(metrics: ConnectionMetrics) {
     this.streamSeries = metrics.streams.map(() => []);
     this.lastRtt = metrics.streams.map(() => null);
+    this.lastPacketT = metrics.streams.map(() => null);
+    this.factorSums = metrics.streams.map(() => ({ scoreSum: 0, count: 0, factors: {} }));
   }
 
   /** Folds the rows of `metrics` (the same PC's, grown) after those folded before. */
@@ -82,19 +96,48 @@ export class PcScores {
     for (let row = this.rows; row < m.t.length; row++) {
       for (const i of outbound) this.lastRtt[i] = m.streams[i].series.rttMs?.[row] ?? this.lastRtt[i];
       this.lastPairRtt = m.connection.rttMs[row] ?? this.lastPairRtt;
-      let worst: number | null = null;
+      // Inbound streams that had packets and got none for a second or more (DTX_GAP_MS: a silent speaker's DTX
+      // packets come 400 ms apart) in this row's interval are without media; the others with packets receive.
+      const t = m.t[row];
+      const dry: boolean[] = [];
+      let othersReceive = 0;
       for (let i = 0; i < m.streams.length; i++) {
         const s = m.streams[i];
-        // RTT: the stream's own (outbound, from receiver reports) else any outbound stream's, else the pair's.
-        let rtt = s.direction === 'outbound' ? this.lastRtt[i] : null;
-        for (const o of outbound) rtt ??= this.lastRtt[o];
-        rtt ??= this.lastPairRtt;
-        const v = streamScoreAt(s, row, rtt);
+        if (s.direction !== 'inbound') continue;
+        const packets = s.series.packetRate?.[row] ?? null;
+        if (packets !== null && packets > 0) this.lastPacketT[i] = t;
+        const last = this.lastPacketT[i];
+        dry[i] = packets === 0 && last !== null && t - last >= DTX_GAP_MS;
+        if (last !== null && t - last < DTX_GAP_MS) othersReceive++;
+      }
+      let worst: number | null = null;
+      let worstAt: { stream: StreamMetrics; factor: RowFactor | null; score: number } | null = null;
+      for (let i = 0; i < m.streams.length; i++) {
+        const s = m.streams[i];
+        let rated: RatedRow | null;
+        if (dry[i]) {
+          // No media where it came before: a bad interval, unless another inbound stream still receives (a stream
+          // paused on purpose, by the sender or an SFU, says nothing of the call's quality: not rated).
+          rated = othersReceive > 0 ? null : { score: 0, factor: { key: 'no-packets', penalty: 100, values: { seconds: (t - this.lastPacketT[i]!) / 1000 } } };
+        } else {
+          // RTT: the stream's own (outbound, from receiver reports) else any outbound stream's, else the pair's.
+          let rtt = s.direction === 'outbound' ? this.lastRtt[i] : null;
+          for (const o of outbound) rtt ??= this.lastRtt[o];
+          rtt ??= this.lastPairRtt;
+          rated = rateStreamAt(s, row, rtt);
+        }
+        const v = rated?.score ?? null;
         this.streamSeries[i].push(v);
-        if (v !== null && (worst === null || v < worst)) worst = v;
+        if (rated === null || v === null) continue;
+        addFactor(this.factorSums[i], rated);
+        if (worst === null || v < worst) {
+          worst = v;
+          worstAt = { stream: s, factor: rated.factor, score: v };
+        }
       }
       this.scores.push(worst);
       if (worst === null) continue;
+      this.latestFactor = worstAt;
       this.knownSum += worst;
       this.knownCount++;
       // A row's score is that of the interval since the previous row: it counts for that long.
@@ -125,6 +168,120 @@ export class PcScores {
   averageScore(): number | null {
     return this.knownCount === 0 ? null : this.knownSum / this.knownCount;
   }
+
+  /** What set the PC's score at its latest row with one (its worst stream there, and that stream's largest penalty). */
+  currentFactor(): ScoreFactor | null {
+    const at = this.latestFactor;
+    return at && factorOf(at.stream, at.factor, at.score);
+  }
+
+  /**
+   * What lowered the PC's scores over the whole of it: the stream with the lowest mean score, and its penalty with
+   * the largest sum, with the mean of that penalty's measures over the rows it was computed for.
+   */
+  overallFactor(m: ConnectionMetrics): ScoreFactor | null {
+    let worst = -1;
+    for (let i = 0; i < this.factorSums.length; i++) {
+      const f = this.factorSums[i];
+      if (f.count === 0) continue;
+      if (worst < 0 || f.scoreSum / f.count < this.factorSums[worst].scoreSum / this.factorSums[worst].count) worst = i;
+    }
+    if (worst < 0) return null;
+    const sums = this.factorSums[worst];
+    let key: string | null = null;
+    for (const k in sums.factors) if (key === null || sums.factors[k].penalty > sums.factors[key].penalty) key = k;
+    if (key === null) return null;
+    const f = sums.factors[key];
+    const values: Record<string, number> = {};
+    for (const name in f.values) values[name] = f.values[name] / f.count;
+    return factorOf(m.streams[worst], { key: key as FactorKey, penalty: f.penalty / f.count, values }, sums.scoreSum / sums.count);
+  }
+}
+
+// ─── what sets a score ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** The penalties a stream score is made of (video-score.ts, e-model.ts), and no media. */
+export type FactorKey = 'fps' | 'resolution' | 'freeze' | 'bpp' | 'delay' | 'loss' | 'no-packets';
+
+/** One row's largest penalty of a stream, with the measures it comes from. */
+interface RowFactor {
+  key: FactorKey;
+  /** In the score's own points (video) or R points (audio): compared only within one stream. */
+  penalty: number;
+  values: Record<string, number>;
+}
+
+interface RatedRow {
+  score: number | null;
+  /** The largest penalty of the row; null when nothing lowered it. */
+  factor: RowFactor | null;
+}
+
+/** Per stream over the rows it was rated: its scores, and per penalty the sums of the penalty and its measures. */
+interface FactorSums {
+  scoreSum: number;
+  count: number;
+  factors: Record<string, { penalty: number; count: number; values: Record<string, number> }>;
+}
+
+function addFactor(sums: FactorSums, rated: RatedRow): void {
+  if (rated.score === null) return;
+  sums.scoreSum += rated.score;
+  sums.count++;
+  const f = rated.factor;
+  if (!f) return;
+  const into = (sums.factors[f.key] ??= { penalty: 0, count: 0, values: {} });
+  into.penalty += f.penalty;
+  into.count++;
+  for (const name in f.values) into.values[name] = (into.values[name] ?? 0) + f.values[name];
+}
+
+/** What sets a score: the stream, and the factor that costs it most, in words. */
+export interface ScoreFactor {
+  statsId: string;
+  /** {@link streamLabel}: "inbound video (ssrc 1234)". */
+  stream: string;
+  key: FactorKey;
+  /** The stream's score (0–100) there. */
+  score: number;
+  /** The factor in a few words: "frame rate 15 fps", "estimated MOS 3.9 (one-way delay ≈ 240 ms, jitter buffer 210 ms)". */
+  text: string;
+}
+
+const roundTo = (v: number, digits = 0) => {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+};
+
+function factorOf(s: StreamMetrics, f: RowFactor | null, score: number): ScoreFactor | null {
+  if (!f) return null;
+  const v = f.values;
+  const mos = (1 + (3.5 * score) / 100).toFixed(1);
+  let text: string;
+  switch (f.key) {
+    case 'fps':
+      text = `frame rate ${roundTo(v.fps, 1)} fps (of ${roundTo(v.target)})`;
+      break;
+    case 'resolution':
+      text = `resolution ${Math.round(v.height)}p`;
+      break;
+    case 'freeze':
+      text = `frozen ${roundTo(100 * v.ratio)} % of the time`;
+      break;
+    case 'bpp':
+      text = `${roundTo(v.bpp, 3)} bits per pixel (${roundTo(v.kbps)} kbit/s)`;
+      break;
+    case 'delay':
+      text = `estimated MOS ${mos} (one-way delay ≈ ${Math.round(v.delayMs)} ms${v.bufferMs !== undefined ? `, jitter buffer ${Math.round(v.bufferMs)} ms` : ''})`;
+      break;
+    case 'loss':
+      text = `estimated MOS ${mos} (packet loss ${roundTo(v.lossPercent, 1)} %)`;
+      break;
+    case 'no-packets':
+      text = `no packets for ${roundTo(v.seconds, 1)} s`;
+      break;
+  }
+  return { statsId: s.statsId, stream: streamLabel(s), key: f.key, score, text };
 }
 
 /**
@@ -164,7 +321,12 @@ class ScoreHold {
 }
 
 /** Score (0–100) of stream `s` at `row`, null where it has no evidence; `rtt`: the RTT known at that row for audio. */
-function streamScoreAt(s: StreamMetrics, row: number, rtt: number | null): number | null {
+export function streamScoreAt(s: StreamMetrics, row: number, rtt: number | null): number | null {
+  return rateStreamAt(s, row, rtt)?.score ?? null;
+}
+
+/** {@link streamScoreAt} with the penalty that costs the row most; null where the stream has no evidence. */
+function rateStreamAt(s: StreamMetrics, row: number, rtt: number | null): RatedRow | null {
   const at = (name: keyof StreamMetrics['series']) => s.series[name]?.[row] ?? null;
   const bitrate = at('bitrate');
   if (s.kind === 'audio') {
@@ -173,13 +335,23 @@ function streamScoreAt(s: StreamMetrics, row: number, rtt: number | null): numbe
     const inbound = s.direction === 'inbound';
     // Outbound: the last receiver report's loss and jitter, held over the rows between reports.
     const held = (name: keyof HeldReport) => s.held?.[name][row] ?? null;
-    return audioQuality({
+    const input = {
       rttMs: rtt,
       lossFraction: inbound ? at('lossFraction') : held('lossFraction'),
       jitterBufferDelayMs: inbound ? at('jitterBufferDelayMs') : null,
       jitterMs: inbound ? at('jitterMs') : held('remoteJitterMs'),
       codec: s.codec,
-    }).score;
+    };
+    const q = audioQuality(input);
+    // Which impairment costs more R: the delay's, or the loss's (beyond the codec's own).
+    const codec = codecImpairment(s.codec);
+    const lossPercent = 100 * Math.min(1, Math.max(0, input.lossFraction ?? 0));
+    const byDelay = delayImpairment(q.delayMs);
+    const byLoss = effectiveEquipmentImpairment(lossPercent, codec) - codec.ie;
+    const factor: RowFactor = byLoss > byDelay
+      ? { key: 'loss', penalty: byLoss, values: { lossPercent } }
+      : { key: 'delay', penalty: byDelay, values: input.jitterBufferDelayMs !== null ? { delayMs: q.delayMs, bufferMs: input.jitterBufferDelayMs } : { delayMs: q.delayMs } };
+    return { score: q.score, factor };
   }
   if (s.kind !== 'video') return null;
   const fps = at('fps');
@@ -188,14 +360,21 @@ function streamScoreAt(s: StreamMetrics, row: number, rtt: number | null): numbe
   if (s.direction === 'inbound' ? packets === null || packets <= 0 : bitrate === null || bitrate <= 0) return null;
   const width = at('frameWidth');
   const height = at('frameHeight');
-  return videoQuality({
-    fps,
-    sourceFps: s.direction === 'outbound' ? at('sourceFps') : null,
-    width,
-    height,
-    freezeRatio: s.direction === 'inbound' ? at('freezeRatio') : null,
-    bitsPerPixel: bitsPerPixel(bitrate, width, height, fps),
-  }).score;
+  const sourceFps = s.direction === 'outbound' ? at('sourceFps') : null;
+  const freezeRatio = s.direction === 'inbound' ? at('freezeRatio') : null;
+  const bpp = bitsPerPixel(bitrate, width, height, fps);
+  const q = videoQuality({ fps, sourceFps, width, height, freezeRatio, bitsPerPixel: bpp });
+  if (q.score === null) return null;
+  const p = q.penalties;
+  const candidates: RowFactor[] = [
+    { key: 'fps', penalty: p.fps, values: { fps: fps ?? 0, target: sourceFps !== null && sourceFps > 0 ? sourceFps : DEFAULT_TARGET_FPS } },
+    { key: 'resolution', penalty: p.resolution, values: { height: height ?? 0 } },
+    { key: 'freeze', penalty: p.freeze, values: { ratio: freezeRatio ?? 0 } },
+    { key: 'bpp', penalty: p.bpp, values: { bpp: bpp ?? 0, kbps: (bitrate ?? 0) / 1000 } },
+  ];
+  let factor: RowFactor | null = null;
+  for (const c of candidates) if (c.penalty > 0 && (factor === null || c.penalty > factor.penalty)) factor = c;
+  return { score: q.score, factor };
 }
 
 export interface StreamScore {
@@ -214,12 +393,25 @@ export interface PcHealth {
   t: number[];
   scores: MetricSeries;
   streams: StreamScore[];
-  /** Mean over the last {@link CURRENT_SCORE_MS} of sample time; null without media. */
+  /**
+   * Whether observation ended (the PC closed, or its session ended): there is no "now" any more, so
+   * `currentScore` is null, `verdict` is `overallVerdict` and no issue is ongoing.
+   */
+  ended: boolean;
+  /** Mean over the last {@link CURRENT_SCORE_MS} of sample time; null without media, and once ended. */
   currentScore: number | null;
   /** Mean over the whole PC. */
   averageScore: number | null;
-  /** Current verdict: the score's once it held for {@link SCORE_HOLD_MS} (else good), worsened by ongoing issues. */
+  /**
+   * Current verdict: the score's once it held for {@link SCORE_HOLD_MS} (else good), worsened by ongoing issues;
+   * once ended, the overall verdict.
+   */
   verdict: QualityVerdict | null;
+  /**
+   * What sets the score shown: the worst stream at the latest row and its largest penalty (once ended, the stream
+   * with the lowest mean score over the PC and its largest penalty on average); null without a score or a penalty.
+   */
+  scoreFactor: ScoreFactor | null;
   /** Over the whole PC: the average score's, worsened by any critical issue that happened. */
   overallVerdict: QualityVerdict | null;
   /** Most important first (compareIssues). */
@@ -234,6 +426,16 @@ export interface AssessPcInput {
   thresholds?: HealthThresholds;
   /** End of observation (epoch ms); default: the PC's close, else its last sample. */
   now?: number;
+  /**
+   * When the PC's session ended (epoch ms), if it did: a PC that never closed is no longer observed either, and is
+   * assessed as closed then.
+   */
+  sessionEndedAt?: number | null;
+}
+
+/** When observation of the PC ended for good: its close, else its session's end; null while it is live. */
+export function endedAt(input: Pick<AssessPcInput, 'pc' | 'sessionEndedAt'>): number | null {
+  return input.pc?.closedAt ?? input.sessionEndedAt ?? null;
 }
 
 /** Whether stats object `id` is in any of rows `from`…`to` (without columns: assumed so). */
@@ -251,13 +453,14 @@ const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduc
 export function assessPc(input: AssessPcInput): PcHealth {
   const metrics = input.columns && input.columns.t.length > 0 ? connectionMetrics(input.columns) : null;
   const now = endOfObservation(input, metrics?.t ?? []);
-  const issues = pcIssues({ pcId: input.pcId, pc: input.pc, columns: input.columns, metrics, events: input.events, thresholds: input.thresholds ?? DEFAULT_HEALTH_THRESHOLDS, now });
+  const ended = endedAt(input);
+  const issues = pcIssues({ pcId: input.pcId, pc: input.pc, columns: input.columns, metrics, events: input.events, thresholds: input.thresholds ?? DEFAULT_HEALTH_THRESHOLDS, now, endedAt: ended });
   let scores: PcScores | null = null;
   if (metrics) {
     scores = new PcScores(metrics);
     scores.advance(metrics);
   }
-  return pcHealth(input.pcId, metrics, scores, issues);
+  return pcHealth(input.pcId, metrics, scores, issues, ended !== null);
 }
 
 /** The `now` of an assessment: given, else the PC's close, else its last sample (samples `t`), else its creation. */
@@ -266,11 +469,11 @@ export function endOfObservation(input: AssessPcInput, t: readonly number[]): nu
 }
 
 /** The health of a PC from its metrics, their scores and its issues. */
-export function pcHealth(pcId: string, metrics: ConnectionMetrics | null, scores: PcScores | null, issues: HealthIssue[]): PcHealth {
+export function pcHealth(pcId: string, metrics: ConnectionMetrics | null, scores: PcScores | null, issues: HealthIssue[], ended = false): PcHealth {
   const streams: StreamScore[] = scores && metrics
     ? metrics.streams.map((s, i) => ({ statsId: s.statsId, kind: s.kind, direction: s.direction, series: scores.streamSeries[i] }))
     : [];
-  const currentScore = scores?.currentScore() ?? null;
+  const currentScore = ended ? null : scores?.currentScore() ?? null;
   const averageScore = scores?.averageScore() ?? null;
   let verdict = scores?.scoreVerdict() ?? null;
   let overallVerdict = averageScore === null ? null : verdictFromScore(averageScore);
@@ -279,8 +482,24 @@ export function pcHealth(pcId: string, metrics: ConnectionMetrics | null, scores
     if (issue.to === null) verdict = worseVerdict(verdict, v);
     if (issue.severity === 'critical') overallVerdict = worseVerdict(overallVerdict, v);
   }
-  return { pcId, metrics, t: metrics?.t ?? [], scores: scores?.scores ?? [], streams, currentScore, averageScore, verdict, overallVerdict, issues };
+  if (ended) verdict = overallVerdict;
+  const scoreFactor = !scores || !metrics ? null : ended ? scores.overallFactor(metrics) : currentScore === null ? null : scores.currentFactor();
+  return { pcId, metrics, t: metrics?.t ?? [], scores: scores?.scores ?? [], streams, ended, currentScore, averageScore, verdict, overallVerdict, scoreFactor, issues };
 }
+
+/**
+ * Whether `health`'s verdict or score is lowered with no issue to say why: its verdict is not good, or its score
+ * (the current one, else the average once ended) is below {@link EXPLAIN_BELOW}, and no warning or critical issue
+ * (an ongoing one while live) is there. The views then say what sets the score ({@link PcHealth.scoreFactor}).
+ */
+export function unexplainedScore(health: Pick<PcHealth, 'ended' | 'verdict' | 'currentScore' | 'averageScore' | 'issues'>): boolean {
+  const score = health.ended ? health.averageScore : health.currentScore;
+  const lowered = (health.verdict !== null && health.verdict !== 'good') || (score !== null && score < EXPLAIN_BELOW);
+  return lowered && !health.issues.some((i) => i.severity !== 'info' && (health.ended || i.to === null));
+}
+
+/** A score below this is worth a word on what sets it, even when good (a healthy loopback call scores 95 or more). */
+export const EXPLAIN_BELOW = 90;
 
 export interface SessionHealth {
   sessionId: string;
@@ -296,7 +515,10 @@ export interface SessionHealth {
 /** Assessment of a whole stored session (the viewer, the post-call summary, the popup's recent sessions). */
 export function assessSession(data: SessionData, thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS): SessionHealth {
   const pcs = data.pcs.map((pc) =>
-    assessPc({ pcId: pc.pcId, pc, columns: data.stats[pc.pcId], events: data.events, thresholds, now: pc.closedAt ?? data.session.endedAt ?? data.session.lastActivityAt }),
+    assessPc({
+      pcId: pc.pcId, pc, columns: data.stats[pc.pcId], events: data.events, thresholds,
+      now: pc.closedAt ?? data.session.endedAt ?? data.session.lastActivityAt, sessionEndedAt: data.session.endedAt,
+    }),
   );
   const issues = [...sessionIssues(data.events), ...pcs.flatMap((p) => p.issues)].sort(compareIssues);
   const averages = pcs.map((p) => p.averageScore).filter((v): v is number => v !== null);
@@ -316,17 +538,27 @@ export interface PcGlance {
   pairType: string | null;
   relayed: boolean;
   /**
-   * Latest values (of the last {@link GLANCE_ROWS} rows) of the streams present there: bit/s (sums), ms and
-   * fraction 0–1 (the worst stream's; an outbound stream's loss as its last receiver report gave it, its RTT the last
-   * measured).
+   * Sent and received bit/s of the latest interval, both by one definition ({@link bitrateSource}): on the selected
+   * candidate pair(s) (the transport's total: media with its headers, RTCP, data channels, STUN), whatever streams
+   * there are; only for a PC whose pair has no byte counts in the last rows (no pair yet, a browser without them),
+   * the RTP payload of its streams.
    */
   sendBitrate: number | null;
   receiveBitrate: number | null;
+  bitrateSource: 'transport' | 'rtp';
+  /**
+   * Latest values (of the last {@link GLANCE_ROWS} rows) of the streams present there, the worst stream's: ms and
+   * fraction 0–1. An outbound stream's loss and jitter as its last receiver report gave them, its RTT the last
+   * measured; an inbound stream's jitter only when packets arrived in its latest interval (without packets the
+   * reported jitter is stale).
+   */
   rttMs: number | null;
   lossFraction: number | null;
   jitterMs: number | null;
   score: number | null;
   verdict: QualityVerdict | null;
+  /** What sets the score, when the verdict or score is lowered and no issue says why ({@link unexplainedScore}). */
+  scoreFactor: string | null;
   /** The most important ongoing issue, else null. */
   topIssue: HealthIssue | null;
   /** Ongoing issues (to === null), most important first. */
@@ -366,6 +598,17 @@ export function pcGlance(health: PcHealth, columns: StatsColumns | undefined, ev
     }
     return total;
   };
+  const transport = metrics !== null && (recent(metrics.connection.sendBitrate) !== null || recent(metrics.connection.receiveBitrate) !== null);
+  /** An inbound stream's jitter of its latest known interval, if packets arrived in it. */
+  const inboundJitter = (s: StreamMetrics): number | null => {
+    const packets = s.series.packetRate;
+    for (let row = last; row >= from; row--) {
+      const p = packets?.[row] ?? null;
+      if (p === null) continue;
+      return p > 0 ? s.series.jitterMs?.[row] ?? null : null;
+    }
+    return null;
+  };
   const worstLatest = (value: (s: StreamMetrics) => number | null, dir?: 'inbound' | 'outbound'): number | null => {
     let worst: number | null = null;
     for (const s of live) {
@@ -385,13 +628,15 @@ export function pcGlance(health: PcHealth, columns: StatsColumns | undefined, ev
     iceConnectionState: states.iceConnectionState,
     pairType,
     relayed,
-    sendBitrate: sum('outbound') ?? (metrics ? recent(metrics.connection.sendBitrate) : null),
-    receiveBitrate: sum('inbound') ?? (metrics ? recent(metrics.connection.receiveBitrate) : null),
+    sendBitrate: transport ? recent(metrics!.connection.sendBitrate) : sum('outbound'),
+    receiveBitrate: transport ? recent(metrics!.connection.receiveBitrate) : sum('inbound'),
+    bitrateSource: transport ? 'transport' : 'rtp',
     rttMs: rtt,
     lossFraction: worstLatest((s) => recent(s.direction === 'outbound' ? s.held?.lossFraction : s.series.lossFraction)),
-    jitterMs: worstLatest((s) => recent(s.series.jitterMs), 'inbound'),
+    jitterMs: worstLatest((s) => (s.direction === 'outbound' ? recent(s.held?.remoteJitterMs) : inboundJitter(s))),
     score: health.currentScore,
     verdict: health.verdict,
+    scoreFactor: health.scoreFactor && unexplainedScore(health) ? `${health.scoreFactor.stream}: ${health.scoreFactor.text}` : null,
     topIssue: ongoing.find((i) => i.severity !== 'info') ?? ongoing[0] ?? null,
     ongoing,
   };

@@ -14,7 +14,7 @@
  * Pure: no UI or browser API.
  */
 import type { StatsColumns } from '../session';
-import { assessPc, endOfObservation, pcHealth, PcScores, type AssessPcInput, type PcHealth } from './assess';
+import { assessPc, endedAt, endOfObservation, pcHealth, PcScores, type AssessPcInput, type PcHealth } from './assess';
 import {
   advanceMetrics, metricsContinue, metricsOf, pcHealthSummary, pcTimesOf, SeriesSummaries, startMetrics, summarizePc,
   type ConnectionMetric, type ConnectionMetrics, type MetricsTracker, type PcHealthSummary, type StreamMetric,
@@ -91,7 +91,8 @@ export function createPcAssessor(): PcAssessor {
       metrics.streams.forEach((s, i) => p.streamSummaries[i].advance(s.series));
       p.connectionSummaries.advance(metrics.connection);
       const now = endOfObservation(input, metrics.t);
-      const health = pcHealth(pcId, metrics, p.scores, p.rules.issues({ pc: input.pc, columns, metrics, facts, now }));
+      const ended = endedAt(input);
+      const health = pcHealth(pcId, metrics, p.scores, p.rules.issues({ pc: input.pc, columns, metrics, facts, now, endedAt: ended }), ended !== null);
       const summary = pcHealthSummary(
         pcId, pcTimesOf(facts, input.pc), metrics.t, input.pc,
         metrics.streams.map(({ series, ...rest }, i) => ({ ...rest, metrics: p.streamSummaries[i].summaries() })),

@@ -138,6 +138,10 @@ export interface IssueEvidence {
   unit: string;
   /** The threshold the value crossed, in `unit`. */
   threshold: number | null;
+  /** How the threshold reads when "limit {threshold}" would not say it: "below 30 % of the 480 kbit/s median = 144 kbit/s". */
+  thresholdText?: string;
+  /** What the evidence suggests beyond the rule's advice, in one sentence. */
+  note?: string;
 }
 
 export interface HealthIssue {
@@ -165,6 +169,8 @@ export interface PcRuleInput {
   thresholds: HealthThresholds;
   /** End of observation, epoch ms: now for a live PC, else its close / the session's end. */
   now: number;
+  /** When observation ended for good (the PC's close, else its session's end); default: the PC's close. */
+  endedAt?: number | null;
 }
 
 /** Every issue of one PC, most important first. */
@@ -183,6 +189,11 @@ export interface PcRuleEnd {
   facts: PcEventFacts;
   /** End of observation, epoch ms. */
   now: number;
+  /**
+   * When observation ended for good (the PC's close, else its session's end): every issue still open then ends
+   * there. Default: the PC's close.
+   */
+  endedAt?: number | null;
 }
 
 /**
@@ -229,7 +240,7 @@ export class PcRules {
   /** Every issue of the rows folded, most important first. */
   issues(end: PcRuleEnd): HealthIssue[] {
     const th = this.thresholds;
-    const closedAt = end.pc?.closedAt ?? null;
+    const closedAt = end.endedAt ?? end.pc?.closedAt ?? null;
     const out: HealthIssue[] = [...stateIssues(this.pcId, end.facts, closedAt, end.now, th), ...this.pairs.issues(closedAt)];
     if (end.columns) for (const channel of this.channels) out.push(...channel.issues(this.pcId, end.columns, closedAt, end.now, th));
     const m = end.metrics;
@@ -237,11 +248,13 @@ export class PcRules {
       const recentMs = th.noPacketsSeconds * 1000;
       for (let i = 0; i < this.streams.length; i++) {
         const othersReceiving = (after: number, row: number) => m.streams.some((o, j) => j !== i && o.direction === 'inbound' && receivingAt(o, m.t, after, row, recentMs));
-        out.push(...this.streams[i].issues(this.pcId, m.streams[i], m.t, closedAt, end.now, othersReceiving));
+        out.push(...this.streams[i].issues(this.pcId, m, i, closedAt, end.now, othersReceiving));
       }
       out.push(...spanIssues(this.rtt.spans(m.t.length), m.t, 'high-rtt', this.pcId, null, 'connection',
         (sp) => ({ metric: 'round-trip time', value: sp.peak, unit: 'ms', threshold: th.rttMs })));
     }
+    // A closed PC has nothing ongoing: what was still going on when it closed ended then.
+    if (closedAt !== null) for (const issue of out) if (issue.to === null) issue.to = Math.max(issue.from, closedAt);
     return out.sort(compareIssues);
   }
 }
@@ -281,8 +294,11 @@ interface SpanRule {
   tracker: HysteresisTracker;
   /** The watched value at `row`; called for every row in order (a rule may keep state across rows). */
   valueAt: (s: StreamMetrics, t: readonly number[], row: number) => MetricValue;
-  /** What the span says; `s`: the stream's metrics, for a rule whose value stands for more than one measure. */
-  evidence: (span: RowSpan, s: StreamMetrics) => IssueEvidence;
+  /**
+   * What the span says; `s`: the stream's metrics, for a rule whose value stands for more than one measure; `m`:
+   * the PC's, for a rule whose evidence reads the connection too.
+   */
+  evidence: (span: RowSpan, s: StreamMetrics, m: ConnectionMetrics) => IssueEvidence;
   severity?: (span: RowSpan) => IssueSeverity;
 }
 
@@ -290,7 +306,7 @@ interface SpanRule {
  * Gaps between packets shorter than this are a live stream's, not a pause: Opus DTX sends a packet every 400 ms in
  * silence, so at fast polls most intervals of a silent speaker carry none.
  */
-const DTX_GAP_MS = 1000;
+export const DTX_GAP_MS = 1000;
 
 /** Samples a bitrate's trailing median is taken over (the previous known ones; at least half of them). */
 const MEDIAN_SAMPLES = 20;
@@ -349,7 +365,15 @@ class StreamRules {
             prev = row;
             return share;
           },
-          evidence: (sp) => ({ metric: 'time quality-limited', value: 100 * sp.peak, unit: '%', threshold: 100 * th.qualityLimitedShare }),
+          evidence: (sp, _, m) => {
+            const evidence: IssueEvidence = { metric: 'time quality-limited', value: 100 * sp.peak, unit: '%', threshold: 100 * th.qualityLimitedShare };
+            if (rule !== 'quality-limited-bandwidth') return evidence;
+            const headroom = outgoingHeadroom(m, sp);
+            if (headroom !== null && headroom.available > AVAILABLE_HEADROOM * headroom.sent) {
+              evidence.note = `The available outgoing bitrate (${formatKbps(headroom.available)}) is ${roundSensibly(headroom.available / headroom.sent)}× what is sent (${formatKbps(headroom.sent)}): congestion control is not what holds it back; the sender's encoding parameters (setParameters maxBitrate, scaleResolutionDownBy) or the page likely cap it.`;
+            }
+            return evidence;
+          },
         });
       }
     }
@@ -364,12 +388,14 @@ class StreamRules {
 
   /** `othersReceiving(after, row)`: whether another inbound stream of the PC had packets at `row` (see NoPacketRule). */
   issues(
-    pcId: string, s: StreamMetrics, t: readonly number[], closedAt: number | null, now: number,
+    pcId: string, m: ConnectionMetrics, index: number, closedAt: number | null, now: number,
     othersReceiving: (after: number, row: number) => boolean,
   ): HealthIssue[] {
+    const s = m.streams[index];
+    const t = m.t;
     const label = streamLabel(s);
     const out: HealthIssue[] = [];
-    for (const r of this.rules) out.push(...spanIssues(r.tracker.spans(t.length), t, r.rule, pcId, s.statsId, label, (sp) => r.evidence(sp, s), r.severity));
+    for (const r of this.rules) out.push(...spanIssues(r.tracker.spans(t.length), t, r.rule, pcId, s.statsId, label, (sp) => r.evidence(sp, s, m), r.severity));
     if (this.noPackets) out.push(...this.noPackets.issues(pcId, s.statsId, label, t, closedAt, now, othersReceiving));
     return out;
   }
@@ -497,9 +523,8 @@ function lowBitrateRule(th: HealthThresholds): SpanRule {
   const recent: number[] = [];
   // The median of the known values before the row being pushed (null while fewer than half the samples are known).
   let median: MetricValue = null;
-  // The floor for the picture size of the row being pushed, and of the latest row judged (for the evidence).
+  // The floor for the picture size of the row being pushed.
   let rowFloor = floor;
-  let lastFloor = floor;
   return {
     rule: 'low-bitrate',
     tracker: new HysteresisTracker({
@@ -514,7 +539,6 @@ function lowBitrateRule(th: HealthThresholds): SpanRule {
       // Only a value the rule will judge needs the median.
       if (encoding && kbps !== null) {
         median = recent.length >= MEDIAN_SAMPLES / 2 ? [...recent].sort((a, b) => a - b)[Math.floor(recent.length / 2)] : null;
-        lastFloor = rowFloor;
       }
       if (kbps !== null) {
         recent.push(kbps);
@@ -522,8 +546,81 @@ function lowBitrateRule(th: HealthThresholds): SpanRule {
       }
       return encoding ? kbps : null;
     },
-    evidence: (sp) => ({ metric: 'send bitrate', value: sp.peak, unit: 'kbit/s', threshold: lastFloor }),
+    // The threshold that tripped at the worst row: the floor for its picture, else the collapse against the median
+    // of the bitrates before it (the same ones valueAt took it over).
+    evidence: (sp, m) => {
+      const rowFloorAt = bitrateFloorFor(floor, m.series.frameWidth?.[sp.peakRow] ?? null, m.series.frameHeight?.[sp.peakRow] ?? null);
+      const medianAt = trailingMedianKbps(m.series.bitrate, sp.peakRow);
+      if (sp.peak >= rowFloorAt && medianAt !== null && sp.peak < collapse * medianAt) {
+        const limit = collapse * medianAt;
+        return {
+          metric: 'send bitrate', value: sp.peak, unit: 'kbit/s', threshold: roundSensibly(limit),
+          thresholdText: `below ${Math.round(100 * collapse)} % of the ${roundSensibly(medianAt)} kbit/s median = ${roundSensibly(limit)} kbit/s`,
+        };
+      }
+      const w = m.series.frameWidth?.[sp.peakRow] ?? null;
+      const h = m.series.frameHeight?.[sp.peakRow] ?? null;
+      return {
+        metric: 'send bitrate', value: sp.peak, unit: 'kbit/s', threshold: roundSensibly(rowFloorAt),
+        thresholdText: `floor ${roundSensibly(rowFloorAt)} kbit/s${w !== null && h !== null && rowFloorAt < floor ? ` for ${w}×${h}` : ''}`,
+      };
+    },
   };
+}
+
+/**
+ * An available outgoing bitrate above this many times the sent bitrate is not congestion control holding the
+ * encoder back (it would let it send that much more).
+ */
+export const AVAILABLE_HEADROOM = 2;
+
+/**
+ * Mean available outgoing bitrate and mean sent bitrate (the selected pair's, bit/s) over a span's rows (to its end
+ * or the last row); null when either is unknown there or nothing was sent.
+ */
+function outgoingHeadroom(m: ConnectionMetrics, sp: RowSpan): { available: number; sent: number } | null {
+  const last = sp.toRow ?? m.t.length - 1;
+  let available = 0;
+  let availableCount = 0;
+  let sent = 0;
+  let sentCount = 0;
+  for (let row = sp.fromRow; row <= last; row++) {
+    const a = m.connection.availableOutgoingBitrate[row];
+    const b = m.connection.sendBitrate[row];
+    if (a !== null && a !== undefined) {
+      available += a;
+      availableCount++;
+    }
+    if (b !== null && b !== undefined) {
+      sent += b;
+      sentCount++;
+    }
+  }
+  if (availableCount === 0 || sentCount === 0 || sent <= 0) return null;
+  return { available: available / availableCount, sent: sent / sentCount };
+}
+
+const formatKbps = (bps: number): string => (bps >= 1e6 ? `${roundSensibly(bps / 1e6)} Mbit/s` : `${roundSensibly(bps / 1000)} kbit/s`);
+
+/**
+ * The median (kbit/s) of the last {@link MEDIAN_SAMPLES} known bitrates before `row` (null while fewer than half as
+ * many are known), as the low-bitrate rule takes it.
+ */
+function trailingMedianKbps(bitrate: MetricSeries | undefined, row: number): number | null {
+  if (!bitrate) return null;
+  const recent: number[] = [];
+  for (let r = row - 1; r >= 0 && recent.length < MEDIAN_SAMPLES; r--) if (bitrate[r] !== null && bitrate[r] !== undefined) recent.push(bitrate[r]! / 1000);
+  if (recent.length < MEDIAN_SAMPLES / 2) return null;
+  recent.sort((a, b) => a - b);
+  return recent[Math.floor(recent.length / 2)];
+}
+
+/** Three significant digits at most (whole numbers from 100 on): 144, 33.3, 2.5. */
+export function roundSensibly(v: number): number {
+  const a = Math.abs(v);
+  if (a >= 100) return Math.round(v);
+  if (a >= 10) return Math.round(v * 10) / 10;
+  return Math.round(v * 100) / 100;
 }
 
 /**

@@ -4,7 +4,10 @@ import { cleanup, render, screen, waitFor, within } from '@testing-library/preac
 import { afterEach, describe, expect, it } from 'vitest';
 import { LIVE_INTERVAL_MS, liveInterval, PcHealthView } from '../../../components/health/PcHealthView';
 import { DEFAULT_HEALTH_THRESHOLDS } from '../../../lib/model/health/thresholds';
-import { EventStream, fixedFeed, internalsCallSession } from '../../fixtures/session-builders';
+import { evidenceText } from '../../../components/health/health-text';
+import type { HealthIssue } from '../../../lib/model/health/rules';
+import type { PcSummary, SessionSummary, StatsReportJson } from '../../../lib/model/session';
+import { columnsOf, EventStream, fixedFeed, internalsCallSession, makePc, makeSession } from '../../fixtures/session-builders';
 
 afterEach(cleanup);
 
@@ -63,5 +66,52 @@ describe('PcHealthView', () => {
       expect(interval % 2000).toBe(0);
       expect(ms / interval).toBeLessThanOrEqual(0.0025);
     }
+  });
+});
+
+describe('PcHealthView: UX review', () => {
+  const T0 = 1_001_000;
+  /** A receive-only PC: inbound video at 15 fps, 640×360, 600 kbit/s, for 40 s; no issue, a low score. */
+  const slowVideo = (pc: Partial<PcSummary>, session: Partial<SessionSummary>) => {
+    const rows = Array.from({ length: 41 }, (_, i) => ({
+      IV: {
+        type: 'inbound-rtp', kind: 'video', ssrc: 22, timestamp: T0 + i * 1000, packetsReceived: 60 * i, packetsLost: 0, bytesReceived: 75_000 * i,
+        jitter: 0.002, framesDecoded: 15 * i, frameWidth: 640, frameHeight: 360,
+      },
+    })) as unknown as StatsReportJson[];
+    const columns = columnsOf(rows, T0);
+    return makeSession({ pcs: [makePc('0-1', T0 - 1000, pc)], stats: { '0-1': columns }, summary: { startedAt: T0 - 2000, ...session } });
+  };
+
+  it('live: the current score, and what sets it when no issue explains the verdict', async () => {
+    const data = slowVideo({}, { endedAt: null });
+    render(<PcHealthView data={data} pcId="0-1" feed={fixedFeed(data.stats)} />);
+    const region = screen.getByRole('region', { name: 'Connection 0-1 health' });
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    expect(region.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('low');
+    expect(region.textContent).toMatch(/· now \d+\/100/);
+    expect(within(region).getByText('No issue found.')).toBeTruthy();
+    expect(screen.getByTestId('health-score-factor').textContent).toBe('Score set by inbound video (ssrc 22): frame rate 15 fps (of 30)');
+  });
+
+  it('closed: no "now" score, the verdict over the call, and what lowered it over the call', async () => {
+    const data = slowVideo({ closedAt: T0 + 40_500 }, { endedAt: null });
+    render(<PcHealthView data={data} pcId="0-1" feed={fixedFeed(data.stats)} />);
+    const region = screen.getByRole('region', { name: 'Connection 0-1 health' });
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    expect(region.textContent).not.toContain('now');
+    expect(screen.getByTestId('health-ended').textContent).toBe(' · closed: verdict over the call');
+    expect(region.textContent).toMatch(/over the call \d+\/100/);
+    expect(screen.getByTestId('health-score-factor').textContent).toBe('Score set by inbound video (ssrc 22): frame rate 15 fps (of 30)');
+  });
+
+  it('evidence thresholds are rounded', () => {
+    const issue: HealthIssue = {
+      rule: 'low-bitrate', severity: 'warning', pcId: '0-1', subjectId: 'OV', subject: 'outbound video', from: 0, to: 1,
+      evidence: { metric: 'send bitrate', value: 60.7, unit: 'kbit/s', threshold: 100 / 3 },
+    };
+    expect(evidenceText(issue)).toBe('send bitrate: 60.7 kbit/s (limit 33.3 kbit/s)');
+    expect(evidenceText({ ...issue, evidence: { ...issue.evidence, thresholdText: 'below 30 % of the 480 kbit/s median = 144 kbit/s' } }))
+      .toBe('send bitrate: 60.7 kbit/s (below 30 % of the 480 kbit/s median = 144 kbit/s)');
   });
 });

@@ -151,3 +151,27 @@ describe('Popup', () => {
     }
   });
 });
+
+describe('Popup: UX review', () => {
+  it('a lowered score with no issue says what sets it; Send/Receive and Loss/Jitter say what they are', async () => {
+    const base = livePcs()[1];
+    const pc: LivePcHealth = { ...base, verdict: 'low', score: 80, scoreFactor: 'inbound video (ssrc 22): frame rate 15 fps (of 30)', topIssue: null, ongoing: [] };
+    renderPopup(tabHealth({ live: [pc], verdict: 'low' }));
+    const card = await screen.findByRole('listitem', { name: 'Peer connection 0-2' });
+    expect(card.querySelector('.popup-issue--none')!.textContent).toBe('No issue. Score set by inbound video (ssrc 22): frame rate 15 fps (of 30).');
+    expect(base.bitrateSource).toBe('transport');
+    expect(card.querySelector('[data-field="send-bitrate"]')!.getAttribute('title')).toMatch(/selected candidate pair/);
+    expect(card.querySelector('[data-field="receive-bitrate"]')!.getAttribute('title')).toMatch(/selected candidate pair/);
+    expect(card.querySelector('[data-field="jitter"]')!.getAttribute('title')).toMatch(/receiver report/);
+  });
+  it('the top issue\'s note (what the evidence suggests) is shown under its evidence', async () => {
+    const base = livePcs()[0];
+    const issue = {
+      rule: 'quality-limited-bandwidth' as const, severity: 'warning' as const, pcId: base.pcId, subjectId: 'OV', subject: 'outbound video (ssrc 1)', from: 1, to: null,
+      evidence: { metric: 'time quality-limited', value: 100, unit: '%', threshold: 30, note: 'The sender\'s encoding parameters likely cap it.' },
+    };
+    renderPopup(tabHealth({ live: [{ ...base, topIssue: issue, ongoing: [issue] }] }));
+    const card = await screen.findByRole('listitem', { name: `Peer connection ${base.pcId}` });
+    expect(card.querySelector('.popup-issue__note')!.textContent).toBe('The sender\'s encoding parameters likely cap it.');
+  });
+});

@@ -1,6 +1,7 @@
 /** Scores, verdicts and the popup glance (lib/model/health/assess.ts) on the real corpus call and hand-made cases. */
 import { describe, expect, it } from 'vitest';
-import { assessPc, assessSession, pcGlance, worseVerdict } from '../../../../lib/model/health/assess';
+import { assessPc, assessSession, pcGlance, unexplainedScore, worseVerdict } from '../../../../lib/model/health/assess';
+import { createPcAssessor } from '../../../../lib/model/health/pc-assessor';
 import { audioQuality, SCORE_GOOD, SCORE_LOW, verdictFromScore } from '../../../../lib/model/health/e-model';
 import type { StatsReportJson, StatsSample } from '../../../../lib/model/session';
 import { samplesToColumns } from '../../../../lib/model/stats-columns';
@@ -236,5 +237,194 @@ describe('the score lowers the verdict only once it held for 30 s of sample time
       expect(assess([...bad, ...stretch(1, 20, stepMs)], stepMs).currentScore!, `${stepMs} ms`).toBeLessThan(SCORE_GOOD);
       expect(verdictFromScore(assess([...bad, ...stretch(5, 20, stepMs)], stepMs).currentScore!), `${stepMs} ms`).toBe('good');
     }
+  });
+});
+
+describe('UX review: a closed PC has no "now"', () => {
+  /** Inbound opus audio losing `lost` of 50 packets in each of `n` intervals after a clean one. */
+  const lossyAudio = (n: number, lost: number) => {
+    let received = 0;
+    let lostTotal = 0;
+    return Array.from({ length: n + 2 }, (_, i) => {
+      if (i > 1) {
+        received += 50 - lost;
+        lostTotal += lost;
+      } else received += 50 * i;
+      return {
+        IA: obj({ type: 'inbound-rtp', kind: 'audio', ssrc: 1, codecId: 'C', timestamp: T0 + i * 1000, packetsReceived: received, packetsLost: lostTotal, bytesReceived: received * 100, jitter: 0.01 }),
+        C: obj({ type: 'codec', mimeType: 'audio/opus', timestamp: T0 + i * 1000 }),
+      };
+    });
+  };
+  const columns = columnsOf(lossyAudio(40, 6));
+  const last = columns.t[columns.t.length - 1];
+
+  it('live: an ongoing loss issue lowers the current verdict, with a current score', () => {
+    const live = assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 1000), columns, events: [] });
+    expect(live.ended).toBe(false);
+    expect(live.currentScore).not.toBeNull();
+    expect(live.issues.find((i) => i.rule === 'high-packet-loss')!.to).toBeNull();
+  });
+  it.each([
+    ['the PC closed', { pc: makePc('0-1', T0 - 1000, { closedAt: last + 300 }) }],
+    ['the session ended', { pc: makePc('0-1', T0 - 1000), sessionEndedAt: last + 300 }],
+  ])('%s: every issue ends there, no current score, and the verdict is the overall one (assessPc and the live assessor)', (_, input) => {
+    for (const health of [assessPc({ pcId: '0-1', columns, events: [], ...input }), createPcAssessor().assess({ pcId: '0-1', columns, events: [], ...input }).health]) {
+      expect(health.ended).toBe(true);
+      expect(health.currentScore).toBeNull();
+      expect(health.verdict).toBe(health.overallVerdict);
+      expect(health.issues.filter((i) => i.to === null)).toEqual([]);
+      expect(health.issues.find((i) => i.rule === 'high-packet-loss')!.to).toBe(last + 300);
+      expect(pcGlance(health, columns, []).score).toBeNull();
+    }
+  });
+  it('assessSession ends the PCs of an ended session', () => {
+    const pc = makePc('0-1', T0 - 1000);
+    const h = assessSession(makeSession({ pcs: [pc], stats: { '0-1': columns }, summary: { endedAt: last + 300 } }));
+    expect(h.pcs[0].ended).toBe(true);
+    expect(h.pcs[0].issues.filter((i) => i.to === null)).toEqual([]);
+  });
+});
+
+describe('UX review: an interval without media is scored', () => {
+  /** Inbound audio and video, each receiving (true) or not per interval. */
+  const twoStreams = (intervals: { audio: boolean; video: boolean }[]) => {
+    let audio = 1000;
+    let video = 1000;
+    let frames = 0;
+    return [{ audio: true, video: true }, ...intervals].map((iv, i) => {
+      if (iv.audio) audio += 50;
+      if (iv.video) {
+        video += 100;
+        frames += 30;
+      }
+      return {
+        IA: obj({ type: 'inbound-rtp', kind: 'audio', ssrc: 11, timestamp: T0 + i * 1000, packetsReceived: audio, packetsLost: 0, bytesReceived: audio * 100, jitter: 0.002 }),
+        IV: obj({
+          type: 'inbound-rtp', kind: 'video', ssrc: 22, timestamp: T0 + i * 1000, packetsReceived: video, packetsLost: 0, bytesReceived: video * 1000,
+          jitter: 0.002, framesDecoded: frames, frameWidth: 640, frameHeight: 360,
+        }),
+      };
+    });
+  };
+  const both = { audio: true, video: true };
+  const none = { audio: false, video: false };
+  const videoOff = { audio: true, video: false };
+
+  it('every inbound stream stopped: the dry intervals score 0, and the current score falls', () => {
+    const h = assessPc({ pcId: '0-1', columns: columnsOf(twoStreams([...new Array(20).fill(both), ...new Array(10).fill(none)])), events: [] });
+    expect(h.scores[10]!).toBeGreaterThanOrEqual(SCORE_GOOD);
+    expect(h.scores.slice(-10)).toEqual(new Array(10).fill(0));
+    expect(h.currentScore!).toBeCloseTo(0, 6);
+    expect(h.scoreFactor).toMatchObject({ key: 'no-packets', text: 'no packets for 10 s' });
+  });
+  it('one stream paused while the other receives (an SFU pausing a video): not rated, the PC keeps its score', () => {
+    const h = assessPc({ pcId: '0-1', columns: columnsOf(twoStreams([...new Array(20).fill(both), ...new Array(10).fill(videoOff)])), events: [] });
+    const video = h.streams.findIndex((s) => s.kind === 'video');
+    expect(h.streams[video].series.slice(-10)).toEqual(new Array(10).fill(null));
+    expect(h.currentScore!).toBeGreaterThanOrEqual(SCORE_GOOD);
+    expect(h.verdict).toBe('good');
+  });
+  it('a silent speaker at 100 ms polls (Opus DTX: a packet every 400 ms) is not without media', () => {
+    let audio = 1000;
+    const rows = Array.from({ length: 100 }, (_, i) => {
+      if (i % 4 === 0) audio += 1;
+      return { IA: obj({ type: 'inbound-rtp', kind: 'audio', ssrc: 11, timestamp: T0 + i * 100, packetsReceived: audio, packetsLost: 0, bytesReceived: audio * 100, jitter: 0.002 }) };
+    });
+    const h = assessPc({ pcId: '0-1', columns: columnsOf(rows, T0, 100), events: [] });
+    expect(h.scores.filter((v) => v === 0)).toEqual([]);
+  });
+});
+
+describe('UX review: what sets a lowered score when no issue says', () => {
+  /** Inbound video at `fps` frames/s, 640×360, 600 kbit/s, for `seconds`. */
+  const videoRows = (fps: number, seconds: number) =>
+    Array.from({ length: seconds + 1 }, (_, i) => ({
+      IV: obj({
+        type: 'inbound-rtp', kind: 'video', ssrc: 22, timestamp: T0 + i * 1000, packetsReceived: 60 * i, packetsLost: 0, bytesReceived: 75_000 * i,
+        jitter: 0.002, framesDecoded: fps * i, frameWidth: 640, frameHeight: 360,
+      }),
+    }));
+
+  it('received video at 15 fps: low with no issue; the factor is its frame rate, in the health and the glance', () => {
+    const columns = columnsOf(videoRows(15, 40));
+    const h = assessPc({ pcId: '0-1', columns, events: [] });
+    expect(h.verdict).toBe('low');
+    expect(h.issues.filter((i) => i.severity !== 'info')).toEqual([]);
+    expect(unexplainedScore(h)).toBe(true);
+    expect(h.scoreFactor).toMatchObject({ statsId: 'IV', stream: 'inbound video (ssrc 22)', key: 'fps', text: 'frame rate 15 fps (of 30)' });
+    expect(pcGlance(h, columns, []).scoreFactor).toBe('inbound video (ssrc 22): frame rate 15 fps (of 30)');
+    // Ended: what lowered it over the call.
+    const ended = assessPc({ pcId: '0-1', columns, events: [], sessionEndedAt: columns.t[columns.t.length - 1] });
+    expect(ended.scoreFactor).toMatchObject({ key: 'fps', text: 'frame rate 15 fps (of 30)' });
+  });
+  it('a good 30 fps stream: nothing to explain', () => {
+    const columns = columnsOf(videoRows(30, 40));
+    const h = assessPc({ pcId: '0-1', columns, events: [] });
+    expect(h.verdict).toBe('good');
+    expect(unexplainedScore(h)).toBe(false);
+    expect(pcGlance(h, columns, []).scoreFactor).toBeNull();
+  });
+  it('audio lowered by its delay: the estimated MOS and the jitter buffer', () => {
+    let received = 0;
+    let emitted = 0;
+    let delay = 0;
+    const rows = Array.from({ length: 41 }, (_, i) => {
+      received += 50;
+      emitted += 50 * 960;
+      delay += (50 * 960 * 250) / 1000;
+      return {
+        IA: obj({
+          type: 'inbound-rtp', kind: 'audio', ssrc: 1, timestamp: T0 + i * 1000, packetsReceived: received, packetsLost: 0, bytesReceived: received * 100,
+          jitter: 0.002, jitterBufferDelay: delay, jitterBufferEmittedCount: emitted,
+        }),
+      };
+    });
+    const h = assessPc({ pcId: '0-1', columns: columnsOf(rows), events: [] });
+    expect(h.verdict).toBe('low');
+    expect(h.scoreFactor!.key).toBe('delay');
+    expect(h.scoreFactor!.text).toMatch(/^estimated MOS 3\.\d \(one-way delay ≈ 270 ms, jitter buffer 250 ms\)$/);
+  });
+  it('an issue that explains it: no factor shown', () => {
+    const h = assessPc({ pcId: '0-1', columns: columnsOf(videoRows(15, 40)), events: new EventStream().event('0-1', T0, 'connectionstatechange', 'disconnected').events, pc: makePc('0-1', T0 - 1000) });
+    expect(h.issues.some((i) => i.rule === 'connection-disconnected' && i.to === null)).toBe(true);
+    expect(unexplainedScore(h)).toBe(false);
+  });
+});
+
+describe('UX review: the glance\'s definitions', () => {
+  it('a sending-only PC: jitter from the receiver reports, as loss; Send/Receive from its streams without a pair', () => {
+    const rows = Array.from({ length: 6 }, (_, i) => ({
+      OA: obj({ type: 'outbound-rtp', kind: 'audio', ssrc: 7, timestamp: T0 + i * 1000, packetsSent: 50 * i, bytesSent: 5000 * i, remoteId: 'RA' }),
+      RA: obj({ type: 'remote-inbound-rtp', kind: 'audio', ssrc: 7, localId: 'OA', timestamp: T0 + i * 1000 - 200, packetsLost: 0, jitter: 0.012 }),
+    }));
+    const columns = columnsOf(rows);
+    const glance = pcGlance(assessPc({ pcId: '0-1', columns, events: [] }), columns, []);
+    expect(glance.jitterMs).toBeCloseTo(12, 5);
+    expect(glance.lossFraction).toBe(0);
+    expect(glance.bitrateSource).toBe('rtp');
+    expect(glance.sendBitrate).toBeCloseTo(40_000, 0);
+  });
+  it('no packets in the last interval: jitter "–" (null), not the last reported level', () => {
+    let received = 1000;
+    const rows = Array.from({ length: 10 }, (_, i) => {
+      if (i < 6) received += 50;
+      return { IA: obj({ type: 'inbound-rtp', kind: 'audio', ssrc: 1, timestamp: T0 + i * 1000, packetsReceived: received, packetsLost: 0, bytesReceived: received * 100, jitter: 0 }) };
+    });
+    const columns = columnsOf(rows);
+    const glance = pcGlance(assessPc({ pcId: '0-1', columns, events: [] }), columns, []);
+    expect(glance.jitterMs).toBeNull();
+    expect(glance.lossFraction).toBeNull();
+  });
+  it('with a selected pair, Send and Receive are both the transport\'s totals', () => {
+    const data = internalsCallSession();
+    const pc = data.pcs[1];
+    const columns = data.stats[pc.pcId];
+    const health = assessPc({ pcId: pc.pcId, pc, columns, events: data.events });
+    const glance = pcGlance(health, columns, data.events, pc);
+    const conn = health.metrics!.connection;
+    expect(glance.bitrateSource).toBe('transport');
+    expect(glance.receiveBitrate).toBe(conn.receiveBitrate.findLast((v) => v !== null));
+    expect(glance.sendBitrate).toBe(conn.sendBitrate.findLast((v) => v !== null));
   });
 });

@@ -554,3 +554,46 @@ describe('keyframe storm (ObserveRTC: PLI > 0.5/s over 30 s)', () => {
     expect(storms(columnsOf(pliRows(new Array(25).fill(2))))).toEqual([]);
   });
 });
+
+describe('UX review: evidence that says what tripped', () => {
+  it('a collapse reports the threshold that tripped (30 % of the recent median), not the floor', () => {
+    // 1000 kbit/s for 20 s, then 200: above the 100 kbit/s floor, below 30 % of the 1000 kbit/s median.
+    const rows = [...new Array(20).fill({ kbps: 1000, fps: 30 }), ...new Array(5).fill({ kbps: 200, fps: 30 })];
+    const collapse = issuesOf(columnsOf(outboundVideo(rows))).find((i) => i.rule === 'low-bitrate')!;
+    expect(collapse.evidence).toMatchObject({ value: 200, threshold: 300, thresholdText: 'below 30 % of the 1000 kbit/s median = 300 kbit/s' });
+  });
+  it('a small picture below its floor reports that floor, rounded, for its size', () => {
+    // 480×270: the floor is 100 × 129600 / 230400 = 56.25 kbit/s.
+    const layer = (kbps: number) => ({ kbps, fps: 15, w: 480, h: 270 });
+    const starved = issuesOf(columnsOf(outboundVideo([layer(80), layer(20), layer(20), layer(20), layer(20)]))).find((i) => i.rule === 'low-bitrate')!;
+    expect(starved.evidence).toMatchObject({ value: 20, threshold: 56.3, thresholdText: 'floor 56.3 kbit/s for 480×270' });
+  });
+  it('bandwidth-limited while the available outgoing bitrate is far above what is sent: the note blames the sender\'s cap', () => {
+    const limited = { kbps: 80, fps: 30, bw: 1 };
+    const withPair = (availableBps: number) => outboundVideo([{ kbps: 80, fps: 30 }, ...new Array(6).fill(limited)]).map((r, i) => ({
+      ...r,
+      T: obj({ type: 'transport', timestamp: T0 + i * 1000, selectedCandidatePairId: 'P' }),
+      P: obj({ type: 'candidate-pair', timestamp: T0 + i * 1000, state: 'succeeded', bytesSent: i * 12_500, bytesReceived: i * 1000, availableOutgoingBitrate: availableBps }),
+    }));
+    const capped = issuesOf(columnsOf(withPair(3_560_000))).find((i) => i.rule === 'quality-limited-bandwidth')!;
+    expect(capped.evidence.note).toMatch(/^The available outgoing bitrate \(3\.56 Mbit\/s\) is 35\.6× what is sent \(100 kbit\/s\).*maxBitrate/);
+    // Congestion control really holding it back: no such note.
+    const congested = issuesOf(columnsOf(withPair(120_000))).find((i) => i.rule === 'quality-limited-bandwidth')!;
+    expect(congested.evidence.note).toBeUndefined();
+  });
+});
+
+describe('UX review: a closed PC has no ongoing issue', () => {
+  it('a span still open at the close ends at the close; ended by the session\'s end when the PC never closed', () => {
+    const rows = [{ received: 50, lost: 0 }, ...new Array(8).fill({ received: 40, lost: 10 })];
+    const columns = columnsOf(inboundAudio(rows));
+    const last = columns.t[columns.t.length - 1];
+    const open = issuesOf(columns).find((i) => i.rule === 'high-packet-loss')!;
+    expect(open.to).toBeNull();
+    const closed = issuesOf(columns, new EventStream(), { pc: makePc('0-1', T0 - 1000, { closedAt: last + 500 }), now: last + 500 });
+    expect(closed.find((i) => i.rule === 'high-packet-loss')!.to).toBe(last + 500);
+    expect(closed.filter((i) => i.to === null)).toEqual([]);
+    const sessionEnded = issuesOf(columns, new EventStream(), { endedAt: last + 2000, now: last + 2000 });
+    expect(sessionEnded.filter((i) => i.to === null)).toEqual([]);
+  });
+});
