@@ -618,6 +618,7 @@ class ChartController {
       this.epoch = themeEpoch;
       this.theme = readTheme(this.el);
       full = true;
+      this.restyleLegendMarkers(u);
     }
     let data = this.data;
     let bucketRows = 0;
@@ -786,6 +787,19 @@ class ChartController {
   }
 
   /** A series' line colour (as the uPlot options give it). */
+  /**
+   * uPlot styles each legend marker with its series' stroke once, when the legend is made: after a theme change the
+   * series whose colour comes from the theme (the first, the theme's accent) drew in the new colour beside a marker
+   * in the old one.
+   */
+  private restyleLegendMarkers(u: uPlot): void {
+    const rows = u.root.querySelectorAll<HTMLElement>('.u-legend .u-series');
+    for (let sidx = 1; sidx < rows.length; sidx++) {
+      const marker = rows[sidx].querySelector<HTMLElement>('.u-marker');
+      if (marker && marker.style.borderColor) marker.style.borderColor = this.strokeOf(sidx - 1);
+    }
+  }
+
   private strokeOf(index: number): string {
     if (this.spec.kind === 'bands') return this.theme.muted;
     return index === 0 ? this.theme.accent : PALETTE[(index - 1) % PALETTE.length];

@@ -46,6 +46,18 @@ describe('TimeSeriesChart', () => {
     expect(toggles[0].getAttribute('aria-pressed')).toBe('true');
   });
 
+  it('after a theme change the legend marker of the theme-coloured series takes the new colour too', () => {
+    const { el, u } = chart('rtt');
+    const marker = () => el.querySelectorAll<HTMLElement>('.u-legend .u-series')[1].querySelector<HTMLElement>('.u-marker')!;
+    const before = marker().style.borderColor;
+    expect(before).not.toBe('');
+    (u.root.closest('.ts-chart__plot') as HTMLElement).style.setProperty('--accent', '#8ab4f8');
+    refreshChartTheme();
+    loop.flushAll();
+    expect(marker().style.borderColor).toBe('#8ab4f8');
+    expect((u.series[1].stroke as (u: unknown, i: number) => string)(u, 1)).toBe('#8ab4f8');
+  });
+
   it('double-click resets a zoom; the window holds until then', () => {
     const { x, group, u } = chart('bitrate-send');
     act(() => group.setView({ min: x[10], max: x[20] }));
