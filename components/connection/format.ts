@@ -36,7 +36,8 @@ export function formatAbsolute(epochMs: number): string {
 export function formatSecondsAsMs(seconds: number | null): string {
   if (seconds === null) return DASH;
   const ms = seconds * 1000;
-  return `${ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;
+  // Trailing zeros dropped: browsers report RTTs in whole milliseconds, and "1.00 ms" claimed a precision they lack.
+  return `${ms < 10 ? +ms.toFixed(2) : ms < 100 ? +ms.toFixed(1) : Math.round(ms)} ms`;
 }
 
 /** Milliseconds of a duration → "4.2 ms". */

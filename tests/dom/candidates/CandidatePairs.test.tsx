@@ -49,7 +49,7 @@ describe('CandidatePairs', () => {
     expect(cells.slice(0, 5)).toEqual(['✓ selected', 'relay udp 203.0.113.7:62000 relay tls', 'host udp 127.0.0.1:36220', 'succeeded', 'yes']);
     expect(rows[0].className).toBe('cp-selected');
     expect(within(rows[1]).getAllByRole('cell')[0].textContent).toBe('');
-    expect(cells.slice(5)).toEqual(['1.00 ms', '1.33 ms', '1.03 MB', '16.4 kB', '9 / 9', '9 / 9', '8']);
+    expect(cells.slice(5)).toEqual(['1 ms', '1.33 ms', '1.03 MB', '16.4 kB', '9 / 9', '9 / 9', '8']);
   });
 
   it('the table scrolls sideways in its own focusable, named box (the main column does not scroll sideways)', () => {

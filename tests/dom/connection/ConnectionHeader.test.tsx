@@ -36,7 +36,7 @@ describe('ConnectionHeader', () => {
     const pair = valueOf('Selected pair');
     expect(pair.textContent).toContain('local host udp 127.0.0.1:50274');
     expect(pair.textContent).toContain('remote host udp 127.0.0.1:36220');
-    expect(pair.textContent).toContain('RTT 1.00 ms');
+    expect(pair.textContent).toContain('RTT 1 ms');
     // availableOutgoingBitrate is the congestion controller's estimate, not the send rate: labelled so, with a tooltip.
     expect(pair.textContent).toContain('available out 4.09 Mbit/s');
     const outLabel = within(pair).getByText('available out', { exact: false });
