@@ -489,13 +489,17 @@ export class ChartModel {
     return `${midKey}|${str(this.latest(id, 'rid')) ?? ''}|${encoding ?? ''}|${id}`;
   }
 
-  /** Media sources: "audio capture (out 0)" when an outbound stream names it, else by track id. */
+  /**
+   * Media sources: "audio capture (out 0)" when an outbound stream names it (or named it: after replaceTrack(null) and
+   * back, Chromium reports the track under a new media-source id, and the old one kept its sender in its label, so
+   * the same capture was not listed under two names), else by track id.
+   */
   private sourceLabel(id: string): string {
     const kind = str(this.latest(id, 'kind')) ?? 'media';
     const users: string[] = [];
     for (const other in this.columns!.objects) {
       const o = this.columns!.objects[other];
-      if (o.type === 'outbound-rtp' && this.latest(other, 'mediaSourceId') === id) {
+      if (o.type === 'outbound-rtp' && (this.fields(other)?.mediaSourceId ?? []).includes(id)) {
         const mid = this.latest(other, 'mid');
         const text = `out ${mid === null ? '?' : String(mid)}`;
         if (!users.includes(text)) users.push(text);

@@ -162,6 +162,21 @@ describe('default charts: formulas', () => {
     expect(seriesOf(charts, 'available-bitrate', 'outgoing (selected pair)').values).toEqual([200, 200, 200]);
   });
 
+  it('a media source keeps its sender in its label after the sender moved to another source (replaceTrack)', () => {
+    const src = (energy: number): StatsObject => ({ type: 'media-source', timestamp: 0, kind: 'audio', trackIdentifier: 't1', totalAudioEnergy: energy, totalSamplesDuration: energy * 4 });
+    const o = (source: string): StatsObject => ({ ...out(0, 0, 0), kind: 'audio', mid: '0', mediaSourceId: source });
+    const { charts } = buildDefaultCharts(samplesToColumns([
+      sample(0, 0, { S1: src(0), O: o('S1') }),
+      sample(1, 1000, { S1: src(1), O: o('S1') }),
+      // replaceTrack(null), then the same track again: Chromium reports it under a new media-source id.
+      sample(2, 2000, { S1: src(1), S2: src(0), O: o('S2') }),
+      sample(3, 3000, { S1: src(1), S2: src(1), O: o('S2') }),
+    ]));
+    const labels = charts.find((c) => c.id === 'audio-level')!.series.map((x) => x.label);
+    // The same sender's capture under both ids (twin labels get their stats id); before, the first read "(track t1)".
+    expect(labels).toEqual(['audio capture (out 0) [S1]', 'audio capture (out 0) [S2]']);
+  });
+
   it('audio level: RMS from ΔtotalAudioEnergy / ΔtotalSamplesDuration (send: media-source, receive: inbound-rtp)', () => {
     const src = (energy: number, duration: number): StatsObject => ({ type: 'media-source', timestamp: 0, kind: 'audio', trackIdentifier: 't1', totalAudioEnergy: energy, totalSamplesDuration: duration, audioLevel: 0.9 });
     const { charts } = buildDefaultCharts(samplesToColumns([
