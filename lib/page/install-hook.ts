@@ -1158,15 +1158,9 @@ function patchRealm(win: PageWindow, state: RealmState): boolean {
   return true;
 }
 
-/** Whether a recorded description argument carries its SDP (an empty one means "the last created", as no SDP does). */
-function hasSdp(recorded: Json | undefined): boolean {
-  const sdp = typeof recorded === 'object' && recorded !== null && !isArray(recorded) ? ownValue(recorded, 'sdp') : undefined;
-  return typeof sdp === 'string' && sdp !== '';
-}
-
-/** The `type` of a recorded description argument, if it has one. */
-function descriptionType(recorded: Json | undefined): unknown {
-  return typeof recorded === 'object' && recorded !== null && !isArray(recorded) ? ownValue(recorded, 'type') : undefined;
+/** A member (`sdp`, `type`) of a recorded description argument, if it is an object with one. */
+function descriptionMember(recorded: Json | undefined, key: 'sdp' | 'type'): unknown {
+  return typeof recorded === 'object' && recorded !== null && !isArray(recorded) ? ownValue(recorded, key) : undefined;
 }
 
 /** What to do around each RTCPeerConnection method. */
@@ -1210,7 +1204,9 @@ function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, pc: unknown, arg
       const getter = method === 'setLocalDescription' ? info.realm.natives.localDescription : info.realm.natives.remoteDescription;
       hooks.valueOfVoid = (recorded) => {
         // A rollback sets no description (the getter then gives the last stable one, not what this call set).
-        if (hasSdp(recorded[0]) || descriptionType(recorded[0]) === 'rollback') return undefined;
+        // An empty SDP means "the last created", as no SDP does.
+        const sdp = descriptionMember(recorded[0], 'sdp');
+        if ((typeof sdp === 'string' && sdp !== '') || descriptionMember(recorded[0], 'type') === 'rollback') return undefined;
         const description = callSafe(getter, pc);
         if (description === null || description === undefined) return undefined;
         // The native toJSON reads type and sdp inside the engine; the serializer's property reads would run the

@@ -24,7 +24,7 @@
 import type { PcSummary, SessionData, StatsColumns, TraceEvent } from '../session';
 import { candidateAt, selectedPairIdsAt } from '../candidate-pairs';
 import { latestStates } from '../connection-header';
-import { audioQuality, codecImpairment, delayImpairment, effectiveEquipmentImpairment, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
+import { audioQuality, codecImpairment, delayImpairment, effectiveEquipmentImpairment, mosFromScore, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
 import { connectionMetrics, type ConnectionMetrics, type HeldReport, type MetricSeries, type StreamMetrics } from './metrics';
 import { compareIssues, DTX_GAP_MS, pcIssues, sessionIssues, streamLabel, type HealthIssue, type IssueSeverity } from './rules';
 import { CURRENT_SCORE_MS, DEFAULT_HEALTH_THRESHOLDS, SCORE_CLEAR_MS, SCORE_HOLD_MS, type HealthThresholds } from './thresholds';
@@ -256,7 +256,7 @@ const roundTo = (v: number, digits = 0) => {
 function factorOf(s: StreamMetrics, f: RowFactor | null, score: number): ScoreFactor | null {
   if (!f) return null;
   const v = f.values;
-  const mos = (1 + (3.5 * score) / 100).toFixed(1);
+  const mos = mosFromScore(score).toFixed(1);
   let text: string;
   switch (f.key) {
     case 'fps':

@@ -114,6 +114,11 @@ export function scoreFromMos(mos: number): number {
   return (100 * (clamp(finiteOr(mos, 1), 1, 4.5) - 1)) / 3.5;
 }
 
+/** The inverse of {@link scoreFromMos}: 0–100 → estimated MOS 1–4.5. */
+export function mosFromScore(score: number): number {
+  return 1 + (3.5 * score) / 100;
+}
+
 /**
  * Score thresholds (0–100) of the verdicts: the MOS thresholds through {@link scoreFromMos}, so good ≥ 85.71…
  * (MOS 4), low ≥ 57.14… (MOS 3), very low below. The video score uses the same ones.
