@@ -1,6 +1,7 @@
 /**
  * Every stats object of a PC's latest sample, grouped by type (receive, send, remote, ICE, transport, codecs, …)
- * like webrtc-internals' stats tables; groups and objects fold; a filter box narrows to matching objects or fields;
+ * like webrtc-internals' stats tables; groups and objects fold; a filter box narrows to matching objects or fields
+ * (by name or raw value; the unit hints are not matched); each value shows its unit where known (lib/model/stats-units);
  * every numeric field has a button that asks the parent to chart it. Follows live samples every 2 s of sample time
  * (useFeedVersion).
  */
@@ -8,7 +9,9 @@ import { memo } from 'preact/compat';
 import { useRef, useState } from 'preact/hooks';
 import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
+import type { Json } from '../../lib/protocol/json';
 import { buildStatsTable, filterStatsTable, formatStatsValue, type StatsGroup, type StatsObjectView } from '../../lib/model/stats-table';
+import { statsValueHint } from '../../lib/model/stats-units';
 import { formatAbsolute, formatSince } from '../connection/format';
 import { LiveText } from '../connection/LiveText';
 import { LIVE_VALUES_INTERVAL_MS, useFeedVersion } from '../connection/use-feed-version';
@@ -49,6 +52,16 @@ function sameObject(a: StatsObjectProps, b: StatsObjectProps): boolean {
   });
 }
 
+/**
+ * The value in its unit ("912 kB", "0.5 ms", a clock time), after the raw value: muted, in the cell's text (screen
+ * readers read it), not selectable (copying the cell copies the raw value, as engineers paste it into their logs). Only
+ * open objects render their fields, so only the fields on screen compute a hint.
+ */
+function ValueHint({ name, value }: { name: string; value: Json }) {
+  const hint = statsValueHint(name, value);
+  return hint === null ? null : <span class="st-hint"> ({hint})</span>;
+}
+
 const StatsObject = memo(function StatsObject({ obj, open, onToggle, onChartField }: StatsObjectProps) {
   return (
     <li class="st-object" data-stats-id={obj.id}>
@@ -80,7 +93,10 @@ const StatsObject = memo(function StatsObject({ obj, open, onToggle, onChartFiel
                 <th scope="row" class="st-field-name">
                   {f.name}
                 </th>
-                <td class="st-value">{formatStatsValue(f.value)}</td>
+                <td class="st-value">
+                  <span class="st-raw">{formatStatsValue(f.value)}</span>
+                  <ValueHint name={f.name} value={f.value} />
+                </td>
                 <td>
                   {f.numeric ? (
                     <button type="button" class="st-chart" aria-label={`Chart ${obj.id} ${f.name}`} title={`Chart ${f.name}`} onClick={() => onChartField(obj.id, f.name)}>
