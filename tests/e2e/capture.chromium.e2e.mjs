@@ -2,34 +2,51 @@
 // The capture pipeline in real Chromium with the built extension: the call page (two-PC loopback with fake
 // audio + video and a data channel, renegotiation, every traced API, PCs in a same-origin, an about:blank and a
 // srcdoc iframe) is recorded from its first line; the service worker is stopped mid-call and no stats sample may
-// go missing; hanging up closes every PC; a reload ends the session and starts a new one.
+// go missing; hanging up closes every PC; a reload ends the session and starts a new one. A local TURN server that
+// refuses the credentials (support/turn-reject.mjs) makes the first PC's gathering fire icecandidateerror, which must
+// be stored with the fields the page saw, and the TURN credential nowhere.
 import assert from 'node:assert/strict';
 import { ensureNetns } from './support/netns.mjs';
 import { startServer } from './support/server.mjs';
 import { ensureBuild, step, waitFor } from './support/util.mjs';
+import { checkTurnRejectRecorded, startTurnReject } from './support/turn-reject.mjs';
 import * as ch from './support/chromium.mjs';
 import { checkCallSession, latestSessionOfTab, viewRequest } from './support/scope-api.mjs';
 
 await ensureNetns();
 const extensionDir = ensureBuild('chrome');
 const server = await startServer();
+const turn = await startTurnReject(); // answers only local senders; closed in `finally`
 const browser = await ch.launchChromiumWithExtension({ extensionDir });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 try {
   const page = await browser.context.newPage();
   const callUrl = `${server.url}call.html`;
+  // The first PC also gathers for the refusing TURN server (call.js ?turn=); the reload below goes without it.
+  const firstUrl = `${callUrl}?turn=${encodeURIComponent(turn.url)}`;
   await step('call page connects and runs every step', async () => {
-    await page.goto(callUrl);
+    await page.goto(firstUrl);
     await waitFor(() => page.evaluate(() => window.callState.done || window.callState.error), { timeout: 90_000, what: 'call done' });
     const state = await page.evaluate(() => window.callState);
     assert.equal(state.error, null, `call page error: ${state.error}`);
   });
-  const tabId = await ch.tabIdForUrl(browser.serviceWorker, callUrl);
+  const tabId = await ch.tabIdForUrl(browser.serviceWorker, page.url());
   const panel = await ch.openExtensionPage(browser.context, browser.extensionId, `devtools-panel.html?tabId=${tabId}`);
 
   const before = await latestSessionOfTab(panel, tabId);
   const pc1 = before.pcs.find((p) => p.frame === 0 && p.pcId === '0-2');
   assert.ok(pc1, 'pc1 of the main frame recorded');
+
+  await step('a TURN server refusing the credentials: icecandidateerror stored with its fields, credential not', async () => {
+    // Chromium fires it once per host socket (loopback and veth), with the URL as configured: see turn-reject.mjs.
+    await turn.waitForRequests((r) => r.authenticated, { timeout: 10_000 });
+    const summary = await waitFor(async () => {
+      const seen = await page.evaluate(() => ({ turnServer: window.callState.turnServer, pageErrors: window.callState.iceCandidateErrors }));
+      const data = await latestSessionOfTab(panel, tabId);
+      return checkTurnRejectRecorded(data, { turn, ...seen, expectedUrl: turn.url, browserName: 'chromium' });
+    }, { timeout: 10_000, what: 'icecandidateerror stored as the page saw it' });
+    console.log(`    ${summary}`);
+  });
 
   await step('service worker stopped mid-call comes back without losing a sample', async () => {
     const { stopMs } = await ch.stopServiceWorker(browser.context, browser.extensionId);
@@ -110,4 +127,5 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  await turn.close();
 }

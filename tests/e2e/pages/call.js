@@ -7,13 +7,17 @@
 // window.hangUp(): closes every PC of the page and of its frames.
 //
 // Query parameters: ?adapter=1 (webrtc-adapter loaded first, see call.html), ?frames=0 (skip the iframes),
-// ?media=0 (no getUserMedia: data channel only).
+// ?media=0 (no getUserMedia: data channel only), ?turn=<turn: URL> (a TURN server that refuses every Allocate,
+// tests/e2e/support/turn-reject.mjs: added to the first PC's ICE servers so that its gathering fires
+// icecandidateerror; callState.turnServer holds the server as configured, callState.iceCandidateErrors every
+// icecandidateerror that PC fired, with the fields the hook records).
 (function () {
   'use strict';
   var K = window.LoopbackKit;
   var params = new URLSearchParams(location.search);
   var withFrames = params.get('frames') !== '0';
   var withMedia = params.get('media') !== '0';
+  var turnUrl = params.get('turn');
 
   var state = (window.callState = {
     phase: 'starting',
@@ -24,6 +28,8 @@
     frames: {},
     failures: {},
     messages: 0,
+    turnServer: null,
+    iceCandidateErrors: [],
     error: null,
   });
   var pcs = [];
@@ -69,7 +75,22 @@
     // A PC whose STUN server cannot answer: icecandidateerror (when the browser reports it), no effect on the call.
     // (Firefox refuses well-known blocked ports such as 9 with a SyntaxError; nothing listens on 3478 here.)
     // It also gets the legacy second constructor argument (constraints), which browsers ignore today.
-    var gatherer = register(new RTCPeerConnection({ iceServers: [{ urls: 'stun:127.0.0.1:3478' }] }, { optional: [{ googIPv6: true }] }));
+    // With ?turn=, also a TURN server that answers the authenticated Allocate with 401 again: the browser gives up
+    // on it at once and fires icecandidateerror (errorCode 401). Its credential must never reach the store.
+    var iceServers = [{ urls: 'stun:127.0.0.1:3478' }];
+    if (turnUrl) {
+      state.turnServer = { urls: turnUrl, username: 'scope-turn-user', credential: 'turn-reject-credential' };
+      iceServers.push({ urls: turnUrl, username: state.turnServer.username, credential: state.turnServer.credential });
+    }
+    var gatherer = register(new RTCPeerConnection({ iceServers: iceServers }, { optional: [{ googIPv6: true }] }));
+    gatherer.addEventListener('icecandidateerror', function (e) {
+      // The fields lib/page/install-hook.ts records (ICE_ERROR_FIELDS), left out when undefined as there.
+      var seen = {};
+      ['address', 'port', 'url', 'errorCode', 'errorText'].forEach(function (key) {
+        if (e[key] !== undefined) seen[key] = e[key];
+      });
+      state.iceCandidateErrors.push(seen);
+    });
     gatherer.createDataChannel('gather');
     gatherer.createOffer().then(function (offer) {
       return gatherer.setLocalDescription(offer);
