@@ -15,6 +15,7 @@ export const OPEN_RUNS = 5;
 export const LIVE_WARMUP_MS = 20_000;
 export const LIVE_WINDOW_MS = 60_000;
 export const IDLE_WINDOW_MS = 20_000;
+export const FLOOR_WINDOW_MS = 30_000;
 const VIEWPORT = { width: 1280, height: 3200 }; // tall enough for every default chart to be on screen (they draw only when visible)
 const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -171,6 +172,38 @@ export async function panelBench({ extensionDir, server, recorded }) {
         oldestChartLagMs: lag,
       };
     });
+    // ── the floor: what the browser charges a page for the same canvases and legend values, during the same call ──
+    await step(`panel floor: a page with the panel's chart canvases and legend values, updated like a live panel, over ${FLOOR_WINDOW_MS / 1000} s`, async () => {
+      const shape = await panel.evaluate(() =>
+        [...document.querySelectorAll('figure[data-chart-id]')].map((figure) => {
+          const canvas = figure.querySelector('.uplot canvas');
+          const rect = canvas.getBoundingClientRect();
+          return { w: Math.round(rect.width), h: Math.round(rect.height), texts: figure.querySelectorAll('.u-legend .u-value').length };
+        }),
+      );
+      const floor = await browser.context.newPage();
+      await floor.goto(`${server.url}panel-floor.html?canvases=${shape.map((c) => `${c.w}x${c.h}`).join(',')}&texts=${shape.map((c) => c.texts).join(',')}`);
+      await floor.bringToFront();
+      const floorCdp = await browser.context.newCDPSession(floor);
+      await floorCdp.send('Performance.enable');
+      const floorMetrics = async () => ({ t: Date.now(), ...Object.fromEntries((await floorCdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value])) });
+      await sleep(5000);
+      const m0 = await floorMetrics();
+      const f0 = await floor.evaluate(() => window.floorFrames);
+      await sleep(FLOOR_WINDOW_MS);
+      const m1 = await floorMetrics();
+      const f1 = await floor.evaluate(() => window.floorFrames);
+      const seconds = (m1.t - m0.t) / 1000;
+      live.floor = {
+        canvases: shape.length,
+        texts: shape.reduce((a, c) => a + c.texts, 0),
+        frames: f1 - f0,
+        seconds,
+        taskMsPerS: ((m1.TaskDuration - m0.TaskDuration) * 1000) / seconds,
+      };
+      await floor.close();
+      await panel.bringToFront();
+    });
     await call.evaluate(() => window.hangUp());
     await step(`panel: the same panel idle for ${IDLE_WINDOW_MS / 1000} s after the call ended`, async () => {
       await sleep(3000);
@@ -227,6 +260,17 @@ export function panelRows(p, { fmt, fixed }) {
       ratio: p.live.cpuMsPerS == null ? '—' : fixed(p.live.cpuMsPerS / PANEL_TARGETS.liveMsPerS, 3),
       result: 'info',
     },
+    ...(p.live.floor
+      ? [
+          {
+            metric: `(panel) floor: a page without the extension with the same ${p.live.floor.canvases} canvases (one line segment each a second) and ${p.live.floor.texts} legend values (rewritten every 2 s), during the same call (CDP TaskDuration) (info)`,
+            measured: `${fmt(p.live.floor.taskMsPerS)} ms/s; the panel is ${fmt(p.live.taskMsPerS / p.live.floor.taskMsPerS)}× it`,
+            target: '—',
+            ratio: fixed(p.live.floor.taskMsPerS / PANEL_TARGETS.liveMsPerS, 3),
+            result: 'info',
+          },
+        ]
+      : []),
     {
       metric: '(panel) the same panel after the call ended (nothing arriving): TaskDuration / CPU per second (info)',
       measured: `${fmt(p.live.idleTaskMsPerS)} / ${p.live.idleCpuMsPerS == null ? 'n/a' : fmt(p.live.idleCpuMsPerS)} ms/s`,
@@ -246,6 +290,10 @@ export function panelDetails(p, { fmt }) {
       `${p.coldOpens.map((o) => fmt(o.ms)).join(', ')}. The viewer fetches the session without stats, then the shown PC's stored chunks, ` +
       `and decodes them straight into columns.`,
     `- (panel) Live: the panel page of a ${p.live.pcs}-PC bench call (bench.html?pairs=2), first PC shown with ${p.live.charts} charts on ` +
-      `screen, ${fmt(p.live.seconds)} s window after ${LIVE_WARMUP_MS / 1000} s; newest chart point ${fmt(p.live.oldestChartLagMs)} ms behind now at the end.`,
+      `screen, ${fmt(p.live.seconds)} s window after ${LIVE_WARMUP_MS / 1000} s; newest chart point ${fmt(p.live.oldestChartLagMs)} ms behind now at the end.` +
+      (p.live.floor
+        ? ` Floor (tests/e2e/pages/panel-floor.html, same browser, same call, ${fmt(p.live.floor.seconds)} s, ${p.live.floor.frames} frames): ` +
+          `${fmt(p.live.floor.taskMsPerS)} ms/s, the share of the target the browser takes for the canvases and legend text alone.`
+        : ''),
   ];
 }

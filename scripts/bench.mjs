@@ -852,6 +852,11 @@ shown; after 20 s, CDP \`Performance.getMetrics\` \`TaskDuration\` of the panel 
 used over the same window (\`/proc/<pid>/task/<pid>/schedstat\` of the extension renderer, whose only document is the
 panel: TaskDuration is wall time inside tasks, so it also counts the moments the thread waited for one of the 2
 cores the call's encoders keep busy), and both figures for 20 s of the same panel after the call ended.
+**Floor:** while the call still runs, a page without the extension (\`tests/e2e/pages/panel-floor.html\`) gets the
+panel's chart canvases at their sizes and as many legend values, and does only what a live panel cannot avoid: one
+line segment per canvas every second in one animation frame, every legend value rewritten every 2 s. Its
+TaskDuration per second (30 s, in front, same browser and call) is what the browser itself charges for that part of
+the panel's work, next to the 4 ms/s target (info).
 
 ### (dump) Import and export of dump files (\`scripts/bench-dump.mjs\`)
 A fifth Chromium run with the extension. The recorded session is grown to a ~100 MB webrtc-internals dump (its two
