@@ -16,7 +16,7 @@ import {
 import { formatAbsolute, formatBytes, formatCount, formatSecondsAsMs, formatSince, orDash, stateClass } from '../connection/format';
 import { LazyDetails } from '../connection/LazyDetails';
 import { LiveText } from '../connection/LiveText';
-import { LIVE_VALUES_INTERVAL_MS, liveAxisEnd, useFeedVersion } from '../connection/use-feed-version';
+import { finalAxisEnd, LIVE_VALUES_INTERVAL_MS, liveAxisEnd, useFeedVersion } from '../connection/use-feed-version';
 import './candidates.css';
 
 export interface CandidatePairsProps {
@@ -46,12 +46,13 @@ export function timelineEnd(first: number, last: number, current: number | null)
 function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origin: number; pcId: string; live: boolean }) {
   // A live PC's track runs a step past its newest sample (timelineEnd): between steps every segment keeps its place
   // and a new sample only lengthens the current ones. Ending at the newest sample moved every segment of every lane
-  // every second (a new place, layout and repaint of each). An ended PC's track ends at its last sample.
+  // every second (a new place, layout and repaint of each). A PC that can get no more samples (closed, its session
+  // ended or imported) has its track end at its last sample (finalAxisEnd), from the render that says so.
   const liveEnd = useRef<number | null>(null);
   if (tl.startT === null || tl.endT === null || tl.pairs.length === 0) return null;
   const start = tl.startT;
   liveEnd.current = live ? timelineEnd(start, tl.endT, liveEnd.current) : null;
-  const span = Math.max((liveEnd.current ?? tl.endT) - start, 1);
+  const span = (liveEnd.current ?? finalAxisEnd(start, tl.endT, 1000)) - start;
   // Absolutely placed boxes inside the track, left and width in % of the span (at least 2 px wide, so a short state
   // stays visible); the tooltip is the title. Not SVG: Chromium re-layerizes the whole page (PaintArtifactCompositor
   // ::Update) in every frame that repaints an SVG's content, as for any paint chunk of its own (live-text.css), and
@@ -128,7 +129,8 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
   const tl = candidatePairTimeline(columns);
   const pc = data.pcs.find((p) => p.pcId === pcId);
   const origin = pc?.createdAt ?? tl.startT ?? 0;
-  const live = pc !== undefined && pc.closedAt === null && data.session.endedAt === null;
+  // As the charts' status (ScopeApp): an imported session gets no samples, whether or not the file gave it an end.
+  const live = pc !== undefined && pc.closedAt === null && data.session.endedAt === null && !data.session.imported;
   if (!columns || columns.t.length === 0) {
     return (
       <section ref={root} class="candidate-pairs" aria-label="Candidate pairs">

@@ -4,7 +4,8 @@
  *
  * A new sample never re-renders this tree: the feed's append extends the series in place (O(new rows)) and marks
  * the charts dirty for the shared frame loop. Preact re-renders only on a structural change (a new stream or
- * chart, a rebuilt session, extra fields added or removed) and when the zoom state flips (the reset button).
+ * chart, a rebuilt session, extra fields added or removed), when the zoom state flips (the reset button) and when
+ * the PC can no longer get samples (`status`: its charts then end at the last sample, redrawn once).
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ChartModel, type ExtraField } from '../../lib/model/chart-series';
@@ -51,6 +52,9 @@ export function ConnectionCharts(props: ConnectionChartsProps) {
     [model, pcId],
   );
   group.origin = props.createdAt !== undefined ? props.createdAt / 1000 : null;
+  // A live PC's x axis runs a step past its newest sample; one that can get no more samples ends at its last one.
+  // When a shown PC closes (or its session ends) every chart redraws once, with its new axis.
+  group.setLive(props.status === undefined || props.status === 'live');
   // Cheap when unchanged (compares ids); a change is structural and shows in this very render.
   model.setExtraFields(props.extraFields);
 

@@ -18,7 +18,7 @@ import type { ChartSpec, ChartValue } from '../../lib/model/chart-series';
 import { ChartGroup, type XView } from './chart-group';
 import { Decimator } from './decimate';
 import { sharedFrameLoop, type FrameHandle, type FrameLoop } from './frame-loop';
-import { LIVE_VALUES_INTERVAL_MS, liveAxisEnd, liveStep } from '../connection/use-feed-version';
+import { finalAxisEnd, LIVE_VALUES_INTERVAL_MS, liveAxisEnd, liveStep } from '../connection/use-feed-version';
 import 'uplot/dist/uPlot.min.css';
 import './charts.css';
 
@@ -282,8 +282,11 @@ class ChartController {
   private decimated: uPlot.AlignedData | null = null;
   private drawnDecimated = false;
   /** What the canvas shows: appended rows can be drawn onto it while this still holds (see draw()). */
-  private drawn: { rows: number; lastX: number; view: XView | null; bucketRows: number; width: number; height: number } | null = null;
-  /** Following live data: the x scale's right end (epoch s), a step ahead of the newest sample (see followMax). */
+  private drawn: { rows: number; lastX: number; view: XView | null; live: boolean; bucketRows: number; width: number; height: number } | null = null;
+  /**
+   * Following live data: the x scale's right end (epoch s), a step ahead of the newest sample (see followMax); null
+   * when the group's PC can get no more samples (the scale then ends at the last one: finalAxisEnd).
+   */
   private followMaxX: number | null = null;
   /** The step of sample time (liveStep) of the newest sample when the legend's latest values were last written. */
   private legendStep: number | null = null;
@@ -631,10 +634,12 @@ class ChartController {
     const xs = this.x;
     const n = xs.length;
     const drawn = this.drawn;
+    const live = this.group.live;
     if (
       !full &&
       drawn !== null &&
       drawn.view === view &&
+      drawn.live === live &&
       drawn.bucketRows === bucketRows &&
       drawn.width === u.bbox.width &&
       drawn.height === u.bbox.height &&
@@ -664,9 +669,10 @@ class ChartController {
         } else if (n >= 1) {
           // Following live data, from the first sample on: uPlot's own range for a single x value lies far to its
           // right (a time scale ranged around one value), and appended samples would then be drawn off the canvas.
-          this.followMaxX = followMax(xs[0], xs[n - 1], this.followMaxX);
+          // A PC that can get no more samples shows them all, up to the last one: no headroom left empty.
+          this.followMaxX = live ? followMax(xs[0], xs[n - 1], this.followMaxX) : null;
           u.setData(data, false);
-          u.setScale('x', { min: xs[0], max: this.followMaxX });
+          u.setScale('x', { min: xs[0], max: this.followMaxX ?? finalAxisEnd(xs[0], xs[n - 1], 1) });
           u.setLegend({});
         } else {
           u.setData(data, true);
@@ -679,7 +685,7 @@ class ChartController {
       this.el.dataset.xMin = String(u.scales.x.min ?? '');
       this.el.dataset.xMax = String(u.scales.x.max ?? '');
     }
-    this.drawn = n > 0 ? { rows: n, lastX: xs[n - 1], view, bucketRows, width: u.bbox.width, height: u.bbox.height } : null;
+    this.drawn = n > 0 ? { rows: n, lastX: xs[n - 1], view, live, bucketRows, width: u.bbox.width, height: u.bbox.height } : null;
     // The newest x drawn (epoch s), for end-to-end tests and benchmarks that check the chart keeps up.
     this.el.dataset.lastX = n > 0 ? String(xs[n - 1]) : '';
   }
@@ -704,8 +710,9 @@ class ChartController {
     let last = to - 1;
     while (last >= from && xs[last - 1] >= xMax) last--;
     // Following live data the x scale runs from the first sample to a step past the newest (see draw()); a scale
-    // that is not that one (whoever set it) gets the full redraw that sets it.
-    if (following && (xs[to - 1] > xMax || sx.min !== xs[0])) return false;
+    // that is not that one (whoever set it) gets the full redraw that sets it. A PC that can get no more samples
+    // ends its scale at the last one, so a sample that still comes (one in flight at the close) moves it.
+    if (following && (!this.group.live || xs[to - 1] > xMax || sx.min !== xs[0])) return false;
     if (last < from) return true; // all beyond a zoomed window: nothing visible changes
     if (!bands) {
       for (let s = 0; s < series.length; s++) {

@@ -1,7 +1,7 @@
 /**
  * The charts of one peer connection share a cursor (uPlot.sync key) and one x view: `null` follows the live data
  * (the whole recorded range, growing), `{min, max}` is a zoom/pan window the user chose, kept while samples
- * arrive. Charts join the group and get marked dirty when its data or view changes.
+ * arrive. Charts join the group and get marked dirty when its data, view or liveness changes.
  */
 
 export interface XView {
@@ -20,6 +20,7 @@ export class ChartGroup {
   /** Epoch seconds the legend's "+t" times count from (the PC's creation); null = the first sample. */
   origin: number | null;
   private current: XView | null = null;
+  private isLive = true;
   private members = new Set<GroupMember>();
   private viewListeners = new Set<(view: XView | null) => void>();
   private extentOf: () => [number, number] | null;
@@ -36,6 +37,22 @@ export class ChartGroup {
 
   get zoomed(): boolean {
     return this.current !== null;
+  }
+
+  /**
+   * Whether samples can still come (true until said otherwise). Following a live PC the x axis runs a step past the
+   * newest sample (followMax); a PC that can get no more (closed, its session ended, imported) shows its whole
+   * recording up to its last sample (finalAxisEnd).
+   */
+  get live(): boolean {
+    return this.isLive;
+  }
+
+  /** Says whether samples can still come; a change redraws every chart of the group once (its x axis changes). */
+  setLive(live: boolean): void {
+    if (live === this.isLive) return;
+    this.isLive = live;
+    this.dataChanged();
   }
 
   /** The data's [first, last] x, or null without data. */

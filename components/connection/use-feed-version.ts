@@ -41,6 +41,18 @@ export function liveAxisEnd(first: number, last: number, current: number | null,
   return last + headroom;
 }
 
+/**
+ * The right end of the time axis of a PC that can get no more samples (closed, its session ended, or imported): its
+ * last sample, with no headroom, so the whole recording fills the axis. Not the PC's close time, even when later:
+ * nothing was sampled after the last poll, so the stretch up to the close (up to a poll interval, far longer for a PC
+ * whose stats stopped at a cap or a paused site) would be the same empty margin; an ended session's PCs that were
+ * never closed have no close time; and the charts' zoom and pan are held to the samples' extent (ChartGroup), which
+ * a window ending past it would not fit. A single sample gets one `second` of axis (an empty range cannot be drawn).
+ */
+export function finalAxisEnd(first: number, last: number, second: number): number {
+  return last > first ? last : first + second;
+}
+
 /** What a render showed: the columns, their row count, the step of the newest sample, the urgent key. */
 interface Shown {
   columns: StatsColumns | undefined;

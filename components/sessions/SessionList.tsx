@@ -3,7 +3,7 @@
  * deletion of marked sessions after a confirmation. Arrow keys or j/k move the selection (roving tabindex: the
  * list is one tab stop). Page-originated strings (titles, URLs, file names) are text children only.
  */
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { SessionSummary } from '../../lib/model/session';
 import { isEpochMs } from '../../lib/protocol/guards';
 import { isoTime } from '../connection/format';
@@ -32,9 +32,18 @@ const SORTS: { value: SessionSort; label: string }[] = [
   { value: 'origin', label: 'Origin (A–Z)' },
 ];
 
-/** How long a session ran (or has run so far). */
-export function sessionDuration(s: SessionSummary): number {
-  return Math.max(0, (s.endedAt ?? s.lastActivityAt) - s.startedAt);
+/** Still recording: not ended, not imported (an imported session gets nothing more, whether or not it has an end). */
+export function isLiveSession(s: SessionSummary): boolean {
+  return s.endedAt === null && !s.imported;
+}
+
+/**
+ * How long a session ran (or has run so far). Given `now` (the view's clock, epoch ms), a live session's runs up to
+ * it; without, up to its last recorded activity (which the view store refreshes only every few seconds).
+ */
+export function sessionDuration(s: SessionSummary, now?: number): number {
+  const end = s.endedAt ?? (now !== undefined && isLiveSession(s) ? now : s.lastActivityAt);
+  return Math.max(0, end - s.startedAt);
 }
 
 export function formatDuration(ms: number): string {
@@ -43,6 +52,36 @@ export function formatDuration(ms: number): string {
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+const MINUTE_MS = 60_000;
+
+/** A live session's running time in whole minutes: "under 1 min", "3 min", "1 h 05 min". */
+export function formatLiveDuration(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / MINUTE_MS);
+  if (minutes < 1) return 'under 1 min';
+  return minutes < 60 ? `${minutes} min` : formatDuration(minutes * MINUTE_MS);
+}
+
+/**
+ * A live session's running time ("3 min so far"), from the view's clock at each render: the summary's activity time
+ * moves only with the view store's soft updates (every few seconds, in jumps) and stands still while the page is
+ * quiet. In whole minutes, so the text changes once a minute. The list re-renders with every notification of the
+ * store (and this text with it); only when none came as the minute turned does a timer re-render this text alone,
+ * once a minute. No timer ticks in between: a DOM change in a frame of its own costs a live panel a style, layout and
+ * paint of the page.
+ */
+function LiveDuration({ startedAt }: { startedAt: number }) {
+  const [tick, setTick] = useState(0);
+  const elapsed = Math.max(0, Date.now() - startedAt);
+  const minute = Math.floor(elapsed / MINUTE_MS);
+  // A layout effect, run only when the minute (or a fired timer) changed: a plain effect would schedule Preact's
+  // after-paint flush. The timer fires as the next minute begins.
+  useLayoutEffect(() => {
+    const timer = setTimeout(() => setTick((n) => n + 1), MINUTE_MS - (elapsed % MINUTE_MS));
+    return () => clearTimeout(timer);
+  }, [startedAt, minute, tick]);
+  return <span class="session-duration">{`${formatLiveDuration(elapsed)} so far`}</span>;
 }
 
 let dateTimeFormat: Intl.DateTimeFormat | null = null;
@@ -62,8 +101,11 @@ function compare(sort: SessionSort): (a: SessionSummary, b: SessionSummary) => n
   switch (sort) {
     case 'start':
       return (a, b) => b.startedAt - a.startedAt;
-    case 'duration':
-      return (a, b) => sessionDuration(b) - sessionDuration(a) || b.startedAt - a.startedAt;
+    case 'duration': {
+      // Live sessions by the time they have run so far, as shown.
+      const now = Date.now();
+      return (a, b) => sessionDuration(b, now) - sessionDuration(a, now) || b.startedAt - a.startedAt;
+    }
     case 'pcs':
       return (a, b) => b.pcCount - a.pcCount || b.startedAt - a.startedAt;
     case 'origin':
@@ -148,7 +190,7 @@ export function SessionList(props: SessionListProps) {
     }
   };
 
-  const liveMarked = sessions.filter((s) => marked.has(s.id) && s.endedAt === null).length;
+  const liveMarked = sessions.filter((s) => marked.has(s.id) && isLiveSession(s)).length;
 
   return (
     <div class="session-list">
@@ -260,7 +302,7 @@ function SessionRow(props: {
 }) {
   const s = props.session;
   const label = sessionLabel(s);
-  const live = s.endedAt === null && !s.imported;
+  const live = isLiveSession(s);
   return (
     <li class={`session-row${props.selected ? ' selected' : ''}`}>
       <input
@@ -296,7 +338,7 @@ function SessionRow(props: {
             {formatDateTime(s.startedAt)}
           </time>
           {' · '}
-          <span>{formatDuration(sessionDuration(s))}</span>
+          {live ? <LiveDuration startedAt={s.startedAt} /> : <span class="session-duration">{formatDuration(sessionDuration(s))}</span>}
           {' · '}
           <span>
             {s.pcCount} PC{s.pcCount === 1 ? '' : 's'}

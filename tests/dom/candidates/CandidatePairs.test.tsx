@@ -142,6 +142,37 @@ describe('CandidatePairs', () => {
     vi.useRealTimers();
   });
 
+  it('a PC that can get no more samples (closed, session ended, imported without an end) ends its track at its last sample', () => {
+    const columns = columnsOf(iceStory().slice(0, 3), T0, 1000);
+    const feed = fixedFeed({ '0-1': columns });
+    const place = () => [...document.querySelectorAll<HTMLElement>('.cp-lane[data-pair-id] .cp-seg')].map((g) => `${g.style.left} ${g.style.width}`);
+    // Samples at +0, +1, +2 s: the track is those 2 s, no headroom (live, it would be 4 s long: see the test above).
+    const whole = ['0.000% 50.000%', '50.000% 50.000%', '0.000% 50.000%', '50.000% 50.000%'];
+    const cases = {
+      closed: makeSession({ pcs: [makePc('0-1', T0, { closedAt: T0 + 2500 })], stats: { '0-1': columns } }),
+      ended: makeSession({ pcs: [makePc('0-1', T0)], stats: { '0-1': columns }, summary: { endedAt: T0 + 2500 } }),
+      // Our own format keeps a session exported while it was live without an end: imported, it still gets no samples.
+      imported: makeSession({ pcs: [makePc('0-1', T0)], stats: { '0-1': columns }, summary: { tabId: null, imported: { fileName: 'call.scope.json', format: 'scope' } } }),
+    };
+    for (const [name, data] of Object.entries(cases)) {
+      render(<CandidatePairs data={data} pcId="0-1" feed={feed} />);
+      expect(place(), name).toEqual(whole);
+      cleanup();
+    }
+  });
+
+  it('a shown PC that closes switches its track from the live end to its last sample', () => {
+    const columns = columnsOf(iceStory().slice(0, 3), T0, 1000);
+    const feed = fixedFeed({ '0-1': columns });
+    const place = () => [...document.querySelectorAll<HTMLElement>('.cp-lane[data-pair-id] .cp-seg')].map((g) => `${g.style.left} ${g.style.width}`);
+    const open = makeSession({ pcs: [makePc('0-1', T0)], stats: { '0-1': columns } });
+    const view = render(<CandidatePairs data={open} pcId="0-1" feed={feed} />);
+    expect(place()[0]).toBe('0.000% 25.000%');
+    // The store's structural update: a new SessionData whose PC summary has a close time.
+    view.rerender(<CandidatePairs data={{ ...open, pcs: [makePc('0-1', T0, { closedAt: T0 + 2500 })] }} pcId="0-1" feed={feed} />);
+    expect(place()).toEqual(['0.000% 50.000%', '50.000% 50.000%', '0.000% 50.000%', '50.000% 50.000%']);
+  });
+
   it('Firefox 153: the pair flagged selected, prflx remote, counters it lacks shown as dashes', () => {
     const columns = getStatsColumns('firefox153.json', 'pc1');
     render(<CandidatePairs data={makeSession({ pcs: [makePc('0-1', 1)] })} pcId="0-1" feed={fixedFeed({ '0-1': columns })} />);

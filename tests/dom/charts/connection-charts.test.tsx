@@ -115,6 +115,74 @@ describe('ConnectionCharts', () => {
     expect(hint()).toMatch(/^Recording ended/);
   });
 
+  it('a PC that can get no more samples (closed, session ended or imported) shows its whole data: no headroom', () => {
+    const samples = CALL[SEND_PC];
+    const last = samples[59].t / 1000;
+    for (const status of ['closed', 'ended'] as const) {
+      const feed = createMemoryFeed({ [SEND_PC]: samplesToColumns(samples) });
+      render(<ConnectionCharts feed={feed} pcId={SEND_PC} extraFields={[]} onRemoveExtraField={() => undefined} loop={loop} status={status} />);
+      runFrames();
+      const figures = [...document.querySelectorAll('figure[data-chart-id]')];
+      expect(figures.length).toBe(11);
+      for (const f of figures) {
+        const u = uplotOf(f)!;
+        expect([u.scales.x.min, u.scales.x.max], `${status} ${f.getAttribute('data-chart-id')}`).toEqual([samples[0].t / 1000, last]);
+        expect(f.querySelector<HTMLElement>('.ts-chart__plot')!.dataset.xMax).toBe(String(last));
+      }
+      cleanup();
+    }
+    // The same PC open: the axis runs a step past the newest sample.
+    mount(samples);
+    const u = uplotOf(chartEl('bitrate-send'))!;
+    expect(u.scales.x.max).toBe(followMax(samples[0].t / 1000, last, null));
+    expect(u.scales.x.max).toBeGreaterThan(last);
+  });
+
+  it('a shown PC that closes redraws its charts once, up to the last sample; a sample still in flight moves the end', () => {
+    const samples = CALL[SEND_PC];
+    const feed = createMemoryFeed({ [SEND_PC]: samplesToColumns(samples.slice(0, 30)) });
+    const props = { feed, pcId: SEND_PC, extraFields: [], onRemoveExtraField: () => undefined, loop };
+    const view = render(<ConnectionCharts {...props} status="live" />);
+    runFrames();
+    act(() => feed.append(SEND_PC, samples.slice(30, 40)));
+    runFrames();
+    const figures = [...document.querySelectorAll('figure[data-chart-id]')];
+    const before = figures.map((f) => uplotOf(f)!);
+    for (const u of before) expect(u.scales.x.max).toBeGreaterThan(samples[39].t / 1000);
+    // The PC closes (its summary's closedAt arrives with the store's structural update): the parent says so.
+    let fullRedraws = 0;
+    const onScale = () => fullRedraws++;
+    for (const u of before) u.hooks.setScale = [onScale];
+    view.rerender(<ConnectionCharts {...props} status="closed" />);
+    expect(frames.length).toBeGreaterThan(0);
+    runFrames();
+    figures.forEach((f, i) => {
+      const u = uplotOf(f)!;
+      // The same charts, not recreated: only their x axis changed.
+      expect(u).toBe(before[i]);
+      expect([u.scales.x.min, u.scales.x.max]).toEqual([samples[0].t / 1000, samples[39].t / 1000]);
+    });
+    // Once per chart (the x scale, and the y scale uPlot sets with it), and nothing more while nothing changes.
+    const once = fullRedraws;
+    expect(once).toBeGreaterThanOrEqual(figures.length);
+    expect(once).toBeLessThanOrEqual(2 * figures.length);
+    view.rerender(<ConnectionCharts {...props} status="closed" />);
+    runFrames();
+    expect(fullRedraws).toBe(once);
+    // A last sample that was in flight at the close: the axis ends at it.
+    act(() => feed.append(SEND_PC, samples.slice(40, 41)));
+    runFrames();
+    for (const f of figures) expect(uplotOf(f)!.scales.x.max).toBe(samples[40].t / 1000);
+    // Reset from a zoom: the whole recording again, without headroom.
+    const u = uplotOf(chartEl('bitrate-send'))!;
+    act(() => u.setSelect({ left: u.bbox.width / 4 / devicePixelRatio, top: 0, width: u.bbox.width / 4 / devicePixelRatio, height: 10 }));
+    runFrames();
+    expect(u.scales.x.max).toBeLessThan(samples[40].t / 1000);
+    fireEvent.click(screen.getByRole('button', { name: 'Reset zoom' }));
+    runFrames();
+    expect(u.scales.x.max).toBe(samples[40].t / 1000);
+  });
+
   it('adds an extra field chart that can be removed', () => {
     const onRemove = vi.fn();
     const { feed, view } = mount(CALL[SEND_PC], [], onRemove);

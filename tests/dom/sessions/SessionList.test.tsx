@@ -1,12 +1,16 @@
 // @vitest-environment happy-dom
 /** The sessions sidebar: contents, ordering, search, sort, deletion with confirmation, keyboard, text-only strings. */
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { options } from 'preact';
 import { SessionList } from '../../../components/sessions/SessionList';
 import type { SessionSummary } from '../../../lib/model/session';
 import { XSS, makeSummary } from '../../fixtures/session-builders';
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
 
 const MIN = 60_000;
 const sessions: SessionSummary[] = [
@@ -28,7 +32,17 @@ const sessions: SessionSummary[] = [
 
 const titles = () => screen.getAllByRole('button', { name: /.+/ }).filter((b) => b.classList.contains('session-open')).map((b) => b.querySelector('.session-title')!.textContent);
 
+/** The view's clock: 2 min 30 s into the live session (started at 1_100 min; its summary's last activity at 1_102). */
+const NOW = 1_102.5 * MIN;
+
+const advance = (ms: number) =>
+  act(() => {
+    vi.advanceTimersByTime(ms);
+  });
+
 function renderList(props: Partial<Parameters<typeof SessionList>[0]> = {}) {
+  vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+  vi.setSystemTime(NOW);
   const onSelect = vi.fn();
   const onDelete = vi.fn(async () => undefined);
   const result = render(<SessionList sessions={sessions} selectedId="1:b" onSelect={onSelect} onDelete={onDelete} mode="viewer" {...props} />);
@@ -42,7 +56,8 @@ describe('SessionList', () => {
     const list = screen.getByRole('list', { name: 'Sessions' });
     const rows = within(list).getAllByRole('listitem');
     expect(rows[0].textContent).toContain('http://127.0.0.1:8080/');
-    expect(rows[0].textContent).toContain('2 min 00 s');
+    // Live: the time it has run so far, in whole minutes, from the view's clock (see the live duration test below).
+    expect(rows[0].textContent).toContain('2 min so far');
     expect(rows[0].textContent).toContain('1 PC');
     expect(rows[0].textContent).toContain('live');
     expect(rows[1].textContent).toContain('https://meet.example');
@@ -53,6 +68,65 @@ describe('SessionList', () => {
     expect(rows[2].textContent).toContain('webrtc_internals_dump.txt (webrtc-internals)');
     expect(rows[2].textContent).toContain('1 h 30 min');
     expect(screen.getByRole('button', { name: /Loopback/ }).getAttribute('aria-current')).toBe('true');
+  });
+
+  it('a live session’s duration runs with the view’s clock in whole minutes, without a per-second timer; an ended one is exact', () => {
+    const { rerender, onSelect, onDelete } = renderList();
+    const duration = (title: string) => screen.getByRole('button', { name: new RegExp(title) }).querySelector('.session-duration')!.textContent;
+    // Not the summary's last activity (1_102 min: "2 min 00 s", refreshed by the store only every few seconds).
+    expect(duration('Loopback')).toBe('2 min so far');
+    expect(duration('Morning standup')).toBe('30 min 00 s');
+    expect(duration('Customer call')).toBe('1 h 30 min');
+    // One timer, for the live row, due when its minute turns: nothing fires or renders in between.
+    expect(vi.getTimerCount()).toBe(1);
+    let renders = 0;
+    const previous = options.diffed;
+    options.diffed = (vnode) => {
+      if (typeof vnode.type === 'function') renders++;
+      previous?.(vnode);
+    };
+    try {
+      advance(29_999);
+      expect(renders).toBe(0);
+      expect(duration('Loopback')).toBe('2 min so far');
+      // The minute turns with no store update: the live text alone re-renders, once.
+      advance(1);
+      expect(duration('Loopback')).toBe('3 min so far');
+      expect(renders).toBe(1);
+      advance(60_000);
+      expect(duration('Loopback')).toBe('4 min so far');
+      expect(renders).toBe(2);
+    } finally {
+      options.diffed = previous;
+    }
+    expect(vi.getTimerCount()).toBe(1);
+    // A store update re-renders the list: the clock again, not the summary's activity time.
+    advance(20_000);
+    const updated = sessions.map((x) => (x.id === '1:b' ? { ...x, lastActivityAt: 1_104 * MIN } : x));
+    const props = { selectedId: '1:b', onSelect, onDelete, mode: 'viewer' as const };
+    rerender(<SessionList sessions={updated} {...props} />);
+    expect(duration('Loopback')).toBe('4 min so far');
+    // An hour in.
+    advance(60 * MIN);
+    expect(duration('Loopback')).toBe('1 h 04 min so far');
+    // Ended: its exact duration, from the end time; no timer left.
+    rerender(<SessionList sessions={updated.map((x) => (x.id === '1:b' ? { ...x, endedAt: 1_104 * MIN + 7_000 } : x))} {...props} />);
+    expect(duration('Loopback')).toBe('4 min 07 s');
+    expect(screen.getByRole('button', { name: /Loopback/ }).textContent).toContain('ended');
+    expect(vi.getTimerCount()).toBe(0);
+    // Imported without an end (a live session exported in our format): not live, its recorded length.
+    const imported = makeSummary({ id: 'import:y', title: 'Exported live', startedAt: 1_000 * MIN, lastActivityAt: 1_001 * MIN, endedAt: null, imported: { fileName: 'a.json', format: 'scope' } });
+    rerender(<SessionList sessions={[imported]} {...props} />);
+    expect(duration('Exported live')).toBe('1 min 00 s');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('sorts live sessions by duration as shown: the time they have run so far', () => {
+    const live = (id: string, title: string, startedAt: number, lastActivityAt: number) => makeSummary({ id, title, startedAt, lastActivityAt, endedAt: null });
+    // Quiet for a while, its activity time lags: it still ran longest.
+    renderList({ sessions: [live('1:p', 'Quiet page', 1_090 * MIN, 1_091 * MIN), live('1:q', 'Busy call', 1_095 * MIN, 1_102 * MIN), ...sessions.slice(0, 1)] });
+    fireEvent.change(screen.getByRole('combobox', { name: 'Sort sessions by' }), { target: { value: 'duration' } });
+    expect(titles()).toEqual(['Morning standup', 'Quiet page', 'Busy call']);
   });
 
   it('searches titles, URLs, origins and file names', () => {
