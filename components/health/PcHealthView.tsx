@@ -1,7 +1,8 @@
 /**
  * The panel's findings for one peer connection, next to its charts: the verdict and score (now and over the
  * call), every issue the rules found with its time span, evidence and advice, and the post-call summary of each
- * stream (average, min, max, p95 of the metrics the seeds' analytics expose) with setup time and duration.
+ * stream (average, min, max, p95 of the metrics the seeds' analytics expose) with setup time and duration. A PC
+ * that ended with too little media for a verdict over the call says so, and how much it had, instead of one.
  *
  * A live PC re-assesses every {@link LIVE_INTERVAL_MS} (and not while off screen): findings are about seconds-long
  * spans, a per-sample refresh would only cost. The view's assessor (lib/model/health/pc-assessor.ts) keeps what it
@@ -22,7 +23,7 @@ import { LIVE_VALUES_INTERVAL_MS, useFeedVersion } from '../connection/use-feed-
 import { sharedFrameLoop } from '../charts/frame-loop';
 import { LazyDetails } from '../connection/LazyDetails';
 import { LiveText } from '../connection/LiveText';
-import { evidenceText, verdictText } from './health-text';
+import { evidenceText, NO_VERDICT_TEXT, noVerdictReasonText, verdictText } from './health-text';
 import { ThresholdsContext } from './thresholds-context';
 import './health.css';
 
@@ -234,11 +235,14 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
   }
   const origin = pc?.createdAt ?? data.session.startedAt;
   const verdict = health.verdict ?? health.overallVerdict;
+  // Ended without a verdict over the call: there will be none, and why is worth saying.
+  const noVerdict = health.ended && verdict === null ? health.noVerdict : null;
+  const closed = pc?.closedAt != null ? 'closed' : 'session ended';
   return (
     <section ref={root} class="pc-health" aria-label={`Connection ${pcId} health`}>
       <p class="health-head">
-        <span class={`health-verdict verdict-${verdict ?? 'unknown'}`} data-verdict={verdict ?? 'unknown'}>
-          {verdictText(verdict)}
+        <span class={`health-verdict verdict-${verdict ?? 'unknown'}`} data-verdict={verdict ?? 'unknown'} data-no-verdict={noVerdict ?? undefined}>
+          {noVerdict ? NO_VERDICT_TEXT[noVerdict] : verdictText(verdict)}
         </span>
         {health.currentScore !== null ? (
           <span>
@@ -252,7 +256,11 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
             <LiveText chars={7}>{`${Math.round(health.averageScore)}/100`}</LiveText>
           </span>
         ) : null}
-        {health.ended ? <span class="health-muted" data-testid="health-ended">{` · ${pc?.closedAt != null ? 'closed' : 'session ended'}: verdict over the call`}</span> : null}
+        {health.ended ? (
+          <span class="health-muted" data-testid="health-ended">
+            {noVerdict ? ` · ${closed}: no verdict over the call, ${noVerdictReasonText(noVerdict, health.mediaMs)}` : ` · ${closed}: verdict over the call`}
+          </span>
+        ) : null}
         <span class="health-muted"> (audio: estimated MOS by the E-model; video: frame rate, resolution, freezes, bits per pixel)</span>
       </p>
       {health.scoreFactor && unexplainedScore(health) ? (

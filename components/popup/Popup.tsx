@@ -8,8 +8,8 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ISSUE_TEXT } from '../../lib/model/health/rules';
-import { evidenceText, verdictText } from '../health/health-text';
-import type { LivePcHealth, TabHealth } from '../../lib/protocol/messages';
+import { evidenceText, NO_VERDICT_TEXT, noVerdictReasonText, verdictText } from '../health/health-text';
+import type { LivePcHealth, RecentSessionHealth, TabHealth } from '../../lib/protocol/messages';
 import type { BackgroundClient } from '../../lib/views/background-client';
 import { formatBitrate, formatElapsed } from '../connection/format';
 import '../app/theme.css';
@@ -35,6 +35,21 @@ const STREAMS_TITLE = 'Worst stream of the latest interval: received streams as 
 
 const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`);
 const percent = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(v < 0.1 ? 1 : 0)} %`);
+
+/**
+ * An earlier session's verdict over the call. Without one, its average score tells why (assessSession): media was
+ * rated, but on no connection long enough for a verdict; or there was none.
+ */
+function RecentVerdict({ r }: { r: RecentSessionHealth }) {
+  if (!r.assessed) return <span class="popup-verdict verdict-unknown">assessing…</span>;
+  if (r.verdict !== null) return <span class={`popup-verdict verdict-${r.verdict}`} data-verdict={r.verdict}>{verdictText(r.verdict)}</span>;
+  const reason = r.score !== null ? 'too-little-media' : 'no-media';
+  return (
+    <span class="popup-verdict verdict-unknown" data-verdict="unknown" data-no-verdict={reason} title={`No verdict over the call: ${noVerdictReasonText(reason)}`}>
+      {NO_VERDICT_TEXT[reason]}
+    </span>
+  );
+}
 
 function PcCard({ pc, now }: { pc: LivePcHealth; now: number }) {
   const verdictClass = pc.verdict ?? 'unknown';
@@ -198,7 +213,7 @@ export function Popup({ client, tabId, openViewer, openPanelPage, now = Date.now
                 <button type="button" class="popup-link" onClick={() => openViewer(r.session.id)} title={r.session.url}>
                   {new Date(r.session.startedAt).toLocaleTimeString()} · {r.session.pcCount} PC · {formatElapsed((r.session.endedAt ?? r.session.lastActivityAt) - r.session.startedAt)}
                 </button>{' '}
-                <span class={`popup-verdict verdict-${r.verdict ?? 'unknown'}`}>{r.assessed ? verdictText(r.verdict) : 'assessing…'}</span>
+                <RecentVerdict r={r} />
                 {r.topIssue ? <span class="popup-muted"> · {r.topIssue}</span> : null}
               </li>
             ))}

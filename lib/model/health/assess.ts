@@ -4,15 +4,19 @@
  * Score per row: each stream with evidence gets one (audio: E-model estimated MOS as 0–100, e-model.ts; video:
  * video-score.ts), and the PC's score is the WORST stream's, because a call is as good as its worst direction (one
  * frozen video makes a bad call even if audio is perfect). "Current" = mean of the known PC scores over the last
- * {@link CURRENT_SCORE_MS} of sample time, so one odd interval does not flip it; over the session = mean of all
- * known rows. An inbound stream that had packets and got none for {@link DTX_GAP_MS} or more scores 0 for that
- * interval (no media is a bad call, not a pause in the score), unless another inbound stream of the PC still
- * receives: then it was most likely paused on purpose (a camera off, an SFU pausing an off-screen participant) and
- * is not rated. Each score keeps the penalty that costs it most ({@link ScoreFactor}), so a lowered score that no
- * issue explains can say what sets it.
+ * {@link CURRENT_SCORE_MS} of sample time, so one odd interval does not flip it; over the PC = mean of all known
+ * scores, each weighted by the sample time of its interval (polls are 100 ms to seconds apart, with gaps: a mean of
+ * rows would let a burst of fast polls outweigh minutes of slow ones). An inbound stream that had packets and got
+ * none for {@link DTX_GAP_MS} or more scores 0 for that interval (no media is a bad call, not a pause in the score),
+ * unless another inbound stream of the PC still receives: then it was most likely paused on purpose (a camera off,
+ * an SFU pausing an off-screen participant) and is not rated. Each score keeps the penalty that costs it most
+ * ({@link ScoreFactor}), so a lowered score that no issue explains can say what sets it.
  *
  * Once observation ended (the PC closed or its session ended) there is no "now": no current score, the verdict is
- * the one over the whole PC, and every issue still open ended then (rules.ts).
+ * the one over the whole PC, and every issue still open ended then (rules.ts). The verdict over the PC needs
+ * {@link OVERALL_VERDICT_MIN_MS} of rated media, as long as a low score must hold to lower the live verdict: a PC that
+ * lived a few seconds, or whose media flowed only briefly, has none ({@link NoVerdictReason}), unless a critical issue
+ * (the connection failed) makes it very low whatever the media.
  *
  * The current score lowers the verdict only once it has been low (MOS < 4) or very low (MOS < 3) for
  * {@link SCORE_HOLD_MS} of sample time (domain.md §3.4, peermetrics: "for ≥ 30 s"), whatever the poll interval; a
@@ -27,7 +31,7 @@ import { latestStates } from '../connection-header';
 import { audioQuality, codecImpairment, delayImpairment, effectiveEquipmentImpairment, mosFromScore, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
 import { connectionMetrics, type ConnectionMetrics, type HeldReport, type MetricSeries, type StreamMetrics } from './metrics';
 import { compareIssues, DTX_GAP_MS, pcIssues, sessionIssues, streamLabel, type HealthIssue, type IssueSeverity } from './rules';
-import { CURRENT_SCORE_MS, DEFAULT_HEALTH_THRESHOLDS, SCORE_CLEAR_MS, SCORE_HOLD_MS, type HealthThresholds } from './thresholds';
+import { CURRENT_SCORE_MS, DEFAULT_HEALTH_THRESHOLDS, OVERALL_VERDICT_MIN_MS, SCORE_CLEAR_MS, SCORE_HOLD_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
 import { bitsPerPixel, DEFAULT_TARGET_FPS, videoQuality } from './video-score';
 
@@ -56,8 +60,8 @@ export const GLANCE_ROWS = 2;
 
 /**
  * The scores of a PC's rows folded so far, resumable as rows are appended: per stream, the PC's (the worst
- * stream's), their running mean, their mean over the last {@link CURRENT_SCORE_MS} and how long that has been low
- * or very low ({@link ScoreHold}). An audio row is rated with the
+ * stream's), their running mean weighted by sample time, their mean over the last {@link CURRENT_SCORE_MS} and how
+ * long that has been low or very low ({@link ScoreHold}). An audio row is rated with the
  * latest RTT known at that row, carried from row to row, with an outbound stream's loss and jitter as its last
  * receiver report gave them (`held`: a report comes every few seconds, and the rows in between are not loss-free),
  * and with the stream's codec as it is now: made for the streams' kinds and codecs of the metrics given, so start
@@ -72,8 +76,9 @@ export class PcScores {
   /** Per stream: its latest known RTT (outbound streams' receiver reports), and the selected pair's. */
   private readonly lastRtt: (number | null)[];
   private lastPairRtt: number | null = null;
-  private knownSum = 0;
-  private knownCount = 0;
+  /** Σ score × interval (ms) and Σ interval over the rows with a known PC score. */
+  private knownWeighted = 0;
+  private knownMs = 0;
   private readonly current = new TrailingWindow(CURRENT_SCORE_MS);
   /** Worst verdict first. */
   private readonly holds = [new ScoreHold(SCORE_LOW, 'very-low'), new ScoreHold(SCORE_GOOD, 'low')];
@@ -87,7 +92,7 @@ export class PcScores {
     this.streamSeries = metrics.streams.map(() => []);
     this.lastRtt = metrics.streams.map(() => null);
     this.lastPacketT = metrics.streams.map(() => null);
-    this.factorSums = metrics.streams.map(() => ({ scoreSum: 0, count: 0, factors: {} }));
+    this.factorSums = metrics.streams.map(() => ({ scoreSum: 0, ms: 0, factors: {} }));
   }
 
   /** Folds the rows of `metrics` (the same PC's, grown) after those folded before. */
@@ -112,6 +117,8 @@ export class PcScores {
       }
       let worst: number | null = null;
       let worstAt: { stream: StreamMetrics; factor: RowFactor | null; score: number } | null = null;
+      // A row's score is that of the interval since the previous row: it counts for that long.
+      const ms = row > 0 ? t - m.t[row - 1] : 0;
       for (let i = 0; i < m.streams.length; i++) {
         const s = m.streams[i];
         let rated: RatedRow | null;
@@ -129,7 +136,7 @@ export class PcScores {
         const v = rated?.score ?? null;
         this.streamSeries[i].push(v);
         if (rated === null || v === null) continue;
-        addFactor(this.factorSums[i], rated);
+        addFactor(this.factorSums[i], rated, ms);
         if (worst === null || v < worst) {
           worst = v;
           worstAt = { stream: s, factor: rated.factor, score: v };
@@ -138,10 +145,10 @@ export class PcScores {
       this.scores.push(worst);
       if (worst === null) continue;
       this.latestFactor = worstAt;
-      this.knownSum += worst;
-      this.knownCount++;
-      // A row's score is that of the interval since the previous row: it counts for that long.
-      const ms = row > 0 ? m.t[row] - m.t[row - 1] : 0;
+      if (ms > 0) {
+        this.knownWeighted += worst * ms;
+        this.knownMs += ms;
+      }
       this.current.push(worst, ms);
       const current = this.current.mean();
       if (current !== null) for (const hold of this.holds) hold.push(current, ms);
@@ -164,9 +171,14 @@ export class PcScores {
     return 'good';
   }
 
-  /** Mean of all known PC scores. */
+  /** Mean of all known PC scores, each weighted by its interval; null without any. */
   averageScore(): number | null {
-    return this.knownCount === 0 ? null : this.knownSum / this.knownCount;
+    return this.knownMs > 0 ? this.knownWeighted / this.knownMs : null;
+  }
+
+  /** Sample time of rated media: the intervals of the rows with a known PC score, ms. */
+  mediaMs(): number {
+    return this.knownMs;
   }
 
   /** What set the PC's score at its latest row with one (its worst stream there, and that stream's largest penalty). */
@@ -177,14 +189,15 @@ export class PcScores {
 
   /**
    * What lowered the PC's scores over the whole of it: the stream with the lowest mean score, and its penalty with
-   * the largest sum, with the mean of that penalty's measures over the rows it was computed for.
+   * the largest sum, with the mean of that penalty's measures over the rows it was computed for (all weighted by
+   * sample time, as the average score is).
    */
   overallFactor(m: ConnectionMetrics): ScoreFactor | null {
     let worst = -1;
     for (let i = 0; i < this.factorSums.length; i++) {
       const f = this.factorSums[i];
-      if (f.count === 0) continue;
-      if (worst < 0 || f.scoreSum / f.count < this.factorSums[worst].scoreSum / this.factorSums[worst].count) worst = i;
+      if (f.ms <= 0) continue;
+      if (worst < 0 || f.scoreSum / f.ms < this.factorSums[worst].scoreSum / this.factorSums[worst].ms) worst = i;
     }
     if (worst < 0) return null;
     const sums = this.factorSums[worst];
@@ -193,8 +206,8 @@ export class PcScores {
     if (key === null) return null;
     const f = sums.factors[key];
     const values: Record<string, number> = {};
-    for (const name in f.values) values[name] = f.values[name] / f.count;
-    return factorOf(m.streams[worst], { key: key as FactorKey, penalty: f.penalty / f.count, values }, sums.scoreSum / sums.count);
+    for (const name in f.values) values[name] = f.values[name] / f.ms;
+    return factorOf(m.streams[worst], { key: key as FactorKey, penalty: f.penalty / f.ms, values }, sums.scoreSum / sums.ms);
   }
 }
 
@@ -217,23 +230,27 @@ interface RatedRow {
   factor: RowFactor | null;
 }
 
-/** Per stream over the rows it was rated: its scores, and per penalty the sums of the penalty and its measures. */
+/**
+ * Per stream over the rows it was rated: its scores, and per penalty the sums of the penalty and its measures, each
+ * weighted by its row's interval (`ms`: the sum of those intervals).
+ */
 interface FactorSums {
   scoreSum: number;
-  count: number;
-  factors: Record<string, { penalty: number; count: number; values: Record<string, number> }>;
+  ms: number;
+  factors: Record<string, { penalty: number; ms: number; values: Record<string, number> }>;
 }
 
-function addFactor(sums: FactorSums, rated: RatedRow): void {
-  if (rated.score === null) return;
-  sums.scoreSum += rated.score;
-  sums.count++;
+/** Adds a row rated over an interval of `ms` (a row without a positive interval weighs nothing). */
+function addFactor(sums: FactorSums, rated: RatedRow, ms: number): void {
+  if (rated.score === null || !(ms > 0)) return;
+  sums.scoreSum += rated.score * ms;
+  sums.ms += ms;
   const f = rated.factor;
   if (!f) return;
-  const into = (sums.factors[f.key] ??= { penalty: 0, count: 0, values: {} });
-  into.penalty += f.penalty;
-  into.count++;
-  for (const name in f.values) into.values[name] = (into.values[name] ?? 0) + f.values[name];
+  const into = (sums.factors[f.key] ??= { penalty: 0, ms: 0, values: {} });
+  into.penalty += f.penalty * ms;
+  into.ms += ms;
+  for (const name in f.values) into.values[name] = (into.values[name] ?? 0) + f.values[name] * ms;
 }
 
 /** What sets a score: the stream, and the factor that costs it most, in words. */
@@ -400,8 +417,13 @@ export interface PcHealth {
   ended: boolean;
   /** Mean over the last {@link CURRENT_SCORE_MS} of sample time; null without media, and once ended. */
   currentScore: number | null;
-  /** Mean over the whole PC. */
+  /**
+   * Mean over the whole PC, each score weighted by its interval's sample time; null without media. Over less than
+   * {@link OVERALL_VERDICT_MIN_MS} of media ({@link noVerdict}) it is a measure of those few seconds, not a verdict.
+   */
   averageScore: number | null;
+  /** Sample time of rated media (the intervals the PC's scores cover), ms. */
+  mediaMs: number;
   /**
    * Current verdict: the score's once it held for {@link SCORE_HOLD_MS} (else good), worsened by ongoing issues;
    * once ended, the overall verdict.
@@ -412,11 +434,26 @@ export interface PcHealth {
    * with the lowest mean score over the PC and its largest penalty on average); null without a score or a penalty.
    */
   scoreFactor: ScoreFactor | null;
-  /** Over the whole PC: the average score's, worsened by any critical issue that happened. */
+  /**
+   * Over the whole PC: the average score's once it covers {@link OVERALL_VERDICT_MIN_MS} of media, worsened by any
+   * critical issue that happened (a failed connection is very low however little media it carried); else null.
+   */
   overallVerdict: QualityVerdict | null;
+  /** Why {@link overallVerdict} is null; null when there is one. */
+  noVerdict: NoVerdictReason | null;
   /** Most important first (compareIssues). */
   issues: HealthIssue[];
 }
+
+/**
+ * Why there is no verdict over a PC or a session: no media was rated at all (no stream carried any, a data-channel
+ * only PC, no stats), or less than {@link OVERALL_VERDICT_MIN_MS} of it (a PC that lived a few seconds, media that
+ * flowed only briefly).
+ */
+export type NoVerdictReason = 'no-media' | 'too-little-media';
+
+/** Why a verdict is missing, given the average score of the media rated (null: none was). */
+const noVerdictReason = (averageScore: number | null): NoVerdictReason => (averageScore === null ? 'no-media' : 'too-little-media');
 
 export interface AssessPcInput {
   pcId: string;
@@ -447,8 +484,6 @@ function presentWithin(columns: StatsColumns | undefined, id: string, from: numb
   return false;
 }
 
-const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
-
 /** Score, verdicts and issues of one PC. */
 export function assessPc(input: AssessPcInput): PcHealth {
   const metrics = input.columns && input.columns.t.length > 0 ? connectionMetrics(input.columns) : null;
@@ -475,16 +510,21 @@ export function pcHealth(pcId: string, metrics: ConnectionMetrics | null, scores
     : [];
   const currentScore = ended ? null : scores?.currentScore() ?? null;
   const averageScore = scores?.averageScore() ?? null;
+  const mediaMs = scores?.mediaMs() ?? 0;
   let verdict = scores?.scoreVerdict() ?? null;
-  let overallVerdict = averageScore === null ? null : verdictFromScore(averageScore);
+  let overallVerdict = averageScore !== null && mediaMs >= OVERALL_VERDICT_MIN_MS ? verdictFromScore(averageScore) : null;
   for (const issue of issues) {
     const v = SEVERITY_VERDICT[issue.severity];
     if (issue.to === null) verdict = worseVerdict(verdict, v);
     if (issue.severity === 'critical') overallVerdict = worseVerdict(overallVerdict, v);
   }
   if (ended) verdict = overallVerdict;
+  const noVerdict = overallVerdict === null ? noVerdictReason(averageScore) : null;
   const scoreFactor = !scores || !metrics ? null : ended ? scores.overallFactor(metrics) : currentScore === null ? null : scores.currentFactor();
-  return { pcId, metrics, t: metrics?.t ?? [], scores: scores?.scores ?? [], streams, ended, currentScore, averageScore, verdict, overallVerdict, scoreFactor, issues };
+  return {
+    pcId, metrics, t: metrics?.t ?? [], scores: scores?.scores ?? [], streams, ended, currentScore, averageScore, mediaMs, verdict, overallVerdict,
+    noVerdict, scoreFactor, issues,
+  };
 }
 
 /**
@@ -506,10 +546,15 @@ export interface SessionHealth {
   pcs: PcHealth[];
   /** Session-wide issues (getUserMedia) and every PC's, most important first. */
   issues: HealthIssue[];
-  /** Mean of the PCs' average scores. */
+  /** Mean of the PCs' average scores, each weighted by its media time ({@link PcHealth.mediaMs}); null without media. */
   averageScore: number | null;
-  /** Worst of the PCs' overall verdicts (and low if getUserMedia failed without any PC). */
+  /**
+   * Worst of the PCs' overall verdicts (and low if getUserMedia failed without any PC); null when no PC has one. So
+   * a null verdict with an average score means media flowed, but on no PC for {@link OVERALL_VERDICT_MIN_MS}.
+   */
   verdict: QualityVerdict | null;
+  /** Why {@link verdict} is null; null when there is one. */
+  noVerdict: NoVerdictReason | null;
 }
 
 /** Assessment of a whole stored session (the viewer, the post-call summary, the popup's recent sessions). */
@@ -521,11 +566,18 @@ export function assessSession(data: SessionData, thresholds: HealthThresholds = 
     }),
   );
   const issues = [...sessionIssues(data.events), ...pcs.flatMap((p) => p.issues)].sort(compareIssues);
-  const averages = pcs.map((p) => p.averageScore).filter((v): v is number => v !== null);
+  let weighted = 0;
+  let mediaMs = 0;
+  for (const p of pcs) {
+    if (p.averageScore === null) continue;
+    weighted += p.averageScore * p.mediaMs;
+    mediaMs += p.mediaMs;
+  }
+  const averageScore = mediaMs > 0 ? weighted / mediaMs : null;
   let verdict: QualityVerdict | null = null;
   for (const p of pcs) verdict = worseVerdict(verdict, p.overallVerdict);
   if (issues.some((i) => i.rule === 'getusermedia-failed')) verdict = worseVerdict(verdict, 'low');
-  return { sessionId: data.session.id, pcs, issues, averageScore: mean(averages), verdict };
+  return { sessionId: data.session.id, pcs, issues, averageScore, verdict, noVerdict: verdict === null ? noVerdictReason(averageScore) : null };
 }
 
 // ─── the glance (popup, badge) ──────────────────────────────────────────────────────────────────────────────────

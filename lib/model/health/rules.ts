@@ -15,7 +15,7 @@ import type { PcSummary, StatsColumns, TraceEvent } from '../session';
 import { above, below, HysteresisTracker, type RowSpan } from './hysteresis';
 import type { ConnectionMetrics, MetricSeries, MetricValue, StreamMetrics } from './metrics';
 import { pcEventFacts, type PcEventFacts, type StateChange } from './pc-events';
-import { CONCEALMENT_OFF_RATIO, CONCEALMENT_WINDOW_MS, HYSTERESIS_OFF_RATIO, KEYFRAME_WINDOW_MS, type HealthThresholds } from './thresholds';
+import { CONCEALMENT_OFF_RATIO, CONCEALMENT_WINDOW_MS, FREEZE_WINDOW_MS, HYSTERESIS_OFF_RATIO, KEYFRAME_WINDOW_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
 
 export type IssueSeverity = 'critical' | 'warning' | 'info';
@@ -339,7 +339,7 @@ class StreamRules {
     if (inbound && !video) rules.push(concealmentRule(th));
     if (video) rules.push(keyframeStormRule(th, inbound));
     if (inbound && video) {
-      rules.push(frozenRule(th));
+      rules.push(frozenRule(th), sustainedFrozenRule(th));
     } else if (!inbound && video) {
       // Frame rate against the capture rate (Chromium only: Firefox has no mediaSourceId on outbound-rtp).
       const shareOff = Math.min(1, th.fpsShareOfSource / HYSTERESIS_OFF_RATIO);
@@ -394,20 +394,47 @@ class StreamRules {
     const s = m.streams[index];
     const t = m.t;
     const label = streamLabel(s);
-    const out: HealthIssue[] = [];
-    for (const r of this.rules) out.push(...spanIssues(r.tracker.spans(t.length), t, r.rule, pcId, s.statsId, label, (sp) => r.evidence(sp, s, m), r.severity));
+    const byRule = new Map<IssueId, HealthIssue[]>();
+    for (const r of this.rules) {
+      const issues = spanIssues(r.tracker.spans(t.length), t, r.rule, pcId, s.statsId, label, (sp) => r.evidence(sp, s, m), r.severity);
+      byRule.set(r.rule, [...(byRule.get(r.rule) ?? []), ...issues]);
+    }
+    const out: HealthIssue[] = [...byRule.values()].flatMap(mergeOverlapping);
     if (this.noPackets) out.push(...this.noPackets.issues(pcId, s.statsId, label, t, closedAt, now, othersReceiving));
     return out;
   }
 }
 
-/** The frozen share of the interval at `row`, or 1 / 0 for no decoded frame / frames while packets keep coming. */
-function frozenShareAt(m: StreamMetrics, row: number): MetricValue {
-  const r = seriesAt(m.series.freezeRatio, row);
+/** No frame decoded in the interval at `row` while packets kept coming (1), frames decoded (0); null when unknown. */
+function stalledAt(m: StreamMetrics, row: number): MetricValue {
   const fps = m.series.fps?.[row];
-  const packets = (m.series.packetRate?.[row] ?? 0) > 0;
-  // No freeze stats (older browsers): no decoded frame while packets keep coming is frozen.
-  const stalled = fps === 0 && packets ? 1 : fps != null && packets ? 0 : null;
+  if (fps === null || fps === undefined || !((m.series.packetRate?.[row] ?? 0) > 0)) return null;
+  return fps === 0 ? 1 : 0;
+}
+
+/**
+ * Whether the stretch of stalled intervals ({@link stalledAt}) ending at `row` covers `limitMs` of sample time. Walks
+ * back at most that far.
+ */
+function stalledFor(m: StreamMetrics, t: readonly number[], row: number, limitMs: number): boolean {
+  let ms = 0;
+  for (let r = row; r > 0 && stalledAt(m, r) === 1; r--) {
+    ms += t[r] - t[r - 1];
+    if (ms >= limitMs) return true;
+  }
+  return false;
+}
+
+/**
+ * The frozen share of the interval at `row` (Δ totalFreezesDuration / Δt), or 1 while no frame has been decoded for
+ * `stallMs` of sample time though packets keep coming: a freeze still going on (its length enters the freeze stats
+ * only when it ends), and the only freeze measure of browsers without them. A shorter stall counts as 0: at 100 ms
+ * polls a single 0.8 s freeze is 8 stalled intervals, which as frozen ones would make "3 of the last 4" alone.
+ */
+function frozenShareAt(m: StreamMetrics, t: readonly number[], row: number, stallMs: number): MetricValue {
+  const r = seriesAt(m.series.freezeRatio, row);
+  const s = stalledAt(m, row);
+  const stalled = s === null ? null : s === 1 && stalledFor(m, t, row, stallMs) ? 1 : 0;
   return r === null ? stalled : stalled === null ? r : Math.max(r, stalled);
 }
 
@@ -419,30 +446,167 @@ function meanFreezeMsAt(m: StreamMetrics, row: number): MetricValue {
 }
 
 /**
+ * Frozen time (ms) in the interval at `row`: Δ totalFreezesDuration (a freeze counts whole in the interval it ends
+ * in), else, without freeze stats, the whole interval when no frame was decoded while packets kept coming; null when
+ * unknown. An interval without packets counts as not frozen: a stopped stream is the no-packets rule's matter (the
+ * spec counts more than 5 s without a frame as a pause, not a freeze).
+ */
+function frozenMsAt(m: StreamMetrics, t: readonly number[], row: number): MetricValue {
+  const frozen = seriesAt(m.series.freezeDurationMs, row);
+  if (frozen !== null) return frozen;
+  const stalled = stalledAt(m, row);
+  return stalled === null ? null : stalled * intervalAt(t, row);
+}
+
+/**
  * Received video frozen (webrtc-issue-detector): frozen more than `freezeRatio` of an interval, or its freezes
  * lasting more than `meanFreezeSeconds` on average (a few long freezes in a long interval are a small share of it,
- * and just as visible). One rule, so the two measures give one span: each is taken as a multiple of its own limit
- * and the larger counts, so the rule opens above 1 and clears below {@link HYSTERESIS_OFF_RATIO} of both.
+ * and just as visible). One tracker, so the two measures give one span: each is taken as a multiple of its own limit
+ * and the larger counts, so it opens above 1 and clears below {@link HYSTERESIS_OFF_RATIO} of both. The sustained
+ * measure ({@link sustainedFrozenRule}) is the rule's other tracker.
  */
 function frozenRule(th: HealthThresholds): SpanRule {
   const meanLimitMs = 1000 * th.meanFreezeSeconds;
   return {
     rule: 'video-frozen', tracker: new HysteresisTracker(above(1, HYSTERESIS_OFF_RATIO)),
-    valueAt: (m, _, row) => {
-      const share = frozenShareAt(m, row);
+    valueAt: (m, t, row) => {
+      const share = frozenShareAt(m, t, row, meanLimitMs);
       const meanMs = meanFreezeMsAt(m, row);
       if (share === null && meanMs === null) return null;
       return Math.max(share === null ? 0 : share / th.freezeRatio, meanMs === null ? 0 : meanMs / meanLimitMs);
     },
     // The measure that made the worst sample: a mean freeze length, or a share of the interval.
-    evidence: (sp, m) => {
-      const share = frozenShareAt(m, sp.peakRow);
-      const meanMs = meanFreezeMsAt(m, sp.peakRow);
+    evidence: (sp, s, pc) => {
+      const share = frozenShareAt(s, pc.t, sp.peakRow, meanLimitMs);
+      const meanMs = meanFreezeMsAt(s, sp.peakRow);
       return meanMs !== null && meanMs / meanLimitMs >= (share ?? 0) / th.freezeRatio
         ? { metric: 'mean freeze duration', value: meanMs / 1000, unit: 's', threshold: th.meanFreezeSeconds }
         : { metric: 'frozen share of time', value: 100 * (share ?? 0), unit: '%', threshold: 100 * th.freezeRatio };
     },
   };
+}
+
+/**
+ * Received video frozen, sustained: more than `sustainedFreezeRatio` of the last {@link FREEZE_WINDOW_MS} frozen
+ * (webrtc-inspector, ObserveRTC: freeze ratio > 10 %). Freezes each under a second, every few seconds, are below both
+ * limits of {@link frozenRule} and over them in one interval of every few (or, at fast polls, in none), so "3 of the
+ * last 4" never met them, yet they add up to unwatchable video. The window sums the frozen time whatever the poll
+ * interval, and is judged only once full (one freeze of a young stream would be a large share of a short stretch):
+ * at 10 % it takes 3 s frozen in 30 s, which a single short freeze does not reach. Its spans and {@link frozenRule}'s
+ * are one issue where they overlap ({@link mergeOverlapping}), with the evidence of the measure that opened it.
+ */
+function sustainedFrozenRule(th: HealthThresholds): SpanRule {
+  const on = th.sustainedFreezeRatio;
+  const window = new FrozenWindow(FREEZE_WINDOW_MS);
+  // The window's freezes at the row of the highest share of each run of rows over the limit, for the evidence: a
+  // span's worst row is the first to reach its run's highest (a run lies within one span, from its start).
+  const freezesAt = new Map<number, WindowFreezes | null>();
+  let runMax: { row: number; share: number } | null = null;
+  return {
+    rule: 'video-frozen', tracker: new HysteresisTracker(above(on, off(on))),
+    valueAt: (m, t, row) => {
+      const frozenMs = frozenMsAt(m, t, row);
+      if (frozenMs === null || row === 0) return null;
+      window.push(t[row - 1], t[row], frozenMs, seriesAt(m.series.freezeCount, row));
+      const share = window.share(t[row]);
+      if (share === null || share <= on) {
+        runMax = null;
+      } else if (runMax === null || share > runMax.share) {
+        if (runMax) freezesAt.delete(runMax.row);
+        runMax = { row, share };
+        freezesAt.set(row, window.freezes(t[row]));
+      }
+      return share;
+    },
+    evidence: (sp) => freezeWindowEvidence(sp.peak, freezesAt.get(sp.peakRow), on),
+  };
+}
+
+/** The freezes (per the browser's freezeCount) that ended within a window, and their mean length. */
+interface WindowFreezes {
+  count: number;
+  meanS: number;
+}
+
+/**
+ * Frozen time over the last `spanMs` of sample time. The freeze stats report a freeze once it ended, for the whole of
+ * it (Δ totalFreezesDuration): each is placed where it lay, ending at the sample that reported it, so a freeze counts
+ * only for its part inside the window, and leaves it as the window moves on (a 10 s freeze is 10 s of the last 30
+ * when it ends, 5 s of them 25 s later).
+ */
+class FrozenWindow {
+  /** Frozen stretches by end time; `count`: the freezes reported with it (null without freeze stats). */
+  private readonly frozen: { from: number; to: number; count: number | null }[] = [];
+  /** Start of the sample time covered. */
+  private since: number | null = null;
+
+  constructor(private readonly spanMs: number) {}
+
+  /** The interval `from`–`to` of sample time, with `frozenMs` frozen in it (or ended in it) and `count` freezes. */
+  push(from: number, to: number, frozenMs: number, count: number | null): void {
+    this.since ??= from;
+    if (frozenMs > 0) this.frozen.push({ from: to - frozenMs, to, count });
+    const start = to - this.spanMs;
+    let drop = 0;
+    while (drop < this.frozen.length && this.frozen[drop].to <= start) drop++;
+    if (drop > 0) this.frozen.splice(0, drop);
+  }
+
+  /** Frozen share (0–1) of the span ending at `t`; null until the span is covered. */
+  share(t: number): number | null {
+    if (this.since === null || t - this.since < this.spanMs) return null;
+    const start = t - this.spanMs;
+    let ms = 0;
+    for (const f of this.frozen) ms += f.to - Math.max(f.from, start);
+    return Math.min(1, ms / this.spanMs);
+  }
+
+  /** The freezes that ended in the span ending at `t`; null without freeze stats. */
+  freezes(t: number): WindowFreezes | null {
+    const start = t - this.spanMs;
+    let count = 0;
+    let ms = 0;
+    for (const f of this.frozen) {
+      if (f.count === null) return null;
+      if (f.to <= start) continue;
+      count += f.count;
+      ms += f.to - f.from;
+    }
+    return { count, meanS: count > 0 ? ms / count / 1000 : 0 };
+  }
+}
+
+/**
+ * "time frozen over the last 30 s (9 freezes, 0.8 s on average): 24 % (limit 10 %)"; `freezes` null: no freeze stats
+ * (the stalled intervals were the frozen time); undefined: not known.
+ */
+function freezeWindowEvidence(share: number, freezes: WindowFreezes | null | undefined, limit: number): IssueEvidence {
+  const what = freezes === undefined
+    ? ''
+    : freezes === null
+      ? ' (no frame decoded while packets arrived)'
+      : freezes.count > 0
+        ? ` (${freezes.count} ${freezes.count === 1 ? 'freeze' : 'freezes'}, ${roundSensibly(freezes.meanS)} s on average)`
+        : ` (${roundSensibly((share * FREEZE_WINDOW_MS) / 1000)} s in all)`;
+  return { metric: `time frozen over the last ${FREEZE_WINDOW_MS / 1000} s${what}`, value: 100 * share, unit: '%', threshold: 100 * limit };
+}
+
+/**
+ * The issues of one rule and subject as stretches: those whose spans overlap are one. A rule watched by more than
+ * one tracker (video-frozen: per interval, and over a window) reports each stretch once, with the evidence of the
+ * measure that opened it (the earliest). One tracker's spans never overlap: it is a no-op for them.
+ */
+function mergeOverlapping(issues: HealthIssue[]): HealthIssue[] {
+  const out: HealthIssue[] = [];
+  for (const issue of [...issues].sort((a, b) => a.from - b.from)) {
+    const last = out[out.length - 1];
+    if (last && (last.to === null || issue.from <= last.to)) {
+      if (last.to !== null) last.to = issue.to === null ? null : Math.max(last.to, issue.to);
+      continue;
+    }
+    out.push({ ...issue });
+  }
+  return out;
 }
 
 /** Interval of `row` in sample time (ms): the value of a row covers the time since the previous row. */

@@ -20,6 +20,12 @@ export interface HealthThresholds {
   freezeRatio: number;
   /** …or its freezes lasting longer than this on average over an interval, seconds (webrtc-issue-detector: 1 s). */
   meanFreezeSeconds: number;
+  /**
+   * …or frozen for more than this share of the last {@link FREEZE_WINDOW_MS} (zoharbabin/webrtc-inspector, ObserveRTC:
+   * freeze ratio > 10 %), 0–1: freezes each too short for the two limits above, and spread over intervals, that add
+   * up to unwatchable video.
+   */
+  sustainedFreezeRatio: number;
   /** Sent frame rate below this share of the capture rate = fps far below the source, 0–1. */
   fpsShareOfSource: number;
   /** Time an encoder is quality-limited by CPU or bandwidth, share of an interval (ObserveRTC: CPU > 0.3), 0–1. */
@@ -55,6 +61,7 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   bitrateCollapseRatio: 0.3,
   freezeRatio: 0.3,
   meanFreezeSeconds: 1,
+  sustainedFreezeRatio: 0.1,
   fpsShareOfSource: 0.5,
   qualityLimitedShare: 0.3,
   iceCheckingSeconds: 5,
@@ -76,6 +83,7 @@ const LIMITS: Record<keyof HealthThresholds, [min: number, max: number]> = {
   bitrateCollapseRatio: [0.01, 0.99],
   freezeRatio: [0.01, 1],
   meanFreezeSeconds: [0.1, 60],
+  sustainedFreezeRatio: [0.01, 1],
   fpsShareOfSource: [0.01, 1],
   qualityLimitedShare: [0.01, 1],
   iceCheckingSeconds: [1, 600],
@@ -140,3 +148,18 @@ export const CONCEALMENT_WINDOW_MS = 15_000;
 export const CONCEALMENT_OFF_RATIO = 1 / 3;
 /** Keyframe requests are counted over this much sample time (ObserveRTC keyframe storm: 30 s). */
 export const KEYFRAME_WINDOW_MS = 30_000;
+/**
+ * Received video's frozen time is summed over this much sample time for {@link HealthThresholds.sustainedFreezeRatio}.
+ * domain.md §3.4 gives the 10 % without a window; 30 s is the window of ObserveRTC's other sustained rules (keyframe
+ * storm, silent track) and of the verdict's hold ({@link SCORE_HOLD_MS}). At 10 % it takes 3 s frozen in 30 s: a single
+ * short freeze (under a second) is a tenth of that, while a 0.8 s freeze every 3 s (27 %) trips it whatever the poll
+ * interval; and it ends within half a minute once the freezing stops.
+ */
+export const FREEZE_WINDOW_MS = 30_000;
+/**
+ * A verdict over the whole PC needs this much sample time of rated media (rows with a score, each for its interval):
+ * the current score lowers the live verdict only once it held {@link SCORE_HOLD_MS} (domain.md §3.4, peermetrics:
+ * MOS < 4 / < 3 "for ≥ 30 s"), and a verdict over the call from less media than that would be more confident than
+ * the live one ever is. Below it there is no verdict over the call (unless a critical issue makes one).
+ */
+export const OVERALL_VERDICT_MIN_MS = SCORE_HOLD_MS;

@@ -115,3 +115,65 @@ describe('PcHealthView: UX review', () => {
       .toBe('send bitrate: 60.7 kbit/s (below 30 % of the 480 kbit/s median = 144 kbit/s)');
   });
 });
+
+describe('PcHealthView: no verdict over a call with too little media', () => {
+  const T0 = 1_001_000;
+  /** A receive-only PC: inbound video at 15 fps (a low score), for `seconds`, then closed. */
+  const closedVideo = (seconds: number) => {
+    const rows = Array.from({ length: seconds + 1 }, (_, i) => ({
+      IV: {
+        type: 'inbound-rtp', kind: 'video', ssrc: 22, timestamp: T0 + i * 1000, packetsReceived: 60 * i, packetsLost: 0, bytesReceived: 75_000 * i,
+        jitter: 0.002, framesDecoded: 15 * i, frameWidth: 640, frameHeight: 360,
+      },
+    })) as unknown as StatsReportJson[];
+    const pc = makePc('0-1', T0 - 1000, { closedAt: T0 + seconds * 1000 + 500 });
+    return makeSession({ pcs: [pc], stats: { '0-1': columnsOf(rows, T0) }, summary: { startedAt: T0 - 2000, endedAt: null } });
+  };
+
+  it('a PC closed after 8 s: "Not enough data" and why, with the average of those seconds', async () => {
+    const data = closedVideo(8);
+    render(<PcHealthView data={data} pcId="0-1" feed={fixedFeed(data.stats)} />);
+    const region = screen.getByRole('region', { name: 'Connection 0-1 health' });
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    const verdict = region.querySelector('[data-verdict]')!;
+    expect(verdict.getAttribute('data-verdict')).toBe('unknown');
+    expect(verdict.getAttribute('data-no-verdict')).toBe('too-little-media');
+    expect(verdict.textContent).toBe('Not enough data');
+    expect(screen.getByTestId('health-ended').textContent).toBe(' · closed: no verdict over the call, only 8 s of media (a verdict over the call needs 30 s)');
+    expect(region.textContent).toMatch(/over the call \d+\/100/);
+  });
+  it('the same PC closed after 40 s has its verdict over the call', async () => {
+    const data = closedVideo(40);
+    render(<PcHealthView data={data} pcId="0-1" feed={fixedFeed(data.stats)} />);
+    const region = screen.getByRole('region', { name: 'Connection 0-1 health' });
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    expect(region.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('low');
+    expect(region.querySelector('[data-no-verdict]')).toBeNull();
+    expect(screen.getByTestId('health-ended').textContent).toBe(' · closed: verdict over the call');
+  });
+  it('spread-out short freezes: the issue\'s evidence says the share of the last 30 s frozen, and how many freezes', async () => {
+    // 0.8 s frozen every 3 s (no frame decoded, packets still coming), for a minute; the browser counts each freeze at its end.
+    const rows = Array.from({ length: 61 }, (_, i) => {
+      const freezes = Math.max(0, Math.floor((i - 2.8) / 3) + 1);
+      return {
+        IV: {
+          type: 'inbound-rtp', kind: 'video', ssrc: 22, timestamp: T0 + i * 1000, packetsReceived: 100 * i, packetsLost: 0, bytesReceived: 100_000 * i,
+          jitter: 0.002, framesDecoded: 30 * i - 24 * freezes, frameWidth: 640, frameHeight: 360, freezeCount: freezes, totalFreezesDuration: 0.8 * freezes,
+        },
+      };
+    }) as unknown as StatsReportJson[];
+    const data = makeSession({ pcs: [makePc('0-1', T0 - 1000)], stats: { '0-1': columnsOf(rows, T0) }, summary: { startedAt: T0 - 2000, endedAt: null } });
+    render(<PcHealthView data={data} pcId="0-1" feed={fixedFeed(data.stats)} />);
+    const items = within(await screen.findByRole('list', { name: 'Issues' })).getAllByRole('listitem');
+    const frozen = items.find((li) => li.getAttribute('data-rule') === 'video-frozen')!;
+    expect(frozen.querySelector('.health-issue__evidence')!.textContent).toBe('time frozen over the last 30 s (10 freezes, 0.8 s on average): 26.7 % (limit 10 %)');
+  });
+  it('a PC that ended without media: "No media"', async () => {
+    const data = makeSession({ pcs: [makePc('0-1', T0 - 1000, { closedAt: T0 + 5000 })], summary: { startedAt: T0 - 2000, endedAt: null } });
+    render(<PcHealthView data={data} pcId="0-1" feed={fixedFeed(data.stats)} />);
+    const region = screen.getByRole('region', { name: 'Connection 0-1 health' });
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    expect(region.querySelector('[data-verdict]')!.textContent).toBe('No media');
+    expect(screen.getByTestId('health-ended').textContent).toBe(' · closed: no verdict over the call, no media to rate (no stream carried any)');
+  });
+});

@@ -152,6 +152,26 @@ describe('Popup', () => {
   });
 });
 
+describe('Popup: earlier sessions without a verdict over the call', () => {
+  it('media too short on every connection: "Not enough data", saying why; no media: "No media"; not assessed yet: "assessing…"', async () => {
+    const session = (id: string, minutes: number) => ({ ...call.session, id, startedAt: call.session.startedAt - minutes * 60_000 });
+    renderPopup(tabHealth({
+      recent: [
+        { session: session('5:short', 10), assessed: true, verdict: null, score: 42, topIssue: null },
+        { session: session('5:empty', 20), assessed: true, verdict: null, score: null, topIssue: null },
+        { session: session('5:new', 30), assessed: false, verdict: null, score: null, topIssue: null },
+      ],
+    }));
+    const recent = await screen.findByRole('region', { name: 'Earlier sessions of this tab' });
+    const verdicts = [...recent.querySelectorAll('.popup-verdict')];
+    expect(verdicts.map((v) => v.textContent)).toEqual(['Not enough data', 'No media', 'assessing…']);
+    expect(verdicts[0].getAttribute('data-no-verdict')).toBe('too-little-media');
+    expect(verdicts[0].getAttribute('title')).toBe('No verdict over the call: less than 30 s of media on any connection');
+    expect(verdicts[1].getAttribute('data-no-verdict')).toBe('no-media');
+    expect(recent.textContent).not.toContain('No verdict yet');
+  });
+});
+
 describe('Popup: UX review', () => {
   it('a lowered score with no issue says what sets it; Send/Receive and Loss/Jitter say what they are', async () => {
     const base = livePcs()[1];

@@ -428,3 +428,129 @@ describe('UX review: the glance\'s definitions', () => {
     expect(glance.sendBitrate).toBe(conn.sendBitrate.findLast((v) => v !== null));
   });
 });
+
+describe('the verdict over the call needs 30 s of rated media, each score weighted by its interval (domain.md §3.4: "for ≥ 30 s")', () => {
+  /**
+   * Inbound opus audio, loss-free, with a sample at each of `times` (ms after T0) and per interval (the time since the
+   * previous sample) its jitter-buffer delay in ms: 400 ms rates very low, 20 ms good (as in the 30 s hold tests).
+   */
+  const audioAt = (times: number[], delaysMs: number[]) => {
+    let received = 0;
+    let emitted = 0;
+    let delay = 0;
+    const samples: StatsSample[] = times.map((at, i) => {
+      if (i > 0) {
+        const packets = (50 * (at - times[i - 1])) / 1000;
+        received += packets;
+        emitted += packets * 960;
+        delay += (packets * 960 * delaysMs[i - 1]) / 1000;
+      }
+      return {
+        index: i, t: T0 + at,
+        report: {
+          IA: obj({
+            type: 'inbound-rtp', kind: 'audio', ssrc: 1, codecId: 'C', timestamp: T0 + at, packetsReceived: received, packetsLost: 0,
+            bytesReceived: received * 100, jitter: 0.002, jitterBufferDelay: delay, jitterBufferEmittedCount: emitted,
+          }),
+          C: obj({ type: 'codec', mimeType: 'audio/opus', timestamp: T0 + at }),
+        },
+      };
+    });
+    return samplesToColumns(samples);
+  };
+  /** `seconds` of polls `stepMs` apart from `fromMs` on (the first at fromMs + stepMs). */
+  const polls = (fromMs: number, seconds: number, stepMs: number) => Array.from({ length: Math.round((seconds * 1000) / stepMs) }, (_, i) => fromMs + (i + 1) * stepMs);
+  /** An audio PC polled every second for `seconds`, every interval at `delayMs`; closed after its last sample. */
+  const closedPc = (seconds: number, delayMs: number) => {
+    const columns = audioAt([0, ...polls(0, seconds, 1000)], new Array<number>(seconds).fill(delayMs));
+    return { columns, pc: makePc('0-1', T0 - 1000, { closedAt: T0 + seconds * 1000 + 300 }) };
+  };
+
+  it('a PC that lived 8 s gets no verdict over the call, bad or good, and says why; its average is still there', () => {
+    for (const delayMs of [400, 20]) {
+      const { columns, pc } = closedPc(8, delayMs);
+      const h = assessPc({ pcId: '0-1', pc, columns, events: [] });
+      expect(h.ended).toBe(true);
+      expect(h.mediaMs).toBe(8000);
+      expect(h.averageScore).not.toBeNull();
+      expect(h.overallVerdict, `${delayMs} ms`).toBeNull();
+      expect(h.verdict).toBeNull();
+      expect(h.noVerdict).toBe('too-little-media');
+    }
+  });
+  it('a PC with 40 s of media gets its verdict over the call', () => {
+    const bad = closedPc(40, 400);
+    expect(assessPc({ pcId: '0-1', ...bad, events: [] })).toMatchObject({ mediaMs: 40_000, overallVerdict: 'very-low', verdict: 'very-low', noVerdict: null });
+    const good = closedPc(40, 20);
+    expect(assessPc({ pcId: '0-1', ...good, events: [] })).toMatchObject({ overallVerdict: 'good', noVerdict: null });
+    // 30 s exactly is enough, 29 s is not.
+    expect(assessPc({ pcId: '0-1', ...closedPc(30, 400), events: [] }).overallVerdict).toBe('very-low');
+    expect(assessPc({ pcId: '0-1', ...closedPc(29, 400), events: [] }).overallVerdict).toBeNull();
+  });
+  it('a PC that lived a minute but whose media flowed for 8 s of it: no verdict either (the sample time of media counts)', () => {
+    // A transport polled for a minute; the audio stream exists in the last 9 samples only.
+    const samples: StatsSample[] = Array.from({ length: 61 }, (_, i) => ({
+      index: i, t: T0 + i * 1000, report: { T: obj({ type: 'transport', timestamp: T0 + i * 1000, bytesSent: 1000 * i, bytesReceived: 1000 * i }) },
+    }));
+    const audio = audioAt([52_000, ...polls(52_000, 8, 1000)], new Array<number>(8).fill(400));
+    for (let row = 0; row < audio.t.length; row++) {
+      const sample = samples[52 + row];
+      for (const id of ['IA', 'C']) sample.report[id] = obj(Object.fromEntries(Object.entries(audio.objects[id].fields).map(([k, v]) => [k, v[row]])));
+    }
+    const h = assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 1000, { closedAt: T0 + 60_300 }), columns: samplesToColumns(samples), events: [] });
+    expect(h.mediaMs).toBe(8000);
+    expect(h.overallVerdict).toBeNull();
+    expect(h.noVerdict).toBe('too-little-media');
+  });
+  it('a PC without media has no verdict for that reason; a failed connection is very low however short', () => {
+    expect(assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 1000, { closedAt: T0 }), columns: undefined, events: [] })).toMatchObject({ overallVerdict: null, noVerdict: 'no-media', mediaMs: 0 });
+    const { columns, pc } = closedPc(5, 20);
+    const failed = new EventStream().event('0-1', T0 + 3000, 'connectionstatechange', 'failed');
+    expect(assessPc({ pcId: '0-1', pc, columns, events: failed.events })).toMatchObject({ overallVerdict: 'very-low', verdict: 'very-low', noVerdict: null });
+  });
+  it('uneven polls: the average weighs each score by its interval, not by its row', () => {
+    // 10 s of very low audio polled every 100 ms (100 rows), then 50 s of good audio polled every 5 s (10 rows).
+    const times = [0, ...polls(0, 10, 100), ...polls(10_000, 50, 5000)];
+    const columns = audioAt(times, [...new Array<number>(100).fill(400), ...new Array<number>(10).fill(20)]);
+    const h = assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 1000, { closedAt: T0 + 60_300 }), columns, events: [] });
+    const bad = h.scores[1]!;
+    const good = h.scores[h.scores.length - 1]!;
+    expect(verdictFromScore(bad)).toBe('very-low');
+    expect(verdictFromScore(good)).toBe('good');
+    expect(h.mediaMs).toBeCloseTo(60_000, 6);
+    // A mean of rows would be (100 × bad + 10 × good) / 110: not good.
+    expect(verdictFromScore((100 * bad + 10 * good) / 110)).not.toBe('good');
+    expect(h.averageScore!).toBeCloseTo((10 * bad + 50 * good) / 60, 6);
+    expect(h.overallVerdict).toBe('good');
+  });
+  it('a gap between polls counts for its length (the counters cover it): 20 s good, then one bad sample 30 s later', () => {
+    const times = [0, ...polls(0, 20, 1000), 50_000];
+    const columns = audioAt(times, [...new Array<number>(20).fill(20), 400]);
+    const h = assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 1000, { closedAt: T0 + 50_300 }), columns, events: [] });
+    expect(h.mediaMs).toBe(50_000);
+    expect(h.averageScore!).toBeCloseTo((20 * h.scores[1]! + 30 * h.scores[21]!) / 50, 6);
+    expect(h.overallVerdict).toBe('low');
+  });
+  it('a session: the short PC does not make the verdict; the average weighs the PCs by their media; none long enough: no verdict', () => {
+    const long = closedPc(40, 20);
+    const short = closedPc(8, 400);
+    const longPc = { ...long.pc, pcId: '0-1' };
+    const shortPc = { ...short.pc, pcId: '0-2' };
+    const both = assessSession(makeSession({ pcs: [longPc, shortPc], stats: { '0-1': long.columns, '0-2': short.columns } }));
+    expect(both.pcs.map((p) => p.overallVerdict)).toEqual(['good', null]);
+    expect(both.verdict).toBe('good');
+    expect(both.noVerdict).toBeNull();
+    const [a, b] = both.pcs;
+    expect(both.averageScore!).toBeCloseTo((40 * a.averageScore! + 8 * b.averageScore!) / 48, 6);
+    const onlyShort = assessSession(makeSession({ pcs: [shortPc], stats: { '0-2': short.columns } }));
+    expect(onlyShort).toMatchObject({ verdict: null, noVerdict: 'too-little-media' });
+    expect(onlyShort.averageScore).not.toBeNull();
+    expect(assessSession(makeSession({ pcs: [shortPc] }))).toMatchObject({ verdict: null, noVerdict: 'no-media', averageScore: null });
+  });
+  it('live, the verdict is still the current one (30 s hold), not held back by the minimum', () => {
+    const { columns } = closedPc(8, 20);
+    const live = assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 1000), columns, events: [] });
+    expect(live.verdict).toBe('good');
+    expect(live.overallVerdict).toBeNull();
+  });
+});

@@ -19,7 +19,7 @@ import { withUplinkAudioLoss } from '../corpus';
 /** Thresholds the healthy corpus call crosses now and then, so the rules open and close spans. */
 const TIGHT = normalizeHealthThresholds({
   lossPercent: 0.1, audioJitterMs: 2, videoJitterMs: 3, rttMs: 2, minVideoBitrateKbps: 900, bitrateCollapseRatio: 0.9,
-  freezeRatio: 0.01, meanFreezeSeconds: 0.1, fpsShareOfSource: 0.95, qualityLimitedShare: 0.01, iceCheckingSeconds: 1,
+  freezeRatio: 0.01, meanFreezeSeconds: 0.1, sustainedFreezeRatio: 0.01, fpsShareOfSource: 0.95, qualityLimitedShare: 0.01, iceCheckingSeconds: 1,
   iceSetupSeconds: 1, disconnectedSeconds: 1, noPacketsSeconds: 2, idleDataChannelSeconds: 5, concealmentPercent: 0.1,
   keyframeRequestsPerSecond: 0.01,
 });

@@ -597,3 +597,86 @@ describe('UX review: a closed PC has no ongoing issue', () => {
     expect(sessionEnded.filter((i) => i.to === null)).toEqual([]);
   });
 });
+
+describe('received video frozen: sustained, the share of the last 30 s frozen (domain.md §3.4: freeze ratio > 10 %)', () => {
+  /**
+   * Inbound video decoding 30 frames/s for `seconds`, polled every `stepMs`, frozen in each of `freezes` ([start, end)
+   * in s): no frame decoded in it, packets still arriving (100/s), and (with `stats`) the browser's freezeCount and
+   * totalFreezesDuration grown at the freeze's end, as the spec counts a freeze once the next frame renders.
+   */
+  const videoRows = (seconds: number, stepMs: number, freezes: [number, number][], stats = true) => {
+    const frozenAt = (s: number) => freezes.some(([a, b]) => s >= a && s < b);
+    let decoded = 0;
+    let frame = 0;
+    return Array.from({ length: Math.round((seconds * 1000) / stepMs) + 1 }, (_, i) => {
+      const now = (i * stepMs) / 1000;
+      for (; frame / 30 <= now; frame++) if (!frozenAt(frame / 30)) decoded++;
+      const ended = freezes.filter(([, b]) => b <= now);
+      return {
+        IV: obj({
+          type: 'inbound-rtp', kind: 'video', ssrc: 44, timestamp: T0 + i * stepMs, packetsReceived: 100 * now, packetsLost: 0, bytesReceived: 100_000 * now,
+          framesDecoded: decoded, frameWidth: 640, frameHeight: 360,
+          ...(stats ? { freezeCount: ended.length, totalFreezesDuration: ended.reduce((sum, [a, b]) => sum + (b - a), 0) } : {}),
+        }),
+      };
+    });
+  };
+  /** A freeze of `length` s every `every` s, from `from` s until `until` s. */
+  const every = (every: number, length: number, from = 2, until = 60): [number, number][] => {
+    const out: [number, number][] = [];
+    for (let at = from; at + length <= until; at += every) out.push([at, at + length]);
+    return out;
+  };
+  const frozenOf = (seconds: number, stepMs: number, freezes: [number, number][], stats = true, thresholds = DEFAULT_HEALTH_THRESHOLDS) =>
+    issuesOf(columnsOf(videoRows(seconds, stepMs, freezes, stats), T0, stepMs), undefined, { thresholds }).filter((i) => i.rule === 'video-frozen');
+
+  it.each([1000, 100])('0.8 s freezes every 3 s, polls %i ms apart: frozen, and the evidence says what tripped it', (stepMs) => {
+    const issues = frozenOf(60, stepMs, every(3, 0.8));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ severity: 'warning', subjectId: 'IV', to: null });
+    // 10 freezes of 0.8 s in any 30 s: 27 %.
+    const { value, ...rest } = issues[0].evidence;
+    expect(rest).toEqual({ metric: 'time frozen over the last 30 s (10 freezes, 0.8 s on average)', unit: '%', threshold: 10 });
+    expect(value).toBeCloseTo((100 * 8) / 30, 6);
+  });
+  it('at 1 s polls each such freeze is under the per-freeze limit and in one interval of three: only the window catches it', () => {
+    const issues = frozenOf(60, 1000, every(3, 0.8), true, { ...DEFAULT_HEALTH_THRESHOLDS, sustainedFreezeRatio: 1 });
+    expect(issues).toEqual([]);
+  });
+  it('the window is judged once full: the issue starts 30 s into the stream at the earliest', () => {
+    const [issue] = frozenOf(60, 1000, every(3, 0.8));
+    expect(issue.from).toBeGreaterThanOrEqual(T0 + 30_000);
+    expect(issue.from).toBeLessThan(T0 + 35_000);
+  });
+  it.each([1000, 100])('a single short freeze (0.9 s) does not fire, polls %i ms apart', (stepMs) => {
+    expect(frozenOf(60, stepMs, [[40, 40.9]])).toEqual([]);
+  });
+  it('freezes adding up to less than 10 % of 30 s do not fire; the limit is a setting', () => {
+    // 0.8 s every 10 s: 8 %.
+    expect(frozenOf(60, 1000, every(10, 0.8))).toEqual([]);
+    const stricter = frozenOf(60, 1000, every(10, 0.8), true, { ...DEFAULT_HEALTH_THRESHOLDS, sustainedFreezeRatio: 0.05 });
+    expect(stricter).toHaveLength(1);
+    expect(stricter[0].evidence).toMatchObject({ threshold: 5 });
+  });
+  it('ends as the window clears once the freezing stopped (under 8 % for 4 samples), as the other windowed rules do', () => {
+    const [issue] = frozenOf(100, 1000, every(3, 0.8, 2, 50));
+    expect(issue.to).not.toBeNull();
+    // The last freeze ended by 50 s; 10 % of 30 s · 0.8 = 2.4 s left in the window takes the rest of it to leave.
+    expect(issue.to!).toBeGreaterThan(T0 + 60_000);
+    expect(issue.to!).toBeLessThan(T0 + 80_000);
+  });
+  it('without freeze stats, 100 ms polls: the stalled intervals are the frozen time; a single stall still does not fire', () => {
+    const issues = frozenOf(60, 100, every(3, 0.8), false);
+    expect(issues).toHaveLength(1);
+    expect(issues[0].evidence.metric).toBe('time frozen over the last 30 s (no frame decoded while packets arrived)');
+    expect(frozenOf(60, 100, [[40, 40.9]], false)).toEqual([]);
+  });
+  it('a long freeze still fires from its stalled intervals, before it ends (a freeze going on is not in the stats yet)', () => {
+    for (const stepMs of [1000, 100]) {
+      const issues = frozenOf(60, stepMs, [[20, 60.5]]);
+      expect(issues, `${stepMs} ms`).toHaveLength(1);
+      expect(issues[0].to).toBeNull();
+      expect(issues[0].from).toBeLessThan(T0 + 25_000);
+    }
+  });
+});
