@@ -282,7 +282,7 @@ export interface LivePcHealth extends PcGlance {
   frameUrl: string;
 }
 
-/** A finished session of the tab with its overall verdict (null while not assessed yet, or without media). */
+/** A finished session of the tab with its overall verdict (null while not assessed yet, without media, or with under 30 s of it). */
 export interface RecentSessionHealth {
   session: SessionSummary;
   assessed: boolean;
