@@ -9,7 +9,7 @@
  */
 import { Component, type ComponentChildren } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { PcSummary, SessionData, SessionSummary } from '../../lib/model/session';
+import { isLiveSession, type PcSummary, type SessionData, type SessionSummary } from '../../lib/model/session';
 import type { BackgroundClient } from '../../lib/views/background-client';
 import type { DumpClient } from '../../lib/views/dump-client';
 import type { StatsFeed } from '../../lib/views/stats-feed';
@@ -463,7 +463,7 @@ function allPcsClosed(pcs: readonly PcSummary[]): number | null {
 }
 
 function SessionHeader({ session, pcs, feed, pcKey, onExport }: { session: SessionSummary; pcs: readonly PcSummary[]; feed: StatsFeed; pcKey: string; onExport?(): void }) {
-  const live = session.endedAt === null && !session.imported;
+  const live = isLiveSession(session);
   const lastClosed = live ? allPcsClosed(pcs) : null;
   // Renders (and so moves "live for") with the shown PC's live-value steps, in the frame the other views change in.
   const stepPc = pcs.some((pc) => pc.pcId === pcKey && pc.closedAt === null) ? pcKey : (pcs.find((pc) => pc.closedAt === null)?.pcId ?? '');
@@ -611,7 +611,7 @@ function PcPage(props: {
 }) {
   const { data, pcId, feed } = props;
   const pc = data.pcs.find((p) => p.pcId === pcId);
-  const chartStatus = pc?.closedAt != null ? 'closed' : data.session.endedAt !== null || data.session.imported ? 'ended' : 'live';
+  const chartStatus = pc?.closedAt != null ? 'closed' : !isLiveSession(data.session) ? 'ended' : 'live';
   return (
     <>
       <Slot id="connection" title="Connection">

@@ -4,7 +4,7 @@
  * as boxes on a track per pair; a text version of it sits right below for screen readers and copy/paste.
  */
 import { useRef } from 'preact/hooks';
-import type { SessionData } from '../../lib/model/session';
+import { isLiveSession, type SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import {
   candidatePairTable,
@@ -130,7 +130,7 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
   const pc = data.pcs.find((p) => p.pcId === pcId);
   const origin = pc?.createdAt ?? tl.startT ?? 0;
   // As the charts' status (ScopeApp): an imported session gets no samples, whether or not the file gave it an end.
-  const live = pc !== undefined && pc.closedAt === null && data.session.endedAt === null && !data.session.imported;
+  const live = pc !== undefined && pc.closedAt === null && isLiveSession(data.session);
   if (!columns || columns.t.length === 0) {
     return (
       <section ref={root} class="candidate-pairs" aria-label="Candidate pairs">

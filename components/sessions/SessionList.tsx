@@ -4,7 +4,7 @@
  * list is one tab stop). Page-originated strings (titles, URLs, file names) are text children only.
  */
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { SessionSummary } from '../../lib/model/session';
+import { isLiveSession, type SessionSummary } from '../../lib/model/session';
 import { isEpochMs } from '../../lib/protocol/guards';
 import { isoTime } from '../connection/format';
 import './sessions.css';
@@ -31,11 +31,6 @@ const SORTS: { value: SessionSort; label: string }[] = [
   { value: 'pcs', label: 'Peer connections (most first)' },
   { value: 'origin', label: 'Origin (A–Z)' },
 ];
-
-/** Still recording: not ended, not imported (an imported session gets nothing more, whether or not it has an end). */
-export function isLiveSession(s: SessionSummary): boolean {
-  return s.endedAt === null && !s.imported;
-}
 
 /**
  * How long a session ran (or has run so far). Given `now` (the view's clock, epoch ms), a live session's runs up to

@@ -92,6 +92,11 @@ export interface SessionSummary {
   imported?: { fileName: string; format: string };
 }
 
+/** Still recording: not ended and not imported (an imported session gets nothing more, whether or not its file gave it an end). */
+export function isLiveSession(s: SessionSummary): boolean {
+  return s.endedAt === null && !s.imported;
+}
+
 /** Stats of one PC as columns, ready for charts: every column is aligned with `t`; `null` where absent. */
 export interface StatsColumns {
   t: number[];
