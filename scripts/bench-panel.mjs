@@ -16,7 +16,10 @@ export const LIVE_WARMUP_MS = 20_000;
 export const LIVE_WINDOW_MS = 60_000;
 export const IDLE_WINDOW_MS = 20_000;
 export const FLOOR_WINDOW_MS = 30_000;
+export const DOCKED_WINDOW_MS = 30_000;
 const VIEWPORT = { width: 1280, height: 3200 }; // tall enough for every default chart to be on screen (they draw only when visible)
+/** A panel docked at the bottom of a 1080p screen's browser window, or a short undocked DevTools window. */
+const DOCKED_VIEWPORT = { width: 1280, height: 800 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /**
@@ -204,6 +207,33 @@ export async function panelBench({ extensionDir, server, recorded }) {
       await floor.close();
       await panel.bringToFront();
     });
+    // ── the same panel at the size of a docked DevTools (info): only the charts in view draw ──
+    await step(`panel at ${DOCKED_VIEWPORT.width}×${DOCKED_VIEWPORT.height} (docked DevTools size): main-thread time over ${DOCKED_WINDOW_MS / 1000} s`, async () => {
+      await panel.setViewportSize(DOCKED_VIEWPORT);
+      await sleep(5000);
+      const inView = await panel.evaluate(
+        () =>
+          [...document.querySelectorAll('figure[data-chart-id]')].filter((f) => {
+            const r = f.getBoundingClientRect();
+            return r.bottom > 0 && r.top < innerHeight;
+          }).length,
+      );
+      const m0 = await metrics();
+      const cpu0 = extensionMainThreadCpuMs();
+      await sleep(DOCKED_WINDOW_MS);
+      const m1 = await metrics();
+      const cpu1 = extensionMainThreadCpuMs();
+      const seconds = (m1.t - m0.t) / 1000;
+      live.docked = {
+        ...DOCKED_VIEWPORT,
+        chartsInView: inView,
+        seconds,
+        taskMsPerS: ((m1.TaskDuration - m0.TaskDuration) * 1000) / seconds,
+        scriptMsPerS: ((m1.ScriptDuration - m0.ScriptDuration) * 1000) / seconds,
+        cpuMsPerS: cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / seconds,
+      };
+      await panel.setViewportSize(VIEWPORT);
+    });
     await call.evaluate(() => window.hangUp());
     await step(`panel: the same panel idle for ${IDLE_WINDOW_MS / 1000} s after the call ended`, async () => {
       await sleep(3000);
@@ -271,6 +301,17 @@ export function panelRows(p, { fmt, fixed }) {
           },
         ]
       : []),
+    ...(p.live.docked
+      ? [
+          {
+            metric: `(panel) same call, the panel at ${p.live.docked.width}×${p.live.docked.height} (a docked DevTools; ${p.live.docked.chartsInView} charts in view): TaskDuration / CPU per second (info)`,
+            measured: `${fmt(p.live.docked.taskMsPerS)} / ${p.live.docked.cpuMsPerS == null ? 'n/a' : fmt(p.live.docked.cpuMsPerS)} ms/s (script ${fmt(p.live.docked.scriptMsPerS)})`,
+            target: '—',
+            ratio: fixed(p.live.docked.taskMsPerS / PANEL_TARGETS.liveMsPerS, 3),
+            result: 'info',
+          },
+        ]
+      : []),
     {
       metric: '(panel) the same panel after the call ended (nothing arriving): TaskDuration / CPU per second (info)',
       measured: `${fmt(p.live.idleTaskMsPerS)} / ${p.live.idleCpuMsPerS == null ? 'n/a' : fmt(p.live.idleCpuMsPerS)} ms/s`,
@@ -294,6 +335,10 @@ export function panelDetails(p, { fmt }) {
       (p.live.floor
         ? ` Floor (tests/e2e/pages/panel-floor.html, same browser, same call, ${fmt(p.live.floor.seconds)} s, ${p.live.floor.frames} frames): ` +
           `${fmt(p.live.floor.taskMsPerS)} ms/s, the share of the target the browser takes for the canvases and legend text alone.`
+        : '') +
+      (p.live.docked
+        ? ` Docked: the same panel resized to ${p.live.docked.width}×${p.live.docked.height} after the floor (later in the same call), ` +
+          `${fmt(p.live.docked.seconds)} s after 5 s; charts out of view do not draw and latest-value views out of view do not render.`
         : ''),
   ];
 }

@@ -857,6 +857,9 @@ panel's chart canvases at their sizes and as many legend values, and does only w
 line segment per canvas every second in one animation frame, every legend value rewritten every 2 s. Its
 TaskDuration per second (30 s, in front, same browser and call) is what the browser itself charges for that part of
 the panel's work, next to the 4 ms/s target (info).
+**Docked:** then the same panel is resized to 1280×800, the size of a DevTools docked in a 1080p browser window, and
+its TaskDuration and CPU per second are taken over 30 s (5 s after the resize, same call): only the charts in view
+draw and only the latest-value views in view render, so this is what a typical session of debugging costs (info).
 
 ### (dump) Import and export of dump files (\`scripts/bench-dump.mjs\`)
 A fifth Chromium run with the extension. The recorded session is grown to a ~100 MB webrtc-internals dump (its two
