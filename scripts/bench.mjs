@@ -798,6 +798,10 @@ that first read. Since 2026-11-22 the hook reads fixed-type objects (certificate
 as long as their id exists) only on every 10th poll and when the report's ids or references change (a read plan;
 ARCHITECTURE.md), so on most polls it reads less than this floor and the "hook above the floor" row can be small or
 negative; the floor's ratio to getStats and the hook's time above it stay as info rows.
+**Comparing two versions of the hook** (not part of the bench): \`scripts/bench/hook-ab.mjs\` runs two checkouts' read
+and diff side by side on the same call in one page, each on its own getStats() report of every poll, and prints
+their paired difference; the spread of (a) between bench runs (a quarter of the hook's time) hides changes of a few
+microseconds that a paired comparison can show.
 
 ### (b) Storage
 The call runs with webrtc-internals open from before its start; at the end the dump is downloaded as plain JSON
