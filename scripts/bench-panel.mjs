@@ -149,31 +149,34 @@ export async function panelBench({ extensionDir, server, recorded }) {
     const cdp = await browser.context.newCDPSession(panel);
     await cdp.send('Performance.enable');
     const metrics = async () => ({ t: Date.now(), ...Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value])) });
+    /** The panel's TaskDuration, ScriptDuration and LayoutDuration per second over `ms`, and its renderer's CPU per second. */
+    const measurePanel = async (ms) => {
+      const m0 = await metrics();
+      const cpu0 = extensionMainThreadCpuMs();
+      await sleep(ms);
+      const m1 = await metrics();
+      const cpu1 = extensionMainThreadCpuMs();
+      const seconds = (m1.t - m0.t) / 1000;
+      const perSecond = (name) => ((m1[name] - m0[name]) * 1000) / seconds;
+      return {
+        seconds,
+        taskMsPerS: perSecond('TaskDuration'),
+        scriptMsPerS: perSecond('ScriptDuration'),
+        layoutMsPerS: perSecond('LayoutDuration'),
+        cpuMsPerS: cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / seconds,
+      };
+    };
     let live;
     await step(`panel: main-thread time over ${LIVE_WINDOW_MS / 1000} s of live data (after ${LIVE_WARMUP_MS / 1000} s)`, async () => {
       await sleep(LIVE_WARMUP_MS);
       const charts = await panel.evaluate(() => document.querySelectorAll('figure[data-chart-id] .ts-chart__plot').length);
-      const m0 = await metrics();
-      const cpu0 = extensionMainThreadCpuMs();
-      await sleep(LIVE_WINDOW_MS);
-      const m1 = await metrics();
-      const cpu1 = extensionMainThreadCpuMs();
+      const measured = await measurePanel(LIVE_WINDOW_MS);
       const lag = await panel.evaluate(() => {
         const xs = [...document.querySelectorAll('figure[data-chart-id] .ts-chart__plot')].map((p) => Number(p.dataset.lastX) * 1000);
         return Date.now() - Math.min(...xs);
       });
       const pcs = await panel.evaluate(() => document.querySelectorAll('[role="tab"]').length - 1); // minus "Media requests"
-      const seconds = (m1.t - m0.t) / 1000;
-      live = {
-        seconds,
-        pcs,
-        charts,
-        taskMsPerS: ((m1.TaskDuration - m0.TaskDuration) * 1000) / seconds,
-        scriptMsPerS: ((m1.ScriptDuration - m0.ScriptDuration) * 1000) / seconds,
-        layoutMsPerS: ((m1.LayoutDuration - m0.LayoutDuration) * 1000) / seconds,
-        cpuMsPerS: cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / seconds,
-        oldestChartLagMs: lag,
-      };
+      live = { ...measured, pcs, charts, oldestChartLagMs: lag };
     });
     // ── the floor: what the browser charges a page for the same canvases and legend values, during the same call ──
     await step(`panel floor: a page with the panel's chart canvases and legend values, updated like a live panel, over ${FLOOR_WINDOW_MS / 1000} s`, async () => {
@@ -218,33 +221,15 @@ export async function panelBench({ extensionDir, server, recorded }) {
             return r.bottom > 0 && r.top < innerHeight;
           }).length,
       );
-      const m0 = await metrics();
-      const cpu0 = extensionMainThreadCpuMs();
-      await sleep(DOCKED_WINDOW_MS);
-      const m1 = await metrics();
-      const cpu1 = extensionMainThreadCpuMs();
-      const seconds = (m1.t - m0.t) / 1000;
-      live.docked = {
-        ...DOCKED_VIEWPORT,
-        chartsInView: inView,
-        seconds,
-        taskMsPerS: ((m1.TaskDuration - m0.TaskDuration) * 1000) / seconds,
-        scriptMsPerS: ((m1.ScriptDuration - m0.ScriptDuration) * 1000) / seconds,
-        cpuMsPerS: cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / seconds,
-      };
+      live.docked = { ...DOCKED_VIEWPORT, chartsInView: inView, ...(await measurePanel(DOCKED_WINDOW_MS)) };
       await panel.setViewportSize(VIEWPORT);
     });
     await call.evaluate(() => window.hangUp());
     await step(`panel: the same panel idle for ${IDLE_WINDOW_MS / 1000} s after the call ended`, async () => {
       await sleep(3000);
-      const m0 = await metrics();
-      const cpu0 = extensionMainThreadCpuMs();
-      await sleep(IDLE_WINDOW_MS);
-      const m1 = await metrics();
-      const cpu1 = extensionMainThreadCpuMs();
-      const seconds = (m1.t - m0.t) / 1000;
-      live.idleTaskMsPerS = ((m1.TaskDuration - m0.TaskDuration) * 1000) / seconds;
-      live.idleCpuMsPerS = cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / seconds;
+      const idle = await measurePanel(IDLE_WINDOW_MS);
+      live.idleTaskMsPerS = idle.taskMsPerS;
+      live.idleCpuMsPerS = idle.cpuMsPerS;
     });
     return { seed, opens, coldOpens, live };
   } finally {
