@@ -20,7 +20,8 @@
  *
  * The current score lowers the verdict only once it has been low (MOS < 4) or very low (MOS < 3) for
  * {@link SCORE_HOLD_MS} of sample time (domain.md §3.4, peermetrics: "for ≥ 30 s"), whatever the poll interval; a
- * shorter dip leaves it good. The verdict then combines with ongoing issues: a critical one (connection failed, ICE
+ * shorter dip leaves it good, but a call low since its first score has no verdict until it holds (it is not called
+ * good before it has been). The verdict then combines with ongoing issues: a critical one (connection failed, ICE
  * stuck) makes the PC very low, a warning at most low. Info issues (TURN in use, pair switched) do not lower it.
  *
  * Pure: no UI or browser API.
@@ -82,6 +83,12 @@ export class PcScores {
   private readonly current = new TrailingWindow(CURRENT_SCORE_MS);
   /** Worst verdict first. */
   private readonly holds = [new ScoreHold(SCORE_LOW, 'very-low'), new ScoreHold(SCORE_GOOD, 'low')];
+  /**
+   * Whether the current score has been good at some row. Until then a low score that has not held long enough is
+   * no verdict yet, not "good": the hold keeps a dip of a good call from lowering it, but a call that has been bad
+   * since its first score has shown nothing good to keep.
+   */
+  private sawGood = false;
   /** Per inbound stream: sample time of the end of its last interval with packets (null: none yet). */
   private readonly lastPacketT: (number | null)[];
   /** What set the PC's score at its latest known row, and per stream what lowered its scores over the PC. */
@@ -151,7 +158,10 @@ export class PcScores {
       }
       this.current.push(worst, ms);
       const current = this.current.mean();
-      if (current !== null) for (const hold of this.holds) hold.push(current, ms);
+      if (current !== null) {
+        for (const hold of this.holds) hold.push(current, ms);
+        if (current >= SCORE_GOOD) this.sawGood = true;
+      }
     }
     this.rows = m.t.length;
   }
@@ -163,12 +173,13 @@ export class PcScores {
 
   /**
    * The verdict the current score gives: very low or low once it has held for {@link SCORE_HOLD_MS}, else good
-   * (a shorter dip is not a verdict yet); null without a known score.
+   * (a shorter dip is not a verdict yet) if it has been good at all; null without a known score, or while a call
+   * that has not been good yet is low for less than the hold.
    */
   scoreVerdict(): QualityVerdict | null {
     if (this.current.mean() === null) return null;
     for (const hold of this.holds) if (hold.holds()) return hold.verdict;
-    return 'good';
+    return this.sawGood ? 'good' : null;
   }
 
   /** Mean of all known PC scores, each weighted by its interval; null without any. */

@@ -212,9 +212,16 @@ describe('the score lowers the verdict only once it held for 30 s of sample time
     expect(h.verdict).toBe('good');
   });
 
-  it('a call bad from its start gets its verdict after 30 s, not before', () => {
-    expect(assess(stretch(25, 400, 1000), 1000).verdict).toBe('good');
+  it('a call bad from its start gets its verdict after 30 s, not before, and is not called good meanwhile', () => {
+    expect(assess(stretch(1, 400, 1000), 1000).verdict).toBeNull();
+    expect(assess(stretch(25, 400, 1000), 1000).verdict).toBeNull();
+    expect(assess(stretch(25, 250, 1000), 1000).verdict).toBeNull();
     expect(assess(stretch(36, 400, 1000), 1000).verdict).toBe('very-low');
+    // Good from its first score: good at once; and once good, a later short dip keeps it good.
+    expect(assess(stretch(1, 20, 1000), 1000).verdict).toBe('good');
+    expect(assess([...stretch(3, 20, 1000), ...stretch(10, 400, 1000)], 1000).verdict).toBe('good');
+    // Bad at first, then good: good from then on.
+    expect(assess([...stretch(10, 400, 1000), ...stretch(8, 20, 1000)], 1000).verdict).toBe('good');
   });
 
   it('a bad stretch with a good second in it still counts as one; very low then low for 35 s in all is low', () => {
