@@ -5,6 +5,7 @@
  * JSON and, for descriptions, the SDP per m-section with the diff against the previous one of the same side.
  */
 import { useMemo, useState } from 'preact/hooks';
+import { errorText } from '../../lib/protocol/json';
 import type { SessionData } from '../../lib/model/session';
 import { buildEventLog, filterEventLog, LOG_KINDS, type LogEntry, type LogKind } from '../../lib/model/event-log';
 import { formatAbsolute, formatDuration, formatSince } from '../connection/format';
@@ -52,7 +53,7 @@ function EntryDetail({ entry }: { entry: LogEntry }) {
         <>
           <h4>Error</h4>
           <p class="el-error-text">
-            {entry.error.name}: {entry.error.message}
+            {errorText(entry.error)}
           </p>
         </>
       ) : null}

@@ -3,7 +3,7 @@
  * obtained (kind, label, settings) with what later happened to them (mute, ended), or the error.
  */
 import { useMemo } from 'preact/hooks';
-import type { Json, JsonObject } from '../../lib/protocol/json';
+import { errorText, type Json, type JsonObject } from '../../lib/protocol/json';
 import type { SessionData } from '../../lib/model/session';
 import { buildEventLog, sessionTimeOrigin, type LogEntry } from '../../lib/model/event-log';
 import { formatAbsolute, formatDuration, formatSince } from '../connection/format';
@@ -93,7 +93,7 @@ function Request({ entry, trackEvents, origin }: { entry: LogEntry; trackEvents:
       ) : null}
       {entry.outcome === 'error' && entry.error ? (
         <p class="mr-error" role="note">
-          {entry.error.name}: {entry.error.message}
+          {errorText(entry.error)}
         </p>
       ) : null}
       {tracks.length > 0 ? <TrackTable tracks={tracks} trackEvents={trackEvents} origin={origin} /> : null}

@@ -11,7 +11,7 @@
  * webrtc-internals does by eye). A description whose call failed is still diffed, but not used as the base of
  * the next one (it never applied).
  */
-import type { ErrorInfo, Json, JsonObject } from '../protocol/json';
+import { errorText, type ErrorInfo, type Json, type JsonObject } from '../protocol/json';
 import { DUMP_ENTRY_EVENT, type RtpTarget } from '../protocol/messages';
 import { ownEntry, type SessionData, type TraceEvent } from './session';
 import { diffSdp, parseSdp, type ParsedSdp, type SdpDiff } from './sdp';
@@ -260,7 +260,7 @@ function mediaResultSummary(method: string, value: Json | undefined): string {
 }
 
 function withOutcome(base: string, outcome: LogEntry['outcome'], error: ErrorInfo | null, result: string): string {
-  if (outcome === 'error') return `${base} → ${error ? `${error.name}: ${error.message}` : 'failed'}`;
+  if (outcome === 'error') return `${base} → ${error ? errorText(error) : 'failed'}`;
   if (outcome === 'pending') return `${base} (pending)`;
   return result ? `${base} → ${result}` : base;
 }
@@ -488,7 +488,7 @@ function haystackOf(entry: LogEntry): string {
       entry.summary,
       entry.args ? JSON.stringify(entry.args) : '',
       entry.value !== null ? JSON.stringify(entry.value) : '',
-      entry.error ? `${entry.error.name} ${entry.error.message}` : '',
+      entry.error ? errorText(entry.error) : '',
       entry.fileText ?? '',
     ]
       .join('\n')

@@ -25,7 +25,7 @@
  * objects are only ever handed to that realm's natives (see RealmNatives).
  */
 import { DEFAULT_POLL_INTERVAL_MS } from '../protocol/constants';
-import type { Json, JsonObject } from '../protocol/json';
+import { ERROR_DETAIL_FIELDS, type Json, type JsonObject } from '../protocol/json';
 import { CHANNEL_EVENTS, PC_EVENTS, PC_METHODS, TRACK_EVENTS, type ChannelEventName, type MediaMethod, type PageRecord, type PcEventName, type PcMethod, type RtpTarget, type TrackEventName } from '../protocol/messages';
 import { canRedefine, cloak, cloakTable, cloakToString, joinCloakTable, patchAccessor, patchMethod, readGlobal, readGuard, type CloakTable } from './cloak';
 import {
@@ -424,8 +424,22 @@ function captureRealm(win: PageWindow): Realm {
     candidateToJSON: findMethod(protoOf(win, 'RTCIceCandidate'), 'toJSON') as Getter | undefined,
     descriptionToJSON: findMethod(protoOf(win, 'RTCSessionDescription'), 'toJSON') as Getter | undefined,
     trackGetSettings: findMethod(protoOf(win, 'MediaStreamTrack'), 'getSettings') as Getter | undefined,
+    errorDetailGetters: captureErrorDetailGetters(win),
   });
   return { natives, ser };
+}
+
+/** The native getters of {@link ERROR_DETAIL_FIELDS} on the error interfaces that have them (SerializeNatives). */
+function captureErrorDetailGetters(win: PageWindow): [string, Getter][] {
+  const out: [string, Getter][] = [];
+  const protos = [protoOf(win, 'OverconstrainedError'), protoOf(win, 'RTCError')];
+  for (let p = 0; p < protos.length; p++) {
+    for (let i = 0; i < ERROR_DETAIL_FIELDS.length; i++) {
+      const getter = findGetter(protos[p], ERROR_DETAIL_FIELDS[i]);
+      if (getter !== undefined) pushItem(out, [ERROR_DETAIL_FIELDS[i], getter as Getter]);
+    }
+  }
+  return out;
 }
 
 function captureClock(win: PageWindow): Clock {

@@ -7,11 +7,13 @@
  * - Bounded: depth, items per array, keys per object, string length and total characters are capped, so one
  *   record stays far below the relay's size cap even for absurd input.
  * - Knows WebRTC's objects: descriptions → `{type, sdp}`, candidates → `toJSON()` + `url`/`relayProtocol`, tracks →
- *   `{id, kind, label}`, streams → `{id, tracks}`, certificates → `{expires, fingerprints}`, errors → `{name, message}`.
+ *   `{id, kind, label}`, streams → `{id, tracks}`, certificates → `{expires, fingerprints}`, errors → `{name, message, detail?}`
+ *   (detail: what an OverconstrainedError or RTCError says beyond its message, read through the native getters).
  * - Drops secrets: any key named `credential` (TURN passwords in configurations) is left out.
  */
-import type { ErrorInfo, Json, JsonObject } from '../protocol/json';
+import { MAX_ERROR_DETAIL_CHARS, type ErrorInfo, type Json, type JsonObject } from '../protocol/json';
 import {
+  bare,
   callSafe,
   isArray,
   isoDate,
@@ -19,6 +21,7 @@ import {
   objectFreeze,
   objectKeys,
   pushItem,
+  reflectApply,
   safeGet,
   setOwn,
   sliceString,
@@ -70,6 +73,12 @@ export interface SerializeNatives {
   descriptionToJSON?: (this: unknown) => unknown;
   /** `MediaStreamTrack.prototype.getSettings` */
   trackGetSettings?: (this: unknown) => unknown;
+  /**
+   * The getters of {@link ERROR_DETAIL_FIELDS} on `OverconstrainedError.prototype` and `RTCError.prototype`, by
+   * field: called on a rejection only through these (a native getter throws on anything but its own kind of error),
+   * so no page-defined getter runs.
+   */
+  errorDetailGetters?: [string, (this: unknown) => unknown][];
 }
 
 export interface TrackInfo {
@@ -310,10 +319,38 @@ export function createSerializer(
       if (!isObjectLike(e)) return { name: typeof e, message: typeof e === 'string' ? e : safeString(e) };
       const name = safeGet(e, 'name');
       const message = safeGet(e, 'message');
-      return {
+      const out: ErrorInfo = {
         name: typeof name === 'string' ? sliceString(name, 0, 200) : safeString(e),
         message: typeof message === 'string' ? sliceString(message, 0, 4000) : '',
       };
+      // Built apart and set with setOwn: `out.detail` read or assigned would reach a page's accessor on
+      // Object.prototype.
+      let detail: Record<string, string | number> | undefined;
+      const getters = natives.errorDetailGetters;
+      if (getters !== undefined) {
+        for (let i = 0; i < getters.length; i++) {
+          let v: unknown;
+          try {
+            v = reflectApply(getters[i][1], e, []);
+          } catch {
+            continue; // not that kind of error
+          }
+          if (typeof v === 'string' ? v === '' : typeof v !== 'number' || !numberIsFinite(v)) continue;
+          detail ??= bare<Record<string, string | number>>();
+          setOwn(detail, getters[i][0], typeof v === 'string' ? sliceString(v, 0, MAX_ERROR_DETAIL_CHARS) : v);
+        }
+      }
+      // Firefox rejects getUserMedia with a MediaStreamError, an interface it does not expose (no prototype to take
+      // a getter from at install): its `constraint` is read like its name and message.
+      if (detail === undefined && tagOf(e) === '[object MediaStreamError]') {
+        const constraint = safeGet(e, 'constraint');
+        if (typeof constraint === 'string' && constraint !== '') {
+          detail = bare<Record<string, string | number>>();
+          setOwn(detail, 'constraint', sliceString(constraint, 0, MAX_ERROR_DETAIL_CHARS));
+        }
+      }
+      if (detail !== undefined) setOwn(out, 'detail', detail);
+      return out;
     } catch {
       return { name: 'Error', message: '' };
     }

@@ -4,7 +4,7 @@
  * could reach an object's prototype when the record is later merged into stored data.
  */
 import { HELLO_LIMITS, MAX_STATS_INDEX, PROTOCOL_VERSION, SOURCE_TAG } from './constants';
-import type { Json } from './json';
+import { ERROR_DETAIL_FIELDS, MAX_ERROR_DETAIL_CHARS, type Json } from './json';
 import {
   CHANNEL_EVENTS,
   MEDIA_METHODS,
@@ -101,7 +101,20 @@ function firstJsonProblem(value: unknown, maxDepth: number, withPaths: boolean):
 }
 
 function isErrorInfo(v: unknown): boolean {
-  return isObject(v) && isString(v.name) && isString(v.message);
+  return isObject(v) && isString(v.name) && isString(v.message) && (v.detail === undefined || isErrorDetail(v.detail));
+}
+
+/** ErrorInfo.detail: only the known fields, each a short string or a finite number. */
+function isErrorDetail(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  const keys = Object.keys(v);
+  if (keys.length === 0) return false;
+  for (const key of keys) {
+    if (!(ERROR_DETAIL_FIELDS as readonly string[]).includes(key)) return false;
+    const field = v[key];
+    if (typeof field === 'string' ? field.length > MAX_ERROR_DETAIL_CHARS : typeof field !== 'number' || !Number.isFinite(field)) return false;
+  }
+  return true;
 }
 
 function isStatsDelta(v: unknown): boolean {

@@ -9,7 +9,7 @@
  *
  * Pure: no UI or browser API.
  */
-import type { Json } from '../../protocol/json';
+import { errorText, type Json } from '../../protocol/json';
 import { candidateAt, selectedPairIdsAt } from '../candidate-pairs';
 import type { PcSummary, StatsColumns, TraceEvent } from '../session';
 import { above, below, HysteresisTracker, type RowSpan } from './hysteresis';
@@ -1074,7 +1074,7 @@ export function sessionIssues(events: readonly TraceEvent[]): HealthIssue[] {
   const out: HealthIssue[] = [];
   for (const { record } of events) {
     if (record.type !== 'media-settled' || record.ok || record.method === 'enumerateDevices') continue;
-    const error = record.error ? `${record.error.name}${record.error.message ? `: ${record.error.message}` : ''}` : 'failed';
+    const error = record.error ? errorText(record.error) : 'failed';
     out.push({
       rule: 'getusermedia-failed', severity: 'warning', pcId: null, subjectId: null, subject: record.method,
       from: record.t, to: record.t, evidence: { metric: `${record.method} result`, value: error, unit: '', threshold: null },

@@ -117,6 +117,16 @@
           new Promise(function (r) { setTimeout(function () { r('pending'); }, 3000); }),
         ]);
       }
+      step('getUserMedia overconstrained');
+      // No device is 99999 px wide: an OverconstrainedError, whose `constraint` (empty message in Chromium) must be
+      // stored with it. What the page saw is kept for the test to compare.
+      state.overconstrained = await navigator.mediaDevices.getUserMedia({ video: { width: { exact: 99999 } } }).then(
+        function (s) {
+          s.getTracks().forEach(function (t) { t.stop(); });
+          return { resolved: true };
+        },
+        function (e) { return { name: e.name, message: e.message, constraint: typeof e.constraint === 'string' ? e.constraint : null }; },
+      );
     }
 
     step('create');

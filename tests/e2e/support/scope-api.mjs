@@ -48,7 +48,7 @@ export const CALL_PAGE_EVENTS = [
  * channel events, credentials kept out, and ≥ 1 stats sample per second per PC without gaps.
  * @returns a short summary for the log
  */
-export function checkCallSession(data, { expectedPcs, browserName }) {
+export function checkCallSession(data, { expectedPcs, browserName, overconstrained }) {
   const { pcs, events, stats, session } = data;
   assert.equal(pcs.length, expectedPcs, `${browserName}: PCs recorded (${pcs.map((p) => `${p.pcId} ${p.frameUrl}`).join(', ')})`);
   assert.ok(new Set(pcs.map((p) => p.frame)).size >= 3, `${browserName}: PCs from ≥ 3 frames (main, iframe, srcdoc)`);
@@ -88,6 +88,15 @@ export function checkCallSession(data, { expectedPcs, browserName }) {
   const gum = events.find((e) => e.record.type === 'media-settled' && e.record.method === 'getUserMedia');
   assert.ok(gum?.record.ok, `${browserName}: getUserMedia result recorded`);
   assert.ok(JSON.stringify(gum.record.value).includes('"kind":"video"'), `${browserName}: getUserMedia tracks recorded`);
+  // The overconstrained getUserMedia (call.js): stored as the page saw it, with the constraint the error names.
+  assert.ok(overconstrained && !overconstrained.resolved, `${browserName}: the page saw the overconstrained getUserMedia fail (${JSON.stringify(overconstrained)})`);
+  const over = events.filter((e) => e.record.type === 'media-settled' && e.record.method === 'getUserMedia' && !e.record.ok).map((e) => e.record.error);
+  assert.equal(over.length, 1, `${browserName}: one failed getUserMedia stored`);
+  assert.deepEqual(
+    { name: over[0].name, message: over[0].message, constraint: over[0].detail?.constraint ?? null },
+    { name: overconstrained.name, message: overconstrained.message, constraint: overconstrained.constraint },
+    `${browserName}: the failed getUserMedia's error stored with its constraint`,
+  );
   assert.ok(events.some((e) => e.record.type === 'channel-event' && e.record.event === 'open'), `${browserName}: data channel open`);
   // Stopping a transceiver and removing a track end / mute the remote side's tracks.
   const trackEvents = new Set(events.filter((e) => e.record.type === 'track-event').map((e) => e.record.event));

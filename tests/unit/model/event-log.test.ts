@@ -210,6 +210,15 @@ describe('buildEventLog: edge cases', () => {
     expect(log[0].sinceMs).toBe(100);
   });
 
+  it('an error with detail (an OverconstrainedError\'s constraint; Chromium gives it no message) shows it, and the filter finds it', () => {
+    const s = new EventStream().media(1_000_100, 'getUserMedia', [{ video: { width: { exact: 99999 } } }], {
+      error: { name: 'OverconstrainedError', message: '', detail: { constraint: 'width' } },
+    });
+    const log = buildEventLog(makeSession({ events: s.events }), null);
+    expect(log[0].summary).toBe('getUserMedia({"video":{"width":{"exact":99999}}}) → OverconstrainedError (constraint: width)');
+    expect(filterEventLog(log, { text: 'constraint: width' })).toHaveLength(1);
+  });
+
   it('a constructor that threw is a failed session-level entry with its arguments', () => {
     const events = new EventStream().events;
     events.push({ seq: 0, frame: 0, pcId: null, record: { type: 'pc-create-failed', t: 1_000_050, args: [{ iceServers: [{ urls: 'stun:bad host' }] }], error: { name: 'SyntaxError', message: `bad URL ${XSS}` } } });

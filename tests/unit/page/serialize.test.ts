@@ -176,6 +176,62 @@ describe('createSerializer: args, error, tracks', () => {
     ).toEqual({ name: '[object Object]', message: '' });
   });
 
+  it('error keeps what an OverconstrainedError or RTCError says beyond its message, through the native getters only', () => {
+    // Stand-ins for the browser's interfaces: getters that throw on anything but their own instances, as natives do.
+    const own = new WeakSet<object>();
+    const getter = (value: (e: object) => unknown) =>
+      function (this: unknown) {
+        if (typeof this !== 'object' || this === null || !own.has(this)) throw new TypeError('Illegal invocation');
+        return value(this);
+      };
+    class FakeOverconstrained extends Error {
+      constructor(readonly c: string) {
+        super('');
+        this.name = 'OverconstrainedError';
+        own.add(this);
+      }
+    }
+    class FakeRtcError extends Error {
+      constructor(readonly line: number | null) {
+        super('Failed to parse SessionDescription.');
+        this.name = 'OperationError';
+        own.add(this);
+      }
+    }
+    const withDetail = createSerializer({
+      errorDetailGetters: [
+        ['constraint', getter((e) => (e as FakeOverconstrained).c)],
+        ['errorDetail', getter(() => 'sdp-syntax-error')],
+        ['sdpLineNumber', getter((e) => (e as FakeRtcError).line)],
+        ['httpRequestStatusCode', getter(() => NaN)],
+      ],
+    });
+    // Each stand-in answers to every getter here; what counts is that values are kept, null/NaN/'' dropped.
+    expect(withDetail.error(new FakeOverconstrained('width'))).toEqual({
+      name: 'OverconstrainedError',
+      message: '',
+      detail: { constraint: 'width', errorDetail: 'sdp-syntax-error' },
+    });
+    expect(withDetail.error(new FakeRtcError(7)).detail).toEqual({ errorDetail: 'sdp-syntax-error', sdpLineNumber: 7 });
+    expect(withDetail.error(new FakeOverconstrained('x'.repeat(500))).detail?.constraint).toHaveLength(200);
+    // A page's own error with a `constraint` getter: the native getters refuse it, and its getter never runs.
+    let ran = false;
+    const pageError = {
+      name: 'OverconstrainedError',
+      message: 'm',
+      get constraint() {
+        ran = true;
+        return 'width';
+      },
+    };
+    expect(withDetail.error(pageError)).toEqual({ name: 'OverconstrainedError', message: 'm' });
+    expect(ran).toBe(false);
+    // Firefox's MediaStreamError (no global interface to capture a getter from): its constraint is read directly.
+    const firefoxError = { [Symbol.toStringTag]: 'MediaStreamError', name: 'OverconstrainedError', message: 'Constraints could not be satisfied.', constraint: 'width' };
+    expect(withDetail.error(firefoxError).detail).toEqual({ constraint: 'width' });
+    expect(createSerializer().error({ ...firefoxError, constraint: '' }).detail).toBeUndefined();
+  });
+
   it('trackWithSettings and streamWithSettings add getSettings()', () => {
     const track = tagged('MediaStreamTrack', { id: 't', kind: 'video', label: 'Cam', getSettings: () => ({ width: 640, height: 480 }) });
     expect(ser.trackWithSettings(track)).toEqual({ id: 't', kind: 'video', label: 'Cam', settings: { width: 640, height: 480 } });

@@ -19,6 +19,8 @@ describe('parsePageEnvelope', () => {
       { ...stats, reset: undefined, index: 1, delta: { changed: { A: { x: 1 } }, retime: [1, 2] } },
       { type: 'media-call', call: 2, t: 5, method: 'getUserMedia', args: [{ audio: true }] },
       { type: 'media-settled', call: 2, t: 6, method: 'getUserMedia', ok: false, error: { name: 'NotAllowedError', message: 'no' } },
+      { type: 'media-settled', call: 3, t: 6, method: 'getUserMedia', ok: false, error: { name: 'OverconstrainedError', message: '', detail: { constraint: 'width' } } },
+      { type: 'pc-settled', pc: 1, t: 3, call: 1, method: 'setRemoteDescription', ok: false, error: { name: 'OperationError', message: 'x', detail: { errorDetail: 'sdp-syntax-error', sdpLineNumber: 7 } } },
       { type: 'track-event', t: 7, track: { id: 'a', kind: 'audio', label: 'mic' }, event: 'ended' },
       { type: 'pc-create-failed', t: 8, args: [{ iceServers: [{ urls: 'stun:x y' }] }], error: { name: 'SyntaxError', message: 'bad' } },
     ];
@@ -53,6 +55,11 @@ describe('parsePageEnvelope', () => {
       { type: 'pc-created', pc: 1, config: {} },
       { type: 'pc-create-failed', t: 1, args: [] },
       { type: 'pc-create-failed', t: 1, args: {}, error: { name: 'E', message: '' } },
+      { type: 'media-settled', call: 2, t: 6, method: 'getUserMedia', ok: false, error: { name: 'E', message: '', detail: { constraint: 'x'.repeat(201) } } },
+      { type: 'media-settled', call: 2, t: 6, method: 'getUserMedia', ok: false, error: { name: 'E', message: '', detail: { madeUp: 'x' } } },
+      { type: 'media-settled', call: 2, t: 6, method: 'getUserMedia', ok: false, error: { name: 'E', message: '', detail: { sdpLineNumber: null } } },
+      { type: 'media-settled', call: 2, t: 6, method: 'getUserMedia', ok: false, error: { name: 'E', message: '', detail: {} } },
+      { type: 'media-settled', call: 2, t: 6, method: 'getUserMedia', ok: false, error: { name: 'E', message: '', detail: 'width' } },
     ];
     for (const record of bad) expect(checkPageRecord(record).ok, JSON.stringify(record)).toBe(false);
     // PC number 0: never from a page (the hook numbers from 1); in our own files, an imported rtcstats PC_0.
