@@ -303,7 +303,8 @@ function SessionRow(props: {
       <input
         type="checkbox"
         class="session-mark"
-        aria-label={`Mark ${label} for deletion`}
+        // The start time tells apart sessions of the same title (the reloads of one page): each box its own name.
+        aria-label={`Mark ${label} (started ${formatDateTime(s.startedAt)}) for deletion`}
         checked={props.marked}
         onChange={(e) => props.onMark(s.id, (e.currentTarget as HTMLInputElement).checked)}
       />

@@ -15,6 +15,7 @@ import type {
 } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
 import { bytesToBase64 } from '../protocol/base64';
+import { announceSessionsChanged } from '../protocol/sessions-channel';
 import { captureAllowed, hostOf, type Settings } from '../model/settings';
 import type { SessionStore } from '../storage/session-store';
 import type { LiveHealth } from './live-health';
@@ -161,6 +162,7 @@ export function createRouter(deps: RouterDeps): Router {
       }
       case 'delete-sessions':
         await deps.store.deleteSessions(request.sessionIds);
+        announceSessionsChanged('deleted'); // the other open views list again
         return null;
       case 'get-settings':
         return deps.settings.get();

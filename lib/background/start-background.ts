@@ -7,6 +7,7 @@ import { HELLO_LIMITS, RELAY_PORT, VIEW_PORT } from '../protocol/constants';
 import type { BackgroundToTopFrame, TopFrameAnswer } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
 import { truncateText } from '../protocol/text';
+import { announceSessionsChanged } from '../protocol/sessions-channel';
 import { DEFAULT_SETTINGS, type Settings } from '../model/settings';
 import { openScopeDb } from '../storage/open-db';
 import { maxSessionBytes, SessionStore } from '../storage/session-store';
@@ -65,7 +66,10 @@ export function startBackground(apis: BackgroundApis) {
       if (Date.now() - lastRetention < RETENTION_MIN_INTERVAL_MS) return;
       lastRetention = Date.now();
       const deleted = await store.prune((await settings.get()).retention, Date.now());
-      if (deleted.length > 0) apis.log?.(`retention deleted ${deleted.length} session(s)`);
+      if (deleted.length > 0) {
+        apis.log?.(`retention deleted ${deleted.length} session(s)`);
+        announceSessionsChanged('pruned');
+      }
     };
     const liveHealth = new LiveHealth({
       store,

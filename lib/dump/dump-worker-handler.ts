@@ -3,6 +3,7 @@
  * by the real worker (lib/views/dump-worker.ts) and the in-process worker the DOM tests use.
  */
 import type { DumpWorkerToView, ViewToDumpWorker } from '../protocol/messages';
+import { announceSessionsChanged } from '../protocol/sessions-channel';
 import { runExport, runImport, type DumpStore } from './dump-jobs';
 
 export async function handleDumpMessage(
@@ -18,6 +19,8 @@ export async function handleDumpMessage(
         onProgress: (progress) => post({ type: 'import-progress', jobId: message.jobId, progress }),
       });
       post({ type: 'import-done', jobId: message.jobId, results });
+      // The importing view lists again on import-done; the other open views hear it here.
+      if (results.some((r) => r.sessions.length > 0)) announceSessionsChanged('imported');
     } else if (message.type === 'export') {
       const result = await runExport(await store(), message.request, { ...message.meta, now });
       post({ type: 'export-done', jobId: message.jobId, result }, [result.data.buffer as ArrayBuffer]);

@@ -21,6 +21,7 @@
  * as a session whose counters run ahead of what we hold: the session is then read again.
  */
 import { liveStep } from './live-step';
+import { listenSessionsChanged } from '../protocol/sessions-channel';
 import type { Notice } from '../storage/session-store';
 import type { SessionUpdate } from '../protocol/messages';
 import type { PcSummary, SessionData, SessionSummary, StatsColumns } from '../model/session';
@@ -61,6 +62,11 @@ export interface SessionViewStoreOptions {
   requestTimeoutMs?: number;
   /** All scope: re-list sessions this often to see sessions of tabs not subscribed (ms); 0 disables. Default 15000. */
   listPollMs?: number;
+  /**
+   * Hears that the stored sessions changed elsewhere (deleted or imported in another view, pruned by retention);
+   * the store then lists again. Default: the extension's sessions channel (lib/protocol/sessions-channel.ts).
+   */
+  listenSessionsChanged?: (onChange: () => void) => () => void;
   now?: () => number;
 }
 
@@ -73,6 +79,8 @@ const SOFT_PC_FIELDS = new Set<keyof PcSummary>(['sampleCount', 'lastSampleAt'])
 
 /** How long a session that arrived before its first PC's stats waits for them before it shows without them (ms). */
 const FIRST_STATS_WAIT_MS = 500;
+/** How long news of changed sessions waits for more before the list is read again (ms). */
+const SESSIONS_CHANGED_DELAY_MS = 100;
 /** Soft counters wait for the next samples of a shown PC while samples came within this long (see markSoft). */
 const SAMPLES_FLOWING_MS = 1500;
 
@@ -110,6 +118,9 @@ export class SessionViewStore implements StatsFeed {
   private notifyTimer: ReturnType<typeof setTimeout> | undefined;
   private softTimer: ReturnType<typeof setTimeout> | undefined;
   private pollTimer: ReturnType<typeof setInterval> | undefined;
+  /** A list-again after news of changed sessions, coalescing a burst of them. */
+  private changedTimer: ReturnType<typeof setTimeout> | undefined;
+  private unlistenSessionsChanged: (() => void) | null = null;
   private readonly tabSubscriptions = new Map<number, () => void>();
   /** The stats filter last sent (see syncStatsFilter): its tab, and its session and PC ids as one key. */
   private sentFilter: { tabId: number; key: string } | null = null;
@@ -125,6 +136,7 @@ export class SessionViewStore implements StatsFeed {
       softMs: options.softMs ?? 5000,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       listPollMs: options.listPollMs ?? 15_000,
+      listenSessionsChanged: options.listenSessionsChanged ?? listenSessionsChanged,
       now: options.now ?? (() => Date.now()),
     };
     this.state = {
@@ -148,6 +160,13 @@ export class SessionViewStore implements StatsFeed {
     if (this.scope.kind === 'all' && this.opts.listPollMs > 0) {
       this.pollTimer = setInterval(() => void this.refreshList(), this.opts.listPollMs);
     }
+    this.unlistenSessionsChanged = this.opts.listenSessionsChanged(() => {
+      if (this.disposed || this.changedTimer !== undefined) return;
+      this.changedTimer = setTimeout(() => {
+        this.changedTimer = undefined;
+        if (!this.disposed) void this.refreshList();
+      }, SESSIONS_CHANGED_DELAY_MS);
+    });
     void this.request({ type: 'get-notices' }).then(
       (notices) => this.setState({ notices }),
       () => undefined,
@@ -165,6 +184,9 @@ export class SessionViewStore implements StatsFeed {
     clearTimeout(this.notifyTimer);
     clearTimeout(this.softTimer);
     clearInterval(this.pollTimer);
+    clearTimeout(this.changedTimer);
+    this.unlistenSessionsChanged?.();
+    this.unlistenSessionsChanged = null;
     for (const unsubscribe of this.tabSubscriptions.values()) unsubscribe();
     this.tabSubscriptions.clear();
     this.listeners.clear();
@@ -262,13 +284,17 @@ export class SessionViewStore implements StatsFeed {
       const changed = !sameList(this.state.sessions, merged) || this.state.listStatus !== 'ready';
       const patch: Partial<ViewState> = changed ? { sessions: merged, listStatus: 'ready', listError: null } : {};
       const selected = this.state.selectedId;
+      let followNewest = false;
       if (selected !== null && this.state.dataStatus === 'ready' && !merged.some((s) => s.id === selected)) {
-        // Deleted elsewhere (another view, or retention) while open.
+        // Deleted elsewhere (another view, or retention) while open. A panel following its tab moves on to the
+        // tab's newest session; otherwise the view says the session is gone.
         this.live = null;
+        followNewest = this.scope.kind === 'tab' && this.state.following && merged.length > 0;
         Object.assign(patch, { data: null, dataStatus: 'missing', dataError: null });
       }
       if (Object.keys(patch).length > 0) this.setState(patch);
       this.syncAllScopeSubscriptions();
+      if (followNewest) this.select(merged[0].id, { user: false });
     } catch (error) {
       if (!this.disposed) this.setState({ listStatus: 'error', listError: describeError(error) });
     }

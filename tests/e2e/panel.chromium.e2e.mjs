@@ -52,6 +52,28 @@ try {
     await waitFor(() => viewer.evaluate(() => document.querySelector('figure[data-chart-id="bitrate-send"] .ts-chart__plot')?.dataset.lastX), { what: 'viewer charts drawn' });
     await viewer.screenshot({ path: join(shots, 'viewer.png'), fullPage: false });
   });
+  await step('a session deleted in the viewer leaves the open panel at once (sessions channel; the panel never polls)', async () => {
+    // A reload: the tab's first session ends, the panel follows the new one.
+    await page.reload();
+    await waitFor(() => page.evaluate(() => window.demoState?.connected), { timeout: 60_000, what: 'demo call connected again' });
+    const panelSessions = () => panel.evaluate(() => [...document.querySelectorAll('.session-open')].map((b) => b.dataset.sessionId));
+    await waitFor(async () => (await panelSessions()).length === 2, { timeout: 15_000, what: 'panel lists both sessions of the tab' });
+    const [, endedId] = await panelSessions();
+    const viewer = await browser.context.newPage();
+    viewer.on('pageerror', (e) => pageErrors.push(`viewer: ${e}`));
+    await viewer.goto(`chrome-extension://${browser.extensionId}/viewer.html`);
+    await waitFor(() => viewer.evaluate((id) => !!document.querySelector(`.session-open[data-session-id="${id}"]`), endedId), { what: 'viewer lists the ended session' });
+    await viewer.evaluate((id) => document.querySelector(`.session-open[data-session-id="${id}"]`).closest('li').querySelector('input.session-mark').click(), endedId);
+    await viewer.getByRole('button', { name: /^Delete marked \(1\)$/ }).click();
+    await viewer.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    const t0 = Date.now();
+    await waitFor(async () => {
+      const ids = await panelSessions();
+      return ids.length === 1 && !ids.includes(endedId);
+    }, { timeout: 5_000, what: 'panel drops the session deleted in the viewer' });
+    console.log(`    panel dropped it ${Date.now() - t0} ms after the viewer's confirm`);
+    await viewer.close();
+  });
   assert.deepEqual(pageErrors, [], 'no errors in the panel or viewer');
 } finally {
   await browser.close();

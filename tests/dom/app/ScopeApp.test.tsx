@@ -150,7 +150,7 @@ describe('ScopeApp', () => {
     const bg = fakeBackground([callSession('3:a', T0), callSession('5:b', T0 + 1000)]);
     const { unmount } = render(<ScopeApp client={bg.client} mode="viewer" storeOptions={STORE} />);
     await screen.findByText('header of 0-1 in 5:b');
-    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark Call 5:b for deletion' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: /^Mark Call 5:b \(started .+\) for deletion$/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Delete marked (1)' }));
     fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
     await screen.findByRole('heading', { name: 'Choose a session from the list' });
@@ -190,7 +190,7 @@ describe('ScopeApp', () => {
     const bg = fakeBackground([callSession('3:a', T0, { endedAt: T0 + 10 })]);
     render(<ScopeApp client={bg.client} mode="viewer" initialSessionId="3:a" storeOptions={STORE} />);
     await screen.findByText('header of 0-1 in 3:a');
-    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark Call 3:a for deletion' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: /^Mark Call 3:a \(started .+\) for deletion$/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Delete marked (1)' }));
     fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
     await screen.findByRole('heading', { name: 'No sessions stored' });

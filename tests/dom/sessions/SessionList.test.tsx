@@ -160,8 +160,8 @@ describe('SessionList', () => {
     const { onDelete } = renderList();
     const deleteButton = screen.getByRole('button', { name: /Delete marked/ }) as HTMLButtonElement;
     expect(deleteButton.disabled).toBe(true);
-    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark Morning standup for deletion' }));
-    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark Customer call for deletion' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: /^Mark Morning standup \(started .+\) for deletion$/ }));
+    fireEvent.click(screen.getByRole('checkbox', { name: /^Mark Customer call \(started .+\) for deletion$/ }));
     expect(deleteButton.textContent).toBe('Delete marked (2)');
     fireEvent.click(deleteButton);
     const dialog = screen.getByRole('alertdialog', { name: 'Confirm deletion' });
@@ -183,6 +183,17 @@ describe('SessionList', () => {
     expect(screen.getByRole('alertdialog').textContent).toContain('A live session keeps recording');
     fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
     await vi.waitFor(() => expect(screen.getByRole('alert').textContent).toContain('database is closed'));
+  });
+
+  it('names the deletion boxes of sessions with the same title apart, by their start', () => {
+    const reloads = [
+      makeSummary({ id: '2:a', title: 'Demo call', startedAt: 1_000 * MIN, lastActivityAt: 1_001 * MIN, endedAt: 1_001 * MIN }),
+      makeSummary({ id: '2:b', title: 'Demo call', startedAt: 1_005 * MIN, lastActivityAt: 1_006 * MIN, endedAt: 1_006 * MIN }),
+    ];
+    renderList({ sessions: reloads, selectedId: '2:b' });
+    const names = screen.getAllByRole('checkbox', { name: /^Mark Demo call/ }).map((box) => box.getAttribute('aria-label'));
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
   });
 
   it('moves the selection with arrow keys and j/k, one tab stop for the list', () => {
@@ -233,8 +244,8 @@ describe('SessionList export of marked sessions', () => {
     renderList({ onExport });
     const button = screen.getByRole('button', { name: 'Export marked (0)' }) as HTMLButtonElement;
     expect(button.disabled).toBe(true);
-    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark Morning standup for deletion' }));
-    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark Customer call for deletion' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: /^Mark Morning standup \(started .+\) for deletion$/ }));
+    fireEvent.click(screen.getByRole('checkbox', { name: /^Mark Customer call \(started .+\) for deletion$/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Export marked (2)' }));
     expect(onExport).toHaveBeenCalledWith(['1:a', 'import:x']);
     // Exporting keeps the marks (they may be deleted next).

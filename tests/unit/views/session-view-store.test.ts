@@ -380,6 +380,70 @@ describe('session view store', () => {
     worker.stop();
   });
 
+  it('hears sessions deleted in another view (the sessions channel, no polling): a panel following its tab moves to its newest left', async () => {
+    const worker = await startWorker(`svs-${++n}`);
+    const client = connectToBackground(worker.viewConnect);
+    const first = fakePage(() => worker.relayConnect(), 'First');
+    first.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
+    await vi.waitFor(async () => expect(await client.request({ type: 'list-sessions' })).toHaveLength(1));
+    first.stop();
+    const second = fakePage(() => worker.relayConnect(), 'Second');
+    second.post({ type: 'pc-created', pc: 1, t: 2, config: {} });
+    await vi.waitFor(async () => expect(await client.request({ type: 'list-sessions' })).toHaveLength(2));
+    // FAST has listPollMs 0: only the channel can tell either store.
+    const panel = new SessionViewStore(client, { kind: 'tab', tabId: TAB }, FAST);
+    const viewer = new SessionViewStore(connectToBackground(worker.viewConnect), { kind: 'all' }, FAST);
+    await panel.start();
+    await viewer.start();
+    await vi.waitFor(() => expect(panel.getState().data?.session.title).toBe('Second'));
+    const [secondId, firstId] = panel.getState().sessions.map((s) => s.id);
+
+    await viewer.deleteSessions([secondId]);
+    await vi.waitFor(() => expect(panel.getState().sessions.map((s) => s.id)).toEqual([firstId]));
+    await vi.waitFor(() => expect(panel.getState().data?.session.title).toBe('First'));
+    expect(panel.getState().following).toBe(true);
+
+    // Deleted through the background directly (as retention would, which says so on the same channel): gone here.
+    await client.request({ type: 'delete-sessions', sessionIds: [firstId] });
+    await vi.waitFor(() => expect(panel.getState().sessions).toEqual([]));
+    expect(panel.getState().dataStatus).toBe('missing');
+    await vi.waitFor(() => expect(viewer.getState().sessions).toEqual([]));
+    panel.dispose();
+    viewer.dispose();
+    second.stop();
+    client.close();
+    worker.stop();
+  });
+
+  it('lists again on news from the sessions channel, a burst of it once', async () => {
+    const worker = await startWorker(`svs-${++n}`);
+    const client = connectToBackground(worker.viewConnect);
+    let announce: () => void = () => undefined;
+    let unsubscribed = false;
+    const store = new SessionViewStore(client, { kind: 'all' }, {
+      ...FAST,
+      listenSessionsChanged: (onChange) => {
+        announce = onChange;
+        return () => (unsubscribed = true);
+      },
+    });
+    await store.start();
+    expect(store.getState().sessions).toEqual([]);
+    const page = fakePage(() => worker.relayConnect());
+    page.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
+    await vi.waitFor(async () => expect(await client.request({ type: 'list-sessions' })).toHaveLength(1));
+    const lists = vi.spyOn(client, 'request');
+    for (let i = 0; i < 5; i++) announce();
+    await vi.waitFor(() => expect(store.getState().sessions).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(lists.mock.calls.filter(([m]) => m.type === 'list-sessions')).toHaveLength(1);
+    store.dispose();
+    expect(unsubscribed).toBe(true);
+    page.stop();
+    client.close();
+    worker.stop();
+  });
+
   it('reports an unreachable background and a missing preselected session', async () => {
     const silent: BackgroundClient = { request: () => new Promise(() => undefined), subscribeTab: () => () => undefined, setStatsFilter: () => undefined, close: () => undefined };
     const store = new SessionViewStore(silent, { kind: 'all' }, { ...FAST, requestTimeoutMs: 50 });
