@@ -18,6 +18,7 @@ import type { ChartSpec, ChartValue } from '../../lib/model/chart-series';
 import { ChartGroup, type XView } from './chart-group';
 import { Decimator } from './decimate';
 import { sharedFrameLoop, type FrameHandle, type FrameLoop } from './frame-loop';
+import { timeAxisValues } from './time-axis';
 import { finalAxisEnd, LIVE_VALUES_INTERVAL_MS, liveAxisEnd, liveStep } from '../connection/use-feed-version';
 import 'uplot/dist/uPlot.min.css';
 import './charts.css';
@@ -393,8 +394,14 @@ class ChartController {
             },
       },
       axes: [
-        axis({}),
-        bands ? axis({ show: false }) : axis({ label: spec.yLabel, size: 56, labelSize: 14, values: (_u, splits) => splits.map((v) => formatNumber(v, spec.decimals)) }),
+        // One line of labels (time-axis.ts): 30 px, not uPlot's 50 for a time axis' two lines.
+        axis({ size: 30, values: (_u, splits, _axis, _space, incr) => timeAxisValues(splits, incr) }),
+        // The bands chart has no y values, but an axis as wide as the others' (its label line and 56 px) all the
+        // same: without one its plot started further left, and its time ticks and the shared cursor did not line up
+        // with the charts above it.
+        bands
+          ? axis({ label: '', size: 56, labelSize: 14, values: (_u, splits) => splits.map(() => ''), grid: { show: false }, ticks: { show: false } })
+          : axis({ label: spec.yLabel, size: 56, labelSize: 14, values: (_u, splits) => splits.map((v) => formatNumber(v, spec.decimals)) }),
       ],
       cursor: {
         sync: {
