@@ -68,8 +68,14 @@ export interface SessionMeta {
   url: string;
   title: string;
   userAgent: string;
-  /** Times the file states outside its records (download time, report time), to bound the session. */
+  /** Times the file states outside its records (a report time, a recording's start), to bound the session. */
   extraTimes: number[];
+  /**
+   * Times that bound the session only when nothing else in the file has a time: a webrtc-internals dump's download
+   * time is when the file was saved, maybe hours after the call (or, for our own export, when it was exported).
+   * Counting it made every re-imported export end at its export time ("ended after 33 h 54 min").
+   */
+  fallbackTimes: number[];
 }
 
 /** Collects one file's PCs, records and polls; {@link ImportBuilder.build} makes the bundle. */
@@ -78,7 +84,7 @@ export class ImportBuilder {
   private readonly records: PendingRecord[] = [];
   private order = 0;
   private nextCall = 1;
-  readonly meta: SessionMeta = { url: '', title: '', userAgent: '', extraTimes: [] };
+  readonly meta: SessionMeta = { url: '', title: '', userAgent: '', extraTimes: [], fallbackTimes: [] };
 
   constructor(
     readonly fileName: string,
@@ -236,6 +242,7 @@ export class ImportBuilder {
       }
     }
     for (const t of this.meta.extraTimes) see(t);
+    if (!Number.isFinite(startedAt)) for (const t of this.meta.fallbackTimes) see(t);
     if (!Number.isFinite(startedAt)) startedAt = lastAt = 0;
 
     const sessionId = `import:${crypto.randomUUID()}`;

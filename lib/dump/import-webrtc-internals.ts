@@ -37,7 +37,7 @@ export function importWebrtcInternals(ctx: ImportContext, doc: JsonObject, input
   builder.meta.userAgent = typeof userAgent === 'string' ? userAgent : '';
   const downloadTime = ownValue(doc, 'timestamp');
   const downloadedAt = downloadTime !== undefined && ctx.validTime('timestamp', downloadTime, 'download time') ? downloadTime : null;
-  if (downloadedAt !== null) builder.meta.extraTimes.push(downloadedAt);
+  if (downloadedAt !== null) builder.meta.fallbackTimes.push(downloadedAt);
 
   const gum = ownValue(doc, 'getUserMedia');
   if (gum !== undefined && !Array.isArray(gum)) ctx.problem('getUserMedia', 'not an array');

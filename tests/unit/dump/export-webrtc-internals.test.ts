@@ -154,6 +154,15 @@ describe('exportWebrtcInternals details', () => {
     expect(pcSamples(back.bundles[0], '0-1').map((s) => s.report.X.bytesSent)).toEqual([1, 2, 3]);
   });
 
+  it('exported a day later, reads back with the session\'s own start and end (the download time does not bound it)', () => {
+    const [original] = importDump('corpus.json', new TextEncoder().encode(JSON.stringify(corpus))).bundles;
+    const later = original.session.endedAt! + 86_400_000;
+    const [back] = importDump('again.json', new TextEncoder().encode(exportWebrtcInternals(original, { exportedAt: later }))).bundles;
+    expect(JSON.parse(exportWebrtcInternals(original, { exportedAt: later })).timestamp).toBe(later);
+    expect(back.session.startedAt).toBe(original.session.startedAt);
+    expect(back.session.endedAt).toBe(original.session.endedAt);
+  });
+
   it('maps failures, configuration and events without Chromium entries', () => {
     const dump = JSON.parse(exportWebrtcInternals(edgeBundle())) as Dump;
     const pc = dump.PeerConnections['1-1'];

@@ -143,9 +143,18 @@ describe('webrtc-internals: update log', () => {
     const rb = read(b);
     expect(ra.format).toBe('webrtc-internals');
     expect(ra.bundles[0].pcs[0].signalingState).toBe('closed');
-    // The download time (M147+) bounds the session.
-    expect(rb.bundles[0].session.endedAt).toBe(T0 + 5000);
+    // The download time (M147+) is when the file was saved, not a time of the session: the log's time bounds it.
+    expect(rb.bundles[0].session.startedAt).toBe(T0);
+    expect(rb.bundles[0].session.endedAt).toBe(T0);
     expect(rb.bundles[0].session.userAgent).toBe('Mozilla/5.0 Test');
+  });
+
+  it('takes the download time for the session only when nothing else in the file has a time', () => {
+    // A getUserMedia request whose time cannot be read and a PC without log or stats: nothing dated but the file.
+    const c = internalsDump({ '1-1': { updateLog: [] } }, { timestamp: T0 + 5000 });
+    const rc = read(c);
+    expect(rc.bundles[0].session.startedAt).toBe(T0 + 5000);
+    expect(rc.bundles[0].session.endedAt).toBe(T0 + 5000);
   });
 });
 
