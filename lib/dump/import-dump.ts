@@ -14,6 +14,7 @@ import { importAboutWebrtc } from './import-about-webrtc';
 import { ImportContext, type DumpProblem, type ImportOptions } from './import-context';
 import { importRtcstatsLegacy, importRtcstatsV3 } from './import-rtcstats';
 import { importWebrtcInternals } from './import-webrtc-internals';
+import { limitBundleText } from './import-text-limits';
 import { SplitFallback } from './internals-split';
 import { DumpError, type DumpFormat, type SessionBundle } from './session-bundle';
 
@@ -82,6 +83,8 @@ export function importDump(fileName: string, bytes: Uint8Array, options: ImportO
         break;
     }
     const problems = ctx.finish();
+    // A recorded call's text caps (a URL, a user agent, a string of a record), whatever the file holds.
+    for (const bundle of bundles) limitBundleText(bundle);
     for (const bundle of bundles) {
       // App entries of no PC (file-entry: identity, logs, …) alone are not a call.
       if (bundle.pcs.length === 0 && bundle.events.every((e) => e.record.type === 'file-entry')) {
