@@ -461,7 +461,26 @@ export interface PcHealth {
  * only PC, no stats), or less than {@link OVERALL_VERDICT_MIN_MS} of it (a PC that lived a few seconds, media that
  * flowed only briefly).
  */
-export type NoVerdictReason = 'no-media' | 'too-little-media';
+export type NoVerdictReason = 'no-media' | 'too-little-media' | 'legacy-stats';
+
+/**
+ * Types of Chrome's legacy getStats (before the standard one; rtcstats dumps of 2020 and earlier): `ssrc` objects
+ * with `goog*` string values instead of inbound-rtp/outbound-rtp. Such a PC is not rated (nor charted); its
+ * missing verdict says so rather than "no media".
+ */
+const LEGACY_STATS_TYPES = new Set(['ssrc', 'googCandidatePair', 'VideoBwe', 'googComponent', 'googLibjingleSession', 'googTrack', 'googCertificate']);
+
+/** Whether a PC's stats are Chrome's legacy ones only: some legacy object, no RTP stream of the standard kind. */
+export function hasOnlyLegacyStats(columns: StatsColumns | undefined): boolean {
+  if (!columns) return false;
+  let legacy = false;
+  for (const id of Object.keys(columns.objects)) {
+    const type = columns.objects[id].type;
+    if (type === 'inbound-rtp' || type === 'outbound-rtp') return false;
+    if (LEGACY_STATS_TYPES.has(type)) legacy = true;
+  }
+  return legacy;
+}
 
 /** Why a verdict is missing, given the average score of the media rated (null: none was). */
 const noVerdictReason = (averageScore: number | null): NoVerdictReason => (averageScore === null ? 'no-media' : 'too-little-media');
@@ -506,7 +525,9 @@ export function assessPc(input: AssessPcInput): PcHealth {
     scores = new PcScores(metrics);
     scores.advance(metrics);
   }
-  return pcHealth(input.pcId, metrics, scores, issues, ended !== null);
+  const health = pcHealth(input.pcId, metrics, scores, issues, ended !== null);
+  if (health.noVerdict === 'no-media' && hasOnlyLegacyStats(input.columns)) health.noVerdict = 'legacy-stats';
+  return health;
 }
 
 /** The `now` of an assessment: given, else the PC's close, else its last sample (samples `t`), else its creation. */
@@ -588,7 +609,10 @@ export function assessSession(data: SessionData, thresholds: HealthThresholds = 
   let verdict: QualityVerdict | null = null;
   for (const p of pcs) verdict = worseVerdict(verdict, p.overallVerdict);
   if (issues.some((i) => i.rule === 'getusermedia-failed')) verdict = worseVerdict(verdict, 'low');
-  return { sessionId: data.session.id, pcs, issues, averageScore, verdict, noVerdict: verdict === null ? noVerdictReason(averageScore) : null };
+  let noVerdict = verdict === null ? noVerdictReason(averageScore) : null;
+  // No media rated because every PC with stats has only legacy ones: say that, not "no media".
+  if (noVerdict === 'no-media' && pcs.some((p) => p.noVerdict === 'legacy-stats') && pcs.every((p) => p.noVerdict === 'legacy-stats' || p.t.length === 0)) noVerdict = 'legacy-stats';
+  return { sessionId: data.session.id, pcs, issues, averageScore, verdict, noVerdict };
 }
 
 // ─── the glance (popup, badge) ──────────────────────────────────────────────────────────────────────────────────

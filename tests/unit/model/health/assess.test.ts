@@ -6,7 +6,10 @@ import { audioQuality, SCORE_GOOD, SCORE_LOW, verdictFromScore } from '../../../
 import type { StatsReportJson, StatsSample } from '../../../../lib/model/session';
 import { samplesToColumns } from '../../../../lib/model/stats-columns';
 import { columnsOf, EventStream, internalsCallSession, makePc, makeSession } from '../../../fixtures/session-builders';
-import { loadCallSamples, withUplinkAudioLoss } from '../corpus';
+import { CORPUS_DIR, loadCallSamples, withUplinkAudioLoss } from '../corpus';
+import { readFileSync } from 'node:fs';
+import { importDump } from '../../../../lib/dump/import-dump';
+import { pcColumns } from '../../../../lib/dump/bundle-stats';
 
 const T0 = 1_001_000;
 const obj = (o: Record<string, unknown>) => o as StatsReportJson[string];
@@ -559,5 +562,25 @@ describe('the verdict over the call needs 30 s of rated media, each score weight
     const live = assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 1000), columns, events: [] });
     expect(live.verdict).toBe('good');
     expect(live.overallVerdict).toBeNull();
+  });
+});
+
+describe('a call with only Chrome\'s legacy (goog) stats', () => {
+  /** The bundle of a corpus rtcstats dump as the views read it. */
+  const sessionOf = (file: string) => {
+    const [bundle] = importDump(file, new Uint8Array(readFileSync(`${CORPUS_DIR}/dumps/rtcstats-legacy/${file}`)), { allowPartial: true }).bundles;
+    const stats = Object.fromEntries(bundle.pcs.map((pc) => [pc.pcId, pcColumns(bundle, pc.pcId)]));
+    return { session: bundle.session, pcs: bundle.pcs, events: bundle.events, stats };
+  };
+
+  it('has no verdict because its stats are not rated, not because it had no media', () => {
+    const legacy = assessSession(sessionOf('google-legacy-stats-multiple-pc'));
+    expect(legacy.verdict).toBeNull();
+    expect(legacy.noVerdict).toBe('legacy-stats');
+    expect(legacy.pcs.filter((p) => p.t.length > 0).map((p) => p.noVerdict)).toEqual(legacy.pcs.filter((p) => p.t.length > 0).map(() => 'legacy-stats'));
+    // A dump with standard stats is rated as before.
+    const standard = assessSession(sessionOf('chrome-standard-multiple-p2p'));
+    expect(standard.noVerdict).not.toBe('legacy-stats');
+    expect(standard.pcs.some((p) => p.averageScore !== null)).toBe(true);
   });
 });
