@@ -21,6 +21,7 @@ import { LiveText } from '../connection/LiveText';
 import { useFeedVersion } from '../connection/use-feed-version';
 import { ConnectionCharts } from '../charts/ConnectionCharts';
 import { refreshChartTheme } from '../charts/TimeSeriesChart';
+import { extraChartId } from '../../lib/model/chart-series';
 import { isoTime } from '../connection/format';
 import { sessionTimeOrigin } from '../../lib/model/event-log';
 import { PcHealthView } from '../health/PcHealthView';
@@ -179,12 +180,16 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
   const [extraFields, setExtraFields] = useState<Record<string, ExtraField[]>>({});
   const extraKey = `${state.selectedId}|${pcKey}`;
   const addExtraField = useCallback(
-    (statsId: string, field: string) =>
+    (statsId: string, field: string) => {
       setExtraFields((all) => {
         const list = all[extraKey] ?? [];
         if (list.some((f) => f.statsId === statsId && f.field === field)) return all;
         return { ...all, [extraKey]: [...list, { statsId, field }] };
-      }),
+      });
+      // The chart comes at the end of the charts, far from the table: show it and move focus there (the figure is
+      // focusable and named), whether new or charted before, so the click visibly did something.
+      showChartSoon(extraChartId({ statsId, field }));
+    },
     [extraKey],
   );
   const removeExtraField = useCallback(
@@ -721,4 +726,20 @@ function Notices({ notices }: { notices: Notice[] }) {
       </button>
     </div>
   );
+}
+
+/**
+ * Scrolls the chart `chartId` into view and focuses it once it is in the DOM (after the render that adds it; a few
+ * frames at most).
+ */
+function showChartSoon(chartId: string, framesLeft = 10): void {
+  requestAnimationFrame(() => {
+    const figure = [...document.querySelectorAll<HTMLElement>('figure[data-chart-id]')].find((f) => f.dataset.chartId === chartId);
+    if (!figure) {
+      if (framesLeft > 0) showChartSoon(chartId, framesLeft - 1);
+      return;
+    }
+    figure.scrollIntoView({ block: 'nearest' });
+    figure.focus({ preventScroll: true });
+  });
 }

@@ -37,6 +37,8 @@ describe('ScopeApp with the real connection views', () => {
     const before = container.querySelectorAll('[data-chart-id]').length;
     fireEvent.click(chartButtons[0]);
     await expect.poll(() => container.querySelectorAll('[data-chart-id]').length).toBe(before + 1);
+    // The new chart is shown and focused: the click visibly did something, far below the table.
+    await expect.poll(() => (document.activeElement as HTMLElement | null)?.dataset?.chartId ?? null).toMatch(/^extra:/);
 
     fireEvent.click(screen.getByRole('tab', { name: 'Media requests' }));
     await within(await screen.findByRole('tabpanel')).findByRole('heading', { name: 'Session events' });
