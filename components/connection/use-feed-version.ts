@@ -99,15 +99,34 @@ export function useFeedVersion(
     let onScreen = true;
     const doc = typeof document !== 'undefined' ? document : undefined;
     const canRender = () => !doc?.hidden && onScreen;
+    /**
+     * The element marked `aria-busy` while it holds back new samples (off screen or hidden): what assistive
+     * technology reads there is older than the data, maybe "No stats samples yet" of a view that mounted off screen.
+     * One attribute write when the holding starts and one when the view renders again, not one per sample.
+     */
+    let busy: Element | null = null;
+    const setBusy = (on: boolean) => {
+      if (on && busy === null && observed !== null) {
+        busy = observed;
+        busy.setAttribute('aria-busy', 'true');
+      } else if (!on && busy !== null) {
+        busy.removeAttribute('aria-busy');
+        busy = null;
+      }
+    };
     const fire = () => {
       clearTimeout(timer);
       timer = undefined;
       if (!stale || !canRender()) return;
       stale = false;
+      setBusy(false);
       setVersion((v) => v + 1);
     };
     const request = () => {
-      if (!canRender()) return;
+      if (!canRender()) {
+        setBusy(true);
+        return;
+      }
       const shown = seen.current!;
       const now = describe(feed.columns(pcId));
       const due = now.columns !== shown.columns || now.rows < shown.rows || now.step !== shown.step || now.key !== shown.key;
@@ -151,6 +170,7 @@ export function useFeedVersion(
     }
     return () => {
       off();
+      setBusy(false);
       watch.current = null;
       observer?.disconnect();
       clearTimeout(timer);

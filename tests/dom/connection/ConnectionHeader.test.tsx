@@ -163,8 +163,11 @@ describe('ConnectionHeader', () => {
         feed.emit('0-1', 1);
       });
       expect(valueOf('DTLS').textContent).toMatch(/^connected/);
+      // What it shows is older than the data: marked busy for assistive technology until it renders again.
+      expect(target.getAttribute('aria-busy')).toBe('true');
       act(() => callbacks[0]([{ target, isIntersecting: true }]));
       expect(valueOf('DTLS').textContent).toMatch(/^failed/);
+      expect(target.hasAttribute('aria-busy')).toBe(false);
     } finally {
       vi.unstubAllGlobals();
     }
