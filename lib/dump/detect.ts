@@ -113,7 +113,14 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
     }
     throw fail('unknown', 'document', 'HTML, but not a page saved from about:webrtc');
   }
-  throw fail('unknown', 'byte 0', first === -1 ? 'the file holds only whitespace' : 'neither JSON, rtcstats lines nor about:webrtc HTML');
+  if (first === -1) throw fail('unknown', 'byte 0', 'the file holds only whitespace');
+  // Valid JSON of another kind ("hello", 42, true, null): say so, not that it is no JSON.
+  const other = parseJson(body, 64);
+  if (other.ok) {
+    const kind = other.value === null ? 'null' : typeof other.value === 'string' ? 'a string' : typeof other.value === 'number' ? 'a number' : 'a boolean';
+    throw fail('unknown', 'document', `valid JSON, but ${kind}: a dump is a JSON object (webrtc-internals, WebRTC Scope), rtcstats lines or about:webrtc HTML`);
+  }
+  throw fail('unknown', 'byte 0', 'neither JSON, rtcstats lines nor about:webrtc HTML');
 }
 
 /**

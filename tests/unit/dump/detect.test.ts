@@ -64,6 +64,9 @@ describe('bad input', () => {
     ['empty gzip', gzipSync(new Uint8Array(0)), 'unknown', 'gzip stream', /nothing/],
     ['plain text', bytes('hello world'), 'unknown', 'byte 0', /neither JSON/],
     ['other JSON object', bytes('{"a": 1}'), 'unknown', 'document', /neither a webrtc-internals dump/],
+    ['a JSON string', bytes('"hello"'), 'unknown', 'document', /^valid JSON, but a string: a dump is a JSON object/],
+    ['a JSON number', bytes(' 42\n'), 'unknown', 'document', /^valid JSON, but a number/],
+    ['JSON null', bytes('null'), 'unknown', 'document', /^valid JSON, but null/],
     ['Firefox Copy Report', bytes('{"pcid": "x", "inboundRtpStreamStats": []}'), 'firefox-about-webrtc', 'document', /Copy Report/],
     ['other HTML', bytes('<!doctype html><p>hi'), 'unknown', 'document', /not a page saved from about:webrtc/],
   ])('%s → DumpError', (_name, content, format, where, reason) => {
