@@ -95,6 +95,13 @@ function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origi
           </div>
         ))}
       </div>
+      {/* What the colours mean (the text version below says it in words). */}
+      <ul class="cp-key" aria-hidden="true">
+        <li><span class="cp-swatch cp-swatch-selected" />selected</li>
+        <li><span class="cp-swatch cp-swatch-succeeded" />succeeded</li>
+        <li><span class="cp-swatch cp-swatch-in-progress" />waiting, in progress or frozen</li>
+        <li><span class="cp-swatch cp-swatch-failed" />failed</li>
+      </ul>
       <LazyDetails class="cp-timeline-text" summary="Timeline as text">
         {() => (
           <ul>
