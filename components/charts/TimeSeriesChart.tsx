@@ -284,11 +284,6 @@ class ChartController {
   private drawnDecimated = false;
   /** What the canvas shows: appended rows can be drawn onto it while this still holds (see draw()). */
   private drawn: { rows: number; lastX: number; view: XView | null; live: boolean; bucketRows: number; width: number; height: number } | null = null;
-  /**
-   * Following live data: the x scale's right end (epoch s), a step ahead of the newest sample (see followMax); null
-   * when the group's PC can get no more samples (the scale then ends at the last one: finalAxisEnd).
-   */
-  private followMaxX: number | null = null;
   /** The step of sample time (liveStep) of the newest sample when the legend's latest values were last written. */
   private legendStep: number | null = null;
   /** The legend's value cells, per series (x first). */
@@ -677,9 +672,8 @@ class ChartController {
           // Following live data, from the first sample on: uPlot's own range for a single x value lies far to its
           // right (a time scale ranged around one value), and appended samples would then be drawn off the canvas.
           // A PC that can get no more samples shows them all, up to the last one: no headroom left empty.
-          this.followMaxX = live ? followMax(xs[0], xs[n - 1], this.followMaxX) : null;
           u.setData(data, false);
-          u.setScale('x', { min: xs[0], max: this.followMaxX ?? finalAxisEnd(xs[0], xs[n - 1], 1) });
+          u.setScale('x', { min: xs[0], max: live ? this.group.liveEnd(xs[0], xs[n - 1]) : finalAxisEnd(xs[0], xs[n - 1], 1) });
           u.setLegend({});
         } else {
           u.setData(data, true);
@@ -716,10 +710,11 @@ class ChartController {
     // Rows whose segment (from the row before) reaches into the visible window; a live view must contain them all.
     let last = to - 1;
     while (last >= from && xs[last - 1] >= xMax) last--;
-    // Following live data the x scale runs from the first sample to a step past the newest (see draw()); a scale
-    // that is not that one (whoever set it) gets the full redraw that sets it. A PC that can get no more samples
-    // ends its scale at the last one, so a sample that still comes (one in flight at the close) moves it.
-    if (following && (!this.group.live || xs[to - 1] > xMax || sx.min !== xs[0])) return false;
+    // Following live data the x scale runs from the first sample to the group's end, a step past the newest (see
+    // draw()); a scale that is not that one (whoever set it, or the group's end stepped on when another chart of the
+    // connection drew newer rows) gets the full redraw that sets it. A PC that can get no more samples ends its
+    // scale at the last one, so a sample that still comes (one in flight at the close) moves it.
+    if (following && (!this.group.live || xs[to - 1] > xMax || sx.min !== xs[0] || xMax !== this.group.liveEnd(xs[0], xs[to - 1]))) return false;
     if (last < from) return true; // all beyond a zoomed window: nothing visible changes
     if (!bands) {
       for (let s = 0; s < series.length; s++) {

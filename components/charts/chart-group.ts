@@ -3,6 +3,7 @@
  * (the whole recorded range, growing), `{min, max}` is a zoom/pan window the user chose, kept while samples
  * arrive. Charts join the group and get marked dirty when its data, view or liveness changes.
  */
+import { liveAxisEnd } from '../connection/use-feed-version';
 
 export interface XView {
   /** Epoch seconds. */
@@ -20,6 +21,8 @@ export class ChartGroup {
   /** Epoch seconds the legend's "+t" times count from (the PC's creation); null = the first sample. */
   origin: number | null;
   private current: XView | null = null;
+  /** Following live data: the x axis's right end shared by every chart of the group (see liveEnd). */
+  private liveEndX: number | null = null;
   private isLive = true;
   private members = new Set<GroupMember>();
   private viewListeners = new Set<(view: XView | null) => void>();
@@ -46,6 +49,17 @@ export class ChartGroup {
    */
   get live(): boolean {
     return this.isLive;
+  }
+
+  /**
+   * The right end of the x axis while following live data (epoch s), a step ahead of the newest sample
+   * (liveAxisEnd), one for all charts of the group. Kept per chart, a chart created later (a series that appears
+   * with the first RTCP report, an extra field) or drawn at another moment started its steps elsewhere, and the
+   * charts of one connection showed different windows under one shared cursor.
+   */
+  liveEnd(first: number, last: number): number {
+    this.liveEndX = liveAxisEnd(first, last, this.liveEndX, 1);
+    return this.liveEndX;
   }
 
   /** Says whether samples can still come; a change redraws every chart of the group once (its x axis changes). */

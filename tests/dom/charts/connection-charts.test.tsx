@@ -250,6 +250,33 @@ describe('ConnectionCharts', () => {
     expect(uplotOf(chartEl('jitter'))).not.toBe(jitterBefore);
   });
 
+  it('a chart created later shows the same live window as the charts already there (one x axis per connection)', () => {
+    const samples = CALL[SEND_PC];
+    const { feed, view, onRemove } = mount(samples.slice(0, 10));
+    const first = samples[0].t / 1000;
+    const send = uplotOf(chartEl('bitrate-send'))!;
+    const endAt10 = followMax(first, samples[9].t / 1000, null);
+    expect(send.scales.x.max).toBe(endAt10);
+    // Two more samples still fit the headroom: the axis keeps its end (no redraw of every chart each second).
+    act(() => feed.append(SEND_PC, samples.slice(10, 12)));
+    runFrames();
+    expect(send.scales.x.max).toBe(endAt10);
+    expect(followMax(first, samples[11].t / 1000, null)).not.toBe(endAt10);
+    // A chart added now (a charted field) starts from the connection's end, not from one of its own.
+    const extra = [{ statsId: 'OT01V535634639', field: 'bytesSent' }];
+    view.rerender(<ConnectionCharts feed={feed} pcId={SEND_PC} extraFields={extra} onRemoveExtraField={onRemove} loop={loop} />);
+    runFrames();
+    const added = uplotOf(document.querySelector('[data-chart-id^="extra"]') as HTMLElement)!;
+    expect(added.data[0].length).toBe(12);
+    expect([added.scales.x.min, added.scales.x.max]).toEqual([send.scales.x.min, send.scales.x.max]);
+    // And they step together.
+    act(() => feed.append(SEND_PC, samples.slice(12, 20)));
+    runFrames();
+    expect(send.scales.x.max).toBeGreaterThan(samples[19].t / 1000);
+    expect(added.scales.x.max).toBe(send.scales.x.max);
+    expect(uplotOf(chartEl('rtt'))!.scales.x.max).toBe(send.scales.x.max);
+  });
+
   it('zoom (drag) holds its window while samples arrive; reset follows the live data again', () => {
     const samples = CALL[SEND_PC];
     const { feed } = mount(samples.slice(0, 40));
