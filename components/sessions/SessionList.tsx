@@ -3,7 +3,7 @@
  * deletion of marked sessions after a confirmation. Arrow keys or j/k move the selection (roving tabindex: the
  * list is one tab stop). Page-originated strings (titles, URLs, file names) are text children only.
  */
-import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { isLiveSession, type SessionSummary } from '../../lib/model/session';
 import { isEpochMs } from '../../lib/protocol/guards';
 import { isoTime } from '../connection/format';
@@ -128,6 +128,14 @@ export function SessionList(props: SessionListProps) {
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const listRef = useRef<HTMLUListElement>(null);
+  const deleteMarkedRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
+  /**
+   * The ids of a deletion that went through, until the list no longer shows them: meanwhile a render that finds the
+   * focus lost (on the body) puts it back into the list.
+   */
+  const refocusAfterDelete = useRef<string[] | null>(null);
 
   const shown = useMemo(() => {
     const list = sessions.filter((s) => matches(s, query)).sort(compare(sort));
@@ -171,11 +179,36 @@ export function SessionList(props: SessionListProps) {
     listRef.current?.querySelectorAll<HTMLElement>('.session-open')[next]?.focus();
   };
 
+  // The confirmation takes the focus once, when it opens, on its safe choice. (A callback ref did it on every
+  // render, so a live list's update pulled the focus back to Cancel from wherever the user had moved it.)
+  useEffect(() => {
+    if (confirming) cancelRef.current?.focus();
+  }, [confirming]);
+
+  // After a deletion the confirmation and then the deleted rows go away, and "Delete marked" is disabled: the focus
+  // would fall to the page's body. It goes to the list's focusable row (the selected session, or the first), or to
+  // the search field when no session is left.
+  useEffect(() => {
+    const deleted = refocusAfterDelete.current;
+    if (deleted === null || confirming) return;
+    const active = document.activeElement;
+    if (active === null || active === document.body || !active.isConnected) {
+      (listRef.current?.querySelector<HTMLElement>('.session-open[tabindex="0"]') ?? searchRef.current)?.focus();
+    }
+    if (!sessions.some((s) => deleted.includes(s.id))) refocusAfterDelete.current = null;
+  });
+
+  const cancelDelete = () => {
+    setConfirming(false);
+    deleteMarkedRef.current?.focus();
+  };
+
   const confirmDelete = async () => {
     setBusy(true);
     setDeleteError(null);
     try {
       await props.onDelete(markedIds);
+      refocusAfterDelete.current = markedIds;
       setMarked(new Set());
       setConfirming(false);
     } catch (error) {
@@ -192,6 +225,7 @@ export function SessionList(props: SessionListProps) {
       <h2 class="session-list-title">{mode === 'panel' ? 'Sessions in this tab' : 'Sessions'}</h2>
       <div class="session-tools">
         <input
+          ref={searchRef}
           type="search"
           class="session-search"
           aria-label="Search sessions"
@@ -225,7 +259,7 @@ export function SessionList(props: SessionListProps) {
             />{' '}
             All
           </label>
-          <button type="button" disabled={markedIds.length === 0 || busy} onClick={() => setConfirming(true)}>
+          <button type="button" ref={deleteMarkedRef} disabled={markedIds.length === 0 || busy} onClick={() => setConfirming(true)}>
             Delete marked ({markedIds.length})
           </button>
           {props.onExport && (
@@ -235,7 +269,17 @@ export function SessionList(props: SessionListProps) {
           )}
         </div>
         {confirming && markedIds.length > 0 && (
-          <div class="session-confirm" role="alertdialog" aria-label="Confirm deletion" aria-describedby="session-confirm-text">
+          <div
+            class="session-confirm"
+            role="alertdialog"
+            aria-label="Confirm deletion"
+            aria-describedby="session-confirm-text"
+            onKeyDown={(e) => {
+              if (e.key !== 'Escape' || busy) return;
+              e.preventDefault();
+              cancelDelete();
+            }}
+          >
             <p id="session-confirm-text">
               Delete {markedIds.length} session{markedIds.length === 1 ? '' : 's'} and everything recorded in {markedIds.length === 1 ? 'it' : 'them'}? This
               cannot be undone.
@@ -244,7 +288,7 @@ export function SessionList(props: SessionListProps) {
             <button type="button" class="danger" disabled={busy} onClick={() => void confirmDelete()}>
               Delete
             </button>{' '}
-            <button type="button" ref={(b) => b?.focus()} onClick={() => setConfirming(false)}>
+            <button type="button" ref={cancelRef} onClick={cancelDelete}>
               Cancel
             </button>
           </div>

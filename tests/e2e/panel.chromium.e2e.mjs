@@ -40,6 +40,23 @@ try {
     await new Promise((r) => setTimeout(r, 1500));
     await panel.screenshot({ path: join(shots, 'panel.png'), fullPage: true });
   });
+  await step("the stats table's toggles are named by their text alone, without the arrow glyphs (Chromium's own accessibility tree)", async () => {
+    const cdp = await browser.context.newCDPSession(panel);
+    try {
+      const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+      const { nodeIds } = await cdp.send('DOM.querySelectorAll', { nodeId: root.nodeId, selector: '.st-group-toggle' });
+      const names = [];
+      for (const nodeId of nodeIds) {
+        const { nodes } = await cdp.send('Accessibility.getPartialAXTree', { nodeId, fetchRelatives: false });
+        names.push(nodes[0]?.name?.value);
+      }
+      assert.ok(names.length >= 5, `stats groups: ${names.join(' | ')}`);
+      for (const name of names) assert.match(name, /^[a-z-]+( \([a-z]+\))? \(\d+\)$/, `a stats group toggle named ${JSON.stringify(name)}`);
+      assert.ok(names.includes('outbound-rtp (video) (1)'), names.join(' | '));
+    } finally {
+      await cdp.detach();
+    }
+  });
   await step('viewer lists the session live and opens it', async () => {
     const viewer = await browser.context.newPage();
     viewer.on('pageerror', (e) => pageErrors.push(`viewer: ${e}`));
@@ -72,6 +89,8 @@ try {
       return ids.length === 1 && !ids.includes(endedId);
     }, { timeout: 5_000, what: 'panel drops the session deleted in the viewer' });
     console.log(`    panel dropped it ${Date.now() - t0} ms after the viewer's confirm`);
+    // The viewer's focus went back into its session list (not to the body, with the confirmation gone).
+    assert.equal(await viewer.evaluate(() => document.activeElement?.classList.contains('session-open') ?? false), true, 'focus on a session row after the deletion');
     await viewer.close();
   });
   assert.deepEqual(pageErrors, [], 'no errors in the panel or viewer');

@@ -166,14 +166,44 @@ describe('SessionList', () => {
     fireEvent.click(deleteButton);
     const dialog = screen.getByRole('alertdialog', { name: 'Confirm deletion' });
     expect(dialog.textContent).toContain('Delete 2 sessions');
+    // The confirmation takes the focus on its safe choice; cancelling gives it back to the button that opened it.
+    expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Cancel' }));
     fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(screen.queryByRole('alertdialog')).toBeNull();
     expect(onDelete).not.toHaveBeenCalled();
+    expect(document.activeElement).toBe(deleteButton);
+    // Escape cancels too.
+    fireEvent.click(deleteButton);
+    fireEvent.keyDown(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Cancel' }), { key: 'Escape' });
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(document.activeElement).toBe(deleteButton);
 
     fireEvent.click(deleteButton);
     fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
     await vi.waitFor(() => expect(onDelete).toHaveBeenCalledWith(['1:a', 'import:x']));
     await vi.waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+  });
+
+  it('keeps the focus where the user moved it while the confirmation is open, and puts it back into the list after a deletion', async () => {
+    const { rerender, onSelect, onDelete } = renderList();
+    fireEvent.click(screen.getByRole('checkbox', { name: /^Mark Morning standup/ }));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete marked (1)' }));
+    const confirmButton = within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' });
+    confirmButton.focus();
+    // A live list updates (new activity): the focus stays on Delete.
+    const updated = sessions.map((s) => (s.id === '1:b' ? { ...s, lastActivityAt: s.lastActivityAt + 1_000 } : s));
+    rerender(<SessionList sessions={updated} selectedId="1:b" onSelect={onSelect} onDelete={onDelete} mode="viewer" />);
+    expect(document.activeElement).toBe(confirmButton);
+    // The button being clicked loses the focus as it goes away (a browser blurs a focused button that is disabled or
+    // removed): afterwards the focus is on the selected session's row, not on the body.
+    fireEvent.click(confirmButton);
+    confirmButton.blur();
+    await vi.waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+    const selectedRow = () => screen.getAllByRole('button').find((b) => b.classList.contains('session-open') && b.dataset.sessionId === '1:b');
+    expect(document.activeElement).toBe(selectedRow());
+    // The parent's list without the deleted session: the focus stays on the row.
+    rerender(<SessionList sessions={updated.filter((s) => s.id !== '1:a')} selectedId="1:b" onSelect={onSelect} onDelete={onDelete} mode="viewer" />);
+    expect(document.activeElement).toBe(selectedRow());
   });
 
   it('shows a refused deletion', async () => {
