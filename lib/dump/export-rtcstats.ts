@@ -1,7 +1,8 @@
 /**
  * Writes an RTCStatsDump file format 3 (`rtcstats_dump.gz`) as Chromium's webrtc-internals "rtcstats dump" button
  * writes it (shared/docs/formats.md §3.1, §3.6; checked against corpus rtcstats-v3/chromium156-loopback-2pc-60s):
- * gzip; line 1 `RTCStatsDump`, line 2 `{"fileFormat":3}`, then one JSON array per line
+ * gzip; line 1 `RTCStatsDump`, line 2 `{"fileFormat":3}` (plus rtcstats-server's url, origin, userAgent and startTime:
+ * metadataLine), then one JSON array per line
  * `[method, connectionId, value, ...extra, delta]`, where `delta` is ms since the previous line (the first one
  * absolute epoch ms); lines joined with `\n`, no trailing newline; plain method names.
  *
@@ -125,13 +126,35 @@ export function rtcstatsText(bundles: SessionBundle | readonly SessionBundle[], 
   });
 
   lines.sort((a, b) => a.t - b.t || a.order - b.order);
-  const out = ['RTCStatsDump', '{"fileFormat":3}'];
+  const out = ['RTCStatsDump', metadataLine(list)];
   let previous: number | null = null;
   for (const line of lines) {
     out.push(JSON.stringify([...line.parts, previous === null ? line.t : line.t - previous]));
     previous = line.t;
   }
   return out.join('\n');
+}
+
+/**
+ * Line 2: `{"fileFormat":3}`, plus what rtcstats-server writes there and the sessions know (formats.md §3.1): the
+ * page's `url` and `origin` and the browser's `userAgent` where every session of the file has the same one, and
+ * `startTime`, the earliest session start (epoch ms). Chromium's own export writes `fileFormat` alone, which loses
+ * the page and the browser on a round trip; readers take the server's fields (ours does) or pass over them
+ * (rtcstats-shared's does). No `clientProtocol`: the lines are Chromium's, and a reader tells the two apart by it.
+ */
+function metadataLine(list: readonly SessionBundle[]): string {
+  const meta: JsonObject = { fileFormat: 3 };
+  const shared = (field: 'url' | 'origin' | 'userAgent'): string | null => {
+    const values = new Set(list.map((b) => b.session[field]));
+    const [only] = values;
+    return values.size === 1 && only !== '' ? only : null;
+  };
+  for (const field of ['url', 'origin', 'userAgent'] as const) {
+    const value = shared(field);
+    if (value !== null) meta[field] = value;
+  }
+  if (list.length > 0) meta.startTime = Math.min(...list.map((b) => b.session.startedAt));
+  return JSON.stringify(meta);
 }
 
 /**

@@ -36,6 +36,16 @@ describe('exports read back by importDump', () => {
     });
   }
 
+  it('the page, the browser and the start survive an rtcstats-v3 round trip (metadata line, as rtcstats-server writes it)', () => {
+    const [back] = importDump('call.gz', exportRtcstats(bundle)).bundles;
+    expect(back.session.url).toBe(bundle.session.url);
+    expect(back.session.origin).toBe(bundle.session.origin);
+    expect(back.session.userAgent).toBe(bundle.session.userAgent);
+    expect(bundle.session.userAgent).not.toBe('');
+    // The recording started before its first line (the first PC's creation): the start still bounds the session.
+    expect(back.session.startedAt).toBe(bundle.session.startedAt);
+  });
+
   describe('entries without a record of their own (dump-entry pc-events) survive import → export → import', () => {
     const generic = (b: SessionBundle) =>
       b.events.flatMap((e) => (e.record.type === 'pc-event' && e.record.event === 'dump-entry' ? [{ pcId: e.pcId, t: e.record.t, value: e.record.value }] : []));

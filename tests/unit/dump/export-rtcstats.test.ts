@@ -23,7 +23,11 @@ const KEY: Record<string, string> = { '1-0': '10-0', '1-1': '10-1', '1-2': '10-2
 
 describe('exportRtcstats against Chromium 156\'s rtcstats export of the same call', () => {
   it('has the same header, line shape and no trailing newline', () => {
-    expect(lines.slice(0, 2)).toEqual(corpusLines.slice(0, 2));
+    expect(lines[0]).toBe(corpusLines[0]);
+    expect(corpusLines[1]).toBe('{"fileFormat":3}');
+    // Chromium writes fileFormat alone; we add the page, the browser and the start, as rtcstats-server does.
+    expect(JSON.parse(lines[1])).toEqual({ fileFormat: 3, url: bundle.session.url, origin: bundle.session.origin, userAgent: bundle.session.userAgent, startTime: bundle.session.startedAt });
+    expect(bundle.session.userAgent).toMatch(/Chrome\//);
     expect(text.endsWith('\n')).toBe(false);
     for (const entry of entries) {
       expect(Array.isArray(entry)).toBe(true);
