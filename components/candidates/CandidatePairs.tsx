@@ -28,10 +28,24 @@ export interface CandidatePairsProps {
 function CandidateCell({ c }: { c: CandidateInfo | null }) {
   if (!c) return <td class="cp-muted">unknown</td>;
   return (
-    <td title={c.url ?? undefined}>
-      <span class="cp-type">{orDash(c.candidateType)}</span> {orDash(c.protocol)} {c.address ?? '?'}:{c.port ?? '?'}
-      {c.relayProtocol ? <span class="cp-muted"> relay {c.relayProtocol}</span> : null}
-      {c.tcpType ? <span class="cp-muted"> {c.tcpType}</span> : null}
+    // Three unbreakable parts (type and protocol, address and port, relay/TCP details) that may go on lines of their
+    // own when the column is narrow: on one line each cell took a fifth of a 1000 px column (more with IPv6
+    // addresses), and the table had to scroll sideways in a DevTools panel at 1280 px.
+    <td class="cp-candidate" title={c.url ?? undefined}>
+      <span class="cp-part">
+        <span class="cp-type">{orDash(c.candidateType)}</span> {orDash(c.protocol)}
+      </span>{' '}
+      <span class="cp-part">
+        {c.address ?? '?'}:{c.port ?? '?'}
+      </span>
+      {c.relayProtocol || c.tcpType ? ' ' : null}
+      {c.relayProtocol || c.tcpType ? (
+        <span class="cp-part cp-muted">
+          {c.relayProtocol ? `relay ${c.relayProtocol}` : null}
+          {c.relayProtocol && c.tcpType ? ' ' : null}
+          {c.tcpType ?? null}
+        </span>
+      ) : null}
     </td>
   );
 }
@@ -186,31 +200,40 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
             ) : (
               rows.map((r) => (
                 <tr key={r.id} class={r.selected ? 'cp-selected' : undefined} data-pair-id={r.id} title={r.id}>
-                  <td>{r.selected ? <strong>✓ selected</strong> : ''}</td>
+                  {/* The tick alone (the row is highlighted too); the word is for assistive technology and copies. */}
+                  <td class="cp-selected-cell">
+                    {r.selected ? (
+                      <strong>
+                        ✓<span class="cp-visually-hidden"> selected</span>
+                      </strong>
+                    ) : (
+                      ''
+                    )}
+                  </td>
                   <CandidateCell c={r.local} />
                   <CandidateCell c={r.remote} />
                   <td class={stateClass(r.state)}>{orDash(r.state)}</td>
                   <td>{r.nominated === null ? '—' : r.nominated ? 'yes' : 'no'}</td>
                   <td>
-                    <LiveText chars={8}>{formatSecondsAsMs(r.currentRoundTripTime)}</LiveText>
+                    <LiveText chars={7}>{formatSecondsAsMs(r.currentRoundTripTime)}</LiveText>
                   </td>
                   <td>
-                    <LiveText chars={8}>{formatSecondsAsMs(r.averageRoundTripTime)}</LiveText>
+                    <LiveText chars={7}>{formatSecondsAsMs(r.averageRoundTripTime)}</LiveText>
                   </td>
                   <td>
-                    <LiveText chars={8}>{formatBytes(r.bytesSent)}</LiveText>
+                    <LiveText chars={7}>{formatBytes(r.bytesSent)}</LiveText>
                   </td>
                   <td>
-                    <LiveText chars={8}>{formatBytes(r.bytesReceived)}</LiveText>
+                    <LiveText chars={7}>{formatBytes(r.bytesReceived)}</LiveText>
                   </td>
                   <td>
-                    <LiveText chars={15}>{pair(r.requestsSent, r.requestsReceived)}</LiveText>
+                    <LiveText chars={12}>{pair(r.requestsSent, r.requestsReceived)}</LiveText>
                   </td>
                   <td>
-                    <LiveText chars={15}>{pair(r.responsesSent, r.responsesReceived)}</LiveText>
+                    <LiveText chars={12}>{pair(r.responsesSent, r.responsesReceived)}</LiveText>
                   </td>
                   <td>
-                    <LiveText chars={8}>{formatCount(r.consentRequestsSent)}</LiveText>
+                    <LiveText chars={6}>{formatCount(r.consentRequestsSent)}</LiveText>
                   </td>
                 </tr>
               ))

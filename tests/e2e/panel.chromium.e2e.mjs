@@ -57,6 +57,15 @@ try {
       await cdp.detach();
     }
   });
+  await step('at 1280 px (a DevTools panel in a 1080p window) the candidate-pair table fits its column: no sideways scrolling', async () => {
+    const box = await panel.evaluate(() => {
+      const scroll = document.querySelector('section[aria-label="Candidate pairs"] .cp-table-scroll');
+      return { scrollWidth: scroll.scrollWidth, clientWidth: scroll.clientWidth, columns: scroll.querySelectorAll('thead th').length, viewport: innerWidth };
+    });
+    assert.equal(box.viewport, 1280);
+    assert.equal(box.columns, 12);
+    assert.ok(box.scrollWidth <= box.clientWidth, `candidate-pair table ${box.scrollWidth} px wide in a ${box.clientWidth} px box`);
+  });
   await step('viewer lists the session live and opens it', async () => {
     const viewer = await browser.context.newPage();
     viewer.on('pageerror', (e) => pageErrors.push(`viewer: ${e}`));
