@@ -204,7 +204,7 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
                   <td class="cp-selected-cell">
                     {r.selected ? (
                       <strong>
-                        ✓<span class="cp-visually-hidden"> selected</span>
+                        ✓<span class="visually-hidden"> selected</span>
                       </strong>
                     ) : (
                       ''

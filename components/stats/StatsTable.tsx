@@ -75,7 +75,7 @@ const StatsObject = memo(function StatsObject({ obj, open, onToggle, onChartFiel
       </button>
       {open ? (
         <table class="st-fields">
-          <caption class="st-visually-hidden">
+          <caption class="visually-hidden">
             {obj.type} {obj.id}
           </caption>
           <thead>
@@ -83,7 +83,7 @@ const StatsObject = memo(function StatsObject({ obj, open, onToggle, onChartFiel
               <th scope="col">Field</th>
               <th scope="col">Value</th>
               <th scope="col">
-                <span class="st-visually-hidden">Chart</span>
+                <span class="visually-hidden">Chart</span>
               </th>
             </tr>
           </thead>
