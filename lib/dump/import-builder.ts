@@ -13,6 +13,8 @@ import { isoTime } from './time-range';
 
 /** Every PC is in the one synthetic frame of an imported session. */
 const FRAME = 0;
+/** The file id shown for the PC that holds a file's entries without a PC id (a stand-in key starting with NUL). */
+export const NO_PC_ID_LABEL = 'no PC id (null)';
 
 /** What an importer knows about one peer connection. */
 export interface PcDraft {
@@ -290,7 +292,9 @@ export class ImportBuilder {
       if (!livePc) continue;
       const pc = livePc.summary;
       if (draft.url !== null) pc.frameUrl = draft.url;
-      if (!draft.key.startsWith('\u0000')) pc.fileId = draft.key;
+      // The stand-in for entries without a PC id (a legacy rtcstats file's null ids) is named for what it is; it had
+      // no name at all, an unexplained extra connection beside the file's PC_0, PC_1, ….
+      pc.fileId = draft.key.startsWith('\u0000') ? NO_PC_ID_LABEL : draft.key;
       // Closed by the browser's own account (Chrome `remove`, Firefox "closed"), not by a traced close() call.
       if (draft.closedAt !== null) closePc(livePc, Math.max(draft.closedAt, pc.createdAt), draft.closedBy ?? 'close');
       // A PC the file never closes stays open (closedAt null): the dump says nothing about its end, and its
