@@ -20,7 +20,7 @@ export const NO_VERDICT_TEXT: Record<NoVerdictReason, string> = { 'no-media': 'N
  */
 export function noVerdictReasonText(reason: NoVerdictReason, mediaMs?: number): string {
   if (reason === 'no-media') return 'no media to rate (no stream carried any)';
-  if (reason === 'legacy-stats') return "its stats are Chrome's legacy (goog) ones, which are kept but not rated or charted";
+  if (reason === 'legacy-stats') return "its stats are Chrome's legacy (goog) ones, which are charted but not rated";
   const needed = OVERALL_VERDICT_MIN_MS / 1000;
   // Rounded down: 29.96 s must not read as the 30 s it falls short of.
   return mediaMs === undefined

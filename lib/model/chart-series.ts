@@ -13,6 +13,10 @@
  * never RTCP `fractionLost`), in %, clamped to 0…100, Δlost < 0 (duplicates) counting as 0. The selected candidate
  * pair is the one candidate-pairs.ts selects (health and the connection header use it too).
  *
+ * Chrome's legacy ("goog") stats are read through {@link LegacyStatsView} (legacy-stats.ts): its `ssrc`,
+ * `googCandidatePair` and `VideoBwe` objects appear as the standard objects they correspond to, numbers parsed from
+ * their strings, so they are charted by these same formulas and gap rules; the stored columns stay as they are.
+ *
  * {@link ChartModel} is incremental: after rows are appended it extends every series in O(new rows); a new stream
  * (or a field that appears later, e.g. `roundTripTime` after the first RTCP report) adds a series, which the
  * model reports as a structural change. Pure: no UI or browser API.
@@ -20,6 +24,7 @@
 import type { Json } from '../protocol/json';
 import { selectedPairsReader } from './candidate-pairs';
 import { lossFraction } from './health/metrics';
+import { LegacyStatsView } from './legacy-stats';
 import { counterRateRule, findRateRule, rateBetween, type RateRule } from './rates';
 import type { StatsColumns } from './session';
 
@@ -143,7 +148,9 @@ export class ChartModel {
   /** Bumped on every structural change. */
   version = 0;
 
+  /** The columns read: the PC's own, or their standard-shaped view when they hold legacy stats. */
   private columns: StatsColumns | undefined;
+  private legacy = new LegacyStatsView();
   private known = new Set<string>();
   private pending: Candidate[] = [];
   private states = new Map<string, ChartState>();
@@ -190,10 +197,12 @@ export class ChartModel {
       if (had) this.version++;
       return { structural: had, fromRow: 0 };
     }
-    const rebuild = fromRow <= 0 || columns !== this.columns || fromRow > columns.t.length || columns.t.length < this.x.length;
-    if (rebuild) this.reset(columns);
+    // The same view object for as long as `columns` only grow (extended here, in O(new rows)).
+    const view = this.legacy.update(columns);
+    const rebuild = fromRow <= 0 || view !== this.columns || fromRow > view.t.length || view.t.length < this.x.length;
+    if (rebuild) this.reset(view);
     const start = this.x.length;
-    const end = columns.t.length;
+    const end = view.t.length;
     let structural = rebuild;
 
     this.discoverObjects();
@@ -492,7 +501,8 @@ export class ChartModel {
   /**
    * Media sources: "audio capture (out 0)" when an outbound stream names it (or named it: after replaceTrack(null) and
    * back, Chromium reports the track under a new media-source id, and the old one kept its sender in its label, so
-   * the same capture was not listed under two names), else by track id.
+   * the same capture was not listed under two names), else by track id. A stream without a mid (legacy stats) is
+   * named by its SSRC: "audio capture (out 1228289922)".
    */
   private sourceLabel(id: string): string {
     const kind = str(this.latest(id, 'kind')) ?? 'media';
@@ -500,8 +510,8 @@ export class ChartModel {
     for (const other in this.columns!.objects) {
       const o = this.columns!.objects[other];
       if (o.type === 'outbound-rtp' && (this.fields(other)?.mediaSourceId ?? []).includes(id)) {
-        const mid = this.latest(other, 'mid');
-        const text = `out ${mid === null ? '?' : String(mid)}`;
+        const name = this.latest(other, 'mid') ?? this.latest(other, 'ssrc');
+        const text = `out ${name === null ? '?' : String(name)}`;
         if (!users.includes(text)) users.push(text);
       }
     }

@@ -29,6 +29,7 @@
 import type { PcSummary, SessionData, StatsColumns, TraceEvent } from '../session';
 import { candidateAt, selectedPairIdsAt } from '../candidate-pairs';
 import { latestStates } from '../connection-header';
+import { LEGACY_STATS_TYPES } from '../legacy-stats';
 import { audioQuality, codecImpairment, delayImpairment, effectiveEquipmentImpairment, mosFromScore, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
 import { connectionMetrics, type ConnectionMetrics, type HeldReport, type MetricSeries, type StreamMetrics } from './metrics';
 import { compareIssues, DTX_GAP_MS, pcIssues, sessionIssues, streamLabel, type HealthIssue, type IssueSeverity } from './rules';
@@ -464,13 +465,10 @@ export interface PcHealth {
 export type NoVerdictReason = 'no-media' | 'too-little-media' | 'legacy-stats';
 
 /**
- * Types of Chrome's legacy getStats (before the standard one; rtcstats dumps of 2020 and earlier): `ssrc` objects
- * with `goog*` string values instead of inbound-rtp/outbound-rtp. Such a PC is not rated (nor charted); its
- * missing verdict says so rather than "no media".
+ * Whether a PC's stats are Chrome's legacy ones only (rtcstats dumps of 2020 and earlier): some legacy object, no RTP
+ * stream of the standard kind. Such a PC is charted (through legacy-stats.ts) but not rated; its missing verdict
+ * says so rather than "no media".
  */
-const LEGACY_STATS_TYPES = new Set(['ssrc', 'googCandidatePair', 'VideoBwe', 'googComponent', 'googLibjingleSession', 'googTrack', 'googCertificate']);
-
-/** Whether a PC's stats are Chrome's legacy ones only: some legacy object, no RTP stream of the standard kind. */
 export function hasOnlyLegacyStats(columns: StatsColumns | undefined): boolean {
   if (!columns) return false;
   let legacy = false;
