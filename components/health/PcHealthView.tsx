@@ -16,6 +16,7 @@ import type { MetricSummary, PcHealthSummary, StreamMetric } from '../../lib/mod
 import { createPcAssessor } from '../../lib/model/health/pc-assessor';
 import { ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
 import type { HealthThresholds } from '../../lib/model/health/thresholds';
+import { hasLegacyStats } from '../../lib/model/legacy-stats';
 import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import { formatElapsed, formatSince } from '../connection/format';
@@ -263,6 +264,13 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
         ) : null}
         <span class="health-muted"> (audio: estimated MOS by the E-model; video: frame rate, resolution, freezes, bits per pixel)</span>
       </p>
+      {hasLegacyStats(columns) ? (
+        <p class="health-muted" data-testid="health-legacy">
+          Rated from Chrome's legacy (goog) stats, read as their standard counterparts: the loss of sent streams is
+          approximate (those stats do not say when a receiver report came), and freezes, jitter-buffer delay and audio
+          concealment are not in them.
+        </p>
+      ) : null}
       {health.scoreFactor && unexplainedScore(health) ? (
         <p class="health-factor" data-testid="health-score-factor">
           {`Score set by ${health.scoreFactor.stream}: ${health.scoreFactor.text}`}

@@ -12,7 +12,7 @@ export function verdictText(v: QualityVerdict | null): string {
 }
 
 /** In place of the verdict over a call that has none (it ended: there will be none). */
-export const NO_VERDICT_TEXT: Record<NoVerdictReason, string> = { 'no-media': 'No media', 'too-little-media': 'Not enough data', 'legacy-stats': 'Not rated' };
+export const NO_VERDICT_TEXT: Record<NoVerdictReason, string> = { 'no-media': 'No media', 'too-little-media': 'Not enough data' };
 
 /**
  * Why a call that ended has no verdict: "only 8.2 s of media (a verdict over the call needs 30 s)"; without
@@ -20,7 +20,6 @@ export const NO_VERDICT_TEXT: Record<NoVerdictReason, string> = { 'no-media': 'N
  */
 export function noVerdictReasonText(reason: NoVerdictReason, mediaMs?: number): string {
   if (reason === 'no-media') return 'no media to rate (no stream carried any)';
-  if (reason === 'legacy-stats') return "its stats are Chrome's legacy (goog) ones, which are charted but not rated";
   const needed = OVERALL_VERDICT_MIN_MS / 1000;
   // Rounded down: 29.96 s must not read as the 30 s it falls short of.
   return mediaMs === undefined

@@ -2,9 +2,10 @@
  * Chrome's legacy ("goog") getStats, read as standard stats: a view of a PC's stats columns in which each legacy
  * object that has a standard counterpart appears as that counterpart, with numbers parsed from the strings the
  * legacy API gave (rtcstats dumps of 2020 and earlier; shared/docs/formats.md §2.3). The charts
- * (chart-series.ts) read a PC's columns through this view, so a legacy PC is charted by the same formulas and gap
- * rules as a standard one. The stored columns are never touched: the view is built beside them, in memory, and
- * holds the columns of every other object by reference.
+ * (chart-series.ts) and health (assess.ts, metrics.ts, pc-assessor.ts) read a PC's columns through this view, so a
+ * legacy PC is charted and rated by the same formulas, gap rules and thresholds as a standard one. The stored columns
+ * are never touched: the view is built beside them, in memory, and holds the columns of every other object by
+ * reference.
  *
  * What maps to what, and why (field names and sources: WebRTC's legacy `StatsCollector` (pc/stats_collector.cc,
  * `ExtractStats`) against its standard `RTCStatsCollector` (pc/rtc_stats_collector.cc) of the same years, which
@@ -62,7 +63,7 @@
  * that first reports it), padded with nulls before. Pure: no UI or browser API.
  */
 import type { Json } from '../protocol/json';
-import { ownEntry, type StatsColumns } from './session';
+import { ownEntry, type StatsColumns, type StatsObjectColumns } from './session';
 
 type Fields = StatsColumns['objects'][string]['fields'];
 type Column = (Json | null)[];
@@ -259,6 +260,17 @@ const asBoolean = (read: Reader): Rule => (row) => {
   return v === 'true' || v === true ? true : v === 'false' || v === false ? false : null;
 };
 
+/** A derived object in the view: `shown` once it has a row (until then the view has no such object). */
+interface DerivedEntry {
+  object: Derived;
+  entry: StatsObjectColumns;
+  present: (row: number) => boolean;
+  shown: boolean;
+}
+
+/** Every view made, so that reading a view through another gives it back as it is. */
+const VIEWS = new WeakSet<StatsColumns>();
+
 /**
  * The standard-shaped view of a PC's columns (see the module comment), kept up to date as rows are appended:
  * `update(columns)` after each append gives the columns to read. Columns without legacy objects are given back as
@@ -269,34 +281,36 @@ export class LegacyStatsView {
   private firstT: number | undefined;
   private view: StatsColumns | undefined;
   private rows = 0;
+  /** The raw objects seen, in the raw columns' order, each as it is or as its derived objects. */
+  private entries: { id: string; object: StatsObjectColumns; derived: DerivedEntry[] | null }[] = [];
   private known = new Set<string>();
-  /** Derived objects; `shown` once in the view (from their first row: until then the view has no such object). */
-  private derived: { object: Derived; present: (row: number) => boolean; shown: boolean }[] = [];
+  private derived: DerivedEntry[] = [];
   private bwe: { present: Reader; send: Rule; receive: Rule }[] = [];
   /** The bandwidth estimates of row {@link bweRow} (every selected pair of a row reads them). */
   private bweRow = -1;
   private bweSend: number | null = null;
   private bweReceive: number | null = null;
 
-  /** The columns to read `raw` through: `raw` itself without legacy objects, else the view, extended to its rows. */
+  /**
+   * The columns to read `raw` through: `raw` itself without legacy objects (or when it is a view already), else the
+   * view, extended to its rows.
+   */
   update(raw: StatsColumns): StatsColumns {
+    if (VIEWS.has(raw)) return raw;
     const rows = raw.t.length;
     if (raw !== this.raw || rows < this.rows || raw.t[0] !== this.firstT) this.reset(raw);
     if (!this.view) {
       if (!hasLegacyStats(raw)) return raw;
       this.view = { t: raw.t, objects: {}, cost: raw.cost };
+      VIEWS.add(this.view);
     }
-    this.discover();
-    const objects = this.view.objects;
+    let changed = this.discover();
     for (const d of this.derived) {
       d.object.extend(this.rows, rows, d.present);
       // A stream that never sent or received a packet has no rows: it joins the view with its first one.
-      if (!d.shown && hasOwn.call(d.object.fields, 'type')) {
-        d.shown = true;
-        // An id a raw object took meanwhile stays the raw object's (freeId avoided those known when it chose).
-        if (!hasOwn.call(objects, d.object.id)) defineOwn(objects, d.object.id, { type: d.object.type, fields: d.object.fields });
-      }
+      if (!d.shown && hasOwn.call(d.object.fields, 'type')) d.shown = changed = true;
     }
+    if (changed) this.view.objects = this.objects();
     this.rows = rows;
     return this.view;
   }
@@ -306,25 +320,43 @@ export class LegacyStatsView {
     this.firstT = raw.t[0];
     this.view = undefined;
     this.rows = 0;
+    this.entries = [];
     this.known = new Set();
     this.derived = [];
     this.bwe = [];
     this.bweRow = -1;
   }
 
-  /** Adds the objects that appeared since the last update: raw ones by reference, legacy ones as derived. */
-  private discover(): void {
+  /**
+   * The view's objects: the raw ones in their order, each mapped one replaced by its derived objects that have rows.
+   * Made anew whenever that set changes, so a view grown poll by poll lists its objects (and so the charts their
+   * series, health its streams) in the order a view of all the polls at once has. An id taken twice (a file's object
+   * named as one of ours) goes to the first.
+   */
+  private objects(): StatsColumns['objects'] {
+    const out: StatsColumns['objects'] = {};
+    for (const entry of this.entries) {
+      if (entry.derived === null) {
+        if (!hasOwn.call(out, entry.id)) defineOwn(out, entry.id, entry.object);
+        continue;
+      }
+      for (const d of entry.derived) if (d.shown && !hasOwn.call(out, d.object.id)) defineOwn(out, d.object.id, d.entry);
+    }
+    return out;
+  }
+
+  /** Takes in the raw objects that appeared since the last update; true when there were any. */
+  private discover(): boolean {
     const raw = this.raw!;
-    const objects = this.view!.objects;
-    const claimed = new Set(this.derived.map((d) => d.object.id));
+    let changed = false;
     for (const id in raw.objects) {
       if (this.known.has(id)) continue;
       this.known.add(id);
+      changed = true;
       const object = raw.objects[id];
       const made = this.derive(id, object.type, object.fields);
       if (made.length === 0) {
-        // Not mapped: as it is (a synthetic object of the same id, made earlier, keeps its place).
-        if (!hasOwn.call(objects, id) && !claimed.has(id)) defineOwn(objects, id, object);
+        this.entries.push({ id, object, derived: null });
         if (object.type === 'VideoBwe') {
           const f = object.fields;
           this.bwe.push({ present: reader(f, 'type'), send: positive(reader(f, 'googAvailableSendBandwidth')), receive: positive(reader(f, 'googAvailableReceiveBandwidth')) });
@@ -337,13 +369,11 @@ export class LegacyStatsView {
       const present = object.type === 'ssrc'
         ? rtpPresence(object.fields, /_send$/.test(id) ? 'Sent' : 'Received')
         : (row: number): boolean => type !== undefined && type[row] != null;
-      for (const d of made) {
-        // An id a synthetic object took earlier keeps it (freeId avoids the raw ids known then).
-        if (hasOwn.call(objects, d.id) || claimed.has(d.id)) continue;
-        claimed.add(d.id);
-        this.derived.push({ object: d, present, shown: false });
-      }
+      const derived = made.map((d): DerivedEntry => ({ object: d, entry: { type: d.type, fields: d.fields }, present, shown: false }));
+      this.entries.push({ id, object, derived });
+      this.derived.push(...derived);
     }
+    return changed;
   }
 
   private derive(id: string, type: string, f: Fields): Derived[] {

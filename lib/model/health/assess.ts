@@ -24,12 +24,17 @@
  * good before it has been). The verdict then combines with ongoing issues: a critical one (connection failed, ICE
  * stuck) makes the PC very low, a warning at most low. Info issues (TURN in use, pair switched) do not lower it.
  *
+ * Chrome's legacy ("goog") stats are assessed through their standard-shaped view (legacy-stats.ts), as the charts
+ * draw them: the same metrics, scores, rules and thresholds, from the values parsed from their strings. What they
+ * lack (freeze, jitter-buffer and concealment counters, receiver-report times) is missing, as for any browser without
+ * it: a missing field never fires a rule.
+ *
  * Pure: no UI or browser API.
  */
 import type { PcSummary, SessionData, StatsColumns, TraceEvent } from '../session';
 import { candidateAt, selectedPairIdsAt } from '../candidate-pairs';
 import { latestStates } from '../connection-header';
-import { LEGACY_STATS_TYPES } from '../legacy-stats';
+import { standardStatsView } from '../legacy-stats';
 import { audioQuality, codecImpairment, delayImpairment, effectiveEquipmentImpairment, mosFromScore, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
 import { connectionMetrics, type ConnectionMetrics, type HeldReport, type MetricSeries, type StreamMetrics } from './metrics';
 import { compareIssues, DTX_GAP_MS, pcIssues, sessionIssues, streamLabel, type HealthIssue, type IssueSeverity } from './rules';
@@ -462,23 +467,7 @@ export interface PcHealth {
  * only PC, no stats), or less than {@link OVERALL_VERDICT_MIN_MS} of it (a PC that lived a few seconds, media that
  * flowed only briefly).
  */
-export type NoVerdictReason = 'no-media' | 'too-little-media' | 'legacy-stats';
-
-/**
- * Whether a PC's stats are Chrome's legacy ones only (rtcstats dumps of 2020 and earlier): some legacy object, no RTP
- * stream of the standard kind. Such a PC is charted (through legacy-stats.ts) but not rated; its missing verdict
- * says so rather than "no media".
- */
-export function hasOnlyLegacyStats(columns: StatsColumns | undefined): boolean {
-  if (!columns) return false;
-  let legacy = false;
-  for (const id of Object.keys(columns.objects)) {
-    const type = columns.objects[id].type;
-    if (type === 'inbound-rtp' || type === 'outbound-rtp') return false;
-    if (LEGACY_STATS_TYPES.has(type)) legacy = true;
-  }
-  return legacy;
-}
+export type NoVerdictReason = 'no-media' | 'too-little-media';
 
 /** Why a verdict is missing, given the average score of the media rated (null: none was). */
 const noVerdictReason = (averageScore: number | null): NoVerdictReason => (averageScore === null ? 'no-media' : 'too-little-media');
@@ -512,20 +501,19 @@ function presentWithin(columns: StatsColumns | undefined, id: string, from: numb
   return false;
 }
 
-/** Score, verdicts and issues of one PC. */
+/** Score, verdicts and issues of one PC (legacy stats through their standard-shaped view). */
 export function assessPc(input: AssessPcInput): PcHealth {
-  const metrics = input.columns && input.columns.t.length > 0 ? connectionMetrics(input.columns) : null;
+  const columns = input.columns && standardStatsView(input.columns);
+  const metrics = columns && columns.t.length > 0 ? connectionMetrics(columns) : null;
   const now = endOfObservation(input, metrics?.t ?? []);
   const ended = endedAt(input);
-  const issues = pcIssues({ pcId: input.pcId, pc: input.pc, columns: input.columns, metrics, events: input.events, thresholds: input.thresholds ?? DEFAULT_HEALTH_THRESHOLDS, now, endedAt: ended });
+  const issues = pcIssues({ pcId: input.pcId, pc: input.pc, columns, metrics, events: input.events, thresholds: input.thresholds ?? DEFAULT_HEALTH_THRESHOLDS, now, endedAt: ended });
   let scores: PcScores | null = null;
   if (metrics) {
     scores = new PcScores(metrics);
     scores.advance(metrics);
   }
-  const health = pcHealth(input.pcId, metrics, scores, issues, ended !== null);
-  if (health.noVerdict === 'no-media' && hasOnlyLegacyStats(input.columns)) health.noVerdict = 'legacy-stats';
-  return health;
+  return pcHealth(input.pcId, metrics, scores, issues, ended !== null);
 }
 
 /** The `now` of an assessment: given, else the PC's close, else its last sample (samples `t`), else its creation. */
@@ -607,9 +595,7 @@ export function assessSession(data: SessionData, thresholds: HealthThresholds = 
   let verdict: QualityVerdict | null = null;
   for (const p of pcs) verdict = worseVerdict(verdict, p.overallVerdict);
   if (issues.some((i) => i.rule === 'getusermedia-failed')) verdict = worseVerdict(verdict, 'low');
-  let noVerdict = verdict === null ? noVerdictReason(averageScore) : null;
-  // No media rated because every PC with stats has only legacy ones: say that, not "no media".
-  if (noVerdict === 'no-media' && pcs.some((p) => p.noVerdict === 'legacy-stats') && pcs.every((p) => p.noVerdict === 'legacy-stats' || p.t.length === 0)) noVerdict = 'legacy-stats';
+  const noVerdict = verdict === null ? noVerdictReason(averageScore) : null;
   return { sessionId: data.session.id, pcs, issues, averageScore, verdict, noVerdict };
 }
 
@@ -651,7 +637,9 @@ export interface PcGlance {
 }
 
 /** What the popup shows per live PC: states, path, the latest numbers and the verdict with its top issue. */
-export function pcGlance(health: PcHealth, columns: StatsColumns | undefined, events: readonly TraceEvent[], pc?: PcSummary): PcGlance {
+export function pcGlance(health: PcHealth, raw: StatsColumns | undefined, events: readonly TraceEvent[], pc?: PcSummary): PcGlance {
+  // The columns the assessment read (legacy stats as standard ones).
+  const columns = raw && standardStatsView(raw);
   const states = latestStates(pc, events, health.pcId);
   // The metrics the assessment already computed from the same columns.
   const metrics = health.metrics;

@@ -23,6 +23,7 @@
  */
 import type { Json } from '../../protocol/json';
 import { selectedPairIdsAt } from '../candidate-pairs';
+import { standardStatsView } from '../legacy-stats';
 import { findRateRule, rateBetween } from '../rates';
 import type { PcSummary, SessionData, StatsColumns, TraceEvent } from '../session';
 import { pcEventFacts, type PcEventFacts } from './pc-events';
@@ -676,7 +677,9 @@ export function pcTimesOf(facts: PcEventFacts, pc?: PcSummary): { createdAt: num
 }
 
 /** A PC's summary: per stream and connection metric avg/min/max/p95, its duration and setup time. */
-export function summarizePc(columns: StatsColumns | undefined, events: readonly TraceEvent[], pcId: string, pc?: PcSummary): PcHealthSummary {
+export function summarizePc(raw: StatsColumns | undefined, events: readonly TraceEvent[], pcId: string, pc?: PcSummary): PcHealthSummary {
+  // Legacy stats as the assessment reads them (legacy-stats.ts).
+  const columns = raw && standardStatsView(raw);
   const metrics = columns ? connectionMetrics(columns) : null;
   return pcHealthSummary(
     pcId, pcTimes(events, pcId, pc), columns?.t ?? [], pc,

@@ -17,6 +17,7 @@ import { createMemoryFeed } from '../../../components/charts/memory-feed';
 import { followMax, TimeSeriesChart, uplotOf } from '../../../components/charts/TimeSeriesChart';
 import { loadCallSamples } from '../../unit/model/corpus';
 import { tileSamples } from '../../fixtures/long-session';
+import { legacyPolls } from '../../fixtures/legacy-goog-stats';
 
 const CALL = loadCallSamples();
 const SEND_PC = '10-1';
@@ -341,3 +342,38 @@ describe('ConnectionCharts', () => {
     expect(Math.min(...drawn)).toBe(Math.min(...raw));
   }, 60_000);
 });
+
+describe('ConnectionCharts: Chrome\'s legacy (goog) stats', () => {
+  it('draws the default charts of an imported legacy PC, series named as for standard stats, values parsed from the strings', () => {
+    // Four real polls (corpus 24a93962-…), then a fifth appended live: the charts take it in without a Preact render.
+    const polls = legacyPolls();
+    const { feed } = mount(polls.slice(0, 4));
+    const figures = [...document.querySelectorAll('figure[data-chart-id]')];
+    expect(figures.map((f) => f.getAttribute('data-chart-id'))).toEqual([
+      'bitrate-send', 'bitrate-receive', 'packet-rate', 'packet-loss', 'jitter', 'rtt', 'fps', 'resolution', 'available-bitrate', 'audio-level', 'quality-limitation',
+    ]);
+    expect(screen.queryByText(/No chartable stats/)).toBeNull();
+    expect(seriesLabels('bitrate-send')).toEqual(['audio out (1228289922)', 'video out (408222511)', 'connection total (selected pair)']);
+    expect(seriesLabels('bitrate-receive')).toEqual(['audio in (2072792890)', 'video in (2907324897)', 'connection total (selected pair)']);
+    expect(seriesLabels('rtt')).toEqual(['audio out (1228289922) · remote', 'video out (408222511) · remote', 'ICE (selected pair)']);
+    expect(seriesLabels('available-bitrate')).toEqual(['outgoing (selected pair)']);
+    const rtt = uplotOf(chartEl('rtt'))!;
+    expect(rtt.data[0].length).toBe(4);
+    // googRtt "229", "229", "229", "225" of the active pair.
+    expect([...(rtt.data[3] as (number | null)[])].map((v) => (v === null ? null : Math.round(v)))).toEqual([229, 229, 229, 225]);
+    const send = uplotOf(chartEl('bitrate-send'))!;
+    // bytesSent "12965524" → "13197348" over 1004 ms of the stream's own timestamps.
+    expect(send.data[2][1]).toBeCloseTo(1847.203, 3);
+    // The next poll, live.
+    const next = structuredClone(polls[3]);
+    next.index = 88;
+    next.t += 1000;
+    for (const o of Object.values(next.report)) if (typeof o.timestamp === 'number') o.timestamp += 1000;
+    (next.report.ssrc_408222511_send as Record<string, unknown>).bytesSent = String(13599840 + 125_000);
+    act(() => feed.append(SEND_PC, [next]));
+    runFrames();
+    expect(send.data[0].length).toBe(5);
+    expect(send.data[2][4]).toBe(1000);
+  });
+});
+

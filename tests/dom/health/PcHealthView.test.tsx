@@ -8,6 +8,10 @@ import { evidenceText } from '../../../components/health/health-text';
 import type { HealthIssue } from '../../../lib/model/health/rules';
 import type { PcSummary, SessionSummary, StatsReportJson } from '../../../lib/model/session';
 import { columnsOf, EventStream, fixedFeed, internalsCallSession, makePc, makeSession } from '../../fixtures/session-builders';
+import { existsSync, readFileSync } from 'node:fs';
+import { importDump } from '../../../lib/dump/import-dump';
+import { pcColumns } from '../../../lib/dump/bundle-stats';
+import { CORPUS_DIR } from '../../unit/model/corpus';
 
 afterEach(cleanup);
 
@@ -177,3 +181,31 @@ describe('PcHealthView: no verdict over a call with too little media', () => {
     expect(screen.getByTestId('health-ended').textContent).toBe(' · closed: no verdict over the call, no media to rate (no stream carried any)');
   });
 });
+
+const LEGACY_CALL = `${CORPUS_DIR}/dumps/rtcstats-legacy/google-legacy-stats-multiple-pc`;
+
+describe.skipIf(!existsSync(LEGACY_CALL))('PcHealthView: an imported call with Chrome\'s legacy (goog) stats', () => {
+  it('is rated, and says what its legacy stats cannot tell', async () => {
+    const [bundle] = importDump('google-legacy-stats-multiple-pc', new Uint8Array(readFileSync(LEGACY_CALL))).bundles;
+    const stats = Object.fromEntries(bundle.pcs.map((pc) => [pc.pcId, pcColumns(bundle, pc.pcId)]));
+    const data = { session: bundle.session, pcs: bundle.pcs, events: bundle.events, stats };
+    // The P2P connection on a LAN: clean.
+    const pcId = bundle.pcs.find((p) => p.fileId === 'PC_2')!.pcId;
+    render(<PcHealthView data={data} pcId={pcId} feed={fixedFeed(stats)} />);
+    const region = screen.getByRole('region', { name: `Connection ${pcId} health` });
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    expect(region.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('good');
+    expect(region.querySelector('[data-no-verdict]')).toBeNull();
+    expect(region.textContent).toMatch(/over the call \d+\/100/);
+    expect(screen.getByTestId('health-legacy').textContent).toMatch(/^Rated from Chrome's legacy \(goog\) stats/);
+  });
+
+  it('a PC with standard stats has no such note', async () => {
+    const call = internalsCallSession();
+    render(<PcHealthView data={call} pcId="0-2" feed={fixedFeed(call.stats)} />);
+    const region = screen.getByRole('region', { name: 'Connection 0-2 health' });
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    expect(screen.queryByTestId('health-legacy')).toBeNull();
+  });
+});
+

@@ -8,6 +8,8 @@ import { samplesToColumns } from '../../../../lib/model/stats-columns';
 import { columnsOf, EventStream, internalsCallSession, makePc, makeSession } from '../../../fixtures/session-builders';
 import { CORPUS_DIR, loadCallSamples, withUplinkAudioLoss } from '../corpus';
 import { readFileSync } from 'node:fs';
+import { standardStatsView } from '../../../../lib/model/legacy-stats';
+import { DEFAULT_HEALTH_THRESHOLDS, normalizeHealthThresholds } from '../../../../lib/model/health/thresholds';
 import { importDump } from '../../../../lib/dump/import-dump';
 import { pcColumns } from '../../../../lib/dump/bundle-stats';
 
@@ -565,22 +567,66 @@ describe('the verdict over the call needs 30 s of rated media, each score weight
   });
 });
 
-describe('a call with only Chrome\'s legacy (goog) stats', () => {
-  /** The bundle of a corpus rtcstats dump as the views read it. */
+describe('a call with only Chrome\'s legacy (goog) stats: rated from the values parsed from its strings', () => {
+  /** The bundle of a corpus rtcstats dump as the views read it (the stored columns: the file's strings). */
   const sessionOf = (file: string) => {
     const [bundle] = importDump(file, new Uint8Array(readFileSync(`${CORPUS_DIR}/dumps/rtcstats-legacy/${file}`)), { allowPartial: true }).bundles;
     const stats = Object.fromEntries(bundle.pcs.map((pc) => [pc.pcId, pcColumns(bundle, pc.pcId)]));
     return { session: bundle.session, pcs: bundle.pcs, events: bundle.events, stats };
   };
 
-  it('has no verdict because its stats are not rated, not because it had no media', () => {
-    const legacy = assessSession(sessionOf('google-legacy-stats-multiple-pc'));
-    expect(legacy.verdict).toBeNull();
-    expect(legacy.noVerdict).toBe('legacy-stats');
-    expect(legacy.pcs.filter((p) => p.t.length > 0).map((p) => p.noVerdict)).toEqual(legacy.pcs.filter((p) => p.t.length > 0).map(() => 'legacy-stats'));
-    // A dump with standard stats is rated as before.
-    const standard = assessSession(sessionOf('chrome-standard-multiple-p2p'));
-    expect(standard.noVerdict).not.toBe('legacy-stats');
-    expect(standard.pcs.some((p) => p.averageScore !== null)).toBe(true);
+  it('a clean P2P call on a LAN is good, its streams scored from bitrate, frame rate, RTT and loss', () => {
+    const data = sessionOf('google-legacy-stats-multiple-pc');
+    const health = assessSession(data);
+    expect(health.noVerdict).toBeNull();
+    const p2p = health.pcs.find((p) => data.pcs.find((pc) => pc.pcId === p.pcId)!.fileId === 'PC_2')!;
+    expect(p2p.overallVerdict).toBe('good');
+    expect(p2p.averageScore!).toBeGreaterThan(SCORE_GOOD);
+    expect(p2p.issues.filter((i) => i.severity !== 'info')).toEqual([]);
+    const streams = p2p.metrics!.streams;
+    expect(streams.map((s) => `${s.direction} ${s.kind} ${s.ssrc}`).sort()).toEqual([
+      'inbound audio 3443423296', 'inbound video 2272983867', 'outbound audio 61508899', 'outbound video 2078277926',
+    ]);
+    // ~1.5 Mbit/s of 720p video each way, 1–9 ms RTT from the receiver reports (googRtt), no loss.
+    const video = streams.find((s) => s.ssrc === 2078277926)!.series;
+    expect(video.bitrate!.filter((v) => v !== null).length).toBeGreaterThan(20);
+    expect(video.frameHeight!.filter((v) => v !== null).every((v) => v === 720)).toBe(true);
+    const audio = streams.find((s) => s.ssrc === 61508899)!.series;
+    expect(audio.rttMs!.filter((v) => v !== null).every((v) => v! >= 1 && v! <= 9)).toBe(true);
+    expect(audio.lossFraction!.filter((v) => v !== null).every((v) => v === 0)).toBe(true);
+  });
+
+  it('the congested SFU call: its loss and RTT issues, with the values the strings give and the same thresholds', () => {
+    const data = sessionOf('24a93962-f981-43b4-8501-48e43f91a4e0');
+    const health = assessSession(data);
+    const pc = health.pcs.find((p) => p.t.length > 0)!;
+    expect(pc.overallVerdict).toBe('very-low');
+    // The audio sender's first loss report of the congestion (poll 39 of PC_0): packetsLost "95" → "104" while
+    // packetsSent went "2220" → "2241": 9 of 21 lost, over the 5 % threshold.
+    const loss = pc.issues.find((i) => i.rule === 'high-packet-loss' && i.subjectId === 'ssrc_1228289922_send')!;
+    expect(loss).toMatchObject({ severity: 'critical', subject: 'outbound audio (ssrc 1228289922)', from: 1593426992155 });
+    expect(loss.evidence.value).toBeCloseTo((100 * (104 - 95)) / (2241 - 2220), 9);
+    expect(loss.evidence.threshold).toBe(DEFAULT_HEALTH_THRESHOLDS.lossPercent);
+    // RTT to the SFU beyond the threshold while congested (googRtt in ms).
+    const rtt = pc.issues.filter((i) => i.rule === 'high-rtt');
+    expect(rtt.length).toBeGreaterThan(0);
+    for (const issue of rtt) expect(issue.evidence.value as number).toBeGreaterThan(DEFAULT_HEALTH_THRESHOLDS.rttMs);
+    // Lenient thresholds: the same call has no loss or RTT issue left (the thresholds are what decides).
+    const lenient = assessSession(data, normalizeHealthThresholds({ ...DEFAULT_HEALTH_THRESHOLDS, lossPercent: 100, rttMs: 10_000 }));
+    expect(lenient.issues.filter((i) => i.rule === 'high-packet-loss' || i.rule === 'high-rtt')).toEqual([]);
+  });
+
+  it('reads legacy stats as the charts do: the same PC assessed from its view gives the same health', () => {
+    const data = sessionOf('google-legacy-screenshare-p2p');
+    const pc = data.pcs.find((p) => data.stats[p.pcId].t.length > 0)!;
+    const raw = data.stats[pc.pcId];
+    const stored = JSON.stringify(raw);
+    const fromRaw = assessPc({ pcId: pc.pcId, pc, columns: raw, events: data.events });
+    const fromView = assessPc({ pcId: pc.pcId, pc, columns: standardStatsView(raw), events: data.events });
+    expect(fromRaw).toStrictEqual(fromView);
+    expect(fromRaw.averageScore).not.toBeNull();
+    expect(JSON.stringify(raw)).toBe(stored);
+    const glance = pcGlance(fromRaw, raw, data.events, pc);
+    expect(glance.pairType).toBe('prflx ⇄ srflx');
   });
 });

@@ -14,7 +14,10 @@ import type { PcSummary, StatsColumns, StatsSample, TraceEvent } from '../../../
 import { appendSamples, columnsToSamples, emptyStatsColumns, keepLastRows, samplesToColumns } from '../../../../lib/model/stats-columns';
 import { tileSamples } from '../../../fixtures/long-session';
 import { EventStream, internalsCallSession, makePc } from '../../../fixtures/session-builders';
-import { withUplinkAudioLoss } from '../corpus';
+import { CORPUS_DIR, withUplinkAudioLoss } from '../corpus';
+import { existsSync, readFileSync } from 'node:fs';
+import { importDump } from '../../../../lib/dump/import-dump';
+import { pcSamples } from '../../../../lib/dump/bundle-stats';
 
 /** Thresholds the healthy corpus call crosses now and then, so the rules open and close spans. */
 const TIGHT = normalizeHealthThresholds({
@@ -145,6 +148,24 @@ describe('the corpus call (Chromium 156 loopback), grown live', () => {
     // Another trace (a re-read after a gap: other event objects) is folded from the start; the rows still resume.
     expect(step(assessor, input(structuredClone(trace.events), closed)).resumedRows).toBe(40);
   });
+});
+
+const LEGACY_CALL = `${CORPUS_DIR}/dumps/rtcstats-legacy/google-legacy-stats-multiple-pc`;
+
+describe.skipIf(!existsSync(LEGACY_CALL))('a legacy (goog) stats PC grown live (read through its standard-shaped view)', () => {
+  it('equals the full assessment at every step, and resumes once its streams and fields are there', () => {
+    const [bundle] = importDump('google-legacy-stats-multiple-pc', new Uint8Array(readFileSync(LEGACY_CALL))).bundles;
+    // The SFU connection: streams come and go over its 201 polls.
+    const pc = bundle.pcs.find((p) => p.fileId === 'PC_1')!;
+    const samples = pcSamples(bundle, pc.pcId);
+    const growth = { pcId: pc.pcId, pc: { ...pc, closedAt: null }, samples, events: bundle.events, thresholds: TIGHT };
+    // Poll by poll through its first 80 polls (streams join and leave), then in random steps through all of them.
+    for (const [rows, sizes] of [[80, Array.from({ length: 80 }, () => 1)], [samples.length, stepSizes(samples.length, 7, [2, 3, 40, 1])]] as const) {
+      const steps = grow({ ...growth, samples: samples.slice(0, rows) }, [...sizes]);
+      // Mostly taken in from where the previous step ended (a stream or field arriving starts over, as for any PC).
+      expect(steps.filter((st) => st.before > 0 && st.resumedRows === st.before).length).toBeGreaterThan(steps.length / 2);
+    }
+  }, 30_000);
 });
 
 describe('falling back to a full assessment', () => {
