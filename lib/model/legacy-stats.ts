@@ -56,7 +56,7 @@
  * fields stay strings), so a legacy field charted from the stats table is charted by its value. Numbers are parsed
  * strictly ({@link parseLegacyNumber}): an empty or non-numeric string is no value, never 0. Legacy objects without
  * a standard counterpart (`googComponent`, `googTrack`, `googLibjingleSession`, `googCertificate`, `VideoBwe`
- * itself) are kept as they are.
+ * itself) keep their type, with their numbers parsed likewise.
  *
  * {@link LegacyStatsView} is incremental, like the charts: rows appended to the same columns are converted in
  * O(new rows); a mapped field's column appears with its first value (as a standard field appears with the sample
@@ -68,9 +68,10 @@ import { ownEntry, type StatsColumns, type StatsObjectColumns } from './session'
 type Fields = StatsColumns['objects'][string]['fields'];
 type Column = (Json | null)[];
 
-/** Types of Chrome's legacy (callback) getStats. */
+/** Types of Chrome's legacy (callback) getStats (the standard API's candidates are `local-candidate`, …). */
 export const LEGACY_STATS_TYPES: ReadonlySet<string> = new Set([
   'ssrc', 'googCandidatePair', 'VideoBwe', 'googComponent', 'googLibjingleSession', 'googTrack', 'googCertificate',
+  'localcandidate', 'remotecandidate',
 ]);
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -355,12 +356,12 @@ export class LegacyStatsView {
       changed = true;
       const object = raw.objects[id];
       const made = this.derive(id, object.type, object.fields);
+      if (object.type === 'VideoBwe') {
+        const f = object.fields;
+        this.bwe.push({ present: reader(f, 'type'), send: positive(reader(f, 'googAvailableSendBandwidth')), receive: positive(reader(f, 'googAvailableReceiveBandwidth')) });
+      }
       if (made.length === 0) {
         this.entries.push({ id, object, derived: null });
-        if (object.type === 'VideoBwe') {
-          const f = object.fields;
-          this.bwe.push({ present: reader(f, 'type'), send: positive(reader(f, 'googAvailableSendBandwidth')), receive: positive(reader(f, 'googAvailableReceiveBandwidth')) });
-        }
         continue;
       }
       // Present where the raw object is (a synthetic remote or source: where its send object is); an RTP stream
@@ -424,6 +425,9 @@ export class LegacyStatsView {
           .rule('availableIncomingBitrate', (row) => (selected(row) === true ? this.bweAt(row).receive : null)),
       ];
     }
+    // No standard counterpart (VideoBwe, googComponent, …): its own type, its numbers parsed (a field charted from
+    // the stats table), and an ssrc object of an unexpected id as it is.
+    if (LEGACY_STATS_TYPES.has(type) && type !== 'ssrc') return [new Derived(id, type, f, true)];
     return [];
   }
 

@@ -7,6 +7,7 @@
  * objects.
  */
 import type { Json } from '../protocol/json';
+import { LEGACY_STATS_TYPES, parseLegacyNumber } from './legacy-stats';
 import { statsObjectOf, type StatsColumns } from './session';
 
 const hasOwnProperty = Object.prototype.hasOwnProperty;
@@ -148,6 +149,9 @@ const NOT_CHARTABLE = new Set([
   'relatedPort',
   'priority',
   'dataChannelIdentifier',
+  // Chrome's legacy stats: a candidate's port, a capture time.
+  'portNumber',
+  'googCaptureStartNtpTimeMs',
 ]);
 
 const collator = new Intl.Collator('en', { numeric: true });
@@ -223,10 +227,13 @@ export function buildStatsTable(columns: StatsColumns | undefined): StatsGroup[]
       group = { key, title: key === type ? type : `${type} (${kind})`, type, kind: key === type ? null : kind, objects: [] };
       groups.set(key, group);
     }
+    // Chrome's legacy stats give numbers as strings ("12345"): the charts parse them (legacy-stats.ts), so they chart.
+    const legacy = LEGACY_STATS_TYPES.has(type);
     const fields: StatsFieldRow[] = [];
     for (const [name, value] of Object.entries(obj.fields)) {
       if (HIDDEN_FIELDS.has(name)) continue;
-      fields.push({ name, value, numeric: typeof value === 'number' && Number.isFinite(value) && !NOT_CHARTABLE.has(name) });
+      const number = typeof value === 'number' ? Number.isFinite(value) : legacy && !name.endsWith('Id') && parseLegacyNumber(value) !== null;
+      fields.push({ name, value, numeric: number && !NOT_CHARTABLE.has(name) });
     }
     group.objects.push({ id: obj.id, type, label: objectLabel(obj), fields });
   }

@@ -226,13 +226,20 @@ describe('default charts of legacy stats: incremental', () => {
   });
 
   it('a legacy field charted from the stats table is charted by its parsed value (or its rate)', () => {
-    const model = new ChartModel({ extraFields: [{ statsId: VIDEO_OUT, field: 'googAvgEncodeMs' }, { statsId: VIDEO_OUT, field: 'bytesSent' }] });
+    const model = new ChartModel({
+      extraFields: [
+        { statsId: VIDEO_OUT, field: 'googAvgEncodeMs' }, { statsId: VIDEO_OUT, field: 'bytesSent' }, { statsId: 'bweforvideo', field: 'googTransmitBitrate' },
+      ],
+    });
     model.update(samplesToColumns(polls()), 0);
     const extras = model.charts.filter((c) => c.extra);
     expect(extras.map((c) => c.series[0].values)).toEqual([
       LEGACY_POLLS.map((p) => Number(p.report[VIDEO_OUT].googAvgEncodeMs)),
       [null, kbit(13197348 - 12965524, DT[0]), kbit(13375418 - 13197348, DT[1]), kbit(13599840 - 13375418, DT[2])],
+      LEGACY_POLLS.map((p) => Number(p.report.bweforvideo.googTransmitBitrate)),
     ]);
+    expect(extras.map((c) => c.series[0].label)).toEqual(['video out (408222511)', 'video out (408222511)', 'VideoBwe bweforvideo']);
+    expect(extras[2].unit).toBe('bit/s');
   });
 });
 

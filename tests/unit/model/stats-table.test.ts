@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { appendSamples } from '../../../lib/model/stats-columns';
+import { appendSamples, samplesToColumns } from '../../../lib/model/stats-columns';
 import { buildStatsTable, filterStatsTable, objectAt, objectsAt, presentAt } from '../../../lib/model/stats-table';
 import { columnsOf, getStatsColumns, getStatsReport } from '../../fixtures/session-builders';
+import { LEGACY_IDS, legacyPolls } from '../../fixtures/legacy-goog-stats';
 
 describe('buildStatsTable', () => {
   it('groups Chromium 156 pc2 (receiver) in debugging order', () => {
@@ -134,3 +135,24 @@ describe('filterStatsTable', () => {
     expect(out[0].objects[0].fields.map((f) => f.name)).toEqual(['srtpCipher']);
   });
 });
+
+describe('buildStatsTable: Chrome\'s legacy (goog) stats', () => {
+  it('marks numbers given as strings chartable (the charts parse them), but not words, ids, empty strings or SSRCs', () => {
+    const groups = buildStatsTable(samplesToColumns(legacyPolls((p) => {
+      p[3].report[LEGACY_IDS.videoOut].googAvgEncodeMs = '';
+    })));
+    const object = (id: string) => groups.flatMap((g) => g.objects).find((o) => o.id === id)!;
+    const numeric = (id: string, name: string) => object(id).fields.find((f) => f.name === name)?.numeric;
+    expect(object(LEGACY_IDS.videoOut).fields.find((f) => f.name === 'bytesSent')).toEqual({ name: 'bytesSent', value: '13599840', numeric: true });
+    expect(numeric(LEGACY_IDS.videoOut, 'googRtt')).toBe(true);
+    expect(numeric(LEGACY_IDS.videoOut, 'googAvgEncodeMs')).toBe(false);
+    expect(numeric(LEGACY_IDS.videoOut, 'googCodecName')).toBe(false);
+    expect(numeric(LEGACY_IDS.videoOut, 'googCpuLimitedResolution')).toBe(false);
+    expect(numeric(LEGACY_IDS.videoOut, 'ssrc')).toBe(false);
+    expect(numeric(LEGACY_IDS.videoOut, 'timestamp')).toBe(false);
+    expect(numeric(LEGACY_IDS.audioIn, 'totalAudioEnergy')).toBe(true);
+    expect(numeric('bweforvideo', 'googAvailableSendBandwidth')).toBe(true);
+    expect(numeric(LEGACY_IDS.pair, 'localCandidateId')).toBe(false);
+  });
+});
+
