@@ -84,8 +84,11 @@ export function scopeDumpJson(bundles: readonly SessionBundle[], meta: ScopeDump
 function storedSession(bundle: SessionBundle) {
   const stats: Record<string, StoredSample[]> = {};
   for (const pcId of statsPcIds(bundle)) setOwn(stats, pcId, storedSamples(pcSamples(bundle, pcId)));
+  const session = pick(bundle.session, SUMMARY_KEYS);
+  // When this store imported it is no fact about the session (and the format's `imported` has exactly these two).
+  if (bundle.session.imported) session.imported = { fileName: bundle.session.imported.fileName, format: bundle.session.imported.format };
   return {
-    session: pick(bundle.session, SUMMARY_KEYS),
+    session,
     pcs: bundle.pcs.map((pc) => pick(pc, PC_KEYS)),
     events: bundle.events.map((event) => ({ seq: event.seq, frame: event.frame, pcId: event.pcId, record: event.record })),
     stats,

@@ -89,7 +89,12 @@ export interface SessionSummary {
   frames: FrameInfo[];
   /** Records refused, by reason: by the relay (size and rate caps, invalid) and the background (session caps). */
   refused: Record<string, number>;
-  imported?: { fileName: string; format: string };
+  /**
+   * Set on sessions that came from a dump file. `importedAt` (epoch ms) is when it was stored: retention ages an
+   * import by it, not by the file's own times (a dump of a call months ago is new to this store). Absent in exported
+   * files and in bundles an importer builds; the store sets it.
+   */
+  imported?: { fileName: string; format: string; importedAt?: number };
 }
 
 /** Still recording: not ended and not imported (an imported session gets nothing more, whether or not its file gave it an end). */

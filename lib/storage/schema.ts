@@ -15,7 +15,7 @@ import type { PcSummary, SessionSummary, StatsSample, TraceEvent } from '../mode
 import type { StatsDelta } from '../model/stats-delta';
 
 /** Current schema version. */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 /** Default database name. */
 export const DB_NAME = 'webrtc-scope';
 
@@ -132,6 +132,14 @@ export function upgrade(
   tx: IDBPTransaction<ScopeSchema, ScopeStoreName[], 'versionchange'>,
 ): void {
   const target = newVersion ?? DB_VERSION;
+  // The data steps of the versions passed, one after another, the first started at once (inside the upgrade
+  // callback, where the transaction is active): two steps walking one store at the same time could each write back
+  // a copy of a row read before the other's change.
+  const now = Date.now();
+  let dataSteps: Promise<void> | null = null;
+  const runDataStep = (step: (t: typeof tx, now: number) => Promise<void>) => {
+    dataSteps = dataSteps === null ? step(tx, now) : dataSteps.then(() => step(tx, now));
+  };
   if (oldVersion < 1 && target >= 1) {
     const sessions = db.createObjectStore('sessions', { keyPath: 'id' });
     sessions.createIndex('byTabId', 'tabId');
@@ -147,20 +155,37 @@ export function upgrade(
     // batch; pending samples become deltas (each of them was a full report); session times a page set in the future
     // (version 1 took them from its records) come back to now, so that retention can age those sessions.
     db.createObjectStore('pcConfigs', { keyPath: ['sessionId', 'pcId'] });
-    // Any failure aborts the upgrade: the database stays at version 1 as it was, and opening it fails.
-    void migrateToVersion2(tx, Date.now()).catch(() => {
-      try {
-        tx.abort();
-      } catch {
-        // Already aborted by the failed request.
-      }
-    });
+    runDataStep(migrateToVersion2);
   }
-  // Version 3 goes here: if (oldVersion < 3 && target >= 3) { … using tx.objectStore(…) for data changes … }
+  if (oldVersion < 3 && target >= 3) {
+    // Imported sessions get the time they were stored (`imported.importedAt`), which retention ages them by; those
+    // imported before count from now (their import time was not kept), not from their files' times.
+    runDataStep(migrateToVersion3);
+  }
+  // Version 4 goes here: if (oldVersion < 4 && target >= 4) { … runDataStep(migrateToVersion4) for data changes … }
+  // Any failure aborts the upgrade: the database stays at its old version as it was, and opening it fails.
+  // (A cast: TypeScript does not see the assignments inside runDataStep and takes dataSteps for null here.)
+  void (dataSteps as Promise<void> | null)?.catch(() => {
+    try {
+      tx.abort();
+    } catch {
+      // Already aborted by the failed request.
+    }
+  });
 }
 
 /** Request failures reach the opener through the aborted upgrade; the requests' own rejections are expected then. */
 const ignore = () => {};
+
+/** Version 3's data step: an import time for every imported session without one. */
+async function migrateToVersion3(tx: IDBPTransaction<ScopeSchema, ScopeStoreName[], 'versionchange'>, now: number): Promise<void> {
+  for (let cursor = await tx.objectStore('sessions').openCursor(); cursor; cursor = await cursor.continue()) {
+    const session = cursor.value;
+    if (!session.imported || typeof session.imported.importedAt === 'number') continue;
+    session.imported = { ...session.imported, importedAt: now };
+    cursor.update(session).catch(ignore);
+  }
+}
 
 /** Version 2's data step: awaits only requests of the upgrade transaction, which stays open until they are done. */
 async function migrateToVersion2(tx: IDBPTransaction<ScopeSchema, ScopeStoreName[], 'versionchange'>, now: number): Promise<void> {

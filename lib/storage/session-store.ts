@@ -423,8 +423,9 @@ export class SessionStore {
   async importBundles(
     items: { bundle: SessionBundle; id: string; imported: { fileName: string; format: string } }[],
     samplesPerChunk = IMPORT_SAMPLES_PER_CHUNK,
-    options: { release?: boolean } = {},
+    options: { release?: boolean; now?: number } = {},
   ): Promise<SessionSummary[]> {
+    const importedAt = options.now ?? Date.now();
     // Encode before the transaction opens: an IDB transaction commits as soon as it has nothing queued.
     const prepared = items.map(({ bundle, id, imported }) => {
       let bytes = 0;
@@ -467,7 +468,8 @@ export class SessionStore {
         eventCount: bundle.events.length,
         sampleCount,
         bytes,
-        imported,
+        // When it was stored: retention ages it from then (see retainedSince).
+        imported: { fileName: imported.fileName, format: imported.format, importedAt },
       };
       // The summary's own row, as the recorder counts it (its `bytes` field a few digits short: no matter).
       session.bytes += summaryRowBytes(session);
@@ -490,10 +492,14 @@ export class SessionStore {
     return prepared.map((p) => p.session);
   }
 
-  /** A stored session whole, every sample decoded (what the exports write). */
+  /**
+   * A stored session whole, every sample decoded (what the exports write). Without the import time: when this store
+   * imported it is its own bookkeeping (for retention), not part of the session a file describes.
+   */
   async readBundle(sessionId: string): Promise<SessionBundle | undefined> {
     const session = await this.getSession(sessionId);
     if (!session) return undefined;
+    if (session.imported) session.imported = { fileName: session.imported.fileName, format: session.imported.format };
     const [pcs, events] = await Promise.all([this.getPcs(sessionId), this.getEvents(sessionId)]);
     const samples: Record<string, StatsSample[]> = {};
     for (const pc of pcs) samples[pc.pcId] = await this.readStats(sessionId, pc.pcId);
@@ -554,9 +560,9 @@ export class SessionStore {
   }
 
   /**
-   * Applies retention, in one transaction: first deletes ended sessions whose last activity is older than
-   * `maxAgeDays`, then, while the total of {@link SessionSummary.bytes} exceeds `maxTotalMB`, the ended session
-   * with the oldest last activity. Live sessions (`endedAt === null`) are never deleted, even if the total stays
+   * Applies retention, in one transaction: first deletes ended sessions older than `maxAgeDays` (by
+   * {@link retainedSince}: a recorded session's last activity, an import's import time), then, while the total of
+   * {@link SessionSummary.bytes} exceeds `maxTotalMB`, the ended session retained longest. Live sessions (`endedAt === null`) are never deleted, even if the total stays
    * above the limit (the recorder keeps each under {@link maxSessionBytes}). 0 disables a limit. Records a {@link Notice} when it deleted anything. Returns the deleted
    * sessions.
    */
@@ -570,7 +576,7 @@ export class SessionStore {
       if (policy.maxAgeDays > 0) {
         const cutoff = now - policy.maxAgeDays * DAY_MS;
         for (const s of sessions) {
-          if (s.endedAt !== null && s.lastActivityAt < cutoff) {
+          if (s.endedAt !== null && retainedSince(s, now) < cutoff) {
             deleted.push(s);
             remaining.delete(s);
             byAge++;
@@ -583,7 +589,7 @@ export class SessionStore {
         for (const s of remaining) total += s.bytes;
         const candidates = [...remaining]
           .filter((s) => s.endedAt !== null)
-          .sort((a, b) => a.lastActivityAt - b.lastActivityAt || a.startedAt - b.startedAt);
+          .sort((a, b) => retainedSince(a, now) - retainedSince(b, now) || a.startedAt - b.startedAt);
         for (const s of candidates) {
           if (total <= limit) break;
           deleted.push(s);
@@ -600,7 +606,7 @@ export class SessionStore {
         const notice: Notice = {
           t: now,
           kind: 'pruned',
-          message: `Deleted ${deleted.length} recorded session${deleted.length === 1 ? '' : 's'}: ${reasons.join(', ')}.`,
+          message: `Deleted ${deletedText(deleted)}: ${reasons.join(', ')}.`,
           sessionIds: deleted.map((s) => s.id),
         };
         queueNotice(tx, notice, requests);
@@ -618,4 +624,26 @@ export class SessionStore {
   async getNotices(): Promise<Notice[]> {
     return (await this.db.getAll('notices')).reverse();
   }
+}
+
+/**
+ * Since when retention counts a session as kept: a recorded session's last activity; an imported one's import time,
+ * not its file's times (which made retention delete, at its next run, every dump of a call older than the maximum
+ * age right after it was imported). An import stored before import times were kept counts from `now`: the
+ * version 3 migration gives it one, so this only covers a summary that somehow has none.
+ */
+export function retainedSince(session: SessionSummary, now: number): number {
+  if (!session.imported) return session.lastActivityAt;
+  const at = session.imported.importedAt;
+  return typeof at === 'number' && Number.isFinite(at) ? at : now;
+}
+
+/** "3 sessions (1 recorded, 2 imported)", "1 imported session", "2 recorded sessions". */
+function deletedText(deleted: readonly SessionSummary[]): string {
+  const imported = deleted.filter((s) => s.imported).length;
+  const recorded = deleted.length - imported;
+  const plural = (n: number) => (n === 1 ? '' : 's');
+  if (imported === 0) return `${recorded} recorded session${plural(recorded)}`;
+  if (recorded === 0) return `${imported} imported session${plural(imported)}`;
+  return `${deleted.length} sessions (${recorded} recorded, ${imported} imported)`;
 }

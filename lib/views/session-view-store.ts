@@ -66,7 +66,7 @@ export interface SessionViewStoreOptions {
    * Hears that the stored sessions changed elsewhere (deleted or imported in another view, pruned by retention);
    * the store then lists again. Default: the extension's sessions channel (lib/protocol/sessions-channel.ts).
    */
-  listenSessionsChanged?: (onChange: () => void) => () => void;
+  listenSessionsChanged?: (onChange: (message: { reason: string }) => void) => () => void;
   now?: () => number;
 }
 
@@ -121,6 +121,8 @@ export class SessionViewStore implements StatsFeed {
   /** A list-again after news of changed sessions, coalescing a burst of them. */
   private changedTimer: ReturnType<typeof setTimeout> | undefined;
   private unlistenSessionsChanged: (() => void) | null = null;
+  /** A retention run was announced since the last reload of the notices. */
+  private noticesDue = false;
   private readonly tabSubscriptions = new Map<number, () => void>();
   /** The stats filter last sent (see syncStatsFilter): its tab, and its session and PC ids as one key. */
   private sentFilter: { tabId: number; key: string } | null = null;
@@ -154,23 +156,36 @@ export class SessionViewStore implements StatsFeed {
 
   // ───────────────────────────── lifecycle ─────────────────────────────
 
+  private loadNotices(): void {
+    void this.request({ type: 'get-notices' }).then(
+      (notices) => {
+        if (!this.disposed) this.setState({ notices });
+      },
+      () => undefined,
+    );
+  }
+
   /** Subscribes (tab scope) and loads the list, the notices and the initial selection. */
   async start(): Promise<void> {
     if (this.scope.kind === 'tab') this.subscribeTab(this.scope.tabId);
     if (this.scope.kind === 'all' && this.opts.listPollMs > 0) {
       this.pollTimer = setInterval(() => void this.refreshList(), this.opts.listPollMs);
     }
-    this.unlistenSessionsChanged = this.opts.listenSessionsChanged(() => {
+    this.unlistenSessionsChanged = this.opts.listenSessionsChanged((message) => {
+      // Retention left a notice saying what it deleted: show it now, not at the next opening.
+      if (message?.reason === 'pruned') this.noticesDue = true;
       if (this.disposed || this.changedTimer !== undefined) return;
       this.changedTimer = setTimeout(() => {
         this.changedTimer = undefined;
-        if (!this.disposed) void this.refreshList();
+        if (this.disposed) return;
+        if (this.noticesDue) {
+          this.noticesDue = false;
+          this.loadNotices();
+        }
+        void this.refreshList();
       }, SESSIONS_CHANGED_DELAY_MS);
     });
-    void this.request({ type: 'get-notices' }).then(
-      (notices) => this.setState({ notices }),
-      () => undefined,
-    );
+    this.loadNotices();
     await this.refreshList();
     if (this.state.listStatus !== 'ready' || this.state.selectedId !== null) return;
     const initial = this.initialSessionId;

@@ -62,6 +62,12 @@ describe('writeScopeDump / readScopeDump', () => {
     expect([...bytes.subarray(4, 8)]).toEqual([0, 0, 0, 0]);
   });
 
+  it('leaves out when a store imported a session (its own bookkeeping; the format names file and format only)', () => {
+    const imported = { ...callBundle(), session: { ...callBundle().session, id: 'import:x', imported: { fileName: 'a.json', format: 'webrtc-internals', importedAt: 1_795_400_000_000 } } };
+    const [back] = readScopeDump('f.json.gz', writeScopeDump([imported], META));
+    expect(back.session.imported).toStrictEqual({ fileName: 'a.json', format: 'webrtc-internals' });
+  });
+
   it('does not depend on the key order of the reports it is given', () => {
     const shuffled: SessionBundle = structuredClone(edge);
     for (const sample of shuffled.samples['0-1']) {

@@ -35,6 +35,23 @@ describe('importBundles / readBundle', () => {
     expect((await store.readSessionData('import:a'))!.stats['0-2'].t).toHaveLength(bundle.samples['0-2'].length);
   });
 
+  it('keeps when an import was stored, and retention ages it from then, not by its file (a dump of an old call stays)', async () => {
+    const store = await open();
+    const DAY = 86_400_000;
+    const bundle = callBundle();
+    const fileEnd = bundle.session.lastActivityAt;
+    const importedAt = fileEnd + 400 * DAY; // the call was recorded more than a year before it is imported
+    const [stored] = await store.importBundles([{ bundle, id: 'import:old-call', imported: { fileName: 'call.json', format: 'webrtc-internals' } }], undefined, { now: importedAt });
+    expect(stored.imported).toEqual({ fileName: 'call.json', format: 'webrtc-internals', importedAt });
+    expect((await store.getSession('import:old-call'))!.imported!.importedAt).toBe(importedAt);
+    // A day after the import (401 days after the call), with a 30-day limit: kept.
+    expect(await store.prune({ maxAgeDays: 30, maxTotalMB: 0 }, importedAt + DAY)).toEqual([]);
+    expect((await store.listSessions()).map((s) => s.id)).toEqual(['import:old-call']);
+    // Thirty-one days after the import: deleted, and the notice says it was an imported session.
+    expect((await store.prune({ maxAgeDays: 30, maxTotalMB: 0 }, importedAt + 31 * DAY)).map((s) => s.id)).toEqual(['import:old-call']);
+    expect((await store.getNotices())[0].message).toBe('Deleted 1 imported session: 1 older than 30 days.');
+  });
+
   it('stores a bundle with columns (webrtc-internals import) as the same chunks as its samples, and may release them', async () => {
     const store = await open();
     const read = () => importDump('call.json', new Uint8Array(readFileSync(INTERNALS_DUMP_CALL))).bundles[0];
@@ -83,7 +100,13 @@ describe('importBundles / readBundle', () => {
       expect(pcColumns(encodedForm, pcId).t).toEqual(pcColumns(columnsForm, pcId).t);
     }
     // Ids are random per read.
-    const anonymous = (session: SessionSummary) => ({ ...session, id: '', frames: session.frames.map((f) => ({ ...f, frameLoadId: '' })) });
+    // Ids, frame load ids and import times differ from store to store.
+    const anonymous = (session: SessionSummary) => ({
+      ...session,
+      id: '',
+      frames: session.frames.map((f) => ({ ...f, frameLoadId: '' })),
+      ...(session.imported ? { imported: { ...session.imported, importedAt: 0 } } : {}),
+    });
     expect(anonymous(encodedForm.session)).toEqual(anonymous(columnsForm.session));
     expect(encodedForm.pcs.map((pc) => ({ ...pc, sessionId: '' }))).toEqual(columnsForm.pcs.map((pc) => ({ ...pc, sessionId: '' })));
     const imported = { fileName: 'call.json', format: 'webrtc-internals' };

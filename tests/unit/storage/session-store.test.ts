@@ -432,6 +432,37 @@ describe('schema', () => {
     expect((await store.prune({ maxAgeDays: 30, maxTotalMB: 0 }, Date.now() + 31 * DAY)).map((x) => x.id)).toEqual(['7:forged']);
   });
 
+  it('version 3 gives imported sessions an import time (now), which retention then ages them by; after version 2 in one upgrade', async () => {
+    const imported = { fileName: 'old.json', format: 'webrtc-internals' };
+    const name = await databaseAt(1, async (v1) => {
+      // Both steps change this row: version 2 its forged times, version 3 its import time.
+      await v1.put('sessions', session('import:forged', { tabId: null, lastActivityAt: 8.64e15, endedAt: 8.64e15, imported }));
+      await v1.put('sessions', session('import:old', { tabId: null, lastActivityAt: NOW - 400 * DAY, endedAt: NOW - 400 * DAY, imported }));
+      await v1.put('sessions', session('7:recorded', { endedAt: NOW }));
+    });
+    const before = Date.now();
+    const db = await openScopeDb(name);
+    opened.push(db);
+    const store = new SessionStore(db);
+    const forged = (await store.getSession('import:forged'))!;
+    expect(forged.lastActivityAt).toBeLessThanOrEqual(Date.now());
+    expect(forged.imported!.importedAt).toBeGreaterThanOrEqual(before);
+    const old = (await store.getSession('import:old'))!;
+    expect(old.imported).toEqual({ ...imported, importedAt: forged.imported!.importedAt });
+    expect(old.lastActivityAt).toBe(NOW - 400 * DAY);
+    expect(await store.getSession('7:recorded')).toEqual(session('7:recorded', { endedAt: NOW }));
+    // The 400-day-old file stays for the maximum age from now.
+    expect(await store.prune({ maxAgeDays: 30, maxTotalMB: 0 }, Date.now() + DAY)).toEqual([]);
+
+    // From version 2 too.
+    const name2 = await databaseAt(2, async (v2) => {
+      await v2.put('sessions', session('import:v2', { tabId: null, lastActivityAt: NOW - 400 * DAY, endedAt: NOW - 400 * DAY, imported }));
+    });
+    const db2 = await openScopeDb(name2);
+    opened.push(db2);
+    expect((await new SessionStore(db2).getSession('import:v2'))!.imported!.importedAt).toBeGreaterThanOrEqual(before);
+  });
+
   it('closes itself rather than block a newer version opened elsewhere', async () => {
     const { db, name } = await freshStore();
     const newer = await openDB(name, DB_VERSION + 1);

@@ -418,7 +418,7 @@ describe('session view store', () => {
   it('lists again on news from the sessions channel, a burst of it once', async () => {
     const worker = await startWorker(`svs-${++n}`);
     const client = connectToBackground(worker.viewConnect);
-    let announce: () => void = () => undefined;
+    let announce: (message: { reason: string }) => void = () => undefined;
     let unsubscribed = false;
     const store = new SessionViewStore(client, { kind: 'all' }, {
       ...FAST,
@@ -433,10 +433,14 @@ describe('session view store', () => {
     page.post({ type: 'pc-created', pc: 1, t: 1, config: {} });
     await vi.waitFor(async () => expect(await client.request({ type: 'list-sessions' })).toHaveLength(1));
     const lists = vi.spyOn(client, 'request');
-    for (let i = 0; i < 5; i++) announce();
+    for (let i = 0; i < 5; i++) announce({ reason: 'deleted' });
     await vi.waitFor(() => expect(store.getState().sessions).toHaveLength(1));
     await new Promise((r) => setTimeout(r, 200));
     expect(lists.mock.calls.filter(([m]) => m.type === 'list-sessions')).toHaveLength(1);
+    // Deletions and imports leave no notice; retention does (what it deleted and why): the notices load again.
+    expect(lists.mock.calls.filter(([m]) => m.type === 'get-notices')).toHaveLength(0);
+    announce({ reason: 'pruned' });
+    await vi.waitFor(() => expect(lists.mock.calls.filter(([m]) => m.type === 'get-notices')).toHaveLength(1));
     store.dispose();
     expect(unsubscribed).toBe(true);
     page.stop();
