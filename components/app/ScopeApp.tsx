@@ -160,6 +160,15 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
   const pcKey = data ? pickPc(data, pcChoice.session === state.selectedId ? pcChoice.pc : null) : null;
 
   useLayoutEffect(() => {
+    // The connection shown by default becomes the session's choice: when it closes later the view stays on it (it
+    // would jump to another open one), until the user picks another. Not the media page, the default only while
+    // the session has no PC yet.
+    if (data && pcKey !== null && pcKey !== MEDIA_PAGE && (pcChoice.session !== state.selectedId || pcChoice.pc === null)) {
+      setPcChoice({ session: state.selectedId, pc: pcKey });
+    }
+  }, [data, pcKey, state.selectedId, pcChoice]);
+
+  useLayoutEffect(() => {
     // While loading keep the requested pc in the hash (a reload during loading must not lose it).
     const pc = data ? pcKey : pcChoice.session === state.selectedId ? pcChoice.pc : null;
     writeHash(state.selectedId, pc);
@@ -278,11 +287,16 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
 
 const NO_FIELDS: ExtraField[] = [];
 
-/** The PC to show: the requested one when it exists, else the first PC, else the media page. */
+/**
+ * The PC to show: the requested one when it exists; else, in a live session, the first PC still open (a page that
+ * hung up and called again, or replaced a failed connection, has its current call there, not in PC 0-1); else the
+ * first PC, else the media page.
+ */
 function pickPc(data: SessionData, requested: string | null): string {
   if (requested === MEDIA_PAGE) return MEDIA_PAGE;
   if (requested !== null && data.pcs.some((p) => p.pcId === requested)) return requested;
-  return data.pcs[0]?.pcId ?? MEDIA_PAGE;
+  const open = isLiveSession(data.session) ? data.pcs.find((p) => p.closedAt === null) : undefined;
+  return open?.pcId ?? data.pcs[0]?.pcId ?? MEDIA_PAGE;
 }
 
 function MainContent(props: {

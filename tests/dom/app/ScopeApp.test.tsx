@@ -290,6 +290,27 @@ describe('ScopeApp', () => {
     expect(main.scrollTop).toBe(20);
   });
 
+  it('opens a live session on its first open connection, and stays on it when it closes', async () => {
+    // A page that hung up (PC 0-1 closed) and called again (PC 0-2).
+    const data = callSession('3:a', T0);
+    data.pcs[0] = { ...data.pcs[0], closedAt: T0 + 4000, closedBy: 'close' };
+    const ended = { ...callSession('3:old', T0 - 60_000), session: makeSummary({ id: '3:old', tabId: 3, title: 'Call 3:old', pcCount: 2, startedAt: T0 - 60_000, endedAt: T0 - 1000 }) };
+    ended.pcs[0] = { ...ended.pcs[0], closedAt: T0 - 50_000, closedBy: 'close' };
+    const bg = fakeBackground([data, ended]);
+    render(<ScopeApp client={bg.client} mode="panel" tabId={3} storeOptions={STORE} />);
+    await screen.findByText('header of 0-2 in 3:a');
+    expect(screen.getByRole('tab', { name: /PC 0-2/ }).getAttribute('aria-selected')).toBe('true');
+    // It closes too (and a third opens): the view stays where it was, it does not jump.
+    const held = bg.sessions.get('3:a')!;
+    const pc3 = makePc('0-3', T0 + 30, { sessionId: '3:a', connectionState: 'connecting' });
+    act(() => bg.push({ session: { ...held.session, pcCount: 3 }, pcs: [{ ...held.pcs[1], closedAt: T0 + 9000, closedBy: 'close' }, pc3], events: [], stats: [] }));
+    await screen.findByRole('tab', { name: /PC 0-3/ });
+    expect(screen.getByText('header of 0-2 in 3:a')).toBeTruthy();
+    // An ended session opens on its first connection, open at the end or not.
+    fireEvent.click(screen.getByRole('button', { name: /3:old/ }));
+    await screen.findByText('header of 0-1 in 3:old');
+  });
+
   it('tells the charts whether the PC is live, closed, or of an ended session', async () => {
     const data = callSession('3:a', T0);
     data.pcs[1] = { ...data.pcs[1], closedAt: T0 + 4000, closedBy: 'close' };
