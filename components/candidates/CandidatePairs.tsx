@@ -57,6 +57,9 @@ export function timelineEnd(first: number, last: number, current: number | null)
   return liveAxisEnd(first, last, current, 1000);
 }
 
+/** Pair states the timeline's key gives a colour of their own (candidates.css). */
+const KEYED_STATES = new Set(['succeeded', 'failed', 'in-progress', 'waiting', 'frozen']);
+
 function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origin: number; pcId: string; live: boolean }) {
   // A live PC's track runs a step past its newest sample (timelineEnd): between steps every segment keeps its place
   // and a new sample only lengthens the current ones. Ending at the newest sample moved every segment of every lane
@@ -89,6 +92,9 @@ function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origi
     const cls = `cp-seg cp-seg-selected${shade ? ' cp-seg-selected-alt' : ''}${prev && prev.toT >= s.fromT ? ' cp-seg-switch' : ''}`;
     return seg(`${s.pairId}-${s.fromT}`, cls, s.fromT, s.toT, `selected ${since(s.fromT)} – ${since(s.toT)}: ${titles.get(s.pairId) ?? s.pairId}`);
   });
+  const switched = tl.selected.some((s, i) => i > 0 && tl.selected[i - 1].pairId !== s.pairId);
+  // States the key's colours do not name (cancelled, a browser's own): drawn grey, named as they are.
+  const otherStates = [...new Set(tl.pairs.flatMap((p) => p.segments.map((s) => s.state)))].filter((state) => !KEYED_STATES.has(state)).sort();
   const captionId = `cp-timeline-caption-${pcId}`;
   return (
     <figure class="cp-timeline" aria-labelledby={captionId}>
@@ -111,10 +117,26 @@ function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origi
       </div>
       {/* What the colours mean (the text version below says it in words). */}
       <ul class="cp-key" aria-hidden="true">
-        <li><span class="cp-swatch cp-swatch-selected" />selected</li>
+        <li>
+          <span class="cp-swatch cp-swatch-selected" />
+          {switched ? (
+            <>
+              <span class="cp-swatch cp-swatch-selected-alt" />
+              selected (the shade changes with the pair)
+            </>
+          ) : (
+            'selected'
+          )}
+        </li>
         <li><span class="cp-swatch cp-swatch-succeeded" />succeeded</li>
         <li><span class="cp-swatch cp-swatch-in-progress" />waiting, in progress or frozen</li>
         <li><span class="cp-swatch cp-swatch-failed" />failed</li>
+        {otherStates.length > 0 ? (
+          <li>
+            <span class="cp-swatch" />
+            {otherStates.join(', ')}
+          </li>
+        ) : null}
       </ul>
       <LazyDetails class="cp-timeline-text" summary="Timeline as text">
         {() => (

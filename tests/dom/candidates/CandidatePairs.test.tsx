@@ -102,6 +102,10 @@ describe('CandidatePairs', () => {
     // Selected: the host pair +1 s – +3 s, then (touching it) the second relay pair +3 s – +4 s.
     const selected = [...figure.querySelectorAll('.cp-lane-selected .cp-seg')];
     expect(selected.map((g) => g.getAttribute('class'))).toEqual(['cp-seg cp-seg-selected', 'cp-seg cp-seg-selected cp-seg-selected-alt cp-seg-switch']);
+    // The key names both shades (and no state the story lacks a colour for).
+    expect([...figure.querySelectorAll('.cp-key li')].map((li) => li.textContent)).toEqual([
+      'selected (the shade changes with the pair)', 'succeeded', 'waiting, in progress or frozen', 'failed',
+    ]);
     expect(selected[1].getAttribute('title')).toBe(
       'selected +3.000 s – +4.000 s: local relay udp 203.0.113.7:62000 (relay tls, turns:turn.example.org:443?transport=tcp) ⇄ remote host udp 127.0.0.1:36220 · stats id CPrelay2',
     );
@@ -110,6 +114,18 @@ describe('CandidatePairs', () => {
     expect(label.getAttribute('title')).toBe(
       'local relay udp 203.0.113.7:61000 (relay tls, turns:turn.example.org:443?transport=tcp) ⇄ remote host udp 127.0.0.1:36220 · stats id CPrelay',
     );
+  });
+
+  it('the key names the states it has no colour for (cancelled, a browser\'s own), drawn grey', () => {
+    const story = iceStory().slice(0, 5);
+    const withRelay = story.filter((report) => report.CPrelay);
+    expect(withRelay.length).toBeGreaterThan(0);
+    withRelay[withRelay.length - 1].CPrelay.state = 'cancelled';
+    const columns = columnsOf(story, T0, 1000);
+    render(<CandidatePairs data={makeSession({ pcs: [makePc('0-1', T0, { closedAt: T0 + 5000 })], stats: { '0-1': columns } })} pcId="0-1" feed={fixedFeed({ '0-1': columns })} />);
+    const figure = screen.getByRole('figure', { name: /Candidate pair states over time/ });
+    expect(figure.querySelector('.cp-lane[data-pair-id="CPrelay"] .cp-seg-cancelled')).not.toBeNull();
+    expect([...figure.querySelectorAll('.cp-key li')].map((li) => li.textContent).at(-1)).toBe('cancelled');
   });
 
   it('live: the track runs a step past the newest sample, so a new sample moves no segment, only lengthens the current ones', () => {
