@@ -552,7 +552,10 @@ function relativeSeconds(t: number, origin: number): string {
   return `${s >= 0 ? '+' : '−'}${Math.abs(s).toFixed(3)} s`;
 }
 
-/** The connections of the session as tabs (roving tabindex; arrows, j/k, Home/End move and select). */
+/**
+ * The connections of the session as tabs (roving tabindex; arrows, j/k, Home/End move and select). The arrows wrap
+ * around at either end, as the WAI-ARIA tabs pattern has them; j/k stop there.
+ */
 function ConnectionTabs(props: { data: SessionData; selected: string; onSelect(pc: string): void; tabIdFor(key: string): string }) {
   const { data, selected } = props;
   const ref = useRef<HTMLDivElement>(null);
@@ -565,8 +568,10 @@ function ConnectionTabs(props: { data: SessionData; selected: string; onSelect(p
   const onKeyDown = (event: KeyboardEvent) => {
     const index = keys.indexOf(selected);
     let next = -1;
-    if (['ArrowRight', 'ArrowDown', 'j'].includes(event.key)) next = Math.min(keys.length - 1, index + 1);
-    else if (['ArrowLeft', 'ArrowUp', 'k'].includes(event.key)) next = Math.max(0, index - 1);
+    if (event.key === 'ArrowRight' || event.key === 'ArrowDown') next = (index + 1) % keys.length;
+    else if (event.key === 'ArrowLeft' || event.key === 'ArrowUp') next = (index - 1 + keys.length) % keys.length;
+    else if (event.key === 'j') next = Math.min(keys.length - 1, index + 1);
+    else if (event.key === 'k') next = Math.max(0, index - 1);
     else if (event.key === 'Home') next = 0;
     else if (event.key === 'End') next = keys.length - 1;
     else return;

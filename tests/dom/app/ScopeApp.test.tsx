@@ -105,6 +105,14 @@ describe('ScopeApp', () => {
     await screen.findByText('media requests');
     fireEvent.keyDown(document.activeElement!, { key: 'Home' });
     await screen.findByText('header of 0-1 in 3:new');
+    // The arrows wrap around (WAI-ARIA tabs); j/k stop at the ends.
+    fireEvent.keyDown(document.activeElement!, { key: 'ArrowLeft' });
+    await screen.findByText('media requests');
+    expect(document.activeElement).toBe(screen.getByRole('tab', { name: /Media requests/ }));
+    fireEvent.keyDown(document.activeElement!, { key: 'j' });
+    expect(document.activeElement).toBe(screen.getByRole('tab', { name: /Media requests/ }));
+    fireEvent.keyDown(document.activeElement!, { key: 'ArrowRight' });
+    await screen.findByText('header of 0-1 in 3:new');
 
     const current = screen.getByRole('button', { name: /Call 3:new/ });
     current.focus();

@@ -45,6 +45,13 @@ function renegotiationSession() {
 }
 
 describe('EventLog', () => {
+  it('counts one entry as one entry', () => {
+    const s = new EventStream().created('0-1', 10_000);
+    render(<EventLog data={makeSession({ pcs: [makePc('0-1', 10_000)], events: s.events })} pcId="0-1" />);
+    expect(entries()).toHaveLength(1);
+    expect(screen.getByText('1 entry')).toBeTruthy();
+  });
+
   it('lists the corpus call in order with time since creation (absolute on hover)', () => {
     const data = internalsCallSession();
     render(<EventLog data={data} pcId="0-1" />);
