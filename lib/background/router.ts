@@ -202,9 +202,18 @@ export function createRouter(deps: RouterDeps): Router {
         return;
       }
       const { reqId } = message;
+      // The view may have gone (closed, or disposed its port) while the answer was read: posting then throws, and
+      // nobody is left to tell.
+      const reply = (response: Parameters<typeof port.postMessage>[0]) => {
+        try {
+          port.postMessage(response);
+        } catch {
+          /* disconnected */
+        }
+      };
       answer(message).then(
-        (value) => port.postMessage({ type: 'response', reqId, ok: true, value: value as never }),
-        (error: unknown) => port.postMessage({ type: 'response', reqId, ok: false, error: String((error as Error)?.message ?? error) }),
+        (value) => reply({ type: 'response', reqId, ok: true, value: value as never }),
+        (error: unknown) => reply({ type: 'response', reqId, ok: false, error: String((error as Error)?.message ?? error) }),
       );
     };
     backlog.forEach(receive);

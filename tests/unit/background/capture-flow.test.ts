@@ -6,14 +6,14 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../../../lib/protocol/constants';
-import type { BackgroundToRelay, PageRecord, RelayToBackground } from '../../../lib/protocol/messages';
+import type { BackgroundToRelay, BackgroundToView, PageRecord, RelayToBackground, ViewToBackground } from '../../../lib/protocol/messages';
 import { createPortPair } from '../../../lib/protocol/port';
 import { DEFAULT_SETTINGS, type Settings } from '../../../lib/model/settings';
 import { diffStatsReports } from '../../../lib/model/stats-delta';
 import type { StatsReportJson } from '../../../lib/model/session';
 import { startRelay } from '../../../lib/relay/relay';
 import { Recorder, SAMPLES_PER_CHUNK } from '../../../lib/background/recorder';
-import { createRouter, type RelayPortIn } from '../../../lib/background/router';
+import { createRouter, type RelayPortIn, type ViewPortIn } from '../../../lib/background/router';
 import { openScopeDb } from '../../../lib/storage/open-db';
 import { SessionStore } from '../../../lib/storage/session-store';
 
@@ -98,6 +98,30 @@ function statsRecorder(pc: number) {
 }
 
 describe('capture flow', () => {
+  it('a view that went away before its answer was read gets none, and the router does not throw (an unhandled rejection in the worker)', async () => {
+    const worker = await startWorker(`flow-${++dbCounter}`, new Map());
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const [viewSide, bgSide] = createPortPair<ViewToBackground, BackgroundToView>('webrtc-scope/view', {});
+      const answers: unknown[] = [];
+      viewSide.onMessage.addListener((m) => answers.push(m));
+      worker.router.acceptViewPort(bgSide as unknown as ViewPortIn);
+      viewSide.postMessage({ type: 'get-notices', reqId: 1 });
+      // Delivered (a microtask), then gone while the store is read (fake-indexeddb answers in a later task).
+      await Promise.resolve();
+      await Promise.resolve();
+      viewSide.disconnect();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(answers).toEqual([]);
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      worker.stop();
+    }
+  });
+
   it('stores nothing from the subframes of a tab whose top-level site is excluded, whatever their own host', async () => {
     const settings: Settings = { ...DEFAULT_SETTINGS, excludedSites: ['top.example'] };
     const worker = await startWorker(`flow-${++dbCounter}`, new Map([[7, 'top-x']]), settings);
