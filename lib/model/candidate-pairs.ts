@@ -10,6 +10,7 @@
  */
 import { ownEntry, statsObjectOf, type StatsColumns } from './session';
 import { bool, idsOfTypeAt, latestRow, num, presentAt, str, valueAt } from './stats-table';
+import { standardStatsView } from './legacy-stats';
 
 export interface CandidateInfo {
   id: string;
@@ -136,7 +137,8 @@ export function selectedPairsReader(columns: StatsColumns, pairIds: readonly str
  * What of the newest sample's pairs a live view shows at once rather than at its next step (see useFeedVersion):
  * each pair's id, state and nomination, and which are selected. Counters and RTTs are left out.
  */
-export function candidatePairsKey(columns: StatsColumns): string {
+export function candidatePairsKey(raw: StatsColumns): string {
+  const columns = standardStatsView(raw);
   const row = columns.t.length - 1;
   if (row < 0) return '';
   const selected = selectedPairIdsAt(columns, row);
@@ -208,7 +210,9 @@ export function pairAt(columns: StatsColumns, id: string, row: number, selected:
  * Every candidate pair of the latest sample: selected first, then by state (succeeded, in-progress, waiting,
  * frozen, failed, others), then by priority (highest first), then id.
  */
-export function candidatePairTable(columns: StatsColumns | undefined): CandidatePairRow[] {
+export function candidatePairTable(raw: StatsColumns | undefined): CandidatePairRow[] {
+  // Chrome's legacy stats as the standard objects they correspond to (legacy-stats.ts).
+  const columns = raw && standardStatsView(raw);
   const row = latestRow(columns);
   if (!columns || row < 0) return [];
   const selected = selectedPairIdsAt(columns, row);
@@ -408,7 +412,8 @@ function selectedAmong(row: number, pairs: PairColumns[], transports: TransportC
  * appended pays only for the new rows (a 60-minute recording costs milliseconds the first time, not every second).
  * Columns that shrank or start at another time (replaced in place) are read again from the start.
  */
-export function candidatePairTimeline(columns: StatsColumns | undefined): CandidatePairTimeline {
+export function candidatePairTimeline(raw: StatsColumns | undefined): CandidatePairTimeline {
+  const columns = raw && standardStatsView(raw);
   const rows = columns ? columns.t.length : 0;
   if (!columns || rows === 0) return { startT: null, endT: null, pairs: [], selected: [] };
   let state = timelines.get(columns);

@@ -6,6 +6,7 @@
 import { ownEntry, type ConnectionStates, type PcSummary, type SessionData, type StatsColumns, type TraceEvent } from './session';
 import { candidateAt, selectedPairIdsAt, type CandidateInfo } from './candidate-pairs';
 import { idsOfTypeAt, latestRow, num, str, valueAt } from './stats-table';
+import { standardStatsView } from './legacy-stats';
 
 export interface DtlsFacts {
   transportId: string;
@@ -179,7 +180,9 @@ function codecsInUse(columns: StatsColumns, row: number): CodecInUse[] {
 }
 
 /** Header facts of `pcId` from its columns (the live ones from the feed when given, else the session's). */
-export function connectionHeader(data: SessionData, pcId: string, columns: StatsColumns | undefined = data.stats[pcId]): ConnectionHeaderFacts {
+export function connectionHeader(data: SessionData, pcId: string, raw: StatsColumns | undefined = data.stats[pcId]): ConnectionHeaderFacts {
+  // Chrome's legacy stats as the standard objects they correspond to (legacy-stats.ts): the selected pair.
+  const columns = raw && standardStatsView(raw);
   const pc = data.pcs.find((p) => p.pcId === pcId);
   const row = latestRow(columns);
   let createdAt = pc ? pc.createdAt : null;
@@ -210,7 +213,8 @@ export function connectionHeader(data: SessionData, pcId: string, columns: Stats
  * What of the newest sample the header shows at once rather than at its next step (see useFeedVersion): the
  * selected pairs, the transports' DTLS and ICE states, and the codecs in use. RTT and bitrate are left out.
  */
-export function connectionHeaderKey(columns: StatsColumns): string {
+export function connectionHeaderKey(raw: StatsColumns): string {
+  const columns = standardStatsView(raw);
   const row = latestRow(columns);
   if (row < 0) return '';
   let key = [...selectedPairIdsAt(columns, row)].join('\u0001');

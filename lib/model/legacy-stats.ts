@@ -520,7 +520,16 @@ export class LegacyStatsView {
   }
 }
 
-/** `columns` read as standard stats (a one-shot {@link LegacyStatsView}); `columns` themselves without legacy objects. */
+/** The view of each columns object read so far: asked again after rows were appended, it extends in O(new rows). */
+const sharedViews = new WeakMap<StatsColumns, LegacyStatsView>();
+
+/**
+ * `columns` read as standard stats; `columns` themselves without legacy objects. One {@link LegacyStatsView} per
+ * columns object, kept while the columns live: the header, the candidate-pair table and timeline and health all read
+ * a PC through it on every render, and a new view each time rebuilt the whole recording (tens of ms per call).
+ */
 export function standardStatsView(columns: StatsColumns): StatsColumns {
-  return new LegacyStatsView().update(columns);
+  let view = sharedViews.get(columns);
+  if (!view) sharedViews.set(columns, (view = new LegacyStatsView()));
+  return view.update(columns);
 }

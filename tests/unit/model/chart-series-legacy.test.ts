@@ -14,6 +14,9 @@ import { appendStatsChunks } from '../../../lib/model/stats-chunk';
 import { appendSamples, emptyStatsColumns, samplesToColumns } from '../../../lib/model/stats-columns';
 import { LEGACY_IDS, LEGACY_POLLS, legacyPolls } from '../../fixtures/legacy-goog-stats';
 import { CORPUS_DIR } from './corpus';
+import { connectionHeader } from '../../../lib/model/connection-header';
+import { candidatePairTable, candidatePairTimeline } from '../../../lib/model/candidate-pairs';
+import type { SessionData } from '../../../lib/model/session';
 
 const { videoOut: VIDEO_OUT, audioOut: AUDIO_OUT, audioIn: AUDIO_IN, videoIn: VIDEO_IN } = LEGACY_IDS;
 const polls = legacyPolls;
@@ -285,6 +288,23 @@ describe.skipIf(!existsSync(CALL))('the corpus call 24a93962-… (plan-b SFU, le
       for (const v of s.values) if (v !== null) expect(v >= 0 && v <= 100, s.label).toBe(true);
     }
     // The stored columns are still the file's strings.
+    expect(JSON.stringify(columns)).toBe(stored);
+  });
+
+  it('the connection header and the candidate-pair table and timeline read the same view: the selected pair', () => {
+    const stored = JSON.stringify(columns);
+    const session = { session: bundle.session, pcs: bundle.pcs, events: bundle.events, stats: { [pc.pcId]: columns } } as unknown as SessionData;
+    const header = connectionHeader(session, pc.pcId);
+    expect(header.selectedPairs).toHaveLength(1);
+    const table = candidatePairTable(columns);
+    const selected = table.filter((r) => r.selected);
+    expect(selected).toHaveLength(1);
+    expect(selected[0].id).toBe(header.selectedPairs[0].id);
+    // A relay (TURN over TLS to the SFU's TURN server, the config's turns: URL) or the SFU's own address: some type.
+    expect(selected[0].local?.candidateType).toMatch(/^(host|srflx|prflx|relay)$/);
+    expect(selected[0].currentRoundTripTime).toBeGreaterThan(0.2);
+    const timeline = candidatePairTimeline(columns);
+    expect(timeline.selected.length).toBeGreaterThan(0);
     expect(JSON.stringify(columns)).toBe(stored);
   });
 
