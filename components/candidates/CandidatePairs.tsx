@@ -133,7 +133,7 @@ function Timeline({ tl, origin, pcId, live }: { tl: CandidatePairTimeline; origi
         <li><span class="cp-swatch cp-swatch-failed" />failed</li>
         {otherStates.length > 0 ? (
           <li>
-            <span class="cp-swatch" />
+            <span class="cp-swatch cp-swatch-other" />
             {otherStates.join(', ')}
           </li>
         ) : null}

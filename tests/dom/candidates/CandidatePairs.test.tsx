@@ -126,6 +126,8 @@ describe('CandidatePairs', () => {
     const figure = screen.getByRole('figure', { name: /Candidate pair states over time/ });
     expect(figure.querySelector('.cp-lane[data-pair-id="CPrelay"] .cp-seg-cancelled')).not.toBeNull();
     expect([...figure.querySelectorAll('.cp-key li')].map((li) => li.textContent).at(-1)).toBe('cancelled');
+    // Its swatch is the segments' grey (a swatch without a colour class had none: an empty box).
+    expect(figure.querySelector('.cp-key li:last-child .cp-swatch')!.classList.contains('cp-swatch-other')).toBe(true);
   });
 
   it('live: the track runs a step past the newest sample, so a new sample moves no segment, only lengthens the current ones', () => {
