@@ -223,7 +223,7 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
               rows.map((r) => (
                 <tr key={r.id} class={r.selected ? 'cp-selected' : undefined} data-pair-id={r.id} title={r.id}>
                   {/* The tick alone (the row is highlighted too); the word is for assistive technology and copies. */}
-                  <td class="cp-selected-cell">
+                  <td>
                     {r.selected ? (
                       <strong>
                         ✓<span class="visually-hidden"> selected</span>

@@ -160,7 +160,7 @@ export function EventLog({ data, pcId }: EventLogProps) {
           {` Failures only (${failures})`}
         </label>
         <span class="el-count" aria-live="polite">
-          {shown.length === entries.length ? `${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}` : `${shown.length} of ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}`}
+          {`${shown.length === entries.length ? '' : `${shown.length} of `}${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}`}
         </span>
       </div>
       {entries.length === 0 ? (

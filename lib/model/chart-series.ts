@@ -13,7 +13,7 @@
  * never RTCP `fractionLost`), in %, clamped to 0…100, Δlost < 0 (duplicates) counting as 0. The selected candidate
  * pair is the one candidate-pairs.ts selects (health and the connection header use it too).
  *
- * Chrome's legacy ("goog") stats are read through {@link LegacyStatsView} (legacy-stats.ts): its `ssrc`,
+ * Chrome's legacy ("goog") stats are read through their standard-shaped view (standardStatsView, legacy-stats.ts): its `ssrc`,
  * `googCandidatePair` and `VideoBwe` objects appear as the standard objects they correspond to, numbers parsed from
  * their strings, so they are charted by these same formulas and gap rules; the stored columns stay as they are.
  *
@@ -24,7 +24,7 @@
 import type { Json } from '../protocol/json';
 import { selectedPairsReader } from './candidate-pairs';
 import { lossFraction } from './health/metrics';
-import { LegacyStatsView } from './legacy-stats';
+import { standardStatsView } from './legacy-stats';
 import { counterRateRule, findRateRule, rateBetween, type RateRule } from './rates';
 import type { StatsColumns } from './session';
 
@@ -150,7 +150,6 @@ export class ChartModel {
 
   /** The columns read: the PC's own, or their standard-shaped view when they hold legacy stats. */
   private columns: StatsColumns | undefined;
-  private legacy = new LegacyStatsView();
   private known = new Set<string>();
   private pending: Candidate[] = [];
   private states = new Map<string, ChartState>();
@@ -197,8 +196,9 @@ export class ChartModel {
       if (had) this.version++;
       return { structural: had, fromRow: 0 };
     }
-    // The same view object for as long as `columns` only grow (extended here, in O(new rows)).
-    const view = this.legacy.update(columns);
+    // The same view object for as long as `columns` only grow (extended in O(new rows)), shared with health and the
+    // header (standardStatsView).
+    const view = standardStatsView(columns);
     const rebuild = fromRow <= 0 || view !== this.columns || fromRow > view.t.length || view.t.length < this.x.length;
     if (rebuild) this.reset(view);
     const start = this.x.length;

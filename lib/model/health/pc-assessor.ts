@@ -13,7 +13,7 @@
  *
  * Pure: no UI or browser API.
  */
-import { LegacyStatsView } from '../legacy-stats';
+import { standardStatsView } from '../legacy-stats';
 import type { StatsColumns } from '../session';
 import { assessPc, endedAt, endOfObservation, pcHealth, PcScores, type AssessPcInput, type PcHealth } from './assess';
 import {
@@ -61,11 +61,11 @@ const sameKinds = (a: (string | null)[], b: (string | null)[]) => a.length === b
 export function createPcAssessor(): PcAssessor {
   let progress: Progress | null = null;
   let facts: PcEventFacts | null = null;
-  // Legacy stats through their standard-shaped view, grown with the columns (the same view object while they grow).
-  const legacy = new LegacyStatsView();
   return {
     assess(raw) {
-      const input: AssessPcInput = raw.columns ? { ...raw, columns: legacy.update(raw.columns) } : raw;
+      // Legacy stats through their standard-shaped view, the one the charts and the header read (the same view object
+      // while the columns grow).
+      const input: AssessPcInput = raw.columns ? { ...raw, columns: standardStatsView(raw.columns) } : raw;
       const { pcId, columns } = input;
       facts = facts?.pcId === pcId ? foldPcEvents(facts, input.events) : pcEventFacts(input.events, pcId);
       if (!columns || columns.t.length === 0) {
