@@ -4,7 +4,8 @@
  * switch. Failures are highlighted (colour and a "failed" mark). Each entry opens to its arguments and outcome as
  * JSON and, for descriptions, the SDP per m-section with the diff against the previous one of the same side.
  */
-import { useMemo, useState } from 'preact/hooks';
+import { memo } from 'preact/compat';
+import { useCallback, useMemo, useState } from 'preact/hooks';
 import { errorText } from '../../lib/protocol/json';
 import type { SessionData } from '../../lib/model/session';
 import { buildEventLog, filterEventLog, LOG_KINDS, type LogEntry, type LogKind } from '../../lib/model/event-log';
@@ -75,14 +76,24 @@ function EntryDetail({ entry }: { entry: LogEntry }) {
   );
 }
 
-function Entry({ entry, open, onToggle }: { entry: LogEntry; open: boolean; onToggle: () => void }) {
+interface EntryProps {
+  entry: LogEntry;
+  open: boolean;
+  /** The entry the list's one Tab stop is on (see EventLog's roving focus). */
+  current: boolean;
+  onToggle: (seq: number) => void;
+  onFocusEntry: (seq: number) => void;
+}
+
+// Memoised: moving the focus re-renders two entries, not the whole page of them.
+const Entry = memo(function Entry({ entry, open, current, onToggle, onFocusEntry }: EntryProps) {
   const detailId = `el-detail-${entry.seq}`;
   const cls = ['el-entry', `el-kind-${entry.kind}`];
   if (entry.failure) cls.push('el-failure');
   if (entry.outcome === 'pending') cls.push('el-pending');
   return (
     <li class={cls.join(' ')} data-seq={entry.seq}>
-      <button type="button" class="el-toggle" aria-expanded={open} aria-controls={detailId} onClick={onToggle}>
+      <button type="button" class="el-toggle" tabIndex={current ? 0 : -1} aria-expanded={open} aria-controls={detailId} onClick={() => onToggle(entry.seq)} onFocus={() => onFocusEntry(entry.seq)}>
         <time class="el-time" title={formatAbsolute(entry.t)}>
           {formatSince(entry.sinceMs)}
         </time>
@@ -99,7 +110,10 @@ function Entry({ entry, open, onToggle }: { entry: LogEntry; open: boolean; onTo
       ) : null}
     </li>
   );
-}
+});
+
+/** Keys that move the focus between entries, and how many entries they move it (±Infinity: to either end). */
+const MOVE_KEYS: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10, Home: -Infinity, End: Infinity };
 
 export function EventLog({ data, pcId }: EventLogProps) {
   const scopeKinds = pcId === null ? SESSION_KINDS : PC_KINDS;
@@ -109,6 +123,10 @@ export function EventLog({ data, pcId }: EventLogProps) {
   const [failuresOnly, setFailuresOnly] = useState(false);
   const [expanded, setExpanded] = useState<ReadonlySet<number>>(() => new Set());
   const [limit, setLimit] = useState(PAGE);
+  // One Tab stop for the whole list (roving tabindex, as a WAI-ARIA listbox or grid does): a call's log has hundreds
+  // of entries, and a Tab stop on each made everything after the log hundreds of Tab presses away. The arrow keys,
+  // Page Up/Down, Home and End move between entries; Enter or Space opens one.
+  const [currentSeq, setCurrentSeq] = useState<number | null>(null);
   // The store may append events in place: the length is part of the key.
   const eventCount = data.events.length;
   const entries = useMemo(() => buildEventLog(data, pcId), [data, data.events, eventCount, data.pcs, pcId]);
@@ -127,11 +145,30 @@ export function EventLog({ data, pcId }: EventLogProps) {
     else next.add(kind);
     setHiddenKinds(next);
   };
-  const toggleEntry = (seq: number) => {
-    const next = new Set(expanded);
-    if (next.has(seq)) next.delete(seq);
-    else next.add(seq);
-    setExpanded(next);
+  const toggleEntry = useCallback((seq: number) => {
+    setExpanded((prev) => {
+      const next = new Set(prev);
+      if (next.has(seq)) next.delete(seq);
+      else next.add(seq);
+      return next;
+    });
+  }, []);
+  const visible = shown.slice(0, limit);
+  // The Tab stop stays on the entry last focused while the filter keeps it in view, else it goes to the first.
+  const tabStopSeq = currentSeq !== null && visible.some((e) => e.seq === currentSeq) ? currentSeq : (visible[0]?.seq ?? null);
+
+  const onListKeyDown = (e: KeyboardEvent) => {
+    const target = e.target as HTMLElement | null;
+    if (!target?.classList.contains('el-toggle') || e.altKey || e.ctrlKey || e.metaKey) return;
+    const step = MOVE_KEYS[e.key];
+    if (step === undefined) return;
+    const list = e.currentTarget as HTMLElement;
+    const toggles = [...list.querySelectorAll<HTMLElement>(':scope > li > .el-toggle')];
+    const at = toggles.indexOf(target);
+    if (at < 0) return;
+    e.preventDefault();
+    const to = Math.max(0, Math.min(toggles.length - 1, step === Infinity ? toggles.length - 1 : step === -Infinity ? 0 : at + step));
+    toggles[to].focus();
   };
 
   const label = pcId === null ? 'Media requests and track events' : `Event log of connection ${pcId}`;
@@ -172,9 +209,9 @@ export function EventLog({ data, pcId }: EventLogProps) {
       ) : shown.length === 0 ? (
         <p class="el-empty">No entries match the filter.</p>
       ) : (
-        <ol class="el-list">
-          {shown.slice(0, limit).map((entry) => (
-            <Entry key={entry.seq} entry={entry} open={expanded.has(entry.seq)} onToggle={() => toggleEntry(entry.seq)} />
+        <ol class="el-list" aria-label="Entries (arrow keys move between them)" onKeyDown={onListKeyDown}>
+          {visible.map((entry) => (
+            <Entry key={entry.seq} entry={entry} open={expanded.has(entry.seq)} current={entry.seq === tabStopSeq} onToggle={toggleEntry} onFocusEntry={setCurrentSeq} />
           ))}
         </ol>
       )}

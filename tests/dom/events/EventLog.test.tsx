@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventLog } from '../../../components/events/EventLog';
 import { DUMP_ENTRY_EVENT } from '../../../lib/protocol/messages';
@@ -260,5 +260,53 @@ describe('EventLog', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Show 11 more of 11 remaining' }));
     expect(entries()).toHaveLength(311);
     expect(screen.queryByRole('button', { name: /^Show \d+ more/ })).toBeNull();
+  });
+
+  it('is one Tab stop; the arrow keys, Page Up/Down, Home and End move between entries', () => {
+    render(<EventLog data={renegotiationSession()} pcId="0-1" />);
+    const toggles = () => [...document.querySelectorAll<HTMLElement>('.el-list > li > .el-toggle')];
+    const tabStops = () => toggles().filter((b) => b.tabIndex === 0);
+    expect(toggles()).toHaveLength(9);
+    expect(tabStops()).toEqual([toggles()[0]]);
+    expect(toggles().slice(1).every((b) => b.getAttribute('tabindex') === '-1')).toBe(true);
+
+    act(() => toggles()[0].focus());
+    fireEvent.keyDown(document.activeElement!, { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(toggles()[1]);
+    expect(tabStops()).toEqual([toggles()[1]]);
+    fireEvent.keyDown(document.activeElement!, { key: 'End' });
+    expect(document.activeElement).toBe(toggles()[8]);
+    fireEvent.keyDown(document.activeElement!, { key: 'ArrowDown' }); // stays at the end
+    expect(document.activeElement).toBe(toggles()[8]);
+    fireEvent.keyDown(document.activeElement!, { key: 'PageUp' });
+    expect(document.activeElement).toBe(toggles()[0]);
+    fireEvent.keyDown(document.activeElement!, { key: 'PageDown' });
+    expect(document.activeElement).toBe(toggles()[8]);
+    fireEvent.keyDown(document.activeElement!, { key: 'Home' });
+    expect(document.activeElement).toBe(toggles()[0]);
+    fireEvent.keyDown(document.activeElement!, { key: 'ArrowUp' });
+    expect(document.activeElement).toBe(toggles()[0]);
+    expect(tabStops()).toEqual([toggles()[0]]);
+
+    // Enter/Space still open the focused entry (a button's click), and opening keeps the one Tab stop.
+    fireEvent.keyDown(document.activeElement!, { key: 'ArrowDown' });
+    fireEvent.click(document.activeElement!);
+    expect(toggles()[1].getAttribute('aria-expanded')).toBe('true');
+    expect(tabStops()).toEqual([toggles()[1]]);
+  });
+
+  it('keeps the Tab stop on the focused entry while the filter shows it, else on the first shown', () => {
+    render(<EventLog data={renegotiationSession()} pcId="0-1" />);
+    const toggles = () => [...document.querySelectorAll<HTMLElement>('.el-list > li > .el-toggle')];
+    const stopSummary = () => toggles().filter((b) => b.tabIndex === 0).map((b) => b.querySelector('.el-summary')!.textContent);
+    act(() => entryButton('setRemoteDescription(answer, 3 m-section(s))').focus());
+    expect(stopSummary()).toEqual(['setRemoteDescription(answer, 3 m-section(s))']);
+    const filter = screen.getByRole('searchbox', { name: 'Filter events' });
+    fireEvent.input(filter, { target: { value: 'setremote' } });
+    expect(stopSummary()).toEqual(['setRemoteDescription(answer, 3 m-section(s))']);
+    fireEvent.input(filter, { target: { value: 'icecandidateerror' } });
+    expect(toggles()).toHaveLength(1);
+    expect(stopSummary()).toHaveLength(1);
+    expect(stopSummary()[0]).toMatch(/icecandidateerror/);
   });
 });

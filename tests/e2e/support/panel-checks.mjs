@@ -75,6 +75,17 @@ export async function checkLivePanel(panel, { senderPcId, receiverPcId, browserN
   const offerLog = await eventSummaries(panel);
   assert.ok(offerLog.some((s) => /createOffer/.test(s)), `${browserName}: the sender's event log has createOffer (${offerLog.slice(0, 12).join(' | ')})`);
   assert.ok(offerLog.some((s) => /setLocalDescription/.test(s) && /offer/.test(s)), `${browserName}: setLocalDescription(offer) logged`);
+  // The log is one Tab stop: real key presses move between its entries, and Tab leaves it.
+  const stops = await panel.evaluate(() => [...document.querySelectorAll('section.event-log .el-list .el-toggle')].map((b) => b.tabIndex));
+  assert.deepEqual(stops.filter((t) => t === 0).length, 1, `${browserName}: one Tab stop among the event log's ${stops.length} entries`);
+  await panel.evaluate(() => document.querySelector('section.event-log .el-list .el-toggle[tabindex="0"]').focus());
+  const focusedSeq = () => panel.evaluate(() => document.activeElement?.closest('.el-list > li')?.dataset.seq ?? null);
+  const first = await focusedSeq();
+  await panel.keyboard.press('ArrowDown');
+  const second = await focusedSeq();
+  assert.ok(first !== null && second !== null && second !== first, `${browserName}: ArrowDown moves from entry ${first} to the next (${second})`);
+  await panel.keyboard.press('Tab');
+  assert.equal(await focusedSeq(), null, `${browserName}: Tab leaves the event log`);
 
   await selectConnection(panel, receiverPcId);
   const answerLog = await waitFor(async () => {
