@@ -4,9 +4,10 @@
  * history. The page is localised, so elements are chosen by `data-l10n-id`, `data-l10n-args` and ids, never by
  * their text.
  *
- * What becomes of it: a PC per section (created at the pcid's time; closed ones at the time of their last report,
- * the heading's `now`), and per SDP history entry a set*Description call with its `{type, sdp}` and a successful
- * settlement. There is no time series in this export (its RTP sections were empty in every sample), so no stats
+ * What becomes of it: a session per document (the pcid's inner window id: one per page load), a PC per section
+ * (created at the pcid's time; closed ones at the time of their last report, the heading's `now`; open ones with
+ * their ICE and connection states unknown), and per SDP history entry a set*Description call with its
+ * `{type, sdp}` and a successful settlement. There is no time series in this export (its RTP sections were empty in every sample), so no stats
  * samples; the ICE pair table, raw candidates and the connection log have no time and are not imported.
  */
 import type { JsonObject } from '../protocol/json';
@@ -25,11 +26,27 @@ function l10nArgs(e: HtmlElement): JsonObject | null {
   return parsed.ok && isJsonObject(parsed.value) ? parsed.value : null;
 }
 
-/** Reads the saved page `html` (already decoded to text). */
-export function importAboutWebrtc(ctx: ImportContext, html: string, inputBytes: number): SessionBundle {
-  const builder = new ImportBuilder(ctx.fileName, 'firefox-about-webrtc', inputBytes, { problem: (where, reason) => ctx.problem(where, reason) });
-  // Firefox's page does not say which browser it is beyond being Firefox; the saved page has no user agent.
-  builder.meta.userAgent = 'Firefox';
+/** One `div.peer-connection` of the page, read. */
+interface PcSection {
+  where: string;
+  pcid: string;
+  /** The document the PC belongs to: Firefox's inner window id (the pcid's `id=`), a new one per page load. */
+  documentKey: string;
+  url: string;
+  createdAt: number;
+  closed: boolean;
+  /** The heading's report time ("now"), NaN when missing. */
+  now: number;
+  history: HistoryEntry[];
+  config: JsonObject;
+}
+
+/**
+ * Reads the saved page `html` (already decoded to text): one session per document (page load) that had PCs, as the
+ * extension records them. The page lists every PC of every tab Firefox had since its start, and one session for all
+ * of them had put PCs of other sites, opened days apart, under the URL most of them had.
+ */
+export function importAboutWebrtc(ctx: ImportContext, html: string, inputBytes: number): SessionBundle[] {
   let document: HtmlDocument;
   try {
     document = parseHtml(html);
@@ -44,61 +61,106 @@ export function importAboutWebrtc(ctx: ImportContext, html: string, inputBytes: 
   if (sections.length === 0 && !findFirst(root, (e) => l10nId(e).startsWith('about-webrtc-'))) {
     throw ctx.error('document', 'no about:webrtc content (no element with an about-webrtc-… data-l10n-id)');
   }
-  const urls = new Map<string, number>();
+  const byDocument = new Map<string, PcSection[]>();
   sections.forEach((section, index) => {
-    ctx.progress(0.5 + (0.5 * index) / sections.length);
-    const where = `peer connection section ${index + 1}`;
-    const heading = findFirst(section, (e) => e.tag === 'span' && /^about-webrtc-connection-(open|closed)$/.test(l10nId(e)));
-    const headingDiv = findFirst(section, (e) => (e.attrs.get('id') ?? '').startsWith('pc-heading: '));
-    const pcid = headingDiv ? headingDiv.attrs.get('id')!.slice('pc-heading: '.length) : null;
-    if (!heading || pcid === null) {
-      ctx.problem(where, 'no pc-heading with an about-webrtc-connection-open/closed title');
-      return;
-    }
-    const args = l10nArgs(heading) ?? {};
-    const now = typeof args.now === 'string' ? Date.parse(args.now) : NaN;
-    if (!Number.isNaN(now) && !ctx.validTime(where, now, 'report time ("now")')) return;
-    // pcid: `{uuid} <µs since the epoch> (id=<n> url=<url>)`.
-    const idMatch = /^(\{[^}]*\})\s+(\d+)\s+\(id=(\d+)\s+url=(.*)\)$/.exec(pcid);
-    const createdAt = idMatch ? Number(idMatch[2]) / 1000 : NaN;
-    if (idMatch && !ctx.validTime(where, createdAt, 'creation time from the pcid')) return;
-    const url = idMatch ? idMatch[4] : typeof args.url === 'string' ? args.url : '';
-    const history = sdpHistory(ctx, section, where);
-    const times = [createdAt, ...history.map((h) => h.t), now].filter(Number.isFinite);
-    if (times.length === 0) {
-      ctx.problem(where, 'no time for this peer connection (neither in its id nor in its heading)');
-      return;
-    }
-    const start = Number.isFinite(createdAt) ? createdAt : times.reduce((a, b) => Math.min(a, b));
-    const draft = builder.created(pcid, start, configOf(section));
-    draft.url = url;
-    urls.set(url, (urls.get(url) ?? 0) + 1);
-    if (l10nId(heading) === 'about-webrtc-connection-closed') {
-      draft.closedAt = Number.isFinite(now) ? now : times.reduce((a, b) => Math.max(a, b));
-      draft.closedBy = 'close';
-    }
-    if (Number.isFinite(now)) builder.meta.extraTimes.push(now);
-
-    // Which descriptions were offers: Firefox does not say; an offer proposes `a=setup:actpass` (RFC 8842), an
-    // answer picks active or passive. Without a setup line, alternate from an offer.
-    let lastType: string | null = null;
-    for (const entry of history) {
-      const setup = /^a=setup:(\w+)/m.exec(entry.sdp);
-      const type: string = setup ? (setup[1] === 'actpass' ? 'offer' : 'answer') : lastType === 'offer' ? 'answer' : 'offer';
-      lastType = type;
-      const method = entry.side === 'local' ? 'setLocalDescription' : 'setRemoteDescription';
-      const call = builder.newCall();
-      const pc = draft.pc;
-      builder.add(pcid, { type: 'pc-call', pc, t: entry.t, call, method, args: [{ type, sdp: entry.sdp }] });
-      builder.add(pcid, { type: 'pc-settled', pc, t: entry.t, call, method, ok: true });
-    }
+    ctx.progress(0.5 + (0.4 * index) / sections.length);
+    const read = readSection(ctx, section, `peer connection section ${index + 1}`);
+    if (read === null) return;
+    const group = byDocument.get(read.documentKey);
+    if (group) group.push(read);
+    else byDocument.set(read.documentKey, [read]);
   });
-  // The session's page: the URL most of its PCs belong to.
-  let best = '';
-  let bestCount = 0;
-  for (const [url, count] of urls) if (count > bestCount) [best, bestCount] = [url, count];
-  builder.meta.url = best;
-  return builder.build();
+  const groups = [...byDocument.values()];
+  if (groups.length === 0) return [newBuilder(ctx, inputBytes).build()];
+  const pcCount = groups.reduce((n, g) => n + g.length, 0);
+  return groups.map((group, i) => {
+    ctx.progress(0.9 + (0.1 * i) / groups.length);
+    // The file's size shared out by PCs: a session's `bytes` is what it took in the file, roughly.
+    const builder = newBuilder(ctx, Math.round((inputBytes * group.length) / pcCount));
+    for (const pc of group) addPc(builder, pc);
+    // The session's page: the document's first PC's URL (an app that navigates by history.pushState changes it).
+    builder.meta.url = group[0].url;
+    return builder.build();
+  });
+}
+
+function newBuilder(ctx: ImportContext, bytes: number): ImportBuilder {
+  const builder = new ImportBuilder(ctx.fileName, 'firefox-about-webrtc', bytes, { problem: (where, reason) => ctx.problem(where, reason) });
+  // Firefox's page does not say which browser it is beyond being Firefox; the saved page has no user agent.
+  builder.meta.userAgent = 'Firefox';
+  return builder;
+}
+
+function readSection(ctx: ImportContext, section: HtmlElement, where: string): PcSection | null {
+  const heading = findFirst(section, (e) => e.tag === 'span' && /^about-webrtc-connection-(open|closed)$/.test(l10nId(e)));
+  const headingDiv = findFirst(section, (e) => (e.attrs.get('id') ?? '').startsWith('pc-heading: '));
+  const pcid = headingDiv ? headingDiv.attrs.get('id')!.slice('pc-heading: '.length) : null;
+  if (!heading || pcid === null) {
+    ctx.problem(where, 'no pc-heading with an about-webrtc-connection-open/closed title');
+    return null;
+  }
+  const args = l10nArgs(heading) ?? {};
+  const now = typeof args.now === 'string' ? Date.parse(args.now) : NaN;
+  if (!Number.isNaN(now) && !ctx.validTime(where, now, 'report time ("now")')) return null;
+  // pcid: `{uuid} <µs since the epoch> (id=<inner window id> url=<url>)`.
+  const idMatch = /^(\{[^}]*\})\s+(\d+)\s+\(id=(\d+)\s+url=(.*)\)$/.exec(pcid);
+  const createdAt = idMatch ? Number(idMatch[2]) / 1000 : NaN;
+  if (idMatch && !ctx.validTime(where, createdAt, 'creation time from the pcid')) return null;
+  const url = idMatch ? idMatch[4] : typeof args.url === 'string' ? args.url : '';
+  // The heading's `id` is the same window id; without either, PCs of one URL are taken as one page.
+  const windowId = idMatch ? idMatch[3] : typeof args.id === 'string' ? args.id : null;
+  const history = sdpHistory(ctx, section, where);
+  const times = [createdAt, ...history.map((h) => h.t), now].filter(Number.isFinite);
+  if (times.length === 0) {
+    ctx.problem(where, 'no time for this peer connection (neither in its id nor in its heading)');
+    return null;
+  }
+  return {
+    where,
+    pcid,
+    documentKey: windowId !== null ? `window ${windowId}` : `url ${url}`,
+    url,
+    createdAt: Number.isFinite(createdAt) ? createdAt : times.reduce((a, b) => Math.min(a, b)),
+    closed: l10nId(heading) === 'about-webrtc-connection-closed',
+    now,
+    history,
+    config: configOf(section),
+  };
+}
+
+function addPc(builder: ImportBuilder, section: PcSection): void {
+  const { pcid, history, now } = section;
+  const draft = builder.created(pcid, section.createdAt, section.config);
+  draft.url = section.url;
+  if (section.closed) {
+    draft.closedAt = Number.isFinite(now) ? now : Math.max(section.createdAt, ...history.map((h) => h.t));
+    draft.closedBy = 'close';
+  }
+  if (Number.isFinite(now)) builder.meta.extraTimes.push(now);
+
+  // Which descriptions were offers: Firefox does not say; an offer proposes `a=setup:actpass` (RFC 8842), an
+  // answer picks active or passive. Without a setup line, alternate from an offer.
+  let lastType: string | null = null;
+  let lastSide: HistoryEntry['side'] | null = null;
+  for (const entry of history) {
+    const setup = /^a=setup:(\w+)/m.exec(entry.sdp);
+    const type: string = setup ? (setup[1] === 'actpass' ? 'offer' : 'answer') : lastType === 'offer' ? 'answer' : 'offer';
+    lastType = type;
+    lastSide = entry.side;
+    const method = entry.side === 'local' ? 'setLocalDescription' : 'setRemoteDescription';
+    const call = builder.newCall();
+    const pc = draft.pc;
+    builder.add(pcid, { type: 'pc-call', pc, t: entry.t, call, method, args: [{ type, sdp: entry.sdp }] });
+    builder.add(pcid, { type: 'pc-settled', pc, t: entry.t, call, method, ok: true });
+  }
+  // The page has no state changes. An open PC's signaling state follows from its last description; its ICE and
+  // connection states are not in the file (the ICE table's pairs have no time), so they are unknown, not "new".
+  draft.openStates = {
+    signalingState: lastType === 'offer' ? (lastSide === 'local' ? 'have-local-offer' : 'have-remote-offer') : 'stable',
+    iceConnectionState: 'unknown',
+    iceGatheringState: 'unknown',
+    connectionState: 'unknown',
+  };
 }
 
 interface HistoryEntry {

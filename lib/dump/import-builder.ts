@@ -42,6 +42,11 @@ export interface PcDraft {
   limiter: PollLimiter | null;
   /** The polls left out past a cap, from the first one: reported when the bundle is built. */
   statsStopped: { where: string; t: number; reason: string; dropped: number } | null;
+  /**
+   * States of an open PC that the file gives, or says nothing of, without any state-change entry (Firefox's saved
+   * page): they replace the reducer's initial "new"/"stable", which would claim the PC never connected.
+   */
+  openStates?: Partial<Pick<PcSummary, 'signalingState' | 'iceConnectionState' | 'iceGatheringState' | 'connectionState'>>;
 }
 
 export interface ImportBuilderOptions {
@@ -297,6 +302,7 @@ export class ImportBuilder {
       pc.fileId = draft.key.startsWith('\u0000') ? NO_PC_ID_LABEL : draft.key;
       // Closed by the browser's own account (Chrome `remove`, Firefox "closed"), not by a traced close() call.
       if (draft.closedAt !== null) closePc(livePc, Math.max(draft.closedAt, pc.createdAt), draft.closedBy ?? 'close');
+      else if (draft.openStates !== undefined) Object.assign(pc, draft.openStates);
       // A PC the file never closes stays open (closedAt null): the dump says nothing about its end, and its
       // states stay those of its last state events.
       if (draft.encoded !== null) {

@@ -79,7 +79,7 @@ export function importDump(fileName: string, bytes: Uint8Array, options: ImportO
         bundles = [importRtcstatsV3(ctx, detected.text, bytes.length)];
         break;
       case 'firefox-about-webrtc':
-        bundles = [importAboutWebrtc(ctx, detected.text, bytes.length)];
+        bundles = importAboutWebrtc(ctx, detected.text, bytes.length);
         break;
     }
     const problems = ctx.finish();

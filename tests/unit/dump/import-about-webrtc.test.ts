@@ -34,32 +34,61 @@ describe('about:webrtc saved page', () => {
     },
   ]);
 
-  it('makes a PC per section with its creation time, configuration, open/closed state and SDP history', () => {
+  it('makes a session per document and a PC per section with its creation time, configuration, open/closed state and SDP history', () => {
     const r = importDump('aboutWebrtc.html', bytes(page));
     expect(r.format).toBe('firefox-about-webrtc');
-    const b = r.bundles[0];
-    // Creation order: the pcid's microseconds since the epoch.
-    expect(b.pcs.map((p) => p.createdAt)).toEqual([1764720249350.538, 1764839547943.135]);
-    const [open, closed] = b.pcs;
+    // Two documents (window ids 1000 and 1001), two sessions, each under its own page's URL and time.
+    expect(r.bundles.map((b) => b.session.url)).toEqual(['http://localhost:5173/', 'https://chat.test/?q=<b>&x=1']);
+    const [closedSession, openSession] = r.bundles;
+    expect(closedSession.session.startedAt).toBe(1764839547936);
+    expect(openSession.session.startedAt).toBe(1764720249350.538);
+    const [open] = openSession.pcs;
+    const [closed] = closedSession.pcs;
+    // Creation time: the pcid's microseconds since the epoch.
+    expect([open.createdAt, closed.createdAt]).toEqual([1764720249350.538, 1764839547943.135]);
     expect(open).toMatchObject({
       closedAt: null,
       frameUrl: 'https://chat.test/?q=<b>&x=1',
       config: { bundlePolicy: 'max-bundle', iceTransportPolicy: 'all', iceServers: [{ urls: ['stun:stun.test:19302', 'turn:<HOST>:3478?transport=udp'] }] },
+      // The page has no state changes: an open PC's ICE and connection states are unknown, not "new".
+      signalingState: 'stable',
+      iceConnectionState: 'unknown',
+      iceGatheringState: 'unknown',
+      connectionState: 'unknown',
     });
     // A closed PC ends at its last report (the heading's `now`).
-    expect(closed).toMatchObject({ closedAt: Date.parse('2025-12-04T09:17:05.710Z'), closedBy: 'close', signalingState: 'closed' });
-    const calls = b.events.filter((e) => e.pcId === closed.pcId && e.record.type === 'pc-call').map((e) => e.record);
+    expect(closed).toMatchObject({ closedAt: Date.parse('2025-12-04T09:17:05.710Z'), closedBy: 'close', signalingState: 'closed', connectionState: 'closed' });
+    const calls = closedSession.events.filter((e) => e.pcId === closed.pcId && e.record.type === 'pc-call').map((e) => e.record);
     expect(calls).toEqual([
       { type: 'pc-call', pc: expect.any(Number), t: 1764839547936, call: expect.any(Number), method: 'setLocalDescription', args: [{ type: 'offer', sdp: OFFER }] },
       { type: 'pc-call', pc: expect.any(Number), t: 1764839556025, call: expect.any(Number), method: 'setRemoteDescription', args: [{ type: 'answer', sdp: ANSWER }] },
     ]);
-    expect(b.events.filter((e) => e.record.type === 'pc-settled' && e.record.ok)).toHaveLength(2);
-    expect(b.session).toMatchObject({ title: '', sampleCount: 0, pcCount: 2 });
+    expect(closedSession.events.filter((e) => e.record.type === 'pc-settled' && e.record.ok)).toHaveLength(2);
+    for (const b of r.bundles) expect(b.session).toMatchObject({ title: '', sampleCount: 0, pcCount: 1, userAgent: 'Firefox' });
+  });
+
+  it('keeps the PCs of one document in one session, and gives an open PC the signaling state of its last description', () => {
+    const r = importDump(
+      'aboutWebrtc.html',
+      bytes(
+        aboutWebrtcPage([
+          { uuid: 'a', createdUs: 1764839547943135, url: 'https://a.test/', closed: true, now: '2025-12-04T09:17:05.710Z', windowId: 7, history: [{ side: 'local', t: 1764839547950, sdp: OFFER }] },
+          { uuid: 'b', createdUs: 1764839548943135, url: 'https://a.test/', closed: false, now: '2025-12-04T09:17:05.710Z', windowId: 7, history: [{ side: 'remote', t: 1764839549000, sdp: OFFER }] },
+          { uuid: 'c', createdUs: 1764839549943135, url: 'https://a.test/', closed: false, now: '2025-12-04T09:17:05.710Z', windowId: 8, history: [{ side: 'local', t: 1764839550000, sdp: OFFER }] },
+        ]),
+      ),
+    );
+    expect(r.bundles.map((b) => b.pcs.length)).toEqual([2, 1]);
+    expect(r.bundles[0].pcs.map((p) => p.signalingState)).toEqual(['closed', 'have-remote-offer']);
+    expect(r.bundles[1].pcs[0].signalingState).toBe('have-local-offer');
+    // The file's bytes shared out by PCs.
+    expect(r.bundles[0].session.bytes + r.bundles[1].session.bytes).toBeGreaterThan(0);
+    expect(r.bundles[0].session.bytes).toBeGreaterThan(r.bundles[1].session.bytes);
   });
 
   it('reads a page saved in a legacy 8-bit encoding (the corpus sample is not UTF-8)', () => {
     const latin = new Uint8Array([...bytes(page.slice(0, 30)), 0xb6, ...bytes(page.slice(30))]);
-    expect(importDump('aboutWebrtc.html', latin).bundles[0].pcs).toHaveLength(2);
+    expect(importDump('aboutWebrtc.html', latin).bundles.flatMap((b) => b.pcs)).toHaveLength(2);
   });
 
   it('keeps markup inside text as text', () => {

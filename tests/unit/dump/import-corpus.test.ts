@@ -14,7 +14,12 @@ const CORPUS = resolve(__dirname, '../../../../shared/corpus/dumps');
 
 interface Expected {
   format: DumpFormat;
-  /** Samples per PC id (PC ids `0-<n>`: the file's own number where it has one). */
+  /** Sessions the file makes (absent: 1). */
+  sessions?: number;
+  /**
+   * Samples per PC id (PC ids `0-<n>`: the file's own number where it has one); of a file of several sessions,
+   * keyed `<session number from 1>/<PC id>`.
+   */
   samples: Record<string, number>;
   /** getUserMedia/getDisplayMedia calls. */
   mediaCalls: number;
@@ -76,16 +81,24 @@ const EXPECTED: Record<string, Expected> = {
   'chrome-webrtc-internals/gumonly.gz': { format: 'webrtc-internals', samples: {}, mediaCalls: 1, generic: 0 },
   // grep -c 'class="peer-connection"' → 19; grep -o 'about-webrtc-connection-closed' | wc -l → 15;
   // grep -o 'data-l10n-id="about-webrtc-sdp-set-timestamp"' | wc -l → 29 SDP history entries. No stats tables
-  // with rows (every `<tr><td>` is a raw candidate), so no samples.
+  // with rows (every `<tr><td>` is a raw candidate), so no samples. One session per document (inner window id):
+  // grep -ao 'id="pc-heading: [^"]*"' | grep -o '(id=[0-9]*' | sort -u | wc -l → 19, every PC in a page load of its own.
   'firefox-about-webrtc/aboutWebrtc.html': {
     format: 'firefox-about-webrtc',
-    samples: Object.fromEntries(Array.from({ length: 19 }, (_, i) => [`0-${i + 1}`, 0])),
+    sessions: 19,
+    samples: Object.fromEntries(Array.from({ length: 19 }, (_, i) => [`${i + 1}/0-1`, 0])),
     mediaCalls: 0,
     generic: 0,
     check: (r) => {
-      const b = r.bundles[0];
-      expect(b.pcs.filter((p) => p.closedAt !== null)).toHaveLength(15);
-      expect(b.events.filter((e) => e.record.type === 'pc-call')).toHaveLength(29);
+      const pcs = r.bundles.flatMap((b) => b.pcs);
+      expect(pcs.filter((p) => p.closedAt !== null)).toHaveLength(15);
+      expect(r.bundles.flatMap((b) => b.events).filter((e) => e.record.type === 'pc-call')).toHaveLength(29);
+      // grep -ao 'id="pc-heading: [^"]*"' | grep -c 'url=https://chatgpt.com' → 4 PCs, none with an SDP history; the 15
+      // others are localhost:5173 page loads.
+      expect(r.bundles.filter((b) => b.session.url.startsWith('https://chatgpt.com/'))).toHaveLength(4);
+      for (const b of r.bundles) for (const p of b.pcs) expect(p.frameUrl).toBe(b.session.url);
+      // No session spans the 1.5 days between the first and the last PC of the file.
+      for (const b of r.bundles) expect(b.session.endedAt! - b.session.startedAt).toBeLessThan(2 * 86_400_000);
     },
   },
   // grep -o '^\["getstats","PC_[0-9]*"' | sort | uniq -c → 572 PC_0; lines with a null PC id and a PC method
@@ -154,39 +167,42 @@ describe.skipIf(!existsSync(CORPUS))('dump corpus', () => {
     const result = importDump(file.split('/').pop()!, content);
     expect(result.format).toBe(expected.format);
     expect(result.problems).toEqual([]);
-    expect(result.bundles).toHaveLength(1);
-    const b = result.bundles[0];
-    const perPc = Object.fromEntries(b.pcs.map((p) => [p.pcId, p.sampleCount]));
+    expect(result.bundles).toHaveLength(expected.sessions ?? 1);
+    const several = result.bundles.length > 1;
+    const perPc = Object.fromEntries(result.bundles.flatMap((b, i) => b.pcs.map((p) => [several ? `${i + 1}/${p.pcId}` : p.pcId, p.sampleCount])));
     expect(perPc).toEqual(expected.samples);
     const total = Object.values(expected.samples).reduce((a, n) => a + n, 0);
-    expect(b.session.sampleCount).toBe(total);
-    expect(b.session.pcCount).toBe(b.pcs.length);
-    expect(b.session.mediaCallCount).toBe(expected.mediaCalls);
-    const generic = b.events.filter((e) => e.record.type === 'pc-event' && e.record.event === 'dump-entry');
+    expect(result.bundles.reduce((n, b) => n + b.session.sampleCount, 0)).toBe(total);
+    expect(result.bundles.reduce((n, b) => n + b.session.mediaCallCount, 0)).toBe(expected.mediaCalls);
+    const allEvents = result.bundles.flatMap((b) => b.events);
+    const generic = allEvents.filter((e) => e.record.type === 'pc-event' && e.record.event === 'dump-entry');
     expect(generic).toHaveLength(expected.generic);
     for (const e of generic) expect(e.pcId).not.toBeNull();
-    const fileEntries = b.events.filter((e) => e.record.type === 'file-entry');
+    const fileEntries = allEvents.filter((e) => e.record.type === 'file-entry');
     expect(fileEntries).toHaveLength(expected.fileEntries ?? 0);
     for (const e of fileEntries) expect(e.pcId).toBeNull();
     if (expected.fileIds) {
-      const ids = Object.fromEntries(b.pcs.filter((p) => p.fileId !== undefined).map((p) => [p.pcId, p.fileId]));
+      const ids = Object.fromEntries(result.bundles[0].pcs.filter((p) => p.fileId !== undefined).map((p) => [p.pcId, p.fileId]));
       expect(ids).toEqual(expected.fileIds);
     }
-    expect(b.session.eventCount).toBe(b.events.length);
-    expect(b.session.imported).toEqual({ fileName: file.split('/').pop(), format: expected.format });
-    expect(b.session.id).toMatch(/^import:[0-9a-f-]{36}$/);
-    expect(b.session.tabId).toBeNull();
-    // Contract of SessionBundle: gap-free seq in time order, samples indexed from 0 with ascending t.
-    b.events.forEach((e, i) => expect(e.seq).toBe(i));
-    for (let i = 1; i < b.events.length; i++) expect(b.events[i].record.t).toBeGreaterThanOrEqual(b.events[i - 1].record.t);
-    for (const pc of b.pcs) {
-      const samples = pcSamples(b, pc.pcId);
-      samples.forEach((s, i) => expect(s.index).toBe(i));
-      for (let i = 1; i < samples.length; i++) expect(samples[i].t).toBeGreaterThanOrEqual(samples[i - 1].t);
-      expect(pc.lastSampleAt).toBe(samples.length > 0 ? samples[samples.length - 1].t : null);
-      expect(b.events.some((e) => e.pcId === pc.pcId && e.record.type === 'pc-created')).toBe(true);
+    for (const b of result.bundles) {
+      expect(b.session.pcCount).toBe(b.pcs.length);
+      expect(b.session.eventCount).toBe(b.events.length);
+      expect(b.session.imported).toEqual({ fileName: file.split('/').pop(), format: expected.format });
+      expect(b.session.id).toMatch(/^import:[0-9a-f-]{36}$/);
+      expect(b.session.tabId).toBeNull();
+      // Contract of SessionBundle: gap-free seq in time order, samples indexed from 0 with ascending t.
+      b.events.forEach((e, i) => expect(e.seq).toBe(i));
+      for (let i = 1; i < b.events.length; i++) expect(b.events[i].record.t).toBeGreaterThanOrEqual(b.events[i - 1].record.t);
+      for (const pc of b.pcs) {
+        const samples = pcSamples(b, pc.pcId);
+        samples.forEach((s, i) => expect(s.index).toBe(i));
+        for (let i = 1; i < samples.length; i++) expect(samples[i].t).toBeGreaterThanOrEqual(samples[i - 1].t);
+        expect(pc.lastSampleAt).toBe(samples.length > 0 ? samples[samples.length - 1].t : null);
+        expect(b.events.some((e) => e.pcId === pc.pcId && e.record.type === 'pc-created')).toBe(true);
+      }
+      expect(b.session.startedAt).toBeLessThanOrEqual(b.session.lastActivityAt);
     }
-    expect(b.session.startedAt).toBeLessThanOrEqual(b.session.lastActivityAt);
     expected.check?.(result);
   });
 });
