@@ -81,6 +81,12 @@ interface TrackedTab {
   pcs: Map<string, TrackedPc>;
   /** Session-wide records the rules read (getUserMedia results). */
   mediaEvents: TraceEvent[];
+  /**
+   * Every PC's records that say which senders the page paused (lib/model/health/paused-senders.ts): replaceTrack
+   * calls and settlements, and the local descriptions that give each sender's SSRCs. Every PC's assessment reads
+   * all of them: a PC of the tab may receive what another one sends.
+   */
+  senderEvents: TraceEvent[];
 }
 
 /** Records the live rules read: PC state changes (states, ICE, failures) and media results. */
@@ -88,6 +94,17 @@ function keepsEvent(e: TraceEvent): boolean {
   const r = e.record;
   return (r.type === 'pc-event' && r.event.endsWith('statechange')) || r.type === 'media-settled';
 }
+
+/** Records of {@link TrackedTab.senderEvents}. */
+function isSenderEvent(e: TraceEvent): boolean {
+  const r = e.record;
+  if (r.type === 'pc-call') return r.method === 'sender.replaceTrack' || r.method === 'setLocalDescription';
+  if (r.type === 'pc-settled') return r.method === 'sender.replaceTrack' || (r.ok && (r.method === 'createOffer' || r.method === 'createAnswer'));
+  return false;
+}
+
+/** Sender records kept per tab (a few per renegotiation and pause; the oldest go first). */
+const MAX_SENDER_EVENTS = 100;
 
 const isLive = (session: SessionSummary, pc: PcSummary) => session.endedAt === null && pc.closedAt === null;
 
@@ -191,7 +208,7 @@ export class LiveHealth {
   /** A tab's live session from the store: its PCs, their state records and their latest samples. */
   private async seed(session: SessionSummary): Promise<TrackedTab> {
     const { store } = this.deps;
-    const tab: TrackedTab = { session, pcs: new Map(), mediaEvents: [] };
+    const tab: TrackedTab = { session, pcs: new Map(), mediaEvents: [], senderEvents: [] };
     const [pcs, events] = await Promise.all([store.getPcs(session.id), store.getEvents(session.id)]);
     for (const pc of pcs) {
       if (!isLive(session, pc)) continue;
@@ -206,6 +223,11 @@ export class LiveHealth {
   }
 
   private keepEvent(tab: TrackedTab, e: TraceEvent): void {
+    if (isSenderEvent(e)) {
+      tab.senderEvents.push(e);
+      if (tab.senderEvents.length > MAX_SENDER_EVENTS) tab.senderEvents.shift();
+      return;
+    }
     if (!keepsEvent(e)) return;
     if (e.pcId === null) {
       tab.mediaEvents.push(e);
@@ -243,7 +265,7 @@ export class LiveHealth {
     const now = this.deps.now();
     const out: LivePcHealth[] = [];
     for (const { pc, columns, assessor, events } of tab.pcs.values()) {
-      const trace = [...events, ...tab.mediaEvents];
+      const trace = [...events, ...tab.mediaEvents, ...tab.senderEvents];
       const { health } = assessor.assess({ pcId: pc.pcId, pc, columns, events: trace, thresholds: this.thresholds ?? undefined, now });
       out.push({ ...pcGlance(health, columns, trace, pc), createdAt: pc.createdAt, frameUrl: pc.frameUrl });
     }

@@ -37,6 +37,8 @@ import { latestStates } from '../connection-header';
 import { standardStatsView } from '../legacy-stats';
 import { audioQuality, codecImpairment, delayImpairment, effectiveEquipmentImpairment, mosFromScore, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
 import { connectionMetrics, type ConnectionMetrics, type HeldReport, type MetricSeries, type StreamMetrics } from './metrics';
+import { pcEventFacts } from './pc-events';
+import { emptySenderGaps, foldSessionSenderGaps, NO_PAUSES, pausedAt, streamPauses, type StreamPauses } from './paused-senders';
 import { compareIssues, DTX_GAP_MS, pcIssues, sessionIssues, streamLabel, type HealthIssue, type IssueSeverity } from './rules';
 import { CURRENT_SCORE_MS, DEFAULT_HEALTH_THRESHOLDS, OVERALL_VERDICT_MIN_MS, SCORE_CLEAR_MS, SCORE_HOLD_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
@@ -108,8 +110,14 @@ export class PcScores {
     this.factorSums = metrics.streams.map(() => ({ scoreSum: 0, ms: 0, factors: {} }));
   }
 
-  /** Folds the rows of `metrics` (the same PC's, grown) after those folded before. */
-  advance(m: ConnectionMetrics): void {
+  /**
+   * Folds the rows of `metrics` (the same PC's, grown) after those folded before. `pauses`: the streams' senders
+   * left without a track on purpose (paused-senders.ts): the PC's own outbound streams, and inbound ones that
+   * another PC of the session sends. Their rows within a pause are not rated (Firefox sends black frames at 1 fps
+   * then, Chromium nothing: a pause, not a bad call). A live trace knows each pause before the rows in it.
+   */
+  advance(m: ConnectionMetrics, pauses: StreamPauses = NO_PAUSES): void {
+    const streamPauses = m.streams.map((s) => pauses.of(s));
     const outbound = m.streams.flatMap((s, i) => (s.direction === 'outbound' ? [i] : []));
     for (let row = this.rows; row < m.t.length; row++) {
       for (const i of outbound) this.lastRtt[i] = m.streams[i].series.rttMs?.[row] ?? this.lastRtt[i];
@@ -135,7 +143,9 @@ export class PcScores {
       for (let i = 0; i < m.streams.length; i++) {
         const s = m.streams[i];
         let rated: RatedRow | null;
-        if (dry[i]) {
+        if (streamPauses[i].length > 0 && pausedAt(streamPauses[i], t)) {
+          rated = null;
+        } else if (dry[i]) {
           // No media where it came before: a bad interval, unless another inbound stream still receives (a stream
           // paused on purpose, by the sender or an SFU, says nothing of the call's quality: not rated).
           rated = othersReceive > 0 ? null : { score: 0, factor: { key: 'no-packets', penalty: 100, values: { seconds: (t - this.lastPacketT[i]!) / 1000 } } };
@@ -507,11 +517,13 @@ export function assessPc(input: AssessPcInput): PcHealth {
   const metrics = columns && columns.t.length > 0 ? connectionMetrics(columns) : null;
   const now = endOfObservation(input, metrics?.t ?? []);
   const ended = endedAt(input);
-  const issues = pcIssues({ pcId: input.pcId, pc: input.pc, columns, metrics, events: input.events, thresholds: input.thresholds ?? DEFAULT_HEALTH_THRESHOLDS, now, endedAt: ended });
+  const facts = pcEventFacts(input.events, input.pcId);
+  const pauses = streamPauses(input.pcId, facts.senderTrackGaps, foldSessionSenderGaps(emptySenderGaps(), input.events));
+  const issues = pcIssues({ pcId: input.pcId, pc: input.pc, columns, metrics, events: input.events, thresholds: input.thresholds ?? DEFAULT_HEALTH_THRESHOLDS, now, endedAt: ended }, facts, pauses);
   let scores: PcScores | null = null;
   if (metrics) {
     scores = new PcScores(metrics);
-    scores.advance(metrics);
+    scores.advance(metrics, pauses);
   }
   return pcHealth(input.pcId, metrics, scores, issues, ended !== null);
 }

@@ -21,6 +21,7 @@ import {
   type ConnectionMetric, type ConnectionMetrics, type MetricsTracker, type PcHealthSummary, type StreamMetric,
 } from './metrics';
 import { foldPcEvents, pcEventFacts, type PcEventFacts } from './pc-events';
+import { emptySenderGaps, foldSessionSenderGaps, streamPauses, type SessionSenderGaps } from './paused-senders';
 import { PcRules } from './rules';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './thresholds';
 
@@ -61,6 +62,7 @@ const sameKinds = (a: (string | null)[], b: (string | null)[]) => a.length === b
 export function createPcAssessor(): PcAssessor {
   let progress: Progress | null = null;
   let facts: PcEventFacts | null = null;
+  let sessionGaps: SessionSenderGaps = emptySenderGaps();
   return {
     assess(raw) {
       // Legacy stats through their standard-shaped view, the one the charts and the header read (the same view object
@@ -68,6 +70,8 @@ export function createPcAssessor(): PcAssessor {
       const input: AssessPcInput = raw.columns ? { ...raw, columns: standardStatsView(raw.columns) } : raw;
       const { pcId, columns } = input;
       facts = facts?.pcId === pcId ? foldPcEvents(facts, input.events) : pcEventFacts(input.events, pcId);
+      sessionGaps = foldSessionSenderGaps(sessionGaps, input.events);
+      const pauses = streamPauses(pcId, facts.senderTrackGaps, sessionGaps);
       if (!columns || columns.t.length === 0) {
         // Nothing to carry over: no rows.
         progress = null;
@@ -90,13 +94,13 @@ export function createPcAssessor(): PcAssessor {
         };
       }
       const p = progress!;
-      p.scores.advance(metrics);
+      p.scores.advance(metrics, pauses);
       p.rules.advance(columns, metrics);
       metrics.streams.forEach((s, i) => p.streamSummaries[i].advance(s.series));
       p.connectionSummaries.advance(metrics.connection);
       const now = endOfObservation(input, metrics.t);
       const ended = endedAt(input);
-      const health = pcHealth(pcId, metrics, p.scores, p.rules.issues({ pc: input.pc, columns, metrics, facts, now, endedAt: ended }), ended !== null);
+      const health = pcHealth(pcId, metrics, p.scores, p.rules.issues({ pc: input.pc, columns, metrics, facts, pauses, now, endedAt: ended }), ended !== null);
       const summary = pcHealthSummary(
         pcId, pcTimesOf(facts, input.pc), metrics.t, input.pc,
         metrics.streams.map(({ series, ...rest }, i) => ({ ...rest, metrics: p.streamSummaries[i].summaries() })),

@@ -15,6 +15,7 @@ import type { PcSummary, StatsColumns, TraceEvent } from '../session';
 import { above, below, HysteresisTracker, type RowSpan } from './hysteresis';
 import type { ConnectionMetrics, MetricSeries, MetricValue, StreamMetrics } from './metrics';
 import { pcEventFacts, type PcEventFacts, type StateChange } from './pc-events';
+import { emptySenderGaps, foldSessionSenderGaps, streamPauses, type StreamPause, type StreamPauses } from './paused-senders';
 import { CONCEALMENT_OFF_RATIO, CONCEALMENT_WINDOW_MS, FREEZE_WINDOW_MS, HYSTERESIS_OFF_RATIO, KEYFRAME_WINDOW_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
 
@@ -173,11 +174,78 @@ export interface PcRuleInput {
   endedAt?: number | null;
 }
 
-/** Every issue of one PC, most important first. */
-export function pcIssues(input: PcRuleInput): HealthIssue[] {
+/**
+ * Every issue of one PC, most important first. `facts`: of `input.events`, when the caller has them; `pauses`: its
+ * streams' senders left without a track (paused-senders.ts), by default those of `input.events`.
+ */
+export function pcIssues(input: PcRuleInput, facts: PcEventFacts = pcEventFacts(input.events, input.pcId), pauses?: StreamPauses): HealthIssue[] {
   const rules = new PcRules(input.pcId, input.columns, input.metrics, input.thresholds);
   rules.advance(input.columns, input.metrics);
-  return rules.issues({ ...input, facts: pcEventFacts(input.events, input.pcId) });
+  pauses ??= streamPauses(input.pcId, facts.senderTrackGaps, foldSessionSenderGaps(emptySenderGaps(), input.events));
+  return rules.issues({ ...input, facts, pauses });
+}
+
+/**
+ * Rules about how well a sender encodes and sends: judged on a sender the page left without a track, they blame
+ * the network or the encoder for a pause (Firefox keeps sending black frames at 1 fps, Chromium nothing).
+ */
+const SENDER_QUALITY_RULES: ReadonlySet<IssueId> = new Set<IssueId>(['low-bitrate', 'low-fps', 'quality-limited-cpu', 'quality-limited-bandwidth', 'keyframe-storm']);
+
+/**
+ * After a track comes back the encoder starts over (a keyframe, the bitrate ramping up from its floor): a sender
+ * rule's span that starts this soon after the gap belongs to the pause.
+ */
+export const SENDER_RESUME_GRACE_MS = 5000;
+
+/**
+ * An issue that opens this shortly before a pause's replaceTrack(null) settled belongs to it: the stream stops with
+ * the call, and a rule dates its span from the first interval without media, which began at the poll before.
+ */
+export const PAUSE_LEAD_MS = 2000;
+
+/**
+ * Rules about what a receiver gets: on a stream its sender paused (another PC of this page, seen in the trace),
+ * they describe the pause, not the network.
+ */
+const RECEIVER_RULES: ReadonlySet<IssueId> = new Set<IssueId>(['no-packets-received', 'video-frozen', 'audio-concealment', 'keyframe-storm', 'high-jitter', 'high-packet-loss']);
+
+/**
+ * A stream's issues with what its sender's pauses explain: an outbound stream's sender-quality span that starts in
+ * a pause (or within {@link SENDER_RESUME_GRACE_MS} after it) is left out, and one still open when a pause began
+ * ends there. An inbound stream's issue that starts in a pause its sender made (another PC of the session) stays,
+ * as information, with the pause named: the page paused it on purpose.
+ */
+function withPauses(issues: HealthIssue[], stream: StreamMetrics, pauses: readonly StreamPause[], pcOrigin: number | null): HealthIssue[] {
+  if (pauses.length === 0) return issues;
+  const outbound = stream.direction === 'outbound';
+  const within = (issue: HealthIssue) => pauses.find((p) => issue.from >= p.from - PAUSE_LEAD_MS && (p.to === null || issue.from <= p.to + SENDER_RESUME_GRACE_MS));
+  const out: HealthIssue[] = [];
+  for (const issue of issues) {
+    if (!(outbound ? SENDER_QUALITY_RULES : RECEIVER_RULES).has(issue.rule)) {
+      out.push(issue);
+      continue;
+    }
+    const pause = within(issue);
+    if (outbound) {
+      if (pause) continue;
+      const cut = pauses.find((p) => p.from - PAUSE_LEAD_MS > issue.from && (issue.to === null || p.from < issue.to));
+      out.push(cut ? { ...issue, to: cut.from } : issue);
+    } else if (pause) {
+      // Times as the issue list gives them: since this PC's creation.
+      const since = (t: number) => (pcOrigin !== null ? ` at +${((t - pcOrigin) / 1000).toFixed(3)} s` : '');
+      out.push({
+        ...issue,
+        severity: 'info',
+        evidence: {
+          ...issue.evidence,
+          note: `Paused by this page: its connection ${pause.pcId} left the sender of this stream without a track (replaceTrack(null))${since(pause.from)}${pause.to !== null ? ` and gave it one again${since(pause.to)}` : ''}.`,
+        },
+      });
+    } else {
+      out.push(issue);
+    }
+  }
+  return out;
 }
 
 /** What the issues of the rows folded so far depend on beyond those rows. */
@@ -187,6 +255,8 @@ export interface PcRuleEnd {
   metrics: ConnectionMetrics | null;
   /** The PC's trace events. */
   facts: PcEventFacts;
+  /** Its streams' senders left without a track on purpose (paused-senders.ts); none when absent. */
+  pauses?: StreamPauses;
   /** End of observation, epoch ms. */
   now: number;
   /**
@@ -248,7 +318,8 @@ export class PcRules {
       const recentMs = th.noPacketsSeconds * 1000;
       for (let i = 0; i < this.streams.length; i++) {
         const othersReceiving = (after: number, row: number) => m.streams.some((o, j) => j !== i && o.direction === 'inbound' && receivingAt(o, m.t, after, row, recentMs));
-        out.push(...this.streams[i].issues(this.pcId, m, i, closedAt, end.now, othersReceiving));
+        const pauses = end.pauses?.of(m.streams[i]) ?? [];
+        out.push(...withPauses(this.streams[i].issues(this.pcId, m, i, closedAt, end.now, othersReceiving), m.streams[i], pauses, end.pc?.createdAt ?? null));
       }
       out.push(...spanIssues(this.rtt.spans(m.t.length), m.t, 'high-rtt', this.pcId, null, 'connection',
         (sp) => ({ metric: 'round-trip time', value: sp.peak, unit: 'ms', threshold: th.rttMs })));

@@ -96,6 +96,51 @@ describe('LiveHealth', () => {
     }
   });
 
+  it("a PC that stops receiving because another PC of the tab paused its sender (replaceTrack(null)) says so, without lowering the verdict", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const env = await setup();
+      const health = env.start();
+      const ctx = await env.recorder.attachFrame(7, hello('load-1'));
+      let seq = 0;
+      let prev: StatsReportJson = {};
+      const send = async (records: PageRecord[]) => {
+        const result = await env.recorder.storeBatch(ctx, ++seq, records);
+        if (result.update) await health.apply(7, result.update);
+      };
+      // PC 2 receives SSRC 5, which PC 1's local description sends on mid 0; from poll 8 on nothing arrives.
+      const poll = (i: number): PageRecord => {
+        const r = report(Math.min(i, 8));
+        (r.IA as Record<string, unknown>).timestamp = T0 + i * 1000;
+        const delta = diffStatsReports(prev, r);
+        prev = r;
+        return { type: 'pc-stats', pc: 2, index: i, t: T0 + i * 1000, delta, ...(i === 0 ? { reset: true as const } : {}), cost: { getStatsMs: 1, hookMs: 0.1 } };
+      };
+      const sdp = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=ssrc:5 cname:x\r\n';
+      await send([
+        { type: 'pc-created', pc: 1, t: T0 - 500, config: {} },
+        { type: 'pc-created', pc: 2, t: T0 - 400, config: {} },
+        { type: 'pc-call', pc: 1, t: T0 - 300, call: 1, method: 'setLocalDescription', args: [{ type: 'offer', sdp }] },
+        { type: 'pc-settled', pc: 1, t: T0 - 299, call: 1, method: 'setLocalDescription', ok: true },
+        { type: 'pc-event', pc: 2, t: T0 - 100, event: 'connectionstatechange', value: 'connected' },
+      ]);
+      for (let i = 0; i < 8; i++) await send([poll(i)]);
+      await send([
+        { type: 'pc-call', pc: 1, t: T0 + 7600, call: 2, method: 'sender.replaceTrack', args: [null], target: { mid: '0', index: 0 } },
+        { type: 'pc-settled', pc: 1, t: T0 + 7601, call: 2, method: 'sender.replaceTrack', ok: true },
+      ]);
+      for (let i = 8; i < 20; i++) await send([poll(i)]);
+      await vi.runAllTimersAsync();
+      env.now.t = T0 + 20_000;
+      const receiver = (await health.tabHealth(7)).live.find((p) => p.pcId === '0-2')!;
+      expect(receiver.topIssue).toMatchObject({ rule: 'no-packets-received', severity: 'info' });
+      expect(receiver.topIssue!.evidence.note).toMatch(/^Paused by this page: its connection 0-1 left the sender of this stream without a track \(replaceTrack\(null\)\) at \+8\.001 s\.$/);
+      expect(receiver.verdict).toBe('good');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('recent sessions get their verdict from a full assessment, then from the cache; paused sites are reported', async () => {
     const env = await setup({ ...DEFAULT_SETTINGS, pausedSites: ['call.example'] });
     const health = env.start();

@@ -112,7 +112,7 @@ describe('stream rules', () => {
 });
 
 /** Outbound video rows with a media source (Chromium shape). */
-function outboundVideo(rows: { kbps: number; fps: number; sourceFps?: number; cpu?: number; bw?: number; w?: number; h?: number }[], withSource = true): StatsReportJson[] {
+function outboundVideo(rows: { kbps: number; fps: number; sourceFps?: number; cpu?: number; bw?: number; w?: number; h?: number }[], withSource = true, mid?: string): StatsReportJson[] {
   let bytes = 0;
   let frames = 0;
   let cpu = 0;
@@ -124,7 +124,7 @@ function outboundVideo(rows: { kbps: number; fps: number; sourceFps?: number; cp
     bw += r.bw ?? 0;
     const out: StatsReportJson = {
       OV: obj({
-        type: 'outbound-rtp', kind: 'video', ssrc: 22, timestamp: T0 + i * 1000, bytesSent: bytes, packetsSent: i * 100, framesEncoded: frames,
+        type: 'outbound-rtp', kind: 'video', ssrc: 22, timestamp: T0 + i * 1000, bytesSent: bytes, packetsSent: i * 100, framesEncoded: frames, ...(mid !== undefined ? { mid } : {}),
         frameWidth: r.w ?? 640, frameHeight: r.h ?? 360, ...(withSource ? { mediaSourceId: 'SV' } : {}),
         qualityLimitationDurations: { none: i - cpu - bw, cpu, bandwidth: bw, other: 0 },
       }),
@@ -164,6 +164,96 @@ describe('sender rules', () => {
     expect(starved.evidence).toMatchObject({ value: 15, threshold: 25 });
     // Not encoding (camera off: no frames) is not low bitrate.
     expect(rules(issuesOf(columnsOf(outboundVideo([good, { kbps: 0, fps: 0 }, { kbps: 0, fps: 0 }, { kbps: 0, fps: 0 }, { kbps: 0, fps: 0 }]))))).not.toContain('low-bitrate');
+  });
+});
+
+describe('a sender the page left without a track (replaceTrack(null))', () => {
+  // Firefox's shape of a paused sender: it keeps encoding black frames at 1 fps, a few kbit/s (seen in Firefox 153).
+  const good = { kbps: 800, fps: 30 };
+  const black = { kbps: 3, fps: 1 };
+  const rows = [...new Array(20).fill(good), ...new Array(10).fill(black), ...new Array(10).fill(good)];
+  /** replaceTrack(null) at +19.5 s, the track back at +29.5 s, on the transceiver of `mid`. */
+  const paused = (mid: string | null, ok = true) => {
+    const s = new EventStream();
+    const stop = s.callStart('0-1', T0 + 19_500, 'sender.replaceTrack', [null], { mid, index: 1 });
+    s.settle('0-1', T0 + 19_501, stop, 'sender.replaceTrack', ok ? {} : { error: { name: 'InvalidModificationError', message: 'x' } });
+    const back = s.callStart('0-1', T0 + 29_500, 'sender.replaceTrack', [{ kind: 'video', id: 't2', label: 'camera' }], { mid, index: 1 });
+    s.settle('0-1', T0 + 29_501, back, 'sender.replaceTrack', {});
+    return s;
+  };
+
+  it('is not "low bitrate": the pause is the page\'s, not congestion control\'s', () => {
+    const cols = () => columnsOf(outboundVideo(rows, false, '1'));
+    // Without the trace it looks like a collapse (the control: the rule can fire on these rows).
+    expect(rules(issuesOf(cols()))).toContain('low-bitrate');
+    expect(rules(issuesOf(cols(), paused('1')))).not.toContain('low-bitrate');
+    // Another transceiver's pause, or a replaceTrack(null) that failed, explains nothing.
+    expect(rules(issuesOf(cols(), paused('0')))).toContain('low-bitrate');
+    expect(rules(issuesOf(cols(), paused('1', false)))).toContain('low-bitrate');
+  });
+
+  it('an issue open when the pause began ends there; the pause rows are not rated', () => {
+    const starved = { kbps: 40, fps: 30 };
+    const cols = columnsOf(outboundVideo([good, starved, starved, starved, starved, ...new Array(15).fill(starved), ...new Array(10).fill(black)], false, '1'));
+    const low = issuesOf(cols, paused('1')).filter((i) => i.rule === 'low-bitrate');
+    expect(low).toHaveLength(1);
+    expect(low[0]).toMatchObject({ from: T0 + 1000, to: T0 + 19_501 });
+    const health = assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 1000), columns: cols, events: paused('1').events });
+    const series = health.streams.find((s) => s.statsId === 'OV')!.series;
+    expect(series.slice(21, 30).every((v) => v === null)).toBe(true);
+    expect(series[19]).not.toBeNull();
+    const unpaused = assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 1000), columns: cols, events: [] });
+    expect(unpaused.streams.find((s) => s.statsId === 'OV')!.series.slice(21, 30).every((v) => v !== null)).toBe(true);
+  });
+});
+
+describe('a receiver whose sender is another PC of the same page, paused (replaceTrack(null))', () => {
+  // PC 0-1 sends video with SSRC 33 on mid 1 (its local description says so); PC 0-2 receives SSRC 33. Rows of 0-2
+  // as Firefox shows a paused sender's 1 fps black video: Firefox counts it frozen.
+  const SENDER_SDP = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=ssrc:11 cname:x\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=ssrc:33 cname:x\r\n';
+  const rows = () => {
+    let frozen = 0;
+    let packets = 0;
+    let frames = 0;
+    return Array.from({ length: 30 }, (_, i) => {
+      const paused = i >= 10 && i < 20;
+      frozen += paused ? 0.95 : 0;
+      packets += paused ? 3 : 100;
+      frames += paused ? 1 : 30;
+      return { IV: obj({ type: 'inbound-rtp', kind: 'video', ssrc: 33, mid: '1', timestamp: T0 + i * 1000, packetsReceived: packets, packetsLost: 0, bytesReceived: packets * 1000, framesDecoded: frames, totalFreezesDuration: frozen, freezeCount: paused ? i - 9 : 0 }) };
+    });
+  };
+  const trace = (senderSsrcLine = true) => {
+    const s = new EventStream().created('0-1', T0 - 2000).created('0-2', T0 - 1000);
+    s.callOk('0-1', T0 - 1500, 'setLocalDescription', [{ type: 'offer', sdp: senderSsrcLine ? SENDER_SDP : SENDER_SDP.replace('a=ssrc:33', 'a=ssrc:44') }]);
+    const stop = s.callStart('0-1', T0 + 9_500, 'sender.replaceTrack', [null], { mid: '1', index: 1 });
+    s.settle('0-1', T0 + 9_501, stop, 'sender.replaceTrack', {});
+    const back = s.callStart('0-1', T0 + 19_500, 'sender.replaceTrack', [{ kind: 'video', id: 't', label: 'cam' }], { mid: '1', index: 1 });
+    s.settle('0-1', T0 + 19_501, back, 'sender.replaceTrack', {});
+    return s;
+  };
+  const receiver = (events: EventStream) => issuesOf(columnsOf(rows()), events, { pcId: '0-2', pc: makePc('0-2', T0 - 1000) });
+
+  it('keeps the frozen video as information that names the pause, not as a warning about the network', () => {
+    // The control: without the trace it is a warning.
+    const plain = receiver(new EventStream()).filter((i) => i.rule === 'video-frozen');
+    expect(plain.map((i) => i.severity)).toContain('warning');
+    const explained = receiver(trace()).filter((i) => i.rule === 'video-frozen');
+    expect(explained.length).toBeGreaterThan(0);
+    for (const issue of explained) {
+      expect(issue.severity).toBe('info');
+      expect(issue.evidence.note).toBe('Paused by this page: its connection 0-1 left the sender of this stream without a track (replaceTrack(null)) at +10.501 s and gave it one again at +20.501 s.');
+    }
+    // Another SSRC in the sender's description: nothing links the two.
+    expect(receiver(trace(false)).filter((i) => i.rule === 'video-frozen').map((i) => i.severity)).toContain('warning');
+  });
+
+  it('the paused rows of the receiver are not rated', () => {
+    const health = assessPc({ pcId: '0-2', pc: makePc('0-2', T0 - 1000), columns: columnsOf(rows()), events: trace().events });
+    const series = health.streams.find((s) => s.statsId === 'IV')!.series;
+    expect(series.slice(11, 20).every((v) => v === null)).toBe(true);
+    expect(series[5]).not.toBeNull();
+    expect(series[25]).not.toBeNull();
   });
 });
 

@@ -1,0 +1,128 @@
+/**
+ * Senders a session's own page left without a track on purpose (`sender.replaceTrack(null)`), with the SSRCs they
+ * send, so that a PC of the same session receiving those SSRCs (a loopback call, a test page, an app with both ends
+ * in one tab) knows its stream was paused by its sender, not broken by the network.
+ *
+ * The SSRCs of a sender come from its PC's latest local description (`a=ssrc` lines of the section with the sender's
+ * mid): the trace has them, and a receiver's inbound-rtp `ssrc` is the sender's. A PC of another session, tab or
+ * browser cannot be linked so; there a receiver only sees what the stats show.
+ *
+ * Folded incrementally like pc-events.ts: a live trace only grows, and the fold resumes where it stopped.
+ *
+ * Pure: no UI or browser API.
+ */
+import { parseSdp } from '../sdp';
+import type { TraceEvent } from '../session';
+import type { StreamMetrics } from './metrics';
+import { foldReplace, type SenderTrackGap } from './pc-events';
+
+/** A sender without a track, from `from` to `to` (null: still), and the SSRCs its transceiver sends. */
+export interface PausedSender extends SenderTrackGap {
+  pcId: string;
+  ssrcs: number[];
+}
+
+export interface SessionSenderGaps {
+  folded: number;
+  lastFolded: TraceEvent | undefined;
+  /** Per PC: its latest local description (parsed only when one of its senders pauses). */
+  localSdp: Map<string, string>;
+  /** replaceTrack calls not settled yet, by `<pcId> <call>`. */
+  pending: Map<string, { mid: string | null; index: number; toNull: boolean }>;
+  /** Per PC, its gaps (the objects of `paused`, in order). */
+  gapsByPc: Map<string, SenderTrackGap[]>;
+  paused: PausedSender[];
+}
+
+export function emptySenderGaps(): SessionSenderGaps {
+  return { folded: 0, lastFolded: undefined, localSdp: new Map(), pending: new Map(), gapsByPc: new Map(), paused: [] };
+}
+
+/** The SSRCs of the section with `mid` of a description (none without it). */
+function ssrcsOfMid(sdp: string | undefined, mid: string | null): number[] {
+  if (sdp === undefined || mid === null) return [];
+  const section = parseSdp(sdp).sections.find((s) => s.mid === mid);
+  return section ? section.ssrcs.map((s) => s.ssrc) : [];
+}
+
+const sdpOf = (value: unknown): string | null =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { sdp?: unknown }).sdp === 'string' ? (value as { sdp: string }).sdp : null;
+
+/** `state` with the events appended since its last fold (the same object), or folded anew when `events` are another trace. */
+export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly TraceEvent[]): SessionSenderGaps {
+  const continues = state.folded <= events.length && (state.folded === 0 || events[state.folded - 1] === state.lastFolded);
+  const out = continues ? state : emptySenderGaps();
+  for (let i = out.folded; i < events.length; i++) {
+    const { pcId, record } = events[i];
+    if (pcId === null) continue;
+    if (record.type === 'pc-call') {
+      if (record.method === 'setLocalDescription') {
+        const sdp = sdpOf(record.args[0]);
+        if (sdp !== null) out.localSdp.set(pcId, sdp);
+      } else if (record.method === 'sender.replaceTrack' && record.target) {
+        out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, toNull: record.args[0] === null });
+      }
+    } else if (record.type === 'pc-settled') {
+      if (record.ok && (record.method === 'createOffer' || record.method === 'createAnswer')) {
+        // An implicit setLocalDescription() has no description in its arguments: the one the PC made stands in.
+        const sdp = sdpOf(record.value);
+        if (sdp !== null) out.localSdp.set(pcId, sdp);
+      } else if (record.method === 'sender.replaceTrack') {
+        const key = `${pcId} ${record.call}`;
+        const call = out.pending.get(key);
+        out.pending.delete(key);
+        if (!call || !record.ok) continue;
+        let gaps = out.gapsByPc.get(pcId);
+        if (!gaps) out.gapsByPc.set(pcId, (gaps = []));
+        const before = gaps.length;
+        foldReplace(gaps, call, record.t);
+        if (gaps.length > before) {
+          const gap = gaps[gaps.length - 1];
+          // The same object as in gapsByPc: closing the gap closes it here too.
+          const paused = gap as PausedSender;
+          paused.pcId = pcId;
+          paused.ssrcs = ssrcsOfMid(out.localSdp.get(pcId), gap.mid);
+          out.paused.push(paused);
+        }
+      }
+    }
+  }
+  out.folded = events.length;
+  out.lastFolded = events[events.length - 1];
+  return out;
+}
+
+/** A stretch of time a stream was paused by its sender; `pcId`: the sending PC when it is another of the session. */
+export interface StreamPause {
+  from: number;
+  to: number | null;
+  pcId: string | null;
+}
+
+/** What a PC's streams were paused by: its own senders (outbound, by mid) and other PCs of its session (inbound, by SSRC). */
+export interface StreamPauses {
+  of(stream: Pick<StreamMetrics, 'direction' | 'mid' | 'ssrc'>): StreamPause[];
+}
+
+export const NO_PAUSES: StreamPauses = { of: () => [] };
+
+/** The pauses of PC `pcId`'s streams: `ownGaps` (its pc-events facts) and the session's other PCs' (`session`). */
+export function streamPauses(pcId: string, ownGaps: readonly SenderTrackGap[], session: SessionSenderGaps | null): StreamPauses {
+  if (ownGaps.length === 0 && (session === null || session.paused.length === 0)) return NO_PAUSES;
+  return {
+    of(stream) {
+      if (stream.direction === 'outbound') {
+        return stream.mid === null ? [] : ownGaps.filter((g) => g.mid === stream.mid).map((g) => ({ from: g.from, to: g.to, pcId: null }));
+      }
+      const ssrc = stream.ssrc;
+      if (ssrc === null || session === null) return [];
+      return session.paused.filter((p) => p.pcId !== pcId && p.ssrcs.includes(ssrc)).map((p) => ({ from: p.from, to: p.to, pcId: p.pcId }));
+    },
+  };
+}
+
+/** Whether sample time `t` lies in one of `pauses` (after its start, up to its end). */
+export function pausedAt(pauses: readonly StreamPause[], t: number): boolean {
+  for (const p of pauses) if (t > p.from && (p.to === null || t <= p.to)) return true;
+  return false;
+}
