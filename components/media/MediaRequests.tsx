@@ -60,8 +60,8 @@ function TrackTable({ tracks, trackEvents, origin }: { tracks: JsonObject[]; tra
               <td title={isObject(t.settings) ? JSON.stringify(t.settings) : undefined}>{settingsText(t.settings)}</td>
               <td>
                 {events.map((e) => (
-                  <span key={e.seq} class={e.name === 'ended' ? 'mr-ended' : undefined}>
-                    {e.name} <time title={formatAbsolute(e.t)}>{formatSince(e.t - origin)}</time>{' '}
+                  <span key={e.seq} class={e.name === 'ended' || e.name === 'stop' ? 'mr-ended' : undefined}>
+                    {e.name === 'stop' ? 'stopped by the page' : e.name} <time title={formatAbsolute(e.t)}>{formatSince(e.t - origin)}</time>{' '}
                   </span>
                 ))}
               </td>

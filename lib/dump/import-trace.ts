@@ -16,7 +16,7 @@
  * `file-entry` records (a `pc-event` needs a PC).
  */
 import type { ErrorInfo, Json, JsonObject } from '../protocol/json';
-import { DUMP_ENTRY_EVENT, MAX_DUMP_ENTRY_NAME, type DumpEntryValue, type MediaMethod, type PcEventName, type PcMethod } from '../protocol/messages';
+import { DUMP_ENTRY_EVENT, MAX_DUMP_ENTRY_NAME, type DumpEntryValue, type MediaMethod, type PcEventName, type PcMethod, type TrackEventName } from '../protocol/messages';
 import type { TraceRecord } from '../model/session';
 import type { ImportBuilder } from './import-builder';
 import type { ImportContext } from './import-context';
@@ -70,7 +70,8 @@ const MEDIA_CALLS: Record<string, MediaMethod> = {
   enumerateDevices: 'enumerateDevices',
 };
 
-const TRACK_EVENTS: Record<string, 'mute' | 'unmute' | 'ended'> = { onmute: 'mute', onunmute: 'unmute', onended: 'ended' };
+// `stop`: rtcstats records the page's MediaStreamTrack.stop() calls (code 70), as the hook does.
+const TRACK_EVENTS: Record<string, TrackEventName> = { onmute: 'mute', onunmute: 'unmute', onended: 'ended', stop: 'stop' };
 
 /** How a file's generation spells things the mapper cannot tell from the entry alone. */
 export interface TraceStyle {
@@ -121,7 +122,7 @@ export class TraceMapper {
     if (!this.ctx.validTime(where, t, 'time')) return false;
     const media = mediaName(name);
     if (media) return this.media(t, media.method, media.outcome, value, where, correlation);
-    const track = /^MediaStreamTrack\.(on\w+)$/.exec(name);
+    const track = /^MediaStreamTrack\.(on\w+|stop)$/.exec(name);
     if (track && hasOwnKey(TRACK_EVENTS, track[1])) return this.trackEvent(t, TRACK_EVENTS[track[1]], value, correlation, where);
     if (pcKey === null) return this.fileEntry(t, name, unmapped.text ?? valueText(value));
 
@@ -263,7 +264,7 @@ export class TraceMapper {
     return true;
   }
 
-  private trackEvent(t: number, event: 'mute' | 'unmute' | 'ended', raw: Json | undefined, extra: string | undefined, where: string): boolean {
+  private trackEvent(t: number, event: TrackEventName, raw: Json | undefined, extra: string | undefined, where: string): boolean {
     const track = trackOf(raw, false) ?? (extra !== undefined ? { id: extra, kind: '', label: '' } : null);
     if (track === null) {
       this.ctx.problem(where, 'track event without a track');

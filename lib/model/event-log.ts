@@ -461,7 +461,8 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
       case 'track-event': {
         const entry = base(e, 'track', r.event);
         entry.value = { ...r.track };
-        entry.summary = `track ${trackText(r.track)} ${r.track.id} ${r.event}`;
+        // stop() is the page's own call, not an event of the track.
+        entry.summary = `track ${trackText(r.track)} ${r.track.id} ${r.event === 'stop' ? 'stop() called by the page' : r.event}`;
         entries.push(entry);
         break;
       }

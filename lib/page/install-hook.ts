@@ -109,7 +109,7 @@ type Getter = (this: unknown) => unknown;
 
 // The traced events are the protocol's lists: one declaration, so the hook and the guards cannot disagree.
 const PC_EVENT_NAMES: readonly PcEventName[] = PC_EVENTS;
-const TRACK_EVENT_NAMES: readonly TrackEventName[] = TRACK_EVENTS;
+const TRACK_EVENT_NAMES: readonly (typeof TRACK_EVENTS)[number][] = TRACK_EVENTS;
 const CHANNEL_EVENT_NAMES: readonly ChannelEventName[] = CHANNEL_EVENTS;
 
 /** Methods with a legacy callback form, and the index of the success callback in it. */
@@ -200,6 +200,8 @@ interface Recorder {
   register(pc: object, args: ArrayLike<unknown>, realm: Realm): PcInfo;
   markClosed(info: PcInfo): void;
   observeTrack(track: unknown, realm: Realm): void;
+  /** The page calls `stop()` on a track: recorded when it is one the hook observes and still live. */
+  trackStopping(track: unknown, realm: Realm): void;
   observeChannel(info: PcInfo, channel: unknown): void;
   /** Which PC a sender/transceiver belongs to, and where (mid, index). */
   locate(obj: unknown, isSender: boolean): { info: PcInfo; target: RtpTarget } | undefined;
@@ -616,6 +618,17 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
     }
   };
 
+  const trackStopping = (track: unknown, realm: Realm) => {
+    try {
+      if (typeof track !== 'object' || track === null || !seenTracks.has(track)) return;
+      // stop() on an ended track changes nothing.
+      if (safeGet(track, 'readyState') !== 'live') return;
+      emit({ type: 'track-event', t: now(), track: realm.ser.track(track), event: 'stop' });
+    } catch {
+      /* ignore */
+    }
+  };
+
   const observeChannel = (info: PcInfo, channel: unknown) => {
     try {
       if (typeof channel !== 'object' || channel === null || seenChannels.has(channel)) return;
@@ -852,6 +865,7 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
     register,
     markClosed,
     observeTrack,
+    trackStopping,
     observeChannel,
     locate,
     rtpTarget,
@@ -1164,6 +1178,14 @@ function patchRealm(win: PageWindow, state: RealmState): boolean {
       const where = rec.locate(thisArg, false);
       if (!where) return reflectApply(native, thisArg, args);
       return traceCall(rec, where.info, 'transceiver.direction', native, thisArg, args, targetHooks(where.target));
+    });
+  });
+
+  attempt(() => {
+    // track.stop() fires no event: without this the log could not say that the page itself ended a track.
+    patchMethod<AnyFunction>(proto('MediaStreamTrack'), 'stop', (native) => (_target, thisArg, args) => {
+      state.rec.trackStopping(thisArg, realm);
+      return reflectApply(native, thisArg, args);
     });
   });
 

@@ -10,7 +10,7 @@ import {
   MEDIA_METHODS,
   PC_EVENTS,
   PC_METHODS,
-  TRACK_EVENTS,
+  TRACK_RECORD_EVENTS,
   type PageRecord,
   type RelayToBackground,
   type ViewToBackground,
@@ -49,7 +49,7 @@ const oneOf = <T extends string>(list: readonly T[]) => (v: unknown): v is T => 
 const isPcMethod = oneOf(PC_METHODS);
 const isPcEvent = oneOf(PC_EVENTS);
 const isMediaMethod = oneOf(MEDIA_METHODS);
-const isTrackEvent = oneOf(TRACK_EVENTS);
+const isTrackEvent = oneOf(TRACK_RECORD_EVENTS);
 const isChannelEvent = oneOf(CHANNEL_EVENTS);
 
 /**

@@ -75,8 +75,14 @@ export interface FileEntryRecord {
 export const MEDIA_METHODS = ['getUserMedia', 'getDisplayMedia', 'enumerateDevices'] as const;
 export type MediaMethod = (typeof MEDIA_METHODS)[number];
 
+/** The track events the hook listens to. */
 export const TRACK_EVENTS = ['mute', 'unmute', 'ended'] as const;
-export type TrackEventName = (typeof TRACK_EVENTS)[number];
+/**
+ * What a `track-event` record may say: an event, or `stop`, the page's own `track.stop()` on a live track it got from
+ * getUserMedia/getDisplayMedia or a PC, which fires no event (the track just ends, by the spec).
+ */
+export const TRACK_RECORD_EVENTS = [...TRACK_EVENTS, 'stop'] as const;
+export type TrackEventName = (typeof TRACK_RECORD_EVENTS)[number];
 
 export const CHANNEL_EVENTS = ['open', 'closing', 'close', 'error'] as const;
 export type ChannelEventName = (typeof CHANNEL_EVENTS)[number];

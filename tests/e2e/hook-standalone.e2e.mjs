@@ -241,6 +241,7 @@ function checkCallRecords(tag, frames, callState, frameState, { holdStartedAt })
   for (const e of ['open', 'close']) ok((counts['channel-event:' + e] ?? 0) > 0, `${tag}: channel-event ${e}`);
   ok((counts['track-event:unmute'] ?? 0) + (counts['track-event:mute'] ?? 0) + (counts['track-event:ended'] ?? 0) > 0, `${tag}: track events observed`);
   ok((counts['track-event:ended'] ?? 0) > 0, `${tag}: track ended observed after hang-up`);
+  ok((counts['track-event:stop'] ?? 0) >= 2, `${tag}: the page's track.stop() of its camera and microphone at hang-up recorded (${counts['track-event:stop'] ?? 0})`);
 
   // Media.
   for (const m of ['getUserMedia', 'enumerateDevices']) {

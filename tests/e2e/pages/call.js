@@ -57,11 +57,16 @@
     );
   }
 
+  /** The camera and microphone of the call: a hang-up stops them, as an app turns its camera off (track.stop()). */
+  var localTracks = [];
   window.hangUp = function () {
     pcs.forEach(function (pc) {
       try {
         pc.close();
       } catch (e) {}
+    });
+    localTracks.forEach(function (t) {
+      t.stop();
     });
     frameWindows.forEach(function (w) {
       try {
@@ -102,6 +107,7 @@
       await navigator.mediaDevices.enumerateDevices();
       step('getUserMedia');
       stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 15 } });
+      localTracks = stream.getTracks();
       document.getElementById('local').srcObject = stream;
       if (typeof navigator.mediaDevices.getDisplayMedia === 'function') {
         step('getDisplayMedia');

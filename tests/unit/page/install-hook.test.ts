@@ -348,6 +348,21 @@ describe('installHook: records', () => {
     ]);
   });
 
+  it("records the page's own track.stop() on a live observed track once (it fires no event), and stops it", async () => {
+    const { of, run } = setup();
+    run(`navigator.mediaDevices.getUserMedia({ audio: true, video: true }).then((s) => { globalThis.stream = s; });`);
+    await flush();
+    run(`const [mic, cam] = stream.getTracks();
+      mic.stop(); mic.stop();
+      globalThis.micState = mic.readyState;
+      globalThis.other = new MediaStreamTrack('video', 'never observed'); other.stop();`);
+    expect(run('micState')).toBe('ended');
+    expect(run('other.readyState')).toBe('ended');
+    // Once: the second stop() met an ended track; a track the hook never saw is not the session's.
+    expect(of('track-event').map((e) => [e.event, e.track.label])).toEqual([['stop', 'Fake Mic']]);
+    for (const record of of('track-event')) expect(checkPageRecord(JSON.parse(JSON.stringify(record)))).toMatchObject({ ok: true });
+  });
+
   it('every record passes the relay guard', async () => {
     const { records, run } = setup();
     run(`globalThis.pc = new RTCPeerConnection({ iceServers: [{ urls: 'stun:x', __proto__: { polluted: 1 } }] });
