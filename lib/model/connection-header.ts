@@ -144,12 +144,32 @@ function selectedPairs(columns: StatsColumns, row: number): SelectedPairFacts[] 
 
 const KIND_ORDER: Record<string, number> = { audio: 0, video: 1 };
 
+/** The codec a legacy ("goog") RTP stream names, as far as it says: no payload type, clock rate or fmtp. */
+function legacyCodec(columns: StatsColumns, rtp: string, row: number): Omit<CodecInUse, 'directions'> | null {
+  const name = str(valueAt(columns, rtp, 'googCodecName', row));
+  const kind = str(valueAt(columns, rtp, 'kind', row));
+  if (name === null || name === '' || kind === null) return null;
+  const mimeType = `${kind}/${name}`;
+  return { id: `legacy codec ${mimeType}`, kind, mimeType, payloadType: null, clockRate: null, channels: null, sdpFmtpLine: null };
+}
+
 function codecsInUse(columns: StatsColumns, row: number): CodecInUse[] {
   const byId = new Map<string, CodecInUse>();
   for (const [type, direction] of [['outbound-rtp', 'send'], ['inbound-rtp', 'recv']] as const) {
     for (const rtp of idsOfTypeAt(columns, type, row)) {
       const codecId = str(valueAt(columns, rtp, 'codecId', row));
-      if (codecId === null) continue;
+      if (codecId === null) {
+        // Chrome's legacy stats have no codec objects: the stream names its codec (`googCodecName`, "" until known).
+        const legacy = legacyCodec(columns, rtp, row);
+        if (legacy === null) continue;
+        const known = byId.get(legacy.id);
+        if (known) {
+          if (!known.directions.includes(direction)) known.directions.push(direction);
+        } else {
+          byId.set(legacy.id, { ...legacy, directions: [direction] });
+        }
+        continue;
+      }
       let codec = byId.get(codecId);
       if (!codec) {
         const s = (f: string) => str(valueAt(columns, codecId, f, row));
@@ -222,7 +242,8 @@ export function connectionHeaderKey(raw: StatsColumns): string {
     key += `\u0002${id}\u0001${String(valueAt(columns, id, 'dtlsState', row))}\u0001${String(valueAt(columns, id, 'iceState', row))}`;
   }
   for (const type of ['outbound-rtp', 'inbound-rtp']) {
-    for (const id of idsOfTypeAt(columns, type, row)) key += `\u0002${String(valueAt(columns, id, 'codecId', row))}`;
+    // A legacy stream names its codec instead (googCodecName; the view keeps the field).
+    for (const id of idsOfTypeAt(columns, type, row)) key += `\u0002${String(valueAt(columns, id, 'codecId', row) ?? valueAt(columns, id, 'googCodecName', row))}`;
   }
   return key;
 }

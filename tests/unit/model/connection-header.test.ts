@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { codecText, connectionHeader, connectionHeaderKey, latestStates, tlsVersionName } from '../../../lib/model/connection-header';
-import { appendSamples } from '../../../lib/model/stats-columns';
+import { appendSamples, samplesToColumns } from '../../../lib/model/stats-columns';
+import { legacyPolls } from '../../fixtures/legacy-goog-stats';
 import { CHROME_PAIR, columnsOf, EventStream, getStatsColumns, getStatsReport, internalsCallSession, makePc, makeSession } from '../../fixtures/session-builders';
 
 describe('connectionHeader', () => {
@@ -132,5 +133,30 @@ describe('connectionHeaderKey', () => {
       }),
     ).not.toBe(same);
     expect(connectionHeaderKey(getStatsColumns('chromium156.json', 'pc1'))).toBe(same);
+  });
+});
+
+describe('legacy ("goog") stats', () => {
+  it('name the codecs in use from the streams\' googCodecName (no codec objects), and the key follows them', () => {
+    const columns = samplesToColumns(legacyPolls());
+    const h = connectionHeader(makeSession({ pcs: [makePc('0-1', 1)], stats: { '0-1': columns } }), '0-1');
+    // The corpus call 24a93962-…: opus both ways, VP8 both ways (ssrc_*_send / ssrc_*_recv).
+    expect(h.codecs.map((c) => [codecText(c), c.directions])).toEqual([
+      ['audio/opus', ['send', 'recv']],
+      ['video/VP8', ['send', 'recv']],
+    ]);
+    const renamed = samplesToColumns(
+      legacyPolls((polls) => {
+        for (const p of polls) for (const o of Object.values(p.report)) if ((o as Record<string, unknown>).googCodecName === 'VP8') (o as Record<string, unknown>).googCodecName = 'H264';
+      }),
+    );
+    expect(connectionHeaderKey(renamed)).not.toBe(connectionHeaderKey(columns));
+    // An empty name (the codec not known yet) is no codec.
+    const unknown = samplesToColumns(
+      legacyPolls((polls) => {
+        for (const p of polls) for (const o of Object.values(p.report)) if ((o as Record<string, unknown>).googCodecName !== undefined) (o as Record<string, unknown>).googCodecName = '';
+      }),
+    );
+    expect(connectionHeader(makeSession({ pcs: [makePc('0-1', 1)], stats: { '0-1': unknown } }), '0-1').codecs).toEqual([]);
   });
 });
