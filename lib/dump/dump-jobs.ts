@@ -171,13 +171,33 @@ export async function runExport(store: DumpStore, request: ExportRequest, meta: 
     bundles.push(bundle);
   }
   let redaction: RedactionSummary | null = null;
+  let data: Uint8Array;
   if (request.redact) {
     const result = redactBundles(bundles, { url: request.redactUrl });
-    bundles = result.bundles;
     redaction = result.summary;
+    data = encodeExport(result.bundles, request, meta);
+    // A CSV holds only the chosen numeric series and their names: what redaction replaced elsewhere in the session
+    // (SDP, candidates, URLs) is not in it, and the summary must not claim it was. When the CSV comes out the same
+    // without redaction, nothing in it needed replacing.
+    if (request.format === 'csv' && equalBytes(encodeExport(bundles, request, meta), data)) redaction = emptyRedactionSummary(redaction);
+    bundles = result.bundles;
+  } else {
+    data = encodeExport(bundles, request, meta);
   }
-  const data = encodeExport(bundles, request, meta);
   return { fileName: exportFileName(bundles, request.format, request.redact && request.redactUrl), mimeType: MIME[request.format], data, redaction };
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A summary of the same kinds with nothing replaced. */
+function emptyRedactionSummary(like: RedactionSummary): RedactionSummary {
+  const out = { ...like };
+  for (const kind of Object.keys(out) as (keyof RedactionSummary)[]) out[kind] = { values: 0, occurrences: 0 };
+  return out;
 }
 
 function encodeExport(bundles: SessionBundle[], request: ExportRequest, meta: ExportMeta): Uint8Array {

@@ -88,6 +88,11 @@ describe('DumpClient over the worker handler', () => {
     }
     const csv = await client.exportSessions({ sessionIds: [id], format: 'csv', redact: false, redactUrl: false, csv: { pcId: '0-2', series: [{ statsId: Object.keys((await store.readSessionData(id))!.stats['0-2'].objects).find((k) => k.startsWith('IT'))!, field: 'bytesReceived' }] } });
     expect(strFromU8(csv.data).split('\r\n').length).toBeGreaterThan(50);
+    // Redacted, the CSV (numbers and their names) is the same file, and the summary says nothing was replaced in
+    // it: the session's ufrags and fingerprints, which the other formats replace, are not in a CSV.
+    const redactedCsv = await client.exportSessions({ sessionIds: [id], format: 'csv', redact: true, redactUrl: true, csv: { pcId: '0-2', series: [{ statsId: Object.keys((await store.readSessionData(id))!.stats['0-2'].objects).find((k) => k.startsWith('IT'))!, field: 'bytesReceived' }] } });
+    expect(strFromU8(redactedCsv.data)).toBe(strFromU8(csv.data));
+    expect(Object.values(redactedCsv.redaction!).every((k) => k.values === 0 && k.occurrences === 0)).toBe(true);
   });
 
   it('cancel terminates the job: it rejects with AbortError and the next job runs on a fresh worker', async () => {
