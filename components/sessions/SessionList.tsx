@@ -81,9 +81,14 @@ function LiveDuration({ startedAt }: { startedAt: number }) {
 
 let dateTimeFormat: Intl.DateTimeFormat | null = null;
 
+/**
+ * A session's local date and time to the second: the same fields as a connection's creation time (formatAbsolute,
+ * which adds milliseconds), so the two read alike (dateStyle 'short' gave "11/22/26, 2:15:59 PM" beside the
+ * connection's "11/22/2026, 14:15:59.978").
+ */
 export function formatDateTime(t: number): string {
   // Built once (toLocaleString with options builds a formatter per call; the sidebar formats every session).
-  dateTimeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+  dateTimeFormat ??= new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', hour12: false });
   return isEpochMs(t) ? dateTimeFormat.format(t) : `invalid time (${t})`;
 }
 

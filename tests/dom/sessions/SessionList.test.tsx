@@ -3,7 +3,8 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { options } from 'preact';
-import { SessionList } from '../../../components/sessions/SessionList';
+import { SessionList, formatDateTime } from '../../../components/sessions/SessionList';
+import { formatAbsolute } from '../../../components/connection/format';
 import type { SessionSummary } from '../../../lib/model/session';
 import { XSS, makeSummary } from '../../fixtures/session-builders';
 
@@ -292,5 +293,14 @@ describe('SessionList with times no Date can hold', () => {
     expect(row.querySelector('time')!.hasAttribute('datetime')).toBe(false);
     // The others still show their real times.
     expect(screen.getByRole('button', { name: /Loopback/ }).closest('li')!.querySelector('time')!.getAttribute('datetime')).toBe(new Date(1_100 * MIN).toISOString());
+  });
+});
+
+describe('formatDateTime', () => {
+  it("reads like a connection's creation time, to the second (one date format across the app)", () => {
+    for (const t of [Date.UTC(2026, 10, 22, 14, 15, 59, 978), Date.UTC(2026, 0, 2, 3, 4, 5, 6)]) {
+      expect(formatAbsolute(t)).toBe(`${formatDateTime(t)}.${String(new Date(t).getMilliseconds()).padStart(3, '0')}`);
+    }
+    expect(formatDateTime(NaN)).toBe('invalid time (NaN)');
   });
 });
