@@ -143,6 +143,11 @@ export interface IssueEvidence {
   thresholdText?: string;
   /** What the evidence suggests beyond the rule's advice, in one sentence. */
   note?: string;
+  /**
+   * The connection of this page that paused the stream (replaceTrack(null)): the note says so, and the rule's advice
+   * (check the network, the remote sender) does not apply.
+   */
+  pausedBy?: string;
 }
 
 export interface HealthIssue {
@@ -238,6 +243,7 @@ function withPauses(issues: HealthIssue[], stream: StreamMetrics, pauses: readon
         severity: 'info',
         evidence: {
           ...issue.evidence,
+          pausedBy: pause.pcId ?? undefined,
           note: `Paused by this page: its connection ${pause.pcId} left the sender of this stream without a track (replaceTrack(null))${since(pause.from)}${pause.to !== null ? ` and gave it one again${since(pause.to)}` : ''}.`,
         },
       });

@@ -193,5 +193,18 @@ describe('Popup: UX review', () => {
     renderPopup(tabHealth({ live: [{ ...base, topIssue: issue, ongoing: [issue] }] }));
     const card = await screen.findByRole('listitem', { name: `Peer connection ${base.pcId}` });
     expect(card.querySelector('.popup-issue__note')!.textContent).toBe('The sender\'s encoding parameters likely cap it.');
+    expect(card.querySelector('.popup-issue__advice')).not.toBeNull();
+  });
+  it('a stream paused by another connection of the page: the note names it, and the network advice is left out', async () => {
+    const base = livePcs()[0];
+    const note = 'Paused by this page: its connection 0-1 left the sender of this stream without a track (replaceTrack(null)) at +4.025 s.';
+    const issue = {
+      rule: 'no-packets-received' as const, severity: 'info' as const, pcId: base.pcId, subjectId: 'IV', subject: 'inbound video (ssrc 1)', from: 1, to: null,
+      evidence: { metric: 'time without packets', value: 6, unit: 's', threshold: 5, note, pausedBy: '0-1' },
+    };
+    renderPopup(tabHealth({ live: [{ ...base, topIssue: issue, ongoing: [issue] }] }));
+    const card = await screen.findByRole('listitem', { name: `Peer connection ${base.pcId}` });
+    expect(card.querySelector('.popup-issue__note')!.textContent).toBe(note);
+    expect(card.querySelector('.popup-issue__advice')).toBeNull();
   });
 });

@@ -242,6 +242,7 @@ describe('a receiver whose sender is another PC of the same page, paused (replac
     expect(explained.length).toBeGreaterThan(0);
     for (const issue of explained) {
       expect(issue.severity).toBe('info');
+      expect(issue.evidence.pausedBy).toBe('0-1');
       expect(issue.evidence.note).toBe('Paused by this page: its connection 0-1 left the sender of this stream without a track (replaceTrack(null)) at +10.501 s and gave it one again at +20.501 s.');
     }
     // Another SSRC in the sender's description: nothing links the two.
