@@ -22,7 +22,7 @@ import { useFeedVersion } from '../connection/use-feed-version';
 import { ConnectionCharts } from '../charts/ConnectionCharts';
 import { refreshChartTheme } from '../charts/TimeSeriesChart';
 import { extraChartId } from '../../lib/model/chart-series';
-import { isoTime } from '../connection/format';
+import { isoTime, noSamplesText } from '../connection/format';
 import { sessionTimeOrigin } from '../../lib/model/event-log';
 import { PcHealthView } from '../health/PcHealthView';
 import { ThresholdsContext } from '../health/thresholds-context';
@@ -645,7 +645,7 @@ function PcPage(props: {
         <PcHealthView data={data} pcId={pcId} feed={feed} />
       </Slot>
       <Slot id="charts" title="Charts">
-        <ConnectionCharts feed={feed} pcId={pcId} extraFields={props.extraFields} onRemoveExtraField={props.onRemoveExtraField} status={chartStatus} />
+        <ConnectionCharts feed={feed} pcId={pcId} extraFields={props.extraFields} onRemoveExtraField={props.onRemoveExtraField} status={chartStatus} noSamples={noSamplesText(data, pcId)} />
       </Slot>
       <Slot id="candidates" title="Candidate pairs">
         <CandidatePairs data={data} pcId={pcId} feed={feed} />

@@ -13,7 +13,7 @@ import {
   type CandidateInfo,
   type CandidatePairTimeline,
 } from '../../lib/model/candidate-pairs';
-import { formatAbsolute, formatBytes, formatCount, formatSecondsAsMs, formatSince, orDash, stateClass } from '../connection/format';
+import { formatAbsolute, formatBytes, formatCount, formatSecondsAsMs, formatSince, noSamplesText, orDash, stateClass } from '../connection/format';
 import { LazyDetails } from '../connection/LazyDetails';
 import { LiveText } from '../connection/LiveText';
 import { finalAxisEnd, LIVE_VALUES_INTERVAL_MS, liveAxisEnd, useFeedVersion } from '../connection/use-feed-version';
@@ -175,9 +175,10 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
   // As the charts' status (ScopeApp): an imported session gets no samples, whether or not the file gave it an end.
   const live = pc !== undefined && pc.closedAt === null && isLiveSession(data.session);
   if (!columns || columns.t.length === 0) {
+    const noSamples = noSamplesText(data, pcId);
     return (
       <section ref={root} class="candidate-pairs" aria-label="Candidate pairs">
-        <p class="cp-empty">No stats samples yet for this connection: candidate pairs appear with the first sample.</p>
+        <p class="cp-empty">{noSamples.live ? `${noSamples.text}: candidate pairs appear with the first sample.` : `${noSamples.text}.`}</p>
       </section>
     );
   }

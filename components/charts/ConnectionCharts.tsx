@@ -31,6 +31,8 @@ export interface ConnectionChartsProps {
    * session ended, or was imported) say so instead of "Following live data".
    */
   status?: 'live' | 'closed' | 'ended';
+  /** Why there are no samples, when there are none (connection/format.ts noSamplesText); default: none yet. */
+  noSamples?: { text: string; live: boolean };
 }
 
 const NOT_LIVE_HINT = {
@@ -85,7 +87,7 @@ export function ConnectionCharts(props: ConnectionChartsProps) {
   if (model.x.length === 0) {
     return (
       <section class="conn-charts conn-charts--empty" aria-label="Charts">
-        <p class="conn-charts__empty">No stats samples for this connection yet. Charts appear with the first sample.</p>
+        <p class="conn-charts__empty">{props.noSamples && !props.noSamples.live ? `${props.noSamples.text}.` : 'No stats samples for this connection yet. Charts appear with the first sample.'}</p>
       </section>
     );
   }

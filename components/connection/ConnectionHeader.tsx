@@ -8,7 +8,7 @@ import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import { candidateLabel, type CandidateInfo } from '../../lib/model/candidate-pairs';
 import { codecText, connectionHeader, connectionHeaderKey, tlsVersionName } from '../../lib/model/connection-header';
-import { formatAbsolute, formatBitrate, formatSecondsAsMs, formatSince, orDash, stateClass } from './format';
+import { formatAbsolute, formatBitrate, formatSecondsAsMs, formatSince, noSamplesText, orDash, stateClass } from './format';
 import { LiveText } from './LiveText';
 import { LIVE_VALUES_INTERVAL_MS, useFeedVersion } from './use-feed-version';
 import './connection.css';
@@ -93,7 +93,7 @@ export function ConnectionHeader({ data, pcId, feed }: ConnectionHeaderProps) {
         <div class="ch-item ch-wide">
           <dt>Selected pair</dt>
           {h.selectedPairs.length === 0 ? (
-            <dd class="ch-muted">{columns && columns.t.length > 0 ? 'none selected' : 'no stats yet'}</dd>
+            <dd class="ch-muted">{columns && columns.t.length > 0 ? 'none selected' : noSamplesText(data, pcId).live ? 'no stats yet' : 'no stats'}</dd>
           ) : (
             h.selectedPairs.map((p) => (
               <dd key={p.id} class="ch-pair" data-pair-id={p.id}>

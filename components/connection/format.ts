@@ -4,6 +4,7 @@
  */
 
 import { isEpochMs } from '../../lib/protocol/guards';
+import { isLiveSession, type SessionData } from '../../lib/model/session';
 const DASH = '—';
 
 /**
@@ -114,4 +115,16 @@ export function formatElapsed(ms: number | null): string {
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/**
+ * Why a connection has no stats samples to show, without a full stop: none yet (it is live), none in the imported
+ * file (Firefox's about:webrtc page has no time series), or none recorded (it closed before its first poll).
+ * "Yet" only where one may still come.
+ */
+export function noSamplesText(data: SessionData, pcId: string): { text: string; live: boolean } {
+  const pc = data.pcs.find((p) => p.pcId === pcId);
+  if (data.session.imported) return { text: 'The imported file has no stats samples for this connection', live: false };
+  const live = pc !== undefined && pc.closedAt === null && isLiveSession(data.session);
+  return { text: live ? 'No stats samples yet for this connection' : 'No stats samples were recorded for this connection', live };
 }

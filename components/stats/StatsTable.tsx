@@ -12,7 +12,7 @@ import type { StatsFeed } from '../../lib/views/stats-feed';
 import type { Json } from '../../lib/protocol/json';
 import { buildStatsTable, filterStatsTable, formatStatsValue, type StatsGroup, type StatsObjectView } from '../../lib/model/stats-table';
 import { statsValueHint } from '../../lib/model/stats-units';
-import { formatAbsolute, formatSince } from '../connection/format';
+import { formatAbsolute, formatSince, noSamplesText } from '../connection/format';
 import { LiveText } from '../connection/LiveText';
 import { LIVE_VALUES_INTERVAL_MS, useFeedVersion } from '../connection/use-feed-version';
 import './stats.css';
@@ -214,7 +214,7 @@ export function StatsTable({ data, pcId, feed, onChartField }: StatsTableProps) 
         ) : null}
       </div>
       {all.length === 0 ? (
-        <p class="st-muted">No stats samples yet for this connection.</p>
+        <p class="st-muted">{`${noSamplesText(data, pcId).text}.`}</p>
       ) : groups.length === 0 ? (
         <p class="st-muted">No stats match the filter.</p>
       ) : (

@@ -217,6 +217,10 @@ describe('CandidatePairs', () => {
     expect(screen.getByText(/No stats samples yet/)).toBeTruthy();
     expect(screen.queryByRole('table')).toBeNull();
     cleanup();
+    const imported = makeSession({ pcs: [makePc('0-1', 1)], summary: { imported: { fileName: 'aboutWebrtc.html', format: 'firefox-about-webrtc' }, endedAt: 10 } });
+    render(<CandidatePairs data={imported} pcId="0-1" feed={fixedFeed({})} />);
+    expect(screen.getByText('The imported file has no stats samples for this connection.')).toBeTruthy();
+    cleanup();
     const report = structuredClone(getStatsReport('chromium156.json', 'pc1'));
     delete report[CHROME_PAIR];
     render(<CandidatePairs data={makeSession()} pcId="0-1" feed={fixedFeed({ '0-1': columnsOf([report]) })} />);

@@ -62,7 +62,8 @@ describe('ConnectionHeader', () => {
     // Closed: the last recorded state (a failure) stays readable after the closed state.
     expect(valueOf('Connection').textContent).toBe('closed (last: failed)');
     expect(valueOf('Closed').textContent).toBe('+12.345 s (close())');
-    expect(valueOf('Selected pair').textContent).toBe('no stats yet');
+    // Closed without a sample: none will come.
+    expect(valueOf('Selected pair').textContent).toBe('no stats');
     expect(valueOf('Codecs').textContent).toBe('none in use');
     expect(valueOf('DTLS').textContent).toBe('—');
   });

@@ -210,7 +210,15 @@ describe('StatsTable', () => {
     expect(within(labelRow).getAllByRole('cell')[0].textContent).toBe(XSS);
     expect(document.querySelector('img')).toBeNull();
     cleanup();
-    render(<StatsTable data={makeSession()} pcId="0-1" feed={fixedFeed({})} onChartField={() => {}} />);
+    render(<StatsTable data={makeSession({ pcs: [makePc('0-1', 1)] })} pcId="0-1" feed={fixedFeed({})} onChartField={() => {}} />);
     expect(screen.getByText('No stats samples yet for this connection.')).toBeTruthy();
+    cleanup();
+    // "Yet" only where a sample may still come: not for a closed PC, nor for an imported file without stats.
+    render(<StatsTable data={makeSession({ pcs: [makePc('0-1', 1, { closedAt: 5, closedBy: 'close' })] })} pcId="0-1" feed={fixedFeed({})} onChartField={() => {}} />);
+    expect(screen.getByText('No stats samples were recorded for this connection.')).toBeTruthy();
+    cleanup();
+    const imported = makeSession({ pcs: [makePc('0-1', 1)], summary: { imported: { fileName: 'aboutWebrtc.html', format: 'firefox-about-webrtc' }, endedAt: 10 } });
+    render(<StatsTable data={imported} pcId="0-1" feed={fixedFeed({})} onChartField={() => {}} />);
+    expect(screen.getByText('The imported file has no stats samples for this connection.')).toBeTruthy();
   });
 });
