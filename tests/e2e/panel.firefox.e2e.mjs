@@ -9,7 +9,7 @@ import { ensureNetns } from './support/netns.mjs';
 import { startServer } from './support/server.mjs';
 import { REPO_ROOT, ensureBuild, step, waitFor } from './support/util.mjs';
 import * as ff from './support/firefox.mjs';
-import { checkLivePanel } from './support/panel-checks.mjs';
+import { checkLivePanel, selectConnection } from './support/panel-checks.mjs';
 
 await ensureNetns();
 const extensionDir = ensureBuild('firefox');
@@ -55,6 +55,27 @@ try {
     );
     console.log(`    popup: ${pcs.map((p) => `${p.verdict} receive ${p.receive}`).join('; ')}`);
     await popup.screenshot({ path: join(shots, 'popup-firefox.png') });
+  });
+  await step('"Stop sending" (replaceTrack(null)): Firefox sends black video at 1 fps; the panel calls it the page\'s own pause', async () => {
+    await page.evaluate(() => window.toggleSending());
+    await panel.bringToFront();
+    const issues = () => panel.evaluate(() => [...document.querySelectorAll('.health-issue')].map((li) => ({ rule: li.dataset.rule, text: li.textContent.replace(/\s+/g, ' ') })));
+    await selectConnection(panel, '0-2');
+    // The receiver: what it lacks (audio packets; video frames, which Firefox counts as freezes) is information that
+    // names connection 0-1's replaceTrack(null), not a warning about the network.
+    const received = await waitFor(async () => {
+      const list = await issues();
+      const paused = list.filter((i) => /Paused by this page: its connection 0-1 left the sender of this stream without a track/.test(i.text));
+      return paused.length > 0 ? list : null;
+    }, { timeout: 40_000, what: 'firefox: the receiver\'s issues name the pause' });
+    for (const issue of received) assert.ok(!/^warning/.test(issue.text) || !/Paused by this page/.test(issue.text), `firefox: a paused stream's issue is information (${issue.text.slice(0, 120)})`);
+    assert.ok(!received.some((i) => i.rule === 'video-frozen' && /^warning/.test(i.text)), `firefox: no frozen-video warning for the paused stream (${received.map((i) => i.text.slice(0, 80)).join(' | ')})`);
+    // The sender: no "Low or collapsing bitrate" for its 1 fps of black frames.
+    await selectConnection(panel, '0-1');
+    await new Promise((r) => setTimeout(r, 5000)); // the Health section re-assesses every 4 s
+    const sent = await issues();
+    assert.ok(!sent.some((i) => i.rule === 'low-bitrate'), `firefox: the paused sender is not called starved (${sent.map((i) => i.text.slice(0, 80)).join(' | ')})`);
+    await page.evaluate(() => window.toggleSending());
   });
   assert.deepEqual(errors, [], 'no errors in the panel');
 } finally {
