@@ -142,7 +142,8 @@ export function ConnectionHeader({ data, pcId, feed }: ConnectionHeaderProps) {
                 {h.closedBy ? <span class="ch-muted"> ({CLOSED_BY[h.closedBy] ?? h.closedBy})</span> : null}
               </>
             ) : (
-              <span class="ch-muted">open</span>
+              // An imported PC the file never closes was open when the file was made; nothing says what came after.
+              <span class="ch-muted">{data.session.imported ? 'open when the file was made' : 'open'}</span>
             )}
           </dd>
         </div>

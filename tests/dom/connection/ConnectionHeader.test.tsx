@@ -64,6 +64,14 @@ describe('ConnectionHeader', () => {
     expect(valueOf('Closed').textContent).toBe('+12.345 s (close())');
     // Closed without a sample: none will come.
     expect(valueOf('Selected pair').textContent).toBe('no stats');
+    cleanup();
+    // An imported PC the file never closes (Firefox's about:webrtc page lists open PCs).
+    const imported = makeSession({ pcs: [makePc('0-1', 1000)], events, summary: { imported: { fileName: 'aboutWebrtc.html', format: 'firefox-about-webrtc' }, endedAt: 5000 } });
+    render(<ConnectionHeader data={imported} pcId="0-1" feed={fixedFeed({})} />);
+    expect(valueOf('Closed').textContent).toBe('open when the file was made');
+    expect(valueOf('Selected pair').textContent).toBe('no stats');
+    cleanup();
+    render(<ConnectionHeader data={makeSession({ pcs: [pc], events })} pcId="0-1" feed={fixedFeed({})} />);
     expect(valueOf('Codecs').textContent).toBe('none in use');
     expect(valueOf('DTLS').textContent).toBe('—');
   });
