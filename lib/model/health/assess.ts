@@ -37,8 +37,7 @@ import { latestStates } from '../connection-header';
 import { standardStatsView } from '../legacy-stats';
 import { audioQuality, codecImpairment, delayImpairment, effectiveEquipmentImpairment, mosFromScore, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
 import { connectionMetrics, type ConnectionMetrics, type HeldReport, type MetricSeries, type StreamMetrics } from './metrics';
-import { pcEventFacts } from './pc-events';
-import { emptySenderGaps, foldSessionSenderGaps, NO_PAUSES, pausedAt, streamPauses, type StreamPauses } from './paused-senders';
+import { NO_PAUSES, pausedAt, tracePauses, type StreamPauses } from './paused-senders';
 import { compareIssues, DTX_GAP_MS, pcIssues, sessionIssues, streamLabel, type HealthIssue, type IssueSeverity } from './rules';
 import { CURRENT_SCORE_MS, DEFAULT_HEALTH_THRESHOLDS, OVERALL_VERDICT_MIN_MS, SCORE_CLEAR_MS, SCORE_HOLD_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
@@ -517,9 +516,8 @@ export function assessPc(input: AssessPcInput): PcHealth {
   const metrics = columns && columns.t.length > 0 ? connectionMetrics(columns) : null;
   const now = endOfObservation(input, metrics?.t ?? []);
   const ended = endedAt(input);
-  const facts = pcEventFacts(input.events, input.pcId);
-  const pauses = streamPauses(input.pcId, facts.senderTrackGaps, foldSessionSenderGaps(emptySenderGaps(), input.events));
-  const issues = pcIssues({ pcId: input.pcId, pc: input.pc, columns, metrics, events: input.events, thresholds: input.thresholds ?? DEFAULT_HEALTH_THRESHOLDS, now, endedAt: ended }, facts, pauses);
+  const pauses = tracePauses(input.pcId, input.events);
+  const issues = pcIssues({ pcId: input.pcId, pc: input.pc, columns, metrics, events: input.events, thresholds: input.thresholds ?? DEFAULT_HEALTH_THRESHOLDS, now, endedAt: ended }, undefined, pauses);
   let scores: PcScores | null = null;
   if (metrics) {
     scores = new PcScores(metrics);

@@ -14,11 +14,20 @@
 import { parseSdp } from '../sdp';
 import type { TraceEvent } from '../session';
 import type { StreamMetrics } from './metrics';
-import { foldReplace, type SenderTrackGap } from './pc-events';
 
-/** A sender without a track, from `from` to `to` (null: still), and the SSRCs its transceiver sends. */
-export interface PausedSender extends SenderTrackGap {
+/**
+ * A sender without a track: from a `sender.replaceTrack(null)` that succeeded to the next successful replaceTrack
+ * with a track (`to` null: still without one), per transceiver, named by its mid and index at the call, with the
+ * SSRCs its transceiver sends. Chromium stops sending then; Firefox keeps sending black video at one frame a
+ * second, which read as a starved encoder ("Low or collapsing bitrate") though the page paused it.
+ */
+export interface PausedSender {
   pcId: string;
+  mid: string | null;
+  /** The transceiver's index in the PC (getTransceivers() order). */
+  index: number;
+  from: number;
+  to: number | null;
   ssrcs: number[];
 }
 
@@ -29,13 +38,12 @@ export interface SessionSenderGaps {
   localSdp: Map<string, string>;
   /** replaceTrack calls not settled yet, by `<pcId> <call>`. */
   pending: Map<string, { mid: string | null; index: number; toNull: boolean }>;
-  /** Per PC, its gaps (the objects of `paused`, in order). */
-  gapsByPc: Map<string, SenderTrackGap[]>;
+  /** Every PC's paused senders, in the order the pauses began. */
   paused: PausedSender[];
 }
 
 export function emptySenderGaps(): SessionSenderGaps {
-  return { folded: 0, lastFolded: undefined, localSdp: new Map(), pending: new Map(), gapsByPc: new Map(), paused: [] };
+  return { folded: 0, lastFolded: undefined, localSdp: new Map(), pending: new Map(), paused: [] };
 }
 
 /** The SSRCs of the section with `mid` of a description (none without it). */
@@ -72,17 +80,19 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         const call = out.pending.get(key);
         out.pending.delete(key);
         if (!call || !record.ok) continue;
-        let gaps = out.gapsByPc.get(pcId);
-        if (!gaps) out.gapsByPc.set(pcId, (gaps = []));
-        const before = gaps.length;
-        foldReplace(gaps, call, record.t);
-        if (gaps.length > before) {
-          const gap = gaps[gaps.length - 1];
-          // The same object as in gapsByPc: closing the gap closes it here too.
-          const paused = gap as PausedSender;
-          paused.pcId = pcId;
-          paused.ssrcs = ssrcsOfMid(out.localSdp.get(pcId), gap.mid);
-          out.paused.push(paused);
+        let open: PausedSender | undefined;
+        for (let p = out.paused.length - 1; p >= 0; p--) {
+          const gap = out.paused[p];
+          if (gap.pcId === pcId && gap.index === call.index && gap.to === null) {
+            open = gap;
+            break;
+          }
+        }
+        if (call.toNull) {
+          // A second replaceTrack(null) continues the pause.
+          if (!open) out.paused.push({ pcId, mid: call.mid, index: call.index, from: record.t, to: null, ssrcs: ssrcsOfMid(out.localSdp.get(pcId), call.mid) });
+        } else if (open) {
+          open.to = record.t;
         }
       }
     }
@@ -106,19 +116,25 @@ export interface StreamPauses {
 
 export const NO_PAUSES: StreamPauses = { of: () => [] };
 
-/** The pauses of PC `pcId`'s streams: `ownGaps` (its pc-events facts) and the session's other PCs' (`session`). */
-export function streamPauses(pcId: string, ownGaps: readonly SenderTrackGap[], session: SessionSenderGaps | null): StreamPauses {
-  if (ownGaps.length === 0 && (session === null || session.paused.length === 0)) return NO_PAUSES;
+/** The pauses of PC `pcId`'s streams in `session`: its own senders' (outbound, by mid) and its other PCs' (inbound, by SSRC). */
+export function streamPauses(pcId: string, session: SessionSenderGaps): StreamPauses {
+  if (session.paused.length === 0) return NO_PAUSES;
   return {
     of(stream) {
       if (stream.direction === 'outbound') {
-        return stream.mid === null ? [] : ownGaps.filter((g) => g.mid === stream.mid).map((g) => ({ from: g.from, to: g.to, pcId: null }));
+        const mid = stream.mid;
+        return mid === null ? [] : session.paused.filter((p) => p.pcId === pcId && p.mid === mid).map((p) => ({ from: p.from, to: p.to, pcId: null }));
       }
       const ssrc = stream.ssrc;
-      if (ssrc === null || session === null) return [];
+      if (ssrc === null) return [];
       return session.paused.filter((p) => p.pcId !== pcId && p.ssrcs.includes(ssrc)).map((p) => ({ from: p.from, to: p.to, pcId: p.pcId }));
     },
   };
+}
+
+/** The pauses of PC `pcId`'s streams in a whole trace. */
+export function tracePauses(pcId: string, events: readonly TraceEvent[]): StreamPauses {
+  return streamPauses(pcId, foldSessionSenderGaps(emptySenderGaps(), events));
 }
 
 /** Whether sample time `t` lies in one of `pauses` (after its start, up to its end). */

@@ -71,7 +71,7 @@ export function createPcAssessor(): PcAssessor {
       const { pcId, columns } = input;
       facts = facts?.pcId === pcId ? foldPcEvents(facts, input.events) : pcEventFacts(input.events, pcId);
       sessionGaps = foldSessionSenderGaps(sessionGaps, input.events);
-      const pauses = streamPauses(pcId, facts.senderTrackGaps, sessionGaps);
+      const pauses = streamPauses(pcId, sessionGaps);
       if (!columns || columns.t.length === 0) {
         // Nothing to carry over: no rows.
         progress = null;

@@ -43,46 +43,13 @@ export interface PcEventFacts {
    * them (gathering, the answer, checking, connected), and only the trace says which came first.
    */
   stateChanges: (StateChange & { machine: StateMachine })[];
-  /**
-   * When a sender had no track on purpose: from a `sender.replaceTrack(null)` that succeeded to the next successful
-   * replaceTrack with a track (`to` null: still without one). Per transceiver, named by its mid and index at the
-   * call. Chromium stops sending then; Firefox keeps sending black video at one frame a second, which read as a
-   * starved encoder ("Low or collapsing bitrate") though the page paused it.
-   */
-  senderTrackGaps: SenderTrackGap[];
-  /** replaceTrack calls not settled yet: call number → what they do. */
-  pendingReplaces: Map<number, { mid: string | null; index: number; toNull: boolean }>;
-}
-
-export interface SenderTrackGap {
-  mid: string | null;
-  /** The transceiver's index in the PC (getTransceivers() order). */
-  index: number;
-  from: number;
-  to: number | null;
 }
 
 function emptyFacts(pcId: string): PcEventFacts {
   return {
     pcId, folded: 0, lastFolded: undefined, createdRecordAt: null, connectedAt: null, iceConnectedAt: null,
-    sawConnectionState: false, connectionStates: [], iceStates: [], stateChanges: [], senderTrackGaps: [], pendingReplaces: new Map(),
+    sawConnectionState: false, connectionStates: [], iceStates: [], stateChanges: [],
   };
-}
-
-/** A replaceTrack that succeeded at `t`: opens a gap of its transceiver (to null) or closes its open one. */
-export function foldReplace(gaps: SenderTrackGap[], call: { mid: string | null; index: number; toNull: boolean }, t: number): void {
-  let open: SenderTrackGap | undefined;
-  for (let i = gaps.length - 1; i >= 0; i--) {
-    if (gaps[i].index === call.index && gaps[i].to === null) {
-      open = gaps[i];
-      break;
-    }
-  }
-  if (call.toNull) {
-    if (!open) gaps.push({ mid: call.mid, index: call.index, from: t, to: null });
-  } else if (open) {
-    open.to = t;
-  }
 }
 
 /** Facts of `pcId` from all of `events`. */
@@ -101,16 +68,6 @@ export function foldPcEvents(facts: PcEventFacts, events: readonly TraceEvent[])
     const { pcId, record } = events[i];
     if (pcId !== out.pcId) continue;
     if (record.type === 'pc-created' && out.createdRecordAt === null) out.createdRecordAt = record.t;
-    if (record.type === 'pc-call' && record.method === 'sender.replaceTrack' && record.target) {
-      out.pendingReplaces.set(record.call, { mid: record.target.mid, index: record.target.index, toNull: record.args[0] === null });
-      continue;
-    }
-    if (record.type === 'pc-settled' && record.method === 'sender.replaceTrack') {
-      const call = out.pendingReplaces.get(record.call);
-      out.pendingReplaces.delete(record.call);
-      if (call && record.ok) foldReplace(out.senderTrackGaps, call, record.t);
-      continue;
-    }
     if (record.type !== 'pc-event') continue;
     const machine = Object.prototype.hasOwnProperty.call(MACHINE_OF_EVENT, record.event) ? MACHINE_OF_EVENT[record.event] : undefined;
     if (machine && typeof record.value === 'string') out.stateChanges.push({ t: record.t, state: record.value, machine });

@@ -15,7 +15,7 @@ import type { PcSummary, StatsColumns, TraceEvent } from '../session';
 import { above, below, HysteresisTracker, type RowSpan } from './hysteresis';
 import type { ConnectionMetrics, MetricSeries, MetricValue, StreamMetrics } from './metrics';
 import { pcEventFacts, type PcEventFacts, type StateChange } from './pc-events';
-import { emptySenderGaps, foldSessionSenderGaps, streamPauses, type StreamPause, type StreamPauses } from './paused-senders';
+import { tracePauses, type StreamPause, type StreamPauses } from './paused-senders';
 import { CONCEALMENT_OFF_RATIO, CONCEALMENT_WINDOW_MS, FREEZE_WINDOW_MS, HYSTERESIS_OFF_RATIO, KEYFRAME_WINDOW_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
 
@@ -186,8 +186,7 @@ export interface PcRuleInput {
 export function pcIssues(input: PcRuleInput, facts: PcEventFacts = pcEventFacts(input.events, input.pcId), pauses?: StreamPauses): HealthIssue[] {
   const rules = new PcRules(input.pcId, input.columns, input.metrics, input.thresholds);
   rules.advance(input.columns, input.metrics);
-  pauses ??= streamPauses(input.pcId, facts.senderTrackGaps, foldSessionSenderGaps(emptySenderGaps(), input.events));
-  return rules.issues({ ...input, facts, pauses });
+  return rules.issues({ ...input, facts, pauses: pauses ?? tracePauses(input.pcId, input.events) });
 }
 
 /**
