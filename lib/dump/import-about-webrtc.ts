@@ -28,7 +28,6 @@ function l10nArgs(e: HtmlElement): JsonObject | null {
 
 /** One `div.peer-connection` of the page, read. */
 interface PcSection {
-  where: string;
   pcid: string;
   /** The document the PC belongs to: Firefox's inner window id (the pcid's `id=`), a new one per page load. */
   documentKey: string;
@@ -116,7 +115,6 @@ function readSection(ctx: ImportContext, section: HtmlElement, where: string): P
     return null;
   }
   return {
-    where,
     pcid,
     documentKey: windowId !== null ? `window ${windowId}` : `url ${url}`,
     url,
