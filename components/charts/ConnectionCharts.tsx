@@ -94,7 +94,18 @@ export function ConnectionCharts(props: ConnectionChartsProps) {
   return (
     <section class="conn-charts" aria-label="Charts">
       <div class="conn-charts__toolbar">
-        <button type="button" class="conn-charts__reset" disabled={!zoomed} onClick={() => group.setView(null)} aria-label="Reset zoom">
+        <button
+          type="button"
+          class="conn-charts__reset"
+          disabled={!zoomed}
+          onClick={(e) => {
+            // The button disables itself: its focus goes to the first chart, not to <body>.
+            const focused = document.activeElement === e.currentTarget;
+            group.setView(null);
+            if (focused) (e.currentTarget.closest('.conn-charts')?.querySelector('figure.ts-chart') as HTMLElement | null)?.focus();
+          }}
+          aria-label="Reset zoom"
+        >
           Reset zoom
         </button>
         <span class="conn-charts__hint">

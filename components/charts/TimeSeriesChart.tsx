@@ -109,7 +109,19 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
         <span class="ts-chart__title">{spec.title}</span>
         {spec.unit ? <span class="ts-chart__unit">{spec.unit}</span> : null}
         {onRemove ? (
-          <button type="button" class="ts-chart__remove" aria-label={`Remove chart ${spec.title}`} title="Remove this chart" onClick={onRemove}>
+          <button
+            type="button"
+            class="ts-chart__remove"
+            aria-label={`Remove chart ${spec.title}`}
+            title="Remove this chart"
+            onClick={(e) => {
+              // The chart goes away with its button: the focus goes to the chart before it (else after), not to <body>.
+              const figure = e.currentTarget.closest('figure');
+              const next = (figure?.previousElementSibling ?? figure?.nextElementSibling) as HTMLElement | null;
+              onRemove();
+              next?.focus();
+            }}
+          >
             ×
           </button>
         ) : null}

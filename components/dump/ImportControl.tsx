@@ -55,6 +55,7 @@ const carriesFiles = (event: DragEvent) => Array.from(event.dataTransfer?.types 
 export function ImportControl(props: ImportControlProps) {
   const { client } = props;
   const inputRef = useRef<HTMLInputElement>(null);
+  const pickRef = useRef<HTMLButtonElement>(null);
   const [running, setRunning] = useState<Running | null>(null);
   const [entries, setEntries] = useState<Entry[]>([]);
   const [message, setMessage] = useState<{ text: string; alert: boolean } | null>(null);
@@ -164,7 +165,7 @@ export function ImportControl(props: ImportControlProps) {
   return (
     <section class="dump-import" aria-label="Import dumps">
       <div class="dump-import-bar">
-        <button type="button" class="dump-button" disabled={running !== null} onClick={() => inputRef.current?.click()}>
+        <button ref={pickRef} type="button" class="dump-button" disabled={running !== null} onClick={() => inputRef.current?.click()}>
           Import dumps…
         </button>
         <input ref={inputRef} type="file" multiple class="dump-file-input" aria-label="Dump files to import" tabIndex={-1} hidden onChange={onPick} />
@@ -197,7 +198,16 @@ export function ImportControl(props: ImportControlProps) {
               />
             ))}
           </ul>
-          <button type="button" class="dump-button dump-dismiss" disabled={running !== null} onClick={() => setEntries([])}>
+          <button
+            type="button"
+            class="dump-button dump-dismiss"
+            disabled={running !== null}
+            onClick={() => {
+              setEntries([]);
+              // The button goes away with the results: the focus goes back to where importing starts, not to <body>.
+              pickRef.current?.focus();
+            }}
+          >
             Dismiss results
           </button>
         </div>

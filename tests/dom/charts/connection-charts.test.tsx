@@ -193,8 +193,14 @@ describe('ConnectionCharts', () => {
     const el = chartEl('extra:OT01V535634639:bytesSent');
     expect(el.getAttribute('aria-label')).toBe('bytesSent [bytesSent_in_bits/s] · OT01V535634639 (kbit/s)');
     expect([...(uplotOf(el)!.data[1] as (number | null)[])].filter((v) => v != null).length).toBe(59);
-    fireEvent.click(screen.getByRole('button', { name: /^Remove chart bytesSent/ }));
+    const remove = screen.getByRole('button', { name: /^Remove chart bytesSent/ });
+    const before = el.previousElementSibling;
+    remove.focus();
+    fireEvent.click(remove);
     expect(onRemove).toHaveBeenCalledWith('OT01V535634639', 'bytesSent');
+    // The focus goes to the chart before the removed one, not to <body>.
+    expect(before).not.toBeNull();
+    expect(document.activeElement).toBe(before);
     view.rerender(<ConnectionCharts feed={feed} pcId={SEND_PC} extraFields={[]} onRemoveExtraField={onRemove} loop={loop} />);
     expect(document.querySelector('[data-chart-id^="extra:"]')).toBeNull();
   });
@@ -298,8 +304,12 @@ describe('ConnectionCharts', () => {
     runFrames();
     expect(u.data[0].length).toBe(45);
     expect([u.scales.x.min, u.scales.x.max]).toEqual([min, max]);
+    reset.focus();
     fireEvent.click(reset);
     runFrames();
+    // The button disables itself: its focus goes to the first chart, not to <body>.
+    expect(reset.disabled).toBe(true);
+    expect(document.activeElement).toBe(document.querySelector('figure.ts-chart'));
     const first = u.data[0][0];
     expect(u.scales.x.max).toBe(followMax(first, samples[44].t / 1000, followMax(first, samples[39].t / 1000, null)));
     expect(u.scales.x.max).toBeGreaterThanOrEqual(samples[44].t / 1000);

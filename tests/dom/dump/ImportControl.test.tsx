@@ -58,6 +58,13 @@ describe('ImportControl', () => {
 
     fireEvent.click(within(items[1]).getByRole('button', { name: 'Open the session imported from gumonly.jsonl' }));
     expect(onOpen).toHaveBeenCalledWith(ids[1]);
+
+    // Dismissing the results removes the button that had the focus: the focus goes back to "Import dumps…".
+    const dismiss = screen.getByRole('button', { name: 'Dismiss results' });
+    dismiss.focus();
+    fireEvent.click(dismiss);
+    expect(screen.queryByRole('button', { name: 'Dismiss results' })).toBeNull();
+    expect(document.activeElement).toBe(button);
   });
 
   it('imports dropped files, shows an overlay while files are dragged over, ignores drags without files', async () => {
