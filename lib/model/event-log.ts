@@ -312,6 +312,10 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
   }
   const consumed = new Set<TraceEvent>();
   const entries: LogEntry[] = [];
+  // A dump file gives a call and its outcome the same time when it has no duration for it (a synchronous call such
+  // as addTrack, or times in whole milliseconds): "0.0 ms" would read as measured. Recorded calls keep their 0.
+  const imported = data.session.imported !== undefined;
+  const durationOf = (callT: number, settledT: number): number | null => (imported && settledT === callT ? null : settledT - callT);
   const lastSdp: Record<'local' | 'remote', { seq: number; name: string; parsed: ParsedSdp } | null> = { local: null, remote: null };
 
   const base = (e: TraceEvent, kind: LogKind, name: string): LogEntry => ({
@@ -355,7 +359,7 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
         entry.outcome = s ? (s.ok ? 'ok' : 'error') : 'pending';
         entry.error = s && !s.ok ? s.error ?? { name: 'Error', message: '' } : null;
         entry.value = s && s.value !== undefined ? s.value : null;
-        entry.durationMs = s ? s.t - r.t : null;
+        entry.durationMs = s ? durationOf(r.t, s.t) : null;
         entry.failure = entry.outcome === 'error';
         entry.summary = withOutcome(callSummary(r.method, r.args, entry.target), entry.outcome, entry.error, s ? resultSummary(r.method, s.value) : '');
         const side = ownEntry(DESCRIPTION_METHODS, r.method);
@@ -434,7 +438,7 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
         entry.outcome = s ? (s.ok ? 'ok' : 'error') : 'pending';
         entry.error = s && !s.ok ? s.error ?? { name: 'Error', message: '' } : null;
         entry.value = s && s.value !== undefined ? s.value : null;
-        entry.durationMs = s ? s.t - r.t : null;
+        entry.durationMs = s ? durationOf(r.t, s.t) : null;
         entry.failure = entry.outcome === 'error';
         entry.summary = withOutcome(mediaCallSummary(r.method, r.args), entry.outcome, entry.error, s ? mediaResultSummary(r.method, s.value) : '');
         entries.push(entry);

@@ -256,6 +256,14 @@ describe('buildEventLog: edge cases', () => {
     expect(buildEventLog(makeSession({ events }), '1-1')[0].outcome).toBe('pending');
   });
 
+  it('an imported call settled at its own time has no duration ("0.0 ms" would read as measured); a recorded one keeps 0', () => {
+    const s = new EventStream().created('0-1', 10).callOk('0-1', 20, 'addTrack', [], undefined, 0).callOk('0-1', 30, 'createOffer', [], undefined, 4);
+    const recorded = buildEventLog(makeSession({ events: s.events }), '0-1');
+    expect(recorded.filter((e) => e.kind === 'call').map((e) => e.durationMs)).toEqual([0, 4]);
+    const imported = buildEventLog(makeSession({ events: s.events, summary: { imported: { fileName: 'dump.json', format: 'webrtc-internals' } } }), '0-1');
+    expect(imported.filter((e) => e.kind === 'call').map((e) => e.durationMs)).toEqual([null, 4]);
+  });
+
   it('summarises sender.setParameters by its encodings and degradationPreference, not by its codecs', () => {
     const codecs: Json[] = [{ clockRate: 90000, mimeType: 'video/VP8', payloadType: 96 }, { clockRate: 90000, mimeType: 'video/rtx', payloadType: 97, sdpFmtpLine: 'apt=96' }];
     const params = (encodings: Json[], extra: JsonObject = {}): JsonObject => ({ transactionId: 'x1', codecs, headerExtensions: [], rtcp: { cname: 'c', reducedSize: true }, encodings, ...extra });
