@@ -150,7 +150,11 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
 function makeLegendTogglesKeyboardReachable(el: HTMLElement, u: uPlot): void {
   el.querySelectorAll<HTMLElement>('.u-legend .u-series').forEach((row, sidx) => {
     const label = row.querySelector<HTMLElement>('th');
-    if (sidx === 0 || !label) return;
+    if (!label) return;
+    // Its name is the series' label: uPlot's CSS adds a ':' after it, which Chromium put in the name ("audio out 0 :").
+    const text = u.series[sidx]?.label;
+    if (typeof text === 'string' && text !== '') label.setAttribute('aria-label', text);
+    if (sidx === 0) return;
     label.tabIndex = 0;
     label.setAttribute('role', 'button');
     label.addEventListener('keydown', (event) => {

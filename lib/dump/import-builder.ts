@@ -14,7 +14,7 @@ import { isoTime } from './time-range';
 /** Every PC is in the one synthetic frame of an imported session. */
 const FRAME = 0;
 /** The file id shown for the PC that holds a file's entries without a PC id (a stand-in key starting with NUL). */
-export const NO_PC_ID_LABEL = 'no PC id (null)';
+export const NO_PC_ID_LABEL = 'entries without a PC id';
 
 /** What an importer knows about one peer connection. */
 export interface PcDraft {

@@ -43,6 +43,8 @@ describe('CandidatePairs', () => {
       'Consent requests',
     ]);
     expect(table.querySelector('caption')?.textContent).toBe('Candidate pairs at +3.000 s');
+    // Its accessible name does not depend on how a browser joins the caption's text and its live time.
+    expect(table.getAttribute('aria-label')).toBe('Candidate pairs of connection 0-1');
     const rows = bodyRows();
     expect(rows.map((r) => r.getAttribute('data-pair-id'))).toEqual(['CPrelay2', CHROME_PAIR]);
     const cells = within(rows[0]).getAllByRole('cell').map((c) => c.textContent);

@@ -38,6 +38,9 @@ describe('TimeSeriesChart', () => {
     const toggles = screen.getAllByRole('button', { pressed: true }).filter((b) => el.contains(b));
     expect(toggles.length).toBe(u.series.length - 1);
     expect(toggles.every((b) => b.tabIndex === 0)).toBe(true);
+    // Named by the series' label alone (uPlot's CSS adds a ':' that Chromium put into the name).
+    expect(toggles.map((b) => b.getAttribute('aria-label'))).toEqual(u.series.slice(1).map((s) => s.label));
+    expect(toggles.every((b) => !/:$/.test(b.getAttribute('aria-label')!))).toBe(true);
     fireEvent.keyDown(toggles[0], { key: 'Enter' });
     expect(u.series[1].show).toBe(false);
     expect(toggles[0].getAttribute('aria-pressed')).toBe('false');

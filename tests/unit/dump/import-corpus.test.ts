@@ -27,7 +27,7 @@ interface Expected {
   generic: number;
   /** Entries of no PC without a record of their own (rtcstats app events), kept as `file-entry`s (see FILE_ENTRIES). */
   fileEntries?: number;
-  /** The file's own PC ids (`PcSummary.fileId`) by our PC id; a stand-in PC for entries without an id is 'no PC id (null)'. */
+  /** The file's own PC ids (`PcSummary.fileId`) by our PC id; a stand-in PC for entries without an id is 'entries without a PC id'. */
   fileIds?: Record<string, string>;
   /** Extra checks for this file. */
   check?: (result: ReturnType<typeof importDump>) => void;
@@ -104,7 +104,7 @@ const EXPECTED: Record<string, Expected> = {
   // grep -o '^\["getstats","PC_[0-9]*"' | sort | uniq -c → 572 PC_0; lines with a null PC id and a PC method
   // (grep -cE '^\["(createOffer|createDataChannel|setLocalDescription|addIceCandidate)",null' → 16): the
   // stand-in PC for them is 0-1.
-  'rtcstats-legacy/24a93962-f981-43b4-8501-48e43f91a4e0': { format: 'rtcstats-legacy', samples: { '0-0': 572, '0-1': 0 }, mediaCalls: 2, generic: 51, fileEntries: 1, fileIds: { '0-0': 'PC_0', '0-1': 'no PC id (null)' } },
+  'rtcstats-legacy/24a93962-f981-43b4-8501-48e43f91a4e0': { format: 'rtcstats-legacy', samples: { '0-0': 572, '0-1': 0 }, mediaCalls: 2, generic: 51, fileEntries: 1, fileIds: { '0-0': 'PC_0', '0-1': 'entries without a PC id' } },
   // getstats: 19 PC_0, 32 PC_1, 32 PC_2, 33 PC_3, 5 PC_4, 4 PC_5, 4 PC_6; 40 null-id PC lines → stand-in 0-7;
   // grep -c '"navigator.mediaDevices.getUserMedia",' → 2.
   'rtcstats-legacy/chrome-standard-multiple-p2p': {
@@ -112,7 +112,7 @@ const EXPECTED: Record<string, Expected> = {
     samples: { '0-0': 19, '0-1': 32, '0-2': 32, '0-3': 33, '0-4': 5, '0-5': 4, '0-6': 4, '0-7': 0 },
     mediaCalls: 2,
     generic: 17, fileEntries: 2,
-    fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2', '0-3': 'PC_3', '0-4': 'PC_4', '0-5': 'PC_5', '0-6': 'PC_6', '0-7': 'no PC id (null)' },
+    fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2', '0-3': 'PC_3', '0-4': 'PC_4', '0-5': 'PC_5', '0-6': 'PC_6', '0-7': 'entries without a PC id' },
   },
   // getstats: 7 PC_0, 6 PC_1, 6 PC_2; 40 null-id PC lines → 0-3; 3 getUserMedia (one fails).
   'rtcstats-legacy/chrome-standard-pc-failed': {
@@ -120,7 +120,7 @@ const EXPECTED: Record<string, Expected> = {
     samples: { '0-0': 7, '0-1': 6, '0-2': 6, '0-3': 0 },
     mediaCalls: 3,
     generic: 5, fileEntries: 2,
-    fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2', '0-3': 'no PC id (null)' },
+    fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2', '0-3': 'entries without a PC id' },
     check: (r) => {
       const b = r.bundles[0];
       // grep statechange: PC_0 ends connected → failed, PC_1/PC_2 disconnected → failed.
@@ -133,7 +133,7 @@ const EXPECTED: Record<string, Expected> = {
   // getstats: 79 PC_0; 2 getUserMedia.
   'rtcstats-legacy/firefox-standard-stats-sfu': { format: 'rtcstats-legacy', samples: { '0-0': 79 }, mediaCalls: 2, generic: 11, fileEntries: 2, fileIds: { '0-0': 'PC_0' } },
   // getstats: 119 PC_0; 20 null-id PC lines → 0-1; 2 getUserMedia + 1 getDisplayMedia.
-  'rtcstats-legacy/google-legacy-screenshare-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 119, '0-1': 0 }, mediaCalls: 3, generic: 7, fileEntries: 1, fileIds: { '0-0': 'PC_0', '0-1': 'no PC id (null)' } },
+  'rtcstats-legacy/google-legacy-screenshare-p2p': { format: 'rtcstats-legacy', samples: { '0-0': 119, '0-1': 0 }, mediaCalls: 3, generic: 7, fileEntries: 1, fileIds: { '0-0': 'PC_0', '0-1': 'entries without a PC id' } },
   // getstats: 45 PC_0, 201 PC_1, 28 PC_2; no null-id PC lines.
   'rtcstats-legacy/google-legacy-stats-multiple-pc': { format: 'rtcstats-legacy', samples: { '0-0': 45, '0-1': 201, '0-2': 28 }, mediaCalls: 2, generic: 29, fileEntries: 1, fileIds: { '0-0': 'PC_0', '0-1': 'PC_1', '0-2': 'PC_2' } },
   // getstats: 10 PC_0, 10 PC_1 (5-element lines with a sequence number).

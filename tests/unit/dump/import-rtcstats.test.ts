@@ -142,7 +142,7 @@ describe('rtcstats legacy', () => {
     expect(b.pcs.map((p) => p.pcId)).toEqual(['0-2', '0-0', '0-1']);
     expect(b.pcs[0]).toMatchObject({ closedBy: 'close', closedAt: T0 + 1 });
     // Named for what it is (the tab and the header show a PC's id in its file).
-    expect(b.pcs.map((p) => p.fileId)).toEqual(['no PC id (null)', 'PC_0', 'PC_1']);
+    expect(b.pcs.map((p) => p.fileId)).toEqual(['entries without a PC id', 'PC_0', 'PC_1']);
     expect(records(b.events, null)).toEqual([
       { type: 'media-call', call: expect.any(Number), t: T0 + 2, method: 'getUserMedia', args: [{ audio: true }] },
       { type: 'media-settled', call: expect.any(Number), t: T0 + 3, method: 'getUserMedia', ok: false, error: { name: 'NotReadableError', message: '' } },
