@@ -31,7 +31,10 @@ export function gzipDeterministic(data: Uint8Array): Uint8Array {
 export const isGzip = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 
 /** Thrown by {@link gunzipBounded}; callers turn it into a DumpError naming their format. */
-export class InflateError extends Error {}
+export class InflateError extends Error {
+  /** Of a stream that ends early (a file cut short): the bytes it inflated to before its end. */
+  cutShortOutput?: Uint8Array;
+}
 
 /**
  * Inflates gzip data, stopping with {@link InflateError} once more than `maxBytes` come out (a gzip bomb, or a
@@ -77,13 +80,25 @@ export function gunzipBounded(bytes: Uint8Array, maxBytes: number, stopAfter = I
       // are no gzip member, is data appended to the file.
       const end = memberEnd(bytes, member);
       if (end !== -1) throw new InflateError(trailingData(bytes, end));
-      throw new InflateError(`invalid gzip data (${error instanceof Error ? error.message : String(error)})`);
+      const message = error instanceof Error ? error.message : String(error);
+      if (/unexpected EOF/i.test(message) && total > 0) {
+        // The stream stops in the middle: a download or copy cut short. What came out before is kept for the caller
+        // to say what the file looked like.
+        const cut = new InflateError(`the compressed data ends early, after ${total} bytes of content (the file is cut short)`);
+        cut.cutShortOutput = joinParts(parts, total);
+        throw cut;
+      }
+      throw new InflateError(`invalid gzip data (${message})`);
     }
   }
   if (!done && !trailerAt(bytes, bytes.length - 8, member)) {
     const end = memberEnd(bytes, member);
     throw new InflateError(end !== -1 ? trailingData(bytes, end) : `gzip member ${member.number} (from byte ${member.start}): ${TRAILER_MISMATCH}`);
   }
+  return joinParts(parts, total);
+}
+
+function joinParts(parts: readonly Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
   for (const part of parts) {

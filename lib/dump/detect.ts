@@ -43,7 +43,9 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
       data = gunzipBounded(bytes, maxInflatedBytes);
     } catch (error) {
       const reason = error instanceof InflateError ? error.message : 'invalid gzip data';
-      throw fail('unknown', 'gzip stream', reason);
+      // Cut short: say what the content it holds looked like ("not a dump format" would be wrong).
+      const partial = error instanceof InflateError ? error.cutShortOutput : undefined;
+      throw fail(partial ? formatOfPartial(fileName, partial, maxInflatedBytes) : 'unknown', 'gzip stream', reason);
     }
     if (data.length === 0) throw fail('unknown', 'gzip stream', 'inflates to nothing');
   } else {
@@ -165,4 +167,13 @@ function jsonErrorWhere(text: string, reason: string): string {
     lineStart = i + 1;
   }
   return `line ${line}, column ${pos - lineStart + 1}`;
+}
+
+/** The format the content of a cut-short gzip file looks like ('unknown' when it matches none). */
+function formatOfPartial(fileName: string, content: Uint8Array, maxInflatedBytes: number): DumpFormat | 'unknown' {
+  try {
+    return detectDump(fileName, content, maxInflatedBytes, { split: false }).format;
+  } catch (error) {
+    return error instanceof DumpError ? error.format : 'unknown';
+  }
 }

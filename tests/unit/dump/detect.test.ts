@@ -10,6 +10,9 @@ import { importDump } from '../../../lib/dump/import-dump';
 import { DumpError } from '../../../lib/dump/session-bundle';
 import { bytes, gz, internalsDump, legacyLines, v3Lines } from '../../fixtures/dumps/dump-fixtures';
 import { pcSamples, pcSampleCount } from '../../../lib/dump/bundle-stats';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CORPUS_DIR } from '../model/corpus';
 
 const T0 = 1_700_000_000_000;
 const LEGACY = legacyLines([
@@ -85,10 +88,18 @@ describe('bad input', () => {
     expect(e.where).toMatch(/line \d+, column \d+|end of document/);
   });
 
-  it('a truncated gzip file is a DumpError', () => {
+  it('a truncated gzip file is a DumpError that says it is cut short, and what it looked like', () => {
     const full = gz(INTERNALS);
     const e = dumpError(() => importDump('dump.gz', full.subarray(0, full.length >> 1)));
     expect(e.where).toBe('gzip stream');
+    // Not "not a dump format": the content that came out before the cut is a webrtc-internals dump's.
+    expect(e.format).toBe('webrtc-internals');
+    expect(e.reason).toMatch(/^the compressed data ends early, after \d+ bytes of content \(the file is cut short\)$/);
+    expect(e.message).toMatch(/^dump\.gz: looks like a webrtc-internals dump; at gzip stream: the compressed data ends early/);
+    // The real corpus rtcstats-v3 file cut at 30 KB (as a stopped download), read as lines.
+    const v3 = new Uint8Array(readFileSync(resolve(CORPUS_DIR, 'dumps/rtcstats-v3/chromium156-loopback-2pc-60s.jsonl.gz')));
+    const cut = dumpError(() => importDump('cut.jsonl.gz', v3.subarray(0, 30_000)));
+    expect([cut.format, cut.where]).toEqual(['rtcstats-v3', 'gzip stream']);
   });
 
   it('caps what a gzip stream may inflate to (a bomb, or an absurd size claim)', () => {
