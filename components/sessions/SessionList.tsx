@@ -226,7 +226,15 @@ export function SessionList(props: SessionListProps) {
   const liveMarked = sessions.filter((s) => marked.has(s.id) && isLiveSession(s)).length;
 
   return (
-    <div class="session-list">
+    <div
+      class="session-list"
+      onKeyDown={(e) => {
+        // Escape cancels an open confirmation wherever the focus is in the list (a click may have moved it out).
+        if (e.key !== 'Escape' || !confirming || busy) return;
+        e.preventDefault();
+        cancelDelete();
+      }}
+    >
       <h2 class="session-list-title">{mode === 'panel' ? 'Sessions in this tab' : 'Sessions'}</h2>
       <div class="session-tools">
         <input
@@ -280,9 +288,13 @@ export function SessionList(props: SessionListProps) {
             aria-label="Confirm deletion"
             aria-describedby="session-confirm-text"
             onKeyDown={(e) => {
-              if (e.key !== 'Escape' || busy) return;
+              // Tab and Shift+Tab stay on its two buttons until it is answered.
+              if (e.key !== 'Tab') return;
+              const buttons = [...e.currentTarget.querySelectorAll<HTMLButtonElement>('button:not([disabled])')];
+              if (buttons.length === 0) return;
+              const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
               e.preventDefault();
-              cancelDelete();
+              buttons[(at + (e.shiftKey ? -1 : 1) + buttons.length) % buttons.length].focus();
             }}
           >
             <p id="session-confirm-text">

@@ -178,6 +178,20 @@ describe('SessionList', () => {
     fireEvent.keyDown(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Cancel' }), { key: 'Escape' });
     expect(screen.queryByRole('alertdialog')).toBeNull();
     expect(document.activeElement).toBe(deleteButton);
+    // Tab and Shift+Tab stay on the confirmation's two buttons; Escape cancels from anywhere in the list.
+    fireEvent.click(deleteButton);
+    const open = screen.getByRole('alertdialog');
+    const [confirm, cancel] = [within(open).getByRole('button', { name: 'Delete' }), within(open).getByRole('button', { name: 'Cancel' })];
+    fireEvent.keyDown(cancel, { key: 'Tab' });
+    expect(document.activeElement).toBe(confirm);
+    fireEvent.keyDown(confirm, { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(cancel);
+    fireEvent.keyDown(cancel, { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(confirm);
+    const search = screen.getByRole('searchbox', { name: 'Search sessions' });
+    search.focus();
+    fireEvent.keyDown(search, { key: 'Escape' });
+    expect(screen.queryByRole('alertdialog')).toBeNull();
 
     fireEvent.click(deleteButton);
     fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
