@@ -31,6 +31,30 @@ function settingsText(settings: Json | undefined): string {
 }
 
 /**
+ * Constraints as they read: Chrome's rtcstats dumps (RTCStatsDump) store a track's constraints as JSON text
+ * (`"video": "{\"width\": {\"ideal\": 640}}"`), shown escaped inside the request's JSON. Such a string that is a JSON
+ * object is shown as that object; the stored record is left as the file had it.
+ */
+export function readableConstraints(value: Json): Json {
+  if (!isObject(value)) return value;
+  const out: JsonObject = {};
+  for (const [key, v] of Object.entries(value)) {
+    let shown: Json = v;
+    if (typeof v === 'string' && v.startsWith('{') && v.length <= 10_000) {
+      try {
+        const parsed = JSON.parse(v) as Json;
+        if (isObject(parsed)) shown = parsed;
+      } catch {
+        /* not JSON: shown as the string it is */
+      }
+    }
+    // An own property whatever the key (a page's "__proto__" must not become the object's prototype).
+    Object.defineProperty(out, key, { value: shown, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/**
  * A track's events are matched by id and label: a page that is both ends of a call (a loopback demo or test) gets
  * remote tracks with the ids of its local ones in Chromium, but they carry other labels.
  */
@@ -88,7 +112,7 @@ function Request({ entry, trackEvents, origin }: { entry: LogEntry; trackEvents:
       {entry.name !== 'enumerateDevices' ? (
         <div class="mr-constraints">
           <span class="mr-muted">Constraints: </span>
-          <code>{entry.args && entry.args.length > 0 ? JSON.stringify(entry.args.length === 1 ? entry.args[0] : entry.args) : '(none)'}</code>
+          <code>{entry.args && entry.args.length > 0 ? JSON.stringify(readableConstraints(entry.args.length === 1 ? entry.args[0] : entry.args)) : '(none)'}</code>
         </div>
       ) : null}
       {entry.outcome === 'error' && entry.error ? (

@@ -50,6 +50,19 @@ describe('MediaRequests', () => {
     expect(list[3].querySelector('table')).toBeNull();
   });
 
+  it("shows constraints that Chrome's rtcstats dumps store as JSON text as the objects they are, and the page's own stop()", () => {
+    const s = new EventStream()
+      .media(1_000_100, 'getUserMedia', [{ audio: true, video: '{"width": {"ideal": 640}}', note: '{not json' }], {
+        value: { id: 's', tracks: [{ id: 'cam', kind: 'video', label: 'Cam' }] },
+      })
+      .track(1_005_000, { id: 'cam', kind: 'video', label: 'Cam' }, 'stop');
+    render(<MediaRequests data={makeSession({ events: s.events })} />);
+    const [request] = requests();
+    expect(request.querySelector('.mr-constraints code')!.textContent).toBe('{"audio":true,"video":{"width":{"ideal":640}},"note":"{not json"}');
+    const row = within(within(request).getByRole('table')).getAllByRole('row')[1];
+    expect(within(row).getAllByRole('cell').map((c) => c.textContent)[3]).toBe('stopped by the page +5.000 s ');
+  });
+
   it('a loopback page: events of a remote track with a local track\'s id (Chromium) are not the local track\'s', () => {
     const s = new EventStream()
       .media(1_000_100, 'getUserMedia', [{ audio: true }], { value: { id: 's', tracks: [{ id: 'same', kind: 'audio', label: 'Fake Default Audio Input' }] } })
