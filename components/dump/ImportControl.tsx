@@ -9,6 +9,7 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { DumpClient, ImportFileResult, ImportProgress } from '../../lib/views/dump-client';
+import type { SessionSummary } from '../../lib/model/session';
 import './dump.css';
 
 export interface ImportControlProps {
@@ -239,6 +240,16 @@ function DropOverlay() {
   return null;
 }
 
+/**
+ * The session of a file to open first: the one with the most stats samples, then trace events. A Firefox page makes
+ * a session per page load, and its first could be an idle one with a single event (found by the QA pass).
+ */
+function busiest(sessions: readonly SessionSummary[]): SessionSummary {
+  let best = sessions[0];
+  for (const s of sessions) if (s.sampleCount > best.sampleCount || (s.sampleCount === best.sampleCount && s.eventCount > best.eventCount)) best = s;
+  return best;
+}
+
 function ResultItem(props: { entry: Entry; busy: boolean; onOpen(id: string): void; onPartial(): void }) {
   const { result } = props.entry;
   if (result.error === null) {
@@ -252,7 +263,12 @@ function ResultItem(props: { entry: Entry; busy: boolean; onOpen(id: string): vo
           {result.skipped.length > 0 && `, ${plural(result.skipped.length, 'problem')} skipped`}
         </span>
         {count > 0 && (
-          <button type="button" class="dump-button" aria-label={`Open the session imported from ${result.fileName}`} onClick={() => props.onOpen(result.sessions[0].id)}>
+          <button
+            type="button"
+            class="dump-button"
+            aria-label={count === 1 ? `Open the session imported from ${result.fileName}` : `Open the busiest of the ${count} sessions imported from ${result.fileName}`}
+            onClick={() => props.onOpen(busiest(result.sessions).id)}
+          >
             Open
           </button>
         )}

@@ -67,6 +67,20 @@ describe('ImportControl', () => {
     expect(document.activeElement).toBe(button);
   });
 
+  it('a file of several sessions (Firefox about:webrtc: one per page load): Open opens the busiest, not the first', async () => {
+    const { store, pick, onOpen } = await setup();
+    pick([corpusFile('firefox-about-webrtc/aboutWebrtc.html')]);
+    const list = await results();
+    const open = within(list).getByRole('button', { name: 'Open the busiest of the 19 sessions imported from aboutWebrtc.html' });
+    fireEvent.click(open);
+    const stored = await store.listSessions();
+    const opened = stored.find((s) => s.id === onOpen.mock.calls[0][0])!;
+    // No stats in such a page: the most trace events wins (its SDP history), over an idle PC's single creation.
+    expect(opened.eventCount).toBe(Math.max(...stored.map((s) => s.eventCount)));
+    expect(opened.eventCount).toBeGreaterThan(1);
+    expect(opened.url).toBe('http://localhost:5173/');
+  });
+
   it('imports dropped files, shows an overlay while files are dragged over, ignores drags without files', async () => {
     const { store, onImported } = await setup();
     expect(drag('dragEnter', [], ['text/plain'])).toBe(true);
