@@ -11,7 +11,7 @@
  * ones in the render of the update, with the other views.
  */
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { unexplainedScore, type PcHealth } from '../../lib/model/health/assess';
+import { unexplainedScore, verdictLoweredBy, type PcHealth } from '../../lib/model/health/assess';
 import type { MetricSummary, PcHealthSummary, StreamMetric } from '../../lib/model/health/metrics';
 import { createPcAssessor } from '../../lib/model/health/pc-assessor';
 import { ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
@@ -239,6 +239,8 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
   // Ended without a verdict over the call: there will be none, and why is worth saying.
   const noVerdict = health.ended && verdict === null ? health.noVerdict : null;
   const closed = pc?.closedAt != null ? 'closed' : 'session ended';
+  // The issues behind a verdict worse than the score (a failed connection whose media scored well).
+  const lowered = noVerdict ? [] : verdictLoweredBy(health);
   return (
     <section ref={root} class="pc-health" aria-label={`Connection ${pcId} health`}>
       <p class="health-head">
@@ -255,6 +257,11 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
           <span>
             {' · over the call '}
             <LiveText chars={7}>{`${Math.round(health.averageScore)}/100`}</LiveText>
+          </span>
+        ) : null}
+        {lowered.length > 0 ? (
+          <span class="health-lowered" data-testid="health-lowered">
+            {` · lowered by ${[...new Set(lowered.map((i) => ISSUE_TEXT[i.rule].title))].join(', ')}`}
           </span>
         ) : null}
         {health.ended ? (

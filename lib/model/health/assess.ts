@@ -569,6 +569,19 @@ export function unexplainedScore(health: Pick<PcHealth, 'ended' | 'verdict' | 'c
 /** A score below this is worth a word on what sets it, even when good (a healthy loopback call scores 95 or more). */
 export const EXPLAIN_BELOW = 90;
 
+/**
+ * The issues that make a PC's verdict worse than its score says, worst first: "Very low quality · over the call
+ * 96/100" after a connection failure reads as a contradiction unless the failure is named beside it. Once ended,
+ * the critical issues (they alone lower the verdict over the call); while live, the ongoing warning or critical
+ * ones whose severity gives the verdict. Empty when the score alone gives the verdict, or there is no score.
+ */
+export function verdictLoweredBy(health: Pick<PcHealth, 'ended' | 'verdict' | 'overallVerdict' | 'currentScore' | 'averageScore' | 'issues'>): HealthIssue[] {
+  const verdict = health.verdict ?? health.overallVerdict;
+  const score = health.ended ? health.averageScore : health.currentScore ?? health.averageScore;
+  if (verdict === null || score === null || VERDICT_ORDER[verdict] <= VERDICT_ORDER[verdictFromScore(score)]) return [];
+  return health.issues.filter((i) => SEVERITY_VERDICT[i.severity] === verdict && (health.ended ? i.severity === 'critical' : i.to === null));
+}
+
 export interface SessionHealth {
   sessionId: string;
   pcs: PcHealth[];

@@ -209,3 +209,20 @@ describe.skipIf(!existsSync(LEGACY_CALL))('PcHealthView: an imported call with C
   });
 });
 
+
+const FAILED_CALL = `${CORPUS_DIR}/dumps/rtcstats-legacy/chrome-standard-pc-failed`;
+describe.skipIf(!existsSync(FAILED_CALL))('PcHealthView: a verdict worse than the score', () => {
+  it('names the issue that lowered it (a failed connection whose media scored well)', async () => {
+    const [bundle] = importDump('chrome-standard-pc-failed', new Uint8Array(readFileSync(FAILED_CALL))).bundles;
+    const stats = Object.fromEntries(bundle.pcs.map((pc) => [pc.pcId, pcColumns(bundle, pc.pcId)]));
+    const data = { session: bundle.session, pcs: bundle.pcs, events: bundle.events, stats };
+    const pcId = bundle.pcs.find((p) => p.fileId === 'PC_0')!.pcId;
+    render(<PcHealthView data={data} pcId={pcId} feed={fixedFeed(stats)} />);
+    const region = screen.getByRole('region', { name: `Connection ${pcId} health` });
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    // The QA pass saw "Very low quality · over the call 96/100" with nothing beside it.
+    expect(region.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('very-low');
+    expect(region.textContent).toMatch(/over the call (9\d|8\d)\/100/);
+    expect(screen.getByTestId('health-lowered').textContent).toBe(' · lowered by Connection failed');
+  });
+});

@@ -1,9 +1,10 @@
 /** Scores, verdicts and the popup glance (lib/model/health/assess.ts) on the real corpus call and hand-made cases. */
 import { describe, expect, it } from 'vitest';
-import { assessPc, assessSession, pcGlance, unexplainedScore, worseVerdict } from '../../../../lib/model/health/assess';
+import { assessPc, assessSession, pcGlance, unexplainedScore, verdictLoweredBy, worseVerdict } from '../../../../lib/model/health/assess';
 import { createPcAssessor } from '../../../../lib/model/health/pc-assessor';
 import { audioQuality, SCORE_GOOD, SCORE_LOW, verdictFromScore } from '../../../../lib/model/health/e-model';
 import type { StatsReportJson, StatsSample } from '../../../../lib/model/session';
+import type { HealthIssue } from '../../../../lib/model/health/rules';
 import { samplesToColumns } from '../../../../lib/model/stats-columns';
 import { columnsOf, EventStream, internalsCallSession, makePc, makeSession } from '../../../fixtures/session-builders';
 import { CORPUS_DIR, loadCallSamples, withUplinkAudioLoss } from '../corpus';
@@ -628,5 +629,25 @@ describe('a call with only Chrome\'s legacy (goog) stats: rated from the values 
     expect(JSON.stringify(raw)).toBe(stored);
     const glance = pcGlance(fromRaw, raw, data.events, pc);
     expect(glance.pairType).toBe('prflx ⇄ srflx');
+  });
+});
+
+describe('verdictLoweredBy', () => {
+  const issue = (rule: HealthIssue['rule'], severity: HealthIssue['severity'], to: number | null) =>
+    ({ rule, severity, pcId: '0-1', subjectId: null, subject: 'connection', from: 1, to, evidence: { metric: 'x', value: 1, unit: '', threshold: null } }) as HealthIssue;
+  const failed = issue('connection-failed', 'critical', 10);
+  const loss = issue('high-packet-loss', 'warning', 5);
+  it('names the critical issues behind a verdict over the call worse than its score ("Very low quality · 96/100")', () => {
+    const ended = { ended: true, verdict: 'very-low' as const, overallVerdict: 'very-low' as const, currentScore: null, averageScore: 96, issues: [failed, loss] };
+    expect(verdictLoweredBy(ended)).toEqual([failed]);
+    // A verdict the score gives by itself needs no naming.
+    expect(verdictLoweredBy({ ...ended, averageScore: 20 })).toEqual([]);
+    expect(verdictLoweredBy({ ...ended, verdict: 'good', overallVerdict: 'good' })).toEqual([]);
+  });
+  it('while live: the ongoing issues whose severity gives the verdict', () => {
+    const ongoing = issue('high-rtt', 'warning', null);
+    const live = { ended: false, verdict: 'low' as const, overallVerdict: null, currentScore: 95, averageScore: 94, issues: [loss, ongoing] };
+    expect(verdictLoweredBy(live)).toEqual([ongoing]);
+    expect(verdictLoweredBy({ ...live, currentScore: null, averageScore: null })).toEqual([]);
   });
 });
