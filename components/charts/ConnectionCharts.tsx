@@ -12,7 +12,7 @@ import { ChartModel, type ExtraField } from '../../lib/model/chart-series';
 import type { StatsFeed } from '../../lib/views/stats-feed';
 import { ChartGroup } from './chart-group';
 import type { FrameLoop } from './frame-loop';
-import { TimeSeriesChart } from './TimeSeriesChart';
+import { CHART_KEYS, TimeSeriesChart } from './TimeSeriesChart';
 import './charts.css';
 
 export interface ConnectionChartsProps {
@@ -116,7 +116,7 @@ export function ConnectionCharts(props: ConnectionChartsProps) {
             : zoomed
               ? 'Zoomed: live samples keep the window.'
               : 'Following live data.'}{' '}
-          Drag to zoom, shift+drag or shift+wheel to pan, ctrl+wheel to zoom, double-click to reset.
+          Drag to zoom, shift+drag or shift+wheel to pan, ctrl+wheel to zoom, double-click to reset. On a focused chart: {CHART_KEYS.replace(/^Keys: /, '')}
         </span>
       </div>
       {charts.length === 0 ? <p class="conn-charts__empty">No chartable stats yet (no RTP streams or candidate pair in the samples).</p> : null}

@@ -63,6 +63,9 @@ export function uplotOf(element: Element): uPlot | undefined {
   return plot ? instances.get(plot) : undefined;
 }
 
+/** What the keys do on a focused chart (onKeyDown), said where the mouse gestures are said. */
+export const CHART_KEYS = 'Keys: + and − zoom, ← and → pan, 0 or Escape back to the whole call.';
+
 export function TimeSeriesChart(props: TimeSeriesChartProps) {
   const { spec, x, onRemove } = props;
   const plotRef = useRef<HTMLDivElement>(null);
@@ -102,7 +105,9 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
       data-chart-id={spec.id}
       tabIndex={0}
       aria-label={`${spec.title}${unit}`}
-      title="Drag to zoom · shift+drag or shift+wheel to pan · ctrl+wheel to zoom · double-click to reset"
+      aria-keyshortcuts="+ - ArrowLeft ArrowRight 0 Escape"
+      aria-description={CHART_KEYS}
+      title={`Drag to zoom · shift+drag or shift+wheel to pan · ctrl+wheel to zoom · double-click to reset. ${CHART_KEYS}`}
       onKeyDown={onKeyDown}
     >
       <figcaption class="ts-chart__head">

@@ -38,6 +38,10 @@ describe('TimeSeriesChart', () => {
     const toggles = screen.getAllByRole('button', { pressed: true }).filter((b) => el.contains(b));
     expect(toggles.length).toBe(u.series.length - 1);
     expect(toggles.every((b) => b.tabIndex === 0)).toBe(true);
+    // The chart's own keys are said, for assistive technology and in the tooltip.
+    expect(el.getAttribute('aria-keyshortcuts')).toBe('+ - ArrowLeft ArrowRight 0 Escape');
+    expect(el.getAttribute('aria-description')).toBe('Keys: + and − zoom, ← and → pan, 0 or Escape back to the whole call.');
+    expect(el.getAttribute('title')).toContain(el.getAttribute('aria-description')!);
     // Named by the series' label alone (uPlot's CSS adds a ':' that Chromium put into the name).
     expect(toggles.map((b) => b.getAttribute('aria-label'))).toEqual(u.series.slice(1).map((s) => s.label));
     expect(toggles.every((b) => !/:$/.test(b.getAttribute('aria-label')!))).toBe(true);
