@@ -103,10 +103,11 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
       }
     }
     const reason = parsed.ok ? 'the JSON is not an object' : parsed.reason;
+    const where = jsonErrorWhere(body, reason);
     if (/"(PeerConnections|getUserMedia|UserAgent)"/.test(body.slice(0, 65536)) || /^\{\s*\n/.test(body)) {
-      throw fail('webrtc-internals', jsonErrorWhere(body, reason), reason);
+      throw fail('webrtc-internals', where, jsonErrorReason(body, reason));
     }
-    throw fail('unknown', jsonErrorWhere(body, reason), reason);
+    throw fail('unknown', where, jsonErrorReason(body, reason));
   }
   if (first === 0x5b /* [ */) return { format: 'rtcstats-legacy', text: body };
   if (first === 0x3c /* < */) {
@@ -155,10 +156,23 @@ function otherCompression(bytes: Uint8Array): string | null {
   return null;
 }
 
+/**
+ * A JSON.parse error's reason without the position the engine puts in it (the `where` of the error says it as line
+ * and column), and said plainly when the text stops in the middle of a value: a file cut short.
+ */
+function jsonErrorReason(text: string, reason: string): string {
+  const m = /position (\d+)/.exec(reason);
+  if ((m && Number(m[1]) >= text.trimEnd().length) || (!m && /end of (JSON|data)|Unterminated/i.test(reason))) {
+    return 'the file ends in the middle of a value (cut short?)';
+  }
+  return reason.replace(/ in JSON at position \d+( \(line \d+ column \d+\))?/, '').replace(/ at position \d+( \(line \d+ column \d+\))?/, '');
+}
+
 /** `line L, column C` of a JSON.parse error that names a position; else `document`. */
 function jsonErrorWhere(text: string, reason: string): string {
   const m = /position (\d+)/.exec(reason);
-  if (!m) return /end of (JSON|data)|Unterminated|Expected/i.test(reason) ? `end of document (character ${text.length})` : 'document';
+  // "Expected …" (V8) is an end; "Unexpected token …" (V8 names no position for it) is not.
+  if (!m) return /end of (JSON|data)|Unterminated/i.test(reason) || /\bExpected/.test(reason) ? `end of document (character ${text.length})` : 'document';
   const pos = Math.min(Number(m[1]), text.length);
   let line = 1;
   let lineStart = 0;

@@ -84,7 +84,15 @@ describe('bad input', () => {
   it('a truncated webrtc-internals dump names the format and the place', () => {
     const e = dumpError(() => importDump('dump.txt', bytes(INTERNALS.slice(0, INTERNALS.length - 40))));
     expect(e.format).toBe('webrtc-internals');
-    expect(e.reason).toMatch(/not valid JSON/);
+    // Said plainly, without the engine's position (the where says it once).
+    expect(e.reason).toBe('the file ends in the middle of a value (cut short?)');
+    // A syntax error inside the file keeps the engine's words, without its position.
+    const broken = INTERNALS.replace('"PeerConnections"', '"PeerConnections" x');
+    const inside = dumpError(() => importDump('dump.txt', bytes(broken)));
+    expect(inside.reason).toMatch(/^not valid JSON \(/);
+    expect(inside.reason).not.toMatch(/position \d+/);
+    // V8 gives no position for an unexpected token: the whole document, not its end (which "Unexpected" had matched).
+    expect(inside.where).toMatch(/^(line \d+, column \d+|document)$/);
     expect(e.where).toMatch(/line \d+, column \d+|end of document/);
   });
 
