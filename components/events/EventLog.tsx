@@ -125,7 +125,7 @@ export function EventLog({ data, pcId }: EventLogProps) {
   const [limit, setLimit] = useState(PAGE);
   // One Tab stop for the whole list (roving tabindex, as a WAI-ARIA listbox or grid does): a call's log has hundreds
   // of entries, and a Tab stop on each made everything after the log hundreds of Tab presses away. The arrow keys,
-  // Page Up/Down, Home and End move between entries; Enter or Space opens one.
+  // Page Up/Down, Home and End move between entries; Enter or Space opens one, Escape closes it.
   const [currentSeq, setCurrentSeq] = useState<number | null>(null);
   // The store may append events in place: the length is part of the key.
   const eventCount = data.events.length;
@@ -159,6 +159,16 @@ export function EventLog({ data, pcId }: EventLogProps) {
 
   const onListKeyDown = (e: KeyboardEvent) => {
     const target = e.target as HTMLElement | null;
+    if (e.key === 'Escape') {
+      // Escape closes the entry the focus is in (on its toggle or inside its detail), and puts the focus on its toggle.
+      const li = target?.closest<HTMLElement>('.el-list > li');
+      const seq = li ? Number(li.dataset.seq) : NaN;
+      if (!li || !expanded.has(seq)) return;
+      e.preventDefault();
+      toggleEntry(seq);
+      li.querySelector<HTMLElement>(':scope > .el-toggle')?.focus();
+      return;
+    }
     if (!target?.classList.contains('el-toggle') || e.altKey || e.ctrlKey || e.metaKey) return;
     const step = MOVE_KEYS[e.key];
     if (step === undefined) return;

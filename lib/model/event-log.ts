@@ -400,7 +400,7 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
           const name = typeof v.name === 'string' ? v.name : '?';
           const entry = base(e, 'event', name);
           entry.fileText = typeof v.text === 'string' ? v.text : preview(v.text);
-          entry.summary = entry.fileText === '' ? name : `${name} ${cut(entry.fileText.replace(/\s+/g, ' '), 80)}`;
+          entry.summary = transceiverEntrySummary(name, entry.fileText) ?? (entry.fileText === '' ? name : `${name} ${cut(entry.fileText.replace(/\s+/g, ' '), 80)}`);
           entries.push(entry);
           break;
         }
@@ -473,6 +473,36 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
     }
   }
   return entries;
+}
+
+/**
+ * Chromium's `transceiverAdded` / `transceiverModified` entries (webrtc-internals; no record of ours) read like the
+ * rest of the log: "transceiverAdded #0 audio, mid 0, recvonly (by setRemoteDescription)", not as cut-off JSON. Null
+ * for other entries or a value that is not such JSON (the file's text is then shown as it is).
+ */
+export function transceiverEntrySummary(name: string, text: string): string | null {
+  if (name !== 'transceiverAdded' && name !== 'transceiverModified') return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  const word = (x: unknown) => (typeof x === 'string' ? cut(x, 40) : null);
+  const parts: string[] = [];
+  if (typeof o.transceiverIndex === 'number') parts.push(`#${o.transceiverIndex}`);
+  const kind = word(o.kind);
+  if (kind) parts.push(kind);
+  const head = parts.join(' ');
+  const facts = [
+    o.mid === null ? 'no mid yet' : word(o.mid) !== null ? `mid ${word(o.mid)}` : null,
+    word(o.direction),
+    word(o.currentDirection) !== null ? `current ${word(o.currentDirection)}` : null,
+  ].filter((x): x is string => x !== null);
+  const reason = word(o.reason);
+  return `${name} ${[head, ...facts].filter((x) => x !== '').join(', ')}${reason ? ` (by ${reason})` : ''}`;
 }
 
 export interface LogFilter {

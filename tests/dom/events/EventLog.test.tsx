@@ -218,7 +218,8 @@ describe('EventLog', () => {
     s.event('0-1', 6, DUMP_ENTRY_EVENT as never, { name: XSS, text: XSS });
     render(<EventLog data={makeSession({ pcs: [makePc('0-1', 0)], events: s.events })} pcId="0-1" />);
     expect(entries().slice(1)).toEqual([
-      ['+0.005 s', 'event', 'transceiverAdded {"mid":null,"kind":"audio","direction":"sendrecv"}'],
+      // Chromium's transceiver entries read like the rest of the log; the file's JSON stays in the entry's detail.
+      ['+0.005 s', 'event', 'transceiverAdded audio, no mid yet, sendrecv'],
       ['+0.006 s', 'event', `${XSS} ${XSS}`],
     ]);
     expect(document.querySelectorAll('.el-file')).toHaveLength(2);
@@ -229,7 +230,7 @@ describe('EventLog', () => {
     // Names and values come from the file: text nodes, never markup.
     expect(document.querySelector('img')).toBeNull();
     fireEvent.input(screen.getByRole('searchbox', { name: 'Filter events' }), { target: { value: 'sendrecv' } });
-    expect(entries().map((r) => r[2])).toEqual(['transceiverAdded {"mid":null,"kind":"audio","direction":"sendrecv"}']);
+    expect(entries().map((r) => r[2])).toEqual(['transceiverAdded audio, no mid yet, sendrecv']);
   });
 
   it("shows an imported file's entries of no PC (app events) in the session's log, as text, with their own filter", () => {
@@ -293,6 +294,14 @@ describe('EventLog', () => {
     fireEvent.click(document.activeElement!);
     expect(toggles()[1].getAttribute('aria-expanded')).toBe('true');
     expect(tabStops()).toEqual([toggles()[1]]);
+    // Escape closes it again, from inside its detail too, with the focus back on its toggle.
+    fireEvent.keyDown(document.activeElement!, { key: 'Escape' });
+    expect(toggles()[1].getAttribute('aria-expanded')).toBe('false');
+    fireEvent.click(toggles()[1]);
+    const detail = document.getElementById(toggles()[1].getAttribute('aria-controls')!)!;
+    fireEvent.keyDown(detail, { key: 'Escape' });
+    expect(toggles()[1].getAttribute('aria-expanded')).toBe('false');
+    expect(document.activeElement).toBe(toggles()[1]);
   });
 
   it('keeps the Tab stop on the focused entry while the filter shows it, else on the first shown', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildEventLog, sessionTimeOrigin, candidateSummary, filterEventLog, LOG_KINDS, type LogKind } from '../../../lib/model/event-log';
+import { transceiverEntrySummary, buildEventLog, sessionTimeOrigin, candidateSummary, filterEventLog, LOG_KINDS, type LogKind } from '../../../lib/model/event-log';
 import type { Json, JsonObject } from '../../../lib/protocol/json';
 import { EventStream, internalsCallSession, internalsSdps, makePc, makeSession, renegotiatedOffer, XSS } from '../../fixtures/session-builders';
 
@@ -304,5 +304,17 @@ describe('buildEventLog: edge cases', () => {
     expect(candidateSummary({ candidate: 'a=candidate:1 1 TCP 1 2001:db8::1 9 typ host tcptype active', sdpMid: '1' })).toBe('host tcp 2001:db8::1:9 mid 1');
     expect(candidateSummary({ candidate: '' })).toBe('end of candidates');
     expect(candidateSummary(null)).toBe('end of candidates');
+  });
+
+  it("summarises Chromium's transceiverAdded/Modified entries of the corpus dump (webrtc-internals) in words", () => {
+    // jq '.PeerConnections["10-2"].updateLog[] | select(.type=="transceiverAdded") | .value' on the corpus file.
+    const text = '{"mid":"0","kind":"audio","sender":{"track":null,"streams":[],"encodings":[]},"receiver":{"track":"23083a4d","streams":["5e9b"]},"direction":"recvonly","currentDirection":null,"reason":"setRemoteDescription","transceiverIndex":0}';
+    expect(transceiverEntrySummary('transceiverAdded', text)).toBe('transceiverAdded #0 audio, mid 0, recvonly (by setRemoteDescription)');
+    expect(transceiverEntrySummary('transceiverModified', '{"mid":"1","kind":"video","direction":"sendonly","currentDirection":"sendonly","transceiverIndex":1}')).toBe(
+      'transceiverModified #1 video, mid 1, sendonly, current sendonly',
+    );
+    // Anything else keeps the file's text.
+    expect(transceiverEntrySummary('transceiverAdded', 'not json')).toBeNull();
+    expect(transceiverEntrySummary('onaddstream', '{}')).toBeNull();
   });
 });
