@@ -25,7 +25,7 @@ export interface CandidatePairsProps {
   feed: StatsFeed;
 }
 
-function CandidateCell({ c }: { c: CandidateInfo | null }) {
+function CandidateCell({ c, transport }: { c: CandidateInfo | null; transport?: string | null }) {
   if (!c) return <td class="cp-muted">unknown</td>;
   return (
     // Three unbreakable parts (type and protocol, address and port, relay/TCP details) that may go on lines of their
@@ -45,6 +45,12 @@ function CandidateCell({ c }: { c: CandidateInfo | null }) {
           {c.relayProtocol && c.tcpType ? ' ' : null}
           {c.tcpType ?? null}
         </span>
+      ) : null}
+      {transport ? (
+        <>
+          {' '}
+          <span class="cp-part cp-muted">on {transport}</span>
+        </>
       ) : null}
     </td>
   );
@@ -183,6 +189,9 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
     );
   }
   const latestT = columns.t[columns.t.length - 1];
+  // Without BUNDLE (one transport per m-line: bundlePolicy max-compat, or a peer that does not bundle) the same two addresses pair on each transport:
+  // the rows would look duplicated without it.
+  const severalTransports = new Set(rows.map((r) => r.transportId)).size > 1;
   return (
     <section ref={root} class="candidate-pairs" aria-label="Candidate pairs">
       {/* Wider than the column with twelve columns (the main column does not scroll sideways: its slots are
@@ -234,7 +243,7 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
                       ''
                     )}
                   </td>
-                  <CandidateCell c={r.local} />
+                  <CandidateCell c={r.local} transport={severalTransports ? r.transportId : null} />
                   <CandidateCell c={r.remote} />
                   <td class={stateClass(r.state)}>{orDash(r.state)}</td>
                   <td>{r.nominated === null ? '—' : r.nominated ? 'yes' : 'no'}</td>

@@ -242,11 +242,12 @@ export interface StateSegment {
 
 export interface PairTimeline {
   id: string;
-  /** "host udp 127.0.0.1:50274 ⇄ host udp 127.0.0.1:36220". */
+  /** "host udp 127.0.0.1:50274 ⇄ host udp 127.0.0.1:36220", with " on <transport id>" when the PC's pairs span several. */
   label: string;
   /** The whole pair, for a tooltip where the label is cut short: see {@link pairTitle}. */
   title: string;
   segments: StateSegment[];
+  transportId: string | null;
 }
 
 export interface SelectedSegment {
@@ -432,8 +433,11 @@ export function candidatePairTimeline(raw: StatsColumns | undefined): CandidateP
         label: `${candidateLabel(local)} ⇄ ${candidateLabel(remote)}`,
         title: pairTitle(track.id, local, remote),
         segments: track.segments.map((seg) => ({ ...seg })),
+        transportId: str(valueAt(columns, track.id, 'transportId', track.lastRow)),
       };
     });
+  // Without BUNDLE the same two addresses pair on each transport: their lanes are told apart by it.
+  if (new Set(pairs.map((p) => p.transportId)).size > 1) for (const p of pairs) if (p.transportId !== null) p.label += ` on ${p.transportId}`;
   const selected = state.selected
     .map((seg) => ({ ...seg }))
     .sort((a, b) => a.fromT - b.fromT || (a.pairId < b.pairId ? -1 : a.pairId > b.pairId ? 1 : 0));

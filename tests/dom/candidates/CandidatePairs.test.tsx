@@ -237,3 +237,13 @@ describe('CandidatePairs', () => {
     expect(document.querySelector('img')).toBeNull();
   });
 });
+
+describe('CandidatePairs on several transports', () => {
+  it("names each pair's transport when the PC's pairs span several (the same two addresses pair on each)", () => {
+    const cand = (id: string, type: string, address: string) => ({ id, type, candidateType: 'host', protocol: 'udp', address, port: 5000, timestamp: T0 });
+    const pair = (id: string, transportId: string) => ({ id, type: 'candidate-pair', transportId, localCandidateId: 'L', remoteCandidateId: 'R', state: 'succeeded', timestamp: T0 });
+    const report = { L: cand('L', 'local-candidate', '10.0.0.1'), R: cand('R', 'remote-candidate', '10.0.0.2'), P1: pair('P1', 'T-audio'), P2: pair('P2', 'T-video') };
+    render(<CandidatePairs data={makeSession({ pcs: [makePc('0-1', T0)] })} pcId="0-1" feed={fixedFeed({ '0-1': columnsOf([report as never]) })} />);
+    expect(bodyRows().map((r) => within(r).getAllByRole('cell')[1].textContent)).toEqual(['host udp 10.0.0.1:5000 on T-audio', 'host udp 10.0.0.1:5000 on T-video']);
+  });
+});

@@ -195,3 +195,24 @@ describe('candidatePairsKey', () => {
     expect(candidatePairsKey(columnsOf([]))).toBe('');
   });
 });
+
+describe('pairs on several transports (no BUNDLE)', () => {
+  it('the timeline tells lanes of the same two addresses apart by their transport; one transport adds nothing', () => {
+    const cand = (id: string, type: string, address: string) => ({ id, type, candidateType: 'host', protocol: 'udp', address, port: 5000, timestamp: 1 });
+    const report = (transports: [string, string]): StatsReportJson =>
+      ({
+        L: cand('L', 'local-candidate', '10.0.0.1'),
+        R: cand('R', 'remote-candidate', '10.0.0.2'),
+        P1: { id: 'P1', type: 'candidate-pair', transportId: transports[0], localCandidateId: 'L', remoteCandidateId: 'R', state: 'succeeded', timestamp: 1 },
+        P2: { id: 'P2', type: 'candidate-pair', transportId: transports[1], localCandidateId: 'L', remoteCandidateId: 'R', state: 'succeeded', timestamp: 1 },
+      }) as unknown as StatsReportJson;
+    expect(candidatePairTimeline(columnsOf([report(['T-audio', 'T-video'])])).pairs.map((p) => p.label)).toEqual([
+      'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000 on T-audio',
+      'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000 on T-video',
+    ]);
+    expect(candidatePairTimeline(columnsOf([report(['T', 'T'])])).pairs.map((p) => p.label)).toEqual([
+      'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000',
+      'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000',
+    ]);
+  });
+});
