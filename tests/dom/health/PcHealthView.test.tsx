@@ -182,18 +182,24 @@ describe('PcHealthView: no verdict over a call with too little media', () => {
   });
 });
 
+/** A corpus rtcstats file imported, rendered as the Health section of the PC the file calls `fileId`, once assessed. */
+async function renderImportedPc(path: string, fileId: string) {
+  const [bundle] = importDump(path.split('/').pop()!, new Uint8Array(readFileSync(path))).bundles;
+  const stats = Object.fromEntries(bundle.pcs.map((pc) => [pc.pcId, pcColumns(bundle, pc.pcId)]));
+  const data = { session: bundle.session, pcs: bundle.pcs, events: bundle.events, stats };
+  const pcId = bundle.pcs.find((p) => p.fileId === fileId)!.pcId;
+  render(<PcHealthView data={data} pcId={pcId} feed={fixedFeed(stats)} />);
+  const region = screen.getByRole('region', { name: `Connection ${pcId} health` });
+  await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+  return region;
+}
+
 const LEGACY_CALL = `${CORPUS_DIR}/dumps/rtcstats-legacy/google-legacy-stats-multiple-pc`;
 
 describe.skipIf(!existsSync(LEGACY_CALL))('PcHealthView: an imported call with Chrome\'s legacy (goog) stats', () => {
   it('is rated, and says what its legacy stats cannot tell', async () => {
-    const [bundle] = importDump('google-legacy-stats-multiple-pc', new Uint8Array(readFileSync(LEGACY_CALL))).bundles;
-    const stats = Object.fromEntries(bundle.pcs.map((pc) => [pc.pcId, pcColumns(bundle, pc.pcId)]));
-    const data = { session: bundle.session, pcs: bundle.pcs, events: bundle.events, stats };
     // The P2P connection on a LAN: clean.
-    const pcId = bundle.pcs.find((p) => p.fileId === 'PC_2')!.pcId;
-    render(<PcHealthView data={data} pcId={pcId} feed={fixedFeed(stats)} />);
-    const region = screen.getByRole('region', { name: `Connection ${pcId} health` });
-    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    const region = await renderImportedPc(LEGACY_CALL, 'PC_2');
     expect(region.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('good');
     expect(region.querySelector('[data-no-verdict]')).toBeNull();
     expect(region.textContent).toMatch(/over the call \d+\/100/);
@@ -209,17 +215,10 @@ describe.skipIf(!existsSync(LEGACY_CALL))('PcHealthView: an imported call with C
   });
 });
 
-
 const FAILED_CALL = `${CORPUS_DIR}/dumps/rtcstats-legacy/chrome-standard-pc-failed`;
 describe.skipIf(!existsSync(FAILED_CALL))('PcHealthView: a verdict worse than the score', () => {
   it('names the issue that lowered it (a failed connection whose media scored well)', async () => {
-    const [bundle] = importDump('chrome-standard-pc-failed', new Uint8Array(readFileSync(FAILED_CALL))).bundles;
-    const stats = Object.fromEntries(bundle.pcs.map((pc) => [pc.pcId, pcColumns(bundle, pc.pcId)]));
-    const data = { session: bundle.session, pcs: bundle.pcs, events: bundle.events, stats };
-    const pcId = bundle.pcs.find((p) => p.fileId === 'PC_0')!.pcId;
-    render(<PcHealthView data={data} pcId={pcId} feed={fixedFeed(stats)} />);
-    const region = screen.getByRole('region', { name: `Connection ${pcId} health` });
-    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    const region = await renderImportedPc(FAILED_CALL, 'PC_0');
     // The QA pass saw "Very low quality · over the call 96/100" with nothing beside it.
     expect(region.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('very-low');
     expect(region.textContent).toMatch(/over the call (9\d|8\d)\/100/);

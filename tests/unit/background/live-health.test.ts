@@ -40,19 +40,25 @@ async function setup(settings: Settings = DEFAULT_SETTINGS) {
 
 const hello = (frameLoadId: string): RelayHello => ({ type: 'hello', v: 1, frameLoadId, isTop: true, url: 'https://call.example/room', title: 'Room', timeOrigin: T0, userAgent: 'test' });
 
+/** Page records of tab 7's top document (load-1) through the recorder, each batch's update applied to `health`. */
+async function sender(env: Awaited<ReturnType<typeof setup>>, health: LiveHealth) {
+  const ctx = await env.recorder.attachFrame(7, hello('load-1'));
+  let seq = 0;
+  const send = async (records: PageRecord[]) => {
+    const result = await env.recorder.storeBatch(ctx, ++seq, records);
+    if (result.update) await health.apply(7, result.update);
+  };
+  return { ctx, send };
+}
+
 describe('LiveHealth', () => {
   it('badge = number of live PCs in the worst verdict\'s colour; cleared when the PCs close; restart seeds from the store', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       const env = await setup();
       const health = env.start();
-      const ctx = await env.recorder.attachFrame(7, hello('load-1'));
-      let seq = 0;
+      const { ctx, send } = await sender(env, health);
       const prev: Record<number, StatsReportJson> = {};
-      const send = async (records: PageRecord[]) => {
-        const result = await env.recorder.storeBatch(ctx, ++seq, records);
-        if (result.update) await health.apply(7, result.update);
-      };
       const poll = (pc: number, i: number, lost = 0): PageRecord => {
         const r = report(i, lost);
         const delta = diffStatsReports(prev[pc] ?? {}, r);
@@ -101,13 +107,8 @@ describe('LiveHealth', () => {
     try {
       const env = await setup();
       const health = env.start();
-      const ctx = await env.recorder.attachFrame(7, hello('load-1'));
-      let seq = 0;
+      const { send } = await sender(env, health);
       let prev: StatsReportJson = {};
-      const send = async (records: PageRecord[]) => {
-        const result = await env.recorder.storeBatch(ctx, ++seq, records);
-        if (result.update) await health.apply(7, result.update);
-      };
       // PC 2 receives SSRC 5, which PC 1's local description sends on mid 0; from poll 8 on nothing arrives.
       const poll = (i: number): PageRecord => {
         const r = report(Math.min(i, 8));
