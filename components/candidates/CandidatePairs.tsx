@@ -10,6 +10,7 @@ import {
   candidatePairTable,
   candidatePairsKey,
   candidatePairTimeline,
+  pairsSharingEndpoints,
   type CandidateInfo,
   type CandidatePairTimeline,
 } from '../../lib/model/candidate-pairs';
@@ -25,7 +26,7 @@ export interface CandidatePairsProps {
   feed: StatsFeed;
 }
 
-function CandidateCell({ c, transport }: { c: CandidateInfo | null; transport?: string | null }) {
+function CandidateCell({ c, transport, pairId }: { c: CandidateInfo | null; transport?: string | null; pairId?: string | null }) {
   if (!c) return <td class="cp-muted">unknown</td>;
   return (
     // Three unbreakable parts (type and protocol, address and port, relay/TCP details) that may go on lines of their
@@ -50,6 +51,12 @@ function CandidateCell({ c, transport }: { c: CandidateInfo | null; transport?: 
         <>
           {' '}
           <span class="cp-part cp-muted">on {transport}</span>
+        </>
+      ) : null}
+      {pairId ? (
+        <>
+          {' '}
+          <span class="cp-part cp-muted">pair {pairId}</span>
         </>
       ) : null}
     </td>
@@ -192,6 +199,8 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
   // Without BUNDLE (one transport per m-line: bundlePolicy max-compat, or a peer that does not bundle) the same two addresses pair on each transport:
   // the rows would look duplicated without it.
   const severalTransports = new Set(rows.map((r) => r.transportId)).size > 1;
+  // Pairs between the same two candidates on the same transport (Chrome's legacy connections) by their id.
+  const sharingEndpoints = pairsSharingEndpoints(rows);
   return (
     <section ref={root} class="candidate-pairs" aria-label="Candidate pairs">
       {/* Wider than the column with twelve columns (the main column does not scroll sideways: its slots are
@@ -243,7 +252,7 @@ export function CandidatePairs({ data, pcId, feed }: CandidatePairsProps) {
                       ''
                     )}
                   </td>
-                  <CandidateCell c={r.local} transport={severalTransports ? r.transportId : null} />
+                  <CandidateCell c={r.local} transport={severalTransports ? r.transportId : null} pairId={sharingEndpoints.has(r.id) ? r.id : null} />
                   <CandidateCell c={r.remote} />
                   <td class={stateClass(r.state)}>{orDash(r.state)}</td>
                   <td>{r.nominated === null ? '—' : r.nominated ? 'yes' : 'no'}</td>

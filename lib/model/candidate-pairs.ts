@@ -179,6 +179,25 @@ function averageRoundTripTime(columns: StatsColumns, id: string, row: number): n
   return null;
 }
 
+/**
+ * Ids of the pairs whose two candidates (as {@link candidateLabel} writes them) and transport another pair of
+ * `pairs` has too. Chrome's legacy stats list several connections between the same two addresses (`Conn-audio-1-3`,
+ * `-4` and `-9` of the corpus call 24a93962, all alive at its last poll; an ICE restart or a renegotiation makes
+ * new ones): the views name those by their id, or their rows read as duplicates.
+ */
+export function pairsSharingEndpoints(pairs: readonly { id: string; local: CandidateInfo | null; remote: CandidateInfo | null; transportId: string | null }[]): Set<string> {
+  const byKey = new Map<string, string[]>();
+  for (const p of pairs) {
+    const key = `${candidateLabel(p.local)}\u0001${candidateLabel(p.remote)}\u0001${p.transportId ?? ''}`;
+    const ids = byKey.get(key);
+    if (ids) ids.push(p.id);
+    else byKey.set(key, [p.id]);
+  }
+  const out = new Set<string>();
+  for (const ids of byKey.values()) if (ids.length > 1) for (const id of ids) out.add(id);
+  return out;
+}
+
 /** Pair at `row` as a table row (null when absent there). */
 export function pairAt(columns: StatsColumns, id: string, row: number, selected: Set<string>): CandidatePairRow | null {
   if (!presentAt(columns, id, row)) return null;
@@ -242,7 +261,10 @@ export interface StateSegment {
 
 export interface PairTimeline {
   id: string;
-  /** "host udp 127.0.0.1:50274 ⇄ host udp 127.0.0.1:36220", with " on <transport id>" when the PC's pairs span several. */
+  /**
+   * "host udp 127.0.0.1:50274 ⇄ host udp 127.0.0.1:36220", with " on <transport id>" when the PC's pairs span
+   * several, and " (<pair id>)" when another pair has the same candidates and transport.
+   */
   label: string;
   /** The whole pair, for a tooltip where the label is cut short: see {@link pairTitle}. */
   title: string;
@@ -423,7 +445,7 @@ export function candidatePairTimeline(raw: StatsColumns | undefined): CandidateP
     timelines.set(columns, state);
   }
   if (state.rows < rows) advanceTimeline(columns, state);
-  const pairs: PairTimeline[] = [...state.pairs.values()]
+  const pairs = [...state.pairs.values()]
     .sort((a, b) => a.firstRow - b.firstRow)
     .map((track) => {
       const local = candidateAt(columns, str(valueAt(columns, track.id, 'localCandidateId', track.lastRow)), track.lastRow);
@@ -434,12 +456,18 @@ export function candidatePairTimeline(raw: StatsColumns | undefined): CandidateP
         title: pairTitle(track.id, local, remote),
         segments: track.segments.map((seg) => ({ ...seg })),
         transportId: str(valueAt(columns, track.id, 'transportId', track.lastRow)),
+        local,
+        remote,
       };
     });
-  // Without BUNDLE the same two addresses pair on each transport: their lanes are told apart by it.
+  // Without BUNDLE the same two addresses pair on each transport: their lanes are told apart by it. Pairs that
+  // still share both candidates and the transport (legacy connections) by their id.
+  const shared = pairsSharingEndpoints(pairs);
   if (new Set(pairs.map((p) => p.transportId)).size > 1) for (const p of pairs) if (p.transportId !== null) p.label += ` on ${p.transportId}`;
+  for (const p of pairs) if (shared.has(p.id)) p.label += ` (${p.id})`;
+  const lanes: PairTimeline[] = pairs.map(({ local: _local, remote: _remote, ...lane }) => lane);
   const selected = state.selected
     .map((seg) => ({ ...seg }))
     .sort((a, b) => a.fromT - b.fromT || (a.pairId < b.pairId ? -1 : a.pairId > b.pairId ? 1 : 0));
-  return { startT: columns.t[0], endT: columns.t[rows - 1], pairs, selected };
+  return { startT: columns.t[0], endT: columns.t[rows - 1], pairs: lanes, selected };
 }

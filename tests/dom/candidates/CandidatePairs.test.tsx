@@ -247,3 +247,17 @@ describe('CandidatePairs on several transports', () => {
     expect(bodyRows().map((r) => within(r).getAllByRole('cell')[1].textContent)).toEqual(['host udp 10.0.0.1:5000 on T-audio', 'host udp 10.0.0.1:5000 on T-video']);
   });
 });
+
+describe('CandidatePairs with pairs between the same two candidates', () => {
+  it('names those pairs by their id (Chrome legacy connections), and no others', () => {
+    const cand = (id: string, type: string, address: string) => ({ id, type, candidateType: 'host', protocol: 'udp', address, port: 5000, timestamp: T0 });
+    const pair = (id: string, remote: string) => ({ id, type: 'candidate-pair', transportId: 'T', localCandidateId: 'L', remoteCandidateId: remote, state: 'succeeded', timestamp: T0 });
+    const report = { L: cand('L', 'local-candidate', '10.0.0.1'), R: cand('R', 'remote-candidate', '10.0.0.2'), R2: cand('R2', 'remote-candidate', '10.0.0.3'), 'Conn-1': pair('Conn-1', 'R'), 'Conn-2': pair('Conn-2', 'R'), 'Conn-3': pair('Conn-3', 'R2') };
+    render(<CandidatePairs data={makeSession({ pcs: [makePc('0-1', T0)] })} pcId="0-1" feed={fixedFeed({ '0-1': columnsOf([report as never]) })} />);
+    expect(bodyRows().map((r) => within(r).getAllByRole('cell')[1].textContent).sort()).toEqual([
+      'host udp 10.0.0.1:5000',
+      'host udp 10.0.0.1:5000 pair Conn-1',
+      'host udp 10.0.0.1:5000 pair Conn-2',
+    ]);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { samplesToColumns } from '../../../lib/model/stats-columns';
-import { candidateLabel, candidatePairsKey, candidatePairTable, candidatePairTimeline, selectedPairIdsAt } from '../../../lib/model/candidate-pairs';
+import { candidateLabel, candidatePairsKey, candidatePairTable, candidatePairTimeline, pairsSharingEndpoints, selectedPairIdsAt } from '../../../lib/model/candidate-pairs';
 import { columnsOf, getStatsColumns, getStatsReport, iceStory } from '../../fixtures/session-builders';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -197,7 +197,7 @@ describe('candidatePairsKey', () => {
 });
 
 describe('pairs on several transports (no BUNDLE)', () => {
-  it('the timeline tells lanes of the same two addresses apart by their transport; one transport adds nothing', () => {
+  it('the timeline tells lanes of the same two addresses apart by their transport; one transport adds none', () => {
     const cand = (id: string, type: string, address: string) => ({ id, type, candidateType: 'host', protocol: 'udp', address, port: 5000, timestamp: 1 });
     const report = (transports: [string, string]): StatsReportJson =>
       ({
@@ -210,9 +210,38 @@ describe('pairs on several transports (no BUNDLE)', () => {
       'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000 on T-audio',
       'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000 on T-video',
     ]);
+    // One transport: no transport in the labels (the two pairs are then told apart by their ids, below).
     expect(candidatePairTimeline(columnsOf([report(['T', 'T'])])).pairs.map((p) => p.label)).toEqual([
-      'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000',
-      'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000',
+      'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000 (P1)',
+      'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000 (P2)',
     ]);
+  });
+});
+
+describe('pairs between the same two candidates on one transport (legacy connections)', () => {
+  const cand = (id: string, type: string, address: string) => ({ id, type, candidateType: 'host', protocol: 'udp', address, port: 5000, timestamp: 1 });
+  const pair = (id: string, remote: string) => ({ id, type: 'candidate-pair', transportId: 'T', localCandidateId: 'L', remoteCandidateId: remote, state: 'succeeded', timestamp: 1 });
+  const report = {
+    L: cand('L', 'local-candidate', '10.0.0.1'),
+    R: cand('R', 'remote-candidate', '10.0.0.2'),
+    R2: cand('R2', 'remote-candidate', '10.0.0.3'),
+    'Conn-1': pair('Conn-1', 'R'),
+    'Conn-2': pair('Conn-2', 'R'),
+    'Conn-3': pair('Conn-3', 'R2'),
+  } as unknown as StatsReportJson;
+
+  it('names only the pairs another pair duplicates, in the table and on the timeline', () => {
+    const columns = columnsOf([report]);
+    expect([...pairsSharingEndpoints(candidatePairTable(columns))].sort()).toEqual(['Conn-1', 'Conn-2']);
+    expect(candidatePairTimeline(columns).pairs.map((p) => p.label)).toEqual([
+      'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000 (Conn-1)',
+      'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.2:5000 (Conn-2)',
+      'host udp 10.0.0.1:5000 ⇄ host udp 10.0.0.3:5000',
+    ]);
+  });
+
+  it('an unknown candidate on both sides is the same endpoint too; distinct transports are not', () => {
+    expect([...pairsSharingEndpoints([{ id: 'a', local: null, remote: null, transportId: 'T' }, { id: 'b', local: null, remote: null, transportId: 'T' }])]).toEqual(['a', 'b']);
+    expect(pairsSharingEndpoints([{ id: 'a', local: null, remote: null, transportId: 'T1' }, { id: 'b', local: null, remote: null, transportId: 'T2' }]).size).toBe(0);
   });
 });

@@ -15,7 +15,7 @@ import { appendSamples, emptyStatsColumns, samplesToColumns } from '../../../lib
 import { LEGACY_IDS, LEGACY_POLLS, legacyPolls } from '../../fixtures/legacy-goog-stats';
 import { CORPUS_DIR } from './corpus';
 import { connectionHeader } from '../../../lib/model/connection-header';
-import { candidatePairTable, candidatePairTimeline } from '../../../lib/model/candidate-pairs';
+import { candidatePairTable, candidatePairTimeline, pairsSharingEndpoints } from '../../../lib/model/candidate-pairs';
 import type { SessionData } from '../../../lib/model/session';
 
 const { videoOut: VIDEO_OUT, audioOut: AUDIO_OUT, audioIn: AUDIO_IN, videoIn: VIDEO_IN } = LEGACY_IDS;
@@ -316,5 +316,19 @@ describe.skipIf(!existsSync(CALL))('the corpus call 24a93962-… (plan-b SFU, le
     expect(stored.x).toEqual(direct.x);
     expect(stored.charts.map((c) => c.signature)).toEqual(direct.charts.map((c) => c.signature));
     stored.charts.forEach((chart, i) => chart.series.forEach((s, j) => expect(s.values, `${chart.id} ${s.label}`).toEqual(direct.charts[i].series[j].values)));
+  });
+});
+
+describe.skipIf(!existsSync(CALL))('the corpus call 24a93962-…: its candidate pairs', () => {
+  it("names the legacy connections that pair the same two addresses by their id (Chrome kept Conn-audio-1-3, -4 and -9 alive together)", () => {
+    const [bundle] = importDump('24a93962-f981-43b4-8501-48e43f91a4e0', new Uint8Array(readFileSync(CALL))).bundles;
+    const pc = bundle.pcs.find((p) => p.fileId === 'PC_0')!;
+    const rows = candidatePairTable(pcColumns(bundle, pc.pcId));
+    expect(rows).toHaveLength(10);
+    expect([...pairsSharingEndpoints(rows)].sort()).toEqual(['Conn-audio-1-1', 'Conn-audio-1-2', 'Conn-audio-1-3', 'Conn-audio-1-4', 'Conn-audio-1-7', 'Conn-audio-1-8', 'Conn-audio-1-9']);
+    // The selected pair and the pairs of their own endpoints keep their plain labels.
+    const lanes = candidatePairTimeline(pcColumns(bundle, pc.pcId)).pairs;
+    const labels = new Set(lanes.map((l) => l.label));
+    expect(labels.size).toBe(lanes.length);
   });
 });
