@@ -5,7 +5,7 @@
  * JSON and, for descriptions, the SDP per m-section with the diff against the previous one of the same side.
  */
 import { memo } from 'preact/compat';
-import { useCallback, useMemo, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { errorText } from '../../lib/protocol/json';
 import type { SessionData } from '../../lib/model/session';
 import { buildEventLog, filterEventLog, LOG_KINDS, type LogEntry, type LogKind } from '../../lib/model/event-log';
@@ -157,6 +157,19 @@ export function EventLog({ data, pcId }: EventLogProps) {
   // The Tab stop stays on the entry last focused while the filter keeps it in view, else it goes to the first.
   const tabStopSeq = currentSeq !== null && visible.some((e) => e.seq === currentSeq) ? currentSeq : (visible[0]?.seq ?? null);
 
+  // A filter that hides the focused entry (its kind unticked with a mouse that does not take the focus along, as in
+  // Safari and on macOS, or "Failures only") removes the focused element, and the focus would fall to the page's
+  // <body>: it goes to the new Tab stop of the list instead, or to the text filter when nothing is shown.
+  const root = useRef<HTMLElement>(null);
+  const focusInside = root.current !== null && root.current.contains(document.activeElement);
+  useLayoutEffect(() => {
+    const section = root.current;
+    if (!focusInside || !section || section.contains(document.activeElement)) return;
+    const active = document.activeElement;
+    if (active !== null && active !== document.body) return; // the focus went somewhere on purpose
+    (section.querySelector<HTMLElement>('.el-list > li > .el-toggle[tabindex="0"]') ?? section.querySelector<HTMLElement>('.el-filter'))?.focus();
+  });
+
   const onListKeyDown = (e: KeyboardEvent) => {
     const target = e.target as HTMLElement | null;
     if (e.key === 'Escape') {
@@ -183,7 +196,7 @@ export function EventLog({ data, pcId }: EventLogProps) {
 
   const label = pcId === null ? 'Media requests and track events' : `Event log of connection ${pcId}`;
   return (
-    <section class="event-log" aria-label={label}>
+    <section ref={root} class="event-log" aria-label={label}>
       <div class="el-controls" role="group" aria-label="Event log filters">
         <input
           type="search"

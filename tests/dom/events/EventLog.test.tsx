@@ -304,6 +304,21 @@ describe('EventLog', () => {
     expect(document.activeElement).toBe(toggles()[1]);
   });
 
+  it('moves the focus to the new Tab stop when a filter hides the focused entry, not to <body>', () => {
+    render(<EventLog data={renegotiationSession()} pcId="0-1" />);
+    const toggles = () => [...document.querySelectorAll<HTMLElement>('.el-list > li > .el-toggle')];
+    act(() => entryButton('setRemoteDescription(answer, 3 m-section(s))').focus());
+    // Unticked with a click that leaves the focus where it was (happy-dom's click moves no focus, as Safari's).
+    fireEvent.click(screen.getByRole('checkbox', { name: /^API calls/ }));
+    expect(toggles().some((b) => b.textContent!.includes('setRemoteDescription'))).toBe(false);
+    expect(document.activeElement).toBe(toggles().find((b) => b.tabIndex === 0));
+    // Nothing left to show: the focus goes to the text filter.
+    act(() => toggles()[0].focus());
+    for (const box of screen.getAllByRole('checkbox').filter((b) => (b as HTMLInputElement).checked)) fireEvent.click(box);
+    expect(screen.getByText('No entries match the filter.')).toBeTruthy();
+    expect(document.activeElement).toBe(screen.getByRole('searchbox', { name: 'Filter events' }));
+  });
+
   it('keeps the Tab stop on the focused entry while the filter shows it, else on the first shown', () => {
     render(<EventLog data={renegotiationSession()} pcId="0-1" />);
     const toggles = () => [...document.querySelectorAll<HTMLElement>('.el-list > li > .el-toggle')];
