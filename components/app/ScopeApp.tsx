@@ -129,6 +129,7 @@ function useStoreState(store: SessionViewStore): ViewState {
 
 function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions, dumpClient, download }: ScopeAppProps) {
   const initialHash = useMemo(readHash, []);
+  const mainRef = useRef<HTMLElement>(null);
   const store = useMemo(
     () =>
       new SessionViewStore(client, mode === 'panel' ? { kind: 'tab', tabId: tabId! } : { kind: 'all' }, {
@@ -233,6 +234,12 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
 
   return (
     <div class={`scope-app scope-${mode}`}>
+      {/* The page's outline starts here: the session list and the session are its two parts (h2), the session's
+          sections theirs (h3). A button, not a link to #…: the viewer keeps its session and PC in the hash. */}
+      <h1 class="visually-hidden">{mode === 'panel' ? 'WebRTC Scope panel' : 'WebRTC Scope viewer'}</h1>
+      <button type="button" class="skip-link" onClick={() => mainRef.current?.focus()}>
+        Skip to the session
+      </button>
       <Notices notices={state.notices} />
       <div class="scope-layout">
         <aside class="scope-sidebar" aria-label={mode === 'panel' ? 'Sessions in this tab' : 'Sessions'}>
@@ -251,7 +258,7 @@ function ScopeAppWithStore({ client, mode, tabId, initialSessionId, storeOptions
             />
           </SlotBoundary>
         </aside>
-        <main class="scope-main" aria-label="Session">
+        <main ref={mainRef} class="scope-main" aria-label="Session" tabIndex={-1}>
           <ThresholdsContext.Provider value={thresholds}>
           <MainContent
             mode={mode}
@@ -490,7 +497,7 @@ function SessionHeader({ session, pcs, feed, pcKey, onExport }: { session: Sessi
   return (
     <header class="session-head">
       <div class="session-head-top">
-        <h1 class="session-head-title">{sessionLabel(session)}</h1>
+        <h2 class="session-head-title">{sessionLabel(session)}</h2>
         {onExport && (
           <button type="button" class="session-head-export" onClick={onExport}>
             Export…
@@ -644,7 +651,7 @@ function PcPage(props: {
       <Slot id="health" title="Health">
         <PcHealthView data={data} pcId={pcId} feed={feed} />
       </Slot>
-      <Slot id="charts" title="Charts">
+      <Slot id="charts" title="Charts" skippable>
         <ConnectionCharts feed={feed} pcId={pcId} extraFields={props.extraFields} onRemoveExtraField={props.onRemoveExtraField} status={chartStatus} noSamples={noSamplesText(data, pcId)} />
       </Slot>
       <Slot id="candidates" title="Candidate pairs">
@@ -677,12 +684,23 @@ function MediaPage({ data }: { data: SessionData }) {
  * One part of a page under its heading (headings are how assistive technology skips between parts; the
  * components inside name their own regions). A part that throws shows its error instead of blanking the app.
  */
-function Slot(props: { id: string; title: string; children: ComponentChildren }) {
+function Slot(props: { id: string; title: string; skippable?: boolean; children: ComponentChildren }) {
+  // The charts are some 30 Tab stops (each chart and its legend's series): a keyboard user can jump past them to
+  // the next section's title (focusable for that, not a Tab stop).
+  const skip = (e: MouseEvent) => {
+    const next = (e.currentTarget as HTMLElement).closest('.scope-slot')?.nextElementSibling?.querySelector<HTMLElement>(':scope > .scope-slot-title');
+    next?.focus();
+  };
   return (
     <div class={`scope-slot scope-slot-${props.id}`}>
-      <h2 id={`scope-slot-${props.id}`} class="scope-slot-title">
+      <h3 id={`scope-slot-${props.id}`} class="scope-slot-title" tabIndex={-1}>
         {props.title}
-      </h2>
+      </h3>
+      {props.skippable ? (
+        <button type="button" class="skip-link" onClick={skip}>
+          Skip the {props.title.toLowerCase()}
+        </button>
+      ) : null}
       <SlotBoundary title={props.title}>{props.children}</SlotBoundary>
     </div>
   );

@@ -377,20 +377,25 @@ function SessionRow(props: {
         tabIndex={props.focusable ? 0 : -1}
         onClick={() => props.onSelect(s.id)}
       >
+        {/* The parts are lines of their own; the hidden commas keep them apart in the button's name, which would
+            otherwise run them together ("Demo callhttp://…/demo.html11/23/2026 …"). */}
         <span class="session-title" title={label}>
           {label}
         </span>
         {s.url && s.url !== label && (
           <span class="session-url" title={s.url}>
+            <span class="visually-hidden">, </span>
             {s.url}
           </span>
         )}
         {!s.url.startsWith(s.origin) && (
           <span class="session-meta">
+            <span class="visually-hidden">, </span>
             <span class="session-origin">{s.origin}</span>
           </span>
         )}
         <span class="session-meta session-facts">
+          <span class="visually-hidden">, started </span>
           <time dateTime={isoTime(s.startedAt)} title={isoTime(s.startedAt)}>
             {formatDateTime(s.startedAt)}
           </time>
@@ -405,6 +410,7 @@ function SessionRow(props: {
         </span>
         {s.imported && (
           <span class="session-meta">
+            <span class="visually-hidden">, </span>
             <span class="badge imported">imported</span> <span title={s.imported.fileName}>{s.imported.fileName}</span> ({s.imported.format})
           </span>
         )}

@@ -149,11 +149,11 @@ const StatsGroups = memo(
           const open = filtering || !closedGroups.has(g.key);
           return (
             <li key={g.key} class="st-group" data-group={g.key}>
-              <h3 class="st-group-title">
+              <h4 class="st-group-title">
                 <button type="button" class="st-group-toggle" aria-expanded={open} onClick={() => onToggleGroup(g.key)}>
                   {g.title} <span class="st-muted">({g.objects.length})</span>
                 </button>
-              </h3>
+              </h4>
               {open ? (
                 <ul class="st-objects">
                   {g.objects.map((obj) => (

@@ -63,7 +63,9 @@ function callSession(id: string, startedAt: number, overrides: Partial<SessionSu
   };
 }
 
-const sectionTitles = () => within(screen.getByRole('tabpanel')).getAllByRole('heading', { level: 2 }).map((h) => h.textContent);
+/** The shown session's title: the main part's heading (the page's h1 is the app's name, for its outline). */
+const sessionTitle = () => within(screen.getByRole('main', { name: 'Session' })).getByRole('heading', { level: 2 });
+const sectionTitles = () => within(screen.getByRole('tabpanel')).getAllByRole('heading', { level: 3 }).map((h) => h.textContent);
 
 beforeEach(() => {
   history.replaceState(null, '', '/devtools-panel.html');
@@ -78,18 +80,37 @@ describe('ScopeApp', () => {
     render(<ScopeApp client={bg.client} mode="panel" tabId={3} storeOptions={STORE} />);
     await screen.findByText('header of 0-1 in 3:new');
     expect(within(screen.getByRole('complementary', { name: 'Sessions in this tab' })).getAllByRole('listitem')).toHaveLength(2);
-    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Call 3:new');
+    expect(sessionTitle().textContent).toBe('Call 3:new');
     const tabs = within(screen.getByRole('tablist')).getAllByRole('tab');
     expect(tabs.map((t) => t.textContent)).toEqual(['PC 0-1 connected +0.010 s', 'PC 0-2 failed +0.020 s', 'Media requests']);
     expect(tabs[0].getAttribute('aria-selected')).toBe('true');
     expect(screen.getByRole('tabpanel').getAttribute('aria-labelledby')).toBe(tabs[0].id);
     expect(sectionTitles()).toEqual(['Connection', 'Health', 'Charts', 'Candidate pairs', 'Events', 'Stats']);
     expect(screen.getByTestId('events').textContent).toBe('1 events of 0-1');
+    // The outline: the app's name first (h1), then the session list and the session (h2), then the sections (h3).
+    const outline = [...document.querySelectorAll('h1, h2, h3')].map((h) => `${h.tagName} ${h.textContent}`);
+    expect(outline.slice(0, 4)).toEqual(['H1 WebRTC Scope panel', 'H2 Sessions in this tab', 'H2 Call 3:new', 'H3 Connection']);
 
     fireEvent.click(tabs[2]);
     await screen.findByText('media requests');
     expect(sectionTitles()).toEqual(['Media requests', 'Session events']);
     expect(screen.getByTestId('events').textContent).toBe('0 events of the session');
+  });
+
+  it('skip buttons take the keyboard past the session list and past the charts; session rows have names in parts', async () => {
+    const bg = fakeBackground([callSession('3:old', T0), callSession('3:new', T0 + 60_000)]);
+    render(<ScopeApp client={bg.client} mode="panel" tabId={3} storeOptions={STORE} />);
+    await screen.findByText('header of 0-1 in 3:new');
+    const skipToSession = screen.getByRole('button', { name: 'Skip to the session' });
+    // The first thing Tab reaches.
+    expect(document.querySelector('button, [href], input, [tabindex="0"]')).toBe(skipToSession);
+    fireEvent.click(skipToSession);
+    expect(document.activeElement).toBe(screen.getByRole('main', { name: 'Session' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Skip the charts' }));
+    expect(document.activeElement).toBe(screen.getByRole('heading', { level: 3, name: 'Candidate pairs' }));
+    // A row's button names its parts apart: the title, then the URL, then when it started.
+    const row = within(screen.getByRole('complementary', { name: 'Sessions in this tab' })).getByRole('button', { name: /^Call 3:new\s*, http:\/\/127\.0\.0\.1:44231\/\?mode=gum\s*, started / });
+    expect(row.textContent).toMatch(/ · 2 PCs · live$/);
   });
 
   it('moves between connections and sessions with the keyboard', async () => {
@@ -141,7 +162,7 @@ describe('ScopeApp', () => {
     location.hash = '#session=3%3Anew&pc=media';
     dispatchEvent(new Event('hashchange')); // happy-dom does not fire it for a hash assignment
     await screen.findByText('media requests');
-    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Call 3:new');
+    expect(sessionTitle().textContent).toBe('Call 3:new');
   });
 
   it('viewer: lists every session, preselects ?session=, marks imports', async () => {
@@ -224,7 +245,7 @@ describe('ScopeApp', () => {
 
     // The page reloads: the panel follows the tab's new session.
     act(() => bg.push({ session: makeSummary({ id: '3:b', tabId: 3, title: 'Reloaded', startedAt: T0 + 100_000, lastActivityAt: T0 + 100_000 }), pcs: [], events: [], stats: [] }));
-    await screen.findByRole('heading', { level: 1, name: 'Reloaded' });
+    await screen.findByRole('heading', { level: 2, name: 'Reloaded' });
     expect(screen.getByRole('list', { name: 'Sessions' })).toBe(list);
     expect(within(list).getAllByRole('listitem')).toHaveLength(2);
     await vi.waitFor(() => expect(location.hash).toBe('#session=3%3Ab&pc=media'));
@@ -355,7 +376,7 @@ describe('ScopeApp', () => {
     const bg = fakeBackground([data], [{ t: T0, kind: 'pruned', message: XSS, sessionIds: [] }]);
     const { container } = render(<ScopeApp client={bg.client} mode="panel" tabId={3} storeOptions={STORE} />);
     await screen.findByText('header of 0-1 in 3:x');
-    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(XSS);
+    expect(sessionTitle().textContent).toBe(XSS);
     expect(screen.getByRole('tab', { name: /PC 0-2/ }).textContent).toContain(`in frame https://frame.test/${XSS}`);
     await screen.findByRole('status', { name: 'Retention notices' });
     expect(container.querySelector('img')).toBeNull();
