@@ -27,17 +27,26 @@ export interface DetectedDump {
   document?: JsonObject;
   /** See `document`; throws SplitFallback when a PC does not parse alone: detect again with `split: false`. */
   readPc?: (key: string) => SplitPc;
+  /**
+   * Set when the gzip stream ends early and `cutShort` allowed reading what it held (a line-based format only):
+   * what was read and why the rest is missing, for the import's list of problems.
+   */
+  cutShort?: { where: string; reason: string };
 }
+
+/** Formats whose records are lines: a file cut short still holds every line before the cut, whole. */
+const LINE_FORMATS: ReadonlySet<DumpFormat | 'unknown'> = new Set(['rtcstats-v3', 'rtcstats-legacy']);
 
 /**
  * Inflates (gzip), decodes and classifies `bytes`. Throws DumpError when the content is empty, compressed in a
  * way we do not read, or matches no format; also when it clearly is a format but cannot be parsed at all (a
  * truncated webrtc-internals JSON).
  */
-export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes = MAX_INFLATED_BYTES, options: { split?: boolean } = {}): DetectedDump {
+export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes = MAX_INFLATED_BYTES, options: { split?: boolean; cutShort?: boolean } = {}): DetectedDump {
   const fail = (format: DumpFormat | 'unknown', where: string, reason: string) => new DumpError(fileName, format, where, reason);
   if (bytes.length === 0) throw fail('unknown', 'byte 0', 'the file is empty');
   let data = bytes;
+  let cutShort: DetectedDump['cutShort'];
   if (isGzip(bytes)) {
     try {
       data = gunzipBounded(bytes, maxInflatedBytes);
@@ -45,7 +54,17 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
       const reason = error instanceof InflateError ? error.message : 'invalid gzip data';
       // Cut short: say what the content it holds looked like ("not a dump format" would be wrong).
       const partial = error instanceof InflateError ? error.cutShortOutput : undefined;
-      throw fail(partial ? formatOfPartial(fileName, partial, maxInflatedBytes) : 'unknown', 'gzip stream', reason);
+      const format = partial ? formatOfPartial(fileName, partial, maxInflatedBytes) : 'unknown';
+      // A file of lines (rtcstats) cut short still holds every line before the cut: when asked to (a partial
+      // import), read those, without the line the cut fell in.
+      const lastLineEnd = partial && options.cutShort && LINE_FORMATS.has(format) ? partial.lastIndexOf(0x0a) : -1;
+      if (partial === undefined || lastLineEnd <= 0) throw fail(format, 'gzip stream', reason);
+      data = partial.subarray(0, lastLineEnd + 1);
+      const dropped = partial.length - data.length;
+      cutShort = {
+        where: 'gzip stream',
+        reason: `${reason}: read up to its last whole line${dropped > 0 ? `; the ${dropped} bytes of the line the cut fell in were left out` : ''}`,
+      };
     }
     if (data.length === 0) throw fail('unknown', 'gzip stream', 'inflates to nothing');
   } else {
@@ -81,7 +100,7 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
   if (/^\{\s*"format"\s*:\s*"webrtc-scope"/.test(head)) return { format: 'webrtc-scope', text: body };
 
   // RTCStatsDump: the 13-byte line `RTCStatsDump\n` (CRLF tolerated), formats.md §3.1.
-  if (/^RTCStatsDump\r?(\n|$)/.test(body)) return { format: 'rtcstats-v3', text: body };
+  if (/^RTCStatsDump\r?(\n|$)/.test(body)) return { format: 'rtcstats-v3', text: body, cutShort };
 
   if (first === 0x7b /* { */) {
     const parsed = parseJson(body);
@@ -99,7 +118,7 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
     if (lineEnd !== -1) {
       const firstLine = parseJson(body, 64, 0, lineEnd);
       if (firstLine.ok && isJsonObject(firstLine.value) && firstCharCode(body, lineEnd + 1, Math.min(body.length, lineEnd + 4096)) === 0x5b) {
-        return { format: 'rtcstats-legacy', text: body };
+        return { format: 'rtcstats-legacy', text: body, cutShort };
       }
     }
     const reason = parsed.ok ? 'the JSON is not an object' : parsed.reason;
@@ -109,7 +128,7 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
     }
     throw fail('unknown', where, jsonErrorReason(body, reason));
   }
-  if (first === 0x5b /* [ */) return { format: 'rtcstats-legacy', text: body };
+  if (first === 0x5b /* [ */) return { format: 'rtcstats-legacy', text: body, cutShort };
   if (first === 0x3c /* < */) {
     if (/about-webrtc|aboutwebrtc|peer-connection/i.test(body.slice(0, 65536)) || /about-webrtc-/.test(body)) {
       return { format: 'firefox-about-webrtc', text: body };

@@ -41,10 +41,12 @@ export function importDump(fileName: string, bytes: Uint8Array, options: ImportO
   let format: DumpFormat | 'unknown' = 'unknown';
   try {
     if (options.signal?.aborted) throw new DOMException('Import cancelled', 'AbortError');
-    let detected = detectDump(fileName, bytes);
+    // A partial import also reads the whole lines of an rtcstats file whose gzip stream is cut short.
+    let detected = detectDump(fileName, bytes, undefined, { cutShort: options.allowPartial === true });
     format = detected.format;
     let ctx = new ImportContext(fileName, detected.format, options);
     ctx.progress(0);
+    if (detected.cutShort) ctx.problem(detected.cutShort.where, detected.cutShort.reason);
     let bundles: SessionBundle[];
     switch (detected.format) {
       case 'webrtc-scope':

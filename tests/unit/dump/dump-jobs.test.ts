@@ -12,6 +12,9 @@ import { openScopeDb } from '../../../lib/storage/open-db';
 import { SessionStore } from '../../../lib/storage/session-store';
 import { bytes, legacyLines } from '../../fixtures/dumps/dump-fixtures';
 import { edgeBundle } from '../../fixtures/bundles/call-bundle';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CORPUS_DIR } from '../model/corpus';
 
 let n = 0;
 const openStore = async () => new SessionStore(await openScopeDb(`dump-jobs-${++n}`));
@@ -54,5 +57,27 @@ describe('runImport', () => {
     expect(refused.error).toMatch(/^many\.log: looks like a rtcstats-legacy dump; at line 2: timestamp \(4th element\) is not a number \(and 1499 more problems/);
     expect(refused.partial?.problemCount).toBe(1500);
     expect(refused.partial?.problems).toHaveLength(20);
+  });
+
+  const V3 = resolve(CORPUS_DIR, 'dumps/rtcstats-v3/chromium156-loopback-2pc-60s.jsonl.gz');
+  it.skipIf(!existsSync(V3))('offers the whole lines of an rtcstats file cut short (a stopped download) and stores them, saying what was left out', async () => {
+    const whole = new Uint8Array(readFileSync(V3));
+    const cut = whole.subarray(0, whole.length >> 1);
+    const store = await openStore();
+    const [refused] = await runImport(store, [{ name: 'cut.jsonl.gz', bytes: cut }]);
+    expect(refused.error).toMatch(/^cut\.jsonl\.gz: looks like a rtcstats-v3 dump; at gzip stream: the compressed data ends early/);
+    expect(refused.partial?.problemCount).toBe(1);
+    expect(refused.partial?.problems[0].reason).toMatch(/read up to its last whole line; the \d+ bytes of the line the cut fell in were left out$/);
+    expect(await store.listSessions()).toEqual([]);
+
+    const [kept] = await runImport(store, [{ name: 'cut.jsonl.gz', bytes: cut }], { allowPartial: true });
+    expect(kept.error).toBeNull();
+    expect(kept.skipped.map((p) => p.where)).toEqual(['gzip stream']);
+    const [full] = await runImport(store, [{ name: 'whole.jsonl.gz', bytes: whole }]);
+    const pcs = (await store.getPcs(kept.sessions[0].id)).filter((pc) => pc.sampleCount > 0);
+    const fullPcs = await store.getPcs(full.sessions[0].id);
+    // The first half of the call: its PCs, with fewer samples than the whole file's.
+    expect(pcs.length).toBeGreaterThan(0);
+    for (const pc of pcs) expect(pc.sampleCount).toBeLessThan(fullPcs.find((p) => p.pcId === pc.pcId)!.sampleCount);
   });
 });
