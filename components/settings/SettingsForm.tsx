@@ -2,10 +2,12 @@
  * Capture settings: poll interval, pause, excluded sites, retention; and the notices retention left (which
  * sessions it deleted and why). Reads and writes through the background, which validates everything.
  */
-import { useEffect, useState } from 'preact/hooks';
-import type { Settings } from '../../lib/model/settings';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { parseSitePatterns, type Settings } from '../../lib/model/settings';
 import { thresholdLimits, type HealthThresholds } from '../../lib/model/health/thresholds';
-import { MIN_POLL_INTERVAL_MS } from '../../lib/protocol/constants';
+import { MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../../lib/protocol/constants';
+import '../app/theme.css';
+import './settings.css';
 import type { Notice } from '../../lib/storage/session-store';
 import type { BackgroundClient } from '../../lib/views/background-client';
 
@@ -31,11 +33,30 @@ const THRESHOLD_FIELDS: [keyof HealthThresholds, string][] = [
   ['idleDataChannelSeconds', 'Data channel open without messages for (s)'],
 ];
 
+/** Puts the settings as saved (normalized by the background) into the form's fields. */
+function showSaved(form: HTMLFormElement, saved: Settings): void {
+  const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement | null;
+  const set = (name: string, value: number) => {
+    const input = field(name);
+    if (input) input.value = String(value);
+  };
+  set('pollIntervalMs', saved.pollIntervalMs);
+  const paused = field('paused');
+  if (paused) paused.checked = saved.paused;
+  set('maxAgeDays', saved.retention.maxAgeDays);
+  set('maxTotalMB', saved.retention.maxTotalMB);
+  for (const [key] of THRESHOLD_FIELDS) set(`health.${key}`, saved.health[key]);
+}
+
 export function SettingsForm({ client }: { client: BackgroundClient }) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [notices, setNotices] = useState<Notice[]>([]);
   const [status, setStatus] = useState('');
   const [excludedText, setExcludedText] = useState('');
+  /** What in the sites field is no site (shown, and the save refused, until fixed). */
+  const [invalidSites, setInvalidSites] = useState<string[]>([]);
+  const sitesRef = useRef<HTMLTextAreaElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
     void client.request({ type: 'get-settings' }).then((s) => {
@@ -47,59 +68,106 @@ export function SettingsForm({ client }: { client: BackgroundClient }) {
 
   if (!settings) return <p>Loading…</p>;
 
-  const save = async (event: Event) => {
-    event.preventDefault();
-    const form = event.currentTarget as HTMLFormElement;
-    const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
+  const store = async (changes: Partial<Settings>) => {
     try {
-      const saved = await client.request({
-        type: 'set-settings',
-        settings: {
-          pollIntervalMs: Number(value('pollIntervalMs')),
-          paused: (form.elements.namedItem('paused') as HTMLInputElement).checked,
-          excludedSites: excludedText.split(/[\s,]+/).filter(Boolean),
-          retention: { maxAgeDays: Number(value('maxAgeDays')), maxTotalMB: Number(value('maxTotalMB')) },
-          // Out-of-range values fall back to the default in the background (normalizeHealthThresholds).
-          health: Object.fromEntries(THRESHOLD_FIELDS.map(([key]) => [key, Number(value(`health.${key}`))])) as unknown as HealthThresholds,
-        },
-      });
+      const saved = await client.request({ type: 'set-settings', settings: changes });
       setSettings(saved);
+      if (formRef.current) showSaved(formRef.current, saved);
       setExcludedText(saved.excludedSites.join('\n'));
       setStatus(`Saved at ${new Date().toLocaleTimeString()}. Open pages pick the change up at once.`);
+      void client.request({ type: 'get-notices' }).then(setNotices);
     } catch (e) {
       setStatus(`Not saved: ${(e as Error).message}`);
     }
   };
 
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
+    // Every number field is required (an empty one is refused by the browser before this runs: Number('') is 0,
+    // which would have meant "keep forever" or "no limit" for retention); the sites are checked here.
+    const sites = parseSitePatterns(excludedText);
+    setInvalidSites(sites.invalid);
+    if (sites.invalid.length > 0) {
+      setStatus(`Not saved: ${sites.invalid.map((x) => `“${x}”`).join(', ')} ${sites.invalid.length === 1 ? 'is' : 'are'} not a site. Write host names such as meet.example.com (a URL is reduced to its host), or * for all.`);
+      sitesRef.current?.focus();
+      return;
+    }
+    await store({
+          pollIntervalMs: Number(value('pollIntervalMs')),
+          paused: (form.elements.namedItem('paused') as HTMLInputElement).checked,
+          excludedSites: sites.patterns,
+          retention: { maxAgeDays: Number(value('maxAgeDays')), maxTotalMB: Number(value('maxTotalMB')) },
+          // Out-of-range values fall back to the default in the background (normalizeHealthThresholds).
+          health: Object.fromEntries(THRESHOLD_FIELDS.map(([key]) => [key, Number(value(`health.${key}`))])) as unknown as HealthThresholds,
+    });
+  };
+
   return (
-    <main>
+    <main class="settings">
       <h1>WebRTC Scope settings</h1>
-      <form onSubmit={save} aria-label="Capture settings">
+      {/* The fields are the browser's (default values): a render for a status must not put back the values they had
+          when loaded over what the user typed since. A save writes the saved values into them (showSaved). Any
+          edit clears the last save's status: after a refused save it would still say "Saved at …". */}
+      <form ref={formRef} onSubmit={save} onInput={() => setStatus('')} aria-label="Capture settings">
         <p>
           <label>
-            Stats polling interval (ms, at least {MIN_POLL_INTERVAL_MS}){' '}
-            <input name="pollIntervalMs" type="number" min={MIN_POLL_INTERVAL_MS} value={settings.pollIntervalMs} />
+            Stats polling interval (ms, {MIN_POLL_INTERVAL_MS}–{MAX_POLL_INTERVAL_MS}){' '}
+            <input name="pollIntervalMs" type="number" required min={MIN_POLL_INTERVAL_MS} max={MAX_POLL_INTERVAL_MS} defaultValue={String(settings.pollIntervalMs)} />
           </label>
         </p>
         <p>
           <label>
-            <input name="paused" type="checkbox" checked={settings.paused} /> Pause capture everywhere
+            <input name="paused" type="checkbox" defaultChecked={settings.paused} /> Pause capture everywhere
           </label>
         </p>
         <p>
           <label>
-            Sites not captured (one host per line; subdomains included; <code>*</code> = all)
+            Sites not captured (one host per line, such as <code>meet.example.com</code>; subdomains included; <code>*</code> = all)
             <br />
-            <textarea name="excludedSites" rows={4} cols={40} value={excludedText} onInput={(e) => setExcludedText((e.target as HTMLTextAreaElement).value)} />
+            <textarea
+              ref={sitesRef}
+              name="excludedSites"
+              rows={4}
+              cols={40}
+              value={excludedText}
+              aria-invalid={invalidSites.length > 0 ? 'true' : undefined}
+              aria-describedby={invalidSites.length > 0 ? 'settings-sites-error' : undefined}
+              onInput={(e) => {
+                setExcludedText((e.target as HTMLTextAreaElement).value);
+                setInvalidSites([]);
+              }}
+            />
           </label>
+          {invalidSites.length > 0 ? (
+            <span id="settings-sites-error" class="settings-error">
+              Not a site: {invalidSites.join(', ')}
+            </span>
+          ) : null}
         </p>
+        {settings.pausedSites.length > 0 ? (
+          <fieldset>
+            <legend>Sites paused from the popup</legend>
+            <ul class="settings-paused">
+              {settings.pausedSites.map((site) => (
+                <li key={site}>
+                  {site}{' '}
+                  <button type="button" onClick={() => void store({ pausedSites: settings.pausedSites.filter((x) => x !== site) })}>
+                    Resume capture on {site}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </fieldset>
+        ) : null}
         <fieldset>
           <legend>Retention (oldest sessions are deleted first; live ones never)</legend>
           <label>
-            Keep sessions for (days, 0 = forever) <input name="maxAgeDays" type="number" min={0} value={settings.retention.maxAgeDays} />
+            Keep sessions for (days, 0 = forever) <input name="maxAgeDays" type="number" required min={0} defaultValue={String(settings.retention.maxAgeDays)} />
           </label>{' '}
           <label>
-            Total size limit (MB, 0 = none) <input name="maxTotalMB" type="number" min={0} value={settings.retention.maxTotalMB} />
+            Total size limit (MB, 0 = none) <input name="maxTotalMB" type="number" required min={0} defaultValue={String(settings.retention.maxTotalMB)} />
           </label>
         </fieldset>
         <fieldset>
@@ -109,7 +177,7 @@ export function SettingsForm({ client }: { client: BackgroundClient }) {
             return (
               <p key={key}>
                 <label>
-                  {label} <input name={`health.${key}`} type="number" min={min} max={max} step="any" value={settings.health[key]} />
+                  {label} <input name={`health.${key}`} type="number" required min={min} max={max} step="any" defaultValue={String(settings.health[key])} />
                 </label>
               </p>
             );

@@ -38,6 +38,11 @@ export interface RouterDeps {
   liveHealth?: LiveHealth;
   /** Called when sessions ended (retention may run then). */
   onSessionsEnded?(): void;
+  /**
+   * Called when the settings were saved (retention runs with the new limits); the save is answered once it
+   * settled, so the notices a view asks for next include what it deleted.
+   */
+  onSettingsSaved?(): Promise<void> | void;
   log?(message: string, detail?: unknown): void;
 }
 
@@ -169,6 +174,7 @@ export function createRouter(deps: RouterDeps): Router {
       case 'set-settings': {
         const saved = await deps.settings.set(request.settings);
         deps.liveHealth?.settingsChanged(saved);
+        await deps.onSettingsSaved?.();
         return saved;
       }
       case 'get-tab-health':

@@ -7,7 +7,7 @@ import { HELLO_LIMITS, RELAY_PORT, VIEW_PORT } from '../protocol/constants';
 import type { BackgroundToTopFrame, TopFrameAnswer } from '../protocol/messages';
 import type { PortLike } from '../protocol/port';
 import { truncateText } from '../protocol/text';
-import { announceSessionsChanged } from '../protocol/sessions-channel';
+import { announceSessionsChanged, listenSessionsChanged } from '../protocol/sessions-channel';
 import { DEFAULT_SETTINGS, type Settings } from '../model/settings';
 import { openScopeDb } from '../storage/open-db';
 import { maxSessionBytes, SessionStore } from '../storage/session-store';
@@ -62,8 +62,9 @@ export function startBackground(apis: BackgroundApis) {
       sessionByteLimit: () => sessionByteLimit,
     });
     let lastRetention = 0;
-    const runRetention = async () => {
-      if (Date.now() - lastRetention < RETENTION_MIN_INTERVAL_MS) return;
+    /** `now`: at once (new limits saved, sessions imported); else at most once a minute while sessions keep ending. */
+    const runRetention = async (now = false) => {
+      if (!now && Date.now() - lastRetention < RETENTION_MIN_INTERVAL_MS) return;
       lastRetention = Date.now();
       const deleted = await store.prune((await settings.get()).retention, Date.now());
       if (deleted.length > 0) {
@@ -85,12 +86,19 @@ export function startBackground(apis: BackgroundApis) {
       liveHealth,
       now: Date.now,
       onSessionsEnded: () => void runRetention().catch((e) => apis.log?.('retention failed', e)),
+      // Lower limits apply when saved, not at the next session's end (a user who only imports had none).
+      onSettingsSaved: () => runRetention(true).catch((e) => apis.log?.('retention failed', e)),
       log: apis.log,
     });
     // Sessions whose tab is gone were ended while no worker ran (tab closed, browser quit).
     const openTabs = new Set((await apis.tabs.query({})).map((t) => t.id));
     await store.endLiveSessions((s) => s.tabId !== null && openTabs.has(s.tabId), Date.now());
     await runRetention();
+    // A view's dump worker stored sessions: the limits hold for imports too (an import is retained from its import
+    // time, so an old call's file is not deleted for its age).
+    listenSessionsChanged((message) => {
+      if (message.reason === 'imported') void runRetention(true).catch((e) => apis.log?.('retention failed', e));
+    });
     return { store, router };
   })();
   ready.catch((error) => apis.log?.('background failed to start', error));

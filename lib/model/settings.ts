@@ -1,9 +1,9 @@
-import { DEFAULT_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../protocol/constants';
+import { DEFAULT_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../protocol/constants';
 import { DEFAULT_HEALTH_THRESHOLDS, normalizeHealthThresholds, type HealthThresholds } from './health/thresholds';
 
 /** User settings, kept in the extension's `storage.local` under {@link SETTINGS_KEY}. */
 export interface Settings {
-  /** getStats polling period in the page, ms (≥ {@link MIN_POLL_INTERVAL_MS}). */
+  /** getStats polling period in the page, ms ({@link MIN_POLL_INTERVAL_MS}…{@link MAX_POLL_INTERVAL_MS}). */
   pollIntervalMs: number;
   /** Stop capturing everywhere (nothing is posted, nothing polled). */
   paused: boolean;
@@ -39,10 +39,10 @@ export function normalizeSettings(raw: unknown): Settings {
     string,
     unknown
   >;
-  const finiteAtLeast = (value: unknown, min: number, fallback: number) =>
-    typeof value === 'number' && Number.isFinite(value) && value >= min ? value : fallback;
+  const finiteAtLeast = (value: unknown, min: number, fallback: number, max = Infinity) =>
+    typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max ? value : fallback;
   return {
-    pollIntervalMs: finiteAtLeast(input.pollIntervalMs, MIN_POLL_INTERVAL_MS, DEFAULT_SETTINGS.pollIntervalMs),
+    pollIntervalMs: finiteAtLeast(input.pollIntervalMs, MIN_POLL_INTERVAL_MS, DEFAULT_SETTINGS.pollIntervalMs, MAX_POLL_INTERVAL_MS),
     paused: typeof input.paused === 'boolean' ? input.paused : DEFAULT_SETTINGS.paused,
     excludedSites: hostList(input.excludedSites),
     retention: {
@@ -55,9 +55,52 @@ export function normalizeSettings(raw: unknown): Settings {
 }
 
 function hostList(value: unknown): string[] {
-  return Array.isArray(value)
-    ? value.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim().toLowerCase())
-    : [];
+  if (!Array.isArray(value)) return [];
+  const out: string[] = [];
+  for (const item of value) {
+    const pattern = typeof item === 'string' ? sitePattern(item) : null;
+    if (pattern !== null && !out.includes(pattern)) out.push(pattern);
+  }
+  return out;
+}
+
+/** A host name (letters, digits, hyphens, in dot-separated labels), an IPv4 address, or an IPv6 one in brackets. */
+const HOST_RE = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/;
+
+/**
+ * What a user wrote for a site, as the pattern {@link isSiteExcluded} matches: a URL is reduced to its host, a
+ * leading `*.` and a trailing dot are dropped (a pattern covers the subdomains anyway), a port is ignored (sites are
+ * hosts), letters are lower case; `*` stays. Null when what is left is no host name (`host!!`, `http://`).
+ */
+export function sitePattern(text: string): string | null {
+  let s = text.trim().toLowerCase();
+  if (s === '*') return s;
+  if (s.includes('://')) {
+    try {
+      s = new URL(s).hostname;
+    } catch {
+      return null;
+    }
+  } else {
+    // host:port and host/path as people paste them.
+    s = s.replace(/[/?#].*$/, '');
+    if (!s.startsWith('[')) s = s.replace(/:\d*$/, '');
+  }
+  s = s.replace(/^\*\./, '').replace(/\.$/, '');
+  return s.length <= 253 && HOST_RE.test(s) ? s : null;
+}
+
+/** The site patterns of a text (one per line, or separated by spaces or commas), and what in it is no site. */
+export function parseSitePatterns(text: string): { patterns: string[]; invalid: string[] } {
+  const patterns: string[] = [];
+  const invalid: string[] = [];
+  for (const item of text.split(/[\s,]+/)) {
+    if (item === '') continue;
+    const pattern = sitePattern(item);
+    if (pattern === null) invalid.push(item);
+    else if (!patterns.includes(pattern)) patterns.push(pattern);
+  }
+  return { patterns, invalid };
 }
 
 /**

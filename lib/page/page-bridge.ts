@@ -8,7 +8,7 @@
  * can be forged by the page (it can dispatch the same event): they are validated strictly, and the worst a page can
  * do is turn its own capture off or change its own polling period.
  */
-import { MIN_POLL_INTERVAL_MS, PAGE_EVENT_JOIN_CHARS, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../protocol/constants';
+import { MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, PAGE_EVENT_JOIN_CHARS, PAGE_TO_RELAY_EVENT, PROTOCOL_VERSION, RELAY_TO_PAGE_EVENT, SOURCE_TAG } from '../protocol/constants';
 import type { PageEnvelope, PageRecord } from '../protocol/messages';
 import { readGlobal } from './cloak';
 import { installHook, type HookConfig, type HookController, type HookRecord, type InstallOptions, type PageWindow } from './install-hook';
@@ -59,7 +59,7 @@ export function parseRelayConfig(detail: unknown): HookConfig | null {
   const resync = ownValue(value, 'resync');
   if (source !== SOURCE_TAG || ownValue(value, 'v') !== PROTOCOL_VERSION || ownValue(value, 'type') !== 'config') return null;
   if (typeof enabled !== 'boolean') return null;
-  if (typeof pollIntervalMs !== 'number' || !numberIsFinite(pollIntervalMs) || pollIntervalMs < MIN_POLL_INTERVAL_MS) return null;
+  if (typeof pollIntervalMs !== 'number' || !numberIsFinite(pollIntervalMs) || pollIntervalMs < MIN_POLL_INTERVAL_MS || pollIntervalMs > MAX_POLL_INTERVAL_MS) return null;
   if (resync !== undefined && typeof resync !== 'boolean') return null;
   const config = bare<HookConfig>();
   config.enabled = enabled;

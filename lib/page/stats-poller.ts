@@ -11,7 +11,7 @@
  */
 import type { StatsObject, StatsReportJson } from '../model/session';
 import type { StatsDelta } from '../model/stats-delta';
-import { DEFAULT_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../protocol/constants';
+import { DEFAULT_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../protocol/constants';
 import type { Json, JsonObject } from '../protocol/json';
 import type { PageRecord } from '../protocol/messages';
 import { bare, hasOwn, isArray, jsonParse, jsonStringify, makeRef, numberIsFinite, objectCreate, objectFreeze, objectKeys, objectValues, pushItem, reflectApply, setOwn, sliceString, thenUnobserved, type Ref } from './natives';
@@ -169,10 +169,10 @@ const FIXED_TYPES: Record<string, true> = objectFreeze({ __proto__: null, certif
  */
 export const FULL_READ_EVERY = 10;
 
-/** Clamps a poll interval to the protocol's limits. */
+/** Clamps a poll interval to the protocol's limits (a delay past setTimeout's 2^31 − 1 ms would fire at once). */
 export function clampInterval(ms: unknown): number {
   if (typeof ms !== 'number' || !numberIsFinite(ms)) return DEFAULT_POLL_INTERVAL_MS;
-  return ms < MIN_POLL_INTERVAL_MS ? MIN_POLL_INTERVAL_MS : ms;
+  return ms < MIN_POLL_INTERVAL_MS ? MIN_POLL_INTERVAL_MS : ms > MAX_POLL_INTERVAL_MS ? MAX_POLL_INTERVAL_MS : ms;
 }
 
 export function createStatsPoller<PC extends object>(

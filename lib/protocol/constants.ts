@@ -25,6 +25,11 @@ export const VIEW_PORT = 'webrtc-scope/view';
 /** Defaults and limits of stats polling in the page. */
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 export const MIN_POLL_INTERVAL_MS = 100;
+/**
+ * The longest poll interval: a minute. Longer would chart nothing a live call needs, and a timer delay above
+ * 2^31 − 1 ms overflows and fires at once (a page then polled every few ms).
+ */
+export const MAX_POLL_INTERVAL_MS = 60_000;
 
 /** The hook joins records into one event only while the event's text stays below this many characters. */
 export const PAGE_EVENT_JOIN_CHARS = 256 * 1024;
