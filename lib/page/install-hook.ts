@@ -135,7 +135,17 @@ interface PcInfo {
   closed: boolean;
   config: JsonObject;
   constraints?: Json;
+  /**
+   * The last value of each state the background was told (by a state-change event, or the initial one): capture
+   * that resumes catches up on the changes it missed (see catchUpStates).
+   */
+  sentStates: Record<StateEventName, string>;
 }
+
+type StateEventName = 'signalingstatechange' | 'iceconnectionstatechange' | 'icegatheringstatechange' | 'connectionstatechange';
+const STATE_EVENT_NAMES: readonly StateEventName[] = ['signalingstatechange', 'iceconnectionstatechange', 'icegatheringstatechange', 'connectionstatechange'];
+const isStateEvent = (name: PcEventName): name is StateEventName =>
+  name === 'signalingstatechange' || name === 'iceconnectionstatechange' || name === 'icegatheringstatechange' || name === 'connectionstatechange';
 
 /**
  * Natives captured from one realm (window), used on that realm's objects only. Calling another realm's WebRTC
@@ -534,6 +544,23 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
     emit(record);
   };
 
+  /**
+   * After capture was off (or records were lost), a PC's states may have changed unseen: each state that differs
+   * from the last one the background was told is sent now as its change event, at the time capture learned of it.
+   * Without it a call that connected while capture was paused read "new" for the rest of the call (QA pass).
+   */
+  const catchUpStates = (info: PcInfo) => {
+    const pc = info.ref.deref();
+    if (!pc) return;
+    for (let i = 0; i < STATE_EVENT_NAMES.length; i++) {
+      const name = STATE_EVENT_NAMES[i];
+      const state = getter(stateGetter(info.realm.natives, name), pc);
+      if (typeof state !== 'string' || state === info.sentStates[name]) continue;
+      info.sentStates[name] = state;
+      emit({ type: 'pc-event', pc: info.id, t: now(), event: name, value: state });
+    }
+  };
+
   const emitPc = (info: PcInfo, record: HookRecord) => {
     if (!enabled) return;
     if (!info.announced) announce(info);
@@ -746,6 +773,13 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
     info.announced = false;
     info.closed = false;
     info.config = {};
+    // A new PC's states (what the background assumes for a PC it is told of).
+    const sent = bare<Record<StateEventName, string>>();
+    sent.signalingstatechange = 'stable';
+    sent.iceconnectionstatechange = 'new';
+    sent.icegatheringstatechange = 'new';
+    sent.connectionstatechange = 'new';
+    info.sentStates = sent;
     pcs.set(pc, info);
     live[info.id] = info;
     try {
@@ -764,6 +798,7 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
           try {
             const value = eventValue(info, pc, name, event);
             emitPc(info, { type: 'pc-event', pc: info.id, t: now(), event: name, value });
+            if (enabled && isStateEvent(name) && typeof value === 'string') info.sentStates[name] = value;
           } catch {
             /* ignore */
           }
@@ -846,7 +881,10 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
           // a dropped announcement leaves every later record of its PC refused): announce every live PC again.
           // The background keeps the first announcement of a PC it knows and ignores the repeats.
           const infos = liveInfos();
-          for (let i = 0; i < infos.length; i++) if (!infos[i].announced || resync) announce(infos[i]);
+          for (let i = 0; i < infos.length; i++) {
+            if (!infos[i].announced || resync) announce(infos[i]);
+            catchUpStates(infos[i]);
+          }
         }
       } catch {
         /* ignore */

@@ -52,12 +52,35 @@ try {
     assert.equal(await sampleCount(), before, 'no sample while paused');
     const pcs = (await latestSessionOfTab(options, tabId)).pcs.length;
     assert.equal(pcs, 3, 'a PC created while paused is not recorded');
+    // A call that connects while capture is off, in a tab of its own.
+    const quiet = await browser.context.newPage();
+    const quietUrl = `${server.url}call.html?frames=0&media=0&paused=1`;
+    await quiet.goto(quietUrl);
+    await waitFor(() => quiet.evaluate(() => window.callState.connected), { timeout: 60_000, what: 'a call connected while paused' });
+    const quietTab = await ch.tabIdForUrl(browser.serviceWorker, quietUrl);
     await saveSettings(options, (o) => o.uncheck('input[name=paused]'));
     await waitFor(async () => (await sampleCount()) > before, { what: 'polling resumes' });
+    // Its PCs are recorded from the resume on, with the states they have (they had read "new" for the rest of the
+    // call: their state changes happened while capture was off).
+    const states = await waitFor(async () => {
+      const data = await latestSessionOfTab(options, quietTab).catch(() => null);
+      const open = data?.pcs.filter((p) => p.closedAt === null) ?? [];
+      // call.html's two call PCs connected; its first PC only made an offer ("have-local-offer", not "stable").
+      const connected = open.filter((p) => p.connectionState === 'connected' && p.iceConnectionState === 'connected');
+      const offering = open.filter((p) => p.signalingState === 'have-local-offer');
+      return connected.length === 2 && offering.length === 1 ? open.map((p) => `${p.pcId} ${p.signalingState} ${p.iceConnectionState} ${p.connectionState}`) : null;
+    }, { what: 'the PCs of the call that connected while paused, connected once capture resumed' }).catch(async (e) => {
+      const data = await latestSessionOfTab(options, quietTab).catch((x) => String(x));
+      throw new Error(`${e.message}: ${JSON.stringify(data?.pcs?.map((p) => [p.pcId, p.closedAt, p.signalingState, p.iceConnectionState, p.connectionState]) ?? data)}`);
+    });
+    console.log(`  resumed: ${states.join('; ')}`);
+    await quiet.close();
   });
 
   await step('an excluded site is not captured', async () => {
-    await saveSettings(options, (o) => o.fill('textarea[name=excludedSites]', '127.0.0.1'));
+    // Pasted as a URL: the site is its host (the URL had been stored as a pattern that matched nothing).
+    await saveSettings(options, (o) => o.fill('textarea[name=excludedSites]', `${server.url}call.html`));
+    assert.deepEqual((await viewRequest(options, { type: 'get-settings' })).excludedSites, [new URL(server.url).hostname]);
     const other = await browser.context.newPage();
     const url = `${server.url}call.html?frames=0&media=0`;
     await other.goto(url);
@@ -67,9 +90,12 @@ try {
     assert.deepEqual(await viewRequest(options, { type: 'list-sessions', tabId: otherTab }), []);
   });
 
-  await step('bad values are refused: the interval never goes below 100 ms', async () => {
+  await step('bad values are refused: the interval stays within 100 ms … 60 s', async () => {
     const saved = await viewRequest(options, { type: 'set-settings', settings: { pollIntervalMs: 5, excludedSites: [] } });
     assert.equal(saved.pollIntervalMs, 1000, 'an out-of-range interval falls back to the default');
+    // Past setTimeout's 2^31 − 1 ms a page would poll every few ms: refused too.
+    const huge = await viewRequest(options, { type: 'set-settings', settings: { pollIntervalMs: 3_000_000_000 } });
+    assert.equal(huge.pollIntervalMs, 1000, 'an interval above the maximum falls back to the default');
   });
   console.log('settings.chromium: all checks passed');
 } finally {

@@ -457,6 +457,29 @@ describe('installHook: stats polling and settings', () => {
     });
   });
 
+  it('setConfig: capture that resumes sends the state changes it missed (a call that connected while it was off)', () => {
+    const { controller, of, records, run } = setup({ pollIntervalMs: 1000 });
+    run('globalThis.a = new RTCPeerConnection(); a._setConnection("connecting");');
+    controller.setConfig({ enabled: false, pollIntervalMs: 1000 });
+    run('a._setConnection("connected"); globalThis.b = new RTCPeerConnection(); b._setConnection("connected");');
+    expect(of('pc-event').map((r) => [r.pc, r.event, r.value])).toEqual([[1, 'connectionstatechange', 'connecting']]);
+    controller.setConfig({ enabled: true, pollIntervalMs: 1000 });
+    // Only what differs from what the background was told: a's and b's connection (b's others are still the initial ones).
+    expect(of('pc-event').map((r) => [r.pc, r.event, r.value])).toEqual([
+      [1, 'connectionstatechange', 'connecting'],
+      [1, 'connectionstatechange', 'connected'],
+      [2, 'connectionstatechange', 'connected'],
+    ]);
+    // b (created while capture was off) is announced before its first event.
+    const at = (type: string) => records.findIndex((r) => r.type === type && 'pc' in r && r.pc === 2);
+    expect(at('pc-created')).toBeGreaterThan(-1);
+    expect(at('pc-created')).toBeLessThan(at('pc-event'));
+    // Nothing more to catch up on a second resume.
+    controller.setConfig({ enabled: true, pollIntervalMs: 1000, resync: true });
+    expect(of('pc-event')).toHaveLength(3);
+    run('a.close(); b.close();');
+  });
+
   it('setConfig: off stops records and polling; on announces PCs created meanwhile and resumes with a snapshot', async () => {
     vi.useFakeTimers();
     const { controller, of, records, run } = setup({ pollIntervalMs: 1000 });
