@@ -150,6 +150,10 @@ export function SessionList(props: SessionListProps) {
   // Marks of sessions that went away (deleted, pruned) no longer count.
   const markedIds = sessions.filter((s) => marked.has(s.id)).map((s) => s.id);
   const shownMarked = shown.filter((s) => marked.has(s.id)).length;
+  // Marked, then hidden by the search: still deleted (marks are kept across searches, to gather sessions from
+  // several), so the buttons and the confirmation say how many of them the list does not show.
+  const hiddenMarked = markedIds.length - shownMarked;
+  const hiddenText = hiddenMarked > 0 ? `, ${hiddenMarked} not shown` : '';
   const focusId = shown.some((s) => s.id === selectedId) ? selectedId : (shown[0]?.id ?? null);
 
   const toggleMark = (id: string, on: boolean) => {
@@ -273,11 +277,11 @@ export function SessionList(props: SessionListProps) {
             All
           </label>
           <button type="button" ref={deleteMarkedRef} disabled={markedIds.length === 0 || busy} onClick={() => setConfirming(true)}>
-            Delete marked ({markedIds.length})
+            Delete marked ({markedIds.length}{hiddenText})
           </button>
           {props.onExport && (
             <button type="button" disabled={markedIds.length === 0} onClick={() => props.onExport!(markedIds)}>
-              Export marked ({markedIds.length})
+              Export marked ({markedIds.length}{hiddenText})
             </button>
           )}
         </div>
@@ -298,8 +302,9 @@ export function SessionList(props: SessionListProps) {
             }}
           >
             <p id="session-confirm-text">
-              Delete {markedIds.length} session{markedIds.length === 1 ? '' : 's'} and everything recorded in {markedIds.length === 1 ? 'it' : 'them'}? This
-              cannot be undone.
+              Delete {markedIds.length} session{markedIds.length === 1 ? '' : 's'}
+              {hiddenMarked > 0 ? ` (${hiddenMarked} of them marked earlier and not shown by the search)` : ''} and everything recorded in{' '}
+              {markedIds.length === 1 ? 'it' : 'them'}? This cannot be undone.
               {liveMarked > 0 && ' A live session keeps recording what happens from now on.'}
             </p>
             <button type="button" class="danger" disabled={busy} onClick={() => void confirmDelete()}>

@@ -157,6 +157,18 @@ describe('SessionList', () => {
     expect(screen.getByRole('button', { name: 'Reverse order' }).getAttribute('aria-pressed')).toBe('true');
   });
 
+  it('says how many marked sessions the search hides, on the buttons and in the confirmation, and deletes them too', async () => {
+    const { onDelete } = renderList();
+    fireEvent.click(screen.getByRole('checkbox', { name: /^Mark Morning standup \(started .+\) for deletion$/ }));
+    fireEvent.input(screen.getByRole('searchbox', { name: 'Search sessions' }), { target: { value: 'customer' } });
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Mark all shown sessions for deletion' }));
+    const deleteButton = screen.getByRole('button', { name: 'Delete marked (2, 1 not shown)' });
+    fireEvent.click(deleteButton);
+    expect(screen.getByRole('alertdialog').textContent).toMatch(/^Delete 2 sessions \(1 of them marked earlier and not shown by the search\) and everything recorded in them\?/);
+    fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
+    await vi.waitFor(() => expect(onDelete).toHaveBeenCalledWith(['1:a', 'import:x']));
+  });
+
   it('deletes marked sessions only after confirmation', async () => {
     const { onDelete } = renderList();
     const deleteButton = screen.getByRole('button', { name: /Delete marked/ }) as HTMLButtonElement;
