@@ -139,6 +139,7 @@ export function Popup({ client, tabId, openViewer, openPanelPage, now = Date.now
   if (!health) return <main class="popup"><p>{error ? <span role="alert">Cannot reach WebRTC Scope's background: {error}</span> : 'Loading…'}</p></main>;
 
   const site = health.capture.site;
+  const captureOff = health.capture.sitePaused || health.capture.excluded || health.capture.pausedEverywhere;
   const toggleSite = async () => {
     if (!site) return;
     setBusy(true);
@@ -178,8 +179,17 @@ export function Popup({ client, tabId, openViewer, openPanelPage, now = Date.now
       ) : (
         <p class="popup-empty" data-testid="popup-empty">
           {health.current && health.current.pcCount > 0
-            ? 'No live peer connection in this tab now; its connections have closed.'
+            ? captureOff
+              ? 'Capture is off for this page: what its connections do now is not recorded.'
+              : 'No live peer connection in this tab now; its connections have closed.'
             : 'No WebRTC in this tab yet. WebRTC Scope records every peer connection the page creates, from its first line.'}
+          {health.currentOverall ? (
+            <>
+              {' '}
+              Over the call: <RecentVerdict r={health.currentOverall} />
+              {health.currentOverall.topIssue ? <span class="popup-muted"> · {health.currentOverall.topIssue}</span> : null}
+            </>
+          ) : null}
         </p>
       )}
       <nav class="popup-actions" aria-label="Actions">
@@ -195,7 +205,7 @@ export function Popup({ client, tabId, openViewer, openPanelPage, now = Date.now
       </nav>
       {health.capture.pausedEverywhere ? <p class="popup-muted" role="status">Capture is paused everywhere (settings).</p> : null}
       {health.capture.excluded ? <p class="popup-muted" role="status">{site} is excluded from capture in the settings.</p> : null}
-      {health.capture.sitePaused ? <p class="popup-muted" role="status">Capture is paused on {site}: reload the page to stop recording its calls; resume to record again.</p> : null}
+      {health.capture.sitePaused ? <p class="popup-muted" role="status">Capture is paused on {site}: nothing more of its pages is recorded until you resume it (here or in the settings).</p> : null}
       <details class="popup-help">
         <summary>How to open the WebRTC panel</summary>
         <p>

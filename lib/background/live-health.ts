@@ -64,6 +64,8 @@ export interface LiveHealthDeps {
   now(): number;
   /** null clears the tab's badge. */
   setBadge(tabId: number, badge: Badge | null): void;
+  /** The URL the tab shows now (its site can be paused before its first call); undefined when unknown. */
+  tabUrl?(tabId: number): Promise<string | undefined>;
   log?(message: string, detail?: unknown): void;
 }
 
@@ -159,25 +161,24 @@ export class LiveHealth {
     this.thresholds = settings.health;
     const tab = this.tabs.get(tabId);
     const sessions = await this.deps.store.listSessions({ tabId });
-    const current = tab?.session ?? sessions.find((s) => s.endedAt === null) ?? null;
-    const live: LivePcHealth[] = tab ? this.glances(tab) : [];
+    // An ended session is a page the tab left (navigated away, reloaded): not what it shows now.
+    const current = (tab && tab.session.endedAt === null ? tab.session : null) ?? sessions.find((s) => s.endedAt === null) ?? null;
+    const tabUrl = current ? undefined : await this.deps.tabUrl?.(tabId).catch(() => undefined);
+    const host = hostOf(current?.url ?? tabUrl ?? '');
+    const site = host === '' ? null : host;
+    const capture = {
+      site,
+      sitePaused: site !== null && isSiteExcluded(site, settings.pausedSites),
+      excluded: site !== null && isSiteExcluded(site, settings.excludedSites),
+      pausedEverywhere: settings.paused,
+    };
+    const captureOff = capture.sitePaused || capture.excluded || capture.pausedEverywhere;
+    const live: LivePcHealth[] = tab && tab.session === current && !captureOff ? this.glances(tab) : [];
     let verdict: QualityVerdict | null = null;
     for (const p of live) verdict = worseVerdict(verdict, p.verdict);
     const recent = sessions.filter((s) => s.id !== current?.id).slice(0, RECENT_SESSIONS).map((s) => this.recentHealth(s));
-    const site = current ? hostOf(current.url) : null;
-    return {
-      tabId,
-      current,
-      live,
-      verdict,
-      recent,
-      capture: {
-        site,
-        sitePaused: site !== null && isSiteExcluded(site, settings.pausedSites),
-        excluded: site !== null && isSiteExcluded(site, settings.excludedSites),
-        pausedEverywhere: settings.paused,
-      },
-    };
+    const currentOverall = current && current.pcCount > 0 && live.length === 0 && !captureOff ? this.recentHealth(current) : null;
+    return { tabId, current, live, currentOverall, verdict, recent, capture };
   }
 
   /** The tab went away: forget it and its badge (the browser drops a closed tab's badge itself). */

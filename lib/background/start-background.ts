@@ -24,6 +24,8 @@ export interface BackgroundApis {
   tabs: {
     onRemoved: { addListener(cb: (tabId: number) => void): void };
     query(q: object): Promise<{ id?: number }[]>;
+    /** The tab's URL for the popup (with the tabs permission). */
+    get?(tabId: number): Promise<{ url?: string }>;
     sendMessage(tabId: number, message: BackgroundToTopFrame, options: { frameId: number }): Promise<unknown>;
   };
   storageArea: KeyValueArea;
@@ -77,6 +79,7 @@ export function startBackground(apis: BackgroundApis) {
       settings: () => settings.get(),
       now: Date.now,
       setBadge: (tabId, badge) => void setBadge(apis, tabId, badge),
+      tabUrl: async (tabId) => (apis.tabs.get ? (await apis.tabs.get(tabId)).url : undefined),
       log: apis.log,
     });
     const router = createRouter({

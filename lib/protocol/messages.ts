@@ -300,15 +300,21 @@ export interface RecentSessionHealth {
 
 export interface TabHealth {
   tabId: number;
-  /** The tab's current session (null: nothing recorded in it yet) and its live PCs. */
+  /**
+   * The tab's current session: its page's, while that page is there (null: nothing recorded in the page the tab
+   * shows; a session of a page the tab left is among `recent`), and its live PCs (none while capture is off for the
+   * site: their figures would be frozen at the pause).
+   */
   current: SessionSummary | null;
   live: LivePcHealth[];
+  /** The current session's verdict over the call, once it has no live PC (a call that hung up); else null. */
+  currentOverall: RecentSessionHealth | null;
   /** Worst current verdict of the live PCs. */
   verdict: QualityVerdict | null;
   /** Earlier sessions of the tab (reloads), newest first, at most {@link RECENT_SESSIONS}. */
   recent: RecentSessionHealth[];
   capture: {
-    /** Host of the tab's page, lower case; null when unknown. */
+    /** Host of the tab's page (of its session, else of the tab's URL), lower case; null when unknown. */
     site: string | null;
     /** Paused for this site from the popup. */
     sitePaused: boolean;

@@ -30,6 +30,7 @@ function tabHealth(overrides: Partial<TabHealth> = {}): TabHealth {
     tabId: 5,
     current: { ...call.session, title: XSS, url: 'https://call.example/room' },
     live: livePcs(),
+    currentOverall: null,
     verdict: 'good',
     recent: [],
     capture: { site: 'call.example', sitePaused: false, excluded: false, pausedEverywhere: false },
@@ -106,6 +107,16 @@ describe('Popup', () => {
     renderPopup(tabHealth({ live: [], verdict: null, current: { ...call.session, pcCount: 0 } }));
     expect((await screen.findByTestId('popup-empty')).textContent).toContain('No WebRTC in this tab yet');
     expect(screen.queryByTestId('tab-verdict')).toBeNull();
+  });
+
+  it('a call that hung up: its verdict over the call; capture off for the site: says so instead of frozen figures', async () => {
+    renderPopup(tabHealth({ live: [], verdict: null, currentOverall: { session: call.session, assessed: true, verdict: 'good', score: 93, topIssue: 'Packet loss' } }));
+    const empty = await screen.findByTestId('popup-empty');
+    expect(empty.textContent).toBe('No live peer connection in this tab now; its connections have closed. Over the call: Good · Packet loss');
+    cleanup();
+    renderPopup(tabHealth({ live: [], verdict: null, capture: { site: 'call.example', sitePaused: true, excluded: false, pausedEverywhere: false } }));
+    expect((await screen.findByTestId('popup-empty')).textContent).toBe('Capture is off for this page: what its connections do now is not recorded.');
+    expect(screen.getByText(/^Capture is paused on call\.example: nothing more of its pages is recorded until you resume it/)).toBeTruthy();
   });
 
   it('pause and resume capture on the site through the settings', async () => {

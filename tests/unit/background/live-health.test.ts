@@ -97,6 +97,8 @@ describe('LiveHealth', () => {
       await vi.runAllTimersAsync();
       expect(env.badges.at(-1)).toBeNull();
       expect((await health.tabHealth(7)).live).toEqual([]);
+      // The page is gone: its session is no longer the tab's current one.
+      expect((await health.tabHealth(7)).current).toBeNull();
     } finally {
       vi.useRealTimers();
     }
@@ -161,6 +163,39 @@ describe('LiveHealth', () => {
     const after = await health.tabHealth(7);
     expect(after.recent[0]).toMatchObject({ verdict: 'low', topIssue: 'Camera or microphone request failed' });
     expect(after.capture).toMatchObject({ site: 'call.example', sitePaused: true });
+  });
+
+  it('a page the tab left is no longer its current session; the site comes from the tab then; a hung-up call gets its verdict over the call; paused capture shows no live figures', async () => {
+    const env = await setup();
+    let settings = DEFAULT_SETTINGS;
+    const tabUrl = { url: 'https://call.example/room' };
+    const health = new LiveHealth({ store: env.store, settings: async () => settings, now: () => env.now.t, setBadge: () => undefined, tabUrl: async () => tabUrl.url });
+    const { ctx, send } = await sender(env, health);
+    await send([
+      { type: 'pc-created', pc: 1, t: T0 - 500, config: {} },
+      { type: 'pc-event', pc: 1, t: T0 - 100, event: 'connectionstatechange', value: 'connected' },
+      { type: 'pc-stats', pc: 1, index: 0, t: T0, delta: diffStatsReports({}, report(0)), reset: true, cost: { getStatsMs: 1, hookMs: 0.1 } },
+    ]);
+    expect((await health.tabHealth(7)).live).toHaveLength(1);
+    // The site paused from the popup: no frozen figures for the PCs that keep running unrecorded.
+    settings = { ...DEFAULT_SETTINGS, pausedSites: ['call.example'] };
+    const paused = await health.tabHealth(7);
+    expect([paused.live, paused.currentOverall, paused.capture.sitePaused]).toEqual([[], null, true]);
+    settings = DEFAULT_SETTINGS;
+    // Hung up: no live PC, and the call's verdict over the call (assessed in the background, then cached).
+    await send([{ type: 'pc-call', pc: 1, t: T0 + 1000, call: 1, method: 'close', args: [] }]);
+    const hungUp = await health.tabHealth(7);
+    expect(hungUp.live).toEqual([]);
+    expect(hungUp.currentOverall?.session.id).toBe(ctx.sessionId);
+    await vi.waitFor(async () => expect((await health.tabHealth(7)).currentOverall?.assessed).toBe(true));
+    // The tab goes to a page without WebRTC: the call is an earlier session, and the site is the new page's.
+    await health.apply(7, (await env.recorder.frameUnloaded(ctx))!);
+    tabUrl.url = 'https://quiet.example/';
+    const left = await health.tabHealth(7);
+    expect(left.current).toBeNull();
+    expect(left.currentOverall).toBeNull();
+    expect(left.recent.map((r) => r.session.id)).toEqual([ctx.sessionId]);
+    expect(left.capture.site).toBe('quiet.example');
   });
 
   it('keeps only a window of samples per live PC, cut back in batches, and glances at it as a full assessment would', async () => {
