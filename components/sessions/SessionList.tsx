@@ -93,8 +93,9 @@ export function formatDateTime(t: number): string {
 }
 
 /** What a session is called in the UI: its title, else its URL, else its id. */
+/** Title, else URL, else (an import of a file that has neither: webrtc-internals dumps have no title) the file name. */
 export function sessionLabel(s: SessionSummary): string {
-  return s.title.trim() || s.url || s.id;
+  return s.title.trim() || s.url || s.imported?.fileName || s.id;
 }
 
 function compare(sort: SessionSort): (a: SessionSummary, b: SessionSummary) => number {

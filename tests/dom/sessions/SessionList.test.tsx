@@ -3,7 +3,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { options } from 'preact';
-import { SessionList, formatDateTime } from '../../../components/sessions/SessionList';
+import { SessionList, formatDateTime, sessionLabel } from '../../../components/sessions/SessionList';
 import { formatAbsolute } from '../../../components/connection/format';
 import type { SessionSummary } from '../../../lib/model/session';
 import { XSS, makeSummary } from '../../fixtures/session-builders';
@@ -328,5 +328,14 @@ describe('formatDateTime', () => {
       expect(formatAbsolute(t)).toBe(`${formatDateTime(t)}.${String(new Date(t).getMilliseconds()).padStart(3, '0')}`);
     }
     expect(formatDateTime(NaN)).toBe('invalid time (NaN)');
+  });
+});
+
+describe('sessionLabel', () => {
+  it('an import without title or URL (a webrtc-internals dump has neither) is named by its file, not by its id', () => {
+    const file = { fileName: 'call.webrtc-internals.json', format: 'webrtc-internals' };
+    expect(sessionLabel(makeSummary({ id: 'import:e6bf0843', title: ' ', url: '', imported: file }))).toBe('call.webrtc-internals.json');
+    expect(sessionLabel(makeSummary({ id: 'import:e6bf0843', title: '', url: 'https://a.test/', imported: file }))).toBe('https://a.test/');
+    expect(sessionLabel(makeSummary({ id: '3:load', title: '', url: '' }))).toBe('3:load');
   });
 });
