@@ -278,8 +278,9 @@ function ResultItem(props: { entry: Entry; busy: boolean; onOpen(id: string): vo
   return (
     <li class="dump-result failed">
       <span class="dump-file-name">{result.fileName}</span>
+      {/* The message starts with the file's name (it stands alone in a log or a console): the line above names it. */}
       <p class="dump-error" role="alert">
-        {result.error}
+        {result.error.startsWith(`${result.fileName}: `) ? result.error.slice(result.fileName.length + 2) : result.error}
       </p>
       {result.partial && (
         <>

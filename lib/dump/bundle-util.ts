@@ -34,6 +34,8 @@ export const isGzip = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes
 export class InflateError extends Error {
   /** Of a stream that ends early (a file cut short): the bytes it inflated to before its end. */
   cutShortOutput?: Uint8Array;
+  /** Of a stream whose trailer does not match (damaged): what it inflated to, to say what the file looked like. */
+  damagedOutput?: Uint8Array;
 }
 
 /**
@@ -64,7 +66,7 @@ export function gunzipBounded(bytes: Uint8Array, maxBytes: number, stopAfter = I
   // fflate emits all of a member's output before it finds the next member's header at `offset`.
   inflater.onmember = (offset) => {
     if (done) return;
-    if (!trailerAt(bytes, offset - 8, member)) throw new InflateError(`gzip member ${member.number} (from byte ${member.start}): ${TRAILER_MISMATCH}`);
+    if (!trailerAt(bytes, offset - 8, member)) throw damaged(`gzip member ${member.number} (from byte ${member.start}): ${TRAILER_MISMATCH}`, parts, total);
     member = { number: member.number + 1, start: offset, crc: 0, size: 0 };
   };
   const step = 64 * 1024;
@@ -93,7 +95,8 @@ export function gunzipBounded(bytes: Uint8Array, maxBytes: number, stopAfter = I
   }
   if (!done && !trailerAt(bytes, bytes.length - 8, member)) {
     const end = memberEnd(bytes, member);
-    throw new InflateError(end !== -1 ? trailingData(bytes, end) : `gzip member ${member.number} (from byte ${member.start}): ${TRAILER_MISMATCH}`);
+    if (end !== -1) throw new InflateError(trailingData(bytes, end));
+    throw damaged(`gzip member ${member.number} (from byte ${member.start}): ${TRAILER_MISMATCH}`, parts, total);
   }
   return joinParts(parts, total);
 }
@@ -106,6 +109,12 @@ function joinParts(parts: readonly Uint8Array[], total: number): Uint8Array {
     at += part.length;
   }
   return out;
+}
+
+function damaged(message: string, parts: Uint8Array[], total: number): InflateError {
+  const error = new InflateError(message);
+  if (total > 0) error.damagedOutput = joinParts(parts, total);
+  return error;
 }
 
 const TRAILER_MISMATCH = 'the CRC-32 or size in its trailer does not match the inflated data (the file is damaged or cut short)';

@@ -54,7 +54,8 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
       const reason = error instanceof InflateError ? error.message : 'invalid gzip data';
       // Cut short: say what the content it holds looked like ("not a dump format" would be wrong).
       const partial = error instanceof InflateError ? error.cutShortOutput : undefined;
-      const format = partial ? formatOfPartial(fileName, partial, maxInflatedBytes) : 'unknown';
+      const inflated = partial ?? (error instanceof InflateError ? error.damagedOutput : undefined);
+      const format = inflated ? formatOfPartial(fileName, inflated, maxInflatedBytes) : 'unknown';
       // A file of lines (rtcstats) cut short still holds every line before the cut: when asked to (a partial
       // import), read those, without the line the cut fell in.
       const lastLineEnd = partial && options.cutShort && LINE_FORMATS.has(format) ? partial.lastIndexOf(0x0a) : -1;

@@ -169,7 +169,9 @@ try {
     await viewer.locator('input[type="file"]').setInputFiles(cut);
     const alert = viewer.locator('.dump-result.failed [role="alert"]');
     await alert.waitFor({ timeout: 20_000 });
-    assert.match(await alert.textContent(), /^cut-dump\.json: looks like a webrtc-internals dump; at /);
+    // Under the file's name, which the message then does not repeat.
+    assert.equal(await viewer.locator('.dump-result.failed .dump-file-name').last().textContent(), 'cut-dump.json');
+    assert.match(await alert.textContent(), /^looks like a webrtc-internals dump; at /);
     assert.deepEqual((await viewRequest(viewer, { type: 'list-sessions' })).map((s) => s.id).sort(), before);
   });
 

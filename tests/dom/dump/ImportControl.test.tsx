@@ -113,9 +113,12 @@ describe('ImportControl', () => {
     const list = await results();
     const alerts = within(list).getAllByRole('alert').map((a) => a.textContent);
     expect(alerts).toHaveLength(3);
-    expect(alerts[0]).toMatch(/^empty\.json: /);
-    expect(alerts[1]).toMatch(/^cut\.json: looks like a webrtc-internals dump; at line \d+/);
-    expect(alerts[2]).toContain(`${XSS}: not a dump format WebRTC Scope reads`);
+    // Each under its file's name (which the message does not repeat).
+    const names = [...list.querySelectorAll('.dump-result.failed .dump-file-name')].map((n) => n.textContent);
+    expect(names).toEqual(['empty.json', 'cut.json', XSS]);
+    expect(alerts[0]).toMatch(/^not a dump format WebRTC Scope reads; at byte 0: the file is empty$/);
+    expect(alerts[1]).toMatch(/^looks like a webrtc-internals dump; at line \d+/);
+    expect(alerts[2]).toMatch(/^not a dump format WebRTC Scope reads/);
     expect(list.textContent).toContain(XSS);
     expect(container.querySelector('img')).toBeNull();
     expect(await store.listSessions()).toEqual([]);
@@ -127,7 +130,8 @@ describe('ImportControl', () => {
     const { store, pick, onImported } = await setup();
     pick([halfValidFile()]);
     const list = await results();
-    expect(within(list).getByRole('alert').textContent).toMatch(/^half\.json: looks like a webrtc-internals dump/);
+    // Under the file's name, which the message does not repeat.
+    expect(within(list).getByRole('alert').textContent).toMatch(/^looks like a webrtc-internals dump/);
     expect(await store.listSessions()).toEqual([]);
     const offer = within(list).getByRole('button', { name: /^Import the valid part \(\d+ problems? skipped\)$/ });
     const skipped = Number(/\((\d+) problem/.exec(offer.textContent!)![1]);
