@@ -27,9 +27,18 @@ export interface ExportDialogProps {
 
 const FORMATS: { value: ExportFormat; label: string; description: string }[] = [
   { value: 'webrtc-scope', label: 'WebRTC Scope (.webrtc-scope.json.gz)', description: 'Lossless, for importing again into WebRTC Scope.' },
-  { value: 'webrtc-internals', label: 'webrtc-internals (.json)', description: 'Opens in tools made for Chrome dumps (fippo’s webrtc-dump-importer, the rtcstats dump-importer).' },
+  {
+    value: 'webrtc-internals',
+    label: 'webrtc-internals (.json)',
+    description:
+      'Opens in tools made for Chrome dumps (fippo’s webrtc-dump-importer, the rtcstats dump-importer). Has no place for the page title or data channel and track events, and calls Chrome does not log (such as setParameters) come back as plain file entries: WebRTC Scope’s own format keeps everything.',
+  },
   { value: 'webrtc-internals-gz', label: 'webrtc-internals, gzipped (.json.gz)', description: 'The same as webrtc-internals, compressed.' },
-  { value: 'rtcstats-v3', label: 'rtcstats v3 (.rtcstats.jsonl.gz)', description: 'Chromium’s “RTCStatsDump” format, as written by rtcstats-js and Chrome’s own export.' },
+  {
+    value: 'rtcstats-v3',
+    label: 'rtcstats v3 (.rtcstats.jsonl.gz)',
+    description: 'Chromium’s “RTCStatsDump” format, as written by rtcstats-js and Chrome’s own export. Has no place for the page title or data channel and track events.',
+  },
   { value: 'csv', label: 'CSV (.csv)', description: 'Chosen stats series of one connection, one row per poll, for spreadsheets.' },
 ];
 
@@ -63,6 +72,8 @@ export function describeRedaction(summary: RedactionSummary): string {
 interface SeriesOption {
   statsId: string;
   type: string;
+  /** The type, and the stream's kind and SSRC where it has them: "outbound-rtp, video, ssrc 1234". */
+  about: string;
   fields: string[];
 }
 
@@ -83,7 +94,13 @@ export function numericSeries(columns: StatsColumns | undefined): SeriesOption[]
     const fields = Object.keys(object.fields)
       .filter((f) => f !== 'timestamp' && typeof object.fields[f][last] === 'number')
       .sort();
-    if (fields.length > 0) out.push({ statsId, type: object.type, fields });
+    if (fields.length === 0) continue;
+    // What tells one stream from another where the ids do not (Firefox's are random hex): its kind and SSRC.
+    const at = (field: string) => (Object.prototype.hasOwnProperty.call(object.fields, field) ? object.fields[field][last] : undefined);
+    const kind = at('kind') ?? at('mediaType');
+    const ssrc = at('ssrc');
+    const about = [object.type, typeof kind === 'string' ? kind : null, typeof ssrc === 'number' || typeof ssrc === 'string' ? `ssrc ${ssrc}` : null].filter((x) => x !== null).join(', ');
+    out.push({ statsId, type: object.type, about, fields });
   }
   return out.sort((a, b) => typeRank(a.type) - typeRank(b.type) || (a.statsId < b.statsId ? -1 : a.statsId > b.statsId ? 1 : 0));
 }
@@ -298,7 +315,7 @@ export function ExportDialog(props: ExportDialogProps) {
                 {series.map((o) => (
                   <fieldset key={o.statsId} class="dump-series-object">
                     <legend>
-                      {o.statsId} <span class="dump-series-type">({o.type})</span>
+                      {o.statsId} <span class="dump-series-type">({o.about})</span>
                     </legend>
                     {o.fields.map((field) => {
                       const key = seriesKey(o.statsId, field);

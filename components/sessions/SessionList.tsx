@@ -372,6 +372,9 @@ function SessionRow(props: {
         class="session-mark"
         // The start time tells apart sessions of the same title (the reloads of one page): each box its own name.
         aria-label={`Mark ${label} (started ${formatDateTime(s.startedAt)}) for deletion`}
+        // With the row's button, the one row the list's Tab stop is on (arrow keys move it): a box per row had made
+        // a list of N sessions N + 1 Tab stops (QA pass).
+        tabIndex={props.focusable ? 0 : -1}
         checked={props.marked}
         onChange={(e) => props.onMark(s.id, (e.currentTarget as HTMLInputElement).checked)}
       />

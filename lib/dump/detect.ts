@@ -143,6 +143,10 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
     const kind = other.value === null ? 'null' : typeof other.value === 'string' ? 'a string' : typeof other.value === 'number' ? 'a number' : 'a boolean';
     throw fail('unknown', 'document', `valid JSON, but ${kind}: a dump is a JSON object (webrtc-internals, WebRTC Scope), rtcstats lines or about:webrtc HTML`);
   }
+  // WebRTC Scope's own CSV export (export-csv.ts): a table of chosen series, not a session.
+  if (/^(time|time_ms)(,|\r?\n)/.test(head)) {
+    throw fail('unknown', 'line 1', 'a CSV table of stats series (as WebRTC Scope exports them), which holds no session to import: import the session from a dump file (webrtc-scope, webrtc-internals or rtcstats) instead');
+  }
   throw fail('unknown', 'byte 0', 'neither JSON, rtcstats lines nor about:webrtc HTML');
 }
 

@@ -123,6 +123,11 @@ describe('ExportDialog', () => {
     for (const name of checked) expect(name).toMatch(/ (bytesSent|bytesReceived|packetsLost|jitter|roundTripTime)$/);
     const inbound = Object.keys(data.stats['0-2'].objects).find((k) => data.stats['0-2'].objects[k].type === 'inbound-rtp')!;
     expect(checked).toContain(`${inbound} bytesReceived`);
+    // Each object says what it is beyond its id (Firefox's ids are random hex): kind and SSRC of a stream.
+    const fields = data.stats['0-2'].objects[inbound].fields;
+    const last = data.stats['0-2'].t.length - 1;
+    const legend = [...group.querySelectorAll('legend')].find((l) => l.textContent!.startsWith(`${inbound} `))!;
+    expect(legend.textContent).toBe(`${inbound} (inbound-rtp, ${fields.kind[last]}, ssrc ${fields.ssrc[last]})`);
 
     // Only these two.
     for (const name of checked) fireEvent.click(within(group).getByRole('checkbox', { name }));

@@ -257,6 +257,9 @@ describe('SessionList', () => {
     const { onSelect } = renderList();
     const buttons = screen.getAllByRole('button').filter((b) => b.classList.contains('session-open'));
     expect(buttons.map((b) => b.tabIndex)).toEqual([0, -1, -1]);
+    // The rows' boxes too: only the row the Tab stop is on has its box in the Tab order.
+    const boxes = () => screen.getAllByRole('checkbox', { name: /^Mark .+ \(started .+\) for deletion$/ });
+    expect(boxes().map((b) => b.tabIndex)).toEqual([0, -1, -1]);
     buttons[0].focus();
     fireEvent.keyDown(buttons[0], { key: 'ArrowDown' });
     expect(onSelect).toHaveBeenLastCalledWith('1:a');
@@ -267,6 +270,12 @@ describe('SessionList', () => {
     expect(onSelect).toHaveBeenLastCalledWith('1:a');
     fireEvent.keyDown(buttons[1], { key: 'Home' });
     expect(onSelect).toHaveBeenLastCalledWith('1:b');
+  });
+
+  it("the Tab stop's row has its box in the Tab order: it follows the selection", () => {
+    renderList({ selectedId: 'import:x' });
+    const boxes = screen.getAllByRole('checkbox', { name: /^Mark .+ \(started .+\) for deletion$/ });
+    expect(boxes.map((b) => b.tabIndex)).toEqual([-1, -1, 0]);
   });
 
   it('renders page-originated strings as text', () => {

@@ -66,6 +66,9 @@ describe('bad input', () => {
     ['broken gzip', new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]), 'unknown', 'gzip stream', /gzip/],
     ['empty gzip', gzipSync(new Uint8Array(0)), 'unknown', 'gzip stream', /nothing/],
     ['plain text', bytes('hello world'), 'unknown', 'byte 0', /neither JSON/],
+    // Our own CSV export (both time columns, or one): a table, not a session.
+    ['a CSV export', bytes('time,time_ms,OT01-bytesSent\n2026-11-23T20:00:00.000Z,1763928000000,1200\n'), 'unknown', 'line 1', /^a CSV table of stats series .* holds no session to import/],
+    ['a CSV export (ms only)', bytes('time_ms,OT01-bytesSent\r\n1763928000000,1200\r\n'), 'unknown', 'line 1', /^a CSV table/],
     ['other JSON object', bytes('{"a": 1}'), 'unknown', 'document', /neither a webrtc-internals dump/],
     ['a JSON string', bytes('"hello"'), 'unknown', 'document', /^valid JSON, but a string: a dump is a JSON object/],
     ['a JSON number', bytes(' 42\n'), 'unknown', 'document', /^valid JSON, but a number/],
