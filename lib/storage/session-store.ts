@@ -601,12 +601,12 @@ export class SessionStore {
         for (const s of deleted) queueDeleteSession(tx, s.id, requests);
         const bySize = deleted.length - byAge;
         const reasons: string[] = [];
-        if (byAge > 0) reasons.push(`${byAge} older than ${policy.maxAgeDays} days`);
+        if (byAge > 0) reasons.push(`${byAge} older than ${policy.maxAgeDays} day${policy.maxAgeDays === 1 ? '' : 's'}`);
         if (bySize > 0) reasons.push(`${bySize} to keep storage under ${policy.maxTotalMB} MB`);
         const notice: Notice = {
           t: now,
           kind: 'pruned',
-          message: `Deleted ${deletedText(deleted)}: ${reasons.join(', ')}.`,
+          message: `Deleted ${deletedText(deleted)}: ${reasons.join(', ')}. ${deletedNames(deleted)}.`,
           sessionIds: deleted.map((s) => s.id),
         };
         queueNotice(tx, notice, requests);
@@ -639,6 +639,25 @@ export function retainedSince(session: SessionSummary, now: number): number {
 }
 
 /** "3 sessions (1 recorded, 2 imported)", "1 imported session", "2 recorded sessions". */
+/** How many sessions a notice names before "and N more". */
+const NAMED_IN_NOTICE = 3;
+
+/**
+ * The deleted sessions as a user finds them in a list: title (else URL, else the imported file), and start time in
+ * UTC (the notice is written where no locale is known), the oldest first, the first few.
+ */
+function deletedNames(deleted: readonly SessionSummary[]): string {
+  const name = (s: SessionSummary) => {
+    const label = s.title.trim() || s.url || s.imported?.fileName || s.id;
+    const start = Number.isFinite(s.startedAt) ? new Date(s.startedAt).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : 'unknown time';
+    return `“${label.length > 60 ? `${label.slice(0, 59)}…` : label}” (${start})`;
+  };
+  const sorted = [...deleted].sort((a, b) => a.startedAt - b.startedAt);
+  const named = sorted.slice(0, NAMED_IN_NOTICE).map(name).join(', ');
+  const more = sorted.length - NAMED_IN_NOTICE;
+  return more > 0 ? `${named} and ${more} more` : named;
+}
+
 function deletedText(deleted: readonly SessionSummary[]): string {
   const imported = deleted.filter((s) => s.imported).length;
   const recorded = deleted.length - imported;

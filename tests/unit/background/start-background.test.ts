@@ -53,7 +53,7 @@ describe('startBackground: retention', () => {
     await client.request({ type: 'set-settings', settings: { retention: { maxAgeDays: 30, maxTotalMB: 2 } } });
     expect((await client.request({ type: 'list-sessions' })).map((s) => s.id).sort()).toEqual(['1:s1', '1:s2']);
     const [notice] = await client.request({ type: 'get-notices' });
-    expect(notice.message).toBe('Deleted 1 recorded session: 1 to keep storage under 2 MB.');
+    expect(notice.message).toMatch(/^Deleted 1 recorded session: 1 to keep storage under 2 MB\. “loopback” \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)\.$/);
     client.close();
   });
 

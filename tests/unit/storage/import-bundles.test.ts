@@ -49,7 +49,10 @@ describe('importBundles / readBundle', () => {
     expect((await store.listSessions()).map((s) => s.id)).toEqual(['import:old-call']);
     // Thirty-one days after the import: deleted, and the notice says it was an imported session.
     expect((await store.prune({ maxAgeDays: 30, maxTotalMB: 0 }, importedAt + 31 * DAY)).map((s) => s.id)).toEqual(['import:old-call']);
-    expect((await store.getNotices())[0].message).toBe('Deleted 1 imported session: 1 older than 30 days.');
+    // It names the session as the list does (its title), with its start, so the user knows which one went.
+    const title = bundle.session.title.trim() || bundle.session.url;
+    const start = new Date(bundle.session.startedAt).toISOString().slice(0, 16).replace('T', ' ');
+    expect((await store.getNotices())[0].message).toBe(`Deleted 1 imported session: 1 older than 30 days. “${title}” (${start} UTC).`);
   });
 
   it('stores a bundle with columns (webrtc-internals import) as the same chunks as its samples, and may release them', async () => {

@@ -360,7 +360,21 @@ describe('SessionStore', () => {
     expect(notices.map((n) => n.sessionIds)).toEqual([['new'], ['old', 'mid'], ['ancient']]);
     expect(notices.every((n) => n.kind === 'pruned' && n.t === NOW && typeof n.id === 'number')).toBe(true);
     expect(notices[1].message).toMatch(/2 recorded sessions.*8 MB/);
+    // Named, the oldest first, as the list names them (title, else URL), with their start.
+    expect(notices[1].message).toMatch(/\. “[^”]+” \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\), “[^”]+” \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)\.$/);
     expect(notices[2].message).toMatch(/older than 30 days/);
+  });
+});
+
+describe('retention notices', () => {
+  it('name the first three deleted sessions, the oldest first, then say how many more', async () => {
+    const { store } = await freshStore();
+    for (let i = 0; i < 5; i++) {
+      await store.commit(write(session(`s${i}`, { title: `Call ${i}`, startedAt: NOW - (10 - i) * DAY, lastActivityAt: NOW - (10 - i) * DAY, endedAt: NOW - (10 - i) * DAY })));
+    }
+    await store.prune({ maxAgeDays: 1, maxTotalMB: 0 }, NOW);
+    const [notice] = await store.getNotices();
+    expect(notice.message).toMatch(/^Deleted 5 recorded sessions: 5 older than 1 day\. “Call 0” \([^)]+ UTC\), “Call 1” \([^)]+ UTC\), “Call 2” \([^)]+ UTC\) and 2 more\.$/);
   });
 });
 
