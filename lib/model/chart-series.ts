@@ -461,6 +461,8 @@ export class ChartModel {
       ready: () => {
         const fields = this.fields(statsId);
         if (!fields) return false;
+        const sub = recordSubField(field);
+        if (sub) return hasOwn.call(fields, sub.base);
         const type = this.columns!.objects[statsId].type;
         if (findRateRule(type, field)) return true;
         return hasOwn.call(fields, field);
@@ -600,6 +602,25 @@ export class ChartModel {
     });
   }
 
+  /**
+   * One key of a record of counters (`qualityLimitationDurations.bandwidth`), as its change per second between
+   * samples: for a record of durations (seconds) the share of the time, in %, that went to that key.
+   */
+  private recordRate(id: string, base: string, key: string): Computer {
+    const ts = this.columnOf(id, 'timestamp');
+    const column = this.columnOf(id, base);
+    const scale = isDurationRecord(base) ? 100 : 1;
+    const at = (row: number): number | null => {
+      const record = column()?.[row];
+      return record !== null && typeof record === 'object' && !Array.isArray(record) && hasOwn.call(record, key) ? num((record as Record<string, Json>)[key]) : null;
+    };
+    return this.withPrev(id, (p, row) => {
+      const [a, b, t0, t1] = [at(p), at(row), num(ts()?.[p]), num(ts()?.[row])];
+      if (a === null || b === null || t0 === null || t1 === null || t1 <= t0 || b < a) return null;
+      return ((b - a) / ((t1 - t0) / 1000)) * scale;
+    });
+  }
+
   private level(id: string, field: string, scale: number): Computer {
     const column = this.columnOf(id, field);
     return (row) => {
@@ -730,6 +751,8 @@ export class ChartModel {
 
   /** An extra field: a bracketed derived series, the rate of a counter webrtc-internals derives one for, or raw. */
   private extraComputer(statsId: string, field: string): Computer {
+    const sub = recordSubField(field);
+    if (sub) return this.recordRate(statsId, sub.base, sub.key);
     const type = this.columns!.objects[statsId].type;
     const rule = extraRule(type, field);
     if (!rule) return this.level(statsId, field, 1);
@@ -761,6 +784,19 @@ function extraRule(type: string, field: string): RateRule | undefined {
   return field.startsWith('[') ? findRateRule(type, field) : counterRateRule(type, field);
 }
 
+/**
+ * `base.key` names one key of a record field (`qualityLimitationDurations.cpu`), as the stats table lists them;
+ * null for a field of its own (stats field names have no dots) or a bracketed derived one.
+ */
+export function recordSubField(field: string): { base: string; key: string } | null {
+  if (field.startsWith('[')) return null;
+  const dot = field.indexOf('.');
+  return dot > 0 && dot < field.length - 1 ? { base: field.slice(0, dot), key: field.slice(dot + 1) } : null;
+}
+
+/** Records whose values are seconds spent in each state (qualityLimitationDurations): charted as shares of time. */
+const isDurationRecord = (base: string) => base.endsWith('Durations');
+
 export function extraChartId(extra: ExtraField): string {
   return `extra:${extra.statsId}:${extra.field}`;
 }
@@ -771,7 +807,7 @@ const SECONDS_FIELDS = /^(jitter|roundTripTime|currentRoundTripTime|totalRoundTr
  * Legend decimals of an extra field chart by its unit, as the default charts of the same unit show them (a rate in
  * kbit/s with one decimal); seconds and unitless values (levels, ratios) keep three.
  */
-const EXTRA_DECIMALS: Record<string, number> = { 'kbit/s': 1, '/s': 1, ms: 1, 'bit/s': 0, bytes: 0 };
+const EXTRA_DECIMALS: Record<string, number> = { 'kbit/s': 1, '/s': 1, ms: 1, '%': 1, 'bit/s': 0, bytes: 0 };
 
 /** Title, unit and axis of an extra field chart (derived series take the rule's unit). */
 function extraChartHeader(extra: ExtraField, columns: StatsColumns | undefined): Omit<ChartSpec, 'series' | 'signature'> {
@@ -779,7 +815,11 @@ function extraChartHeader(extra: ExtraField, columns: StatsColumns | undefined):
   const rule = type ? extraRule(type, extra.field) : undefined;
   let unit = '';
   let title = extra.field;
-  if (rule) {
+  const sub = recordSubField(extra.field);
+  if (sub) {
+    unit = isDurationRecord(sub.base) ? '%' : '/s';
+    title = isDurationRecord(sub.base) ? `${extra.field} (share of the time)` : `${extra.field} per second`;
+  } else if (rule) {
     title = extra.field === rule.name ? rule.name : `${extra.field} ${rule.name}`;
     if (rule.kind === 'bits-per-second') unit = 'kbit/s';
     else if (rule.kind === 'per-second') unit = '/s';
@@ -796,6 +836,8 @@ function extraChartHeader(extra: ExtraField, columns: StatsColumns | undefined):
     yLabel: unit || extra.field,
     kind: 'line',
     decimals: EXTRA_DECIMALS[unit] ?? 3,
+    // A share of the time on its whole scale: jitter around 100 % must not fill the axis.
+    ...(unit === '%' ? { yMin: 0, yMax: 100 } : {}),
     extra: { ...extra },
   };
 }

@@ -234,6 +234,13 @@ export function buildStatsTable(columns: StatsColumns | undefined): StatsGroup[]
       if (HIDDEN_FIELDS.has(name)) continue;
       const number = typeof value === 'number' ? Number.isFinite(value) : legacy && !name.endsWith('Id') && parseLegacyNumber(value) !== null;
       fields.push({ name, value, numeric: number && !NOT_CHARTABLE.has(name) });
+      // A record of numbers (qualityLimitationDurations: seconds per reason) lists each key as a row of its own,
+      // chartable (chart-series.ts recordSubField): webrtc-internals shows it as text only.
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [key, sub] of Object.entries(value)) {
+          if (typeof sub === 'number' && Number.isFinite(sub) && !key.includes('.')) fields.push({ name: `${name}.${key}`, value: sub, numeric: true });
+        }
+      }
     }
     group.objects.push({ id: obj.id, type, label: objectLabel(obj), fields });
   }

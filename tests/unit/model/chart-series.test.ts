@@ -422,6 +422,21 @@ describe('extra field charts', () => {
     expect(ratio.series[0].values).toEqual([null, 10]);
   });
 
+  it('charts one key of qualityLimitationDurations as the share of the time it took between samples (%)', () => {
+    const c = samplesToColumns([
+      sample(0, 0, { O: out(0, 0, 0, { qualityLimitationDurations: { none: 10, bandwidth: 0, cpu: 0, other: 0 } }) }),
+      sample(1, 1000, { O: out(1000, 1000, 10, { qualityLimitationDurations: { none: 10.25, bandwidth: 0.75, cpu: 0, other: 0 } }) }),
+      sample(2, 3000, { O: out(3000, 2000, 20, { qualityLimitationDurations: { none: 12.25, bandwidth: 0.75, cpu: 0, other: 0 } }) }),
+      // A record without the key, then a reset (a new stream with the same id): no value rather than a wrong one.
+      sample(3, 4000, { O: out(4000, 3000, 30, { qualityLimitationDurations: { none: 13.25 } }) }),
+      sample(4, 5000, { O: out(5000, 4000, 40, { qualityLimitationDurations: { none: 0, bandwidth: 0 } }) }),
+    ]);
+    const chart = buildExtraChart(c, 'O', 'qualityLimitationDurations.bandwidth').chart;
+    expect(chart).toMatchObject({ unit: '%', title: 'qualityLimitationDurations.bandwidth (share of the time) · O', decimals: 1, yMin: 0, yMax: 100 });
+    expect(chart.series[0].values).toEqual([null, 75, 0, null, null]);
+    expect(buildExtraChart(c, 'O', 'qualityLimitationDurations.none').chart.series[0].values).toEqual([null, 25, 100, 100, null]);
+  });
+
   it('legend decimals follow the unit, as the default charts show it (a rate in kbit/s: one decimal, not three)', () => {
     const c = columns();
     expect(buildExtraChart(c, 'O', 'bytesSent').chart.decimals).toBe(DEFAULT_CHARTS.find((d) => d.id === 'bitrate-send')!.decimals);

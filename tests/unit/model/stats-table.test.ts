@@ -156,3 +156,19 @@ describe('buildStatsTable: Chrome\'s legacy (goog) stats', () => {
   });
 });
 
+describe('record fields', () => {
+  it('lists each numeric key of a record (qualityLimitationDurations) as a chartable row after it', () => {
+    const groups = buildStatsTable(
+      samplesToColumns([{ index: 0, t: 1000, report: { O: { type: 'outbound-rtp', timestamp: 1000, kind: 'video', qualityLimitationDurations: { none: 9.5, bandwidth: 0.5, cpu: 0, other: 0 } } } }]),
+    );
+    const fields = groups[0].objects[0].fields.map((f) => [f.name, f.value, f.numeric]);
+    const at = fields.findIndex(([name]) => name === 'qualityLimitationDurations');
+    expect(fields.slice(at, at + 5)).toEqual([
+      ['qualityLimitationDurations', { none: 9.5, bandwidth: 0.5, cpu: 0, other: 0 }, false],
+      ['qualityLimitationDurations.none', 9.5, true],
+      ['qualityLimitationDurations.bandwidth', 0.5, true],
+      ['qualityLimitationDurations.cpu', 0, true],
+      ['qualityLimitationDurations.other', 0, true],
+    ]);
+  });
+});
