@@ -100,8 +100,8 @@ function keepsEvent(e: TraceEvent): boolean {
 /** Records of {@link TrackedTab.senderEvents}. */
 function isSenderEvent(e: TraceEvent): boolean {
   const r = e.record;
-  if (r.type === 'pc-call') return r.method === 'sender.replaceTrack' || r.method === 'setLocalDescription';
-  if (r.type === 'pc-settled') return r.method === 'sender.replaceTrack' || (r.ok && (r.method === 'createOffer' || r.method === 'createAnswer'));
+  if (r.type === 'pc-call') return r.method === 'sender.replaceTrack' || r.method === 'transceiver.direction' || r.method === 'setLocalDescription';
+  if (r.type === 'pc-settled') return r.method === 'sender.replaceTrack' || r.method === 'transceiver.direction' || (r.ok && (r.method === 'createOffer' || r.method === 'createAnswer'));
   return false;
 }
 

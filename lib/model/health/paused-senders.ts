@@ -17,12 +17,15 @@ import type { StreamMetrics } from './metrics';
 
 /**
  * A sender without a track: from a `sender.replaceTrack(null)` that succeeded to the next successful replaceTrack
- * with a track (`to` null: still without one), per transceiver, named by its mid and index at the call, with the
+ * with a track (`to` null: still without one), or a transceiver whose direction the page set to "inactive" or
+ * "recvonly" until it sets one that sends again, per transceiver, named by its mid and index at the call, with the
  * SSRCs its transceiver sends. Chromium stops sending then; Firefox keeps sending black video at one frame a
  * second, which read as a starved encoder ("Low or collapsing bitrate") though the page paused it.
  */
 export interface PausedSender {
   pcId: string;
+  /** How the page paused it: `sender.replaceTrack(null)`, or the transceiver's direction ("inactive", "recvonly"). */
+  how: PauseHow;
   mid: string | null;
   /** The transceiver's index in the PC (getTransceivers() order). */
   index: number;
@@ -31,13 +34,18 @@ export interface PausedSender {
   ssrcs: number[];
 }
 
+export type PauseHow = { kind: 'replaceTrack' } | { kind: 'direction'; direction: string };
+
 export interface SessionSenderGaps {
   folded: number;
   lastFolded: TraceEvent | undefined;
   /** Per PC: its latest local description (parsed only when one of its senders pauses). */
   localSdp: Map<string, string>;
-  /** replaceTrack calls not settled yet, by `<pcId> <call>`. */
-  pending: Map<string, { mid: string | null; index: number; toNull: boolean }>;
+  /**
+   * replaceTrack and direction calls not settled yet, by `<pcId> <call>`: `stops` whether the call stops the sender
+   * (replaceTrack(null); a direction without "send"), else it resumes it.
+   */
+  pending: Map<string, { mid: string | null; index: number; stops: boolean; how: PauseHow }>;
   /** Every PC's paused senders, in the order the pauses began. */
   paused: PausedSender[];
 }
@@ -68,14 +76,23 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         const sdp = sdpOf(record.args[0]);
         if (sdp !== null) out.localSdp.set(pcId, sdp);
       } else if (record.method === 'sender.replaceTrack' && record.target) {
-        out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, toNull: record.args[0] === null });
+        out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, stops: record.args[0] === null, how: { kind: 'replaceTrack' } });
+      } else if (record.method === 'transceiver.direction' && record.target && typeof record.args[0] === 'string') {
+        // "inactive" or "recvonly": the page stops sending on that transceiver (once negotiated, a moment later);
+        // "sendrecv" or "sendonly" sends again.
+        out.pending.set(`${pcId} ${record.call}`, {
+          mid: record.target.mid,
+          index: record.target.index,
+          stops: !record.args[0].startsWith('send'),
+          how: { kind: 'direction', direction: record.args[0] },
+        });
       }
     } else if (record.type === 'pc-settled') {
       if (record.ok && (record.method === 'createOffer' || record.method === 'createAnswer')) {
         // An implicit setLocalDescription() has no description in its arguments: the one the PC made stands in.
         const sdp = sdpOf(record.value);
         if (sdp !== null) out.localSdp.set(pcId, sdp);
-      } else if (record.method === 'sender.replaceTrack') {
+      } else if (record.method === 'sender.replaceTrack' || record.method === 'transceiver.direction') {
         const key = `${pcId} ${record.call}`;
         const call = out.pending.get(key);
         out.pending.delete(key);
@@ -88,9 +105,9 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
             break;
           }
         }
-        if (call.toNull) {
-          // A second replaceTrack(null) continues the pause.
-          if (!open) out.paused.push({ pcId, mid: call.mid, index: call.index, from: record.t, to: null, ssrcs: ssrcsOfMid(out.localSdp.get(pcId), call.mid) });
+        if (call.stops) {
+          // A second replaceTrack(null) (or a direction without send) continues the pause.
+          if (!open) out.paused.push({ pcId, how: call.how, mid: call.mid, index: call.index, from: record.t, to: null, ssrcs: ssrcsOfMid(out.localSdp.get(pcId), call.mid) });
         } else if (open) {
           open.to = record.t;
         }
@@ -107,6 +124,7 @@ export interface StreamPause {
   from: number;
   to: number | null;
   pcId: string | null;
+  how: PauseHow;
 }
 
 /** What a PC's streams were paused by: its own senders (outbound, by mid) and other PCs of its session (inbound, by SSRC). */
@@ -123,11 +141,11 @@ export function streamPauses(pcId: string, session: SessionSenderGaps): StreamPa
     of(stream) {
       if (stream.direction === 'outbound') {
         const mid = stream.mid;
-        return mid === null ? [] : session.paused.filter((p) => p.pcId === pcId && p.mid === mid).map((p) => ({ from: p.from, to: p.to, pcId: null }));
+        return mid === null ? [] : session.paused.filter((p) => p.pcId === pcId && p.mid === mid).map((p) => ({ from: p.from, to: p.to, pcId: null, how: p.how }));
       }
       const ssrc = stream.ssrc;
       if (ssrc === null) return [];
-      return session.paused.filter((p) => p.pcId !== pcId && p.ssrcs.includes(ssrc)).map((p) => ({ from: p.from, to: p.to, pcId: p.pcId }));
+      return session.paused.filter((p) => p.pcId !== pcId && p.ssrcs.includes(ssrc)).map((p) => ({ from: p.from, to: p.to, pcId: p.pcId, how: p.how }));
     },
   };
 }

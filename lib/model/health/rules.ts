@@ -243,7 +243,10 @@ function withPauses(issues: HealthIssue[], stream: StreamMetrics, pauses: readon
         evidence: {
           ...issue.evidence,
           pausedBy: pause.pcId ?? undefined,
-          note: `Paused by this page: its connection ${pause.pcId} left the sender of this stream without a track (replaceTrack(null))${since(pause.from)}${pause.to !== null ? ` and gave it one again${since(pause.to)}` : ''}.`,
+          note:
+            pause.how.kind === 'direction'
+              ? `Paused by this page: its connection ${pause.pcId} set the direction of this stream's sender to "${pause.how.direction}"${since(pause.from)}${pause.to !== null ? ` and to one that sends again${since(pause.to)}` : ''}.`
+              : `Paused by this page: its connection ${pause.pcId} left the sender of this stream without a track (replaceTrack(null))${since(pause.from)}${pause.to !== null ? ` and gave it one again${since(pause.to)}` : ''}.`,
         },
       });
     } else {

@@ -1,4 +1,5 @@
 /** Issue rules and hysteresis (lib/model/health/{hysteresis,rules}.ts): hand-made series, the flicker case, missing fields. */
+import { tracePauses } from '../../../../lib/model/health/paused-senders';
 import { describe, expect, it } from 'vitest';
 import { assessPc } from '../../../../lib/model/health/assess';
 import { above, hysteresisSpans } from '../../../../lib/model/health/hysteresis';
@@ -204,6 +205,42 @@ describe('a sender the page left without a track (replaceTrack(null))', () => {
     expect(series[19]).not.toBeNull();
     const unpaused = assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 1000), columns: cols, events: [] });
     expect(unpaused.streams.find((s) => s.statsId === 'OV')!.series.slice(21, 30).every((v) => v !== null)).toBe(true);
+  });
+});
+
+describe('a transceiver whose direction the page set to inactive (or recvonly), then back', () => {
+  const good = { kbps: 800, fps: 30 };
+  const stopped = { kbps: 0, fps: 0 };
+  const rows = [...new Array(20).fill(good), ...new Array(10).fill(stopped), ...new Array(10).fill(good)];
+  /** direction = `stop` at +19.5 s, back to sendrecv at +29.5 s, on the transceiver of `mid`. */
+  const direction = (mid: string, stop = 'inactive') => {
+    const s = new EventStream();
+    const off = s.callStart('0-1', T0 + 19_500, 'transceiver.direction', [stop], { mid, index: 1 });
+    s.settle('0-1', T0 + 19_500, off, 'transceiver.direction', {});
+    const on = s.callStart('0-1', T0 + 29_500, 'transceiver.direction', ['sendrecv'], { mid, index: 1 });
+    s.settle('0-1', T0 + 29_500, on, 'transceiver.direction', {});
+    return s;
+  };
+
+  it('is a pause of its sender: no sender fault, its rows not rated (QA pass: "Frame rate far below the source", Low quality)', () => {
+    const health = (events: EventStream) => assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 1000), columns: columnsOf(outboundVideo(rows, true, '1')), events: events.events });
+    const series = health(direction('1')).streams.find((s) => s.statsId === 'OV')!.series;
+    expect(series.slice(21, 30).every((v) => v === null)).toBe(true);
+    expect(series[35]).not.toBeNull();
+    expect(rules(health(direction('1')).issues.filter((i) => i.severity !== 'info'))).toEqual([]);
+    expect(rules(health(direction('1', 'recvonly')).issues.filter((i) => i.severity !== 'info'))).toEqual([]);
+    // Another transceiver's direction explains nothing (the control: the camera keeps capturing, nothing is sent).
+    expect(rules(health(direction('0')).issues.filter((i) => i.severity !== 'info')).length).toBeGreaterThan(0);
+  });
+
+  it("a receiver of the same page names it in its note", () => {
+    const SDP = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=ssrc:33 cname:x\r\n';
+    const s = new EventStream().created('0-1', T0 - 2000).created('0-2', T0 - 1000);
+    s.callOk('0-1', T0 - 1500, 'setLocalDescription', [{ type: 'offer', sdp: SDP }]);
+    const off = s.callStart('0-1', T0 + 9_500, 'transceiver.direction', ['inactive'], { mid: '1', index: 0 });
+    s.settle('0-1', T0 + 9_500, off, 'transceiver.direction', {});
+    const pauses = tracePauses('0-2', s.events).of({ direction: 'inbound', mid: '1', ssrc: 33 });
+    expect(pauses).toEqual([{ from: T0 + 9_500, to: null, pcId: '0-1', how: { kind: 'direction', direction: 'inactive' } }]);
   });
 });
 
