@@ -108,7 +108,7 @@ function IssueList({ health, origin }: { health: PcHealth; origin: number }) {
           <span class="health-issue__span">{span(issue, origin)}</span>
           <div class="health-issue__evidence">{evidenceText(issue)}</div>
           {issue.evidence.note ? <div class="health-issue__note">{issue.evidence.note}</div> : null}
-          {issue.evidence.pausedBy ? null : <div class="health-issue__advice health-muted">{ISSUE_TEXT[issue.rule].advice}</div>}
+          {issue.evidence.pausedBy || issue.evidence.setByPage ? null : <div class="health-issue__advice health-muted">{ISSUE_TEXT[issue.rule].advice}</div>}
         </li>
       ))}
     </ul>

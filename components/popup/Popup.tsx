@@ -90,7 +90,7 @@ function PcCard({ pc, now }: { pc: LivePcHealth; now: number }) {
           </p>
           <p class="popup-issue__evidence">{evidenceText(pc.topIssue)}</p>
           {pc.topIssue.evidence.note ? <p class="popup-issue__note">{pc.topIssue.evidence.note}</p> : null}
-          {pc.topIssue.evidence.pausedBy ? null : <p class="popup-issue__advice">{ISSUE_TEXT[pc.topIssue.rule].advice}</p>}
+          {pc.topIssue.evidence.pausedBy || pc.topIssue.evidence.setByPage ? null : <p class="popup-issue__advice">{ISSUE_TEXT[pc.topIssue.rule].advice}</p>}
           {others.length > 0 ? (
             <p class="popup-muted">
               Also: {others.map((i) => `${ISSUE_TEXT[i.rule].title} (${i.subject})`).join('; ')}

@@ -97,11 +97,14 @@ function keepsEvent(e: TraceEvent): boolean {
   return (r.type === 'pc-event' && r.event.endsWith('statechange')) || r.type === 'media-settled';
 }
 
+/** Calls that pause, resume or cap a sender (paused-senders.ts). */
+const SENDER_METHODS: ReadonlySet<string> = new Set(['sender.replaceTrack', 'transceiver.direction', 'sender.setParameters']);
+
 /** Records of {@link TrackedTab.senderEvents}. */
 function isSenderEvent(e: TraceEvent): boolean {
   const r = e.record;
-  if (r.type === 'pc-call') return r.method === 'sender.replaceTrack' || r.method === 'transceiver.direction' || r.method === 'setLocalDescription';
-  if (r.type === 'pc-settled') return r.method === 'sender.replaceTrack' || r.method === 'transceiver.direction' || (r.ok && (r.method === 'createOffer' || r.method === 'createAnswer'));
+  if (r.type === 'pc-call') return SENDER_METHODS.has(r.method) || r.method === 'setLocalDescription';
+  if (r.type === 'pc-settled') return SENDER_METHODS.has(r.method) || (r.ok && (r.method === 'createOffer' || r.method === 'createAnswer'));
   return false;
 }
 

@@ -34,6 +34,21 @@ export interface PausedSender {
   ssrcs: number[];
 }
 
+/**
+ * A sender the page capped with `sender.setParameters` (an encoding's `maxBitrate`), from the call that set it to
+ * the next one that changed or lifted it (`to` null: still capped), per transceiver. A stream held at its cap is the
+ * page's choice, not congestion control starving it.
+ */
+export interface SenderCap {
+  pcId: string;
+  mid: string | null;
+  index: number;
+  from: number;
+  to: number | null;
+  /** bit/s, summed over the encodings that have one. */
+  maxBitrate: number;
+}
+
 export type PauseHow = { kind: 'replaceTrack' } | { kind: 'direction'; direction: string };
 
 export interface SessionSenderGaps {
@@ -48,10 +63,26 @@ export interface SessionSenderGaps {
   pending: Map<string, { mid: string | null; index: number; stops: boolean; how: PauseHow }>;
   /** Every PC's paused senders, in the order the pauses began. */
   paused: PausedSender[];
+  /** setParameters calls not settled yet, by `<pcId> <call>`, with the cap they set (null: none). */
+  pendingCaps: Map<string, { mid: string | null; index: number; maxBitrate: number | null }>;
+  /** Every PC's capped senders, in the order the caps were set. */
+  caps: SenderCap[];
+}
+
+/** The summed `maxBitrate` of a setParameters argument's encodings; null when none has one. */
+function maxBitrateOf(parameters: unknown): number | null {
+  const encodings = typeof parameters === 'object' && parameters !== null ? (parameters as { encodings?: unknown }).encodings : undefined;
+  if (!Array.isArray(encodings)) return null;
+  let sum: number | null = null;
+  for (const e of encodings) {
+    const cap = typeof e === 'object' && e !== null ? (e as { maxBitrate?: unknown; active?: unknown }).maxBitrate : undefined;
+    if (typeof cap === 'number' && Number.isFinite(cap) && cap > 0) sum = (sum ?? 0) + cap;
+  }
+  return sum;
 }
 
 export function emptySenderGaps(): SessionSenderGaps {
-  return { folded: 0, lastFolded: undefined, localSdp: new Map(), pending: new Map(), paused: [] };
+  return { folded: 0, lastFolded: undefined, localSdp: new Map(), pending: new Map(), paused: [], pendingCaps: new Map(), caps: [] };
 }
 
 /** The SSRCs of the section with `mid` of a description (none without it). */
@@ -77,6 +108,8 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         if (sdp !== null) out.localSdp.set(pcId, sdp);
       } else if (record.method === 'sender.replaceTrack' && record.target) {
         out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, stops: record.args[0] === null, how: { kind: 'replaceTrack' } });
+      } else if (record.method === 'sender.setParameters' && record.target) {
+        out.pendingCaps.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, maxBitrate: maxBitrateOf(record.args[0]) });
       } else if (record.method === 'transceiver.direction' && record.target && typeof record.args[0] === 'string') {
         // "inactive" or "recvonly": the page stops sending on that transceiver (once negotiated, a moment later);
         // "sendrecv" or "sendonly" sends again.
@@ -92,6 +125,13 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         // An implicit setLocalDescription() has no description in its arguments: the one the PC made stands in.
         const sdp = sdpOf(record.value);
         if (sdp !== null) out.localSdp.set(pcId, sdp);
+      } else if (record.method === 'sender.setParameters') {
+        const key = `${pcId} ${record.call}`;
+        const call = out.pendingCaps.get(key);
+        out.pendingCaps.delete(key);
+        if (!call || !record.ok) continue;
+        for (const cap of out.caps) if (cap.pcId === pcId && cap.index === call.index && cap.to === null) cap.to = record.t;
+        if (call.maxBitrate !== null) out.caps.push({ pcId, mid: call.mid, index: call.index, from: record.t, to: null, maxBitrate: call.maxBitrate });
       } else if (record.method === 'sender.replaceTrack' || record.method === 'transceiver.direction') {
         const key = `${pcId} ${record.call}`;
         const call = out.pending.get(key);
@@ -130,14 +170,19 @@ export interface StreamPause {
 /** What a PC's streams were paused by: its own senders (outbound, by mid) and other PCs of its session (inbound, by SSRC). */
 export interface StreamPauses {
   of(stream: Pick<StreamMetrics, 'direction' | 'mid' | 'ssrc'>): StreamPause[];
+  /** The caps the page set on an outbound stream's sender (by mid); none for inbound streams. */
+  capsOf(stream: Pick<StreamMetrics, 'direction' | 'mid'>): SenderCap[];
 }
 
-export const NO_PAUSES: StreamPauses = { of: () => [] };
+export const NO_PAUSES: StreamPauses = { of: () => [], capsOf: () => [] };
 
 /** The pauses of PC `pcId`'s streams in `session`: its own senders' (outbound, by mid) and its other PCs' (inbound, by SSRC). */
 export function streamPauses(pcId: string, session: SessionSenderGaps): StreamPauses {
-  if (session.paused.length === 0) return NO_PAUSES;
+  if (session.paused.length === 0 && session.caps.length === 0) return NO_PAUSES;
   return {
+    capsOf(stream) {
+      return stream.direction === 'outbound' && stream.mid !== null ? session.caps.filter((c) => c.pcId === pcId && c.mid === stream.mid) : [];
+    },
     of(stream) {
       if (stream.direction === 'outbound') {
         const mid = stream.mid;

@@ -15,7 +15,7 @@ import type { PcSummary, StatsColumns, TraceEvent } from '../session';
 import { above, below, HysteresisTracker, type RowSpan } from './hysteresis';
 import type { ConnectionMetrics, MetricSeries, MetricValue, StreamMetrics } from './metrics';
 import { pcEventFacts, type PcEventFacts, type StateChange } from './pc-events';
-import { tracePauses, type StreamPause, type StreamPauses } from './paused-senders';
+import { tracePauses, type SenderCap, type StreamPause, type StreamPauses } from './paused-senders';
 import { CONCEALMENT_OFF_RATIO, CONCEALMENT_WINDOW_MS, FREEZE_WINDOW_MS, HYSTERESIS_OFF_RATIO, KEYFRAME_WINDOW_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
 
@@ -148,6 +148,8 @@ export interface IssueEvidence {
    * (check the network, the remote sender) does not apply.
    */
   pausedBy?: string;
+  /** The page set what the issue measures (a sender's maxBitrate cap): the note says so, and the advice does not apply. */
+  setByPage?: boolean;
 }
 
 export interface HealthIssue {
@@ -256,6 +258,33 @@ function withPauses(issues: HealthIssue[], stream: StreamMetrics, pauses: readon
   return out;
 }
 
+/** Rules a sender's bitrate cap explains: its bitrate is held low, and the encoder says bandwidth limits it. */
+const CAPPED_RULES: ReadonlySet<IssueId> = new Set<IssueId>(['low-bitrate', 'quality-limited-bandwidth']);
+
+/**
+ * A sender's issues that begin while the page caps its bitrate (setParameters maxBitrate) become information naming
+ * the cap: the page chose that bitrate (QA pass: a 150 kbit/s cap read as two warnings and "Low quality").
+ */
+function withCaps(issues: HealthIssue[], caps: readonly SenderCap[], pcOrigin: number | null): HealthIssue[] {
+  if (caps.length === 0) return issues;
+  const since = (t: number) => (pcOrigin !== null ? ` at +${((t - pcOrigin) / 1000).toFixed(3)} s` : '');
+  return issues.map((issue) => {
+    if (!CAPPED_RULES.has(issue.rule)) return issue;
+    const cap = caps.find((c) => issue.from >= c.from - PAUSE_LEAD_MS && (c.to === null || issue.from <= c.to + SENDER_RESUME_GRACE_MS));
+    if (!cap) return issue;
+    const kbps = Math.round(cap.maxBitrate / 1000);
+    return {
+      ...issue,
+      severity: 'info',
+      evidence: {
+        ...issue.evidence,
+        setByPage: true,
+        note: `Capped by this page: setParameters set maxBitrate ${kbps} kbit/s${since(cap.from)}${cap.to !== null ? `, changed or lifted${since(cap.to)}` : ''}.`,
+      },
+    };
+  });
+}
+
 /** What the issues of the rows folded so far depend on beyond those rows. */
 export interface PcRuleEnd {
   pc?: PcSummary;
@@ -327,7 +356,8 @@ export class PcRules {
       for (let i = 0; i < this.streams.length; i++) {
         const othersReceiving = (after: number, row: number) => m.streams.some((o, j) => j !== i && o.direction === 'inbound' && receivingAt(o, m.t, after, row, recentMs));
         const pauses = end.pauses?.of(m.streams[i]) ?? [];
-        out.push(...withPauses(this.streams[i].issues(this.pcId, m, i, closedAt, end.now, othersReceiving), m.streams[i], pauses, end.pc?.createdAt ?? null));
+        const caps = end.pauses?.capsOf(m.streams[i]) ?? [];
+        out.push(...withCaps(withPauses(this.streams[i].issues(this.pcId, m, i, closedAt, end.now, othersReceiving), m.streams[i], pauses, end.pc?.createdAt ?? null), caps, end.pc?.createdAt ?? null));
       }
       out.push(...spanIssues(this.rtt.spans(m.t.length), m.t, 'high-rtt', this.pcId, null, 'connection',
         (sp) => ({ metric: 'round-trip time', value: sp.peak, unit: 'ms', threshold: th.rttMs })));

@@ -208,6 +208,32 @@ describe('a sender the page left without a track (replaceTrack(null))', () => {
   });
 });
 
+describe("a sender the page capped with setParameters' maxBitrate", () => {
+  const good = { kbps: 800, fps: 30, bw: 0 };
+  const capped = { kbps: 150, fps: 30, bw: 1 };
+  const rows = [...new Array(20).fill(good), ...new Array(20).fill(capped), ...new Array(10).fill(good)];
+  /** maxBitrate 150 kbit/s at +19.5 s on the transceiver of `mid`, lifted at +39.5 s. */
+  const cap = (mid: string) => {
+    const s = new EventStream();
+    const set = s.callStart('0-1', T0 + 19_500, 'sender.setParameters', [{ encodings: [{ maxBitrate: 150_000 }] }], { mid, index: 1 });
+    s.settle('0-1', T0 + 19_501, set, 'sender.setParameters', {});
+    const lift = s.callStart('0-1', T0 + 39_500, 'sender.setParameters', [{ encodings: [{}] }], { mid, index: 1 });
+    s.settle('0-1', T0 + 39_501, lift, 'sender.setParameters', {});
+    return s;
+  };
+  const warnings = (events: EventStream) => issuesOf(columnsOf(outboundVideo(rows, true, '1')), events).filter((i) => i.severity !== 'info');
+
+  it('its low bitrate and bandwidth limitation are information naming the cap, not warnings (QA pass)', () => {
+    // The control: another transceiver's cap explains nothing.
+    expect(rules(warnings(cap('0')))).toEqual(expect.arrayContaining(['low-bitrate', 'quality-limited-bandwidth']));
+    expect(rules(warnings(cap('1')))).not.toContain('low-bitrate');
+    expect(rules(warnings(cap('1')))).not.toContain('quality-limited-bandwidth');
+    const info = issuesOf(columnsOf(outboundVideo(rows, true, '1')), cap('1')).filter((i) => i.rule === 'low-bitrate');
+    expect(info.length).toBeGreaterThan(0);
+    expect(info[0].evidence).toMatchObject({ setByPage: true, note: 'Capped by this page: setParameters set maxBitrate 150 kbit/s at +20.501 s, changed or lifted at +40.501 s.' });
+  });
+});
+
 describe('a transceiver whose direction the page set to inactive (or recvonly), then back', () => {
   const good = { kbps: 800, fps: 30 };
   const stopped = { kbps: 0, fps: 0 };
