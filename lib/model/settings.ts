@@ -39,29 +39,24 @@ export function normalizeSettings(raw: unknown): Settings {
     string,
     unknown
   >;
-  const finiteAtLeast = (value: unknown, min: number, fallback: number, max = Infinity) =>
+  const finiteWithin = (value: unknown, min: number, fallback: number, max = Infinity) =>
     typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max ? value : fallback;
   return {
-    pollIntervalMs: finiteAtLeast(input.pollIntervalMs, MIN_POLL_INTERVAL_MS, DEFAULT_SETTINGS.pollIntervalMs, MAX_POLL_INTERVAL_MS),
+    pollIntervalMs: finiteWithin(input.pollIntervalMs, MIN_POLL_INTERVAL_MS, DEFAULT_SETTINGS.pollIntervalMs, MAX_POLL_INTERVAL_MS),
     paused: typeof input.paused === 'boolean' ? input.paused : DEFAULT_SETTINGS.paused,
     excludedSites: hostList(input.excludedSites),
     retention: {
-      maxAgeDays: finiteAtLeast(retention.maxAgeDays, 0, DEFAULT_SETTINGS.retention.maxAgeDays),
-      maxTotalMB: finiteAtLeast(retention.maxTotalMB, 0, DEFAULT_SETTINGS.retention.maxTotalMB),
+      maxAgeDays: finiteWithin(retention.maxAgeDays, 0, DEFAULT_SETTINGS.retention.maxAgeDays),
+      maxTotalMB: finiteWithin(retention.maxTotalMB, 0, DEFAULT_SETTINGS.retention.maxTotalMB),
     },
     health: normalizeHealthThresholds(input.health),
     pausedSites: hostList(input.pausedSites),
   };
 }
 
+/** Stored site lists: read as the options page reads them, what is no site dropped. */
 function hostList(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  const out: string[] = [];
-  for (const item of value) {
-    const pattern = typeof item === 'string' ? sitePattern(item) : null;
-    if (pattern !== null && !out.includes(pattern)) out.push(pattern);
-  }
-  return out;
+  return Array.isArray(value) ? sitePatternsOf(value.filter((item): item is string => typeof item === 'string')).patterns : [];
 }
 
 /** A host name (letters, digits, hyphens, in dot-separated labels), an IPv4 address, or an IPv6 one in brackets. */
@@ -92,10 +87,15 @@ export function sitePattern(text: string): string | null {
 
 /** The site patterns of a text (one per line, or separated by spaces or commas), and what in it is no site. */
 export function parseSitePatterns(text: string): { patterns: string[]; invalid: string[] } {
+  return sitePatternsOf(text.split(/[\s,]+/));
+}
+
+/** Each item as a site pattern, once; the non-empty items that are no site in `invalid`. */
+function sitePatternsOf(items: readonly string[]): { patterns: string[]; invalid: string[] } {
   const patterns: string[] = [];
   const invalid: string[] = [];
-  for (const item of text.split(/[\s,]+/)) {
-    if (item === '') continue;
+  for (const item of items) {
+    if (item.trim() === '') continue;
     const pattern = sitePattern(item);
     if (pattern === null) invalid.push(item);
     else if (!patterns.includes(pattern)) patterns.push(pattern);

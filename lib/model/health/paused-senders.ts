@@ -1,6 +1,6 @@
 /**
- * Senders a session's own page left without a track on purpose (`sender.replaceTrack(null)`), with the SSRCs they
- * send, so that a PC of the same session receiving those SSRCs (a loopback call, a test page, an app with both ends
+ * Senders a session's own page paused on purpose (`sender.replaceTrack(null)`, or a transceiver direction without
+ * "send"), with the SSRCs they send, and senders it capped (`setParameters` with a `maxBitrate`), so that a PC of the same session receiving those SSRCs (a loopback call, a test page, an app with both ends
  * in one tab) knows its stream was paused by its sender, not broken by the network.
  *
  * The SSRCs of a sender come from its PC's latest local description (`a=ssrc` lines of the section with the sender's
@@ -75,7 +75,7 @@ function maxBitrateOf(parameters: unknown): number | null {
   if (!Array.isArray(encodings)) return null;
   let sum: number | null = null;
   for (const e of encodings) {
-    const cap = typeof e === 'object' && e !== null ? (e as { maxBitrate?: unknown; active?: unknown }).maxBitrate : undefined;
+    const cap = typeof e === 'object' && e !== null ? (e as { maxBitrate?: unknown }).maxBitrate : undefined;
     if (typeof cap === 'number' && Number.isFinite(cap) && cap > 0) sum = (sum ?? 0) + cap;
   }
   return sum;

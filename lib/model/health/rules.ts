@@ -221,10 +221,17 @@ const RECEIVER_RULES: ReadonlySet<IssueId> = new Set<IssueId>(['no-packets-recei
  * ends there. An inbound stream's issue that starts in a pause its sender made (another PC of the session) stays,
  * as information, with the pause named: the page paused it on purpose.
  */
+/** Whether an issue began within a stretch the page set (a pause, a cap), from a moment before it to a moment after. */
+const beganWithin = (issue: HealthIssue, span: { from: number; to: number | null }): boolean =>
+  issue.from >= span.from - PAUSE_LEAD_MS && (span.to === null || issue.from <= span.to + SENDER_RESUME_GRACE_MS);
+
+/** " at +12.345 s" since the PC's creation, as the issue list gives times; '' without one. */
+const sinceOrigin = (pcOrigin: number | null) => (t: number) => (pcOrigin !== null ? ` at +${((t - pcOrigin) / 1000).toFixed(3)} s` : '');
+
 function withPauses(issues: HealthIssue[], stream: StreamMetrics, pauses: readonly StreamPause[], pcOrigin: number | null): HealthIssue[] {
   if (pauses.length === 0) return issues;
   const outbound = stream.direction === 'outbound';
-  const within = (issue: HealthIssue) => pauses.find((p) => issue.from >= p.from - PAUSE_LEAD_MS && (p.to === null || issue.from <= p.to + SENDER_RESUME_GRACE_MS));
+  const within = (issue: HealthIssue) => pauses.find((p) => beganWithin(issue, p));
   const out: HealthIssue[] = [];
   for (const issue of issues) {
     if (!(outbound ? SENDER_QUALITY_RULES : RECEIVER_RULES).has(issue.rule)) {
@@ -237,8 +244,7 @@ function withPauses(issues: HealthIssue[], stream: StreamMetrics, pauses: readon
       const cut = pauses.find((p) => p.from - PAUSE_LEAD_MS > issue.from && (issue.to === null || p.from < issue.to));
       out.push(cut ? { ...issue, to: cut.from } : issue);
     } else if (pause) {
-      // Times as the issue list gives them: since this PC's creation.
-      const since = (t: number) => (pcOrigin !== null ? ` at +${((t - pcOrigin) / 1000).toFixed(3)} s` : '');
+      const since = sinceOrigin(pcOrigin);
       out.push({
         ...issue,
         severity: 'info',
@@ -267,10 +273,10 @@ const CAPPED_RULES: ReadonlySet<IssueId> = new Set<IssueId>(['low-bitrate', 'qua
  */
 function withCaps(issues: HealthIssue[], caps: readonly SenderCap[], pcOrigin: number | null): HealthIssue[] {
   if (caps.length === 0) return issues;
-  const since = (t: number) => (pcOrigin !== null ? ` at +${((t - pcOrigin) / 1000).toFixed(3)} s` : '');
+  const since = sinceOrigin(pcOrigin);
   return issues.map((issue) => {
     if (!CAPPED_RULES.has(issue.rule)) return issue;
-    const cap = caps.find((c) => issue.from >= c.from - PAUSE_LEAD_MS && (c.to === null || issue.from <= c.to + SENDER_RESUME_GRACE_MS));
+    const cap = caps.find((c) => beganWithin(issue, c));
     if (!cap) return issue;
     const kbps = Math.round(cap.maxBitrate / 1000);
     return {
