@@ -71,7 +71,7 @@ function EntryDetail({ entry }: { entry: LogEntry }) {
           <pre class="el-json el-file-text">{entry.fileText}</pre>
         </>
       ) : null}
-      {entry.sdp ? <SdpView sdp={entry.sdp} /> : null}
+      {entry.sdp ? <SdpView sdp={entry.sdp} method={entry.name} /> : null}
     </div>
   );
 }

@@ -120,7 +120,16 @@ function sectionKey(d: SectionDiff, i: number): string {
   return `${d.change}-${s?.mid ?? ''}-${s?.index ?? i}`;
 }
 
-export function SdpView({ sdp }: { sdp: LogSdp }) {
+/**
+ * A setLocalDescription compared with the createOffer/createAnswer it follows: an identical one says the page passed
+ * the browser's description on unmunged (the diff against the last applied description is on that create call).
+ */
+function mungeCheck(method: string, sdp: LogSdp): boolean {
+  return method === 'setLocalDescription' && sdp.previous !== null && sdp.previous.name.startsWith('create');
+}
+
+/** `method`: the call whose description this is. */
+export function SdpView({ sdp, method }: { sdp: LogSdp; method: string }) {
   // The first description of a side has nothing to compare with: show it plain.
   const diffMode = sdp.previous !== null;
   const { diff } = sdp;
@@ -134,7 +143,7 @@ export function SdpView({ sdp }: { sdp: LogSdp }) {
         {diffMode
           ? diff.changed
             ? `compared with ${sdp.previous!.name} (#${sdp.previous!.seq}): ${changedSections} section${changedSections === 1 ? '' : 's'} ${diff.session.change === 'changed' ? 'and the session lines ' : ''}changed`
-            : `identical to ${sdp.previous!.name} (#${sdp.previous!.seq})`
+            : `identical to ${sdp.previous!.name} (#${sdp.previous!.seq})${mungeCheck(method, sdp) ? ': the page did not change it' : ''}`
           : `first ${sdp.side} description`}
       </p>
       <Block title="session" change={diff.session.change} ops={diff.session.ops} diffMode={diffMode} startOpen={diffMode && diff.session.change === 'changed'} />

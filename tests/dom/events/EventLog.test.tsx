@@ -152,6 +152,13 @@ describe('EventLog', () => {
     expect(sdp.querySelectorAll('.sdp-block')[3].textContent).toContain('a=sctp-port:5000');
   });
 
+  it('a setLocalDescription identical to its createOffer says the page did not change it', () => {
+    render(<EventLog data={renegotiationSession()} pcId="0-1" />);
+    fireEvent.click(entryButton(/^setLocalDescription\(offer/));
+    const sdp = screen.getByRole('region', { name: 'local description (offer)' });
+    expect(sdp.querySelector('.sdp-head')!.textContent).toMatch(/— identical to createOffer \(#\d+\): the page did not change it$/);
+  });
+
   it('the first description of a side shows plain, readable lines', () => {
     render(<EventLog data={renegotiationSession()} pcId="0-1" />);
     fireEvent.click(entryButton('createOffer() → offer, 3 m-section(s)'));
