@@ -816,7 +816,6 @@ class ChartController {
     return true;
   }
 
-  /** A series' line colour (as the uPlot options give it). */
   /**
    * uPlot styles each legend marker with its series' stroke once, when the legend is made: after a theme change the
    * series whose colour comes from the theme (the first, the theme's accent) drew in the new colour beside a marker
@@ -830,9 +829,11 @@ class ChartController {
     }
   }
 
+  /** The line colour of series `index` (0: the first after x): its stream's colour (ChartSeries.color). */
   private strokeOf(index: number): string {
     if (this.spec.kind === 'bands') return this.theme.muted;
-    return index === 0 ? this.theme.accent : PALETTE[(index - 1) % PALETTE.length];
+    const color = this.spec.series[index]?.color ?? index;
+    return color === 0 ? this.theme.accent : PALETTE[(color - 1) % PALETTE.length];
   }
 
   /** On screen (or within the frame loop's 100 px margin) and laid out. Reads layout. */

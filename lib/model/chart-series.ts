@@ -44,6 +44,11 @@ export interface ChartSeries {
   label: string;
   /** The stats object it comes from; null for the selected candidate pair (which can change over time). */
   statsId: string | null;
+  /**
+   * Colour, as an index into the chart palette (0: the theme's accent). One stream keeps one colour in every chart of
+   * its PC (its remote-* reports take its colour too); two series of one chart never share one.
+   */
+  color: number;
   /** Aligned with {@link ChartModel.x}. Grown in place by appends. */
   values: ChartValue[];
   /** Resolution chart: frame width (values hold the height), aligned with values. */
@@ -121,6 +126,8 @@ interface Candidate {
   /** True once the fields the series needs exist (columns are created when a field first appears). */
   ready(): boolean;
   label(): string;
+  /** What the series' colour follows: the stream it is about (see {@link ChartSeries.color}). */
+  colorKey(): string;
   make(): { compute: Computer; aux?: Computer };
 }
 
@@ -161,6 +168,9 @@ export class ChartModel {
   private selectedPair: string[][] = [];
   private transports: string[] = [];
   private pairs: string[] = [];
+  /** Colour of each colour key given so far (see {@link ChartSeries.color}); the next new key gets `colors.size`. */
+  private colors = new Map<string, number>();
+  private nextColor = 0;
 
   constructor(options: { extraFields?: readonly ExtraField[] } = {}) {
     this.extras = dedupeExtras(options.extraFields ?? []);
@@ -252,6 +262,8 @@ export class ChartModel {
     this.pending = [];
     this.transports = [];
     this.pairs = [];
+    this.colors = new Map();
+    this.nextColor = 0;
     this.states = new Map();
     for (const extra of this.extras) this.addExtra(extra);
   }
@@ -314,6 +326,7 @@ export class ChartModel {
 
   private activatePending(rows: number): boolean {
     let changed = false;
+    const colorKeys = new Map<ChartSeries, string>();
     const still: Candidate[] = [];
     for (const c of this.pending) {
       if (!c.ready()) {
@@ -329,19 +342,59 @@ export class ChartModel {
         values[row] = compute(row);
         if (auxValues) auxValues[row] = aux!(row);
       }
-      const series: ChartSeries = { key: c.key, label: c.label(), statsId: c.statsId, values };
+      const series: ChartSeries = { key: c.key, label: c.label(), statsId: c.statsId, color: 0, values };
+      colorKeys.set(series, c.colorKey());
       if (auxValues) series.aux = auxValues;
       const active: Active = { candidate: c, series, compute, aux };
       let at = state.active.findIndex((a) => a.candidate.order > c.order);
       if (at < 0) at = state.active.length;
       state.active.splice(at, 0, active);
       state.spec.series = state.active.map((a) => a.series);
-      disambiguate(state.spec.series);
+      this.disambiguate(state.spec.series);
+      this.paint(state.active, colorKeys);
       state.spec.signature = state.spec.series.map((s) => s.key).join('\n');
       changed = true;
     }
     this.pending = still;
     return changed;
+  }
+
+  /**
+   * Gives each series of a chart its stream's colour, or, where another series of the chart has that colour already,
+   * a colour of its own (the fps chart has a capture and the stream sending it).
+   */
+  private paint(active: Active[], fresh: Map<ChartSeries, string>): void {
+    // Series painted before keep their colour (a series added to a chart does not recolour the others).
+    const used = new Set<number>();
+    for (const a of active) if (!fresh.has(a.series)) used.add(a.series.color);
+    for (const a of active) {
+      const key = fresh.get(a.series);
+      if (key === undefined) continue;
+      let color = this.colors.get(key);
+      if (color === undefined) this.colors.set(key, (color = this.nextColor++));
+      if (used.has(color)) color = this.nextColor++;
+      a.series.color = color;
+      used.add(color);
+      fresh.delete(a.series);
+    }
+  }
+
+  /**
+   * Two series with one label get told apart: captures by their track, else (a stream re-created with the same
+   * SSRC, a capture whose track came back under a new media-source id) by their stats id.
+   */
+  private disambiguate(series: ChartSeries[]): void {
+    const groups = new Map<string, ChartSeries[]>();
+    for (const s of series) groups.set(s.label, [...(groups.get(s.label) ?? []), s]);
+    for (const [label, group] of groups) {
+      if (group.length < 2) continue;
+      const tracks = group.map((s) => (s.statsId && this.columns?.objects[s.statsId]?.type === 'media-source' ? str(this.latest(s.statsId, 'trackIdentifier')) : null));
+      const byTrack = tracks.every((t) => t !== null) && new Set(tracks).size === tracks.length;
+      group.forEach((s, i) => {
+        if (byTrack) s.label = `${label.replace(/\)$/, '')}, track ${shortTrackId(tracks[i]!)})`;
+        else if (s.statsId) s.label = `${label} [${s.statsId}]`;
+      });
+    }
   }
 
   private stateFor(chartId: string): ChartState | undefined {
@@ -369,8 +422,11 @@ export class ChartModel {
     const k = str(this.latest(id, 'kind')) ?? str(this.latest(id, 'mediaType')) ?? '';
     const kind = (): string => k;
     const out: Candidate[] = [];
+    // A remote-* report is about one of our streams (localId): it takes that stream's colour.
+    const remote = type === 'remote-inbound-rtp' || type === 'remote-outbound-rtp';
+    const colorKey = (): string => (remote ? str(this.latest(id, 'localId')) ?? id : id);
     const add = (chartId: string, metric: string, order: string, ready: () => boolean, label: () => string, make: Candidate['make']): void => {
-      out.push({ chartId, key: `${id}|${metric}`, statsId: id, order, ready, label, make });
+      out.push({ chartId, key: `${id}|${metric}`, statsId: id, order, ready, label, colorKey, make });
     };
     const isVideo = (): boolean => kind() === 'video';
     const isAudio = (): boolean => kind() === 'audio';
@@ -432,6 +488,8 @@ export class ChartModel {
   private pairCandidates(): Candidate[] {
     const anyPairHas = (field: string) => (): boolean => this.pairs.some((id) => hasOwn.call(this.fields(id) ?? {}, field));
     const label = (): string => 'selected candidate pair';
+    // What is sent (and the pair's RTT) in one colour, what is received in another.
+    const received = (metric: string) => metric === 'bytesReceived' || metric === 'availableIncomingBitrate';
     const make = (chartId: string, metric: string, compute: () => Computer, text = label): Candidate => ({
       chartId,
       key: `selected-pair|${metric}`,
@@ -439,6 +497,7 @@ export class ChartModel {
       order: `9|${metric}`,
       ready: anyPairHas(metric),
       label: text,
+      colorKey: () => (received(metric) ? 'selected-pair|in' : 'selected-pair'),
       make: () => ({ compute: compute() }),
     });
     return [
@@ -472,6 +531,10 @@ export class ChartModel {
         // The header depends on the object's type, known only now.
         if (state) Object.assign(state.spec, extraChartHeader(extra, this.columns));
         return this.objectLabel(statsId);
+      },
+      colorKey: () => {
+        const type = this.columns?.objects[statsId]?.type;
+        return (type === 'remote-inbound-rtp' || type === 'remote-outbound-rtp' ? str(this.latest(statsId, 'localId')) : null) ?? statsId;
       },
       make: () => ({ compute: this.extraComputer(statsId, field) }),
     };
@@ -519,7 +582,7 @@ export class ChartModel {
     }
     if (users.length > 0) return `${kind} capture (${users.join(', ')})`;
     const track = str(this.latest(id, 'trackIdentifier'));
-    return `${kind} capture${track ? ` (track ${track.replace(/[{}]/g, '').slice(0, 8)})` : ''}`;
+    return `${kind} capture${track ? ` (track ${shortTrackId(track)})` : ''}`;
   }
 
   private objectLabel(id: string): string {
@@ -854,11 +917,9 @@ function dedupeExtras(fields: readonly ExtraField[]): ExtraField[] {
   return out;
 }
 
-/** Two series with one label (e.g. a stream re-created with the same SSRC) get their stats id appended. */
-function disambiguate(series: ChartSeries[]): void {
-  const count = new Map<string, number>();
-  for (const s of series) count.set(s.label, (count.get(s.label) ?? 0) + 1);
-  for (const s of series) if ((count.get(s.label) ?? 0) > 1 && s.statsId) s.label = `${s.label} [${s.statsId}]`;
+/** The first 8 characters of a track id, without Firefox's braces. */
+function shortTrackId(track: string): string {
+  return track.replace(/[{}]/g, '').slice(0, 8);
 }
 
 /** The default charts of a PC's columns (a one-shot {@link ChartModel}). */

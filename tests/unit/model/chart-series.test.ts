@@ -314,6 +314,65 @@ describe('Firefox 153 and Chromium 156 shapes (corpus getStats reports)', () => 
   });
 });
 
+describe('series colours', () => {
+  /** Colour by series label, per chart. */
+  const colours = (charts: ChartSpec[]) => new Map(charts.map((c) => [c.id, new Map(c.series.map((x) => [x.label, x.color]))]));
+
+  it('one stream has one colour in every chart of its PC, its remote reports take it, and no chart repeats a colour', () => {
+    const chrome = loadGetStatsFile('chromium156.json');
+    const later: StatsReportJson = shifted(chrome.pc1, 1000);
+    const { charts } = buildDefaultCharts(samplesToColumns([sample(0, 1_000_000, chrome.pc1), sample(1, 1_001_000, later)]));
+    const c = colours(charts);
+    const video = 'video out 1 (893251156)';
+    const videoColour = c.get('bitrate-send')!.get(video);
+    expect(videoColour).toBeTypeOf('number');
+    for (const chart of ['packet-rate', 'fps', 'resolution']) expect(c.get(chart)!.get(video), chart).toBe(videoColour);
+    expect(c.get('rtt')!.get(`${video} · remote`)).toBe(videoColour);
+    expect(c.get('packet-loss')!.get(`${video} · remote`)).toBe(videoColour);
+    // The connection total and the pair's RTT and outgoing bitrate: one colour.
+    const pair = c.get('bitrate-send')!.get('connection total (selected pair)');
+    expect(c.get('rtt')!.get('ICE (selected pair)')).toBe(pair);
+    expect(c.get('available-bitrate')!.get('outgoing (selected pair)')).toBe(pair);
+    for (const chart of charts) {
+      const used = chart.series.map((x) => x.color);
+      expect(new Set(used).size, `${chart.id}: ${used.join(', ')}`).toBe(used.length);
+    }
+    // The capture and the stream sending it share a chart (fps): each keeps a colour of its own.
+    const fps = charts.find((x) => x.id === 'fps')!.series;
+    expect(fps.length).toBeGreaterThan(1);
+  });
+
+  it('a series added later leaves the colours of the others as they were', () => {
+    const a = (ts: number, bytes: number) => out(ts, bytes, bytes / 100);
+    const b = (ts: number, bytes: number) => ({ ...out(ts, bytes, bytes / 100), mid: '2', ssrc: 99 });
+    const columns = emptyStatsColumns();
+    const model = new ChartModel();
+    appendSamples(columns, [sample(0, 0, { A: a(0, 0) }), sample(1, 1000, { A: a(1000, 1000) })]);
+    model.update(columns, 0);
+    const before = model.chart('bitrate-send')!.series.map((x) => [x.label, x.color]);
+    appendSamples(columns, [sample(2, 2000, { B: b(2000, 0), A: a(2000, 2000) }), sample(3, 3000, { B: b(3000, 500), A: a(3000, 3000) })]);
+    expect(model.update(columns, 2).structural).toBe(true);
+    const after = model.chart('bitrate-send')!.series.map((x) => [x.label, x.color]);
+    expect(after.slice(0, 1)).toEqual(before);
+    expect(after[1][1]).not.toBe(before[0][1]);
+  });
+
+  it('two captures of one sender with different tracks are told apart by their track, not by their stats id', () => {
+    const src = (track: string, energy: number): StatsObject => ({ type: 'media-source', timestamp: 0, kind: 'audio', trackIdentifier: track, totalAudioEnergy: energy, totalSamplesDuration: energy * 4 });
+    const o = (source: string): StatsObject => ({ ...out(0, 0, 0), kind: 'audio', mid: '0', mediaSourceId: source });
+    const { charts } = buildDefaultCharts(samplesToColumns([
+      sample(0, 0, { S1: src('{1b3c5d7e-aaaa}', 0), O: o('S1') }),
+      sample(1, 1000, { S1: src('{1b3c5d7e-aaaa}', 1), O: o('S1') }),
+      // replaceTrack to another microphone.
+      sample(2, 2000, { S1: src('{1b3c5d7e-aaaa}', 1), S2: src('9f8e7d6c-bbbb', 0), O: o('S2') }),
+      sample(3, 3000, { S1: src('{1b3c5d7e-aaaa}', 1), S2: src('9f8e7d6c-bbbb', 1), O: o('S2') }),
+    ]));
+    expect(charts.find((c) => c.id === 'audio-level')!.series.map((x) => x.label)).toEqual([
+      'audio capture (out 0, track 1b3c5d7e)', 'audio capture (out 0, track 9f8e7d6c)',
+    ]);
+  });
+});
+
 describe('against Chromium and webrtc-internals', () => {
   type Report = Record<string, Record<string, unknown>>;
   function chromeReports(pc: string): Report[] {
