@@ -37,7 +37,7 @@ import { latestStates } from '../connection-header';
 import { standardStatsView } from '../legacy-stats';
 import { audioQuality, codecImpairment, delayImpairment, effectiveEquipmentImpairment, mosFromScore, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
 import { connectionMetrics, type ConnectionMetrics, type HeldReport, type MetricSeries, type StreamMetrics } from './metrics';
-import { NO_PAUSES, pausedAt, tracePauses, type StreamPauses } from './paused-senders';
+import { NO_PAUSES, pausedAt, sourceFpsAt, tracePauses, type StreamPauses } from './paused-senders';
 import { compareIssues, DTX_GAP_MS, pcIssues, sessionIssues, streamLabel, type HealthIssue, type IssueSeverity } from './rules';
 import { CURRENT_SCORE_MS, DEFAULT_HEALTH_THRESHOLDS, OVERALL_VERDICT_MIN_MS, SCORE_CLEAR_MS, SCORE_HOLD_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
@@ -117,6 +117,7 @@ export class PcScores {
    */
   advance(m: ConnectionMetrics, pauses: StreamPauses = NO_PAUSES): void {
     const streamPauses = m.streams.map((s) => pauses.of(s));
+    const sourceRates = m.streams.map((s) => (s.kind === 'video' ? pauses.sourceRatesOf(s) : []));
     const outbound = m.streams.flatMap((s, i) => (s.direction === 'outbound' ? [i] : []));
     for (let row = this.rows; row < m.t.length; row++) {
       for (const i of outbound) this.lastRtt[i] = m.streams[i].series.rttMs?.[row] ?? this.lastRtt[i];
@@ -153,7 +154,7 @@ export class PcScores {
           let rtt = s.direction === 'outbound' ? this.lastRtt[i] : null;
           for (const o of outbound) rtt ??= this.lastRtt[o];
           rtt ??= this.lastPairRtt;
-          rated = rateStreamAt(s, row, rtt);
+          rated = rateStreamAt(s, row, rtt, sourceRates[i].length > 0 ? sourceFpsAt(sourceRates[i], t) : null);
         }
         const v = rated?.score ?? null;
         this.streamSeries[i].push(v);
@@ -365,11 +366,15 @@ class ScoreHold {
 
 /** Score (0–100) of stream `s` at `row`, null where it has no evidence; `rtt`: the RTT known at that row for audio. */
 export function streamScoreAt(s: StreamMetrics, row: number, rtt: number | null): number | null {
-  return rateStreamAt(s, row, rtt)?.score ?? null;
+  return rateStreamAt(s, row, rtt, null)?.score ?? null;
 }
 
-/** {@link streamScoreAt} with the penalty that costs the row most; null where the stream has no evidence. */
-function rateStreamAt(s: StreamMetrics, row: number, rtt: number | null): RatedRow | null {
+/**
+ * {@link streamScoreAt} with the penalty that costs the row most; null where the stream has no evidence.
+ * `tracedSourceFps`: the capture rate the session's trace gives the stream's source (paused-senders.ts
+ * {@link SourceRate}), for a stream whose stats have none (every inbound stream; Firefox's outbound ones).
+ */
+function rateStreamAt(s: StreamMetrics, row: number, rtt: number | null, tracedSourceFps: number | null): RatedRow | null {
   const at = (name: keyof StreamMetrics['series']) => s.series[name]?.[row] ?? null;
   const bitrate = at('bitrate');
   if (s.kind === 'audio') {
@@ -403,7 +408,8 @@ function rateStreamAt(s: StreamMetrics, row: number, rtt: number | null): RatedR
   if (s.direction === 'inbound' ? packets === null || packets <= 0 : bitrate === null || bitrate <= 0) return null;
   const width = at('frameWidth');
   const height = at('frameHeight');
-  const sourceFps = s.direction === 'outbound' ? at('sourceFps') : null;
+  const measuredSourceFps = s.direction === 'outbound' ? at('sourceFps') : null;
+  const sourceFps = measuredSourceFps !== null && measuredSourceFps > 0 ? measuredSourceFps : tracedSourceFps;
   const freezeRatio = s.direction === 'inbound' ? at('freezeRatio') : null;
   const bpp = bitsPerPixel(bitrate, width, height, fps);
   const q = videoQuality({ fps, sourceFps, width, height, freezeRatio, bitsPerPixel: bpp });

@@ -49,6 +49,21 @@ export interface SenderCap {
   maxBitrate: number;
 }
 
+/**
+ * The frame rate a video sender's source was asked to capture at (`getSettings().frameRate` of the getUserMedia or
+ * getDisplayMedia track it sends), from the moment it sends that track (its mid's `a=msid` in a local description, or
+ * a replaceTrack), with the SSRCs its transceiver sends then. `fps` null: a track of unknown rate (a canvas capture, a
+ * track from another document). A receiver of the same session rates its frame rate against this, not a fixed 30:
+ * a 15 fps camera received at 15 fps is what was sent.
+ */
+export interface SourceRate {
+  pcId: string;
+  mid: string;
+  from: number;
+  fps: number | null;
+  ssrcs: number[];
+}
+
 export type PauseHow = { kind: 'replaceTrack' } | { kind: 'direction'; direction: string };
 
 export interface SessionSenderGaps {
@@ -60,13 +75,25 @@ export interface SessionSenderGaps {
    * replaceTrack and direction calls not settled yet, by `<pcId> <call>`: `stops` whether the call stops the sender
    * (replaceTrack(null); a direction without "send"), else it resumes it.
    */
-  pending: Map<string, { mid: string | null; index: number; stops: boolean; how: PauseHow }>;
+  pending: Map<string, { mid: string | null; index: number; stops: boolean; how: PauseHow; track?: string | null }>;
   /** Every PC's paused senders, in the order the pauses began. */
   paused: PausedSender[];
   /** setParameters calls not settled yet, by `<pcId> <call>`, with the cap they set (null: none). */
   pendingCaps: Map<string, { mid: string | null; index: number; maxBitrate: number | null }>;
   /** Every PC's capped senders, in the order the caps were set. */
   caps: SenderCap[];
+  /** Capture frame rate of every video track the session's getUserMedia/getDisplayMedia calls returned, by track id. */
+  trackFps: Map<string, number>;
+  /**
+   * The track each sender (by `<pcId> #<transceiver index>`) was given: by addTrack or addTransceiver (`added`), and
+   * last by replaceTrack (`replaced`; later descriptions keep the old msid).
+   */
+  addedTrack: Map<string, string | null>;
+  replacedTrack: Map<string, string | null>;
+  /** Transceiver index of each `<pcId> <mid>`, from the calls whose target had both. */
+  midIndex: Map<string, number>;
+  /** Every PC's video senders' source rates, in time order. */
+  sourceRates: SourceRate[];
 }
 
 /** The summed `maxBitrate` of a setParameters argument's encodings; null when none has one. */
@@ -82,7 +109,10 @@ function maxBitrateOf(parameters: unknown): number | null {
 }
 
 export function emptySenderGaps(): SessionSenderGaps {
-  return { folded: 0, lastFolded: undefined, localSdp: new Map(), pending: new Map(), paused: [], pendingCaps: new Map(), caps: [] };
+  return {
+    folded: 0, lastFolded: undefined, localSdp: new Map(), pending: new Map(), paused: [], pendingCaps: new Map(), caps: [],
+    trackFps: new Map(), addedTrack: new Map(), replacedTrack: new Map(), midIndex: new Map(), sourceRates: [],
+  };
 }
 
 /** The SSRCs of the section with `mid` of a description (none without it). */
@@ -90,6 +120,67 @@ function ssrcsOfMid(sdp: string | undefined, mid: string | null): number[] {
   if (sdp === undefined || mid === null) return [];
   const section = parseSdp(sdp).sections.find((s) => s.mid === mid);
   return section ? section.ssrcs.map((s) => s.ssrc) : [];
+}
+
+/** The frame rates of the video tracks a getUserMedia/getDisplayMedia result (`{tracks: [{id, kind, settings}]}`) holds. */
+function noteTrackRates(out: SessionSenderGaps, value: unknown): void {
+  const tracks = typeof value === 'object' && value !== null ? (value as { tracks?: unknown }).tracks : undefined;
+  if (!Array.isArray(tracks)) return;
+  for (const track of tracks) {
+    if (typeof track !== 'object' || track === null) continue;
+    const { id, kind, settings } = track as { id?: unknown; kind?: unknown; settings?: unknown };
+    const fps = typeof settings === 'object' && settings !== null ? (settings as { frameRate?: unknown }).frameRate : undefined;
+    if (typeof id === 'string' && kind === 'video' && typeof fps === 'number' && Number.isFinite(fps) && fps > 0) out.trackFps.set(id, fps);
+  }
+}
+
+/** A sender (pcId, mid) starts sending `track` at `t` (null: a track not known): a new source rate when it changed. */
+function noteSenderTrack(out: SessionSenderGaps, pcId: string, mid: string, track: string | null, t: number, ssrcs: number[]): void {
+  const fps = track === null ? null : out.trackFps.get(track) ?? null;
+  let last: SourceRate | undefined;
+  for (let i = out.sourceRates.length - 1; i >= 0 && last === undefined; i--) {
+    if (out.sourceRates[i].pcId === pcId && out.sourceRates[i].mid === mid) last = out.sourceRates[i];
+  }
+  if (last !== undefined && last.fps === fps && last.ssrcs.length === ssrcs.length && last.ssrcs.every((v, i) => v === ssrcs[i])) return;
+  if (last === undefined && fps === null) return;
+  out.sourceRates.push({ pcId, mid, from: t, fps, ssrcs });
+}
+
+/**
+ * A local description was set: each video section sends the track its transceiver was last given. Which transceiver
+ * a section is: the one a call's target named with that mid, else the one at the section's position (an offerer's
+ * m-lines follow its transceivers). Which track: the last replaceTrack's; else the `a=msid` track when it is a capture
+ * of the session (Chromium writes the track id there; Firefox a random one); else the track addTrack or addTransceiver
+ * gave it; else the `a=msid` track, whatever it is.
+ */
+function noteLocalDescription(out: SessionSenderGaps, pcId: string, sdp: string, t: number): void {
+  for (const section of parseSdp(sdp).sections) {
+    if (section.kind !== 'video' || section.mid === null) continue;
+    const index = `${pcId} #${out.midIndex.get(`${pcId} ${section.mid}`) ?? section.index}`;
+    // `a=msid:<stream> <track>`, or the older `a=ssrc:<ssrc> msid:<stream> <track>`.
+    const msid = section.msids[0] ?? section.ssrcs.flatMap((x) => x.attributes).find((a) => a.name === 'msid')?.value;
+    const msidTrack = msid?.trim().split(/\s+/)[1] ?? null;
+    const track = out.replacedTrack.has(index)
+      ? out.replacedTrack.get(index)!
+      : msidTrack !== null && out.trackFps.has(msidTrack)
+        ? msidTrack
+        : out.addedTrack.get(index) ?? msidTrack;
+    noteSenderTrack(out, pcId, section.mid, track, t, section.ssrcs.map((x) => x.ssrc));
+  }
+}
+
+/** The id of a serialised track (`{id, kind, label}`), else null. */
+function trackIdOf(value: unknown): string | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : null;
+}
+
+/** What addTrack (a sender) or addTransceiver (a transceiver) returned: its transceiver's index and its track. */
+function addedSender(value: unknown): { index: number; track: string | null } | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const v = value as { target?: { index?: unknown }; track?: unknown; sender?: { track?: unknown } };
+  const index = v.target?.index;
+  if (typeof index !== 'number') return null;
+  return { index, track: trackIdOf(v.track ?? v.sender?.track) };
 }
 
 const sdpOf = (value: unknown): string | null =>
@@ -101,13 +192,18 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
   const out = continues ? state : emptySenderGaps();
   for (let i = out.folded; i < events.length; i++) {
     const { pcId, record } = events[i];
+    if (record.type === 'media-settled' && record.ok && (record.method === 'getUserMedia' || record.method === 'getDisplayMedia')) noteTrackRates(out, record.value);
     if (pcId === null) continue;
     if (record.type === 'pc-call') {
+      if (record.target && record.target.mid !== null) out.midIndex.set(`${pcId} ${record.target.mid}`, record.target.index);
       if (record.method === 'setLocalDescription') {
         const sdp = sdpOf(record.args[0]);
-        if (sdp !== null) out.localSdp.set(pcId, sdp);
+        if (sdp !== null) {
+          out.localSdp.set(pcId, sdp);
+          noteLocalDescription(out, pcId, sdp, record.t);
+        }
       } else if (record.method === 'sender.replaceTrack' && record.target) {
-        out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, stops: record.args[0] === null, how: { kind: 'replaceTrack' } });
+        out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, stops: record.args[0] === null, how: { kind: 'replaceTrack' }, track: trackIdOf(record.args[0]) });
       } else if (record.method === 'sender.setParameters' && record.target) {
         out.pendingCaps.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, maxBitrate: maxBitrateOf(record.args[0]) });
       } else if (record.method === 'transceiver.direction' && record.target && typeof record.args[0] === 'string') {
@@ -121,10 +217,16 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         });
       }
     } else if (record.type === 'pc-settled') {
-      if (record.ok && (record.method === 'createOffer' || record.method === 'createAnswer')) {
+      if (record.ok && (record.method === 'addTrack' || record.method === 'addTransceiver')) {
+        const added = addedSender(record.value);
+        if (added) out.addedTrack.set(`${pcId} #${added.index}`, added.track);
+      } else if (record.ok && (record.method === 'createOffer' || record.method === 'createAnswer')) {
         // An implicit setLocalDescription() has no description in its arguments: the one the PC made stands in.
         const sdp = sdpOf(record.value);
-        if (sdp !== null) out.localSdp.set(pcId, sdp);
+        if (sdp !== null) {
+          out.localSdp.set(pcId, sdp);
+          noteLocalDescription(out, pcId, sdp, record.t);
+        }
       } else if (record.method === 'sender.setParameters') {
         const key = `${pcId} ${record.call}`;
         const call = out.pendingCaps.get(key);
@@ -137,6 +239,10 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         const call = out.pending.get(key);
         out.pending.delete(key);
         if (!call || !record.ok) continue;
+        if (call.track !== undefined) {
+          out.replacedTrack.set(`${pcId} #${call.index}`, call.track);
+          if (call.mid !== null) noteSenderTrack(out, pcId, call.mid, call.track, record.t, ssrcsOfMid(out.localSdp.get(pcId), call.mid));
+        }
         let open: PausedSender | undefined;
         for (let p = out.paused.length - 1; p >= 0; p--) {
           const gap = out.paused[p];
@@ -172,14 +278,24 @@ export interface StreamPauses {
   of(stream: Pick<StreamMetrics, 'direction' | 'mid' | 'ssrc'>): StreamPause[];
   /** The caps the page set on an outbound stream's sender (by mid); none for inbound streams. */
   capsOf(stream: Pick<StreamMetrics, 'direction' | 'mid'>): SenderCap[];
+  /**
+   * The source rates of the stream's sender in time order: an outbound stream's own (by mid), an inbound stream's
+   * sender's when another PC of the session sends it (by SSRC). See {@link sourceFpsAt}.
+   */
+  sourceRatesOf(stream: Pick<StreamMetrics, 'direction' | 'mid' | 'ssrc'>): SourceRate[];
 }
 
-export const NO_PAUSES: StreamPauses = { of: () => [], capsOf: () => [] };
+export const NO_PAUSES: StreamPauses = { of: () => [], capsOf: () => [], sourceRatesOf: () => [] };
 
 /** The pauses of PC `pcId`'s streams in `session`: its own senders' (outbound, by mid) and its other PCs' (inbound, by SSRC). */
 export function streamPauses(pcId: string, session: SessionSenderGaps): StreamPauses {
-  if (session.paused.length === 0 && session.caps.length === 0) return NO_PAUSES;
+  if (session.paused.length === 0 && session.caps.length === 0 && session.sourceRates.length === 0) return NO_PAUSES;
   return {
+    sourceRatesOf(stream) {
+      if (stream.direction === 'outbound') return stream.mid === null ? [] : session.sourceRates.filter((r) => r.pcId === pcId && r.mid === stream.mid);
+      const ssrc = stream.ssrc;
+      return ssrc === null ? [] : session.sourceRates.filter((r) => r.pcId !== pcId && r.ssrcs.includes(ssrc));
+    },
     capsOf(stream) {
       return stream.direction === 'outbound' && stream.mid !== null ? session.caps.filter((c) => c.pcId === pcId && c.mid === stream.mid) : [];
     },
@@ -198,6 +314,16 @@ export function streamPauses(pcId: string, session: SessionSenderGaps): StreamPa
 /** The pauses of PC `pcId`'s streams in a whole trace. */
 export function tracePauses(pcId: string, events: readonly TraceEvent[]): StreamPauses {
   return streamPauses(pcId, foldSessionSenderGaps(emptySenderGaps(), events));
+}
+
+/** The source's capture rate at sample time `t` (the latest rate from before it); null when not known. */
+export function sourceFpsAt(rates: readonly SourceRate[], t: number): number | null {
+  let fps: number | null = null;
+  for (const r of rates) {
+    if (r.from > t) break;
+    fps = r.fps;
+  }
+  return fps;
 }
 
 /** Whether sample time `t` lies in one of `pauses` (after its start, up to its end). */

@@ -321,6 +321,63 @@ describe('a receiver whose sender is another PC of the same page, paused (replac
   });
 });
 
+describe('a receiver whose sender is another PC of the same page: frame rate against the sender\'s capture rate', () => {
+  // PC 0-1 sends the camera's track 'cam15' (getUserMedia frameRate 15) on mid 1 with SSRC 33; PC 0-2 receives it at
+  // 15 fps: what was sent, not "15 fps of 30".
+  const sdp = (track: string) =>
+    `v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=msid:stream ${track}\r\na=ssrc:33 cname:x\r\n`;
+  const rows = (fps: number) => {
+    let frames = 0;
+    return Array.from({ length: 20 }, (_, i) => {
+      frames += fps;
+      return { IV: obj({ type: 'inbound-rtp', kind: 'video', ssrc: 33, mid: '1', timestamp: T0 + i * 1000, packetsReceived: 100 * i, packetsLost: 0, bytesReceived: 100_000 * i, framesDecoded: frames, frameWidth: 1280, frameHeight: 720 }) };
+    });
+  };
+  /** `firefox`: the description's msid names a random track id, and addTrack's record is the link. */
+  const trace = (opts: { frameRate?: number; replaceAt?: number; firefox?: boolean } = {}) => {
+    const s = new EventStream();
+    const settings: Record<string, number> = opts.frameRate === undefined ? { width: 1280, height: 720 } : { width: 1280, height: 720, frameRate: opts.frameRate };
+    s.media(T0 - 3000, 'getUserMedia', [{ video: true }], { value: { id: 'stream', tracks: [{ id: 'cam15', kind: 'video', label: 'camera', settings }] } });
+    s.media(T0 - 2900, 'getUserMedia', [{ video: true }], { value: { id: 'stream2', tracks: [{ id: 'cam5', kind: 'video', label: 'camera 2', settings: { frameRate: 5 } }] } });
+    s.created('0-1', T0 - 2000).created('0-2', T0 - 1000);
+    if (opts.firefox) s.callOk('0-1', T0 - 1800, 'addTrack', [{ id: 'cam15', kind: 'video', label: 'camera' }], { track: { id: 'cam15', kind: 'video', label: 'camera' }, target: { mid: null, index: 0 } });
+    s.callOk('0-1', T0 - 1500, 'setLocalDescription', [{ type: 'offer', sdp: sdp(opts.firefox ? '{9ae88645-2a82}' : 'cam15') }]);
+    if (opts.replaceAt !== undefined) {
+      const call = s.callStart('0-1', opts.replaceAt, 'sender.replaceTrack', [{ kind: 'video', id: 'cam5', label: 'camera 2' }], { mid: '1', index: 0 });
+      s.settle('0-1', opts.replaceAt + 1, call, 'sender.replaceTrack', {});
+      // A renegotiation afterwards: Chromium's description still names the first track.
+      s.callOk('0-1', opts.replaceAt + 500, 'setLocalDescription', [{ type: 'offer', sdp: sdp(opts.firefox ? '{9ae88645-2a82}' : 'cam15') }]);
+    }
+    return s;
+  };
+  const fpsFactor = (events: EventStream, fps: number) => {
+    const health = assessPc({ pcId: '0-2', pc: makePc('0-2', T0 - 1000), columns: columnsOf(rows(fps)), events: events.events });
+    return health.streams.find((s) => s.statsId === 'IV')!.series.slice(2);
+  };
+
+  it('rates 15 fps from a 15 fps camera as the full rate; without the link, as 15 of 30', () => {
+    const linked = fpsFactor(trace({ frameRate: 15 }), 15);
+    const unlinked = fpsFactor(new EventStream(), 15);
+    const unknownRate = fpsFactor(trace(), 15);
+    // Firefox: the description names another id; the addTrack record links the track to the transceiver.
+    expect(fpsFactor(trace({ frameRate: 15, firefox: true }), 15)).toEqual(linked);
+    // The fps penalty at 15 of 30 is 20 points; linked, none.
+    for (let i = 0; i < linked.length; i++) {
+      expect(linked[i]! - unlinked[i]!).toBeCloseTo(20, 6);
+      expect(unknownRate[i]).toBe(unlinked[i]);
+    }
+  });
+
+  it('follows a replaceTrack to another camera, also through a later description that still names the first track', () => {
+    const series = fpsFactor(trace({ frameRate: 15, replaceAt: T0 + 9_500 }), 5);
+    const steady = fpsFactor(trace({ frameRate: 15 }), 5);
+    expect(fpsFactor(trace({ frameRate: 15, replaceAt: T0 + 9_500, firefox: true }), 5)).toEqual(series);
+    // Before the replaceTrack 5 fps is a third of the 15 fps source; after it, the whole of the 5 fps camera's.
+    expect(series[3]).toBe(steady[3]);
+    expect(series[15]! - steady[15]!).toBeCloseTo(40 * (1 - 5 / 15), 6);
+  });
+});
+
 describe('RTT and the peer\'s view of our stream', () => {
   /** Outbound audio with its remote-inbound-rtp: RTT measurements and the peer's loss/jitter per receiver report. */
   const rows = (rttMs: number[], lostPerRr = 0) =>
