@@ -64,6 +64,17 @@ export interface SourceRate {
   ssrcs: number[];
 }
 
+/**
+ * A sender whose track the page replaced with another (`sender.replaceTrack(track)` while it sent a different one):
+ * a new source (another camera, another size) needs another bitrate, so a drop right after it is not a collapse.
+ */
+export interface TrackSwap {
+  pcId: string;
+  mid: string | null;
+  index: number;
+  at: number;
+}
+
 export type PauseHow = { kind: 'replaceTrack' } | { kind: 'direction'; direction: string };
 
 export interface SessionSenderGaps {
@@ -94,6 +105,8 @@ export interface SessionSenderGaps {
   midIndex: Map<string, number>;
   /** Every PC's video senders' source rates, in time order. */
   sourceRates: SourceRate[];
+  /** Every PC's track swaps, in time order. */
+  swaps: TrackSwap[];
 }
 
 /** The summed `maxBitrate` of a setParameters argument's encodings; null when none has one. */
@@ -111,7 +124,7 @@ function maxBitrateOf(parameters: unknown): number | null {
 export function emptySenderGaps(): SessionSenderGaps {
   return {
     folded: 0, lastFolded: undefined, localSdp: new Map(), pending: new Map(), paused: [], pendingCaps: new Map(), caps: [],
-    trackFps: new Map(), addedTrack: new Map(), replacedTrack: new Map(), midIndex: new Map(), sourceRates: [],
+    trackFps: new Map(), addedTrack: new Map(), replacedTrack: new Map(), midIndex: new Map(), sourceRates: [], swaps: [],
   };
 }
 
@@ -240,7 +253,11 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         out.pending.delete(key);
         if (!call || !record.ok) continue;
         if (call.track !== undefined) {
-          out.replacedTrack.set(`${pcId} #${call.index}`, call.track);
+          const key = `${pcId} #${call.index}`;
+          // The track it sent before (unknown counts as another; none, a pause, does not: its end is a resume).
+          const before = out.replacedTrack.has(key) ? out.replacedTrack.get(key)! : out.addedTrack.get(key);
+          if (call.track !== null && before !== null && before !== call.track) out.swaps.push({ pcId, mid: call.mid, index: call.index, at: record.t });
+          out.replacedTrack.set(key, call.track);
           if (call.mid !== null) noteSenderTrack(out, pcId, call.mid, call.track, record.t, ssrcsOfMid(out.localSdp.get(pcId), call.mid));
         }
         let open: PausedSender | undefined;
@@ -283,14 +300,19 @@ export interface StreamPauses {
    * sender's when another PC of the session sends it (by SSRC). See {@link sourceFpsAt}.
    */
   sourceRatesOf(stream: Pick<StreamMetrics, 'direction' | 'mid' | 'ssrc'>): SourceRate[];
+  /** When the page replaced an outbound stream's track with another (by mid); none for inbound streams. */
+  swapsOf(stream: Pick<StreamMetrics, 'direction' | 'mid'>): TrackSwap[];
 }
 
-export const NO_PAUSES: StreamPauses = { of: () => [], capsOf: () => [], sourceRatesOf: () => [] };
+export const NO_PAUSES: StreamPauses = { of: () => [], capsOf: () => [], sourceRatesOf: () => [], swapsOf: () => [] };
 
 /** The pauses of PC `pcId`'s streams in `session`: its own senders' (outbound, by mid) and its other PCs' (inbound, by SSRC). */
 export function streamPauses(pcId: string, session: SessionSenderGaps): StreamPauses {
-  if (session.paused.length === 0 && session.caps.length === 0 && session.sourceRates.length === 0) return NO_PAUSES;
+  if (session.paused.length === 0 && session.caps.length === 0 && session.sourceRates.length === 0 && session.swaps.length === 0) return NO_PAUSES;
   return {
+    swapsOf(stream) {
+      return stream.direction === 'outbound' && stream.mid !== null ? session.swaps.filter((w) => w.pcId === pcId && w.mid === stream.mid) : [];
+    },
     sourceRatesOf(stream) {
       if (stream.direction === 'outbound') return stream.mid === null ? [] : session.sourceRates.filter((r) => r.pcId === pcId && r.mid === stream.mid);
       const ssrc = stream.ssrc;

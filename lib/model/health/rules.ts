@@ -15,7 +15,7 @@ import type { PcSummary, StatsColumns, TraceEvent } from '../session';
 import { above, below, HysteresisTracker, type RowSpan } from './hysteresis';
 import type { ConnectionMetrics, MetricSeries, MetricValue, StreamMetrics } from './metrics';
 import { pcEventFacts, type PcEventFacts, type StateChange } from './pc-events';
-import { tracePauses, type SenderCap, type StreamPause, type StreamPauses } from './paused-senders';
+import { tracePauses, type SenderCap, type StreamPause, type StreamPauses, type TrackSwap } from './paused-senders';
 import { CONCEALMENT_OFF_RATIO, CONCEALMENT_WINDOW_MS, FREEZE_WINDOW_MS, HYSTERESIS_OFF_RATIO, KEYFRAME_WINDOW_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
 
@@ -148,8 +148,13 @@ export interface IssueEvidence {
    * (check the network, the remote sender) does not apply.
    */
   pausedBy?: string;
-  /** The page set what the issue measures (a sender's maxBitrate cap): the note says so, and the advice does not apply. */
+  /**
+   * The page set what the issue measures (a sender's maxBitrate cap, a track swap): the note says so, and the advice
+   * does not apply.
+   */
   setByPage?: boolean;
+  /** A low-bitrate issue that is a drop against the stream's own median, not a bitrate below the floor. */
+  collapse?: boolean;
 }
 
 export interface HealthIssue {
@@ -215,12 +220,6 @@ export const PAUSE_LEAD_MS = 2000;
  */
 const RECEIVER_RULES: ReadonlySet<IssueId> = new Set<IssueId>(['no-packets-received', 'video-frozen', 'audio-concealment', 'keyframe-storm', 'high-jitter', 'high-packet-loss']);
 
-/**
- * A stream's issues with what its sender's pauses explain: an outbound stream's sender-quality span that starts in
- * a pause (or within {@link SENDER_RESUME_GRACE_MS} after it) is left out, and one still open when a pause began
- * ends there. An inbound stream's issue that starts in a pause its sender made (another PC of the session) stays,
- * as information, with the pause named: the page paused it on purpose.
- */
 /** Whether an issue began within a stretch the page set (a pause, a cap), from a moment before it to a moment after. */
 const beganWithin = (issue: HealthIssue, span: { from: number; to: number | null }): boolean =>
   issue.from >= span.from - PAUSE_LEAD_MS && (span.to === null || issue.from <= span.to + SENDER_RESUME_GRACE_MS);
@@ -228,6 +227,12 @@ const beganWithin = (issue: HealthIssue, span: { from: number; to: number | null
 /** " at +12.345 s" since the PC's creation, as the issue list gives times; '' without one. */
 const sinceOrigin = (pcOrigin: number | null) => (t: number) => (pcOrigin !== null ? ` at +${((t - pcOrigin) / 1000).toFixed(3)} s` : '');
 
+/**
+ * A stream's issues with what its sender's pauses explain: an outbound stream's sender-quality span that starts in
+ * a pause (or within {@link SENDER_RESUME_GRACE_MS} after it) is left out, and one still open when a pause began
+ * ends there. An inbound stream's issue that starts in a pause its sender made (another PC of the session) stays,
+ * as information, with the pause named: the page paused it on purpose.
+ */
 function withPauses(issues: HealthIssue[], stream: StreamMetrics, pauses: readonly StreamPause[], pcOrigin: number | null): HealthIssue[] {
   if (pauses.length === 0) return issues;
   const outbound = stream.direction === 'outbound';
@@ -286,6 +291,31 @@ function withCaps(issues: HealthIssue[], caps: readonly SenderCap[], pcOrigin: n
         ...issue.evidence,
         setByPage: true,
         note: `Capped by this page: setParameters set maxBitrate ${kbps} kbit/s${since(cap.from)}${cap.to !== null ? `, changed or lifted${since(cap.to)}` : ''}.`,
+      },
+    };
+  });
+}
+
+/**
+ * A sender's bitrate collapse that begins when the page replaced its track with another becomes information naming
+ * the swap: the drop is measured against the median of the old source, and a smaller or stiller picture needs fewer
+ * bits (QA pass: a replaceTrack to a smaller camera read "Low or collapsing bitrate"). A bitrate below the floor
+ * for the new picture's size stays a warning.
+ */
+function withSwaps(issues: HealthIssue[], swaps: readonly TrackSwap[], pcOrigin: number | null): HealthIssue[] {
+  if (swaps.length === 0) return issues;
+  const since = sinceOrigin(pcOrigin);
+  return issues.map((issue) => {
+    if (issue.rule !== 'low-bitrate' || issue.evidence.collapse !== true) return issue;
+    const swap = swaps.find((w) => beganWithin(issue, { from: w.at, to: w.at }));
+    if (!swap) return issue;
+    return {
+      ...issue,
+      severity: 'info',
+      evidence: {
+        ...issue.evidence,
+        setByPage: true,
+        note: `This page replaced the sender's track with another (replaceTrack)${since(swap.at)}: the new source needs another bitrate, and the drop is measured against the previous source's median until ${MEDIAN_SAMPLES} samples of the new one are in.`,
       },
     };
   });
@@ -363,7 +393,9 @@ export class PcRules {
         const othersReceiving = (after: number, row: number) => m.streams.some((o, j) => j !== i && o.direction === 'inbound' && receivingAt(o, m.t, after, row, recentMs));
         const pauses = end.pauses?.of(m.streams[i]) ?? [];
         const caps = end.pauses?.capsOf(m.streams[i]) ?? [];
-        out.push(...withCaps(withPauses(this.streams[i].issues(this.pcId, m, i, closedAt, end.now, othersReceiving), m.streams[i], pauses, end.pc?.createdAt ?? null), caps, end.pc?.createdAt ?? null));
+        const swaps = end.pauses?.swapsOf(m.streams[i]) ?? [];
+        const origin = end.pc?.createdAt ?? null;
+        out.push(...withSwaps(withCaps(withPauses(this.streams[i].issues(this.pcId, m, i, closedAt, end.now, othersReceiving), m.streams[i], pauses, origin), caps, origin), swaps, origin));
       }
       out.push(...spanIssues(this.rtt.spans(m.t.length), m.t, 'high-rtt', this.pcId, null, 'connection',
         (sp) => ({ metric: 'round-trip time', value: sp.peak, unit: 'ms', threshold: th.rttMs })));
@@ -833,7 +865,7 @@ function lowBitrateRule(th: HealthThresholds): SpanRule {
       if (sp.peak >= rowFloorAt && medianAt !== null && sp.peak < collapse * medianAt) {
         const limit = collapse * medianAt;
         return {
-          metric: 'send bitrate', value: sp.peak, unit: 'kbit/s', threshold: roundSensibly(limit),
+          metric: 'send bitrate', value: sp.peak, unit: 'kbit/s', threshold: roundSensibly(limit), collapse: true,
           thresholdText: `below ${Math.round(100 * collapse)} % of the ${roundSensibly(medianAt)} kbit/s median = ${roundSensibly(limit)} kbit/s`,
         };
       }

@@ -234,6 +234,37 @@ describe("a sender the page capped with setParameters' maxBitrate", () => {
   });
 });
 
+describe('a sender whose track the page replaced with another (replaceTrack to a smaller camera)', () => {
+  // 1000 kbit/s for 20 s, then the page swaps in a 320×180 camera: 200 kbit/s, above that picture's floor but 20 %
+  // of the old median.
+  const rows = [...new Array(20).fill({ kbps: 1000, fps: 30 }), ...new Array(10).fill({ kbps: 200, fps: 30, w: 320, h: 180 })];
+  const swap = (mid: string, track: { id: string } | null = { id: 'small-cam' }) => {
+    const s = new EventStream();
+    s.callOk('0-1', T0 - 1500, 'addTrack', [{ id: 'cam', kind: 'video', label: 'camera' }], { track: { id: 'cam', kind: 'video', label: 'camera' }, target: { mid: null, index: 1 } });
+    const call = s.callStart('0-1', T0 + 19_500, 'sender.replaceTrack', [track === null ? null : { ...track, kind: 'video', label: 'small camera' }], { mid, index: 1 });
+    s.settle('0-1', T0 + 19_501, call, 'sender.replaceTrack', {});
+    return s;
+  };
+  const low = (events: EventStream) => issuesOf(columnsOf(outboundVideo(rows, false, '1')), events).filter((i) => i.rule === 'low-bitrate');
+
+  it('its collapse is information naming the swap, not a warning', () => {
+    // The control: another transceiver's swap, or a replaceTrack with the same track, explains nothing.
+    expect(low(swap('0')).map((i) => i.severity)).toEqual(['warning']);
+    expect(low(swap('1', { id: 'cam' })).map((i) => i.severity)).toEqual(['warning']);
+    const info = low(swap('1'));
+    expect(info).toHaveLength(1);
+    expect(info[0]).toMatchObject({ severity: 'info', from: T0 + 20_000 });
+    expect(info[0].evidence).toMatchObject({ setByPage: true, collapse: true });
+    expect(info[0].evidence.note).toMatch(/^This page replaced the sender's track with another \(replaceTrack\) at \+20\.501 s/);
+  });
+
+  it('a bitrate below the floor for the new picture stays a warning', () => {
+    const starved = [...new Array(20).fill({ kbps: 1000, fps: 30 }), ...new Array(10).fill({ kbps: 10, fps: 30, w: 320, h: 180 })];
+    const issues = issuesOf(columnsOf(outboundVideo(starved, false, '1')), swap('1')).filter((i) => i.rule === 'low-bitrate');
+    expect(issues.map((i) => i.severity)).toEqual(['warning']);
+  });
+});
+
 describe('a transceiver whose direction the page set to inactive (or recvonly), then back', () => {
   const good = { kbps: 800, fps: 30 };
   const stopped = { kbps: 0, fps: 0 };
