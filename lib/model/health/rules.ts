@@ -284,16 +284,13 @@ function withCaps(issues: HealthIssue[], caps: readonly SenderCap[], pcOrigin: n
     const cap = caps.find((c) => beganWithin(issue, c));
     if (!cap) return issue;
     const kbps = Math.round(cap.maxBitrate / 1000);
-    return {
-      ...issue,
-      severity: 'info',
-      evidence: {
-        ...issue.evidence,
-        setByPage: true,
-        note: `Capped by this page: setParameters set maxBitrate ${kbps} kbit/s${since(cap.from)}${cap.to !== null ? `, changed or lifted${since(cap.to)}` : ''}.`,
-      },
-    };
+    return setByPage(issue, `Capped by this page: setParameters set maxBitrate ${kbps} kbit/s${since(cap.from)}${cap.to !== null ? `, changed or lifted${since(cap.to)}` : ''}.`);
   });
+}
+
+/** `issue` as information about what the page chose, with `note` saying what (the rule's advice does not apply). */
+function setByPage(issue: HealthIssue, note: string): HealthIssue {
+  return { ...issue, severity: 'info', evidence: { ...issue.evidence, setByPage: true, note } };
 }
 
 /**
@@ -309,15 +306,10 @@ function withSwaps(issues: HealthIssue[], swaps: readonly TrackSwap[], pcOrigin:
     if (issue.rule !== 'low-bitrate' || issue.evidence.collapse !== true) return issue;
     const swap = swaps.find((w) => beganWithin(issue, { from: w.at, to: w.at }));
     if (!swap) return issue;
-    return {
-      ...issue,
-      severity: 'info',
-      evidence: {
-        ...issue.evidence,
-        setByPage: true,
-        note: `This page replaced the sender's track with another (replaceTrack)${since(swap.at)}: the new source needs another bitrate, and the drop is measured against the previous source's median until ${MEDIAN_SAMPLES} samples of the new one are in.`,
-      },
-    };
+    return setByPage(
+      issue,
+      `This page replaced the sender's track with another (replaceTrack)${since(swap.at)}: the new source needs another bitrate, and the drop is measured against the previous source's median until ${MEDIAN_SAMPLES} samples of the new one are in.`,
+    );
   });
 }
 
