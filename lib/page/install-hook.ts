@@ -1253,6 +1253,12 @@ function pcHooks(rec: Recorder, info: PcInfo, method: PcMethod, pc: unknown, arg
         return out;
       };
       break;
+    case 'removeTrack': {
+      // The sender's transceiver, read before the call: health links the stop to the streams that sender sent.
+      const where = rec.locate(args[0], true);
+      if (where && where.info === info) hooks.target = { ...where.target };
+      break;
+    }
     case 'addTransceiver':
       rec.observeTrack(args[0], info.realm);
       hooks.value = (transceiver) => {

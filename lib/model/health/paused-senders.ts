@@ -75,7 +75,12 @@ export interface TrackSwap {
   at: number;
 }
 
-export type PauseHow = { kind: 'replaceTrack' } | { kind: 'direction'; direction: string };
+/**
+ * How the page stopped a sender: `replaceTrack(null)`; a transceiver direction without "send"; `removeTrack` (until a
+ * later addTrack reuses its transceiver, or a direction that sends); or `closed`: the whole PC was closed, which ends
+ * every stream it sent (for the receivers of the same session only).
+ */
+export type PauseHow = { kind: 'replaceTrack' } | { kind: 'direction'; direction: string } | { kind: 'removeTrack' } | { kind: 'closed' };
 
 export interface SessionSenderGaps {
   folded: number;
@@ -217,6 +222,14 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         }
       } else if (record.method === 'sender.replaceTrack' && record.target) {
         out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, stops: record.args[0] === null, how: { kind: 'replaceTrack' }, track: trackIdOf(record.args[0]) });
+      } else if (record.method === 'removeTrack' && record.target) {
+        out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, stops: true, how: { kind: 'removeTrack' } });
+      } else if (record.method === 'close') {
+        // Everything it sent ends: its receivers in this session see no packets from now on.
+        let open = false;
+        for (const p of out.paused) if (p.pcId === pcId && p.how.kind === 'closed') open = true;
+        const ssrcs = out.localSdp.has(pcId) ? parseSdp(out.localSdp.get(pcId)!).sections.flatMap((x) => x.ssrcs.map((y) => y.ssrc)) : [];
+        if (!open && ssrcs.length > 0) out.paused.push({ pcId, how: { kind: 'closed' }, mid: null, index: -1, from: record.t, to: null, ssrcs });
       } else if (record.method === 'sender.setParameters' && record.target) {
         out.pendingCaps.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, maxBitrate: maxBitrateOf(record.args[0]) });
       } else if (record.method === 'transceiver.direction' && record.target && typeof record.args[0] === 'string') {
@@ -232,7 +245,11 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
     } else if (record.type === 'pc-settled') {
       if (record.ok && (record.method === 'addTrack' || record.method === 'addTransceiver')) {
         const added = addedSender(record.value);
-        if (added) out.addedTrack.set(`${pcId} #${added.index}`, added.track);
+        if (added) {
+          out.addedTrack.set(`${pcId} #${added.index}`, added.track);
+          // A transceiver addTrack reuses (one removeTrack left) sends again.
+          for (const p of out.paused) if (p.pcId === pcId && p.index === added.index && p.to === null && p.how.kind === 'removeTrack') p.to = record.t;
+        }
       } else if (record.ok && (record.method === 'createOffer' || record.method === 'createAnswer')) {
         // An implicit setLocalDescription() has no description in its arguments: the one the PC made stands in.
         const sdp = sdpOf(record.value);
@@ -247,7 +264,7 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         if (!call || !record.ok) continue;
         for (const cap of out.caps) if (cap.pcId === pcId && cap.index === call.index && cap.to === null) cap.to = record.t;
         if (call.maxBitrate !== null) out.caps.push({ pcId, mid: call.mid, index: call.index, from: record.t, to: null, maxBitrate: call.maxBitrate });
-      } else if (record.method === 'sender.replaceTrack' || record.method === 'transceiver.direction') {
+      } else if (record.method === 'sender.replaceTrack' || record.method === 'transceiver.direction' || record.method === 'removeTrack') {
         const key = `${pcId} ${record.call}`;
         const call = out.pending.get(key);
         out.pending.delete(key);
@@ -271,7 +288,9 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         if (call.stops) {
           // A second replaceTrack(null) (or a direction without send) continues the pause.
           if (!open) out.paused.push({ pcId, how: call.how, mid: call.mid, index: call.index, from: record.t, to: null, ssrcs: ssrcsOfMid(out.localSdp.get(pcId), call.mid) });
-        } else if (open) {
+        } else if (open && (open.how.kind === call.how.kind || (open.how.kind === 'removeTrack' && call.how.kind === 'direction'))) {
+          // A track again ends a replaceTrack(null); a sending direction ends an inactive one or a removeTrack (whose
+          // transceiver turned recvonly: a track given to it by replaceTrack is not sent yet).
           open.to = record.t;
         }
       }
@@ -324,7 +343,7 @@ export function streamPauses(pcId: string, session: SessionSenderGaps): StreamPa
     of(stream) {
       if (stream.direction === 'outbound') {
         const mid = stream.mid;
-        return mid === null ? [] : session.paused.filter((p) => p.pcId === pcId && p.mid === mid).map((p) => ({ from: p.from, to: p.to, pcId: null, how: p.how }));
+        return mid === null ? [] : session.paused.filter((p) => p.pcId === pcId && p.mid === mid && p.how.kind !== 'closed').map((p) => ({ from: p.from, to: p.to, pcId: null, how: p.how }));
       }
       const ssrc = stream.ssrc;
       if (ssrc === null) return [];

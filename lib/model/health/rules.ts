@@ -144,8 +144,8 @@ export interface IssueEvidence {
   /** What the evidence suggests beyond the rule's advice, in one sentence. */
   note?: string;
   /**
-   * The connection of this page that paused the stream (replaceTrack(null)): the note says so, and the rule's advice
-   * (check the network, the remote sender) does not apply.
+   * The connection of this page that paused, stopped or ended the stream (replaceTrack(null), a direction, removeTrack,
+   * its close): the note says so, and the rule's advice (check the network, the remote sender) does not apply.
    */
   pausedBy?: string;
   /**
@@ -256,10 +256,7 @@ function withPauses(issues: HealthIssue[], stream: StreamMetrics, pauses: readon
         evidence: {
           ...issue.evidence,
           pausedBy: pause.pcId ?? undefined,
-          note:
-            pause.how.kind === 'direction'
-              ? `Paused by this page: its connection ${pause.pcId} set the direction of this stream's sender to "${pause.how.direction}"${since(pause.from)}${pause.to !== null ? ` and to one that sends again${since(pause.to)}` : ''}.`
-              : `Paused by this page: its connection ${pause.pcId} left the sender of this stream without a track (replaceTrack(null))${since(pause.from)}${pause.to !== null ? ` and gave it one again${since(pause.to)}` : ''}.`,
+          note: pauseNote(pause, since),
         },
       });
     } else {
@@ -267,6 +264,40 @@ function withPauses(issues: HealthIssue[], stream: StreamMetrics, pauses: readon
     }
   }
   return out;
+}
+
+/** What an inbound stream's issue says of the pause its sender (another PC of the same page) made. */
+function pauseNote(pause: StreamPause, since: (t: number) => string): string {
+  const back = (how: string) => (pause.to !== null ? ` and ${how}${since(pause.to)}` : '');
+  switch (pause.how.kind) {
+    case 'direction':
+      return `Paused by this page: its connection ${pause.pcId} set the direction of this stream's sender to "${pause.how.direction}"${since(pause.from)}${back('to one that sends again')}.`;
+    case 'removeTrack':
+      return `Stopped by this page: its connection ${pause.pcId} removed the track of this stream's sender (removeTrack)${since(pause.from)}${back('sent on that transceiver again')}.`;
+    case 'closed':
+      return `Ended by this page: its connection ${pause.pcId}, which sent this stream, was closed${since(pause.from)}.`;
+    default:
+      return `Paused by this page: its connection ${pause.pcId} left the sender of this stream without a track (replaceTrack(null))${since(pause.from)}${back('gave it one again')}.`;
+  }
+}
+
+/** Connection-state rules that a peer's close explains: nothing answers the consent checks any more. */
+const PEER_CLOSE_RULES: ReadonlySet<IssueId> = new Set<IssueId>(['connection-disconnected', 'connection-failed']);
+
+/**
+ * A PC's disconnected or failed state that begins after the PC of the same page sending it media was closed becomes
+ * information naming that close (QA pass: hanging up one end of a loopback call read as a critical "Connection
+ * failed" at the other). Only a peer linked by the SSRCs it sent is known; a PC that only sends to its peer is not.
+ */
+function withPeerClosed(issues: HealthIssue[], closes: readonly StreamPause[], pcOrigin: number | null): HealthIssue[] {
+  if (closes.length === 0) return issues;
+  const since = sinceOrigin(pcOrigin);
+  return issues.map((issue) => {
+    if (!PEER_CLOSE_RULES.has(issue.rule)) return issue;
+    const close = closes.find((c) => issue.from >= c.from - PAUSE_LEAD_MS);
+    if (!close) return issue;
+    return { ...issue, severity: 'info', evidence: { ...issue.evidence, pausedBy: close.pcId ?? undefined, note: `Its peer, connection ${close.pcId} of this page, was closed${since(close.from)}: nothing answers its connectivity checks any more.` } };
+  });
 }
 
 /** Rules a sender's bitrate cap explains: its bitrate is held low, and the encoder says bandwidth limits it. */
@@ -389,6 +420,8 @@ export class PcRules {
         const origin = end.pc?.createdAt ?? null;
         out.push(...withSwaps(withCaps(withPauses(this.streams[i].issues(this.pcId, m, i, closedAt, end.now, othersReceiving), m.streams[i], pauses, origin), caps, origin), swaps, origin));
       }
+      const closes = m.streams.flatMap((s) => (s.direction === 'inbound' ? (end.pauses?.of(s) ?? []).filter((p) => p.how.kind === 'closed') : []));
+      out.splice(0, out.length, ...withPeerClosed(out, closes, end.pc?.createdAt ?? null));
       out.push(...spanIssues(this.rtt.spans(m.t.length), m.t, 'high-rtt', this.pcId, null, 'connection',
         (sp) => ({ metric: 'round-trip time', value: sp.peak, unit: 'ms', threshold: th.rttMs })));
     }

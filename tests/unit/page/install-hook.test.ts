@@ -266,8 +266,13 @@ describe('installHook: records', () => {
         t.setCodecPreferences([{ mimeType: 'audio/opus', clockRate: 48000 }]);
         try { t.setCodecPreferences([{ mimeType: 'audio/bogus' }]); } catch (e) { globalThis.codecErr = e.name; }
         t.stop();
+        pc.removeTrack(sender);
+        try { pc.removeTrack(new RTCPeerConnection().addTrack(track.clone())); } catch (e) { globalThis.removeErr = e.name; }
       });`);
     await flush();
+    // removeTrack names the sender's transceiver; a sender of another PC (refused by the browser) names none.
+    expect(of('pc-call').filter((c) => c.method === 'removeTrack').map((c) => c.target)).toEqual([{ mid: '0', index: 0 }, undefined]);
+    expect(run('removeErr')).toBe('InvalidAccessError');
     const calls = of('pc-call').filter((c) => c.method.includes('.'));
     expect(calls.map((c) => [c.method, c.target])).toEqual([
       ['sender.replaceTrack', { mid: '0', index: 0 }],

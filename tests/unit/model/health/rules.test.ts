@@ -343,6 +343,49 @@ describe('a receiver whose sender is another PC of the same page, paused (replac
     expect(receiver(trace(false)).filter((i) => i.rule === 'video-frozen').map((i) => i.severity)).toContain('warning');
   });
 
+  it('a sender track removed (removeTrack) or its whole PC closed: information naming it, and the peer\'s failed state too', () => {
+    // Rows as Chromium shows them: SSRC 33 stops at +10 s for good.
+    const stopped = () => {
+      let packets = 0;
+      return Array.from({ length: 30 }, (_, i) => {
+        packets += i < 10 ? 100 : 0;
+        return { IV: obj({ type: 'inbound-rtp', kind: 'video', ssrc: 33, mid: '1', timestamp: T0 + i * 1000, packetsReceived: packets, packetsLost: 0, bytesReceived: packets * 1000, framesDecoded: packets / 4 }) };
+      });
+    };
+    const ended = (how: 'removeTrack' | 'close') => {
+      const s = new EventStream().created('0-1', T0 - 2000).created('0-2', T0 - 1000);
+      s.callOk('0-1', T0 - 1500, 'setLocalDescription', [{ type: 'offer', sdp: SENDER_SDP }]);
+      if (how === 'removeTrack') s.callOk('0-1', T0 + 9_500, 'removeTrack', [{ track: { id: 't', kind: 'video', label: 'cam' } }], null);
+      else s.callOk('0-1', T0 + 9_500, 'close', [], null);
+      s.event('0-2', T0 + 20_000, 'connectionstatechange', 'disconnected');
+      s.event('0-2', T0 + 28_000, 'connectionstatechange', 'failed');
+      return s;
+    };
+    // removeTrack's record names its transceiver (the hook reads it before the call).
+    const withTarget = ended('removeTrack');
+    const call = withTarget.events.find((e) => e.record.type === 'pc-call' && e.record.method === 'removeTrack')!.record as { target?: unknown };
+    call.target = { mid: '1', index: 1 };
+    const issuesAt = (events: EventStream) => issuesOf(columnsOf(stopped()), events, { pcId: '0-2', pc: makePc('0-2', T0 - 1000), now: T0 + 29_000 });
+    const plain = issuesAt(new EventStream().event('0-2', T0 + 20_000, 'connectionstatechange', 'disconnected').event('0-2', T0 + 28_000, 'connectionstatechange', 'failed'));
+    expect(plain.filter((i) => i.rule === 'no-packets-received').map((i) => i.severity)).toEqual(['warning']);
+    expect(plain.find((i) => i.rule === 'connection-failed')!.severity).toBe('critical');
+
+    const removed = issuesAt(withTarget);
+    const noPackets = removed.find((i) => i.rule === 'no-packets-received')!;
+    expect(noPackets.severity).toBe('info');
+    expect(noPackets.evidence.note).toBe('Stopped by this page: its connection 0-1 removed the track of this stream\'s sender (removeTrack) at +10.501 s.');
+    // A removed track is not a closed peer: the failed state stays what it is.
+    expect(removed.find((i) => i.rule === 'connection-failed')!.severity).toBe('critical');
+
+    const closed = issuesAt(ended('close'));
+    expect(closed.find((i) => i.rule === 'no-packets-received')!.evidence.note).toBe('Ended by this page: its connection 0-1, which sent this stream, was closed at +10.500 s.');
+    for (const rule of ['connection-failed', 'connection-disconnected'] as const) {
+      const issue = closed.find((i) => i.rule === rule)!;
+      expect(issue.severity, rule).toBe('info');
+      expect(issue.evidence).toMatchObject({ pausedBy: '0-1', note: 'Its peer, connection 0-1 of this page, was closed at +10.500 s: nothing answers its connectivity checks any more.' });
+    }
+  });
+
   it('the paused rows of the receiver are not rated', () => {
     const health = assessPc({ pcId: '0-2', pc: makePc('0-2', T0 - 1000), columns: columnsOf(rows()), events: trace().events });
     const series = health.streams.find((s) => s.statsId === 'IV')!.series;
