@@ -14,7 +14,7 @@ import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { unexplainedScore, verdictLoweredBy, type PcHealth } from '../../lib/model/health/assess';
 import type { MetricSummary, PcHealthSummary, StreamMetric } from '../../lib/model/health/metrics';
 import { createPcAssessor } from '../../lib/model/health/pc-assessor';
-import { ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
+import { adviceApplies, ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
 import type { HealthThresholds } from '../../lib/model/health/thresholds';
 import { hasLegacyStats } from '../../lib/model/legacy-stats';
 import type { SessionData } from '../../lib/model/session';
@@ -108,7 +108,7 @@ function IssueList({ health, origin }: { health: PcHealth; origin: number }) {
           <span class="health-issue__span">{span(issue, origin)}</span>
           <div class="health-issue__evidence">{evidenceText(issue)}</div>
           {issue.evidence.note ? <div class="health-issue__note">{issue.evidence.note}</div> : null}
-          {issue.evidence.pausedBy || issue.evidence.setByPage ? null : <div class="health-issue__advice health-muted">{ISSUE_TEXT[issue.rule].advice}</div>}
+          {!adviceApplies(issue.evidence) ? null : <div class="health-issue__advice health-muted">{ISSUE_TEXT[issue.rule].advice}</div>}
         </li>
       ))}
     </ul>

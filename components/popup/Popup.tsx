@@ -7,7 +7,7 @@
  * Everything from the page (URLs, titles) is rendered as text.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { ISSUE_TEXT } from '../../lib/model/health/rules';
+import { adviceApplies, ISSUE_TEXT } from '../../lib/model/health/rules';
 import { evidenceText, NO_VERDICT_TEXT, noVerdictReasonText, verdictText } from '../health/health-text';
 import type { LivePcHealth, RecentSessionHealth, TabHealth } from '../../lib/protocol/messages';
 import type { BackgroundClient } from '../../lib/views/background-client';
@@ -90,7 +90,7 @@ function PcCard({ pc, now }: { pc: LivePcHealth; now: number }) {
           </p>
           <p class="popup-issue__evidence">{evidenceText(pc.topIssue)}</p>
           {pc.topIssue.evidence.note ? <p class="popup-issue__note">{pc.topIssue.evidence.note}</p> : null}
-          {pc.topIssue.evidence.pausedBy || pc.topIssue.evidence.setByPage ? null : <p class="popup-issue__advice">{ISSUE_TEXT[pc.topIssue.rule].advice}</p>}
+          {!adviceApplies(pc.topIssue.evidence) ? null : <p class="popup-issue__advice">{ISSUE_TEXT[pc.topIssue.rule].advice}</p>}
           {others.length > 0 ? (
             <p class="popup-muted">
               Also: {others.map((i) => `${ISSUE_TEXT[i.rule].title} (${i.subject})`).join('; ')}

@@ -155,6 +155,13 @@ export interface IssueEvidence {
   setByPage?: boolean;
   /** A low-bitrate issue that is a drop against the stream's own median, not a bitrate below the floor. */
   collapse?: boolean;
+  /** What the browser does by design (the encoder's ramp-up at a stream's start): the note says so, the advice does not apply. */
+  byDesign?: boolean;
+}
+
+/** Whether the rule's advice applies to an issue: not when the page or the browser's design explains it (the note says which). */
+export function adviceApplies(evidence: IssueEvidence): boolean {
+  return !evidence.pausedBy && !evidence.setByPage && !evidence.byDesign;
 }
 
 export interface HealthIssue {
@@ -279,6 +286,40 @@ function pauseNote(pause: StreamPause, since: (t: number) => string): string {
     default:
       return `Paused by this page: its connection ${pause.pcId} left the sender of this stream without a track (replaceTrack(null))${since(pause.from)}${back('gave it one again')}.`;
   }
+}
+
+/**
+ * A sender's encoder starts low and raises its resolution as the bandwidth estimate grows (Chromium: about 25 s from
+ * the first packet to 1280×720 on a loopback call, "bandwidth" all along): a bandwidth limitation that begins within
+ * {@link RAMP_UP_START_MS} of the stream's first packet and is over within {@link RAMP_UP_MS} of it is that ramp-up.
+ */
+export const RAMP_UP_MS = 30_000;
+export const RAMP_UP_START_MS = 10_000;
+
+/**
+ * A stream's bandwidth limitation at the start of the call, over within {@link RAMP_UP_MS} (or still going on, not
+ * yet that long), becomes information saying so (QA: every HD call in Chromium opened with a "Quality limited by
+ * bandwidth" warning, whose note, the available bitrate far above what was sent, suggested the page capped it).
+ */
+function withRampUp(issues: HealthIssue[], stream: StreamMetrics, t: readonly number[], now: number): HealthIssue[] {
+  if (!issues.some((i) => i.rule === 'quality-limited-bandwidth')) return issues;
+  const bitrate = stream.series.bitrate;
+  let start: number | null = null;
+  for (let row = 0; row < t.length && start === null; row++) if ((bitrate?.[row] ?? 0) > 0) start = t[row];
+  if (start === null) return issues;
+  const first = start;
+  return issues.map((issue) => {
+    if (issue.rule !== 'quality-limited-bandwidth' || issue.from - first > RAMP_UP_START_MS || (issue.to ?? now) - first > RAMP_UP_MS) return issue;
+    return {
+      ...issue,
+      severity: 'info',
+      evidence: {
+        ...issue.evidence,
+        byDesign: true,
+        note: `The start of the stream: the encoder begins at a low bitrate and resolution and raises them as the bandwidth estimate grows (Chromium takes about 25 s to reach 1280×720). Only a limitation that lasts past ${RAMP_UP_MS / 1000} s from the first packet is a warning.`,
+      },
+    };
+  });
 }
 
 /** Connection-state rules that a peer's close explains: nothing answers the consent checks any more. */
@@ -418,7 +459,8 @@ export class PcRules {
         const caps = end.pauses?.capsOf(m.streams[i]) ?? [];
         const swaps = end.pauses?.swapsOf(m.streams[i]) ?? [];
         const origin = end.pc?.createdAt ?? null;
-        out.push(...withSwaps(withCaps(withPauses(this.streams[i].issues(this.pcId, m, i, closedAt, end.now, othersReceiving), m.streams[i], pauses, origin), caps, origin), swaps, origin));
+        const own = withRampUp(this.streams[i].issues(this.pcId, m, i, closedAt, end.now, othersReceiving), m.streams[i], m.t, end.now);
+        out.push(...withSwaps(withCaps(withPauses(own, m.streams[i], pauses, origin), caps, origin), swaps, origin));
       }
       const closes = m.streams.flatMap((s) => (s.direction === 'inbound' ? (end.pauses?.of(s) ?? []).filter((p) => p.how.kind === 'closed') : []));
       out.splice(0, out.length, ...withPeerClosed(out, closes, end.pc?.createdAt ?? null));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { assessPc } from '../../../../lib/model/health/assess';
 import { above, hysteresisSpans } from '../../../../lib/model/health/hysteresis';
 import { connectionMetrics } from '../../../../lib/model/health/metrics';
-import { pcIssues, sessionIssues, type HealthIssue, type PcRuleInput } from '../../../../lib/model/health/rules';
+import { adviceApplies, pcIssues, sessionIssues, type HealthIssue, type PcRuleInput } from '../../../../lib/model/health/rules';
 import { DEFAULT_HEALTH_THRESHOLDS, normalizeHealthThresholds } from '../../../../lib/model/health/thresholds';
 import type { StatsColumns, StatsReportJson } from '../../../../lib/model/session';
 import { columnsOf, EventStream, makePc } from '../../../fixtures/session-builders';
@@ -855,7 +855,8 @@ describe('UX review: evidence that says what tripped', () => {
   });
   it('bandwidth-limited while the available outgoing bitrate is far above what is sent: the note blames the sender\'s cap', () => {
     const limited = { kbps: 80, fps: 30, bw: 1 };
-    const withPair = (availableBps: number) => outboundVideo([{ kbps: 80, fps: 30 }, ...new Array(6).fill(limited)]).map((r, i) => ({
+    // Past the ramp-up at the stream's start (RAMP_UP_MS).
+    const withPair = (availableBps: number) => outboundVideo([{ kbps: 80, fps: 30 }, ...new Array(40).fill(limited)]).map((r, i) => ({
       ...r,
       T: obj({ type: 'transport', timestamp: T0 + i * 1000, selectedCandidatePairId: 'P' }),
       P: obj({ type: 'candidate-pair', timestamp: T0 + i * 1000, state: 'succeeded', bytesSent: i * 12_500, bytesReceived: i * 1000, availableOutgoingBitrate: availableBps }),
@@ -865,6 +866,33 @@ describe('UX review: evidence that says what tripped', () => {
     // Congestion control really holding it back: no such note.
     const congested = issuesOf(columnsOf(withPair(120_000))).find((i) => i.rule === 'quality-limited-bandwidth')!;
     expect(congested.evidence.note).toBeUndefined();
+  });
+});
+
+describe('the ramp-up at a stream\'s start', () => {
+  const ramp = (limitedRows: number, startAt = 0) =>
+    outboundVideo([...new Array(startAt).fill({ kbps: 1500, fps: 30 }), ...new Array(limitedRows).fill({ kbps: 400, fps: 30, bw: 1 }), ...new Array(10).fill({ kbps: 1500, fps: 30 })]);
+  const bandwidth = (rows: StatsReportJson[], now?: number) =>
+    issuesOf(columnsOf(rows), new EventStream(), now === undefined ? {} : { now }).filter((i) => i.rule === 'quality-limited-bandwidth');
+
+  it('a bandwidth limitation from the first packets that is over within 30 s is information naming the ramp-up', () => {
+    const [issue] = bandwidth(ramp(24));
+    expect(issue.severity).toBe('info');
+    expect(issue.evidence.note).toMatch(/^The start of the stream: the encoder begins at a low bitrate/);
+    // The congestion advice does not apply.
+    expect(issue.evidence.byDesign).toBe(true);
+    expect(adviceApplies(issue.evidence)).toBe(false);
+  });
+
+  it('one that lasts past 30 s, or begins later in the call, stays a warning', () => {
+    expect(bandwidth(ramp(40)).map((i) => i.severity)).toEqual(['warning']);
+    expect(bandwidth(ramp(15, 20)).map((i) => i.severity)).toEqual(['warning']);
+  });
+
+  it('live: information while it is young, a warning once it outlasts the ramp-up', () => {
+    const rows = outboundVideo(new Array(20).fill({ kbps: 400, fps: 30, bw: 1 }));
+    expect(bandwidth(rows).map((i) => [i.severity, i.to])).toEqual([['info', null]]);
+    expect(bandwidth(rows, T0 + 40_000).map((i) => i.severity)).toEqual(['warning']);
   });
 });
 
