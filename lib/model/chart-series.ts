@@ -108,6 +108,8 @@ export const MIN_GAP_MS = 5000;
  * does not move it, a changed poll interval does after a few samples.
  */
 export const GAP_MEDIAN_INTERVALS = 9;
+/** A remote-inbound-rtp report older than this is no longer drawn (see whileCounting): three audio report intervals. */
+export const REPORTS_STALE_MS = 15_000;
 
 const num = (v: Json | null | undefined): ChartValue => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: Json | null | undefined): string | null => (typeof v === 'string' ? v : null);
@@ -439,7 +441,7 @@ export class ChartModel {
         add('packet-rate', 'packetsSent', order(0), this.has(id, 'packetsSent'), label, () => ({ compute: this.perSecond(id, 'packetsSent') }));
         add('fps', 'framesPerSecond', order(0), () => isVideo() && this.has(id, 'framesEncoded')(), label, () => ({ compute: this.fps(id, 'framesEncoded') }));
         add('resolution', 'frameHeight', order(0), () => isVideo() && this.has(id, 'frameHeight')(), label, () => ({
-          compute: this.level(id, 'frameHeight', 1),
+          compute: this.whileCounting(id, 'framesEncoded', this.size(id, 'frameHeight')),
           aux: this.level(id, 'frameWidth', 1),
         }));
         add('quality-limitation', 'qualityLimitationReason', order(0), this.has(id, 'qualityLimitationReason'), label, () => ({
@@ -450,12 +452,12 @@ export class ChartModel {
         add('bitrate-receive', 'bytesReceived', order(1), this.has(id, 'bytesReceived'), label, () => ({ compute: this.kbits(id, 'bytesReceived') }));
         add('packet-rate', 'packetsReceived', order(1), this.has(id, 'packetsReceived'), label, () => ({ compute: this.perSecond(id, 'packetsReceived') }));
         add('packet-loss', 'packetsLost', order(1), this.has(id, 'packetsLost', 'packetsReceived'), label, () => ({ compute: this.lossReceived(id) }));
-        add('jitter', 'jitter', order(1), this.has(id, 'jitter'), label, () => ({ compute: this.level(id, 'jitter', 1000) }));
+        add('jitter', 'jitter', order(1), this.has(id, 'jitter'), label, () => ({ compute: this.whileCounting(id, 'packetsReceived', this.level(id, 'jitter', 1000)) }));
         add('fps', 'framesPerSecond', order(1), () => isVideo() && (this.has(id, 'framesDecoded')() || this.has(id, 'framesPerSecond')()), label, () => ({
           compute: this.fps(id, 'framesDecoded'),
         }));
         add('resolution', 'frameHeight', order(1), () => isVideo() && this.has(id, 'frameHeight')(), label, () => ({
-          compute: this.level(id, 'frameHeight', 1),
+          compute: this.whileCounting(id, 'framesDecoded', this.size(id, 'frameHeight')),
           aux: this.level(id, 'frameWidth', 1),
         }));
         add('audio-level', 'audioLevel', order(1), () => isAudio() && this.hasAudioLevel(id), label, () => ({ compute: this.audioLevel(id) }));
@@ -463,8 +465,12 @@ export class ChartModel {
       case 'remote-inbound-rtp': {
         const remote = (): string => `${this.streamLabel(str(this.latest(id, 'localId')) ?? id)} · remote`;
         add('packet-loss', 'packetsLost', order(0), this.has(id, 'packetsLost'), remote, () => ({ compute: this.lossSent(id) }));
-        add('jitter', 'jitter', order(0), this.has(id, 'jitter'), remote, () => ({ compute: this.level(id, 'jitter', 1000) }));
-        add('rtt', 'roundTripTime', order(0), this.has(id, 'roundTripTime'), remote, () => ({ compute: this.level(id, 'roundTripTime', 1000) }));
+        // The peer's last report stays in the stats after it stopped sending them (our sender stopped): its values
+        // end once no report came for REPORTS_STALE_MS (audio reports come about every 5 s).
+        add('jitter', 'jitter', order(0), this.has(id, 'jitter'), remote, () => ({ compute: this.whileCounting(id, 'timestamp', this.level(id, 'jitter', 1000), REPORTS_STALE_MS) }));
+        add('rtt', 'roundTripTime', order(0), this.has(id, 'roundTripTime'), remote, () => ({
+          compute: this.whileCounting(id, 'timestamp', this.level(id, 'roundTripTime', 1000), REPORTS_STALE_MS),
+        }));
         break;
       }
       case 'remote-outbound-rtp': {
@@ -689,6 +695,35 @@ export class ChartModel {
     return (row) => {
       const v = num(column()?.[row]);
       return v === null ? null : v * scale;
+    };
+  }
+
+  /** A picture dimension: 0 (Firefox's 0×0 before the first frame) is no picture, not a size. */
+  private size(id: string, field: string): Computer {
+    const column = this.columnOf(id, field);
+    return (row) => {
+      const v = num(column()?.[row]);
+      return v === null || v <= 0 ? null : v;
+    };
+  }
+
+  /**
+   * `inner`'s values while the stream moves: none once `counter` (frames, packets, a report's timestamp) has not
+   * changed for `staleMs` ({@link MIN_GAP_MS} by default). A stopped stream keeps its last resolution and jitter in its stats, which drew as a flat line
+   * as if it still flowed (QA pass); a slow one (a still screen share, one frame in a few seconds) keeps its line.
+   */
+  private whileCounting(id: string, counter: string, inner: Computer, staleMs = MIN_GAP_MS): Computer {
+    const column = this.columnOf(id, counter);
+    const t = this.columns!.t;
+    let last: number | null = null;
+    let lastMoved: number | null = null;
+    return (row) => {
+      const v = inner(row);
+      const c = num(column()?.[row]);
+      if (c === null) return v;
+      if (last === null || c !== last) lastMoved = t[row];
+      last = c;
+      return lastMoved !== null && t[row] - lastMoved >= staleMs ? null : v;
     };
   }
 

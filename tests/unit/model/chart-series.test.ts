@@ -177,6 +177,29 @@ describe('default charts: formulas', () => {
     expect(labels).toEqual(['audio capture (out 0) [S1]', 'audio capture (out 0) [S2]']);
   });
 
+  it('a stopped stream\'s resolution and jitter end 5 s after its frames or packets stopped; a 0×0 picture is none', () => {
+    // Inbound video: frames and packets for 4 s, then nothing for 8 s (the stats keep their last size and jitter).
+    const rows = Array.from({ length: 12 }, (_, i) => {
+      const n = Math.min(i, 4);
+      return sample(i, i * 1000, { I: { ...inb(i * 1000, n * 1000, n * 10, 0), kind: 'video', framesDecoded: n * 30, frameWidth: i === 0 ? 0 : 640, frameHeight: i === 0 ? 0 : 360, jitter: 0.01 } });
+    });
+    const { charts } = buildDefaultCharts(samplesToColumns(rows));
+    // Row 0: Firefox's 0×0 before the first frame. Last growth at row 4 (4 s): drawn up to row 8, none from 9 s.
+    expect(seriesOf(charts, 'resolution').values).toEqual([null, 360, 360, 360, 360, 360, 360, 360, 360, null, null, null]);
+    expect(seriesOf(charts, 'jitter').values).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, null, null, null]);
+  });
+
+  it('the peer\'s last report of a stream we stopped sending ends 15 s after it came', () => {
+    // Reports (new timestamps) for 5 s, then the same report for 20 s.
+    const rows = Array.from({ length: 25 }, (_, i) => sample(i, i * 1000, {
+      O: out(i * 1000, Math.min(i, 5) * 1000, Math.min(i, 5) * 10, { remoteId: 'R' }),
+      R: { type: 'remote-inbound-rtp', timestamp: Math.min(i, 5) * 1000, kind: 'video', ssrc: 1234567, localId: 'O', roundTripTime: 0.02, jitter: 0.003, packetsLost: 0 },
+    }));
+    const rtt = seriesOf(buildDefaultCharts(samplesToColumns(rows)).charts, 'rtt', 'video out 1 (1234567) · remote').values;
+    expect(rtt.slice(0, 20).every((v) => v !== null && Math.abs(v - 20) < 1e-9)).toBe(true);
+    expect(rtt.slice(20)).toEqual([null, null, null, null, null]);
+  });
+
   it('audio level: RMS from ΔtotalAudioEnergy / ΔtotalSamplesDuration (send: media-source, receive: inbound-rtp)', () => {
     const src = (energy: number, duration: number): StatsObject => ({ type: 'media-source', timestamp: 0, kind: 'audio', trackIdentifier: 't1', totalAudioEnergy: energy, totalSamplesDuration: duration, audioLevel: 0.9 });
     const { charts } = buildDefaultCharts(samplesToColumns([
