@@ -88,9 +88,14 @@ function cut(text: string, max: number): string {
 
 /** `candidate:… udp 2122260223 127.0.0.1 35265 typ host …` → "host udp 127.0.0.1:35265". */
 export function candidateSummary(candidate: Json | undefined | null): string {
-  if (!isObject(candidate)) return candidate === null || candidate === undefined ? 'end of candidates' : preview(candidate);
+  // Two kinds of end (Firefox sends both, Chromium only the second): an empty candidate ends one m-line's gathering
+  // (an `a=end-of-candidates`), a null one ends the PC's.
+  if (!isObject(candidate)) return candidate === null || candidate === undefined ? 'end of candidates (gathering complete)' : preview(candidate);
   const line = typeof candidate.candidate === 'string' ? candidate.candidate : '';
-  if (line === '') return 'end of candidates';
+  if (line === '') {
+    const mid = typeof candidate.sdpMid === 'string' ? candidate.sdpMid : null;
+    return `end of candidates${mid !== null ? ` for mid ${mid}` : ''}`;
+  }
   const parts = line.replace(/^a=/, '').replace(/^candidate:/, '').split(/\s+/);
   // foundation component protocol priority address port "typ" type …
   const [, , protocol = '?', , address = '?', port = '?'] = parts;

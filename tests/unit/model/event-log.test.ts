@@ -168,7 +168,7 @@ describe('buildEventLog: renegotiation, failures, pending calls', () => {
   it('marks ICE errors, failed states and channel errors as failures', () => {
     expect(log.filter((e) => e.failure).map((e) => e.name)).toEqual(['setRemoteDescription', 'icecandidateerror', 'iceconnectionstatechange', 'error']);
     expect(named('icecandidateerror')[0].summary).toBe('icecandidateerror 701 TURN allocate failed (turn:turn.example.org)');
-    expect(named('icecandidate')[0].summary).toBe('icecandidate: end of candidates');
+    expect(named('icecandidate')[0].summary).toBe('icecandidate: end of candidates (gathering complete)');
     expect(named('error')[0]).toMatchObject({ kind: 'channel', summary: 'data channel "chat" (id 1) error' });
   });
 
@@ -303,7 +303,9 @@ describe('buildEventLog: edge cases', () => {
   it('candidateSummary reads candidate lines with or without the a= prefix', () => {
     expect(candidateSummary({ candidate: 'a=candidate:1 1 TCP 1 2001:db8::1 9 typ host tcptype active', sdpMid: '1' })).toBe('host tcp 2001:db8::1:9 mid 1');
     expect(candidateSummary({ candidate: '' })).toBe('end of candidates');
-    expect(candidateSummary(null)).toBe('end of candidates');
+    // Firefox: one per m-line, then the PC's.
+    expect(candidateSummary({ candidate: '', sdpMid: '0', sdpMLineIndex: 0 })).toBe('end of candidates for mid 0');
+    expect(candidateSummary(null)).toBe('end of candidates (gathering complete)');
   });
 
   it("summarises Chromium's transceiverAdded/Modified entries of the corpus dump (webrtc-internals) in words", () => {
