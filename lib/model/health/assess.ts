@@ -84,6 +84,9 @@ export class PcScores {
   /** Per stream: its latest known RTT (outbound streams' receiver reports), and the selected pair's. */
   private readonly lastRtt: (number | null)[];
   private lastPairRtt: number | null = null;
+  /** Sample time of the latest row, and of the latest row that had a score (a stream rated). */
+  private lastRowT: number | null = null;
+  private lastRatedT: number | null = null;
   /** Σ score × interval (ms) and Σ interval over the rows with a known PC score. */
   private knownWeighted = 0;
   private knownMs = 0;
@@ -166,7 +169,9 @@ export class PcScores {
         }
       }
       this.scores.push(worst);
+      this.lastRowT = t;
       if (worst === null) continue;
+      this.lastRatedT = t;
       this.latestFactor = worstAt;
       if (ms > 0) {
         this.knownWeighted += worst * ms;
@@ -182,8 +187,12 @@ export class PcScores {
     this.rows = m.t.length;
   }
 
-  /** Mean of the known PC scores over the last {@link CURRENT_SCORE_MS} of sample time. */
+  /**
+   * Mean of the known PC scores over the last {@link CURRENT_SCORE_MS} of sample time; null once no row of that long
+   * had one (every stream paused by the page, or its peer closed: a score from before would read as the call's now).
+   */
   currentScore(): number | null {
+    if (this.lastRatedT === null || this.lastRowT === null || this.lastRowT - this.lastRatedT >= CURRENT_SCORE_MS) return null;
     return this.current.mean();
   }
 
@@ -193,7 +202,7 @@ export class PcScores {
    * that has not been good yet is low for less than the hold.
    */
   scoreVerdict(): QualityVerdict | null {
-    if (this.current.mean() === null) return null;
+    if (this.currentScore() === null) return null;
     for (const hold of this.holds) if (hold.holds()) return hold.verdict;
     return this.sawGood ? 'good' : null;
   }

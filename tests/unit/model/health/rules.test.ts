@@ -392,6 +392,11 @@ describe('a receiver whose sender is another PC of the same page, paused (replac
     expect(series.slice(11, 20).every((v) => v === null)).toBe(true);
     expect(series[5]).not.toBeNull();
     expect(series[25]).not.toBeNull();
+    expect(health.currentScore).not.toBeNull();
+    // Still paused 5 s on: no score is the call's "now" (the one from before the pause would read as if it flowed).
+    const during = assessPc({ pcId: '0-2', pc: makePc('0-2', T0 - 1000), columns: columnsOf(rows().slice(0, 16)), events: trace().events });
+    expect(during.currentScore).toBeNull();
+    expect(during.averageScore).not.toBeNull();
   });
 });
 
