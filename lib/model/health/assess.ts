@@ -190,6 +190,7 @@ export class PcScores {
   /**
    * Mean of the known PC scores over the last {@link CURRENT_SCORE_MS} of sample time; null once no row of that long
    * had one (every stream paused by the page, or its peer closed: a score from before would read as the call's now).
+   * The verdict ({@link scoreVerdict}) keeps what it was.
    */
   currentScore(): number | null {
     if (this.lastRatedT === null || this.lastRowT === null || this.lastRowT - this.lastRatedT >= CURRENT_SCORE_MS) return null;
@@ -202,7 +203,8 @@ export class PcScores {
    * that has not been good yet is low for less than the hold.
    */
   scoreVerdict(): QualityVerdict | null {
-    if (this.currentScore() === null) return null;
+    // While nothing is rated (all paused) the verdict stays what it was: a pause is not a worse call.
+    if (this.current.mean() === null) return null;
     for (const hold of this.holds) if (hold.holds()) return hold.verdict;
     return this.sawGood ? 'good' : null;
   }
