@@ -150,6 +150,10 @@ function callSummary(method: string, args: Json[], target: RtpTarget | null): st
       return `addTransceiver(${typeof first === 'string' ? first : trackText(first)}${args[1] !== undefined ? `, ${preview(args[1], 60)}` : ''})`;
     case 'createDataChannel':
       return `createDataChannel(${preview(first, 40)}${args[1] !== undefined && args[1] !== null ? `, ${preview(args[1], 60)}` : ''})`;
+    case 'removeTrack': {
+      const track = isObject(first) ? first.track : undefined;
+      return `removeTrack(sender of ${isObject(track) ? trackText(track) : 'no track'})${where}`;
+    }
     case 'sender.replaceTrack':
       return `sender.replaceTrack(${first === null ? 'null' : trackText(first)})${where}`;
     case 'transceiver.direction':

@@ -264,6 +264,14 @@ describe('buildEventLog: edge cases', () => {
     expect(imported.filter((e) => e.kind === 'call').map((e) => e.durationMs)).toEqual([null, 4]);
   });
 
+  it('summarises removeTrack by the sender\'s track and transceiver', () => {
+    const s = new EventStream().created('0-1', 1000);
+    s.settle('0-1', 1011, s.callStart('0-1', 1010, 'removeTrack', [{ track: { id: 't', kind: 'video', label: 'cam' } }], { index: 2, mid: '2' }), 'removeTrack', {});
+    s.callOk('0-1', 1020, 'removeTrack', [{ track: null }]);
+    const entries = buildEventLog(makeSession({ pcs: [makePc('0-1', 1000)], events: s.events }), '0-1').filter((e) => e.name === 'removeTrack');
+    expect(entries.map((e) => e.summary)).toEqual(['removeTrack(sender of video "cam") (transceiver 2, mid 2)', 'removeTrack(sender of no track)']);
+  });
+
   it('summarises sender.setParameters by its encodings and degradationPreference, not by its codecs', () => {
     const codecs: Json[] = [{ clockRate: 90000, mimeType: 'video/VP8', payloadType: 96 }, { clockRate: 90000, mimeType: 'video/rtx', payloadType: 97, sdpFmtpLine: 'apt=96' }];
     const params = (encodings: Json[], extra: JsonObject = {}): JsonObject => ({ transactionId: 'x1', codecs, headerExtensions: [], rtcp: { cname: 'c', reducedSize: true }, encodings, ...extra });
