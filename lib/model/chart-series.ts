@@ -170,7 +170,7 @@ export class ChartModel {
   private selectedPair: string[][] = [];
   private transports: string[] = [];
   private pairs: string[] = [];
-  /** Colour of each colour key given so far (see {@link ChartSeries.color}); the next new key gets `colors.size`. */
+  /** Colour of each colour key given so far (see {@link ChartSeries.color}); `nextColor`: the next one not given. */
   private colors = new Map<string, number>();
   private nextColor = 0;
 
@@ -381,6 +381,12 @@ export class ChartModel {
     }
   }
 
+  /** The stream a stats object's series are coloured by: its own id, or for a remote-* report our stream it is about (localId). */
+  private colorKeyOf(id: string): string {
+    const type = this.columns?.objects[id]?.type;
+    return (type === 'remote-inbound-rtp' || type === 'remote-outbound-rtp' ? str(this.latest(id, 'localId')) : null) ?? id;
+  }
+
   /**
    * Two series with one label get told apart: captures by their track, else (a stream re-created with the same
    * SSRC, a capture whose track came back under a new media-source id) by their stats id.
@@ -424,9 +430,7 @@ export class ChartModel {
     const k = str(this.latest(id, 'kind')) ?? str(this.latest(id, 'mediaType')) ?? '';
     const kind = (): string => k;
     const out: Candidate[] = [];
-    // A remote-* report is about one of our streams (localId): it takes that stream's colour.
-    const remote = type === 'remote-inbound-rtp' || type === 'remote-outbound-rtp';
-    const colorKey = (): string => (remote ? str(this.latest(id, 'localId')) ?? id : id);
+    const colorKey = (): string => this.colorKeyOf(id);
     const add = (chartId: string, metric: string, order: string, ready: () => boolean, label: () => string, make: Candidate['make']): void => {
       out.push({ chartId, key: `${id}|${metric}`, statsId: id, order, ready, label, colorKey, make });
     };
@@ -538,10 +542,7 @@ export class ChartModel {
         if (state) Object.assign(state.spec, extraChartHeader(extra, this.columns));
         return this.objectLabel(statsId);
       },
-      colorKey: () => {
-        const type = this.columns?.objects[statsId]?.type;
-        return (type === 'remote-inbound-rtp' || type === 'remote-outbound-rtp' ? str(this.latest(statsId, 'localId')) : null) ?? statsId;
-      },
+      colorKey: () => this.colorKeyOf(statsId),
       make: () => ({ compute: this.extraComputer(statsId, field) }),
     };
   }
@@ -709,8 +710,9 @@ export class ChartModel {
 
   /**
    * `inner`'s values while the stream moves: none once `counter` (frames, packets, a report's timestamp) has not
-   * changed for `staleMs` ({@link MIN_GAP_MS} by default). A stopped stream keeps its last resolution and jitter in its stats, which drew as a flat line
-   * as if it still flowed (QA pass); a slow one (a still screen share, one frame in a few seconds) keeps its line.
+   * changed for `staleMs` ({@link MIN_GAP_MS} by default). A stopped stream keeps its last resolution and jitter in
+   * its stats, which drew as a flat line as if it still flowed (QA pass); a slow one (a still screen share, one frame
+   * in a few seconds) keeps its line.
    */
   private whileCounting(id: string, counter: string, inner: Computer, staleMs = MIN_GAP_MS): Computer {
     const column = this.columnOf(id, counter);

@@ -157,7 +157,7 @@ export class PcScores {
           let rtt = s.direction === 'outbound' ? this.lastRtt[i] : null;
           for (const o of outbound) rtt ??= this.lastRtt[o];
           rtt ??= this.lastPairRtt;
-          rated = rateStreamAt(s, row, rtt, sourceRates[i].length > 0 ? sourceFpsAt(sourceRates[i], t) : null);
+          rated = rateStreamAt(s, row, rtt, sourceFpsAt(sourceRates[i], t));
         }
         const v = rated?.score ?? null;
         this.streamSeries[i].push(v);

@@ -20,7 +20,9 @@ import type { StreamMetrics } from './metrics';
  * with a track (`to` null: still without one), or a transceiver whose direction the page set to "inactive" or
  * "recvonly" until it sets one that sends again, per transceiver, named by its mid and index at the call, with the
  * SSRCs its transceiver sends. Chromium stops sending then; Firefox keeps sending black video at one frame a
- * second, which read as a starved encoder ("Low or collapsing bitrate") though the page paused it.
+ * second, which read as a starved encoder ("Low or collapsing bitrate") though the page paused it. Also a removeTrack
+ * (until its transceiver sends again), and a PC's close: `how` closed, `mid` null, `index` −1, every SSRC of its
+ * latest local description, for its receivers in the session only.
  */
 export interface PausedSender {
   pcId: string;
@@ -88,8 +90,9 @@ export interface SessionSenderGaps {
   /** Per PC: its latest local description (parsed only when one of its senders pauses). */
   localSdp: Map<string, string>;
   /**
-   * replaceTrack and direction calls not settled yet, by `<pcId> <call>`: `stops` whether the call stops the sender
-   * (replaceTrack(null); a direction without "send"), else it resumes it.
+   * replaceTrack, removeTrack and direction calls not settled yet, by `<pcId> <call>`: `stops` whether the call stops
+   * the sender (replaceTrack(null); removeTrack; a direction without "send"), else it resumes it; `track`: the id of
+   * the track a replaceTrack gives (null: none).
    */
   pending: Map<string, { mid: string | null; index: number; stops: boolean; how: PauseHow; track?: string | null }>;
   /** Every PC's paused senders, in the order the pauses began. */
@@ -226,8 +229,7 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, stops: true, how: { kind: 'removeTrack' } });
       } else if (record.method === 'close') {
         // Everything it sent ends: its receivers in this session see no packets from now on.
-        let open = false;
-        for (const p of out.paused) if (p.pcId === pcId && p.how.kind === 'closed') open = true;
+        const open = out.paused.some((p) => p.pcId === pcId && p.how.kind === 'closed');
         const ssrcs = out.localSdp.has(pcId) ? parseSdp(out.localSdp.get(pcId)!).sections.flatMap((x) => x.ssrcs.map((y) => y.ssrc)) : [];
         if (!open && ssrcs.length > 0) out.paused.push({ pcId, how: { kind: 'closed' }, mid: null, index: -1, from: record.t, to: null, ssrcs });
       } else if (record.method === 'sender.setParameters' && record.target) {
@@ -270,11 +272,11 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         out.pending.delete(key);
         if (!call || !record.ok) continue;
         if (call.track !== undefined) {
-          const key = `${pcId} #${call.index}`;
+          const sender = `${pcId} #${call.index}`;
           // The track it sent before (unknown counts as another; none, a pause, does not: its end is a resume).
-          const before = out.replacedTrack.has(key) ? out.replacedTrack.get(key)! : out.addedTrack.get(key);
+          const before = out.replacedTrack.has(sender) ? out.replacedTrack.get(sender)! : out.addedTrack.get(sender);
           if (call.track !== null && before !== null && before !== call.track) out.swaps.push({ pcId, mid: call.mid, index: call.index, at: record.t });
-          out.replacedTrack.set(key, call.track);
+          out.replacedTrack.set(sender, call.track);
           if (call.mid !== null) noteSenderTrack(out, pcId, call.mid, call.track, record.t, ssrcsOfMid(out.localSdp.get(pcId), call.mid));
         }
         let open: PausedSender | undefined;

@@ -257,15 +257,7 @@ function withPauses(issues: HealthIssue[], stream: StreamMetrics, pauses: readon
       out.push(cut ? { ...issue, to: cut.from } : issue);
     } else if (pause) {
       const since = sinceOrigin(pcOrigin);
-      out.push({
-        ...issue,
-        severity: 'info',
-        evidence: {
-          ...issue.evidence,
-          pausedBy: pause.pcId ?? undefined,
-          note: pauseNote(pause, since),
-        },
-      });
+      out.push(explained(issue, { pausedBy: pause.pcId ?? undefined, note: pauseNote(pause, since) }));
     } else {
       out.push(issue);
     }
@@ -303,22 +295,15 @@ export const RAMP_UP_START_MS = 10_000;
  */
 function withRampUp(issues: HealthIssue[], stream: StreamMetrics, t: readonly number[], now: number): HealthIssue[] {
   if (!issues.some((i) => i.rule === 'quality-limited-bandwidth')) return issues;
-  const bitrate = stream.series.bitrate;
-  let start: number | null = null;
-  for (let row = 0; row < t.length && start === null; row++) if ((bitrate?.[row] ?? 0) > 0) start = t[row];
-  if (start === null) return issues;
-  const first = start;
+  const firstRow = stream.series.bitrate?.findIndex((v) => v !== null && v > 0) ?? -1;
+  if (firstRow < 0) return issues;
+  const first = t[firstRow];
   return issues.map((issue) => {
     if (issue.rule !== 'quality-limited-bandwidth' || issue.from - first > RAMP_UP_START_MS || (issue.to ?? now) - first > RAMP_UP_MS) return issue;
-    return {
-      ...issue,
-      severity: 'info',
-      evidence: {
-        ...issue.evidence,
-        byDesign: true,
-        note: `The start of the stream: the encoder begins at a low bitrate and resolution and raises them as the bandwidth estimate grows (Chromium takes about 25 s to reach 1280×720). Only a limitation that lasts past ${RAMP_UP_MS / 1000} s from the first packet is a warning.`,
-      },
-    };
+    return explained(issue, {
+      byDesign: true,
+      note: `The start of the stream: the encoder begins at a low bitrate and resolution and raises them as the bandwidth estimate grows (Chromium takes about 25 s to reach 1280×720). Only a limitation that lasts past ${RAMP_UP_MS / 1000} s from the first packet is a warning.`,
+    });
   });
 }
 
@@ -337,7 +322,7 @@ function withPeerClosed(issues: HealthIssue[], closes: readonly StreamPause[], p
     if (!PEER_CLOSE_RULES.has(issue.rule)) return issue;
     const close = closes.find((c) => issue.from >= c.from - PAUSE_LEAD_MS);
     if (!close) return issue;
-    return { ...issue, severity: 'info', evidence: { ...issue.evidence, pausedBy: close.pcId ?? undefined, note: `Its peer, connection ${close.pcId} of this page, was closed${since(close.from)}: nothing answers its connectivity checks any more.` } };
+    return explained(issue, { pausedBy: close.pcId ?? undefined, note: `Its peer, connection ${close.pcId} of this page, was closed${since(close.from)}: nothing answers its connectivity checks any more.` });
   });
 }
 
@@ -356,13 +341,16 @@ function withCaps(issues: HealthIssue[], caps: readonly SenderCap[], pcOrigin: n
     const cap = caps.find((c) => beganWithin(issue, c));
     if (!cap) return issue;
     const kbps = Math.round(cap.maxBitrate / 1000);
-    return setByPage(issue, `Capped by this page: setParameters set maxBitrate ${kbps} kbit/s${since(cap.from)}${cap.to !== null ? `, changed or lifted${since(cap.to)}` : ''}.`);
+    return explained(issue, { setByPage: true, note: `Capped by this page: setParameters set maxBitrate ${kbps} kbit/s${since(cap.from)}${cap.to !== null ? `, changed or lifted${since(cap.to)}` : ''}.` });
   });
 }
 
-/** `issue` as information about what the page chose, with `note` saying what (the rule's advice does not apply). */
-function setByPage(issue: HealthIssue, note: string): HealthIssue {
-  return { ...issue, severity: 'info', evidence: { ...issue.evidence, setByPage: true, note } };
+/**
+ * `issue` as information, with what explains it (the page's doing, the browser's design) in its evidence: the note
+ * says what, and the flag ({@link adviceApplies}) hides the rule's advice.
+ */
+function explained(issue: HealthIssue, why: Pick<IssueEvidence, 'note' | 'pausedBy' | 'setByPage' | 'byDesign'>): HealthIssue {
+  return { ...issue, severity: 'info', evidence: { ...issue.evidence, ...why } };
 }
 
 /**
@@ -378,10 +366,10 @@ function withSwaps(issues: HealthIssue[], swaps: readonly TrackSwap[], pcOrigin:
     if (issue.rule !== 'low-bitrate' || issue.evidence.collapse !== true) return issue;
     const swap = swaps.find((w) => beganWithin(issue, { from: w.at, to: w.at }));
     if (!swap) return issue;
-    return setByPage(
-      issue,
-      `This page replaced the sender's track with another (replaceTrack)${since(swap.at)}: the new source needs another bitrate, and the drop is measured against the previous source's median until ${MEDIAN_SAMPLES} samples of the new one are in.`,
-    );
+    return explained(issue, {
+      setByPage: true,
+      note: `This page replaced the sender's track with another (replaceTrack)${since(swap.at)}: the new source needs another bitrate, and the drop is measured against the previous source's median until ${MEDIAN_SAMPLES} samples of the new one are in.`,
+    });
   });
 }
 
@@ -448,9 +436,12 @@ export class PcRules {
   issues(end: PcRuleEnd): HealthIssue[] {
     const th = this.thresholds;
     const closedAt = end.endedAt ?? end.pc?.closedAt ?? null;
-    const out: HealthIssue[] = [...stateIssues(this.pcId, end.facts, closedAt, end.now, th), ...this.pairs.issues(closedAt)];
-    if (end.columns) for (const channel of this.channels) out.push(...channel.issues(this.pcId, end.columns, closedAt, end.now, th));
+    const origin = end.pc?.createdAt ?? null;
     const m = end.metrics;
+    // Closes of the same-page PCs sending this one media: they explain its disconnected and failed states.
+    const closes = m && m.t.length > 0 ? m.streams.flatMap((s) => (s.direction === 'inbound' ? (end.pauses?.of(s) ?? []).filter((p) => p.how.kind === 'closed') : [])) : [];
+    const out: HealthIssue[] = [...withPeerClosed(stateIssues(this.pcId, end.facts, closedAt, end.now, th), closes, origin), ...this.pairs.issues(closedAt)];
+    if (end.columns) for (const channel of this.channels) out.push(...channel.issues(this.pcId, end.columns, closedAt, end.now, th));
     if (m && m.t.length > 0) {
       const recentMs = th.noPacketsSeconds * 1000;
       for (let i = 0; i < this.streams.length; i++) {
@@ -458,12 +449,9 @@ export class PcRules {
         const pauses = end.pauses?.of(m.streams[i]) ?? [];
         const caps = end.pauses?.capsOf(m.streams[i]) ?? [];
         const swaps = end.pauses?.swapsOf(m.streams[i]) ?? [];
-        const origin = end.pc?.createdAt ?? null;
         const own = withRampUp(this.streams[i].issues(this.pcId, m, i, closedAt, end.now, othersReceiving), m.streams[i], m.t, end.now);
         out.push(...withSwaps(withCaps(withPauses(own, m.streams[i], pauses, origin), caps, origin), swaps, origin));
       }
-      const closes = m.streams.flatMap((s) => (s.direction === 'inbound' ? (end.pauses?.of(s) ?? []).filter((p) => p.how.kind === 'closed') : []));
-      out.splice(0, out.length, ...withPeerClosed(out, closes, end.pc?.createdAt ?? null));
       out.push(...spanIssues(this.rtt.spans(m.t.length), m.t, 'high-rtt', this.pcId, null, 'connection',
         (sp) => ({ metric: 'round-trip time', value: sp.peak, unit: 'ms', threshold: th.rttMs })));
     }
