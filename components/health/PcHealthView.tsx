@@ -15,7 +15,7 @@ import { unexplainedScore, verdictLoweredBy, type PcHealth } from '../../lib/mod
 import type { MetricSummary, PcHealthSummary, StreamMetric } from '../../lib/model/health/metrics';
 import { createPcAssessor } from '../../lib/model/health/pc-assessor';
 import { adviceApplies, ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
-import type { HealthThresholds } from '../../lib/model/health/thresholds';
+import { CURRENT_SCORE_MS, type HealthThresholds } from '../../lib/model/health/thresholds';
 import { hasLegacyStats } from '../../lib/model/legacy-stats';
 import type { SessionData } from '../../lib/model/session';
 import type { StatsFeed } from '../../lib/views/stats-feed';
@@ -251,6 +251,11 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
           <span>
             {' · now '}
             <LiveText chars={7}>{`${Math.round(health.currentScore)}/100`}</LiveText>
+          </span>
+        ) : !health.ended && health.averageScore !== null ? (
+          // Rated before, nothing rated for CURRENT_SCORE_MS now: say so, or the "now" score just vanishes.
+          <span class="health-muted" data-testid="health-now-unrated">
+            {` · now: no media rated in the last ${CURRENT_SCORE_MS / 1000} s`}
           </span>
         ) : null}
         {health.averageScore !== null ? (

@@ -98,6 +98,39 @@ describe('PcHealthView: UX review', () => {
     expect(screen.getByTestId('health-score-factor').textContent).toBe('Score set by inbound video (ssrc 22): frame rate 15 fps (of 30)');
   });
 
+  it('live, every stream paused by the page for 5 s: says so where the "now" score was', async () => {
+    // An outbound video stream; the page stops it with replaceTrack(null) 20.5 s in, and its counters stay.
+    const rows = Array.from({ length: 41 }, (_, t) => {
+      const i = Math.min(t, 20);
+      return {
+        OV: {
+          type: 'outbound-rtp', kind: 'video', ssrc: 11, mid: '1', timestamp: T0 + t * 1000, packetsSent: 100 * i, bytesSent: 100_000 * i,
+          framesEncoded: 30 * i, framesSent: 30 * i, frameWidth: 1280, frameHeight: 720,
+        },
+      };
+    }) as unknown as StatsReportJson[];
+    const trace = new EventStream();
+    const stop = trace.callStart('0-1', T0 + 20_500, 'sender.replaceTrack', [null], { mid: '1', index: 1 });
+    trace.settle('0-1', T0 + 20_501, stop, 'sender.replaceTrack', {});
+    const session = (upTo: number) =>
+      makeSession({ pcs: [makePc('0-1', T0 - 1000)], events: trace.events, stats: { '0-1': columnsOf(rows.slice(0, upTo), T0) }, summary: { startedAt: T0 - 2000, endedAt: null } });
+    const data = session(41);
+    render(<PcHealthView data={data} pcId="0-1" feed={fixedFeed(data.stats)} />);
+    const region = screen.getByRole('region', { name: 'Connection 0-1 health' });
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    expect(region.textContent).not.toMatch(/· now \d+\/100/);
+    expect(screen.getByTestId('health-now-unrated').textContent).toBe(' · now: no media rated in the last 5 s');
+    expect(region.textContent).toMatch(/over the call \d+\/100/);
+    // While still sending: the score, no such note.
+    cleanup();
+    const sending = session(20);
+    render(<PcHealthView data={sending} pcId="0-1" feed={fixedFeed(sending.stats)} />);
+    const again = screen.getByRole('region', { name: 'Connection 0-1 health' });
+    await waitFor(() => expect(again.querySelector('[data-verdict]')).not.toBeNull());
+    expect(again.textContent).toMatch(/· now \d+\/100/);
+    expect(screen.queryByTestId('health-now-unrated')).toBeNull();
+  });
+
   it('closed: no "now" score, the verdict over the call, and what lowered it over the call', async () => {
     const data = slowVideo({ closedAt: T0 + 40_500 }, { endedAt: null });
     render(<PcHealthView data={data} pcId="0-1" feed={fixedFeed(data.stats)} />);
