@@ -82,7 +82,8 @@ export interface TrackSwap {
  * later addTrack reuses its transceiver, or a direction that sends); or `closed`: the whole PC was closed, which ends
  * every stream it sent (for the receivers of the same session only).
  */
-export type PauseHow = { kind: 'replaceTrack' } | { kind: 'direction'; direction: string } | { kind: 'removeTrack' } | { kind: 'closed' };
+/** How a stream was paused; `peer-closed`: an outbound stream whose receiving peer on this page was closed. */
+export type PauseHow = { kind: 'replaceTrack' } | { kind: 'direction'; direction: string } | { kind: 'removeTrack' } | { kind: 'closed' } | { kind: 'peer-closed' };
 
 export interface SessionSenderGaps {
   folded: number;
@@ -115,6 +116,14 @@ export interface SessionSenderGaps {
   sourceRates: SourceRate[];
   /** Every PC's track swaps, in time order. */
   swaps: TrackSwap[];
+  /**
+   * The ICE ufrags of each PC's local and remote descriptions. ICE ufrags are random per PC (and per ICE restart),
+   * so a PC whose remote ufrag is another PC's local one talks to that PC: its peer is on this page (a loopback
+   * call), whatever it sends or receives (media, data channels only, no SSRC in common).
+   */
+  ufrags: Map<string, { local: Set<string>; remote: Set<string> }>;
+  /** When each PC of the session was closed by the page (its first close() call). */
+  closedAt: Map<string, number>;
 }
 
 /** The summed `maxBitrate` of a setParameters argument's encodings; null when none has one. */
@@ -133,6 +142,7 @@ export function emptySenderGaps(): SessionSenderGaps {
   return {
     folded: 0, lastFolded: undefined, localSdp: new Map(), pending: new Map(), paused: [], pendingCaps: new Map(), caps: [],
     trackFps: new Map(), addedTrack: new Map(), replacedTrack: new Map(), midIndex: new Map(), sourceRates: [], swaps: [],
+    ufrags: new Map(), closedAt: new Map(),
   };
 }
 
@@ -190,6 +200,15 @@ function noteLocalDescription(out: SessionSenderGaps, pcId: string, sdp: string,
   }
 }
 
+/** Notes the ICE ufrags (`a=ice-ufrag`, session or media level) of a PC's local or remote description. */
+function noteUfrags(out: SessionSenderGaps, pcId: string, side: 'local' | 'remote', sdp: string): void {
+  let ufrags = out.ufrags.get(pcId);
+  for (const match of sdp.matchAll(/^a=ice-ufrag:(\S+)/gm)) {
+    if (!ufrags) out.ufrags.set(pcId, (ufrags = { local: new Set(), remote: new Set() }));
+    ufrags[side].add(match[1]);
+  }
+}
+
 /** The id of a serialised track (`{id, kind, label}`), else null. */
 function trackIdOf(value: unknown): string | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : null;
@@ -222,12 +241,17 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         if (sdp !== null) {
           out.localSdp.set(pcId, sdp);
           noteLocalDescription(out, pcId, sdp, record.t);
+          noteUfrags(out, pcId, 'local', sdp);
         }
+      } else if (record.method === 'setRemoteDescription') {
+        const sdp = sdpOf(record.args[0]);
+        if (sdp !== null) noteUfrags(out, pcId, 'remote', sdp);
       } else if (record.method === 'sender.replaceTrack' && record.target) {
         out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, stops: record.args[0] === null, how: { kind: 'replaceTrack' }, track: trackIdOf(record.args[0]) });
       } else if (record.method === 'removeTrack' && record.target) {
         out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, stops: true, how: { kind: 'removeTrack' } });
       } else if (record.method === 'close') {
+        if (!out.closedAt.has(pcId)) out.closedAt.set(pcId, record.t);
         // Everything it sent ends: its receivers in this session see no packets from now on.
         const open = out.paused.some((p) => p.pcId === pcId && p.how.kind === 'closed');
         const ssrcs = out.localSdp.has(pcId) ? parseSdp(out.localSdp.get(pcId)!).sections.flatMap((x) => x.ssrcs.map((y) => y.ssrc)) : [];
@@ -258,6 +282,7 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         if (sdp !== null) {
           out.localSdp.set(pcId, sdp);
           noteLocalDescription(out, pcId, sdp, record.t);
+          noteUfrags(out, pcId, 'local', sdp);
         }
       } else if (record.method === 'sender.setParameters') {
         const key = `${pcId} ${record.call}`;
@@ -323,14 +348,31 @@ export interface StreamPauses {
   sourceRatesOf(stream: Pick<StreamMetrics, 'direction' | 'mid' | 'ssrc'>): SourceRate[];
   /** When the page replaced an outbound stream's track with another (by mid); none for inbound streams. */
   swapsOf(stream: Pick<StreamMetrics, 'direction' | 'mid'>): TrackSwap[];
+  /**
+   * The closes of the PC's peers on this page, linked by ICE ufrag (see {@link SessionSenderGaps.ufrags}) whatever
+   * they sent, in time order (`how` closed, `to` null).
+   */
+  peerCloses(): StreamPause[];
 }
 
-export const NO_PAUSES: StreamPauses = { of: () => [], capsOf: () => [], sourceRatesOf: () => [], swapsOf: () => [] };
+export const NO_PAUSES: StreamPauses = { of: () => [], capsOf: () => [], sourceRatesOf: () => [], swapsOf: () => [], peerCloses: () => [] };
 
 /** The pauses of PC `pcId`'s streams in `session`: its own senders' (outbound, by mid) and its other PCs' (inbound, by SSRC). */
 export function streamPauses(pcId: string, session: SessionSenderGaps): StreamPauses {
-  if (session.paused.length === 0 && session.caps.length === 0 && session.sourceRates.length === 0 && session.swaps.length === 0) return NO_PAUSES;
+  if (session.paused.length === 0 && session.caps.length === 0 && session.sourceRates.length === 0 && session.swaps.length === 0 && session.closedAt.size === 0) return NO_PAUSES;
+  const peerCloses = (): StreamPause[] => {
+    const remote = session.ufrags.get(pcId)?.remote;
+    const out: StreamPause[] = [];
+    if (!remote || remote.size === 0) return out;
+    for (const [other, at] of session.closedAt) {
+      if (other === pcId) continue;
+      const local = session.ufrags.get(other)?.local;
+      if (local && [...local].some((u) => remote.has(u))) out.push({ from: at, to: null, pcId: other, how: { kind: 'closed' } });
+    }
+    return out.sort((a, b) => a.from - b.from);
+  };
   return {
+    peerCloses,
     swapsOf(stream) {
       return stream.direction === 'outbound' && stream.mid !== null ? session.swaps.filter((w) => w.pcId === pcId && w.mid === stream.mid) : [];
     },
@@ -345,7 +387,10 @@ export function streamPauses(pcId: string, session: SessionSenderGaps): StreamPa
     of(stream) {
       if (stream.direction === 'outbound') {
         const mid = stream.mid;
-        return mid === null ? [] : session.paused.filter((p) => p.pcId === pcId && p.mid === mid && p.how.kind !== 'closed').map((p) => ({ from: p.from, to: p.to, pcId: null, how: p.how }));
+        const own = mid === null ? [] : session.paused.filter((p) => p.pcId === pcId && p.mid === mid && p.how.kind !== 'closed').map((p): StreamPause => ({ from: p.from, to: p.to, pcId: null, how: p.how }));
+        // Nothing receives what it sends once its peer on this page closed.
+        const ends = peerCloses().map((c): StreamPause => ({ ...c, how: { kind: 'peer-closed' } }));
+        return ends.length === 0 ? own : [...own, ...ends].sort((a, b) => a.from - b.from);
       }
       const ssrc = stream.ssrc;
       if (ssrc === null) return [];

@@ -275,6 +275,8 @@ function pauseNote(pause: StreamPause, since: (t: number) => string): string {
       return `Stopped by this page: its connection ${pause.pcId} removed the track of this stream's sender (removeTrack)${since(pause.from)}${back('sent on that transceiver again')}.`;
     case 'closed':
       return `Ended by this page: its connection ${pause.pcId}, which sent this stream, was closed${since(pause.from)}.`;
+    case 'peer-closed':
+      return `Ended by this page: its connection ${pause.pcId}, which received this stream, was closed${since(pause.from)}.`;
     default:
       return `Paused by this page: its connection ${pause.pcId} left the sender of this stream without a track (replaceTrack(null))${since(pause.from)}${back('gave it one again')}.`;
   }
@@ -438,8 +440,10 @@ export class PcRules {
     const closedAt = end.endedAt ?? end.pc?.closedAt ?? null;
     const origin = end.pc?.createdAt ?? null;
     const m = end.metrics;
-    // Closes of the same-page PCs sending this one media: they explain its disconnected and failed states.
-    const closes = m && m.t.length > 0 ? m.streams.flatMap((s) => (s.direction === 'inbound' ? (end.pauses?.of(s) ?? []).filter((p) => p.how.kind === 'closed') : [])) : [];
+    // Closes of this PC's peers on the same page (by ICE ufrag, or the PCs sending it media, by SSRC): they explain
+    // its disconnected and failed states.
+    const bySsrc = m && m.t.length > 0 ? m.streams.flatMap((s) => (s.direction === 'inbound' ? (end.pauses?.of(s) ?? []).filter((p) => p.how.kind === 'closed') : [])) : [];
+    const closes = [...(end.pauses?.peerCloses() ?? []), ...bySsrc].sort((a, b) => a.from - b.from);
     const out: HealthIssue[] = [...withPeerClosed(stateIssues(this.pcId, end.facts, closedAt, end.now, th), closes, origin), ...this.pairs.issues(closedAt)];
     if (end.columns) for (const channel of this.channels) out.push(...channel.issues(this.pcId, end.columns, closedAt, end.now, th));
     if (m && m.t.length > 0) {

@@ -386,6 +386,45 @@ describe('a receiver whose sender is another PC of the same page, paused (replac
     }
   });
 
+  it('a PC whose same-page peer closed, linked by ICE ufrag (it only sends, or only has a data channel): its failed state is information', () => {
+    const UFRAG_SDP = (ufrag: string) => `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:${ufrag}\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=mid:0\r\n`;
+    // 0-1 offers to 0-2 (one page); 0-2 closes 10 s in; 0-1 fails.
+    const trace = (peerUfrag: string, closer: string | null) => {
+      const s = new EventStream().created('0-1', T0 - 2000).created('0-2', T0 - 1000);
+      s.callOk('0-1', T0 - 1500, 'setLocalDescription', [{ type: 'offer', sdp: UFRAG_SDP('aaaa') }]);
+      s.callOk('0-2', T0 - 1400, 'setRemoteDescription', [{ type: 'offer', sdp: UFRAG_SDP('aaaa') }]);
+      s.callOk('0-2', T0 - 1300, 'setLocalDescription', [{ type: 'answer', sdp: UFRAG_SDP('bbbb') }]);
+      s.callOk('0-1', T0 - 1200, 'setRemoteDescription', [{ type: 'answer', sdp: UFRAG_SDP(peerUfrag) }]);
+      if (closer !== null) s.callOk(closer, T0 + 9_500, 'close', [], null);
+      s.event('0-1', T0 + 20_000, 'connectionstatechange', 'disconnected');
+      s.event('0-1', T0 + 28_000, 'connectionstatechange', 'failed');
+      return s;
+    };
+    const issuesAt = (events: EventStream) => issuesOf(undefined, events, { pcId: '0-1', pc: makePc('0-1', T0 - 2000), now: T0 + 29_000 });
+    const linked = issuesAt(trace('bbbb', '0-2'));
+    for (const rule of ['connection-failed', 'connection-disconnected'] as const) {
+      const issue = linked.find((i) => i.rule === rule)!;
+      expect(issue.severity, rule).toBe('info');
+      expect(issue.evidence).toMatchObject({ pausedBy: '0-2', note: 'Its peer, connection 0-2 of this page, was closed at +11.500 s: nothing answers its connectivity checks any more.' });
+    }
+    // The controls: no close; a close of a PC that is not its peer (another ufrag); its own close.
+    expect(issuesAt(trace('bbbb', null)).find((i) => i.rule === 'connection-failed')!.severity).toBe('critical');
+    expect(issuesAt(trace('cccc', '0-2')).find((i) => i.rule === 'connection-failed')!.severity).toBe('critical');
+    expect(issuesAt(trace('aaaa', '0-1')).find((i) => i.rule === 'connection-failed')!.severity).toBe('critical');
+
+    // What it sends from the close on goes to no one: those rows are not rated, and it has no "now" score.
+    const sent = Array.from({ length: 30 }, (_, i) => ({
+      OV: obj({ type: 'outbound-rtp', kind: 'video', ssrc: 11, mid: '1', timestamp: T0 + i * 1000, packetsSent: 100 * i, bytesSent: 100_000 * i, framesEncoded: 30 * i, framesSent: 30 * i, frameWidth: 1280, frameHeight: 720 }),
+    }));
+    const health = (events: EventStream) => assessPc({ pcId: '0-1', pc: makePc('0-1', T0 - 2000), columns: columnsOf(sent), events: events.events });
+    const afterClose = health(trace('bbbb', '0-2'));
+    const series = afterClose.streams.find((s) => s.statsId === 'OV')!.series;
+    expect(series.slice(10).every((v) => v === null)).toBe(true);
+    expect(series[5]).not.toBeNull();
+    expect(afterClose.currentScore).toBeNull();
+    expect(health(trace('cccc', '0-2')).currentScore).not.toBeNull();
+  });
+
   it('the paused rows of the receiver are not rated', () => {
     const health = assessPc({ pcId: '0-2', pc: makePc('0-2', T0 - 1000), columns: columnsOf(rows()), events: trace().events });
     const series = health.streams.find((s) => s.statsId === 'IV')!.series;
