@@ -375,6 +375,40 @@ describe('diffRawReports (the hook compares the browser\'s own objects, copying 
       { A: { type: 'outbound-rtp', timestamp: 5, arr: [1, 3] }, C: { type: 'transport', timestamp: 6 } },
     ]);
   });
+
+  it('equals copy-then-diff when objects come, go or move in the middle of the report (the side-by-side walk falls back to lookups)', () => {
+    const o = (t: number, n: number) => ({ type: 'outbound-rtp', timestamp: t, n });
+    expectSameAsCopyThenDiff([
+      { A: o(1, 1), B: o(1, 1), C: o(1, 1), D: o(1, 1) },
+      { A: o(2, 2), B: o(2, 2), C: o(2, 2), D: o(2, 2) }, // in step
+      { A: o(3, 3), X: o(3, 0), B: o(3, 3), C: o(3, 3), D: o(3, 3) }, // one added in the middle
+      { A: o(4, 4), B: o(4, 4), D: o(4, 4) }, // X and C gone, from the middle
+      { D: o(5, 5), A: o(5, 5), B: o(5, 5) }, // moved
+      { D: o(6, 6), A: o(6, 6) }, // the last one gone, the rest in step
+      { D: o(7, 7), A: o(7, 7), E: o(7, 0) }, // one added at the end
+      {}, // all gone
+      { F: o(9, 1) },
+    ]);
+  });
+
+  it('ids that look like array indices (Firefox: "72976340"): the delta is the same, the text keeps report order', () => {
+    const o = (t: number, n: number) => ({ type: 'candidate-pair', timestamp: t, n });
+    const reports: StatsReportJson[] = [{ b1: o(1, 1), '72976340': o(1, 1), a2: o(1, 1) }, { b1: o(2, 2), '72976340': o(2, 2) }, { '12': o(3, 0), b1: o(3, 3) }];
+    let prevRaw = null as ReturnType<typeof collectReport> | null;
+    let prevJson: StatsReportJson | null = null;
+    for (const report of reports) {
+      const raw = collectReport(asBrowserReport(report));
+      const json = statsReportToJson(asBrowserReport(report));
+      const text = diffRawReportsText(prevRaw, raw, undefined, (v) => JSON.stringify(v), { refersToOthers: false });
+      expect(JSON.parse(text)).toEqual(diffStatsReportsRef(prevJson, json));
+      prevRaw = raw;
+      prevJson = json;
+    }
+    // In a maplike's order (here the page's own Map, '72976340' last), the text keeps it: a record would not.
+    const browserOrder = new Map<string, object>([['b1', { id: 'b1', ...o(1, 1) }], ['72976340', { id: '72976340', ...o(1, 1) }]]);
+    const text = diffRawReportsText(null, collectReport(browserOrder), undefined, (v) => JSON.stringify(v), { refersToOthers: false });
+    expect(text.indexOf('"b1"')).toBeLessThan(text.indexOf('"72976340"'));
+  });
 });
 
 describe('read plans: fixed-type objects read every FULL_READ_EVERY polls, restamped by retime in between', () => {
@@ -578,7 +612,9 @@ describe('read plans: fixed-type objects read every FULL_READ_EVERY polls, resta
     // An object a read plan reused (restamped: the receiver holds the previous report time) that is read again with
     // its timestamp still the one read before.
     const reused = collectReport(asBrowserReport({ ...prevBrowser, R: { ...prevBrowser.R, timestamp: 1_800_000_000_500 } }));
-    reused.R.restamped = true;
+    let entry = reused.first;
+    while (entry !== null && entry.id !== 'R') entry = entry.next;
+    entry!.stat.restamped = true;
     const receiverHas = { ...statsReportToJson(prevBrowser) };
     const third = { ...nextBrowser, R: { ...nextBrowser.R, timestamp: 1_800_000_000_500 } };
     const restampedDelta = diffRawReports(reused, collectReport(asBrowserReport(third)), retime);
