@@ -5,6 +5,7 @@
  * replaced, so the user can judge the file before sharing it.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { LEGACY_STATS_TYPES, parseLegacyNumber } from '../../lib/model/legacy-stats';
 import type { PcSummary, StatsColumns } from '../../lib/model/session';
 import type { RedactionKind, RedactionSummary } from '../../lib/dump/redact';
 import type { DumpClient, ExportRequest } from '../../lib/views/dump-client';
@@ -83,7 +84,8 @@ const typeRank = (type: string) => (TYPE_ORDER.includes(type) ? TYPE_ORDER.index
 
 /**
  * Numeric fields of each stats object in the latest sample (what a spreadsheet can plot), the usual types first.
- * `timestamp` is left out: every row has its time already.
+ * `timestamp` is left out: every row has its time already. Chrome's legacy (goog) stats write their numbers as
+ * strings ("12345"): those count too, and the CSV writes them as numbers.
  */
 export function numericSeries(columns: StatsColumns | undefined): SeriesOption[] {
   if (!columns || columns.t.length === 0) return [];
@@ -91,8 +93,9 @@ export function numericSeries(columns: StatsColumns | undefined): SeriesOption[]
   const out: SeriesOption[] = [];
   for (const statsId of Object.keys(columns.objects)) {
     const object = columns.objects[statsId];
+    const legacy = LEGACY_STATS_TYPES.has(object.type);
     const fields = Object.keys(object.fields)
-      .filter((f) => f !== 'timestamp' && typeof object.fields[f][last] === 'number')
+      .filter((f) => f !== 'timestamp' && (typeof object.fields[f][last] === 'number' || (legacy && parseLegacyNumber(object.fields[f][last]) !== null)))
       .sort();
     if (fields.length === 0) continue;
     // What tells one stream from another where the ids do not (Firefox's are random hex): its kind and SSRC.
@@ -308,7 +311,7 @@ export function ExportDialog(props: ExportDialogProps) {
             </label>
             {series.length === 0 ? (
               <p class="dump-note" role="status">
-                No numeric stats recorded for this connection (yet).
+                No numeric stats in this connection's latest sample.
               </p>
             ) : (
               <div class="dump-series" role="group" aria-label="Series to write">

@@ -8,6 +8,7 @@ import type { Json } from '../protocol/json';
 import { deriveRates } from '../model/rates';
 import type { SessionBundle } from './session-bundle';
 import { bundleColumns, hasOwn } from './bundle-util';
+import { LEGACY_STATS_TYPES, parseLegacyNumber } from '../model/legacy-stats';
 import { isoTime } from './time-range';
 
 /** One column: a stats field of an object (`bytesSent`), or a derived rate of lib/model/rates.ts (`[bytesSent_in_bits/s]`). */
@@ -30,7 +31,11 @@ export function exportCsv(bundle: SessionBundle, pcId: string, series: readonly 
   const needsRates = series.some((s) => s.field.startsWith('['));
   const derived = needsRates ? deriveRates(columns) : {};
   const data: (readonly (Json | null)[] | undefined)[] = series.map(({ statsId, field }) => {
-    if (hasOwn(columns.objects, statsId) && hasOwn(columns.objects[statsId].fields, field)) return columns.objects[statsId].fields[field];
+    if (hasOwn(columns.objects, statsId) && hasOwn(columns.objects[statsId].fields, field)) {
+      const column = columns.objects[statsId].fields[field];
+      // Chrome's legacy (goog) stats hold their numbers as strings: written as numbers, other text as it is.
+      return LEGACY_STATS_TYPES.has(columns.objects[statsId].type) ? column.map((v) => parseLegacyNumber(v) ?? v) : column;
+    }
     if (hasOwn(derived, statsId) && hasOwn(derived[statsId], field)) return derived[statsId][field];
     return undefined;
   });

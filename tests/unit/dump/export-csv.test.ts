@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { SessionBundle } from '../../../lib/dump/session-bundle';
 import { exportCsv, textCell } from '../../../lib/dump/export-csv';
 import { callBundle, edgeBundle } from '../../fixtures/bundles/call-bundle';
+import { readFileSync } from 'node:fs';
+import { importDump } from '../../../lib/dump/import-dump';
+import { pcColumns } from '../../../lib/dump/bundle-stats';
+import { numericSeries } from '../../../components/dump/ExportDialog';
+import { CORPUS_DIR } from '../model/corpus';
 
 /** Minimal RFC 4180 parser for checking our output. */
 function parseCsv(text: string): string[][] {
@@ -67,5 +72,26 @@ describe('exportCsv', () => {
 
   it('writes only a header for a PC without samples', () => {
     expect(exportCsv(edgeBundle(), '9-9', [{ statsId: 'T01', field: 'bytesSent' }], { time: 'iso' })).toBe('time,T01-bytesSent\r\n');
+  });
+});
+
+describe('exportCsv: Chrome legacy (goog) stats', () => {
+  it('numbers written as strings ("12345") go out as numbers; the series picker offers them', () => {
+    const file = `${CORPUS_DIR}/dumps/rtcstats-legacy/google-legacy-stats-multiple-pc`;
+    const [bundle] = importDump('google-legacy-stats-multiple-pc', new Uint8Array(readFileSync(file)), { allowPartial: true }).bundles;
+    const pc = bundle.pcs.find((p) => p.fileId === 'PC_2')!;
+    const columns = pcColumns(bundle, pc.pcId);
+    const options = numericSeries(columns);
+    // The control: before, a legacy session offered nothing ("No numeric stats…") though its charts draw.
+    const ssrc = options.find((o) => o.type === 'ssrc' && o.fields.includes('bytesSent'))!;
+    expect(ssrc).toBeDefined();
+    const raw = columns.objects[ssrc.statsId].fields.bytesSent;
+    expect(raw.some((v) => typeof v === 'string')).toBe(true);
+    const rows = parseCsv(exportCsv(bundle, pc.pcId, [{ statsId: ssrc.statsId, field: 'bytesSent' }, { statsId: ssrc.statsId, field: 'googCodecName' }]));
+    const last = rows[rows.length - 1];
+    expect(last[2]).toBe(String(Number(raw[raw.length - 1])));
+    expect(Number(last[2])).toBeGreaterThan(0);
+    // Text stays text.
+    expect(last[3]).toMatch(/^[A-Za-z0-9]+$/);
   });
 });
