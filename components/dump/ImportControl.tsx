@@ -261,6 +261,7 @@ function ResultItem(props: { entry: Entry; busy: boolean; onOpen(id: string): vo
           {' '}
           — {result.format ?? 'unknown format'}, {plural(count, 'session')} imported
           {result.skipped.length > 0 && `, ${plural(result.skipped.length, 'problem')} skipped`}
+          {result.cutCount > 0 && `, ${result.cutCount === 1 ? 'a text' : `texts in ${result.cutCount} places`} cut to length`}
         </span>
         {count > 0 && (
           <button
@@ -271,6 +272,20 @@ function ResultItem(props: { entry: Entry; busy: boolean; onOpen(id: string): vo
           >
             Open
           </button>
+        )}
+        {result.cutCount > 0 && (
+          // Far longer than any real call's (a 30 MB user agent): kept, cut, and said where.
+          <details class="dump-problems" data-testid="import-cuts">
+            <summary>Cut to length</summary>
+            <ul>
+              {result.cuts.map((p, i) => (
+                <li key={i}>
+                  {p.where}: {p.reason}
+                </li>
+              ))}
+              {result.cutCount > result.cuts.length && <li>…and {result.cutCount - result.cuts.length} more.</li>}
+            </ul>
+          </details>
         )}
       </li>
     );

@@ -46,6 +46,9 @@ export interface ImportFileResult {
   partial: { problemCount: number; problems: DumpProblem[] } | null;
   /** Problems skipped in an `allowPartial` import. */
   skipped: DumpProblem[];
+  /** Texts cut to what a recorded call keeps (importDump's `cuts`), and how many places in all. */
+  cuts: DumpProblem[];
+  cutCount: number;
 }
 
 export interface ImportProgress {
@@ -106,7 +109,7 @@ export async function runImport(
         undefined,
         { release: true },
       );
-      results.push({ fileName: name, format: result.format, sessions, error: null, partial: null, skipped: result.problems });
+      results.push({ fileName: name, format: result.format, sessions, error: null, partial: null, skipped: result.problems, cuts: result.cuts, cutCount: result.cutCount });
     } catch (error) {
       results.push(failure(name, error, bytes, options.allowPartial ?? false));
     }
@@ -128,10 +131,10 @@ function failure(fileName: string, error: unknown, bytes: Uint8Array, allowParti
         // Nothing valid to keep.
       }
     }
-    return { fileName, format: error.format === 'unknown' ? null : error.format, sessions: [], error: error.message, partial, skipped: [] };
+    return { fileName, format: error.format === 'unknown' ? null : error.format, sessions: [], error: error.message, partial, skipped: [], cuts: [], cutCount: 0 };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { fileName, format: null, sessions: [], error: `${fileName}: could not be stored: ${message}`, partial: null, skipped: [] };
+  return { fileName, format: null, sessions: [], error: `${fileName}: could not be stored: ${message}`, partial: null, skipped: [], cuts: [], cutCount: 0 };
 }
 
 const FILE_SUFFIX: Record<ExportFormat, string> = {

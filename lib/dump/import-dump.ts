@@ -31,7 +31,17 @@ export interface ImportResult {
   problems: DumpProblem[];
   /** How many problems there were in all (`problems` lists at most the first 1000). */
   problemCount: number;
+  /**
+   * Texts cut to what a recorded call keeps (import-text-limits.ts: a 30 MB user agent, a 6 MB SDP): where and how
+   * long, the first {@link MAX_LISTED_CUTS}. Imported all the same; the user is told.
+   */
+  cuts: DumpProblem[];
+  /** How many places had cuts in all. */
+  cutCount: number;
 }
+
+/** Cut places listed in an import's result (the count says how many there were in all). */
+export const MAX_LISTED_CUTS = 20;
 
 /**
  * Reads `bytes` (the file's content; gzip or not) named `fileName` (for messages only: the format is detected
@@ -86,7 +96,14 @@ export function importDump(fileName: string, bytes: Uint8Array, options: ImportO
     }
     const problems = ctx.finish();
     // A recorded call's text caps (a URL, a user agent, a string of a record), whatever the file holds.
-    for (const bundle of bundles) limitBundleText(bundle);
+    const cuts: DumpProblem[] = [];
+    let cutCount = 0;
+    for (const bundle of bundles) {
+      limitBundleText(bundle, (where, reason) => {
+        cutCount++;
+        if (cuts.length < MAX_LISTED_CUTS) cuts.push({ where: bundles.length > 1 ? `${bundle.session.title || bundle.session.url || 'a session'}: ${where}` : where, reason });
+      });
+    }
     for (const bundle of bundles) {
       // App entries of no PC (file-entry: identity, logs, …) alone are not a call.
       if (bundle.pcs.length === 0 && bundle.events.every((e) => e.record.type === 'file-entry')) {
@@ -94,7 +111,7 @@ export function importDump(fileName: string, bytes: Uint8Array, options: ImportO
       }
     }
     options.onProgress?.(1);
-    return { format: detected.format, bundles, problems, problemCount: ctx.problemCount };
+    return { format: detected.format, bundles, problems, problemCount: ctx.problemCount, cuts, cutCount };
   } catch (error) {
     if (error instanceof DumpError) throw error;
     if (error instanceof DOMException && error.name === 'AbortError') throw error;

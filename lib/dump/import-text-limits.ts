@@ -11,6 +11,7 @@
  * (import-stats-limits.ts).
  */
 import { HELLO_LIMITS } from '../protocol/constants';
+import { DUMP_ENTRY_EVENT } from '../protocol/messages';
 import type { Json, JsonObject } from '../protocol/json';
 import { truncateText } from '../protocol/text';
 import type { SessionBundle } from './session-bundle';
@@ -20,41 +21,65 @@ export const MAX_IMPORTED_STRING_CHARS = 1024 * 1024;
 /** Characters of strings kept per imported record; what comes after is "[truncated]". */
 export const MAX_IMPORTED_RECORD_CHARS = 2 * 1024 * 1024;
 
-/** Cuts what passes the caps, in place; returns how many strings were cut. */
-export function limitBundleText(bundle: SessionBundle): number {
+/**
+ * Cuts what passes the caps, in place; returns how many strings were cut. `onCut` hears where each cut (or each
+ * record with cuts) was and why, for the import's result: a cut is not a problem that stops an import (a real page
+ * can have a long URL), but the user is told.
+ */
+export function limitBundleText(bundle: SessionBundle, onCut?: (where: string, reason: string) => void): number {
   let cuts = 0;
-  const cap = (text: string, max: number) => {
+  const cap = (text: string, max: number, where: string) => {
     if (text.length <= max) return text;
     cuts++;
+    onCut?.(where, `${text.length} characters, cut to the ${max} a recorded call keeps`);
     return truncateText(text, max);
   };
   const s = bundle.session;
-  s.url = cap(s.url, HELLO_LIMITS.maxUrlChars);
-  s.origin = cap(s.origin, HELLO_LIMITS.maxUrlChars);
-  s.title = cap(s.title, HELLO_LIMITS.maxTitleChars);
-  s.userAgent = cap(s.userAgent, HELLO_LIMITS.maxUserAgentChars);
-  for (const frame of s.frames) frame.url = cap(frame.url, HELLO_LIMITS.maxUrlChars);
+  s.url = cap(s.url, HELLO_LIMITS.maxUrlChars, 'page URL');
+  s.origin = cap(s.origin, HELLO_LIMITS.maxUrlChars, 'page origin');
+  s.title = cap(s.title, HELLO_LIMITS.maxTitleChars, 'page title');
+  s.userAgent = cap(s.userAgent, HELLO_LIMITS.maxUserAgentChars, 'user agent');
+  for (const frame of s.frames) frame.url = cap(frame.url, HELLO_LIMITS.maxUrlChars, `frame ${frame.index} URL`);
+  const recordCuts = (budget: Budget, where: string) => {
+    if (budget.cuts === 0) return;
+    cuts += budget.cuts;
+    const longest = budget.longest;
+    onCut?.(where, `${budget.cuts === 1 ? 'a string' : `${budget.cuts} strings`} too long (the longest ${longest} characters), cut to fit the ${MAX_IMPORTED_STRING_CHARS} per string and ${MAX_IMPORTED_RECORD_CHARS} per record a recorded call keeps`);
+  };
   for (const pc of bundle.pcs) {
-    pc.frameUrl = cap(pc.frameUrl, HELLO_LIMITS.maxUrlChars);
-    const budget = { left: MAX_IMPORTED_RECORD_CHARS, cuts: 0 };
+    pc.frameUrl = cap(pc.frameUrl, HELLO_LIMITS.maxUrlChars, `peer connection ${pc.fileId ?? pc.pcId}: frame URL`);
+    const budget: Budget = { left: MAX_IMPORTED_RECORD_CHARS, cuts: 0, longest: 0 };
     pc.config = limitJson(pc.config, budget) as JsonObject;
     if (pc.constraints !== undefined) pc.constraints = limitJson(pc.constraints, budget);
-    cuts += budget.cuts;
+    recordCuts(budget, `peer connection ${pc.fileId ?? pc.pcId}: configuration`);
   }
+  const fileIds = new Map(bundle.pcs.map((pc) => [pc.pcId, pc.fileId ?? pc.pcId]));
   for (const event of bundle.events) {
-    const budget = { left: MAX_IMPORTED_RECORD_CHARS, cuts: 0 };
+    const budget: Budget = { left: MAX_IMPORTED_RECORD_CHARS, cuts: 0, longest: 0 };
     const limited = limitJson(event.record as unknown as Json, budget);
     if (budget.cuts > 0) {
       event.record = limited as unknown as typeof event.record;
-      cuts += budget.cuts;
+      recordCuts(budget, `${event.pcId !== null ? `peer connection ${fileIds.get(event.pcId) ?? event.pcId}: ` : ''}${recordName(event.record)}`);
     }
   }
   return cuts;
 }
 
+/** "setRemoteDescription", "icecandidate event", "file entry logs": what a record is, for a cut's place. */
+function recordName(record: SessionBundle['events'][number]['record']): string {
+  const r = record as { type: string; method?: unknown; event?: unknown; value?: { name?: unknown } };
+  if (typeof r.method === 'string') return r.method;
+  // An imported entry of the file (of no PC, or of a PC but of no API we know): by its name in the file.
+  if ((r.type === 'file-entry' || r.event === DUMP_ENTRY_EVENT) && typeof r.value?.name === 'string') return `file entry ${r.value.name}`;
+  if (typeof r.event === 'string') return `${r.event} event`;
+  return r.type;
+}
+
 interface Budget {
   left: number;
   cuts: number;
+  /** Length of the longest string cut. */
+  longest: number;
 }
 
 /** `value` with every string (and key) within the caps; the same object where nothing had to be cut. */
@@ -95,6 +120,7 @@ function limitString(text: string, budget: Budget): string {
     return text;
   }
   budget.cuts++;
+  if (text.length > budget.longest) budget.longest = text.length;
   if (max < 64) {
     budget.left = 0;
     return '[truncated]';

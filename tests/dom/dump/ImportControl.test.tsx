@@ -126,6 +126,26 @@ describe('ImportControl', () => {
     expect(within(list).queryByRole('button', { name: /Import the valid part/ })).toBeNull();
   });
 
+  it('a file with a 3 MB user agent: imported, with the cut said where and how long', async () => {
+    const { store, pick } = await setup();
+    const doc = JSON.parse(corpusText(INTERNALS)) as { UserAgent: string };
+    doc.UserAgent = `Mozilla/5.0 ${'x'.repeat(3_000_000)}`;
+    pick([new File([JSON.stringify(doc)], 'long-ua.json')]);
+    const list = await results();
+    const item = list.querySelector<HTMLElement>('.dump-result')!;
+    expect(item.textContent).toContain('webrtc-internals, 1 session imported, a text cut to length');
+    const cuts = within(item).getByTestId('import-cuts');
+    expect(cuts.textContent).toContain('user agent: 3000012 characters, cut to the 1024 a recorded call keeps');
+    expect((await store.listSessions())[0].userAgent.length).toBe(1024);
+    // A file without such texts says nothing of it.
+    cleanup();
+    const again = await setup();
+    again.pick([corpusFile(INTERNALS)]);
+    const plain = within(await results()).getByRole('listitem');
+    expect(plain.textContent).not.toContain('cut');
+    expect(within(plain).queryByTestId('import-cuts')).toBeNull();
+  });
+
   it('offers the valid part of a half-valid file and imports it on request', async () => {
     const { store, pick, onImported } = await setup();
     pick([halfValidFile()]);

@@ -17,7 +17,12 @@ describe('imported text is held to a recorded call\'s caps', () => {
   it('a 5 MB user agent and page URL are cut as a page\'s hello would be, with the rest of the file kept', () => {
     const huge = 'x'.repeat(5_000_000);
     const doc = JSON.parse(internalsDump({ '1-1': { updateLog: log, url: `https://example.test/${huge}` } }, { UserAgent: `Mozilla/5.0 ${huge}` }));
-    const [bundle] = importDump('huge.json', bytes(JSON.stringify(doc))).bundles;
+    const result = importDump('huge.json', bytes(JSON.stringify(doc)));
+    const [bundle] = result.bundles;
+    // Said, where and how long: the import's result lists each cut.
+    expect(result.cutCount).toBe(result.cuts.length);
+    expect(result.cuts).toContainEqual({ where: 'user agent', reason: `5000012 characters, cut to the ${HELLO_LIMITS.maxUserAgentChars} a recorded call keeps` });
+    expect(result.cuts.map((c) => c.where)).toContain('peer connection 1-1: frame URL');
     expect(bundle.session.userAgent.length).toBe(HELLO_LIMITS.maxUserAgentChars);
     expect(bundle.session.userAgent.startsWith('Mozilla/5.0 xxx')).toBe(true);
     expect(bundle.session.userAgent.endsWith('…')).toBe(true);
@@ -32,7 +37,9 @@ describe('imported text is held to a recorded call\'s caps', () => {
       ['create', 'PC_0', { iceServers: [] }, T0],
       ['setRemoteDescription', 'PC_0', { type: 'offer', sdp }, T0 + 1],
     ]);
-    const [bundle] = importDump('legacy', bytes(text)).bundles;
+    const result = importDump('legacy', bytes(text));
+    const [bundle] = result.bundles;
+    expect(result.cuts).toEqual([{ where: 'peer connection PC_0: setRemoteDescription', reason: expect.stringMatching(/^a string too long \(the longest 3000005 characters\), cut to fit/) }]);
     const call = bundle.events.find((e) => e.record.type === 'pc-call' && e.record.method === 'setRemoteDescription')!;
     const cutSdp = (call.record as unknown as { args: { sdp: string }[] }).args[0].sdp;
     expect(cutSdp.length).toBeLessThanOrEqual(MAX_IMPORTED_STRING_CHARS);
@@ -58,6 +65,7 @@ describe('imported text is held to a recorded call\'s caps', () => {
     for (const dir of dirs) {
       for (const name of readdirSync(`${CORPUS_DIR}/dumps/${dir}`)) {
         const result = importDump(name, new Uint8Array(readFileSync(`${CORPUS_DIR}/dumps/${dir}/${name}`)), { allowPartial: true });
+        expect(result.cutCount, `${dir}/${name}`).toBe(0);
         for (const bundle of result.bundles) {
           // importDump applied the caps already: nothing of it shows a cut.
           expect(JSON.stringify(bundle), `${dir}/${name}`).not.toMatch(/…\[\+\d+ chars\]|\[truncated\]/);
