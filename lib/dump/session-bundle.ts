@@ -71,6 +71,6 @@ export class DumpError extends Error {
     readonly where: string,
     readonly reason: string,
   ) {
-    super(`${fileName}: ${format === 'unknown' ? 'not a dump format WebRTC Scope reads' : `looks like a ${format} dump`}; at ${where}: ${reason}`);
+    super(`${fileName}: ${format === 'unknown' ? 'not a dump format WebRTC Scope reads' : `looks like ${/^[aeiou]|^rtc/.test(format) ? 'an' : 'a'} ${format} dump`}; at ${where}: ${reason}`);
   }
 }

@@ -54,7 +54,7 @@ describe('runImport', () => {
     // The first 1000 in full, then one entry for the rest.
     expect(probe.problems).toHaveLength(1001);
     const [refused] = await runImport(await openStore(), [{ name: 'many.log', bytes: file }]);
-    expect(refused.error).toMatch(/^many\.log: looks like a rtcstats-legacy dump; at line 2: timestamp \(4th element\) is not a number \(and 1499 more problems/);
+    expect(refused.error).toMatch(/^many\.log: looks like an rtcstats-legacy dump; at line 2: timestamp \(4th element\) is not a number \(and 1499 more problems/);
     expect(refused.partial?.problemCount).toBe(1500);
     expect(refused.partial?.problems).toHaveLength(20);
   });
@@ -65,7 +65,7 @@ describe('runImport', () => {
     const cut = whole.subarray(0, whole.length >> 1);
     const store = await openStore();
     const [refused] = await runImport(store, [{ name: 'cut.jsonl.gz', bytes: cut }]);
-    expect(refused.error).toMatch(/^cut\.jsonl\.gz: looks like a rtcstats-v3 dump; at gzip stream: the compressed data ends early/);
+    expect(refused.error).toMatch(/^cut\.jsonl\.gz: looks like an rtcstats-v3 dump; at gzip stream: the compressed data ends early/);
     expect(refused.partial?.problemCount).toBe(1);
     expect(refused.partial?.problems[0].reason).toMatch(/read up to its last whole line; the \d+ bytes of the line the cut fell in were left out$/);
     expect(await store.listSessions()).toEqual([]);

@@ -47,7 +47,7 @@ describe('gunzipBounded checks every member', () => {
     expect(inflateError(flipped)).toMatch(/^gzip member 1 \(from byte 0\): the CRC-32 or size in its trailer does not match/);
     // The import says what the damaged file looked like (it had said "not a dump format WebRTC Scope reads", and
     // then that the file was damaged: a QA pass read the two as contradicting each other).
-    expect(() => importDump('flipped.log.gz', flipped)).toThrow(/^flipped\.log\.gz: looks like a rtcstats-legacy dump; at gzip stream: gzip member 1 \(from byte 0\): the CRC-32/);
+    expect(() => importDump('flipped.log.gz', flipped)).toThrow(/^flipped\.log\.gz: looks like an rtcstats-legacy dump; at gzip stream: gzip member 1 \(from byte 0\): the CRC-32/);
   });
 
   it('refuses a wrong CRC-32 or size in the trailer, and a file cut inside its trailer', () => {
@@ -80,7 +80,7 @@ describe('importers refuse a damaged gzip file with a clear message', () => {
   it('importDump (every format behind gzip)', () => {
     const damaged = member.slice();
     damaged[damaged.length - 6] ^= 0x40;
-    expect(() => importDump('calls.gz', damaged)).toThrow(/^calls\.gz: looks like a rtcstats-legacy dump; at gzip stream: gzip member 1 \(from byte 0\): the CRC-32/);
+    expect(() => importDump('calls.gz', damaged)).toThrow(/^calls\.gz: looks like an rtcstats-legacy dump; at gzip stream: gzip member 1 \(from byte 0\): the CRC-32/);
     expect(() => importDump('calls.gz', join(member, [0, 0]))).toThrow(/at gzip stream: 2 bytes after the end of the gzip data/);
   });
 

@@ -291,7 +291,7 @@ describe('RTCStatsDump format 3', () => {
   });
 
   it('refuses other file formats and a missing metadata line', () => {
-    expect(() => read('RTCStatsDump\n{"fileFormat":2}\n')).toThrow(/looks like a rtcstats-v3 dump; at line 2: fileFormat 2 is not supported/);
+    expect(() => read('RTCStatsDump\n{"fileFormat":2}\n')).toThrow(/looks like an rtcstats-v3 dump; at line 2: fileFormat 2 is not supported/);
     expect(() => read('RTCStatsDump\n')).toThrow(DumpError);
     expect(() => read('RTCStatsDump\r\n{"fileFormat":3}\r\n["create","PC_0",{},1]\r\n')).not.toThrow();
   });
