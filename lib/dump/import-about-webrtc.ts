@@ -118,7 +118,9 @@ function readSection(ctx: ImportContext, section: HtmlElement, where: string): P
     pcid,
     documentKey: windowId !== null ? `window ${windowId}` : `url ${url}`,
     url,
-    createdAt: Number.isFinite(createdAt) ? createdAt : times.reduce((a, b) => Math.min(a, b)),
+    // The pcid's time, unless a description of the PC came before it: Firefox stamps the SDP history on another clock,
+    // tens of ms apart (QA: a setLocalDescription at −0.030 s, before "created"), and a PC is made before it is used.
+    createdAt: Number.isFinite(createdAt) ? Math.min(createdAt, ...history.map((h) => h.t)) : times.reduce((a, b) => Math.min(a, b)),
     closed: l10nId(heading) === 'about-webrtc-connection-closed',
     now,
     history,
