@@ -32,7 +32,7 @@ const FORMATS: { value: ExportFormat; label: string; description: string }[] = [
     value: 'webrtc-internals',
     label: 'webrtc-internals (.json)',
     description:
-      'Opens in tools made for Chrome dumps (fippo’s webrtc-dump-importer, the rtcstats dump-importer). Has no place for the page title or data channel and track events, and calls Chrome does not log (such as setParameters) come back as plain file entries: WebRTC Scope’s own format keeps everything.',
+      'Opens in tools made for Chrome dumps (fippo’s webrtc-dump-importer, the rtcstats dump-importer). Has no place for the page title, data channel and track events, or an imported file’s entries of no peer connection (rtcstats’ identity, logs…), and calls Chrome does not log (such as setParameters) come back as plain file entries: WebRTC Scope’s own format keeps everything.',
   },
   { value: 'webrtc-internals-gz', label: 'webrtc-internals, gzipped (.json.gz)', description: 'The same as webrtc-internals, compressed.' },
   {
