@@ -78,8 +78,11 @@ interface SeriesOption {
   fields: string[];
 }
 
-/** The stats types people chart first, in this order; the others follow by id. */
-const TYPE_ORDER = ['inbound-rtp', 'outbound-rtp', 'remote-inbound-rtp', 'remote-outbound-rtp', 'candidate-pair', 'transport', 'media-source', 'media-playout'];
+/** The stats types people chart first, in this order (Chrome's legacy ones after the standard); the others follow by id. */
+const TYPE_ORDER = [
+  'inbound-rtp', 'outbound-rtp', 'remote-inbound-rtp', 'remote-outbound-rtp', 'candidate-pair', 'transport', 'media-source', 'media-playout',
+  'ssrc', 'VideoBwe', 'googCandidatePair',
+];
 const typeRank = (type: string) => (TYPE_ORDER.includes(type) ? TYPE_ORDER.indexOf(type) : TYPE_ORDER.length);
 
 /**

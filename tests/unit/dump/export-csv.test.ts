@@ -85,6 +85,8 @@ describe('exportCsv: Chrome legacy (goog) stats', () => {
     // The control: before, a legacy session offered nothing ("No numeric stats…") though its charts draw.
     const ssrc = options.find((o) => o.type === 'ssrc' && o.fields.includes('bytesSent'))!;
     expect(ssrc).toBeDefined();
+    // The streams first, as for standard stats, not the candidates.
+    expect(options[0].type).toBe('ssrc');
     const raw = columns.objects[ssrc.statsId].fields.bytesSent;
     expect(raw.some((v) => typeof v === 'string')).toBe(true);
     const rows = parseCsv(exportCsv(bundle, pc.pcId, [{ statsId: ssrc.statsId, field: 'bytesSent' }, { statsId: ssrc.statsId, field: 'googCodecName' }]));
