@@ -122,7 +122,7 @@ function SummaryTable({ summary }: { summary: PcHealthSummary }) {
       class="health-summary"
       summary={
         <>
-          {`Summary: setup ${summary.setupTimeMs === null ? '–' : `${Math.round(summary.setupTimeMs)} ms`}, ${summary.streams.length} streams, duration `}
+          {`Summary: setup ${summary.setupTimeMs === null ? '–' : `${Math.round(summary.setupTimeMs)} ms`}, ${summary.streams.length} stream${summary.streams.length === 1 ? '' : 's'}, duration `}
           <LiveText chars={11}>{formatElapsed(summary.durationMs)}</LiveText>
         </>
       }

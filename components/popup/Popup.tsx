@@ -221,7 +221,7 @@ export function Popup({ client, tabId, openViewer, openPanelPage, now = Date.now
             {health.recent.map((r) => (
               <li key={r.session.id}>
                 <button type="button" class="popup-link" onClick={() => openViewer(r.session.id)} title={r.session.url}>
-                  {new Date(r.session.startedAt).toLocaleTimeString()} · {r.session.pcCount} PC · {formatElapsed((r.session.endedAt ?? r.session.lastActivityAt) - r.session.startedAt)}
+                  {new Date(r.session.startedAt).toLocaleTimeString()} · {r.session.pcCount} {r.session.pcCount === 1 ? 'PC' : 'PCs'} · {formatElapsed((r.session.endedAt ?? r.session.lastActivityAt) - r.session.startedAt)}
                 </button>{' '}
                 <RecentVerdict r={r} />
                 {r.topIssue ? <span class="popup-muted"> · {r.topIssue}</span> : null}

@@ -120,6 +120,7 @@ describe('PcHealthView: UX review', () => {
     await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
     expect(region.textContent).not.toMatch(/· now \d+\/100/);
     expect(screen.getByTestId('health-now-unrated').textContent).toBe(' · now: no media rated in the last 5 s');
+    expect(region.querySelector('summary')!.textContent).toMatch(/, 1 stream, duration/);
     expect(region.textContent).toMatch(/over the call \d+\/100/);
     // While still sending: the score, no such note.
     cleanup();
