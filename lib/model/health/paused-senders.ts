@@ -83,7 +83,14 @@ export interface TrackSwap {
  * every stream it sent (for the receivers of the same session only).
  */
 /** How a stream was paused; `peer-closed`: an outbound stream whose receiving peer on this page was closed. */
-export type PauseHow = { kind: 'replaceTrack' } | { kind: 'direction'; direction: string } | { kind: 'removeTrack' } | { kind: 'closed' } | { kind: 'peer-closed' };
+export type PauseHow =
+  | { kind: 'replaceTrack' }
+  | { kind: 'direction'; direction: string }
+  | { kind: 'removeTrack' }
+  /** setParameters with every encoding `active: false`. */
+  | { kind: 'inactive' }
+  | { kind: 'closed' }
+  | { kind: 'peer-closed' };
 
 export interface SessionSenderGaps {
   folded: number;
@@ -124,6 +131,16 @@ export interface SessionSenderGaps {
   ufrags: Map<string, { local: Set<string>; remote: Set<string> }>;
   /** When each PC of the session was closed by the page (its first close() call). */
   closedAt: Map<string, number>;
+}
+
+/**
+ * Whether a setParameters argument turns its sender off (every encoding `active: false`: nothing is sent) or on
+ * (an encoding active); null when it has no encodings to say.
+ */
+function encodingsActive(parameters: unknown): boolean | null {
+  const encodings = typeof parameters === 'object' && parameters !== null ? (parameters as { encodings?: unknown }).encodings : undefined;
+  if (!Array.isArray(encodings) || encodings.length === 0) return null;
+  return encodings.some((e) => typeof e !== 'object' || e === null || (e as { active?: unknown }).active !== false);
 }
 
 /** The summed `maxBitrate` of a setParameters argument's encodings; null when none has one. */
@@ -226,6 +243,37 @@ function addedSender(value: unknown): { index: number; track: string | null } | 
 const sdpOf = (value: unknown): string | null =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { sdp?: unknown }).sdp === 'string' ? (value as { sdp: string }).sdp : null;
 
+/** A pending replaceTrack, removeTrack, direction or setParameters call settled: the sender paused or resumed. */
+function settlePause(out: SessionSenderGaps, pcId: string, key: string, ok: boolean, t: number): void {
+  const call = out.pending.get(key);
+  out.pending.delete(key);
+  if (!call || !ok) return;
+  if (call.track !== undefined) {
+    const sender = `${pcId} #${call.index}`;
+    // The track it sent before (unknown counts as another; none, a pause, does not: its end is a resume).
+    const before = out.replacedTrack.has(sender) ? out.replacedTrack.get(sender)! : out.addedTrack.get(sender);
+    if (call.track !== null && before !== null && before !== call.track) out.swaps.push({ pcId, mid: call.mid, index: call.index, at: t });
+    out.replacedTrack.set(sender, call.track);
+    if (call.mid !== null) noteSenderTrack(out, pcId, call.mid, call.track, t, ssrcsOfMid(out.localSdp.get(pcId), call.mid));
+  }
+  let open: PausedSender | undefined;
+  for (let p = out.paused.length - 1; p >= 0; p--) {
+    const gap = out.paused[p];
+    if (gap.pcId === pcId && gap.index === call.index && gap.to === null) {
+      open = gap;
+      break;
+    }
+  }
+  if (call.stops) {
+    // A second replaceTrack(null) (or a direction without send) continues the pause.
+    if (!open) out.paused.push({ pcId, how: call.how, mid: call.mid, index: call.index, from: t, to: null, ssrcs: ssrcsOfMid(out.localSdp.get(pcId), call.mid) });
+  } else if (open && (open.how.kind === call.how.kind || (open.how.kind === 'removeTrack' && call.how.kind === 'direction'))) {
+    // A track again ends a replaceTrack(null); a sending direction ends an inactive one or a removeTrack (whose
+    // transceiver turned recvonly: a track given to it by replaceTrack is not sent yet).
+    open.to = t;
+  }
+}
+
 /** `state` with the events appended since its last fold (the same object), or folded anew when `events` are another trace. */
 export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly TraceEvent[]): SessionSenderGaps {
   const continues = state.folded <= events.length && (state.folded === 0 || events[state.folded - 1] === state.lastFolded);
@@ -258,6 +306,10 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         if (!open && ssrcs.length > 0) out.paused.push({ pcId, how: { kind: 'closed' }, mid: null, index: -1, from: record.t, to: null, ssrcs });
       } else if (record.method === 'sender.setParameters' && record.target) {
         out.pendingCaps.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, maxBitrate: maxBitrateOf(record.args[0]) });
+        // Every encoding inactive stops the sender (Chromium sends nothing, like replaceTrack(null)); one active again
+        // resumes it.
+        const active = encodingsActive(record.args[0]);
+        if (active !== null) out.pending.set(`${pcId} ${record.call}`, { mid: record.target.mid, index: record.target.index, stops: !active, how: { kind: 'inactive' } });
       } else if (record.method === 'transceiver.direction' && record.target && typeof record.args[0] === 'string') {
         // "inactive" or "recvonly": the page stops sending on that transceiver (once negotiated, a moment later);
         // "sendrecv" or "sendonly" sends again.
@@ -288,38 +340,12 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
         const key = `${pcId} ${record.call}`;
         const call = out.pendingCaps.get(key);
         out.pendingCaps.delete(key);
+        settlePause(out, pcId, key, record.ok, record.t);
         if (!call || !record.ok) continue;
         for (const cap of out.caps) if (cap.pcId === pcId && cap.index === call.index && cap.to === null) cap.to = record.t;
         if (call.maxBitrate !== null) out.caps.push({ pcId, mid: call.mid, index: call.index, from: record.t, to: null, maxBitrate: call.maxBitrate });
       } else if (record.method === 'sender.replaceTrack' || record.method === 'transceiver.direction' || record.method === 'removeTrack') {
-        const key = `${pcId} ${record.call}`;
-        const call = out.pending.get(key);
-        out.pending.delete(key);
-        if (!call || !record.ok) continue;
-        if (call.track !== undefined) {
-          const sender = `${pcId} #${call.index}`;
-          // The track it sent before (unknown counts as another; none, a pause, does not: its end is a resume).
-          const before = out.replacedTrack.has(sender) ? out.replacedTrack.get(sender)! : out.addedTrack.get(sender);
-          if (call.track !== null && before !== null && before !== call.track) out.swaps.push({ pcId, mid: call.mid, index: call.index, at: record.t });
-          out.replacedTrack.set(sender, call.track);
-          if (call.mid !== null) noteSenderTrack(out, pcId, call.mid, call.track, record.t, ssrcsOfMid(out.localSdp.get(pcId), call.mid));
-        }
-        let open: PausedSender | undefined;
-        for (let p = out.paused.length - 1; p >= 0; p--) {
-          const gap = out.paused[p];
-          if (gap.pcId === pcId && gap.index === call.index && gap.to === null) {
-            open = gap;
-            break;
-          }
-        }
-        if (call.stops) {
-          // A second replaceTrack(null) (or a direction without send) continues the pause.
-          if (!open) out.paused.push({ pcId, how: call.how, mid: call.mid, index: call.index, from: record.t, to: null, ssrcs: ssrcsOfMid(out.localSdp.get(pcId), call.mid) });
-        } else if (open && (open.how.kind === call.how.kind || (open.how.kind === 'removeTrack' && call.how.kind === 'direction'))) {
-          // A track again ends a replaceTrack(null); a sending direction ends an inactive one or a removeTrack (whose
-          // transceiver turned recvonly: a track given to it by replaceTrack is not sent yet).
-          open.to = record.t;
-        }
+        settlePause(out, pcId, `${pcId} ${record.call}`, record.ok, record.t);
       }
     }
   }

@@ -157,11 +157,16 @@ export interface IssueEvidence {
   collapse?: boolean;
   /** What the browser does by design (the encoder's ramp-up at a stream's start): the note says so, the advice does not apply. */
   byDesign?: boolean;
+  /**
+   * The measurements point elsewhere than the rule's advice (a bandwidth limitation with the available bitrate far
+   * above what is sent: not congestion control): the note says what to check instead.
+   */
+  adviceContradicted?: boolean;
 }
 
 /** Whether the rule's advice applies to an issue: not when the page or the browser's design explains it (the note says which). */
 export function adviceApplies(evidence: IssueEvidence): boolean {
-  return !evidence.pausedBy && !evidence.setByPage && !evidence.byDesign;
+  return !evidence.pausedBy && !evidence.setByPage && !evidence.byDesign && !evidence.adviceContradicted;
 }
 
 export interface HealthIssue {
@@ -275,6 +280,8 @@ function pauseNote(pause: StreamPause, since: (t: number) => string): string {
       return `Stopped by this page: its connection ${pause.pcId} removed the track of this stream's sender (removeTrack)${since(pause.from)}${back('sent on that transceiver again')}.`;
     case 'closed':
       return `Ended by this page: its connection ${pause.pcId}, which sent this stream, was closed${since(pause.from)}.`;
+    case 'inactive':
+      return `Paused by this page: its connection ${pause.pcId} set every encoding of this stream's sender inactive (setParameters, active: false)${since(pause.from)}${back('active again')}.`;
     case 'peer-closed':
       return `Ended by this page: its connection ${pause.pcId}, which received this stream, was closed${since(pause.from)}.`;
     default:
@@ -577,6 +584,8 @@ class StreamRules {
             const headroom = outgoingHeadroom(m, sp);
             if (headroom !== null && headroom.available > AVAILABLE_HEADROOM * headroom.sent) {
               evidence.note = `The available outgoing bitrate (${formatKbps(headroom.available)}) is ${roundSensibly(headroom.available / headroom.sent)}× what is sent (${formatKbps(headroom.sent)}): congestion control is not what holds it back; the sender's encoding parameters (setParameters maxBitrate, scaleResolutionDownBy) or the page likely cap it.`;
+              // The rule's advice (congestion control allows less than the encoder wants) is what this rules out.
+              evidence.adviceContradicted = true;
             }
             return evidence;
           },

@@ -183,6 +183,26 @@ describe('a sender the page left without a track (replaceTrack(null))', () => {
     return s;
   };
 
+  it('setParameters with every encoding inactive is a pause too, until an encoding is active again', () => {
+    const inactive = (encodings: { active?: boolean; rid?: string }[], ok = true) => {
+      const s = new EventStream();
+      const stop = s.callStart('0-1', T0 + 19_500, 'sender.setParameters', [{ encodings }], { mid: '1', index: 1 });
+      s.settle('0-1', T0 + 19_501, stop, 'sender.setParameters', ok ? {} : { error: { name: 'InvalidModificationError', message: 'x' } });
+      const back = s.callStart('0-1', T0 + 29_500, 'sender.setParameters', [{ encodings: [{ active: true }] }], { mid: '1', index: 1 });
+      s.settle('0-1', T0 + 29_501, back, 'sender.setParameters', {});
+      return s;
+    };
+    const cols = () => columnsOf(outboundVideo(rows, false, '1'));
+    expect(rules(issuesOf(cols()))).toContain('low-bitrate');
+    expect(rules(issuesOf(cols(), inactive([{ active: false }])))).not.toContain('low-bitrate');
+    // Simulcast: every layer off pauses it, one layer left on does not; a failed call changes nothing.
+    expect(rules(issuesOf(cols(), inactive([{ active: false, rid: 'h' }, { active: false, rid: 'l' }])))).not.toContain('low-bitrate');
+    expect(rules(issuesOf(cols(), inactive([{ active: false, rid: 'h' }, { rid: 'l' }])))).toContain('low-bitrate');
+    expect(rules(issuesOf(cols(), inactive([{ active: false }], false)))).toContain('low-bitrate');
+    const pauses = tracePauses('0-1', inactive([{ active: false }]).events).of({ direction: 'outbound', mid: '1', ssrc: null });
+    expect(pauses).toEqual([{ from: T0 + 19_501, to: T0 + 29_501, pcId: null, how: { kind: 'inactive' } }]);
+  });
+
   it('is not "low bitrate": the pause is the page\'s, not congestion control\'s', () => {
     const cols = () => columnsOf(outboundVideo(rows, false, '1'));
     // Without the trace it looks like a collapse (the control: the rule can fire on these rows).
@@ -907,9 +927,12 @@ describe('UX review: evidence that says what tripped', () => {
     }));
     const capped = issuesOf(columnsOf(withPair(3_560_000))).find((i) => i.rule === 'quality-limited-bandwidth')!;
     expect(capped.evidence.note).toMatch(/^The available outgoing bitrate \(3\.56 Mbit\/s\) is 35\.6× what is sent \(100 kbit\/s\).*maxBitrate/);
-    // Congestion control really holding it back: no such note.
+    // The rule's advice ("congestion control allows less than the encoder wants") is what the note rules out (QA: both shown).
+    expect(adviceApplies(capped.evidence)).toBe(false);
+    // Congestion control really holding it back: no such note, the advice.
     const congested = issuesOf(columnsOf(withPair(120_000))).find((i) => i.rule === 'quality-limited-bandwidth')!;
     expect(congested.evidence.note).toBeUndefined();
+    expect(adviceApplies(congested.evidence)).toBe(true);
   });
 });
 
