@@ -782,16 +782,19 @@ class ChartController {
       return true;
     }
     const ratio = uPlot.pxRatio || 1;
+    const lineWidth = Math.round(1.5 * ratio * 1000) / 1000;
+    const offset = (lineWidth % 2) / 2;
     ctx.save();
     ctx.beginPath();
-    ctx.rect(left, top, width, height);
+    // uPlot's own clip for a series' line: the plot area grown by half the line's width, so a line at the scale's
+    // minimum or maximum (a loss of 0 %, packets/s at 0 after a pause) shows whole. Clipped to the plot area itself it
+    // lost half its width at the edge and read as a line that had stopped (QA).
+    ctx.rect(left - lineWidth / 2 + offset, top - lineWidth / 2 + offset, width + lineWidth, height + lineWidth);
     ctx.clip();
     for (let s = 0; s < series.length; s++) {
       const opts = u.series[s + 1];
       if (opts && opts.show === false) continue;
       const values = series[s].values;
-      const lineWidth = Math.round(1.5 * ratio * 1000) / 1000;
-      const offset = (lineWidth % 2) / 2;
       ctx.beginPath();
       let pen = false;
       for (let r = from; r <= last; r++) {
