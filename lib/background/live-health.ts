@@ -11,7 +11,7 @@
 import { assessSession, pcGlance, worseVerdict } from '../model/health/assess';
 import { createPcAssessor, type PcAssessor } from '../model/health/pc-assessor';
 import type { QualityVerdict } from '../model/health/e-model';
-import { ISSUE_TEXT } from '../model/health/rules';
+import { ISSUE_TEXT, sessionIssues } from '../model/health/rules';
 import type { HealthThresholds } from '../model/health/thresholds';
 import { isSiteExcluded, type Settings } from '../model/settings';
 import type { PcSummary, SessionSummary, StatsColumns, TraceEvent } from '../model/session';
@@ -181,7 +181,8 @@ export class LiveHealth {
     for (const p of live) verdict = worseVerdict(verdict, p.verdict);
     const recent = sessions.filter((s) => s.id !== current?.id).slice(0, RECENT_SESSIONS).map((s) => this.recentHealth(s));
     const currentOverall = current && current.pcCount > 0 && live.length === 0 && !captureOff ? this.recentHealth(current) : null;
-    return { tabId, current, live, currentOverall, verdict, recent, capture };
+    const mediaFailures = tab && tab.session === current && !captureOff ? sessionIssues(tab.mediaEvents) : [];
+    return { tabId, current, live, currentOverall, mediaFailures, verdict, recent, capture };
   }
 
   /** The tab went away: forget it and its badge (the browser drops a closed tab's badge itself). */

@@ -10,6 +10,7 @@ import type { StatsDelta } from '../model/stats-delta';
 import type { SessionSummary, SessionData, TraceEvent, PcSummary, StatsSample } from '../model/session';
 import type { Settings } from '../model/settings';
 import type { PcGlance } from '../model/health/assess';
+import type { HealthIssue } from '../model/health/rules';
 import type { QualityVerdict } from '../model/health/e-model';
 import type { ExportRequest, ExportResult, ImportFileResult, ImportProgress } from '../dump/dump-jobs';
 
@@ -309,6 +310,11 @@ export interface TabHealth {
   live: LivePcHealth[];
   /** The current session's verdict over the call, once it has no live PC (a call that hung up); else null. */
   currentOverall: RecentSessionHealth | null;
+  /**
+   * The current session's failed getUserMedia / getDisplayMedia calls (`getusermedia-failed`), newest last: with or
+   * without a peer connection, what a page whose camera request failed has to show.
+   */
+  mediaFailures: HealthIssue[];
   /** Worst current verdict of the live PCs. */
   verdict: QualityVerdict | null;
   /** Earlier sessions of the tab (reloads), newest first, at most {@link RECENT_SESSIONS}. */

@@ -634,7 +634,10 @@ export function assessSession(data: SessionData, thresholds: HealthThresholds = 
   const averageScore = mediaMs > 0 ? weighted / mediaMs : null;
   let verdict: QualityVerdict | null = null;
   for (const p of pcs) verdict = worseVerdict(verdict, p.overallVerdict);
-  if (issues.some((i) => i.rule === 'getusermedia-failed')) verdict = worseVerdict(verdict, 'low');
+  // A failed camera or microphone request is what went wrong with a call that got no verdict (no media, or too
+  // little); a call that ran is judged by its media, the failure listed among its issues (QA: a failed request
+  // before a good call read "Low quality" once the page was left, "Good" while it was open).
+  if (verdict === null && issues.some((i) => i.rule === 'getusermedia-failed')) verdict = 'low';
   const noVerdict = verdict === null ? noVerdictReason(averageScore) : null;
   return { sessionId: data.session.id, pcs, issues, averageScore, verdict, noVerdict };
 }

@@ -7,6 +7,7 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Popup, POPUP_REFRESH_MS } from '../../../components/popup/Popup';
 import { assessPc, pcGlance } from '../../../lib/model/health/assess';
+import { sessionIssues } from '../../../lib/model/health/rules';
 import { DEFAULT_SETTINGS, type Settings } from '../../../lib/model/settings';
 import type { LivePcHealth, TabHealth, ViewRequest } from '../../../lib/protocol/messages';
 import type { BackgroundClient } from '../../../lib/views/background-client';
@@ -31,6 +32,7 @@ function tabHealth(overrides: Partial<TabHealth> = {}): TabHealth {
     current: { ...call.session, title: XSS, url: 'https://call.example/room' },
     live: livePcs(),
     currentOverall: null,
+    mediaFailures: [],
     verdict: 'good',
     recent: [],
     capture: { site: 'call.example', sitePaused: false, excluded: false, pausedEverywhere: false },
@@ -107,6 +109,23 @@ describe('Popup', () => {
     renderPopup(tabHealth({ live: [], verdict: null, current: { ...call.session, pcCount: 0 } }));
     expect((await screen.findByTestId('popup-empty')).textContent).toContain('No WebRTC in this tab yet');
     expect(screen.queryByTestId('tab-verdict')).toBeNull();
+  });
+
+  it('a page whose camera request failed: says so, with or without a call (QA: "No WebRTC in this tab yet")', async () => {
+    const failed = sessionIssues(new EventStream().media(call.session.startedAt, 'getUserMedia', [{ video: true }], { error: { name: 'NotFoundError', message: 'Requested device not found' } }).events);
+    renderPopup(tabHealth({ live: [], verdict: null, current: { ...call.session, pcCount: 0 }, mediaFailures: failed }));
+    const box = await screen.findByTestId('popup-media-failed');
+    expect(box.textContent).toBe('Camera or microphone request failedgetUserMedia: NotFoundError: Requested device not found');
+    expect(screen.getByTestId('popup-empty').textContent).toBe('No peer connection in this tab yet.');
+    cleanup();
+    // With live connections: above them.
+    renderPopup(tabHealth({ mediaFailures: failed }));
+    expect((await screen.findByTestId('popup-media-failed')).textContent).toContain('NotFoundError');
+    expect(screen.getByRole('list', { name: 'Live peer connections' })).toBeTruthy();
+    cleanup();
+    renderPopup(tabHealth());
+    await screen.findByRole('list', { name: 'Live peer connections' });
+    expect(screen.queryByTestId('popup-media-failed')).toBeNull();
   });
 
   it('a call that hung up: its verdict over the call; capture off for the site: says so instead of frozen figures', async () => {

@@ -52,6 +52,20 @@ async function sender(env: Awaited<ReturnType<typeof setup>>, health: LiveHealth
 }
 
 describe('LiveHealth', () => {
+  it('a page whose getUserMedia failed, before any PC: the popup\'s answer names the failure; after a restart too', async () => {
+    const env = await setup();
+    const health = env.start();
+    const { send } = await sender(env, health);
+    await send([
+      { type: 'media-call', t: T0, call: 1, method: 'getUserMedia', args: [{ video: true }] },
+      { type: 'media-settled', t: T0 + 20, call: 1, method: 'getUserMedia', ok: false, error: { name: 'NotFoundError', message: 'Requested device not found' } },
+    ] as PageRecord[]);
+    const tab = await health.tabHealth(7);
+    expect(tab.live).toEqual([]);
+    expect(tab.mediaFailures.map((i) => [i.rule, i.subject, i.evidence.value])).toEqual([['getusermedia-failed', 'getUserMedia', 'NotFoundError: Requested device not found']]);
+    expect((await env.start().tabHealth(7)).mediaFailures).toHaveLength(1);
+  });
+
   it('badge = number of live PCs in the worst verdict\'s colour; cleared when the PCs close; restart seeds from the store', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {

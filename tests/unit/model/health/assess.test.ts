@@ -88,6 +88,16 @@ describe('scores', () => {
     expect(h.verdict).toBe('low');
     expect(h.issues[0].rule).toBe('getusermedia-failed');
   });
+  it('a failed getUserMedia before a call that ran: the call\'s verdict, the failure among the issues', () => {
+    const ev = new EventStream().media(T0 - 5000, 'getUserMedia', [{ video: { width: { exact: 9999 } } }], { error: { name: 'OverconstrainedError', message: '' } });
+    const call = internalsCallSession();
+    const ended = { ...call, session: { ...call.session, endedAt: call.session.lastActivityAt } };
+    const plain = assessSession(ended);
+    expect(plain.verdict).toBe('good');
+    const h = assessSession({ ...ended, events: [...ev.events, ...ended.events.map((e, i) => ({ ...e, seq: i + 1 }))] });
+    expect(h.verdict).toBe('good');
+    expect(h.issues.map((i) => i.rule)).toContain('getusermedia-failed');
+  });
 });
 
 describe('uplink audio loss between receiver reports (the corpus sender, 10 % loss added to its audio reports)', () => {
