@@ -43,12 +43,23 @@ export interface PcEventFacts {
    * them (gathering, the answer, checking, connected), and only the trace says which came first.
    */
   stateChanges: (StateChange & { machine: StateMachine })[];
+  /** `icecandidateerror` events: the STUN/TURN server (`url`), its error code and text. */
+  candidateErrors: CandidateError[];
+  /** When the PC first gathered a relay candidate (a TURN server answered), else null. */
+  relayGatheredAt: number | null;
+}
+
+export interface CandidateError {
+  t: number;
+  url: string;
+  code: number | null;
+  text: string;
 }
 
 function emptyFacts(pcId: string): PcEventFacts {
   return {
     pcId, folded: 0, lastFolded: undefined, createdRecordAt: null, connectedAt: null, iceConnectedAt: null,
-    sawConnectionState: false, connectionStates: [], iceStates: [], stateChanges: [],
+    sawConnectionState: false, connectionStates: [], iceStates: [], stateChanges: [], candidateErrors: [], relayGatheredAt: null,
   };
 }
 
@@ -69,6 +80,22 @@ export function foldPcEvents(facts: PcEventFacts, events: readonly TraceEvent[])
     if (pcId !== out.pcId) continue;
     if (record.type === 'pc-created' && out.createdRecordAt === null) out.createdRecordAt = record.t;
     if (record.type !== 'pc-event') continue;
+    if (record.event === 'icecandidateerror') {
+      const v = typeof record.value === 'object' && record.value !== null && !Array.isArray(record.value) ? record.value : {};
+      out.candidateErrors.push({
+        t: record.t,
+        url: typeof v.url === 'string' ? v.url : '',
+        code: typeof v.errorCode === 'number' ? v.errorCode : null,
+        text: typeof v.errorText === 'string' ? v.errorText : '',
+      });
+      continue;
+    }
+    if (record.event === 'icecandidate' && out.relayGatheredAt === null) {
+      const v = record.value;
+      const line = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v.candidate === 'string' ? v.candidate : '';
+      if (/\styp relay(\s|$)/.test(line)) out.relayGatheredAt = record.t;
+      continue;
+    }
     const machine = Object.prototype.hasOwnProperty.call(MACHINE_OF_EVENT, record.event) ? MACHINE_OF_EVENT[record.event] : undefined;
     if (machine && typeof record.value === 'string') out.stateChanges.push({ t: record.t, state: record.value, machine });
     if (record.event === 'connectionstatechange') {

@@ -14,7 +14,7 @@ import { candidateAt, selectedPairIdsAt } from '../candidate-pairs';
 import type { PcSummary, StatsColumns, TraceEvent } from '../session';
 import { above, below, HysteresisTracker, type RowSpan } from './hysteresis';
 import type { ConnectionMetrics, MetricSeries, MetricValue, StreamMetrics } from './metrics';
-import { pcEventFacts, type PcEventFacts, type StateChange } from './pc-events';
+import { pcEventFacts, type CandidateError, type PcEventFacts, type StateChange } from './pc-events';
 import { tracePauses, type SenderCap, type StreamPause, type StreamPauses, type TrackSwap } from './paused-senders';
 import { CONCEALMENT_OFF_RATIO, CONCEALMENT_WINDOW_MS, FREEZE_WINDOW_MS, HYSTERESIS_OFF_RATIO, KEYFRAME_WINDOW_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
@@ -24,8 +24,8 @@ export type IssueSeverity = 'critical' | 'warning' | 'info';
 export const ISSUE_IDS = [
   'connection-failed', 'ice-checking-stuck', 'connection-disconnected', 'ice-setup-slow', 'no-packets-received',
   'high-packet-loss', 'high-rtt', 'high-jitter', 'audio-concealment', 'video-frozen', 'keyframe-storm', 'low-fps',
-  'low-bitrate', 'quality-limited-cpu', 'quality-limited-bandwidth', 'getusermedia-failed', 'relay-in-use',
-  'candidate-pair-switched', 'data-channel-unused',
+  'low-bitrate', 'quality-limited-cpu', 'quality-limited-bandwidth', 'getusermedia-failed', 'ice-server-error',
+  'relay-in-use', 'candidate-pair-switched', 'data-channel-unused',
 ] as const;
 export type IssueId = (typeof ISSUE_IDS)[number];
 
@@ -95,6 +95,10 @@ export const ISSUE_TEXT: Record<IssueId, { title: string; advice: string }> = {
     title: 'Camera or microphone request failed',
     advice: 'getUserMedia or getDisplayMedia was refused or failed: check the error name (NotAllowedError = permission, NotFoundError = no device, OverconstrainedError = constraints).',
   },
+  'ice-server-error': {
+    title: 'STUN or TURN server not working',
+    advice: 'A STUN/TURN server of the configuration gave an error or no answer (701: unreachable or timed out; 401: wrong credentials; 3xx/4xx: refused): check its URL, port and transport, the credentials and any firewall between. Without a working TURN server, networks that block direct paths cannot connect.',
+  },
   'relay-in-use': {
     title: 'Relayed through TURN',
     advice: 'Media goes through a TURN server, which adds delay and server cost; normal behind strict NATs, worth checking when a direct path was expected.',
@@ -126,6 +130,7 @@ export const ISSUE_SEVERITY: Record<IssueId, IssueSeverity> = {
   'quality-limited-cpu': 'warning',
   'quality-limited-bandwidth': 'warning',
   'getusermedia-failed': 'warning',
+  'ice-server-error': 'warning',
   'relay-in-use': 'info',
   'candidate-pair-switched': 'info',
   'data-channel-unused': 'info',
@@ -451,7 +456,11 @@ export class PcRules {
     // its disconnected and failed states.
     const bySsrc = m && m.t.length > 0 ? m.streams.flatMap((s) => (s.direction === 'inbound' ? (end.pauses?.of(s) ?? []).filter((p) => p.how.kind === 'closed') : [])) : [];
     const closes = [...(end.pauses?.peerCloses() ?? []), ...bySsrc].sort((a, b) => a.from - b.from);
-    const out: HealthIssue[] = [...withPeerClosed(stateIssues(this.pcId, end.facts, closedAt, end.now, th), closes, origin), ...this.pairs.issues(closedAt)];
+    const out: HealthIssue[] = [
+      ...withPeerClosed(stateIssues(this.pcId, end.facts, closedAt, end.now, th), closes, origin),
+      ...iceServerIssues(this.pcId, end.facts),
+      ...this.pairs.issues(closedAt),
+    ];
     if (end.columns) for (const channel of this.channels) out.push(...channel.issues(this.pcId, end.columns, closedAt, end.now, th));
     if (m && m.t.length > 0) {
       const recentMs = th.noPacketsSeconds * 1000;
@@ -1074,6 +1083,35 @@ function stretches(changes: StateChange[], state: string): { from: number; to: n
     let j = i + 1;
     while (j < changes.length && changes[j].state === state) j++;
     out.push({ from: changes[i].t, to: j < changes.length ? changes[j].t : null });
+  }
+  return out;
+}
+
+/**
+ * One issue per STUN/TURN server that gave `icecandidateerror`s, from its first error to its last. A TURN server's
+ * errors are a warning while the PC gathered no relay candidate at all (no TURN fallback: a network that blocks
+ * direct paths cannot connect); otherwise, and for STUN servers (a reflexive address missing, direct paths may still
+ * work), information.
+ */
+function iceServerIssues(pcId: string, facts: PcEventFacts): HealthIssue[] {
+  const byUrl = new Map<string, CandidateError[]>();
+  for (const e of facts.candidateErrors) byUrl.set(e.url, [...(byUrl.get(e.url) ?? []), e]);
+  const out: HealthIssue[] = [];
+  for (const [url, errors] of byUrl) {
+    const turn = /^turns?:/i.test(url);
+    const codes = [...new Set(errors.map((e) => (e.code === null ? '' : `${e.code}`) + (e.text ? ` ${e.text}` : '')).filter((c) => c !== ''))];
+    const evidence: IssueEvidence = {
+      metric: url === '' ? 'ICE candidate errors' : `ICE candidate errors from ${url}`,
+      value: `${errors.length} × ${codes.slice(0, 3).join('; ') || 'no error code'}${codes.length > 3 ? ` (and ${codes.length - 3} more kinds)` : ''}`,
+      unit: '',
+      threshold: null,
+    };
+    if (turn && facts.relayGatheredAt !== null) evidence.note = 'A relay candidate was gathered all the same (another transport or server of the configuration answered): TURN fallback works.';
+    else if (turn) evidence.note = 'No relay candidate was gathered: this connection has no TURN fallback, and behind a network that blocks direct paths it cannot connect.';
+    out.push({
+      rule: 'ice-server-error', severity: turn && facts.relayGatheredAt === null ? 'warning' : 'info', pcId, subjectId: url || null, subject: url || 'ICE server',
+      from: errors[0].t, to: errors[errors.length - 1].t, evidence,
+    });
   }
   return out;
 }

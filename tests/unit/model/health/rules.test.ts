@@ -963,6 +963,43 @@ describe('the ramp-up at a stream\'s start', () => {
   });
 });
 
+describe('STUN/TURN servers that do not work (icecandidateerror)', () => {
+  const candidate = (type: string) => ({ candidate: `candidate:1 1 udp 1 10.0.0.1 5000 typ ${type}`, sdpMid: '0', sdpMLineIndex: 0 });
+  const trace = (relay: boolean) => {
+    const s = new EventStream().created('0-1', T0 - 1000);
+    s.event('0-1', T0 + 100, 'icecandidate', candidate('host'));
+    s.event('0-1', T0 + 125, 'icecandidateerror', { url: 'turn:turn.example:3478?transport=tcp', errorCode: 701, errorText: 'TURN host lookup received error.', address: '10.0.0.1', port: 5000 });
+    s.event('0-1', T0 + 39_900, 'icecandidateerror', { url: 'turn:turn.example:3478?transport=udp', errorCode: 701, errorText: 'TURN allocate request timed out.', address: '10.0.0.1', port: 5000 });
+    s.event('0-1', T0 + 39_900, 'icecandidateerror', { url: 'stun:stun.example:3478', errorCode: 701, errorText: 'STUN binding request timed out.', address: '10.0.0.1', port: 5000 });
+    s.event('0-1', T0 + 40_000, 'icecandidateerror', { url: 'turn:turn.example:3478?transport=udp', errorCode: 701, errorText: 'TURN allocate request timed out.', address: '10.0.0.2', port: 5001 });
+    if (relay) s.event('0-1', T0 + 200, 'icecandidate', candidate('relay raddr 1.2.3.4 rport 1'));
+    return s;
+  };
+  const serverIssues = (relay: boolean) => issuesOf(undefined, trace(relay), { now: T0 + 41_000 }).filter((i) => i.rule === 'ice-server-error');
+
+  it('one issue per server, its errors counted; a TURN server with no relay candidate gathered is a warning', () => {
+    const issues = serverIssues(false);
+    expect(issues.map((i) => [i.subject, i.severity])).toEqual([
+      ['turn:turn.example:3478?transport=tcp', 'warning'],
+      ['turn:turn.example:3478?transport=udp', 'warning'],
+      ['stun:stun.example:3478', 'info'],
+    ]);
+    const udp = issues[1];
+    expect([udp.from, udp.to]).toEqual([T0 + 39_900, T0 + 40_000]);
+    expect(udp.evidence.value).toBe('2 × 701 TURN allocate request timed out.');
+    expect(udp.evidence.note).toMatch(/^No relay candidate was gathered/);
+    expect(adviceApplies(udp.evidence)).toBe(true);
+  });
+
+  it('a relay candidate gathered all the same: information; no error, no issue', () => {
+    expect(serverIssues(true).map((i) => i.severity)).toEqual(['info', 'info', 'info']);
+    expect(serverIssues(true)[0].evidence.note).toMatch(/^A relay candidate was gathered all the same/);
+    const clean = new EventStream().created('0-1', T0 - 1000);
+    clean.event('0-1', T0 + 100, 'icecandidate', candidate('host'));
+    expect(issuesOf(undefined, clean).filter((i) => i.rule === 'ice-server-error')).toEqual([]);
+  });
+});
+
 describe('UX review: a closed PC has no ongoing issue', () => {
   it('a span still open at the close ends at the close; ended by the session\'s end when the PC never closed', () => {
     const rows = [{ received: 50, lost: 0 }, ...new Array(8).fill({ received: 40, lost: 10 })];
