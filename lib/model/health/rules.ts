@@ -24,7 +24,7 @@ export type IssueSeverity = 'critical' | 'warning' | 'info';
 export const ISSUE_IDS = [
   'connection-failed', 'ice-checking-stuck', 'connection-disconnected', 'ice-setup-slow', 'no-packets-received',
   'high-packet-loss', 'high-rtt', 'high-jitter', 'audio-concealment', 'video-frozen', 'keyframe-storm', 'low-fps',
-  'low-bitrate', 'quality-limited-cpu', 'quality-limited-bandwidth', 'getusermedia-failed', 'ice-server-error',
+  'low-bitrate', 'quality-limited-cpu', 'quality-limited-bandwidth', 'getusermedia-failed', 'negotiation-stuck', 'ice-server-error',
   'relay-in-use', 'candidate-pair-switched', 'data-channel-unused',
 ] as const;
 export type IssueId = (typeof ISSUE_IDS)[number];
@@ -95,6 +95,10 @@ export const ISSUE_TEXT: Record<IssueId, { title: string; advice: string }> = {
     title: 'Camera or microphone request failed',
     advice: 'getUserMedia or getDisplayMedia was refused or failed: check the error name (NotAllowedError = permission, NotFoundError = no device, OverconstrainedError = constraints).',
   },
+  'negotiation-stuck': {
+    title: 'Offer not answered',
+    advice: 'The offer/answer exchange did not complete: check that the signaling channel delivers the offer to the other side and its answer back, and that the page passes the answer to setRemoteDescription (or, for a received offer, creates and sets its answer).',
+  },
   'ice-server-error': {
     title: 'STUN or TURN server not working',
     advice: 'A STUN/TURN server of the configuration gave an error or no answer (701: unreachable or timed out; 401: wrong credentials; 3xx/4xx: refused): check its URL, port and transport, the credentials and any firewall between. Without a working TURN server, networks that block direct paths cannot connect.',
@@ -130,6 +134,7 @@ export const ISSUE_SEVERITY: Record<IssueId, IssueSeverity> = {
   'quality-limited-cpu': 'warning',
   'quality-limited-bandwidth': 'warning',
   'getusermedia-failed': 'warning',
+  'negotiation-stuck': 'warning',
   'ice-server-error': 'warning',
   'relay-in-use': 'info',
   'candidate-pair-switched': 'info',
@@ -1116,6 +1121,13 @@ function iceServerIssues(pcId: string, facts: PcEventFacts): HealthIssue[] {
   return out;
 }
 
+/**
+ * How long an offer may wait for its answer before it is an issue: far past a signaling round trip, and past the
+ * few seconds a callee's page may take to answer (a person clicking "accept" is the slowest part of some apps'
+ * negotiations, which then stay in have-remote-offer meanwhile).
+ */
+export const NEGOTIATION_STUCK_MS = 30_000;
+
 function stateIssues(pcId: string, facts: PcEventFacts, closedAt: number | null, now: number, th: HealthThresholds): HealthIssue[] {
   const end = closedAt ?? now;
   const out: HealthIssue[] = [];
@@ -1138,6 +1150,15 @@ function stateIssues(pcId: string, facts: PcEventFacts, closedAt: number | null,
     const until = s.to ?? end;
     if (until - s.from > th.disconnectedSeconds * 1000) {
       out.push(issue('connection-disconnected', s.from, s.to, conn.length > 0 ? 'connection state' : 'ICE connection state', `disconnected for ${Math.round((until - s.from) / 1000)} s`, th.disconnectedSeconds));
+    }
+  }
+  // An offer waiting for its answer (or a received offer for ours) for longer than a signaling round trip can take.
+  const signaling = facts.stateChanges.filter((c) => c.machine === 'signaling');
+  for (const state of ['have-local-offer', 'have-remote-offer']) {
+    for (const s of stretches(signaling, state)) {
+      const until = s.to ?? end;
+      if (until - s.from <= NEGOTIATION_STUCK_MS) continue;
+      out.push(issue('negotiation-stuck', s.from, s.to, 'signaling state', `${state} for ${Math.round((until - s.from) / 1000)} s`, NEGOTIATION_STUCK_MS / 1000));
     }
   }
   // Slow setups, unless a checking stretch of the same setup was already stuck (that issue says more).

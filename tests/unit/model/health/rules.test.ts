@@ -963,6 +963,24 @@ describe('the ramp-up at a stream\'s start', () => {
   });
 });
 
+describe('an offer never answered', () => {
+  const offered = (answerAt: number | null) => {
+    const s = new EventStream().created('0-1', T0 - 1000);
+    s.event('0-1', T0, 'signalingstatechange', 'have-local-offer');
+    if (answerAt !== null) s.event('0-1', answerAt, 'signalingstatechange', 'stable');
+    return s;
+  };
+  it('have-local-offer for more than 30 s: a warning, ongoing while it lasts; answered in time: none', () => {
+    const [stuck] = issuesOf(undefined, offered(null), { now: T0 + 75_000 }).filter((i) => i.rule === 'negotiation-stuck');
+    expect(stuck).toMatchObject({ severity: 'warning', from: T0, to: null, evidence: { metric: 'signaling state', value: 'have-local-offer for 75 s', threshold: 30 } });
+    expect(issuesOf(undefined, offered(T0 + 2_000), { now: T0 + 75_000 }).filter((i) => i.rule === 'negotiation-stuck')).toEqual([]);
+    expect(issuesOf(undefined, offered(null), { now: T0 + 20_000 }).filter((i) => i.rule === 'negotiation-stuck')).toEqual([]);
+    // Answered late: the span it waited.
+    const [late] = issuesOf(undefined, offered(T0 + 45_000), { now: T0 + 75_000 }).filter((i) => i.rule === 'negotiation-stuck');
+    expect([late.from, late.to]).toEqual([T0, T0 + 45_000]);
+  });
+});
+
 describe('STUN/TURN servers that do not work (icecandidateerror)', () => {
   const candidate = (type: string) => ({ candidate: `candidate:1 1 udp 1 10.0.0.1 5000 typ ${type}`, sdpMid: '0', sdpMLineIndex: 0 });
   const trace = (relay: boolean) => {
