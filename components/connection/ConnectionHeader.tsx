@@ -82,7 +82,8 @@ export function ConnectionHeader({ data, pcId, feed }: ConnectionHeaderProps) {
           <dd>
             <span class={h.closed ? 'state-closed' : stateClass(dtlsState)}>{orDash(dtlsState)}</span>
             {dtlsLast !== null && dtlsLast !== 'closed' ? <span class="ch-muted ch-last"> (last: {dtlsLast})</span> : null}
-            {dtls?.role ? <span class="ch-muted"> {dtls.role}</span> : null}
+            {/* dtlsRole: client, server, or "unknown" before the handshake (a bare "unknown" read as the state's). */}
+            {dtls?.role ? <span class="ch-muted" title="DTLS role"> {dtls.role === 'unknown' ? 'role not known yet' : dtls.role}</span> : null}
             {dtls?.tlsVersion ? <span class="ch-muted" title={`tlsVersion ${dtls.tlsVersion}`}> {tlsVersionName(dtls.tlsVersion)}</span> : null}
             {dtls?.srtpCipher ? <span class="ch-muted"> {dtls.srtpCipher}</span> : null}
             {h.dtls.length > 1 ? <span class="ch-muted"> (+{h.dtls.length - 1} more transports)</span> : null}
