@@ -309,6 +309,13 @@ function originOf(data: SessionData, pcId: string | null): number {
  * Log entries of `pcId` (or, with null, of the records not tied to a PC: media requests and track events), in
  * trace order. Settlements join their call; a settlement whose call is missing gets an entry of its own.
  */
+/** A description's ICE ufrags (`a=ice-ufrag`, session or media level), sorted and joined: '' without any. */
+function iceUfrags(sdp: string): string {
+  const found = new Set<string>();
+  for (const match of sdp.matchAll(/^a=ice-ufrag:(\S+)/gm)) found.add(match[1]);
+  return [...found].sort().join(' ');
+}
+
 export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[] {
   const origin = originOf(data, pcId);
   const mine: TraceEvent[] = data.events.filter((e) => e.pcId === pcId);
@@ -326,6 +333,8 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
   const imported = data.session.imported !== undefined;
   const durationOf = (callT: number, settledT: number): number | null => (imported && settledT === callT ? null : settledT - callT);
   const lastSdp: Record<'local' | 'remote', { seq: number; name: string; parsed: ParsedSdp } | null> = { local: null, remote: null };
+  // The ICE credentials (ufrags) of each side's last description: an offer with others restarts ICE.
+  const lastUfrags: Record<'local' | 'remote', string> = { local: '', remote: '' };
 
   const base = (e: TraceEvent, kind: LogKind, name: string): LogEntry => ({
     seq: e.seq,
@@ -386,7 +395,14 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
               previous: prev ? { seq: prev.seq, name: prev.name } : null,
               diff: diffSdp(prev ? prev.parsed : null, parsed),
             };
-            if (entry.outcome !== 'error') lastSdp[side] = { seq: e.seq, name: r.method, parsed };
+            const ufrags = iceUfrags(desc.sdp);
+            if (desc.type === 'offer' && ufrags !== '' && lastUfrags[side] !== '' && ufrags !== lastUfrags[side]) {
+              entry.summary += side === 'local' ? ' · ICE restart (new ICE credentials)' : ' · ICE restart by the other side (new ICE credentials)';
+            }
+            if (entry.outcome !== 'error') {
+              lastSdp[side] = { seq: e.seq, name: r.method, parsed };
+              if (ufrags !== '') lastUfrags[side] = ufrags;
+            }
           }
         }
         entries.push(entry);

@@ -328,3 +328,25 @@ describe('buildEventLog: edge cases', () => {
     expect(transceiverEntrySummary('onaddstream', '{}')).toBeNull();
   });
 });
+
+describe('buildEventLog: ICE restarts', () => {
+  const T = 1_000_000;
+  const offer = (ufrag: string) => ({ type: 'offer', sdp: `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:${ufrag}\r\na=ice-pwd:pppppppppppppppppppppppp\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n` });
+  it('an offer with new ICE credentials says it restarts ICE, ours or the other side\'s; a renegotiation with the same ones does not', () => {
+    const s = new EventStream().created('0-1', T);
+    s.callOk('0-1', T + 10, 'createOffer', [], offer('aaaa'));
+    s.callOk('0-1', T + 20, 'setLocalDescription', [offer('aaaa')]);
+    s.callOk('0-1', T + 30, 'createOffer', [], offer('aaaa')); // renegotiation
+    s.callOk('0-1', T + 40, 'restartIce', []);
+    s.callOk('0-1', T + 50, 'createOffer', [], offer('bbbb'));
+    s.callOk('0-1', T + 60, 'setLocalDescription', [offer('bbbb')]);
+    s.callOk('0-1', T + 70, 'setRemoteDescription', [offer('xxxx')]);
+    s.callOk('0-1', T + 80, 'setRemoteDescription', [offer('yyyy')]);
+    const log = buildEventLog(makeSession({ pcs: [makePc('0-1', T)], events: s.events }), '0-1');
+    const restarts = log.filter((e) => e.summary.includes('ICE restart')).map((e) => [e.name, e.t - T, e.summary.replace(/^.* · /, '')]);
+    expect(restarts).toEqual([
+      ['createOffer', 50, 'ICE restart (new ICE credentials)'],
+      ['setRemoteDescription', 80, 'ICE restart by the other side (new ICE credentials)'],
+    ]);
+  });
+});
