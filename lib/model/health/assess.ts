@@ -725,6 +725,11 @@ export function pcGlance(health: PcHealth, raw: StatsColumns | undefined, events
     }
     return null;
   };
+  /**
+   * An outbound stream's held value of the peer's last report, while it still sends: a stopped sender gets no more
+   * reports, and its last one would stand as now (QA: "Jitter 2 ms" a minute after the sender stopped).
+   */
+  const heldWhileSending = (s: StreamMetrics, held: MetricSeries | undefined): number | null => ((recent(s.series.packetRate) ?? 0) > 0 ? recent(held) : null);
   const worstLatest = (value: (s: StreamMetrics) => number | null, dir?: 'inbound' | 'outbound'): number | null => {
     let worst: number | null = null;
     for (const s of live) {
@@ -748,8 +753,8 @@ export function pcGlance(health: PcHealth, raw: StatsColumns | undefined, events
     receiveBitrate: transport ? recent(metrics!.connection.receiveBitrate) : sum('inbound'),
     bitrateSource: transport ? 'transport' : 'rtp',
     rttMs: rtt,
-    lossFraction: worstLatest((s) => recent(s.direction === 'outbound' ? s.held?.lossFraction : s.series.lossFraction)),
-    jitterMs: worstLatest((s) => (s.direction === 'outbound' ? recent(s.held?.remoteJitterMs) : inboundJitter(s))),
+    lossFraction: worstLatest((s) => (s.direction === 'outbound' ? heldWhileSending(s, s.held?.lossFraction) : recent(s.series.lossFraction))),
+    jitterMs: worstLatest((s) => (s.direction === 'outbound' ? heldWhileSending(s, s.held?.remoteJitterMs) : inboundJitter(s))),
     score: health.currentScore,
     verdict: health.verdict,
     scoreFactor: health.scoreFactor && unexplainedScore(health) ? `${health.scoreFactor.stream}: ${health.scoreFactor.text}` : null,

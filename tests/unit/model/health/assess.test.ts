@@ -131,6 +131,16 @@ describe('uplink audio loss between receiver reports (the corpus sender, 10 % lo
     expect(lossy.currentScore!).toBeLessThan(SCORE_GOOD);
     const glance = pcGlance(lossy, samplesToColumns(withUplinkAudioLoss(samples, 0.1)), []);
     expect(Math.abs(glance.lossFraction! - 0.1)).toBeLessThan(0.01);
+    expect(glance.jitterMs).not.toBeNull();
+  });
+
+  it('a sender that stopped: no loss or jitter from the peer\'s last report in the glance (it is not now)', () => {
+    // The corpus sender, its counters frozen for the last 10 polls (its track stopped): the peer's last report stays.
+    const frozen = samples.map((sample, i) => (i < samples.length - 10 ? sample : { ...sample, report: Object.fromEntries(Object.entries(sample.report).map(([id, o]) => [id, o.type === 'outbound-rtp' ? { ...samples[samples.length - 11].report[id], timestamp: o.timestamp } : o])) }));
+    const columns = samplesToColumns(withUplinkAudioLoss(frozen, 0.1));
+    const glance = pcGlance(assessPc({ pcId: '0-1', columns, events: [] }), columns, []);
+    expect(glance.lossFraction).toBeNull();
+    expect(glance.jitterMs).toBeNull();
   });
 });
 
