@@ -379,7 +379,7 @@ function MainContent(props: {
     // Keyed by session: whatever one session's data breaks (its own sections have their own boundaries), picking
     // another session shows that one.
     <SlotBoundary key={data.session.id} title="This session">
-      <SessionHeader session={summary} pcs={data.pcs} feed={props.feed} pcKey={props.pcKey!} onExport={props.onExport} />
+      <SessionHeader session={summary} pcs={data.pcs} feed={props.feed} pcKey={props.pcKey!} onExport={props.onExport} failedMedia={failedMediaCount(data)} />
       <SessionPage data={data} pcKey={props.pcKey!} feed={props.feed} onSelectPc={props.onSelectPc} extraFields={props.extraFields} onChartField={props.onChartField} onRemoveExtraField={props.onRemoveExtraField} />
     </SlotBoundary>
   );
@@ -488,7 +488,14 @@ function allPcsClosed(pcs: readonly PcSummary[]): number | null {
   return last;
 }
 
-function SessionHeader({ session, pcs, feed, pcKey, onExport }: { session: SessionSummary; pcs: readonly PcSummary[]; feed: StatsFeed; pcKey: string; onExport?(): void }) {
+/** Failed getUserMedia / getDisplayMedia calls of a session (what its Health, per connection, does not show). */
+function failedMediaCount(data: SessionData): number {
+  let n = 0;
+  for (const { record } of data.events) if (record.type === 'media-settled' && !record.ok && record.method !== 'enumerateDevices') n++;
+  return n;
+}
+
+function SessionHeader({ session, pcs, feed, pcKey, onExport, failedMedia = 0 }: { session: SessionSummary; pcs: readonly PcSummary[]; feed: StatsFeed; pcKey: string; onExport?(): void; failedMedia?: number }) {
   const live = isLiveSession(session);
   const lastClosed = live ? allPcsClosed(pcs) : null;
   // Renders (and so moves "live for") with the shown PC's live-value steps, in the frame the other views change in.
@@ -527,6 +534,11 @@ function SessionHeader({ session, pcs, feed, pcKey, onExport }: { session: Sessi
         <span>
           {session.pcCount} peer connection{session.pcCount === 1 ? '' : 's'}, {session.mediaCallCount} media request
           {session.mediaCallCount === 1 ? '' : 's'}
+          {failedMedia > 0 ? (
+            <strong class="state-bad" data-testid="session-media-failed" title="Camera, microphone or screen requests that failed: see Media requests">
+              {` (${failedMedia} failed)`}
+            </strong>
+          ) : null}
         </span>
         {session.imported && (
           <span>

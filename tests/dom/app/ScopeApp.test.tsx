@@ -97,6 +97,22 @@ describe('ScopeApp', () => {
     expect(screen.getByTestId('events').textContent).toBe('0 events of the session');
   });
 
+  it('the session header counts failed camera/microphone requests (QA: only the Media requests page said so)', async () => {
+    const failing = callSession('3:gum', T0);
+    const gum = new EventStream().media(T0 + 5, 'getUserMedia', [{ video: true }], { error: { name: 'NotFoundError', message: 'Requested device not found' } });
+    const data = { ...failing, events: [...gum.events, ...failing.events.map((e, i) => ({ ...e, seq: gum.events.length + i }))], session: { ...failing.session, mediaCallCount: 1 } };
+    const bg = fakeBackground([data]);
+    render(<ScopeApp client={bg.client} mode="panel" tabId={3} storeOptions={STORE} />);
+    await screen.findByText('header of 0-1 in 3:gum');
+    expect(screen.getByTestId('session-media-failed').textContent).toBe(' (1 failed)');
+    cleanup();
+    history.replaceState(null, '', '/devtools-panel.html'); // the selection lives in the hash
+    const fine = fakeBackground([callSession('3:ok', T0)]);
+    render(<ScopeApp client={fine.client} mode="panel" tabId={3} storeOptions={STORE} />);
+    await screen.findByText('header of 0-1 in 3:ok');
+    expect(screen.queryByTestId('session-media-failed')).toBeNull();
+  });
+
   it('skip buttons take the keyboard past the session list and past the charts; session rows have names in parts', async () => {
     const bg = fakeBackground([callSession('3:old', T0), callSession('3:new', T0 + 60_000)]);
     render(<ScopeApp client={bg.client} mode="panel" tabId={3} storeOptions={STORE} />);
