@@ -127,36 +127,41 @@ function SummaryTable({ summary }: { summary: PcHealthSummary }) {
         </>
       }
     >
-      {() => (
-        <table aria-label="Post-call summary">
-          <thead>
-            <tr>
-              <th scope="col">Stream</th>
-              <th scope="col">Metric</th>
-              <th scope="col">Avg</th>
-              <th scope="col">Min</th>
-              <th scope="col">Max</th>
-              <th scope="col">p95</th>
-            </tr>
-          </thead>
-          <tbody>
-            {summary.streams.flatMap((s) =>
-              SUMMARY_ROWS.filter(([key]) => s.metrics[key]).map(([key, label, unit, scale]) => (
-                <tr key={`${s.statsId}-${key}`}>
-                  <td>{`${s.direction} ${s.kind ?? ''}`} <span class="health-muted">{s.statsId}</span></td>
-                  <td>
-                    {label} <span class="health-muted">{unit}</span>
-                  </td>
-                  <td>{cell(s.metrics[key], 'avg', scale)}</td>
-                  <td>{cell(s.metrics[key], 'min', scale)}</td>
-                  <td>{cell(s.metrics[key], 'max', scale)}</td>
-                  <td>{cell(s.metrics[key], 'p95', scale)}</td>
-                </tr>
-              )),
-            )}
-          </tbody>
-        </table>
-      )}
+      {() =>
+        summary.streams.length === 0 ? (
+          // A data-channel-only PC (or one whose media never flowed): no table of nothing.
+          <p class="health-muted" data-testid="health-summary-empty">No media stream: nothing to summarise.</p>
+        ) : (
+          <table aria-label="Post-call summary">
+            <thead>
+              <tr>
+                <th scope="col">Stream</th>
+                <th scope="col">Metric</th>
+                <th scope="col">Avg</th>
+                <th scope="col">Min</th>
+                <th scope="col">Max</th>
+                <th scope="col">p95</th>
+              </tr>
+            </thead>
+            <tbody>
+              {summary.streams.flatMap((s) =>
+                SUMMARY_ROWS.filter(([key]) => s.metrics[key]).map(([key, label, unit, scale]) => (
+                  <tr key={`${s.statsId}-${key}`}>
+                    <td>{`${s.direction} ${s.kind ?? ''}`} <span class="health-muted">{s.statsId}</span></td>
+                    <td>
+                      {label} <span class="health-muted">{unit}</span>
+                    </td>
+                    <td>{cell(s.metrics[key], 'avg', scale)}</td>
+                    <td>{cell(s.metrics[key], 'min', scale)}</td>
+                    <td>{cell(s.metrics[key], 'max', scale)}</td>
+                    <td>{cell(s.metrics[key], 'p95', scale)}</td>
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </table>
+        )
+      }
     </LazyDetails>
   );
 }

@@ -132,6 +132,18 @@ describe('PcHealthView: UX review', () => {
     expect(screen.queryByTestId('health-now-unrated')).toBeNull();
   });
 
+  it('a PC without media streams (data channel only): the summary says so instead of an empty table', async () => {
+    const rows = Array.from({ length: 10 }, (_, i) => ({ D: { type: 'data-channel', timestamp: T0 + i * 1000, label: 'chat', state: 'open', messagesSent: i, messagesReceived: i, bytesSent: 10 * i, bytesReceived: 10 * i } })) as unknown as StatsReportJson[];
+    const data = makeSession({ pcs: [makePc('0-1', T0 - 1000)], stats: { '0-1': columnsOf(rows, T0) }, summary: { startedAt: T0 - 2000, endedAt: null } });
+    render(<PcHealthView data={data} pcId="0-1" feed={fixedFeed(data.stats)} />);
+    const region = screen.getByRole('region', { name: 'Connection 0-1 health' });
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    expect(region.querySelector('summary')!.textContent).toMatch(/, 0 streams, duration/);
+    region.querySelector('details')!.open = true;
+    expect((await screen.findByTestId('health-summary-empty')).textContent).toBe('No media stream: nothing to summarise.');
+    expect(within(region).queryByRole('table')).toBeNull();
+  });
+
   it('closed: no "now" score, the verdict over the call, and what lowered it over the call', async () => {
     const data = slowVideo({ closedAt: T0 + 40_500 }, { endedAt: null });
     render(<PcHealthView data={data} pcId="0-1" feed={fixedFeed(data.stats)} />);
