@@ -93,8 +93,10 @@ const fixed = (v: number) => (Math.abs(v) >= 100 ? String(Math.round(v)) : v.toF
 function span(issue: HealthIssue, origin: number): string {
   const from = formatSince(issue.from - origin);
   if (issue.to === null) return `since ${from}`;
-  if (issue.to === issue.from) return `at ${from}`;
-  return `${from} – ${formatSince(issue.to - origin)} (${formatElapsed(issue.to - issue.from)})`;
+  const to = formatSince(issue.to - origin);
+  // One moment, or two within the shown millisecond (QA: "+39.960 s – +39.960 s (0 s)").
+  if (to === from) return `at ${from}`;
+  return `${from} – ${to} (${formatElapsed(issue.to - issue.from)})`;
 }
 
 function IssueList({ health, origin }: { health: PcHealth; origin: number }) {
