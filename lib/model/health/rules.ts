@@ -330,9 +330,9 @@ function withRampUp(issues: HealthIssue[], stream: StreamMetrics, t: readonly nu
 const PEER_CLOSE_RULES: ReadonlySet<IssueId> = new Set<IssueId>(['connection-disconnected', 'connection-failed']);
 
 /**
- * A PC's disconnected or failed state that begins after the PC of the same page sending it media was closed becomes
- * information naming that close (QA pass: hanging up one end of a loopback call read as a critical "Connection
- * failed" at the other). Only a peer linked by the SSRCs it sent is known; a PC that only sends to its peer is not.
+ * A PC's disconnected or failed state that begins after its peer on the same page was closed becomes information
+ * naming that close (QA pass: hanging up one end of a loopback call read as a critical "Connection failed" at the
+ * other). The peer is known by ICE ufrag (paused-senders.ts `peerCloses`) or by the SSRCs it sent this PC.
  */
 function withPeerClosed(issues: HealthIssue[], closes: readonly StreamPause[], pcOrigin: number | null): HealthIssue[] {
   if (closes.length === 0) return issues;
