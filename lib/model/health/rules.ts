@@ -628,7 +628,10 @@ class StreamRules {
       const issues = spanIssues(r.tracker.spans(t.length), t, r.rule, pcId, s.statsId, label, (sp) => r.evidence(sp, s, m), r.severity);
       byRule.set(r.rule, [...(byRule.get(r.rule) ?? []), ...issues]);
     }
-    const out: HealthIssue[] = [...byRule.values()].flatMap(mergeOverlapping);
+    // A bandwidth limitation whose measurements rule congestion control out (the available bitrate far above what
+    // is sent) is information with that note: the network is not what limits it, and it should not lower the verdict
+    // (QA: the sender read "Low quality", lowered by it, while its receiver read "Good").
+    const out: HealthIssue[] = [...byRule.values()].flatMap(mergeOverlapping).map((i) => (i.evidence.adviceContradicted && i.severity !== 'info' ? { ...i, severity: 'info' } : i));
     if (this.noPackets) out.push(...this.noPackets.issues(pcId, s.statsId, label, t, closedAt, now, othersReceiving));
     return out;
   }

@@ -929,10 +929,13 @@ describe('UX review: evidence that says what tripped', () => {
     expect(capped.evidence.note).toMatch(/^The available outgoing bitrate \(3\.56 Mbit\/s\) is 35\.6× what is sent \(100 kbit\/s\).*maxBitrate/);
     // The rule's advice ("congestion control allows less than the encoder wants") is what the note rules out (QA: both shown).
     expect(adviceApplies(capped.evidence)).toBe(false);
+    // And information, not a warning: the network is not what limits it (it lowered the sender's verdict).
+    expect(capped.severity).toBe('info');
     // Congestion control really holding it back: no such note, the advice.
     const congested = issuesOf(columnsOf(withPair(120_000))).find((i) => i.rule === 'quality-limited-bandwidth')!;
     expect(congested.evidence.note).toBeUndefined();
     expect(adviceApplies(congested.evidence)).toBe(true);
+    expect(congested.severity).toBe('warning');
   });
 });
 
