@@ -27,6 +27,7 @@ import { sessionTimeOrigin } from '../../lib/model/event-log';
 import { PcHealthView } from '../health/PcHealthView';
 import { ThresholdsContext } from '../health/thresholds-context';
 import { DEFAULT_HEALTH_THRESHOLDS } from '../../lib/model/health/thresholds';
+import { sessionIssues } from '../../lib/model/health/rules';
 import { CandidatePairs } from '../candidates/CandidatePairs';
 import { EventLog } from '../events/EventLog';
 import { MediaRequests } from '../media/MediaRequests';
@@ -379,7 +380,7 @@ function MainContent(props: {
     // Keyed by session: whatever one session's data breaks (its own sections have their own boundaries), picking
     // another session shows that one.
     <SlotBoundary key={data.session.id} title="This session">
-      <SessionHeader session={summary} pcs={data.pcs} feed={props.feed} pcKey={props.pcKey!} onExport={props.onExport} failedMedia={failedMediaCount(data)} />
+      <SessionHeader session={summary} pcs={data.pcs} feed={props.feed} pcKey={props.pcKey!} onExport={props.onExport} failedMedia={sessionIssues(data.events).length} />
       <SessionPage data={data} pcKey={props.pcKey!} feed={props.feed} onSelectPc={props.onSelectPc} extraFields={props.extraFields} onChartField={props.onChartField} onRemoveExtraField={props.onRemoveExtraField} />
     </SlotBoundary>
   );
@@ -486,13 +487,6 @@ function allPcsClosed(pcs: readonly PcSummary[]): number | null {
     last = Math.max(last, pc.closedAt);
   }
   return last;
-}
-
-/** Failed getUserMedia / getDisplayMedia calls of a session (what its Health, per connection, does not show). */
-function failedMediaCount(data: SessionData): number {
-  let n = 0;
-  for (const { record } of data.events) if (record.type === 'media-settled' && !record.ok && record.method !== 'enumerateDevices') n++;
-  return n;
 }
 
 function SessionHeader({ session, pcs, feed, pcKey, onExport, failedMedia = 0 }: { session: SessionSummary; pcs: readonly PcSummary[]; feed: StatsFeed; pcKey: string; onExport?(): void; failedMedia?: number }) {

@@ -155,6 +155,8 @@ export function Popup({ client, tabId, openViewer, openPanelPage, now = Date.now
     }
   };
   const t = now();
+  // Absent from a background of an older version, mid-update.
+  const mediaFailures = health.mediaFailures ?? [];
 
   return (
     <main class="popup" aria-label="WebRTC Scope: this tab">
@@ -172,18 +174,18 @@ export function Popup({ client, tabId, openViewer, openPanelPage, now = Date.now
           {health.current.title || health.current.url}
         </p>
       ) : null}
-      {(health.mediaFailures ?? []).length > 0 ? (
+      {mediaFailures.length > 0 ? (
         // Whether a call followed or not: a camera or microphone the page asked for and did not get.
         <section class="popup-media-failed" aria-label="Failed camera and microphone requests" data-testid="popup-media-failed">
           <strong class="verdict-low">{ISSUE_TEXT['getusermedia-failed'].title}</strong>
           <ul>
-            {health.mediaFailures.slice(-3).map((issue, i) => (
+            {mediaFailures.slice(-3).map((issue, i) => (
               <li key={i}>
                 {issue.subject}: {String(issue.evidence.value)}
               </li>
             ))}
           </ul>
-          {health.mediaFailures.length > 3 ? <span class="popup-muted">{`and ${health.mediaFailures.length - 3} earlier`}</span> : null}
+          {mediaFailures.length > 3 ? <span class="popup-muted">{`and ${mediaFailures.length - 3} earlier`}</span> : null}
         </section>
       ) : null}
       {health.live.length > 0 ? (
@@ -196,7 +198,7 @@ export function Popup({ client, tabId, openViewer, openPanelPage, now = Date.now
             ? captureOff
               ? 'Capture is off for this page: what its connections do now is not recorded.'
               : 'No live peer connection in this tab now; its connections have closed.'
-            : (health.mediaFailures ?? []).length > 0
+            : mediaFailures.length > 0
               ? 'No peer connection in this tab yet.'
               : 'No WebRTC in this tab yet. WebRTC Scope records every peer connection the page creates, from its first line.'}
           {health.currentOverall ? (

@@ -14,7 +14,7 @@
 import { errorText, type ErrorInfo, type Json, type JsonObject } from '../protocol/json';
 import { DUMP_ENTRY_EVENT, type RtpTarget } from '../protocol/messages';
 import { ownEntry, type SessionData, type TraceEvent } from './session';
-import { diffSdp, parseSdp, type ParsedSdp, type SdpDiff } from './sdp';
+import { diffSdp, iceUfrags, parseSdp, type ParsedSdp, type SdpDiff } from './sdp';
 
 /** `file`: entries of an imported dump that belong to no PC (rtcstats app events such as `identity`, `logs`). */
 export type LogKind = 'created' | 'call' | 'event' | 'channel' | 'track' | 'media' | 'file';
@@ -309,13 +309,6 @@ function originOf(data: SessionData, pcId: string | null): number {
  * Log entries of `pcId` (or, with null, of the records not tied to a PC: media requests and track events), in
  * trace order. Settlements join their call; a settlement whose call is missing gets an entry of its own.
  */
-/** A description's ICE ufrags (`a=ice-ufrag`, session or media level), sorted and joined: '' without any. */
-function iceUfrags(sdp: string): string {
-  const found = new Set<string>();
-  for (const match of sdp.matchAll(/^a=ice-ufrag:(\S+)/gm)) found.add(match[1]);
-  return [...found].sort().join(' ');
-}
-
 export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[] {
   const origin = originOf(data, pcId);
   const mine: TraceEvent[] = data.events.filter((e) => e.pcId === pcId);
@@ -395,7 +388,7 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
               previous: prev ? { seq: prev.seq, name: prev.name } : null,
               diff: diffSdp(prev ? prev.parsed : null, parsed),
             };
-            const ufrags = iceUfrags(desc.sdp);
+            const ufrags = iceUfrags(desc.sdp).sort().join(' ');
             if (desc.type === 'offer' && ufrags !== '' && lastUfrags[side] !== '' && ufrags !== lastUfrags[side]) {
               entry.summary += side === 'local' ? ' · ICE restart (new ICE credentials)' : ' · ICE restart by the other side (new ICE credentials)';
             }

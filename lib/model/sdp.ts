@@ -93,6 +93,16 @@ const int = (s: string | undefined): number | null => {
   return Number(s);
 };
 
+/**
+ * The ICE ufrags of a description (`a=ice-ufrag`, session or media level), each once, in order. Random per PC and per
+ * ICE restart: they tell which PCs talk to each other, and when one restarts ICE.
+ */
+export function iceUfrags(sdp: string): string[] {
+  const found = new Set<string>();
+  for (const match of sdp.matchAll(/^a=ice-ufrag:(\S+)/gm)) found.add(match[1]);
+  return [...found];
+}
+
 /** Parses an SDP. Never throws: unknown or malformed lines are kept as lines and otherwise ignored. */
 export function parseSdp(sdp: string): ParsedSdp {
   const lines = sdpLines(sdp);

@@ -493,13 +493,12 @@ export interface RawEntry {
  */
 export interface RawReport {
   first: RawEntry | null;
-  size: number;
   /** Id → stats object, built by {@link rawStatById} when first needed (null prototype). */
   byId: Record<string, RawStat> | null;
 }
 
 function emptyRawReport(): RawReport {
-  return { first: null, size: 0, byId: null };
+  return { first: null, byId: null };
 }
 
 /** The stats object of `id` in `raw`, or undefined. */
@@ -518,7 +517,6 @@ function appendRaw(raw: RawReport, last: RawEntry | null, id: string, stat: RawS
   const entry: RawEntry = { id, stat, next: null };
   if (last === null) raw.first = entry;
   else last.next = entry;
-  raw.size++;
   return entry;
 }
 

@@ -11,7 +11,7 @@
  *
  * Pure: no UI or browser API.
  */
-import { parseSdp } from '../sdp';
+import { iceUfrags, parseSdp } from '../sdp';
 import type { TraceEvent } from '../session';
 import type { StreamMetrics } from './metrics';
 
@@ -79,15 +79,14 @@ export interface TrackSwap {
 
 /**
  * How the page stopped a sender: `replaceTrack(null)`; a transceiver direction without "send"; `removeTrack` (until a
- * later addTrack reuses its transceiver, or a direction that sends); or `closed`: the whole PC was closed, which ends
- * every stream it sent (for the receivers of the same session only).
+ * later addTrack reuses its transceiver, or a direction that sends); every encoding set inactive (`inactive`); or
+ * `closed`: the whole PC was closed, which ends every stream it sent (for the receivers of the same session only).
+ * `peer-closed`: an outbound stream whose receiving peer on this page was closed.
  */
-/** How a stream was paused; `peer-closed`: an outbound stream whose receiving peer on this page was closed. */
 export type PauseHow =
   | { kind: 'replaceTrack' }
   | { kind: 'direction'; direction: string }
   | { kind: 'removeTrack' }
-  /** setParameters with every encoding `active: false`. */
   | { kind: 'inactive' }
   | { kind: 'closed' }
   | { kind: 'peer-closed' };
@@ -219,11 +218,11 @@ function noteLocalDescription(out: SessionSenderGaps, pcId: string, sdp: string,
 
 /** Notes the ICE ufrags (`a=ice-ufrag`, session or media level) of a PC's local or remote description. */
 function noteUfrags(out: SessionSenderGaps, pcId: string, side: 'local' | 'remote', sdp: string): void {
+  const found = iceUfrags(sdp);
+  if (found.length === 0) return;
   let ufrags = out.ufrags.get(pcId);
-  for (const match of sdp.matchAll(/^a=ice-ufrag:(\S+)/gm)) {
-    if (!ufrags) out.ufrags.set(pcId, (ufrags = { local: new Set(), remote: new Set() }));
-    ufrags[side].add(match[1]);
-  }
+  if (!ufrags) out.ufrags.set(pcId, (ufrags = { local: new Set(), remote: new Set() }));
+  for (const ufrag of found) ufrags[side].add(ufrag);
 }
 
 /** The id of a serialised track (`{id, kind, label}`), else null. */

@@ -1103,7 +1103,11 @@ function stretches(changes: StateChange[], state: string): { from: number; to: n
  */
 function iceServerIssues(pcId: string, facts: PcEventFacts): HealthIssue[] {
   const byUrl = new Map<string, CandidateError[]>();
-  for (const e of facts.candidateErrors) byUrl.set(e.url, [...(byUrl.get(e.url) ?? []), e]);
+  for (const e of facts.candidateErrors) {
+    const list = byUrl.get(e.url);
+    if (list) list.push(e);
+    else byUrl.set(e.url, [e]);
+  }
   const out: HealthIssue[] = [];
   for (const [url, errors] of byUrl) {
     const turn = /^turns?:/i.test(url);

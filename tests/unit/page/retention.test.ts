@@ -52,7 +52,7 @@ describe('the hook keeps nothing of the page alive', () => {
     const poller = createStatsPoller<object>({
       getStats: () => Promise.resolve(new Map()),
       isClosed: () => false,
-      collect: () => ({ first: null, size: 0, byId: null }),
+      collect: () => ({ first: null, byId: null }),
       emit: () => {},
       now: () => 0,
       timeOrigin: 0,
