@@ -34,22 +34,37 @@ class EventTarget {
     if (list) listenerMaps.get(this).set(type, list.filter((l) => l.listener !== listener));
   }
   dispatchEvent(event) {
-    const list = [...(listenerMaps.get(this)?.get(event.type) ?? [])];
-    for (const l of list) {
-      if (l.once) this.removeEventListener(event.type, l.listener);
-      if (typeof l.listener === 'function') l.listener.call(this, event);
-      else l.listener.handleEvent(event);
+    // As in a browser, an event being dispatched cannot be dispatched again (nor re-initialised: initCustomEvent).
+    if (dispatching.has(event)) throw new Error('InvalidStateError: The event is already being dispatched.');
+    dispatching.add(event);
+    try {
+      const list = [...(listenerMaps.get(this)?.get(event.type) ?? [])];
+      for (const l of list) {
+        if (l.once) this.removeEventListener(event.type, l.listener);
+        if (typeof l.listener === 'function') l.listener.call(this, event);
+        else l.listener.handleEvent(event);
+      }
+      const handler = this['on' + event.type];
+      if (typeof handler === 'function') handler.call(this, event);
+    } finally {
+      dispatching.delete(event);
     }
-    const handler = this['on' + event.type];
-    if (typeof handler === 'function') handler.call(this, event);
     return true;
   }
 }
+const dispatching = new WeakSet();
 tag(EventTarget, 'EventTarget');
 class CustomEvent extends Event {
   #detail;
   constructor(type, init) { super(type, init); this.#detail = init && init.detail !== undefined ? init.detail : null; }
   get detail() { return this.#detail; }
+  // The fake keeps the type it was made with; re-initialising to the same type is what the hook does.
+  initCustomEvent(type, bubbles, cancelable, detail) {
+    if (type !== this.type) throw new Error('fake: initCustomEvent to another type is not modelled');
+    if (dispatching.has(this)) return; // a browser ignores it too
+    counters.initCustomEvent = (counters.initCustomEvent ?? 0) + 1;
+    this.#detail = detail;
+  }
 }
 // Like a browser's native: settles later without calling \`then\` (which would read Promise[Symbol.species]).
 const async = (fn) => new Promise((resolve, reject) => queueMicrotask(() => { try { resolve(fn()); } catch (e) { reject(e); } }));

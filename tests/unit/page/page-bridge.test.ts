@@ -117,6 +117,57 @@ describe('startPageHook', () => {
     realm.run('pc.close()');
   });
 
+  it('re-initialises one event object for every post; a post made inside that dispatch gets an event of its own', () => {
+    const realm = createFakeRealm();
+    const win = realm.win as unknown as Record<string, unknown>;
+    const et = (win.EventTarget as typeof EventTarget).prototype;
+    const seen: { event: Event; detail: string; nested: boolean }[] = [];
+    let depth = 0;
+    let nestedOnce = false;
+    et.addEventListener.call(win, PAGE_TO_RELAY_EVENT, (event: Event) => {
+      const detail = (event as CustomEvent).detail as string;
+      seen.push({ event, detail, nested: depth > 0 });
+      // A page listener of our event type that calls WebRTC from inside it: the hook posts again, re-entrantly.
+      if (!nestedOnce && detail.includes('"outer"')) {
+        nestedOnce = true;
+        depth++;
+        realm.run('pc.createDataChannel("inner")');
+        depth--;
+        // The outer event still carries its own text after the nested posts.
+        expect((event as CustomEvent).detail).toBe(detail);
+      }
+    });
+    startPageHook(realm.win);
+    realm.run('globalThis.pc = new RTCPeerConnection(); pc.createDataChannel("first"); pc.createDataChannel("outer");');
+    const details = seen.map((s) => s.detail);
+    // Every record arrived once, each with its own text.
+    expect(new Set(details).size).toBe(details.length);
+    for (const detail of details) expect(parsePageEnvelope(detail, 1e6)).toMatchObject({ ok: true });
+    expect(details.some((d) => d.includes('"outer"'))).toBe(true);
+    const nested = seen.filter((s) => s.nested);
+    expect(nested.some((s) => s.detail.includes('"inner"'))).toBe(true);
+    // Outside the nested posts one object served every post; inside them, others.
+    const outer = seen[0].event;
+    expect(seen.filter((s) => !s.nested).every((s) => s.event === outer)).toBe(true);
+    expect(nested.every((s) => s.event !== outer)).toBe(true);
+    expect(realm.run('__counters.initCustomEvent') as number).toBe(seen.length - nested.length);
+    realm.run('pc.close()');
+  });
+
+  it('makes a new event for every post where initCustomEvent is missing', () => {
+    const realm = createFakeRealm();
+    realm.run('delete CustomEvent.prototype.initCustomEvent');
+    const win = realm.win as unknown as Record<string, unknown>;
+    const et = (win.EventTarget as typeof EventTarget).prototype;
+    const events: Event[] = [];
+    et.addEventListener.call(win, PAGE_TO_RELAY_EVENT, (event: Event) => events.push(event));
+    startPageHook(realm.win);
+    realm.run('globalThis.pc = new RTCPeerConnection(); pc.createDataChannel("x"); pc.close();');
+    expect(events.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(events).size).toBe(events.length);
+    for (const event of events) expect(parsePageEnvelope((event as CustomEvent).detail, 1e6)).toMatchObject({ ok: true });
+  });
+
   it('posts the stats records of one polling tick in one event, one envelope per line, each accepted by the relay guard', async () => {
     vi.useFakeTimers();
     try {

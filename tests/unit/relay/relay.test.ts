@@ -41,7 +41,7 @@ function fakeBackground(opts: { autoAck: boolean }) {
 const controllers: AbortController[] = [];
 afterEach(() => controllers.splice(0).forEach((c) => c.abort()));
 
-function setup(settings: Partial<Settings> = {}, autoAck = true, win = fakeWindow()) {
+function setup(settings: Partial<Settings> = {}, autoAck = true, win = fakeWindow(), limits: RelayEnvironment['limits'] = { flushIntervalMs: 5 }) {
   const bg = fakeBackground({ autoAck });
   const controller = new AbortController();
   controllers.push(controller);
@@ -54,7 +54,7 @@ function setup(settings: Partial<Settings> = {}, autoAck = true, win = fakeWindo
     watchSettings: () => () => undefined,
     frameLoadId: 'frame-1',
     signal: controller.signal,
-    limits: { flushIntervalMs: 5 },
+    limits,
   };
   const relay = startRelay(env);
   return { win, bg, relay, toPage };
@@ -115,6 +115,51 @@ describe('relay', () => {
       expect(parse).toHaveBeenCalled();
     } finally {
       parse.mockRestore();
+    }
+  });
+
+  it("has the timer waiting for a polling tick's records when they come, so the page's dispatch sets none; others get their own", async () => {
+    vi.useFakeTimers();
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const { win, bg } = setup({ pollIntervalMs: 1000 }, true, fakeWindow(), { flushIntervalMs: 150 });
+      /** Posts a record and says how many timers the relay set while the page waited in dispatchEvent. */
+      const timersSetBy = (rec: PageRecord) => {
+        const before = setTimeoutSpy.mock.calls.length;
+        post(win, rec);
+        return setTimeoutSpy.mock.calls.length - before;
+      };
+      const sent = () => records(bg).map((r) => r.t);
+      expect(timersSetBy(record(1))).toBe(1); // the first record of all
+      await vi.advanceTimersByTimeAsync(150);
+      expect(sent()).toEqual([1]);
+      // The next ticks, a few milliseconds late or early: each finds the timer set for it, and still goes out within
+      // flushIntervalMs + the slack.
+      let at = 150;
+      for (const [i, arrival] of [[2, 1003], [3, 2001], [4, 2990], [5, 4030]]) {
+        await vi.advanceTimersByTimeAsync(arrival - at);
+        expect(timersSetBy(record(i))).toBe(0);
+        let waited = 0;
+        while (!sent().includes(i) && waited < 1000) {
+          await vi.advanceTimersByTimeAsync(5);
+          waited += 5;
+        }
+        expect(waited, `record ${i}`).toBeGreaterThanOrEqual(100);
+        expect(waited, `record ${i}`).toBeLessThanOrEqual(200);
+        at = arrival + waited;
+      }
+      // A record at another moment (an event) is not left waiting for the next tick's timer.
+      await vi.advanceTimersByTimeAsync(300);
+      expect(timersSetBy(record(6))).toBe(1);
+      await vi.advanceTimersByTimeAsync(150);
+      expect(sent()).toContain(6);
+      // Nothing comes any more: after one timer that finds nothing, none is left running.
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(sent()).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      setTimeoutSpy.mockRestore();
+      vi.useRealTimers();
     }
   });
 
