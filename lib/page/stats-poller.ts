@@ -573,43 +573,70 @@ export function diffRawReports(prev: RawReport | null, next: RawReport, retime?:
   return jsonParse(diffRawReportsText(prev, next, retime, (value) => jsonStringify(value) as string, { refersToOthers: false })) as StatsDelta;
 }
 
+/** What {@link diffReshapedText} wrote: one reused object (the diff runs once a poll and never re-enters). */
+const reshaped = { fields: '', gone: '', refers: false };
+
 /**
- * One object whose key list changed since the previous poll (a field appeared or went away; rare): its changed
- * fields and the names of those gone, by looking the previous values up by name.
+ * One object whose key list changed since the previous poll (a field appeared or went away: a receiver's
+ * remote-outbound-rtp gains and loses roundTripTime every few seconds), written into {@link reshaped}: its changed
+ * fields as `"key":value` text, the names of those gone as `"key"` text, and whether a changed field is a reference.
+ * The browser keeps its field order, so the two key lists are walked side by side and a key is looked for only where
+ * they part (a field came or went); no lookup object is built. Same result as the copy-then-diff
+ * (`diffStatsReports`), which the tests hold it to.
  */
-function diffReshapedStat(p: RawStat, n: RawStat, retime: [number, number] | undefined): { fields?: Record<string, Json>; gone?: string[] } {
-  let fields: Record<string, Json> | undefined;
-  let gone: string[] | undefined;
-  const pByKey = bare<Record<string, unknown>>();
+function diffReshapedText(p: RawStat, n: RawStat, retime: [number, number] | undefined, stringify: (value: unknown) => string): void {
+  let fields = '';
+  let gone = '';
+  let refers = false;
   const pKeys = p.keys;
-  for (let i = 0; i < pKeys.length; i++) pByKey[pKeys[i]] = p.values[i];
-  const seen = bare<Record<string, true>>();
+  const pValues = p.values;
+  let cursor = 0;
   const { keys, values } = n;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     if (key === 'id' || key === '__proto__') continue;
-    seen[key] = true;
-    const had = hasOwn(pByKey, key);
-    if (key === 'timestamp' && had && retime !== undefined && (pByKey[key] === retime[0] || p.restamped) && values[i] === retime[1]) continue;
+    let at = -1;
+    if (cursor < pKeys.length && pKeys[cursor] === key) at = cursor;
+    else
+      for (let j = 0; j < pKeys.length; j++)
+        if (pKeys[j] === key) {
+          at = j;
+          break;
+        }
+    if (at !== -1) cursor = at + 1;
+    const pv = at === -1 ? undefined : pValues[at];
+    if (key === 'timestamp' && at !== -1 && retime !== undefined && (pv === retime[0] || p.restamped) && values[i] === retime[1]) continue;
     const nj = copyValue(values[i], 0);
-    const pj = had ? copyValue(pByKey[key], 0) : undefined;
+    const pj = at === -1 ? undefined : copyValue(pv, 0);
     // A timestamp the receiver would restamp (at the previous report time, or restamped before) that stayed: written.
     const restampable = key === 'timestamp' && retime !== undefined && (pj === retime[0] || p.restamped);
     if (nj === undefined) {
-      if (pj !== undefined) pushItem((gone ??= []), key);
+      if (pj !== undefined) gone += (gone === '' ? '' : ',') + stringify(key);
     } else if (pj === undefined || !sameJson(nj, pj) || restampable) {
-      (fields ??= bare<Record<string, Json>>())[key] = nj;
+      fields += (fields === '' ? '' : ',') + quotedKey(key, stringify) + stringify(nj);
+      if (isReference(key)) refers = true;
     }
   }
-  for (let i = 0; i < pKeys.length; i++) {
-    const key = pKeys[i];
-    if (key === 'id' || key === '__proto__' || seen[key] === true) continue;
-    if (copyValue(p.values[i], 0) !== undefined) pushItem((gone ??= []), key);
+  // The previous keys the new object lost (unless they were undefined already), found the same way.
+  cursor = 0;
+  for (let j = 0; j < pKeys.length; j++) {
+    const key = pKeys[j];
+    if (key === 'id' || key === '__proto__') continue;
+    let kept = false;
+    if (cursor < keys.length && keys[cursor] === key) kept = true;
+    else
+      for (let i = 0; i < keys.length; i++)
+        if (keys[i] === key) {
+          kept = true;
+          cursor = i;
+          break;
+        }
+    if (kept) cursor++;
+    else if (copyValue(pValues[j], 0) !== undefined) gone += (gone === '' ? '' : ',') + stringify(key);
   }
-  const out: { fields?: Record<string, Json>; gone?: string[] } = bare();
-  if (fields !== undefined) out.fields = fields;
-  if (gone !== undefined) out.gone = gone;
-  return out;
+  reshaped.fields = fields;
+  reshaped.gone = gone;
+  reshaped.refers = refers;
 }
 
 /** The report's time: the `timestamp` of its peer-connection object (Chromium and Firefox 153 have one), or undefined. */
@@ -799,12 +826,10 @@ export function diffRawReportsText(
     if (n === p) continue; // an object the plan did not read this poll (see ReadPlan): retime restamps it
     const { keys, values } = n;
     if (!sameKeys(keys, p.keys)) {
-      const d = diffReshapedStat(p, n, retime);
-      if (d.fields !== undefined) {
-        for (const key in d.fields) if (isReference(key)) refers = true;
-        changed += (changed === '' ? '' : ',') + stringify(id) + ':' + stringify(d.fields);
-      }
-      if (d.gone !== undefined) dropped += (dropped === '' ? '' : ',') + stringify(id) + ':' + stringify(d.gone);
+      diffReshapedText(p, n, retime, stringify);
+      if (reshaped.refers) refers = true;
+      if (reshaped.fields !== '') changed += (changed === '' ? '' : ',') + quotedKey(id, stringify) + '{' + reshaped.fields + '}';
+      if (reshaped.gone !== '') dropped += (dropped === '' ? '' : ',') + stringify(id) + ':[' + reshaped.gone + ']';
       continue;
     }
     let fields = '';

@@ -373,6 +373,10 @@ describe('diffRawReports (the hook compares the browser\'s own objects, copying 
       { A: { type: 'outbound-rtp', timestamp: 4, n: Number.NaN, q: null, late: 'y', arr: [1, 2] } },
       { A: { type: 'outbound-rtp', timestamp: 5, arr: [1, 3] }, C: { type: 'transport', timestamp: 5, f: () => 1 } as never },
       { A: { type: 'outbound-rtp', timestamp: 5, arr: [1, 3] }, C: { type: 'transport', timestamp: 6 } },
+      // A field comes while a reference changes (the read plan must hear of it), and one goes from the middle.
+      { A: { type: 'outbound-rtp', timestamp: 7, codecId: 'C1', arr: [1, 3] }, C: { type: 'transport', timestamp: 7, x: 1, y: 2 } },
+      { A: { type: 'outbound-rtp', timestamp: 8, codecId: 'C2', arr: [1, 3], rtt: 0.5 }, C: { type: 'transport', timestamp: 8, y: 2 } },
+      { A: { type: 'outbound-rtp', rtt: 0.5, timestamp: 9, codecId: 'C2' }, C: { type: 'transport', timestamp: 9, y: 3, x: 1 } },
     ]);
   });
 
