@@ -148,10 +148,11 @@ export function startPageHook(win: PageWindow, options?: InstallOptions): HookCo
 
   const initCustomEvent = findMethod(safeGet(CustomEventCtor, 'prototype'), 'initCustomEvent');
   /**
-   * One event object, re-initialised with each post's detail: constructing a CustomEvent costs Chromium 156 about
-   * 10–25 µs on a poll tick's cold path, re-initialising one about 2–5 (measured on a page, once a second). Init
-   * clears whatever a listener did to it (stopped propagation). Not while it is being dispatched (a page listener of
-   * our event type may make the hook post again from inside the dispatch): then a new one is made.
+   * One event object, re-initialised with each post's detail: constructing a CustomEvent cost Chromium 156 about
+   * 10 µs on the bench call's page and 25 on an idle one, re-initialising and dispatching one (no listener) about 5
+   * (once a second, a poll tick's cold path). Init clears whatever a listener did to it (stopped propagation). Not
+   * while it is being dispatched (a page listener of our event type may make the hook post again from inside the
+   * dispatch): then a new one is made.
    */
   let reusableEvent: Event | undefined;
   let dispatching = false;

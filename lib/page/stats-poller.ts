@@ -595,14 +595,7 @@ function diffReshapedText(p: RawStat, n: RawStat, retime: [number, number] | und
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     if (key === 'id' || key === '__proto__') continue;
-    let at = -1;
-    if (cursor < pKeys.length && pKeys[cursor] === key) at = cursor;
-    else
-      for (let j = 0; j < pKeys.length; j++)
-        if (pKeys[j] === key) {
-          at = j;
-          break;
-        }
+    const at = keyIndex(pKeys, key, cursor);
     if (at !== -1) cursor = at + 1;
     const pv = at === -1 ? undefined : pValues[at];
     if (key === 'timestamp' && at !== -1 && retime !== undefined && (pv === retime[0] || p.restamped) && values[i] === retime[1]) continue;
@@ -622,16 +615,8 @@ function diffReshapedText(p: RawStat, n: RawStat, retime: [number, number] | und
   for (let j = 0; j < pKeys.length; j++) {
     const key = pKeys[j];
     if (key === 'id' || key === '__proto__') continue;
-    let kept = false;
-    if (cursor < keys.length && keys[cursor] === key) kept = true;
-    else
-      for (let i = 0; i < keys.length; i++)
-        if (keys[i] === key) {
-          kept = true;
-          cursor = i;
-          break;
-        }
-    if (kept) cursor++;
+    const at = keyIndex(keys, key, cursor);
+    if (at !== -1) cursor = at + 1;
     else if (copyValue(pValues[j], 0) !== undefined) gone += (gone === '' ? '' : ',') + stringify(key);
   }
   reshaped.fields = fields;
@@ -651,9 +636,15 @@ export function reportStamp(raw: RawReport): number | undefined {
 
 /** One field of a raw stats object (undefined when absent). */
 function fieldOf(stat: RawStat, name: string): unknown {
-  const keys = stat.keys;
-  for (let i = 0; i < keys.length; i++) if (keys[i] === name) return stat.values[i];
-  return undefined;
+  const at = keyIndex(stat.keys, name, 0);
+  return at === -1 ? undefined : stat.values[at];
+}
+
+/** Where `key` is in `keys` (-1: absent), looked for at `expected` first: where a walk in step expects it. */
+function keyIndex(keys: string[], key: string, expected: number): number {
+  if (expected < keys.length && keys[expected] === key) return expected;
+  for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+  return -1;
 }
 
 /**
