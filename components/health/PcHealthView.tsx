@@ -11,7 +11,7 @@
  * ones in the render of the update, with the other views.
  */
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { unexplainedScore, verdictLoweredBy, type PcHealth } from '../../lib/model/health/assess';
+import { unexplainedScore, verdictLoweredBy, verdictWithoutMediaText, type PcHealth } from '../../lib/model/health/assess';
 import type { MetricSummary, PcHealthSummary, StreamMetric } from '../../lib/model/health/metrics';
 import { createPcAssessor } from '../../lib/model/health/pc-assessor';
 import { adviceApplies, ISSUE_TEXT, type HealthIssue } from '../../lib/model/health/rules';
@@ -252,7 +252,7 @@ export function PcHealthView({ data, pcId, feed, thresholds: given }: PcHealthVi
     <section ref={root} class="pc-health" aria-label={`Connection ${pcId} health`}>
       <p class="health-head">
         <span class={`health-verdict verdict-${verdict ?? 'unknown'}`} data-verdict={verdict ?? 'unknown'} data-no-verdict={noVerdict ?? undefined}>
-          {noVerdict ? NO_VERDICT_TEXT[noVerdict] : verdictText(verdict)}
+          {noVerdict ? NO_VERDICT_TEXT[noVerdict] : verdictWithoutMediaText(health) ?? verdictText(verdict)}
         </span>
         {health.currentScore !== null ? (
           <span>

@@ -42,13 +42,29 @@ const percent = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed
  */
 function RecentVerdict({ r }: { r: RecentSessionHealth }) {
   if (!r.assessed) return <span class="popup-verdict verdict-unknown">assessing…</span>;
-  if (r.verdict !== null) return <span class={`popup-verdict verdict-${r.verdict}`} data-verdict={r.verdict}>{verdictText(r.verdict)}</span>;
+  if (r.verdict !== null) {
+    // Without media the verdict is its critical issue's (a connection that failed before any): name that instead.
+    const text = r.score === null && r.topIssue !== null ? r.topIssue : verdictText(r.verdict);
+    return <span class={`popup-verdict verdict-${r.verdict}`} data-verdict={r.verdict}>{text}</span>;
+  }
   const reason = r.score !== null ? 'too-little-media' : 'no-media';
   return (
     <span class="popup-verdict verdict-unknown" data-verdict="unknown" data-no-verdict={reason} title={`No verdict over the call: ${noVerdictReasonText(reason)}`}>
       {NO_VERDICT_TEXT[reason]}
     </span>
   );
+}
+
+/**
+ * The tab's verdict (its worst live PC's) in words: when every PC at that verdict has no media rated and is named by
+ * its issues instead ("Offer not answered"), those names; else the verdict's.
+ */
+function tabVerdictText(health: TabHealth): string {
+  const worst = health.live.filter((pc) => pc.verdict === health.verdict);
+  // Absent from a background of an older version, mid-update.
+  const named = worst.map((pc) => pc.verdictText ?? null);
+  if (health.verdict === null || worst.length === 0 || named.some((t) => t === null)) return verdictText(health.verdict);
+  return [...new Set(named)].join(', ');
 }
 
 function PcCard({ pc, now }: { pc: LivePcHealth; now: number }) {
@@ -60,7 +76,7 @@ function PcCard({ pc, now }: { pc: LivePcHealth; now: number }) {
     <li class={`popup-pc verdict-${verdictClass}`} aria-label={`Peer connection ${pc.pcId}`} data-pc-id={pc.pcId}>
       <div class="popup-pc__head">
         <span class={`popup-verdict verdict-${verdictClass}`} data-verdict={verdictClass}>
-          {verdictText(pc.verdict)}
+          {pc.verdictText ?? verdictText(pc.verdict)}
           {/* The score is the current one; the verdict waits until a score held for 30 s, so say "now". */}
           {pc.score !== null ? ` · now ${Math.round(pc.score)}/100` : ''}
         </span>
@@ -164,7 +180,7 @@ export function Popup({ client, tabId, openViewer, openPanelPage, now = Date.now
         <h1>WebRTC Scope</h1>
         {health.live.length > 0 ? (
           <span class={`popup-verdict verdict-${health.verdict ?? 'unknown'}`} data-testid="tab-verdict">
-            {health.live.length} live {health.live.length === 1 ? 'connection' : 'connections'}: {verdictText(health.verdict)}
+            {health.live.length} live {health.live.length === 1 ? 'connection' : 'connections'}: {tabVerdictText(health)}
           </span>
         ) : null}
       </header>

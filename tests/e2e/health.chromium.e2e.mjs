@@ -115,6 +115,31 @@ try {
     await page.evaluate(() => window.toggleSending());
   });
 
+  await step('an offer the page never answers: after 30 s its card reads "Offer not answered" (no media rated), not "Low quality"', async () => {
+    await page.evaluate(async () => {
+      const pc = new RTCPeerConnection();
+      window.unansweredPc = pc;
+      pc.addTransceiver('audio');
+      await pc.setLocalDescription(await pc.createOffer());
+    });
+    const view = await waitFor(
+      async () => {
+        const v = await readPopup(popup);
+        const stuck = v.pcs.find((p) => p.rules.includes('negotiation-stuck'));
+        return stuck ? { v, stuck } : null;
+      },
+      { timeout: 60_000, what: 'popup: negotiation-stuck on the third PC' },
+    );
+    const verdict = await popup.evaluate((id) => document.querySelector(`li.popup-pc[data-pc-id="${id}"] [data-verdict]`).textContent, view.stuck.id);
+    assert.equal(view.stuck.verdict, 'low');
+    assert.match(verdict, /^Offer not answered/);
+    assert.match(view.stuck.text, /signaling state: have-local-offer for \d+ s/);
+    // The call's own PCs keep their quality verdicts.
+    assert.deepEqual(view.v.pcs.filter((p) => p !== view.stuck).map((p) => p.verdict), ['good', 'good']);
+    console.log(`    popup: ${view.stuck.id} "${verdict}"`);
+    await page.evaluate(() => window.unansweredPc.close());
+  });
+
   await step('after the page closes its PCs, the badge clears and the popup shows no live PC', async () => {
     await page.evaluate(() => window.hangUp());
     await waitFor(async () => (await badgeText()) === '', { timeout: 10_000, what: 'badge cleared' });

@@ -38,7 +38,7 @@ import { standardStatsView } from '../legacy-stats';
 import { audioQuality, codecImpairment, delayImpairment, effectiveEquipmentImpairment, mosFromScore, SCORE_GOOD, SCORE_LOW, verdictFromScore, type QualityVerdict } from './e-model';
 import { connectionMetrics, type ConnectionMetrics, type HeldReport, type MetricSeries, type StreamMetrics } from './metrics';
 import { NO_PAUSES, pausedAt, sourceFpsAt, tracePauses, type StreamPauses } from './paused-senders';
-import { compareIssues, DTX_GAP_MS, pcIssues, sessionIssues, streamLabel, type HealthIssue, type IssueSeverity } from './rules';
+import { compareIssues, DTX_GAP_MS, ISSUE_TEXT, pcIssues, sessionIssues, streamLabel, type HealthIssue, type IssueSeverity } from './rules';
 import { CURRENT_SCORE_MS, DEFAULT_HEALTH_THRESHOLDS, OVERALL_VERDICT_MIN_MS, SCORE_CLEAR_MS, SCORE_HOLD_MS, type HealthThresholds } from './thresholds';
 import { TrailingWindow } from './trailing-window';
 import { bitsPerPixel, DEFAULT_TARGET_FPS, videoQuality } from './video-score';
@@ -587,6 +587,25 @@ export function unexplainedScore(health: Pick<PcHealth, 'ended' | 'verdict' | 'c
 export const EXPLAIN_BELOW = 90;
 
 /**
+ * The issues that alone give a PC's verdict when no media was ever rated on it (no score now, none over the call):
+ * an offer never answered, ICE stuck in checking, a connection that failed before any media. Their verdict is no
+ * measure of quality, and "Low quality" over a call that never carried media misleads: the views name these issues in
+ * its place. Once ended, the critical ones (they alone make the verdict over the call); while live, the ongoing ones
+ * whose severity gives the verdict. Empty when media was rated, or there is no verdict.
+ */
+export function verdictWithoutMediaFrom(health: Pick<PcHealth, 'ended' | 'verdict' | 'overallVerdict' | 'currentScore' | 'averageScore' | 'issues'>): HealthIssue[] {
+  const verdict = health.verdict ?? health.overallVerdict;
+  if (verdict === null || health.currentScore !== null || health.averageScore !== null) return [];
+  return health.issues.filter((i) => SEVERITY_VERDICT[i.severity] === verdict && (health.ended ? i.severity === 'critical' : i.to === null));
+}
+
+/** {@link verdictWithoutMediaFrom}'s issues as the views name them ("Offer not answered"), or null when there are none. */
+export function verdictWithoutMediaText(health: Parameters<typeof verdictWithoutMediaFrom>[0]): string | null {
+  const issues = verdictWithoutMediaFrom(health);
+  return issues.length === 0 ? null : [...new Set(issues.map((i) => ISSUE_TEXT[i.rule].title))].join(', ');
+}
+
+/**
  * The issues that make a PC's verdict worse than its score says, worst first: "Very low quality · over the call
  * 96/100" after a connection failure reads as a contradiction unless the failure is named beside it. Once ended,
  * the critical issues (they alone lower the verdict over the call); while live, the ongoing warning or critical
@@ -671,6 +690,11 @@ export interface PcGlance {
   jitterMs: number | null;
   score: number | null;
   verdict: QualityVerdict | null;
+  /**
+   * In place of the verdict's words when no media was ever rated and the verdict comes from issues alone
+   * ({@link verdictWithoutMediaText}: "Offer not answered"); else null.
+   */
+  verdictText: string | null;
   /** What sets the score, when the verdict or score is lowered and no issue says why ({@link unexplainedScore}). */
   scoreFactor: string | null;
   /** The most important ongoing issue, else null. */
@@ -757,6 +781,7 @@ export function pcGlance(health: PcHealth, raw: StatsColumns | undefined, events
     jitterMs: worstLatest((s) => (s.direction === 'outbound' ? heldWhileSending(s, s.held?.remoteJitterMs) : inboundJitter(s))),
     score: health.currentScore,
     verdict: health.verdict,
+    verdictText: verdictWithoutMediaText(health),
     scoreFactor: health.scoreFactor && unexplainedScore(health) ? `${health.scoreFactor.stream}: ${health.scoreFactor.text}` : null,
     topIssue: ongoing.find((i) => i.severity !== 'info') ?? ongoing[0] ?? null,
     ongoing,

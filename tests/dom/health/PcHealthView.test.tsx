@@ -226,6 +226,24 @@ describe('PcHealthView: no verdict over a call with too little media', () => {
     expect(region.querySelector('[data-verdict]')!.textContent).toBe('No media');
     expect(screen.getByTestId('health-ended').textContent).toBe(' · closed: no verdict over the call, no media to rate (no stream carried any)');
   });
+
+  it('without media, a verdict given by issues alone names them: an offer never answered, a connection that failed', async () => {
+    const events = new EventStream().created('0-1', T0 - 1000).event('0-1', T0, 'signalingstatechange', 'have-local-offer');
+    const live = makeSession({ pcs: [makePc('0-1', T0 - 1000)], events: events.events, summary: { startedAt: T0 - 2000, endedAt: null, lastActivityAt: T0 + 45_000 } });
+    render(<PcHealthView data={live} pcId="0-1" feed={fixedFeed(live.stats)} />);
+    const region = screen.getByRole('region', { name: 'Connection 0-1 health' });
+    await waitFor(() => expect(region.querySelector('[data-verdict]')).not.toBeNull());
+    expect(region.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('low');
+    expect(region.querySelector('[data-verdict]')!.textContent).toBe('Offer not answered');
+    cleanup();
+    const failedEvents = new EventStream().created('0-1', T0 - 1000).event('0-1', T0, 'connectionstatechange', 'failed');
+    const failed = makeSession({ pcs: [makePc('0-1', T0 - 1000, { closedAt: T0 + 5000 })], events: failedEvents.events, summary: { startedAt: T0 - 2000, endedAt: null } });
+    render(<PcHealthView data={failed} pcId="0-1" feed={fixedFeed(failed.stats)} />);
+    const closed = screen.getByRole('region', { name: 'Connection 0-1 health' });
+    await waitFor(() => expect(closed.querySelector('[data-verdict]')).not.toBeNull());
+    expect(closed.querySelector('[data-verdict]')!.getAttribute('data-verdict')).toBe('very-low');
+    expect(closed.querySelector('[data-verdict]')!.textContent).toBe('Connection failed');
+  });
 });
 
 /** A corpus rtcstats file imported, rendered as the Health section of the PC the file calls `fileId`, once assessed. */

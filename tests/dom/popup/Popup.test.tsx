@@ -238,3 +238,37 @@ describe('Popup: UX review', () => {
     expect(card.querySelector('.popup-issue__advice')).toBeNull();
   });
 });
+
+describe('Popup: a verdict with no media rated names its issue, not "Low quality"', () => {
+  it('an offer never answered: the card and the tab line say "Offer not answered"; a call with media keeps its quality verdict', async () => {
+    const pc = { ...call.pcs[0], pcId: '0-9', signalingState: 'have-local-offer' };
+    const events = new EventStream().created('0-9', pc.createdAt);
+    events.event('0-9', pc.createdAt + 10, 'signalingstatechange', 'have-local-offer');
+    const health = assessPc({ pcId: '0-9', pc, columns: undefined, events: events.events, now: pc.createdAt + 45_000 });
+    const stuck: LivePcHealth = { ...pcGlance(health, undefined, events.events, pc), createdAt: pc.createdAt, frameUrl: pc.frameUrl };
+    renderPopup(tabHealth({ live: [stuck], verdict: 'low' }));
+    const card = await screen.findByRole('listitem', { name: 'Peer connection 0-9' });
+    const verdict = card.querySelector('[data-verdict]')!;
+    expect(verdict.getAttribute('data-verdict')).toBe('low');
+    expect(verdict.textContent).toBe('Offer not answered');
+    expect(card.querySelector('[data-rule]')!.getAttribute('data-rule')).toBe('negotiation-stuck');
+    expect(screen.getByTestId('tab-verdict').textContent).toBe('1 live connection: Offer not answered');
+    cleanup();
+    // Beside a PC whose media is rated low, the tab's line is a quality verdict again.
+    const rated: LivePcHealth = { ...livePcs()[1], verdict: 'low', score: 70 };
+    renderPopup(tabHealth({ live: [stuck, rated], verdict: 'low' }));
+    expect((await screen.findByTestId('tab-verdict')).textContent).toBe('2 live connections: Low quality');
+  });
+
+  it('an earlier session that failed before any media: "Connection failed" in place of "Very low quality"', async () => {
+    renderPopup(tabHealth({ recent: [
+      { session: { ...call.session, id: '5:failed' }, assessed: true, verdict: 'very-low', score: null, topIssue: 'Connection failed' },
+      { session: { ...call.session, id: '5:rated', startedAt: call.session.startedAt - 60_000 }, assessed: true, verdict: 'very-low', score: 90, topIssue: 'Connection failed' },
+    ] }));
+    const recent = await screen.findByRole('region', { name: 'Earlier sessions of this tab' });
+    expect([...recent.querySelectorAll('.popup-verdict')].map((v) => [v.getAttribute('data-verdict'), v.textContent])).toEqual([
+      ['very-low', 'Connection failed'],
+      ['very-low', 'Very low quality'],
+    ]);
+  });
+});

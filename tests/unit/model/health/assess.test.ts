@@ -1,6 +1,6 @@
 /** Scores, verdicts and the popup glance (lib/model/health/assess.ts) on the real corpus call and hand-made cases. */
 import { describe, expect, it } from 'vitest';
-import { assessPc, assessSession, pcGlance, unexplainedScore, verdictLoweredBy, worseVerdict } from '../../../../lib/model/health/assess';
+import { assessPc, assessSession, pcGlance, unexplainedScore, verdictLoweredBy, verdictWithoutMediaFrom, verdictWithoutMediaText, worseVerdict } from '../../../../lib/model/health/assess';
 import { createPcAssessor } from '../../../../lib/model/health/pc-assessor';
 import { audioQuality, SCORE_GOOD, SCORE_LOW, verdictFromScore } from '../../../../lib/model/health/e-model';
 import type { StatsReportJson, StatsSample } from '../../../../lib/model/session';
@@ -669,5 +669,43 @@ describe('verdictLoweredBy', () => {
     const live = { ended: false, verdict: 'low' as const, overallVerdict: null, currentScore: 95, averageScore: 94, issues: [loss, ongoing] };
     expect(verdictLoweredBy(live)).toEqual([ongoing]);
     expect(verdictLoweredBy({ ...live, currentScore: null, averageScore: null })).toEqual([]);
+  });
+});
+
+describe('a verdict without any media rated is named by its issues, not "Low quality"', () => {
+  const issue = (rule: HealthIssue['rule'], severity: HealthIssue['severity'], to: number | null) =>
+    ({ rule, severity, pcId: '0-1', subjectId: null, subject: 'connection', from: 1, to, evidence: { metric: 'x', value: 1, unit: '', threshold: null } }) as HealthIssue;
+  const stuck = issue('negotiation-stuck', 'warning', null);
+  const pastLoss = issue('high-packet-loss', 'warning', 5);
+  it('live: the ongoing issues whose severity gives the verdict, only while nothing was ever rated', () => {
+    const live = { ended: false, verdict: 'low' as const, overallVerdict: null, currentScore: null, averageScore: null, issues: [pastLoss, stuck] };
+    expect(verdictWithoutMediaFrom(live)).toEqual([stuck]);
+    expect(verdictWithoutMediaText(live)).toBe('Offer not answered');
+    // Media rated now or earlier: the verdict is a quality verdict (verdictLoweredBy names what lowered it).
+    expect(verdictWithoutMediaFrom({ ...live, currentScore: 95, averageScore: 95 })).toEqual([]);
+    expect(verdictWithoutMediaFrom({ ...live, averageScore: 95 })).toEqual([]);
+    expect(verdictWithoutMediaText({ ...live, verdict: null })).toBeNull();
+  });
+  it('ended: the critical issues that made the verdict over the call, each title once', () => {
+    const failed = issue('connection-failed', 'critical', 10);
+    const ended = { ended: true, verdict: 'very-low' as const, overallVerdict: 'very-low' as const, currentScore: null, averageScore: null, issues: [failed, { ...failed, from: 20 }, issue('negotiation-stuck', 'warning', 8)] };
+    expect(verdictWithoutMediaFrom(ended)).toHaveLength(2);
+    expect(verdictWithoutMediaText(ended)).toBe('Connection failed');
+  });
+  it('an offer sent and never answered, with no stats: the glance says so in place of the verdict', () => {
+    const events = new EventStream().created('0-1', T0 - 1000);
+    events.event('0-1', T0, 'signalingstatechange', 'have-local-offer');
+    const pc = makePc('0-1', T0 - 1000);
+    const health = assessPc({ pcId: '0-1', pc, columns: undefined, events: events.events, now: T0 + 45_000 });
+    expect(health.verdict).toBe('low');
+    expect(health.issues.map((i) => i.rule)).toContain('negotiation-stuck');
+    const glance = pcGlance(health, undefined, events.events, pc);
+    expect(glance.verdictText).toBe('Offer not answered');
+    expect(glance.topIssue?.rule).toBe('negotiation-stuck');
+  });
+  it('the healthy corpus call keeps its quality verdict', () => {
+    const data = internalsCallSession();
+    const health = assessSession(data);
+    for (let i = 0; i < data.pcs.length; i++) expect(pcGlance(health.pcs[i], data.stats[data.pcs[i].pcId], data.events, data.pcs[i]).verdictText).toBeNull();
   });
 });
