@@ -1,11 +1,12 @@
 /**
  * The session's getUserMedia / getDisplayMedia / enumerateDevices requests: the constraints asked for, the tracks
- * obtained (kind, label, settings) with what later happened to them (mute, ended), or the error.
+ * obtained (kind, label, settings) with what later happened to them (mute, ended), or the error; and the page's
+ * `applyConstraints` calls on its tracks: the track, the constraints and the track's settings after, or the error.
  */
 import { useMemo } from 'preact/hooks';
 import { errorText, type Json, type JsonObject } from '../../lib/protocol/json';
 import type { SessionData } from '../../lib/model/session';
-import { buildEventLog, sessionTimeOrigin, type LogEntry } from '../../lib/model/event-log';
+import { buildEventLog, sessionTimeOrigin, trackSettingsText, type LogEntry } from '../../lib/model/event-log';
 import { formatAbsolute, formatDuration, formatSince } from '../connection/format';
 import './media.css';
 
@@ -16,19 +17,7 @@ export interface MediaRequestsProps {
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: Json | undefined): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
 
-/** "640×480 30 fps deviceId …" from a track's getSettings(). */
-function settingsText(settings: Json | undefined): string {
-  if (!isObject(settings)) return '';
-  const parts: string[] = [];
-  if (typeof settings.width === 'number' && typeof settings.height === 'number') parts.push(`${settings.width}×${settings.height}`);
-  if (typeof settings.frameRate === 'number') parts.push(`${Math.round(settings.frameRate * 100) / 100} fps`);
-  if (typeof settings.sampleRate === 'number') parts.push(`${settings.sampleRate} Hz`);
-  if (typeof settings.channelCount === 'number') parts.push(`${settings.channelCount} ch`);
-  for (const key of ['displaySurface', 'facingMode', 'echoCancellation', 'noiseSuppression', 'autoGainControl', 'deviceId']) {
-    if (settings[key] !== undefined) parts.push(`${key} ${text(settings[key])}`);
-  }
-  return parts.join(', ');
-}
+const settingsText = (settings: Json | undefined): string => trackSettingsText(settings);
 
 /**
  * Constraints as they read: Chrome's rtcstats dumps (RTCStatsDump) store a track's constraints as JSON text
@@ -101,6 +90,7 @@ function Request({ entry, trackEvents, origin }: { entry: LogEntry; trackEvents:
   const value = entry.value;
   const tracks = isObject(value) && Array.isArray(value.tracks) ? value.tracks.filter(isObject) : [];
   const devices = entry.name === 'enumerateDevices' && Array.isArray(value) ? value.filter(isObject) : [];
+  const applied = entry.name === 'applyConstraints';
   return (
     <li class={`mr-request${entry.failure ? ' mr-failure' : ''}`} data-seq={entry.seq}>
       <h4 class="mr-title">
@@ -109,6 +99,12 @@ function Request({ entry, trackEvents, origin }: { entry: LogEntry; trackEvents:
         {entry.outcome === 'error' ? <span class="mr-badge"> failed</span> : null}
         {entry.outcome === 'pending' ? <span class="mr-muted"> pending</span> : null}
       </h4>
+      {applied && entry.track ? (
+        <div class="mr-track" title={text(entry.track.id)}>
+          <span class="mr-muted">Track: </span>
+          {text(entry.track.kind)} {text(entry.track.label) || '(no label)'}
+        </div>
+      ) : null}
       {entry.name !== 'enumerateDevices' ? (
         <div class="mr-constraints">
           <span class="mr-muted">Constraints: </span>
@@ -121,7 +117,13 @@ function Request({ entry, trackEvents, origin }: { entry: LogEntry; trackEvents:
         </p>
       ) : null}
       {tracks.length > 0 ? <TrackTable tracks={tracks} trackEvents={trackEvents} origin={origin} /> : null}
-      {entry.outcome === 'ok' && entry.name !== 'enumerateDevices' && tracks.length === 0 ? <p class="mr-muted">No tracks.</p> : null}
+      {applied && entry.outcome === 'ok' ? (
+        <div class="mr-settings" title={isObject(value) ? JSON.stringify(value) : undefined}>
+          <span class="mr-muted">Settings after: </span>
+          {settingsText(value ?? undefined) || '(none reported)'}
+        </div>
+      ) : null}
+      {entry.outcome === 'ok' && entry.name !== 'enumerateDevices' && !applied && tracks.length === 0 ? <p class="mr-muted">No tracks.</p> : null}
       {entry.name === 'enumerateDevices' && entry.outcome === 'ok' ? (
         <ul class="mr-devices">
           {devices.map((d, i) => (

@@ -31,6 +31,7 @@ import { pcSamples } from './bundle-stats';
 import { bundleColumns, chromiumCalculatedOrder, chromiumCodecLabel, dumpIds, gzipDeterministic, hasOwn, NOT_CHROMIUM_RATES, setOwn, spacedJson, statsType } from './bundle-util';
 import { chromiumConfiguration, chromiumUpdateLog } from './export-webrtc-internals';
 import { rtcstatsEntryMethod } from './import-rtcstats';
+import { isMediaRequest } from '../protocol/messages';
 
 export interface RtcstatsExportOptions {
   /** `'full'` reports like Chromium (default) or rtcstats-js deltas. */
@@ -78,7 +79,8 @@ export function rtcstatsText(bundles: SessionBundle | readonly SessionBundle[], 
         add(record.t, [rtcstatsEntryMethod(record.value.name, false), null, record.value.text]);
         continue;
       }
-      if ((record.type !== 'media-call' && record.type !== 'media-settled') || record.method === 'enumerateDevices') continue;
+      // rtcstats has entries for requests for media only (no device lists, no applyConstraints).
+      if ((record.type !== 'media-call' && record.type !== 'media-settled') || !isMediaRequest(record.method)) continue;
       const method = `navigator.mediaDevices.${record.method}`;
       if (record.type === 'media-call') {
         const rid = ids.rid(bundleIndex, event.frame);

@@ -14,7 +14,7 @@
  * `vpn`, media-source `track.*`).
  */
 import type { Json, JsonObject } from '../protocol/json';
-import { DUMP_ENTRY_EVENT } from '../protocol/messages';
+import { DUMP_ENTRY_EVENT, isMediaRequest } from '../protocol/messages';
 import type { PcSummary, StatsObject, StatsReportJson, StatsSample, TraceEvent } from '../model/session';
 import { deriveRates, findRateRule } from '../model/rates';
 import type { SessionBundle } from './session-bundle';
@@ -314,7 +314,8 @@ function getUserMediaEntries(bundle: SessionBundle, bundleIndex: number, ids: Du
   const counters = new Map<number, number>();
   for (const event of bundle.events) {
     const record = event.record;
-    if ((record.type !== 'media-call' && record.type !== 'media-settled') || record.method === 'enumerateDevices') continue;
+    // Chromium's getUserMedia list holds requests for media only (no device lists, no applyConstraints).
+    if ((record.type !== 'media-call' && record.type !== 'media-settled') || !isMediaRequest(record.method)) continue;
     if (record.type === 'media-call') {
       const rid = ids.rid(bundleIndex, event.frame);
       const requestId = counters.get(rid) ?? 0;

@@ -61,6 +61,8 @@ export interface LogEntry {
    * entry's own name. Both come from the file: render as text only. null for every other entry.
    */
   fileText: string | null;
+  /** The track a call was made on (`applyConstraints`: `{id, kind, label}`); null for every other entry. */
+  track: JsonObject | null;
 }
 
 const DESCRIPTION_METHODS: Record<string, 'local' | 'remote'> = {
@@ -255,13 +257,34 @@ function eventSummary(event: string, value: Json): string {
   }
 }
 
-function mediaCallSummary(method: string, args: Json[]): string {
+function mediaCallSummary(method: string, args: Json[], track?: Json): string {
   if (method === 'enumerateDevices') return 'enumerateDevices()';
-  return `${method}(${args.map((a) => preview(a, 100)).join(', ')})`;
+  const call = `${method}(${args.map((a) => preview(a, 100)).join(', ')})`;
+  return track === undefined ? call : `track ${trackText(track)} ${call}`;
+}
+
+/**
+ * A track's settings (its getSettings()) as they read: "640×480, 30 fps, deviceId …"; `brief`, the size, frame rate and
+ * sample rate only ("640×480 30 fps", for one-line summaries). '' when there is nothing to say.
+ */
+export function trackSettingsText(settings: Json | undefined, brief = false): string {
+  if (!isObject(settings)) return '';
+  const parts: string[] = [];
+  if (typeof settings.width === 'number' && typeof settings.height === 'number') parts.push(`${settings.width}×${settings.height}`);
+  if (typeof settings.frameRate === 'number') parts.push(`${Math.round(settings.frameRate * 100) / 100} fps`);
+  if (typeof settings.sampleRate === 'number') parts.push(`${settings.sampleRate} Hz`);
+  if (brief) return parts.join(' ');
+  if (typeof settings.channelCount === 'number') parts.push(`${settings.channelCount} ch`);
+  for (const key of ['displaySurface', 'facingMode', 'echoCancellation', 'noiseSuppression', 'autoGainControl', 'deviceId']) {
+    const v = settings[key];
+    if (v !== undefined) parts.push(`${key} ${typeof v === 'string' ? v : v === null ? '' : JSON.stringify(v)}`);
+  }
+  return parts.join(', ');
 }
 
 function mediaResultSummary(method: string, value: Json | undefined): string {
   if (method === 'enumerateDevices') return Array.isArray(value) ? `${value.length} device(s)` : preview(value);
+  if (method === 'applyConstraints') return trackSettingsText(value, true) || preview(value, 60);
   if (isObject(value) && Array.isArray(value.tracks)) {
     return value.tracks.length === 0 ? 'no tracks' : value.tracks.map((t) => trackText(t)).join(', ');
   }
@@ -345,6 +368,7 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
     failure: false,
     sdp: null,
     fileText: null,
+    track: null,
   });
 
   for (const e of mine) {
@@ -453,12 +477,13 @@ export function buildEventLog(data: SessionData, pcId: string | null): LogEntry[
         if (settled) consumed.add(settled);
         const entry = base(e, 'media', r.method);
         entry.args = r.args;
+        if (r.track !== undefined) entry.track = { ...r.track };
         entry.outcome = s ? (s.ok ? 'ok' : 'error') : 'pending';
         entry.error = s && !s.ok ? s.error ?? { name: 'Error', message: '' } : null;
         entry.value = s && s.value !== undefined ? s.value : null;
         entry.durationMs = s ? durationOf(r.t, s.t) : null;
         entry.failure = entry.outcome === 'error';
-        entry.summary = withOutcome(mediaCallSummary(r.method, r.args), entry.outcome, entry.error, s ? mediaResultSummary(r.method, s.value) : '');
+        entry.summary = withOutcome(mediaCallSummary(r.method, r.args, r.track), entry.outcome, entry.error, s ? mediaResultSummary(r.method, s.value) : '');
         entries.push(entry);
         break;
       }

@@ -26,7 +26,7 @@
  */
 import { DEFAULT_POLL_INTERVAL_MS } from '../protocol/constants';
 import { ERROR_DETAIL_FIELDS, type Json, type JsonObject } from '../protocol/json';
-import { CHANNEL_EVENTS, PC_EVENTS, PC_METHODS, TRACK_EVENTS, type ChannelEventName, type MediaMethod, type PageRecord, type PcEventName, type PcMethod, type RtpTarget, type TrackEventName } from '../protocol/messages';
+import { CHANNEL_EVENTS, PC_EVENTS, PC_METHODS, TRACK_EVENTS, type ChannelEventName, type MediaMethod, type PageRecord, type PcEventName, type PcMethod, type RtpTarget, type TrackEventName, type TrackInfo } from '../protocol/messages';
 import { canRedefine, cloak, cloakTable, cloakToString, joinCloakTable, patchAccessor, patchMethod, readGlobal, readGuard, type CloakTable } from './cloak';
 import {
   bare,
@@ -1397,7 +1397,8 @@ function patchMedia(win: PageWindow, state: RealmState): void {
         record.method = method;
         record.ok = ok;
         if (ok) {
-          const value = mediaValue(rec, realm, method, outcome);
+          // applyConstraints resolves with nothing: what it did is the track's settings after it.
+          const value = method === 'applyConstraints' ? safeGet(realm.ser.trackWithSettings(thisArg), 'settings') as Json | undefined : mediaValue(rec, realm, method, outcome);
           if (value !== undefined) record.value = value;
         } else {
           record.error = realm.ser.error(outcome);
@@ -1421,6 +1422,7 @@ function patchMedia(win: PageWindow, state: RealmState): void {
         record.t = rec.now();
         record.method = method;
         record.args = realm.ser.args(args);
+        if (method === 'applyConstraints') record.track = realm.ser.track(thisArg) as TrackInfo;
         rec.emit(record);
       },
       settle,
@@ -1436,6 +1438,14 @@ function patchMedia(win: PageWindow, state: RealmState): void {
       method === 'getUserMedia' ? link : undefined,
     );
   }
+  // A track's applyConstraints (the page asking its camera for another resolution or frame rate): on tracks of any
+  // origin, as the call is the page's whatever the track came from.
+  // Anything but a track gets the native's own TypeError, untraced.
+  patchMethod<AnyFunction>(safeGet(readGlobal(win, 'MediaStreamTrack'), 'prototype'), 'applyConstraints', (native) => (_target, thisArg, args) =>
+    typeof thisArg === 'object' && thisArg !== null && TRACK_TAGS[tagOf(thisArg)] === true
+      ? traceMedia('applyConstraints', native, thisArg, args)
+      : reflectApply(native, thisArg, args),
+  );
   // Legacy callback forms: navigator.getUserMedia(constraints, success, failure) and prefixed variants.
   const navProto = safeGet(readGlobal(win, 'Navigator'), 'prototype');
   for (let i = 0; i < LEGACY_MEDIA_KEYS.length; i++) {

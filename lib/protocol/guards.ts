@@ -166,7 +166,7 @@ const RECORD_CHECKS: Record<PageRecord['type'], (r: Obj, isPc: (v: unknown) => b
     isFiniteNumber(r.cost.getStatsMs) &&
     isFiniteNumber(r.cost.hookMs),
   'pc-create-failed': (r) => Array.isArray(r.args) && isErrorInfo(r.error),
-  'media-call': (r) => isCount(r.call) && isMediaMethod(r.method) && Array.isArray(r.args),
+  'media-call': (r) => isCount(r.call) && isMediaMethod(r.method) && Array.isArray(r.args) && (r.track === undefined || isTrackInfo(r.track)),
   'media-settled': (r) => isCount(r.call) && isMediaMethod(r.method) && isSettledShape(r),
   'track-event': (r) => isTrackInfo(r.track) && isTrackEvent(r.event),
 };

@@ -73,8 +73,18 @@ export interface FileEntryRecord {
   value: DumpEntryValue;
 }
 
-export const MEDIA_METHODS = ['getUserMedia', 'getDisplayMedia', 'enumerateDevices'] as const;
+/**
+ * The media calls the hook traces: requests for media and the device list on `navigator.mediaDevices`, and a track's
+ * `applyConstraints` (the page changing a camera's or microphone's resolution, frame rate, processing…), whose record
+ * names the track.
+ */
+export const MEDIA_METHODS = ['getUserMedia', 'getDisplayMedia', 'enumerateDevices', 'applyConstraints'] as const;
 export type MediaMethod = (typeof MEDIA_METHODS)[number];
+/** A media method that asks for media (the others list devices or change a track). */
+export const isMediaRequest = (method: MediaMethod): boolean => method === 'getUserMedia' || method === 'getDisplayMedia';
+
+/** A track as records name it (a type, not an interface: it is JSON). */
+export type TrackInfo = { id: string; kind: string; label: string };
 
 /** The track events the hook listens to. */
 export const TRACK_EVENTS = ['mute', 'unmute', 'ended'] as const;
@@ -141,9 +151,11 @@ export type PageRecord =
    * record belongs to the session; `args` as given (credentials removed), `error` as thrown.
    */
   | { type: 'pc-create-failed'; t: number; args: Json[]; error: ErrorInfo }
-  | { type: 'media-call'; call: number; t: number; method: MediaMethod; args: Json[] }
+  /** `track`: the track of an `applyConstraints` call (the others have none). */
+  | { type: 'media-call'; call: number; t: number; method: MediaMethod; args: Json[]; track?: TrackInfo }
+  /** `value` of a settled `applyConstraints`: the track's `getSettings()` after it. */
   | { type: 'media-settled'; call: number; t: number; method: MediaMethod; ok: boolean; value?: Json; error?: ErrorInfo }
-  | { type: 'track-event'; t: number; track: { id: string; kind: string; label: string }; event: TrackEventName };
+  | { type: 'track-event'; t: number; track: TrackInfo; event: TrackEventName };
 
 export type PageRecordType = PageRecord['type'];
 

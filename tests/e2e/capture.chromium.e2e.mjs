@@ -64,7 +64,7 @@ try {
   let data;
   await step('every PC, call, event and ≥ 1 sample/s/PC stored, no gap across the worker restart', async () => {
     data = await latestSessionOfTab(panel, tabId);
-    console.log(`    ${checkCallSession(data, { expectedPcs, browserName: 'chromium', overconstrained: await page.evaluate(() => window.callState.overconstrained) })}`);
+    console.log(`    ${checkCallSession(data, { expectedPcs, browserName: 'chromium', overconstrained: await page.evaluate(() => window.callState.overconstrained), applied: await page.evaluate(() => window.callState.applied) })}`);
     const columns = data.stats['0-2'];
     const samplesSinceStop = columns.t.filter((t) => t > pc1.lastSampleAt).length;
     assert.ok(samplesSinceStop >= 6, `pc1 sampled through the worker stop (${samplesSinceStop} new samples)`);

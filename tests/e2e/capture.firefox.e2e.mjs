@@ -39,7 +39,7 @@ try {
   await step('every PC, call, event and ≥ 1 sample/s/PC stored', async () => {
     const data = await latestSessionOfTab(panel, tabId);
     assert.ok(data, 'a session for the call tab');
-    console.log(`    ${checkCallSession(data, { expectedPcs, browserName: 'firefox', overconstrained: await page.evaluate(() => window.callState.overconstrained) })}`);
+    console.log(`    ${checkCallSession(data, { expectedPcs, browserName: 'firefox', overconstrained: await page.evaluate(() => window.callState.overconstrained), applied: await page.evaluate(() => window.callState.applied) })}`);
     assert.match(data.session.userAgent, /Firefox/);
   });
 

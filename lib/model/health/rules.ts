@@ -10,6 +10,7 @@
  * Pure: no UI or browser API.
  */
 import { errorText, type Json } from '../../protocol/json';
+import { isMediaRequest } from '../../protocol/messages';
 import { candidateAt, selectedPairIdsAt } from '../candidate-pairs';
 import type { PcSummary, StatsColumns, TraceEvent } from '../session';
 import { above, below, HysteresisTracker, type RowSpan } from './hysteresis';
@@ -1354,7 +1355,8 @@ export function compareIssues(a: HealthIssue, b: HealthIssue): number {
 export function sessionIssues(events: readonly TraceEvent[]): HealthIssue[] {
   const out: HealthIssue[] = [];
   for (const { record } of events) {
-    if (record.type !== 'media-settled' || record.ok || record.method === 'enumerateDevices') continue;
+    // A failed applyConstraints leaves the track as it was: the event log shows it as a failed call.
+    if (record.type !== 'media-settled' || record.ok || !isMediaRequest(record.method)) continue;
     const error = record.error ? errorText(record.error) : 'failed';
     out.push({
       rule: 'getusermedia-failed', severity: 'warning', pcId: null, subjectId: null, subject: record.method,

@@ -83,6 +83,27 @@ describe('MediaRequests', () => {
     expect(document.querySelector('img')).toBeNull();
   });
 
+  it("applyConstraints on a track: the track, the constraints, the settings after it, or the error; no track table", () => {
+    const cam = { id: 'cam-1', kind: 'video', label: XSS };
+    const s = new EventStream()
+      .media(1_000_100, 'applyConstraints', [{ width: 320, height: 240 }], { value: { width: 320, height: 240, frameRate: 15, deviceId: 'd' } }, 3, cam)
+      .media(1_000_200, 'applyConstraints', [{ width: { exact: 99999 } }], { error: { name: 'OverconstrainedError', message: '', detail: { constraint: 'width' } } }, 3, cam);
+    render(<MediaRequests data={makeSession({ events: s.events })} />);
+    const [ok, failed] = requests();
+    expect(ok.querySelector('.mr-title')!.textContent).toBe('applyConstraints +0.100 s took 3.0 ms');
+    expect(ok.querySelector('.mr-track')!.textContent).toBe(`Track: video ${XSS}`);
+    expect(ok.querySelector('.mr-track')!.getAttribute('title')).toBe('cam-1');
+    expect(ok.querySelector('.mr-constraints code')!.textContent).toBe('{"width":320,"height":240}');
+    expect(ok.querySelector('.mr-settings')!.textContent).toBe('Settings after: 320×240, 15 fps, deviceId d');
+    expect(within(ok).queryByRole('table')).toBeNull();
+    expect(ok.textContent).not.toContain('No tracks.');
+    expect(failed.classList.contains('mr-failure')).toBe(true);
+    expect(failed.querySelector('.mr-title')!.textContent).toBe('applyConstraints +0.200 s took 3.0 ms failed');
+    expect(failed.querySelector('.mr-settings')).toBeNull();
+    expect(within(failed).getByRole('note').textContent).toMatch(/^OverconstrainedError/);
+    expect(document.querySelector('img')).toBeNull();
+  });
+
   it('empty state', () => {
     render(<MediaRequests data={makeSession()} />);
     expect(screen.getByText('No getUserMedia, getDisplayMedia or enumerateDevices requests in this session.')).toBeTruthy();

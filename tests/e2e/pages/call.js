@@ -133,6 +133,20 @@
         },
         function (e) { return { name: e.name, message: e.message, constraint: typeof e.constraint === 'string' ? e.constraint : null }; },
       );
+      step('applyConstraints');
+      // The camera's own constraints again (the call is unchanged), then an impossible width: a resolved and a
+      // rejected applyConstraints, each with what the page saw for the test to compare.
+      var camera = stream.getVideoTracks()[0];
+      var seen = function (p) {
+        return p.then(
+          function () { var s = camera.getSettings(); return { resolved: true, width: s.width, height: s.height }; },
+          function (e) { return { name: e.name, constraint: typeof e.constraint === 'string' ? e.constraint : null }; },
+        );
+      };
+      state.applied = [
+        await seen(camera.applyConstraints({ width: 320, height: 240, frameRate: 15 })),
+        await seen(camera.applyConstraints({ width: { exact: 99999 } })),
+      ];
     }
 
     step('create');

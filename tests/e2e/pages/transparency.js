@@ -650,6 +650,25 @@
       out.deviceTag = devices.length ? Object.prototype.toString.call(devices[0]) : null;
       return out;
     });
+    await checkAsync('media.applyConstraints', async function () {
+      var stream = await navigator.mediaDevices.getUserMedia({ video: { width: 160, height: 120 } });
+      var track = stream.getVideoTracks()[0];
+      var settings = function () { var s = track.getSettings(); return [s.width, s.height]; };
+      var out = {
+        before: settings(),
+        larger: await outcome(function () { return track.applyConstraints({ width: 320, height: 240 }); }),
+        afterLarger: settings(),
+        impossible: await outcome(function () { return track.applyConstraints({ width: { exact: 99999 } }); }),
+        afterImpossible: settings(),
+        none: await outcome(function () { return track.applyConstraints(); }),
+        notAnObject: await outcome(function () { return track.applyConstraints(5); }),
+        notATrack: await outcome(function () { return MediaStreamTrack.prototype.applyConstraints.call({}, {}); }),
+        constraints: Object.keys(track.getConstraints()).sort(),
+      };
+      track.stop();
+      out.ended = await outcome(function () { return track.applyConstraints({ width: 160 }); });
+      return out;
+    });
     await checkAsync('media.legacyGetUserMedia', async function () {
       var fn = navigator.getUserMedia || navigator.webkitGetUserMedia || navigator.mozGetUserMedia;
       if (typeof fn !== 'function') return 'absent';

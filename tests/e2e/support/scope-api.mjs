@@ -48,7 +48,7 @@ export const CALL_PAGE_EVENTS = [
  * channel events, credentials kept out, and ≥ 1 stats sample per second per PC without gaps.
  * @returns a short summary for the log
  */
-export function checkCallSession(data, { expectedPcs, browserName, overconstrained }) {
+export function checkCallSession(data, { expectedPcs, browserName, overconstrained, applied }) {
   const { pcs, events, stats, session } = data;
   assert.equal(pcs.length, expectedPcs, `${browserName}: PCs recorded (${pcs.map((p) => `${p.pcId} ${p.frameUrl}`).join(', ')})`);
   assert.ok(new Set(pcs.map((p) => p.frame)).size >= 3, `${browserName}: PCs from ≥ 3 frames (main, iframe, srcdoc)`);
@@ -97,6 +97,26 @@ export function checkCallSession(data, { expectedPcs, browserName, overconstrain
     { name: overconstrained.name, message: overconstrained.message, constraint: overconstrained.constraint },
     `${browserName}: the failed getUserMedia's error stored with its constraint`,
   );
+  // The page's two applyConstraints on its camera track (call.js): the track named, the constraints as given, and
+  // each outcome as the page saw it (the track's settings after the one that resolved, the other's error).
+  const applyCalls = events.filter((e) => e.record.type === 'media-call' && e.record.method === 'applyConstraints');
+  assert.equal(applyCalls.length, 2, `${browserName}: two applyConstraints calls traced`);
+  for (const e of applyCalls) assert.equal(e.record.track?.kind, 'video', `${browserName}: applyConstraints names its track (${JSON.stringify(e.record.track)})`);
+  assert.deepEqual(applyCalls.map((e) => e.record.args[0]), [{ width: 320, height: 240, frameRate: 15 }, { width: { exact: 99999 } }], `${browserName}: applyConstraints arguments`);
+  const applySettled = applyCalls.map((c) => events.find((e) => e.record.type === 'media-settled' && e.record.method === 'applyConstraints' && e.record.call === c.record.call && e.frame === c.frame)?.record);
+  assert.ok(applied?.[0]?.resolved, `${browserName}: the page's first applyConstraints resolved`);
+  // Each stored as the page saw it: resolved with the track's settings after it, or rejected with the error. (An
+  // exact width no camera has: Chromium rejects it with OverconstrainedError; Firefox 153's fake camera resolves it
+  // and stays at 320×240.)
+  applied.forEach((seen, i) => {
+    const stored = applySettled[i];
+    assert.ok(stored, `${browserName}: applyConstraints ${i} settled in the store`);
+    assert.deepEqual(
+      stored.ok ? { resolved: true, width: stored.value?.width, height: stored.value?.height } : { name: stored.error?.name, constraint: stored.error?.detail?.constraint ?? null },
+      seen,
+      `${browserName}: applyConstraints ${i} stored as the page saw it`,
+    );
+  });
   assert.ok(events.some((e) => e.record.type === 'channel-event' && e.record.event === 'open'), `${browserName}: data channel open`);
   // Stopping a transceiver and removing a track end / mute the remote side's tracks.
   const trackEvents = new Set(events.filter((e) => e.record.type === 'track-event').map((e) => e.record.event));
@@ -119,5 +139,5 @@ export function checkCallSession(data, { expectedPcs, browserName, overconstrain
     assert.ok(maxGap < 2000, `${browserName}: ${pc.pcId} largest gap between samples ${maxGap} ms`);
     perPc.push(`${pc.pcId}:${t.length}`);
   }
-  return `${pcs.length} PCs, ${events.length} events, samples ${perPc.join(' ')}`;
+  return `${pcs.length} PCs, ${events.length} events, samples ${perPc.join(" ")}; applyConstraints: ${applied.map((a) => (a.resolved ? `${a.width}×${a.height}` : a.name)).join(", ")}`;
 }

@@ -8,6 +8,7 @@ import { RTCSTATS_V3_CALL } from '../model/corpus';
 import { importDump } from '../../../lib/dump/import-dump';
 import type { SessionBundle } from '../../../lib/dump/session-bundle';
 import { bytes as textBytes, internalsDump, legacyLines } from '../../fixtures/dumps/dump-fixtures';
+import { EventStream } from '../../fixtures/session-builders';
 
 type Entry = [string, string | null, unknown, ...unknown[]];
 const corpusText = new TextDecoder().decode(gunzipSync(readFileSync(RTCSTATS_V3_CALL)));
@@ -137,6 +138,17 @@ function asRtcstatsReaderSees(samples: StatsSample[]): StatsReportJson[] {
     return out;
   });
 }
+
+describe('exportRtcstats: applyConstraints', () => {
+  it('has no rtcstats entry: left out, every other line as before', () => {
+    const withApply = callBundle();
+    const cam = { id: 'cam', kind: 'video', label: 'fake_device_0' };
+    const t = withApply.events[withApply.events.length - 1].record.t;
+    const extra = new EventStream().media(t, 'applyConstraints', [{ width: 320 }], { error: { name: 'OverconstrainedError', message: '' } }, 2, cam).events;
+    withApply.events = [...withApply.events, ...extra.map((e, i) => ({ ...e, frame: 0, seq: withApply.events.length + i }))];
+    expect(new TextDecoder().decode(gunzipSync(exportRtcstats(withApply)))).toBe(text);
+  });
+});
 
 describe('exportRtcstats with rtcstats-js delta compression', () => {
   for (const [name, make] of [['the corpus call', callBundle], ['the edge bundle', edgeBundle]] as const) {

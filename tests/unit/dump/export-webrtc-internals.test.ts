@@ -118,6 +118,19 @@ describe('exportWebrtcInternals against the Chromium 156 dump of the same call',
   });
 });
 
+describe('exportWebrtcInternals: applyConstraints', () => {
+  it('has no place in Chromium\'s getUserMedia list: left out, the requests as before', () => {
+    const bundle = callBundle();
+    const cam = { id: 'cam', kind: 'video', label: 'fake_device_0' };
+    const t = bundle.events[bundle.events.length - 1].record.t;
+    const extra = new EventStream().media(t, 'applyConstraints', [{ width: 320 }], { value: { width: 320, height: 240 } }, 2, cam).events;
+    bundle.events = [...bundle.events, ...extra.map((e, i) => ({ ...e, frame: 0, seq: bundle.events.length + i }))];
+    const dump = JSON.parse(exportWebrtcInternals(bundle, options)) as Dump;
+    expect(dump.getUserMedia).toEqual(ours.getUserMedia);
+    expect(JSON.stringify(dump)).not.toContain('applyConstraints');
+  });
+});
+
 describe('exportWebrtcInternals details', () => {
   it('pads holes with null, keeps late starts short, never caps series', () => {
     const bundle = edgeBundle();

@@ -210,6 +210,25 @@ describe('buildEventLog: edge cases', () => {
     expect(log[0].sinceMs).toBe(100);
   });
 
+  it("applyConstraints: the track and the constraints, then the track's settings after it or the error", () => {
+    const cam = { id: 'cam-1', kind: 'video', label: 'Cam' };
+    const s = new EventStream()
+      .media(1_000_100, 'applyConstraints', [{ width: 320, height: 240 }], { value: { width: 320, height: 240, frameRate: 15 } }, 2, cam)
+      .media(1_000_200, 'applyConstraints', [{ width: { exact: 99999 } }], { error: { name: 'OverconstrainedError', message: '', detail: { constraint: 'width' } } }, 2, cam)
+      .media(1_000_300, 'applyConstraints', [], null, 2, cam);
+    const log = buildEventLog(makeSession({ events: s.events }), null);
+    expect(log.map((e) => [e.kind, e.name, e.outcome, e.failure, e.track])).toEqual([
+      ['media', 'applyConstraints', 'ok', false, cam],
+      ['media', 'applyConstraints', 'error', true, cam],
+      ['media', 'applyConstraints', 'pending', false, cam],
+    ]);
+    expect(log[0].summary).toBe('track video "Cam" applyConstraints({"width":320,"height":240}) → 320×240 15 fps');
+    expect(log[1].summary).toMatch(/^track video "Cam" applyConstraints\(\{"width":\{"exact":99999\}\}\) → OverconstrainedError/);
+    expect(log[2].summary).toBe('track video "Cam" applyConstraints() (pending)');
+    // Other entries name no track.
+    expect(buildEventLog(internalsCallSession(), null).every((e) => e.track === null)).toBe(true);
+  });
+
   it('an error with detail (an OverconstrainedError\'s constraint; Chromium gives it no message) shows it, and the filter finds it', () => {
     const s = new EventStream().media(1_000_100, 'getUserMedia', [{ video: { width: { exact: 99999 } } }], {
       error: { name: 'OverconstrainedError', message: '', detail: { constraint: 'width' } },

@@ -70,13 +70,23 @@ class CustomEvent extends Event {
 const async = (fn) => new Promise((resolve, reject) => queueMicrotask(() => { try { resolve(fn()); } catch (e) { reject(e); } }));
 
 class MediaStreamTrack extends EventTarget {
-  #id; #kind; #label; #state = 'live';
+  #id; #kind; #label; #state = 'live'; #width = 640; #height = 480;
   constructor(kind, label) { super(); this.#kind = kind; this.#label = label; this.#id = uid('track'); }
   get id() { return this.#id; }
   get kind() { return this.#kind; }
   get label() { return this.#label; }
   get readyState() { return this.#state; }
-  getSettings() { if (!(#id in this)) throw illegal(); return this.#kind === 'video' ? { width: 640, height: 480, deviceId: 'cam' } : { deviceId: 'mic', channelCount: 1 }; }
+  getSettings() { if (!(#id in this)) throw illegal(); return this.#kind === 'video' ? { width: this.#width, height: this.#height, deviceId: 'cam' } : { deviceId: 'mic', channelCount: 1 }; }
+  // A promise-returning operation: a wrong \`this\` rejects. No camera is wider than 4096 px.
+  applyConstraints(c = {}) {
+    return async(() => {
+      if (!(#id in this)) throw illegal();
+      const exact = c.width && typeof c.width === 'object' ? c.width.exact : undefined;
+      if (exact !== undefined && exact > 4096) { const e = new Error(''); e.name = 'OverconstrainedError'; e.constraint = 'width'; throw e; }
+      if (typeof c.width === 'number') this.#width = c.width;
+      if (typeof c.height === 'number') this.#height = c.height;
+    });
+  }
   stop() { this.#state = 'ended'; }
   clone() { return new MediaStreamTrack(this.#kind, this.#label); }
 }

@@ -368,6 +368,33 @@ describe('installHook: records', () => {
     for (const record of of('track-event')) expect(checkPageRecord(JSON.parse(JSON.stringify(record)))).toMatchObject({ ok: true });
   });
 
+  it("traces a track's applyConstraints: the track, the constraints, the settings after it or the error; a non-track is left to the native", async () => {
+    const { of, run } = setup();
+    run(`navigator.mediaDevices.getUserMedia({ video: true }).then((s) => { globalThis.cam = s.getTracks()[0]; });`);
+    await flush();
+    run(`globalThis.seen = [];
+      const keep = (i, p) => p.then(() => { seen[i] = 'ok'; }, (e) => { seen[i] = e.name + ':' + e.constraint; });
+      keep(0, cam.applyConstraints({ width: 320, height: 240 }));
+      keep(1, cam.applyConstraints({ width: { exact: 99999 } }));
+      keep(2, MediaStreamTrack.prototype.applyConstraints.call({}, {}));`);
+    await flush();
+    // What the page sees is the native's: resolved, rejected with the constraint, rejected for a wrong this.
+    expect(run('seen')).toEqual(['ok', 'OverconstrainedError:width', 'TypeError:undefined']);
+    const calls = of('media-call').filter((r) => r.method === 'applyConstraints');
+    expect(calls.map((r) => [r.track?.kind, r.track?.label, r.args])).toEqual([
+      ['video', 'Fake Cam', [{ width: 320, height: 240 }]],
+      ['video', 'Fake Cam', [{ width: { exact: 99999 } }]],
+    ]);
+    const settled = of('media-settled').filter((r) => r.method === 'applyConstraints');
+    expect(settled.map((r) => [r.call, r.ok])).toEqual([
+      [calls[0].call, true],
+      [calls[1].call, false],
+    ]);
+    expect(settled[0].value).toEqual({ width: 320, height: 240, deviceId: 'cam' });
+    expect(settled[1].error).toMatchObject({ name: 'OverconstrainedError' });
+    for (const record of [...calls, ...settled]) expect(checkPageRecord(JSON.parse(JSON.stringify(record)))).toMatchObject({ ok: true });
+  });
+
   it('every record passes the relay guard', async () => {
     const { records, run } = setup();
     run(`globalThis.pc = new RTCPeerConnection({ iceServers: [{ urls: 'stun:x', __proto__: { polluted: 1 } }] });

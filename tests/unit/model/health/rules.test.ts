@@ -644,6 +644,11 @@ describe('session rules and settings', () => {
     const ev = new EventStream().media(T0, 'getUserMedia', [{ video: true }], { error: { name: 'NotAllowedError', message: 'Permission denied' } }).media(T0 + 10, 'enumerateDevices', [], { error: { name: 'X', message: '' } });
     expect(sessionIssues(ev.events)).toMatchObject([{ rule: 'getusermedia-failed', pcId: null, evidence: { value: 'NotAllowedError: Permission denied' } }]);
   });
+  it('a failed applyConstraints is no camera request that failed: the track keeps what it had (the log shows the failure)', () => {
+    const cam = { id: 'c', kind: 'video', label: 'cam' };
+    const ev = new EventStream().media(T0, 'applyConstraints', [{ width: { exact: 99999 } }], { error: { name: 'OverconstrainedError', message: '' } }, 5, cam);
+    expect(sessionIssues(ev.events)).toEqual([]);
+  });
   it('normalizeHealthThresholds keeps valid values and drops the rest', () => {
     const th = normalizeHealthThresholds({ lossPercent: 2, rttMs: -5, jitter: 1, audioJitterMs: '40', __proto__: { x: 1 } });
     expect(th).toEqual({ ...DEFAULT_HEALTH_THRESHOLDS, lossPercent: 2 });
