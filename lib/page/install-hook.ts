@@ -1439,8 +1439,8 @@ function patchMedia(win: PageWindow, state: RealmState): void {
     );
   }
   // A track's applyConstraints (the page asking its camera for another resolution or frame rate): on tracks of any
-  // origin, as the call is the page's whatever the track came from.
-  // Anything but a track gets the native's own TypeError, untraced.
+  // origin, as the call is the page's whatever the track came from. Anything but a track (by its toString tag, as
+  // observeTrack tells) goes to the native untraced, which rejects it as it would.
   patchMethod<AnyFunction>(safeGet(readGlobal(win, 'MediaStreamTrack'), 'prototype'), 'applyConstraints', (native) => (_target, thisArg, args) =>
     typeof thisArg === 'object' && thisArg !== null && TRACK_TAGS[tagOf(thisArg)] === true
       ? traceMedia('applyConstraints', native, thisArg, args)
