@@ -17,8 +17,6 @@ export interface MediaRequestsProps {
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: Json | undefined): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
 
-const settingsText = (settings: Json | undefined): string => trackSettingsText(settings);
-
 /**
  * Constraints as they read: Chrome's rtcstats dumps (RTCStatsDump) store a track's constraints as JSON text
  * (`"video": "{\"width\": {\"ideal\": 640}}"`), shown escaped inside the request's JSON. Such a string that is a JSON
@@ -70,7 +68,7 @@ function TrackTable({ tracks, trackEvents, origin }: { tracks: JsonObject[]; tra
             <tr key={`${id}-${i}`} title={id}>
               <td>{text(t.kind)}</td>
               <td>{text(t.label)}</td>
-              <td title={isObject(t.settings) ? JSON.stringify(t.settings) : undefined}>{settingsText(t.settings)}</td>
+              <td title={isObject(t.settings) ? JSON.stringify(t.settings) : undefined}>{trackSettingsText(t.settings)}</td>
               <td>
                 {events.map((e) => (
                   <span key={e.seq} class={e.name === 'ended' || e.name === 'stop' ? 'mr-ended' : undefined}>
@@ -120,7 +118,7 @@ function Request({ entry, trackEvents, origin }: { entry: LogEntry; trackEvents:
       {applied && entry.outcome === 'ok' ? (
         <div class="mr-settings" title={isObject(value) ? JSON.stringify(value) : undefined}>
           <span class="mr-muted">Settings after: </span>
-          {settingsText(value ?? undefined) || '(none reported)'}
+          {trackSettingsText(value ?? undefined) || '(none reported)'}
         </div>
       ) : null}
       {entry.outcome === 'ok' && entry.name !== 'enumerateDevices' && !applied && tracks.length === 0 ? <p class="mr-muted">No tracks.</p> : null}

@@ -596,6 +596,14 @@ export const EXPLAIN_BELOW = 90;
 export function verdictWithoutMediaFrom(health: Pick<PcHealth, 'ended' | 'verdict' | 'overallVerdict' | 'currentScore' | 'averageScore' | 'issues'>): HealthIssue[] {
   const verdict = health.verdict ?? health.overallVerdict;
   if (verdict === null || health.currentScore !== null || health.averageScore !== null) return [];
+  return issuesGiving(health, verdict);
+}
+
+/**
+ * The issues whose severity gives `verdict`: once ended, the critical ones (they alone make the verdict over the
+ * call); while live, the ongoing ones.
+ */
+function issuesGiving(health: Pick<PcHealth, 'ended' | 'issues'>, verdict: QualityVerdict): HealthIssue[] {
   return health.issues.filter((i) => SEVERITY_VERDICT[i.severity] === verdict && (health.ended ? i.severity === 'critical' : i.to === null));
 }
 
@@ -615,7 +623,7 @@ export function verdictLoweredBy(health: Pick<PcHealth, 'ended' | 'verdict' | 'o
   const verdict = health.verdict ?? health.overallVerdict;
   const score = health.ended ? health.averageScore : health.currentScore ?? health.averageScore;
   if (verdict === null || score === null || VERDICT_ORDER[verdict] <= VERDICT_ORDER[verdictFromScore(score)]) return [];
-  return health.issues.filter((i) => SEVERITY_VERDICT[i.severity] === verdict && (health.ended ? i.severity === 'critical' : i.to === null));
+  return issuesGiving(health, verdict);
 }
 
 export interface SessionHealth {

@@ -11,6 +11,7 @@
  *
  * Pure: no UI or browser API.
  */
+import { isMediaRequest } from '../../protocol/messages';
 import { iceUfrags, parseSdp } from '../sdp';
 import type { TraceEvent } from '../session';
 import type { StreamMetrics } from './metrics';
@@ -279,7 +280,7 @@ export function foldSessionSenderGaps(state: SessionSenderGaps, events: readonly
   const out = continues ? state : emptySenderGaps();
   for (let i = out.folded; i < events.length; i++) {
     const { pcId, record } = events[i];
-    if (record.type === 'media-settled' && record.ok && (record.method === 'getUserMedia' || record.method === 'getDisplayMedia')) noteTrackRates(out, record.value);
+    if (record.type === 'media-settled' && record.ok && isMediaRequest(record.method)) noteTrackRates(out, record.value);
     if (pcId === null) continue;
     if (record.type === 'pc-call') {
       if (record.target && record.target.mid !== null) out.midIndex.set(`${pcId} ${record.target.mid}`, record.target.index);
