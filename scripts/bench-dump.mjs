@@ -2,11 +2,11 @@
 // and export time of a 60-minute 4-PC session, in Chromium with the built extension, through the extension's own
 // dump worker (the chunk lib/views/dump-worker.ts builds to) and its IndexedDB.
 //
-// Peak memory: the worker runs in the extension page's renderer process. The bench picks the file into a file input
-// of the page (a File on disk, as the import control gets one), notes every renderer's RSS and resets its peak
-// (`echo 5 > /proc/<pid>/clear_refs`, Linux), runs the import and takes the renderer whose peak (VmHWM) rose most
-// above its RSS before: peak growth ÷ file size. It counts everything the import holds (the file's bytes as the
-// worker reads them, text, parsed values, encoded chunks, IndexedDB's buffers), not only the JS heap.
+// Peak memory: the worker runs in the extension page's renderer process. The bench notes every renderer's RSS, loads
+// the file's bytes into the page, resets the peak RSS (`echo 5 > /proc/<pid>/clear_refs`, Linux), runs the import
+// and takes the renderer whose peak (VmHWM) rose most above its RSS before the file arrived: peak growth ÷ file
+// size. It counts everything the import holds (the file's bytes, text, parsed values, encoded chunks, IndexedDB's
+// buffers), not only the JS heap; the fetch's own transient buffers are left out.
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -69,20 +69,22 @@ const resetPeaks = (procs) => procs.forEach((p) => {
   }
 });
 
-/** In the extension page: a file input for the big dump (Playwright sets its file, as a user picking it would). */
-function addFileInput() {
-  const input = document.createElement('input');
-  input.type = 'file';
-  input.id = 'bench-file';
-  document.body.append(input);
+/** In the extension page: fetches the file into `window.__benchBytes` (before the measured import). */
+function fetchBytes(url) {
+  return (async () => {
+    window.__benchBytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    return window.__benchBytes.byteLength;
+  })();
 }
 
 /** In the extension page: runs one job on a fresh dump worker and resolves with its outcome and wall time. */
-function runWorkerJob({ workerUrl, message, withFile }) {
+function runWorkerJob({ workerUrl, message, withBytes }) {
   return (async () => {
-    // The picked File goes to the worker as the import control sends it: the worker reads it (whole once, then
-    // each PC's bytes again: lib/dump/dump-source.ts).
-    if (withFile) message.files[0].file = document.getElementById('bench-file').files[0];
+    let bytes = null;
+    if (withBytes) {
+      bytes = window.__benchBytes;
+      window.__benchBytes = null;
+    }
     const worker = new Worker(workerUrl); // Vite builds it as a classic worker script
     const t0 = performance.now();
     const reply = await new Promise((resolve) => {
@@ -90,7 +92,10 @@ function runWorkerJob({ workerUrl, message, withFile }) {
         if (e.data.type !== 'import-progress') resolve(e.data);
       };
       worker.onerror = (e) => resolve({ type: 'job-failed', error: e.message });
-      worker.postMessage(message);
+      if (bytes) {
+        message.files[0].bytes = bytes;
+        worker.postMessage(message, [bytes.buffer]);
+      } else worker.postMessage(message);
     });
     const ms = performance.now() - t0;
     worker.terminate();
@@ -143,16 +148,15 @@ export async function dumpBench({ extensionDir, recorded }) {
         const browser = await launchChromiumWithExtension({ extensionDir });
         try {
           const page = await openViewer(browser);
-          // The file is picked into a file input (a File on disk, as the viewer's import control gets it); the
-          // worker reads it during the import, so every byte of it the import holds counts in the peak.
-          await page.evaluate(addFileInput);
-          await page.setInputFiles('#bench-file', file);
+          // Baseline before the file is in the page; the peak is taken from after it arrived, so the fetch's own
+          // transient buffers (not the importer's) stay out, while the file's bytes (1×) count.
           const before = renderers();
+          await page.evaluate(fetchBytes, fileUrl);
           resetPeaks(before);
           const result = await page.evaluate(runWorkerJob, {
             workerUrl: workerUrlOf(browser),
-            withFile: true,
-            message: { type: 'import', jobId: 1, files: [{ name: 'big-webrtc-internals.json', file: null }], allowPartial: false },
+            withBytes: true,
+            message: { type: 'import', jobId: 1, files: [{ name: 'big-webrtc-internals.json', bytes: null }], allowPartial: false },
           });
           let peakKb = 0;
           for (const p of before) {
@@ -238,7 +242,7 @@ export function dumpDetails(d, { fmt }) {
   return [
     `- (dump) The big dump is the recorded call's PCs (twice) repeated to ${fmt(d.made.minutes)} minutes, written by our webrtc-internals ` +
       `exporter (Chromium 156's shape). Imports (ms): ${d.imports.map((i) => fmt(i.ms)).join(', ')}; peak renderer memory growth (MB): ` +
-      `${d.imports.map((i) => fmt(i.peakBytes / (1024 * 1024))).join(', ')}. Timed from posting the picked File to the worker to its answer ` +
+      `${d.imports.map((i) => fmt(i.peakBytes / (1024 * 1024))).join(', ')}. Timed from posting the file's bytes to the worker to its answer ` +
       `(read, detect, parse, build, encode chunks, one IndexedDB transaction).`,
   ];
 }

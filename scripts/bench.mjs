@@ -867,11 +867,10 @@ draw and only the latest-value views in view render, so this is what a typical s
 
 ### (dump) Import and export of dump files (\`scripts/bench-dump.mjs\`)
 A fifth Chromium run with the extension. The recorded session is grown to a ~100 MB webrtc-internals dump (its two
-PCs twice, repeated end to end) by our own exporter in Chromium 156's shape. In a viewer page, the file is picked
-into a file input and the File posted to the extension's own dump worker (the built \`lib/views/dump-worker.ts\`), as
-the import control does; the worker reads it (whole once, then each PC's bytes again), detects, parses, converts and
-stores it in the extension's IndexedDB in one transaction; the time runs from the post to the worker's answer, 3
-runs, median against ≥ 50 MB/s. \`JSON.parse\` of the same text in the same page is given as
+PCs twice, repeated end to end) by our own exporter in Chromium 156's shape. In a viewer page, the file's bytes are
+posted to the extension's own dump worker (the built \`lib/views/dump-worker.ts\`), which detects, parses,
+converts and stores it in the extension's IndexedDB in one transaction; the time runs from the post to the
+worker's answer, 3 runs, median against ≥ 50 MB/s. \`JSON.parse\` of the same text in the same page is given as
 the floor. **Memory:** the peak RSS of every renderer is reset before each import (\`/proc/<pid>/clear_refs\`) and
 the largest rise of a renderer's peak (VmHWM) over its RSS before is divided by the file size (target ≤ 3×): it
 counts everything the import holds, not just the JS heap. **Export:** a stored 60-minute 4-PC session (as in the

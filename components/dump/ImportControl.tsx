@@ -22,7 +22,7 @@ export interface ImportControlProps {
   dropTarget?: EventTarget;
 }
 
-/** One file's outcome; the File is kept to import it again, partly. */
+/** One file's outcome; the File is kept to read it again for a partial import (its bytes went to the worker). */
 interface Entry {
   key: number;
   file: File;
@@ -32,9 +32,21 @@ interface Entry {
 interface Running {
   controller: AbortController;
   progress: ImportProgress;
+  /** Reading the files (before the worker has them). */
+  reading: boolean;
 }
 
 let nextKey = 1;
+
+async function readFiles(files: readonly File[], signal: AbortSignal): Promise<{ name: string; bytes: Uint8Array }[]> {
+  const out: { name: string; bytes: Uint8Array }[] = [];
+  for (const file of files) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (signal.aborted) throw new DOMException('Cancelled', 'AbortError');
+    out.push({ name: file.name, bytes });
+  }
+  return out;
+}
 
 const isAbort = (error: unknown) => error instanceof DOMException && error.name === 'AbortError';
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -61,20 +73,18 @@ export function ImportControl(props: ImportControlProps) {
   const run = async (files: File[], options: { allowPartial?: boolean; replace?: number } = {}) => {
     if (files.length === 0 || runningRef.current) return;
     const controller = new AbortController();
-    const first: Running = { controller, progress: { fileIndex: 0, fileCount: files.length, fileName: files[0].name, fraction: 0 } };
+    const first: Running = { controller, reading: true, progress: { fileIndex: 0, fileCount: files.length, fileName: files[0].name, fraction: 0 } };
     runningRef.current = first;
     setRunning(first);
     setMessage(null);
     try {
-      // The worker reads the files itself (a large one in pieces: lib/dump/dump-source.ts).
-      const results = await client.importFiles(
-        files.map((file) => ({ name: file.name, file })),
-        {
-          allowPartial: options.allowPartial,
-          signal: controller.signal,
-          onProgress: (progress) => setRunning((r) => (r && r.controller === controller ? { ...r, progress } : r)),
-        },
-      );
+      const read = await readFiles(files, controller.signal);
+      setRunning((r) => (r && r.controller === controller ? { ...r, reading: false } : r));
+      const results = await client.importFiles(read, {
+        allowPartial: options.allowPartial,
+        signal: controller.signal,
+        onProgress: (progress) => setRunning((r) => (r && r.controller === controller ? { ...r, progress } : r)),
+      });
       const fresh = results.map((result, i) => ({ key: nextKey++, file: files[i], result }));
       setEntries((old) => (options.replace === undefined ? fresh : old.map((e) => (e.key === options.replace ? fresh[0] : e))));
       const ids = results.flatMap((r) => r.sessions.map((s) => s.id));
@@ -150,7 +160,7 @@ export function ImportControl(props: ImportControlProps) {
 
   const progress = running?.progress;
   const progressLabel = progress
-    ? `Importing ${progress.fileName} (${progress.fileIndex + 1} of ${progress.fileCount})`
+    ? `${running!.reading ? 'Reading' : 'Importing'} ${progress.fileName} (${progress.fileIndex + 1} of ${progress.fileCount})`
     : '';
 
   return (
@@ -164,7 +174,7 @@ export function ImportControl(props: ImportControlProps) {
       </div>
       {running && progress && (
         <div class="dump-progress" role="status">
-          <progress aria-label={progressLabel} max={1} value={(progress.fileIndex + progress.fraction) / progress.fileCount} />
+          <progress aria-label={progressLabel} max={1} value={running.reading ? undefined : (progress.fileIndex + progress.fraction) / progress.fileCount} />
           <span class="dump-progress-text">{progressLabel}</span>
           <button type="button" class="dump-button" onClick={() => running.controller.abort()}>
             Cancel

@@ -42,12 +42,7 @@ const LINE_FORMATS: ReadonlySet<DumpFormat | 'unknown'> = new Set(['rtcstats-v3'
  * way we do not read, or matches no format; also when it clearly is a format but cannot be parsed at all (a
  * truncated webrtc-internals JSON).
  */
-export function detectDump(
-  fileName: string,
-  bytes: Uint8Array,
-  maxInflatedBytes = MAX_INFLATED_BYTES,
-  options: { split?: boolean; cutShort?: boolean; readRange?: (start: number, end: number) => Uint8Array } = {},
-): DetectedDump {
+export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes = MAX_INFLATED_BYTES, options: { split?: boolean; cutShort?: boolean } = {}): DetectedDump {
   const fail = (format: DumpFormat | 'unknown', where: string, reason: string) => new DumpError(fileName, format, where, reason);
   if (bytes.length === 0) throw fail('unknown', 'byte 0', 'the file is empty');
   let data = bytes;
@@ -88,9 +83,7 @@ export function detectDump(
     // whole document at once. The head decides as below: not our own format, and a JSON object.
     const head = decodeText(data.subarray(0, 4096)).replace(/^\uFEFF/, '').trimStart();
     if (head.startsWith('{') && !/^\{\s*"format"\s*:\s*"webrtc-scope"/.test(head)) {
-      // Read again from the file (DumpSource.readRange) only where the scanned bytes are the file's own: not
-      // inflated, not re-encoded from UTF-16.
-      const split = splitInternalsDump(data, data === bytes ? options.readRange : undefined);
+      const split = splitInternalsDump(data);
       if (split !== null) return { format: 'webrtc-internals', text: '', document: split.document, readPc: split.readPc };
     }
   }

@@ -12,7 +12,6 @@ import { exportCsv, type CsvSeries } from './export-csv';
 import { exportRtcstats } from './export-rtcstats';
 import { exportWebrtcInternals } from './export-webrtc-internals';
 import { writeScopeDump, SCOPE_FILE_EXTENSION } from './format-scope';
-import { bytesSource, fileSource, syncBlobReader, type DumpSource } from './dump-source';
 import { importDump, type DumpProblem } from './import-dump';
 import { redactBundles, type RedactionSummary } from './redact';
 import { encodeStatsColumns } from './bundle-stats';
@@ -27,12 +26,10 @@ export interface DumpStore {
   readBundle(sessionId: string): Promise<SessionBundle | undefined>;
 }
 
-/**
- * A file to import: its bytes, or the File itself, which the worker reads (FileReaderSync): then a large
- * webrtc-internals dump is never held whole through its import (see DumpSource). Where there is no FileReaderSync
- * (the DOM tests' in-process worker) the File is read whole first.
- */
-export type ImportFile = { name: string; bytes: Uint8Array } | { name: string; file: Blob };
+export interface ImportFile {
+  name: string;
+  bytes: Uint8Array;
+}
 
 export interface ImportFileResult {
   fileName: string;
@@ -100,15 +97,13 @@ export async function runImport(
 ): Promise<ImportFileResult[]> {
   const results: ImportFileResult[] = [];
   for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
-    const { name } = files[fileIndex];
+    const { name, bytes } = files[fileIndex];
     const progress = (fraction: number) => options.onProgress?.({ fileIndex, fileCount: files.length, fileName: name, fraction });
     progress(0);
-    let source: DumpSource | undefined;
     try {
-      source = await importSource(files[fileIndex]);
       // Each PC's stats columns are encoded into the store's chunks as soon as they are read, and dropped: a large
       // file's PCs are never all alive as columns (the peak memory of an import).
-      const result = importDump(name, source, { allowPartial: options.allowPartial, onProgress: progress, encodeColumns: (columns) => encodeStatsColumns(columns) });
+      const result = importDump(name, bytes, { allowPartial: options.allowPartial, onProgress: progress, encodeColumns: (columns) => encodeStatsColumns(columns) });
       const sessions = await store.importBundles(
         result.bundles.map((bundle) => ({ bundle, id: (options.newId ?? newSessionId)(), imported: { fileName: name, format: result.format } })),
         undefined,
@@ -116,34 +111,21 @@ export async function runImport(
       );
       results.push({ fileName: name, format: result.format, sessions, error: null, partial: null, skipped: result.problems, cuts: result.cuts, cutCount: result.cutCount });
     } catch (error) {
-      results.push(failure(name, error, source, options.allowPartial ?? false));
+      results.push(failure(name, error, bytes, options.allowPartial ?? false));
     }
     progress(1);
   }
   return results;
 }
 
-/** Where the file's content is read from: the worker reads a File in pieces when it can (see ImportFile). */
-async function importSource(file: ImportFile): Promise<DumpSource> {
-  if ('bytes' in file) return bytesSource(file.bytes);
-  const reader = syncBlobReader();
-  if (reader) return fileSource(file.file, reader);
-  try {
-    return bytesSource(new Uint8Array(await file.file.arrayBuffer()));
-  } catch (error) {
-    // Moved or deleted since it was picked: as a read from a file source fails (in importDump).
-    throw new DumpError(file.name, 'unknown', 'file', `could not be read (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`);
-  }
-}
-
-function failure(fileName: string, error: unknown, source: DumpSource | undefined, allowPartial: boolean): ImportFileResult {
+function failure(fileName: string, error: unknown, bytes: Uint8Array, allowPartial: boolean): ImportFileResult {
   if (error instanceof DumpError) {
     // A partial import is possible when the file is readable but some parts are not: try it (without storing)
     // to learn what would be kept.
     let partial: ImportFileResult['partial'] = null;
-    if (!allowPartial && error.format !== 'unknown' && source) {
+    if (!allowPartial && error.format !== 'unknown') {
       try {
-        const probe = importDump(fileName, source, { allowPartial: true });
+        const probe = importDump(fileName, bytes, { allowPartial: true });
         if (probe.bundles.length > 0 && probe.problemCount > 0) partial = { problemCount: probe.problemCount, problems: probe.problems.slice(0, 20) };
       } catch {
         // Nothing valid to keep.

@@ -9,7 +9,6 @@
  * back with the list of problems.
  */
 import { detectDump } from './detect';
-import { bytesSource, type DumpSource } from './dump-source';
 import { readScopeDump } from './format-scope';
 import { importAboutWebrtc } from './import-about-webrtc';
 import { ImportContext, type DumpProblem, type ImportOptions } from './import-context';
@@ -45,19 +44,15 @@ export interface ImportResult {
 export const MAX_LISTED_CUTS = 20;
 
 /**
- * Reads `input` (the file's content, gzip or not: its bytes, or a DumpSource that reads the file) named `fileName`
- * (for messages only: the format is detected from the content).
+ * Reads `bytes` (the file's content; gzip or not) named `fileName` (for messages only: the format is detected
+ * from the content).
  */
-export function importDump(fileName: string, input: Uint8Array | DumpSource, options: ImportOptions = {}): ImportResult {
+export function importDump(fileName: string, bytes: Uint8Array, options: ImportOptions = {}): ImportResult {
   let format: DumpFormat | 'unknown' = 'unknown';
   try {
     if (options.signal?.aborted) throw new DOMException('Import cancelled', 'AbortError');
-    const source = ArrayBuffer.isView(input) ? bytesSource(input) : input;
-    const size = source.size;
-    // Let go (null) once a split webrtc-internals dump reads its PCs from the file: see DumpSource.
-    let bytes: Uint8Array | null = source.readAll();
     // A partial import also reads the whole lines of an rtcstats file whose gzip stream is cut short.
-    let detected = detectDump(fileName, bytes, undefined, { cutShort: options.allowPartial === true, readRange: source.readRange });
+    let detected = detectDump(fileName, bytes, undefined, { cutShort: options.allowPartial === true });
     format = detected.format;
     let ctx = new ImportContext(fileName, detected.format, options);
     ctx.progress(0);
@@ -66,7 +61,7 @@ export function importDump(fileName: string, input: Uint8Array | DumpSource, opt
     switch (detected.format) {
       case 'webrtc-scope':
         // HOOK(webrtc-scope): our own format has its own strict reader (lib/dump/format-scope.ts).
-        bundles = readScopeDump(fileName, bytes!);
+        bundles = readScopeDump(fileName, bytes);
         break;
       case 'webrtc-internals': {
         // The importer consumes the parsed document; the text it was parsed from (as large as the file) can go.
@@ -74,31 +69,29 @@ export function importDump(fileName: string, input: Uint8Array | DumpSource, opt
         const readPc = detected.readPc;
         detected.document = undefined;
         detected.text = '';
-        // The PCs are read from the file again (or from subarrays of the bytes, which `input` keeps).
-        if (readPc) bytes = null;
         try {
-          bundles = [importWebrtcInternals(ctx, document, size, readPc)];
+          bundles = [importWebrtcInternals(ctx, document, bytes.length, readPc)];
         } catch (error) {
           if (!(error instanceof SplitFallback)) throw error;
           // A PC that does not parse alone: read the file whole, which reports the problem as it always has.
-          detected = detectDump(fileName, source.readAll(), undefined, { split: false });
+          detected = detectDump(fileName, bytes, undefined, { split: false });
           ctx = new ImportContext(fileName, detected.format, options);
           if (detected.format !== 'webrtc-internals') throw new Error('a split dump read whole is not webrtc-internals');
           const whole = detected.document!;
           detected.document = undefined;
           detected.text = '';
-          bundles = [importWebrtcInternals(ctx, whole, size)];
+          bundles = [importWebrtcInternals(ctx, whole, bytes.length)];
         }
         break;
       }
       case 'rtcstats-legacy':
-        bundles = [importRtcstatsLegacy(ctx, detected.text, size)];
+        bundles = [importRtcstatsLegacy(ctx, detected.text, bytes.length)];
         break;
       case 'rtcstats-v3':
-        bundles = [importRtcstatsV3(ctx, detected.text, size)];
+        bundles = [importRtcstatsV3(ctx, detected.text, bytes.length)];
         break;
       case 'firefox-about-webrtc':
-        bundles = importAboutWebrtc(ctx, detected.text, size);
+        bundles = importAboutWebrtc(ctx, detected.text, bytes.length);
         break;
     }
     const problems = ctx.finish();

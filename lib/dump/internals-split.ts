@@ -187,20 +187,8 @@ function parsePiece(data: Uint8Array, start: number, end: number, maxDepth: numb
 /**
  * Splits `data` (a whole file, after inflation) when it is one JSON object with a `PeerConnections` object member;
  * null when it is not, or when anything would not come out exactly as `JSON.parse` of the decoded text.
- *
- * `reread(start, end)`, when given, reads bytes [start, end) of the same content again (from the file on disk):
- * then the reader keeps no reference to `data`, and the caller can let it go after this returns, so an import holds
- * one PC's bytes at a time instead of the whole file's.
  */
-export function splitInternalsDump(data: Uint8Array, reread?: (start: number, end: number) => Uint8Array): SplitInternals | null {
-  const scanned = scanDump(data);
-  if (scanned === null) return null;
-  // Only this closure holds `data` (and only when there is no reread): see splitReader.
-  return splitReader(scanned.document, scanned.pcs, reread ?? ((start, end) => data.subarray(start, end)));
-}
-
-/** The document's structure (see splitInternalsDump), its members other than `PeerConnections` parsed. */
-function scanDump(data: Uint8Array): { document: JsonObject; pcs: Member[] } | null {
+export function splitInternalsDump(data: Uint8Array): SplitInternals | null {
   let at = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
   at = skipSpace(data, at);
   const top = members(data, at, DOCUMENT_NEST);
@@ -220,14 +208,6 @@ function scanDump(data: Uint8Array): { document: JsonObject; pcs: Member[] } | n
     if (piece === null) return null;
     setOwnKey(document, key, piece.value);
   }
-  return { document, pcs };
-}
-
-/**
- * The reader over a scanned document: each PC's bytes come from `read` when the PC is read (a separate function
- * from splitInternalsDump, so that its closures do not share a context that holds the whole file's bytes).
- */
-function splitReader(document: JsonObject, pcs: Member[], read: (start: number, end: number) => Uint8Array): SplitInternals {
   const ranges = new Map(pcs.map((pc) => [pc.key, pc]));
   return {
     document,
@@ -235,16 +215,12 @@ function splitReader(document: JsonObject, pcs: Member[], read: (start: number, 
       const range = ranges.get(key);
       if (range === undefined) throw new SplitFallback(`no peer connection ${key}`);
       const fail = () => new SplitFallback(`peer connection ${key} does not parse on its own`);
-      // The PC's bytes; every offset of the scan is into the whole content, so `base` is taken off.
-      const bytes = read(range.start, range.end);
-      const base = range.start;
-      if (bytes.length !== range.end - range.start) throw fail();
       // Split in the document's scan when it is an object (with its stats object's members).
       const pcMembers = range.inner;
       const series = pcMembers?.find((m) => m.key === 'stats')?.inner;
       if (pcMembers === undefined || series === undefined) {
         // Not an object with a stats object: the PC in one piece.
-        const piece = parsePiece(bytes, 0, bytes.length, MAX_DOCUMENT_DEPTH - 2);
+        const piece = parsePiece(data, range.start, range.end, MAX_DOCUMENT_DEPTH - 2);
         if (piece === null) throw fail();
         return { value: piece.value };
       }
@@ -257,7 +233,7 @@ function splitReader(document: JsonObject, pcs: Member[], read: (start: number, 
           setOwnKey(pc, member.key, placeholders);
           continue;
         }
-        const piece = parsePiece(bytes, member.start - base, member.end - base, MAX_DOCUMENT_DEPTH - 3);
+        const piece = parsePiece(data, member.start, member.end, MAX_DOCUMENT_DEPTH - 3);
         if (piece === null) throw fail();
         setOwnKey(pc, member.key, piece.value);
       }
@@ -266,7 +242,7 @@ function splitReader(document: JsonObject, pcs: Member[], read: (start: number, 
         value: pc,
         readSeries(seriesKey) {
           const at = seriesRanges.get(seriesKey);
-          const piece = at ? parsePiece(bytes, at.start - base, at.end - base, MAX_DOCUMENT_DEPTH - 4) : null;
+          const piece = at ? parsePiece(data, at.start, at.end, MAX_DOCUMENT_DEPTH - 4) : null;
           if (piece === null) throw fail();
           return piece.value;
         },

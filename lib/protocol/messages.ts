@@ -12,7 +12,7 @@ import type { Settings } from '../model/settings';
 import type { PcGlance } from '../model/health/assess';
 import type { HealthIssue } from '../model/health/rules';
 import type { QualityVerdict } from '../model/health/e-model';
-import type { ExportRequest, ExportResult, ImportFile, ImportFileResult, ImportProgress } from '../dump/dump-jobs';
+import type { ExportRequest, ExportResult, ImportFileResult, ImportProgress } from '../dump/dump-jobs';
 
 // ───────────────────────────── page → relay ─────────────────────────────
 
@@ -355,7 +355,7 @@ export type BackgroundToView =
 // dump files never cross the background's port. Worker messages are structured clones: bytes travel as-is.
 
 export type ViewToDumpWorker =
-  | { type: 'import'; jobId: number; files: ImportFile[]; allowPartial: boolean }
+  | { type: 'import'; jobId: number; files: { name: string; bytes: Uint8Array }[]; allowPartial: boolean }
   | { type: 'export'; jobId: number; request: ExportRequest; meta: { extensionVersion: string; userAgent: string } };
 
 export type DumpWorkerToView =

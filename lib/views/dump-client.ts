@@ -3,7 +3,7 @@
  * at a time per client (the UI offers one). Cancelling terminates the worker (its synchronous parse cannot be
  * interrupted otherwise); the next job starts a fresh one.
  */
-import type { ExportRequest, ExportResult, ImportFile, ImportFileResult, ImportProgress } from '../dump/dump-jobs';
+import type { ExportRequest, ExportResult, ImportFileResult, ImportProgress } from '../dump/dump-jobs';
 import type { DumpWorkerToView, ViewToDumpWorker } from '../protocol/messages';
 
 export type { ExportRequest, ExportResult, ImportFileResult, ImportProgress } from '../dump/dump-jobs';
@@ -18,7 +18,7 @@ export interface WorkerLike {
 
 export interface DumpClient {
   /** Imports files; resolves with one result per file (failures included). Rejects with an AbortError when cancelled. */
-  importFiles(files: ImportFile[], options?: { allowPartial?: boolean; onProgress?: (p: ImportProgress) => void; signal?: AbortSignal }): Promise<ImportFileResult[]>;
+  importFiles(files: { name: string; bytes: Uint8Array }[], options?: { allowPartial?: boolean; onProgress?: (p: ImportProgress) => void; signal?: AbortSignal }): Promise<ImportFileResult[]>;
   exportSessions(request: ExportRequest, options?: { signal?: AbortSignal }): Promise<ExportResult>;
   dispose(): void;
 }
@@ -103,8 +103,8 @@ export function createDumpClient(deps: DumpClientDeps): DumpClient {
           else if (m.type === 'import-done') done(m.results);
         },
         options.signal,
-        // Bytes move to the worker instead of being copied (a big file would be held twice); a File is a handle.
-        files.flatMap((f) => ('bytes' in f ? [f.bytes.buffer as ArrayBuffer] : [])),
+        // The bytes move to the worker instead of being copied (a big file would be held twice).
+        files.map((f) => f.bytes.buffer as ArrayBuffer),
       );
     },
     exportSessions(request, options = {}) {
