@@ -98,17 +98,34 @@ export function gunzipBounded(bytes: Uint8Array, maxBytes: number, stopAfter = I
     if (end !== -1) throw new InflateError(trailingData(bytes, end));
     throw damaged(`gzip member ${member.number} (from byte ${member.start}): ${TRAILER_MISMATCH}`, parts, total);
   }
-  return joinParts(parts, total);
+  return joinParts(parts, total, true);
 }
 
-function joinParts(parts: readonly Uint8Array[], total: number): Uint8Array {
+/**
+ * The parts in one array. `free`: each part is detached once copied, so the parts and the whole are never both
+ * resident (fflate 0.8's inflater hands out each chunk as a fresh copy, `slc`, which nothing else holds).
+ */
+function joinParts(parts: readonly Uint8Array[], total: number, free = false): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
   for (const part of parts) {
     out.set(part, at);
     at += part.length;
+    if (free && part.byteOffset === 0 && part.byteLength === part.buffer.byteLength) detachBuffer(part.buffer);
   }
   return out;
+}
+
+/**
+ * Frees `buffer`'s memory now: `transfer(0)` detaches it and drops its backing store. Only for a buffer the
+ * engine allocated for our own script (`new Uint8Array`, `slice`): one the browser made (a file's or a message's)
+ * is detached but kept until a GC. Engines without `transfer` (Node 20, in unit tests) detach it through a
+ * transfer to nowhere, and the memory goes with the next GC.
+ */
+export function detachBuffer(buffer: ArrayBufferLike): void {
+  const transfer = (buffer as { transfer?: (length: number) => ArrayBuffer }).transfer;
+  if (typeof transfer === 'function') transfer.call(buffer, 0);
+  else structuredClone(buffer, { transfer: [buffer as ArrayBuffer] });
 }
 
 function damaged(message: string, parts: Uint8Array[], total: number): InflateError {

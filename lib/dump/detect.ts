@@ -46,10 +46,17 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
   const fail = (format: DumpFormat | 'unknown', where: string, reason: string) => new DumpError(fileName, format, where, reason);
   if (bytes.length === 0) throw fail('unknown', 'byte 0', 'the file is empty');
   let data = bytes;
+  /**
+   * `data` is a buffer this detection made in JavaScript (inflated by fflate): the split may take it and free it as
+   * it goes. Not the caller's `bytes`, and not TextEncoder's output: the engine frees a detached buffer at once
+   * only when it allocated it itself (a browser-made one waits for a GC; the copies would then only add).
+   */
+  let madeHere = false;
   let cutShort: DetectedDump['cutShort'];
   if (isGzip(bytes)) {
     try {
       data = gunzipBounded(bytes, maxInflatedBytes);
+      madeHere = true;
     } catch (error) {
       const reason = error instanceof InflateError ? error.message : 'invalid gzip data';
       // Cut short: say what the content it holds looked like ("not a dump format" would be wrong).
@@ -61,6 +68,7 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
       const lastLineEnd = partial && options.cutShort && LINE_FORMATS.has(format) ? partial.lastIndexOf(0x0a) : -1;
       if (partial === undefined || lastLineEnd <= 0) throw fail(format, 'gzip stream', reason);
       data = partial.subarray(0, lastLineEnd + 1);
+      madeHere = true;
       const dropped = partial.length - data.length;
       cutShort = {
         where: 'gzip stream',
@@ -77,13 +85,14 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
     // Re-encoded as UTF-8, the file goes the way of any other: the webrtc-internals split below reads UTF-8 bytes.
     // Broken code units decode as U+FFFD, as broken UTF-8 does (decodeText).
     data = new TextEncoder().encode(new TextDecoder(byteOrder).decode(data));
+    madeHere = false;
   }
   if (options.split !== false) {
     // A webrtc-internals dump is read PC by PC from its bytes (internals-split.ts): never the whole text and the
     // whole document at once. The head decides as below: not our own format, and a JSON object.
     const head = decodeText(data.subarray(0, 4096)).replace(/^\uFEFF/, '').trimStart();
     if (head.startsWith('{') && !/^\{\s*"format"\s*:\s*"webrtc-scope"/.test(head)) {
-      const split = splitInternalsDump(data);
+      const split = splitInternalsDump(data, { takeBuffer: madeHere });
       if (split !== null) return { format: 'webrtc-internals', text: '', document: split.document, readPc: split.readPc };
     }
   }

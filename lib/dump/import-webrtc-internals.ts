@@ -55,6 +55,7 @@ export function importWebrtcInternals(ctx: ImportContext, doc: JsonObject, input
       return;
     }
     importPc(ctx, mapper, builder, key, pc, where, downloadedAt, split?.readSeries);
+    split?.release();
   });
   return builder.build();
 }

@@ -11,6 +11,7 @@
  * which then reports the problem exactly as before.
  */
 import type { Json, JsonObject } from '../protocol/json';
+import { detachBuffer } from './bundle-util';
 import { MAX_DOCUMENT_DEPTH, parseJson, setOwnKey } from './safe-json';
 
 /** Thrown by {@link SplitInternals.readPc} when a PC's piece does not decode or parse: redo the file whole. */
@@ -33,6 +34,21 @@ export interface SplitPc {
   value: Json;
   /** Parses the series `key` of the PC's `stats` (see readPc). Throws {@link SplitFallback}. */
   readSeries?: (key: string) => Json;
+  /**
+   * The caller is done with this PC: with {@link SplitOptions.takeBuffer}, its bytes are freed now (it cannot be
+   * read again); otherwise nothing happens.
+   */
+  release(): void;
+}
+
+export interface SplitOptions {
+  /**
+   * The split may take `data`'s buffer (the caller owns it and reads nothing through it after): each PC's bytes are
+   * copied out of it in the scan, the buffer is detached, and each PC's copy is detached when the importer releases
+   * that PC. Detaching frees an ArrayBuffer's memory at once; a buffer merely dropped stays resident until the next
+   * major GC, and during a large import the file's bytes (1×) and its garbage peaked together at ~3× the file.
+   */
+  takeBuffer?: boolean;
 }
 
 const QUOTE = 0x22;
@@ -188,7 +204,7 @@ function parsePiece(data: Uint8Array, start: number, end: number, maxDepth: numb
  * Splits `data` (a whole file, after inflation) when it is one JSON object with a `PeerConnections` object member;
  * null when it is not, or when anything would not come out exactly as `JSON.parse` of the decoded text.
  */
-export function splitInternalsDump(data: Uint8Array): SplitInternals | null {
+export function splitInternalsDump(data: Uint8Array, options: SplitOptions = {}): SplitInternals | null {
   let at = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
   at = skipSpace(data, at);
   const top = members(data, at, DOCUMENT_NEST);
@@ -209,20 +225,31 @@ export function splitInternalsDump(data: Uint8Array): SplitInternals | null {
     setOwnKey(document, key, piece.value);
   }
   const ranges = new Map(pcs.map((pc) => [pc.key, pc]));
+  // Taken: each PC's bytes in a buffer of its own (`base`: where it starts in the file), the file's buffer gone.
+  const own = options.takeBuffer ? new Map(pcs.map((pc) => [pc.key, data.slice(pc.start, pc.end)])) : null;
+  if (own) detachBuffer(data.buffer);
   return {
     document,
     readPc(key) {
       const range = ranges.get(key);
       if (range === undefined) throw new SplitFallback(`no peer connection ${key}`);
+      const bytes = own ? own.get(key) : data;
+      if (bytes === undefined) throw new SplitFallback(`peer connection ${key} was released`);
+      const base = own ? range.start : 0;
       const fail = () => new SplitFallback(`peer connection ${key} does not parse on its own`);
+      const release = () => {
+        if (!own?.has(key)) return;
+        own.delete(key);
+        detachBuffer(bytes.buffer);
+      };
       // Split in the document's scan when it is an object (with its stats object's members).
       const pcMembers = range.inner;
       const series = pcMembers?.find((m) => m.key === 'stats')?.inner;
       if (pcMembers === undefined || series === undefined) {
         // Not an object with a stats object: the PC in one piece.
-        const piece = parsePiece(data, range.start, range.end, MAX_DOCUMENT_DEPTH - 2);
+        const piece = parsePiece(bytes, range.start - base, range.end - base, MAX_DOCUMENT_DEPTH - 2);
         if (piece === null) throw fail();
-        return { value: piece.value };
+        return { value: piece.value, release };
       }
       // The PC is level 3, its members 4, the series 5.
       const pc: JsonObject = {};
@@ -233,7 +260,7 @@ export function splitInternalsDump(data: Uint8Array): SplitInternals | null {
           setOwnKey(pc, member.key, placeholders);
           continue;
         }
-        const piece = parsePiece(data, member.start, member.end, MAX_DOCUMENT_DEPTH - 3);
+        const piece = parsePiece(bytes, member.start - base, member.end - base, MAX_DOCUMENT_DEPTH - 3);
         if (piece === null) throw fail();
         setOwnKey(pc, member.key, piece.value);
       }
@@ -242,10 +269,11 @@ export function splitInternalsDump(data: Uint8Array): SplitInternals | null {
         value: pc,
         readSeries(seriesKey) {
           const at = seriesRanges.get(seriesKey);
-          const piece = at ? parsePiece(data, at.start, at.end, MAX_DOCUMENT_DEPTH - 4) : null;
+          const piece = at ? parsePiece(bytes, at.start - base, at.end - base, MAX_DOCUMENT_DEPTH - 4) : null;
           if (piece === null) throw fail();
           return piece.value;
         },
+        release,
       };
     },
   };

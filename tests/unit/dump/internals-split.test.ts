@@ -3,6 +3,7 @@
  * whole decoded text gives, or nothing (then the whole-text path runs, with its own error messages).
  */
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { detectDump } from '../../../lib/dump/detect';
 import { importDump } from '../../../lib/dump/import-dump';
@@ -16,8 +17,8 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 const define = (target: object, key: string, value: unknown) => Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 
 /** The split document with every PC and every series read, or null. */
-function readSplit(bytes: Uint8Array): JsonObject | null {
-  const split = splitInternalsDump(bytes);
+function readSplit(bytes: Uint8Array, options: { takeBuffer?: boolean } = {}): JsonObject | null {
+  const split = splitInternalsDump(bytes, options);
   if (split === null) return null;
   const pcs = split.document.PeerConnections as JsonObject;
   for (const key of Object.keys(pcs)) {
@@ -115,5 +116,63 @@ describe('splitInternalsDump', () => {
     expect(error).toBeInstanceOf(DumpError);
     expect((error as DumpError).format).toBe('webrtc-internals');
     expect(() => detectDump('broken.json', broken, undefined, { split: false })).toThrow((error as DumpError).message);
+  });
+
+  it('takes the buffer when told to: each PC is read from a copy of its own, freed on release; nothing taken when the split gives up', () => {
+    const corpus = readFileSync(INTERNALS_DUMP_CALL);
+    const docs = [
+      corpus.toString('utf8'),
+      '{"PeerConnections":{"1":{"stats":{"a-b":{"values":"[1]"}},"stats":{"c-d":{}}},"2":{"stats":{"a-b":{"values":"[2]"}}},"3":[1]},"UserAgent":"x"}',
+    ];
+    for (const doc of docs) {
+      const taken = utf8(doc);
+      expect(ordered(readSplit(taken, { takeBuffer: true })!)).toBe(ordered(JSON.parse(doc) as Json));
+      // Detached: the caller's view of it is empty.
+      expect(taken.length).toBe(0);
+    }
+    const bytes = utf8('{"PeerConnections":{"1":{"stats":{"a-b":{"values":"[1]"}}},"2":{"x":1}}}');
+    const split = splitInternalsDump(bytes, { takeBuffer: true })!;
+    const first = split.readPc('1');
+    expect(first.readSeries!('a-b')).toEqual({ values: '[1]' });
+    first.release();
+    first.release();
+    expect(() => split.readPc('1')).toThrow(SplitFallback);
+    expect(split.readPc('2').value).toEqual({ x: 1 });
+    // Not split: the bytes stay the caller's, whole.
+    const refused = utf8('{"PeerConnections":{"1":{}},"PeerConnections":{}}');
+    expect(splitInternalsDump(refused, { takeBuffer: true })).toBeNull();
+    expect(new TextDecoder().decode(refused)).toBe('{"PeerConnections":{"1":{}},"PeerConnections":{}}');
+    // Without takeBuffer, release does nothing and a PC reads again.
+    const kept = splitInternalsDump(utf8('{"PeerConnections":{"1":{"a":1}}}'))!;
+    kept.readPc('1').release();
+    expect(kept.readPc('1').value).toEqual({ a: 1 });
+  });
+
+  it('a gzipped dump: the inflated bytes are taken (the file given stays whole), and a broken PC fails as the plain file does', () => {
+    const corpus = new Uint8Array(readFileSync(INTERNALS_DUMP_CALL));
+    const gz = gzipSync(corpus);
+    const gzLength = gz.length;
+    const fromGz = importDump('a.json', gz);
+    expect(gz.length).toBe(gzLength);
+    const plain = importDump('a.json', corpus);
+    // The same bundle but for the new session's random id and the file's size (compared as text: a failure would
+    // print 600 KB).
+    expect(fromGz.bundles[0].session.bytes).toBe(gz.length);
+    const same = (r: typeof plain) => ordered({ ...r.bundles[0], session: { ...r.bundles[0].session, bytes: 0 } } as unknown as Json).replace(/import:[0-9a-f-]{36}/g, 'import:id');
+    expect(fromGz.bundles.length).toBe(1);
+    expect(same(fromGz) === same(plain)).toBe(true);
+    expect(fromGz.bundles[0].pcs.length).toBeGreaterThan(1);
+    // The split took the inflated buffer; the PC that does not parse sends the import back to the gzip file whole.
+    const broken = '{\n "PeerConnections": {\n  "1-1": {"stats": {"A-[b]": {"values": "[1]"}}},\n  "1-2": {"stats": {"A-c": {"values": 01}}}\n }\n}';
+    const message = (bytes: Uint8Array, name: string) => {
+      try {
+        importDump(name, bytes);
+      } catch (e) {
+        return e instanceof DumpError ? e.message.slice(name.length) : `not a DumpError: ${String(e)}`;
+      }
+      return 'no error';
+    };
+    expect(message(gzipSync(utf8(broken)), 'b.json.gz')).toBe(message(utf8(broken), 'b.json'));
+    expect(message(utf8(broken), 'b.json')).toMatch(/^: .*webrtc-internals.*line 4/);
   });
 });
