@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ensureNetns } from './support/netns.mjs';
 import { startServer } from './support/server.mjs';
 import { ensureBuild, REPO_ROOT, step, waitFor } from './support/util.mjs';
@@ -189,6 +189,21 @@ try {
     const imported = (await viewRequest(viewer, { type: 'list-sessions' })).find((s) => s.imported?.fileName === 'webrtc_internals_dump.txt');
     assert.equal(imported.imported.format, 'webrtc-internals');
     assert.ok(imported.pcCount >= 2);
+  });
+
+  await step('the same dump gzipped imports to the same PCs, polls and stats (the worker frees the inflated bytes PC by PC)', async () => {
+    const file = join(work, 'webrtc_internals_dump.txt.gz');
+    await writeFile(file, gzipSync(chromeText));
+    await viewer.locator('input[type="file"]').setInputFiles(file);
+    await viewer.getByRole('button', { name: 'Open the session imported from webrtc_internals_dump.txt.gz' }).waitFor({ timeout: 30_000 });
+    const listed = await viewRequest(viewer, { type: 'list-sessions' });
+    const [plain, gz] = await Promise.all(
+      ['webrtc_internals_dump.txt', 'webrtc_internals_dump.txt.gz'].map((name) => viewRequest(viewer, { type: 'get-session', sessionId: listed.find((s) => s.imported?.fileName === name).id })),
+    );
+    assert.deepEqual(gz.pcs.map((p) => [p.pcId, p.fileId, p.sampleCount]), plain.pcs.map((p) => [p.pcId, p.fileId, p.sampleCount]));
+    assert.ok(gz.pcs.length >= 2 && gz.pcs.every((p) => p.sampleCount > 0), 'PCs with polls');
+    assert.equal(gz.events.length, plain.events.length);
+    assert.deepEqual(gz.stats, plain.stats);
   });
 
   await step('our webrtc-internals export of the call imports again with the same series values', async () => {

@@ -1,7 +1,8 @@
 // e2e-timeout-seconds: 180
 // Dump files in real Firefox ESR (puppeteer-core over WebDriver BiDi), no call needed: the viewer's import control
 // reads corpus dumps (Chromium's webrtc-internals dump and Chromium's rtcstats export of the same 60 s call), each
-// opens with its PCs (the file's own PC ids shown), charts and the file's entries we have no record type for; the
+// opens with its PCs (the file's own PC ids shown), charts and the file's entries we have no record type for (the
+// webrtc-internals dump gzipped too, to the same stored session); the
 // export dialog writes our own format and webrtc-internals (the Blob the page hands to `<a download>` is read
 // from the page); our own file imports again as the same session, and our webrtc-internals file with the same
 // polls and the same entries we have no record type for.
@@ -9,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ensureNetns } from './support/netns.mjs';
 import { REPO_ROOT, ensureBuild, step, waitFor } from './support/util.mjs';
 import { viewRequest } from './support/scope-api.mjs';
@@ -99,6 +100,18 @@ try {
     assert.deepEqual(data.pcs.map((p) => [p.pcId, p.fileId, p.sampleCount]), [['0-1', '10-1', 60], ['0-2', '10-2', 60]]);
     assert.equal(data.events.filter(isGeneric).length, GENERIC_ENTRIES);
     console.log(`    files set ${viaBidi ? 'with BiDi input.setFiles' : 'through a DataTransfer'}; ${shown.charts} charts; tabs: ${shown.tabs.join(' | ')}`);
+  });
+
+  await step('the same dump gzipped imports to the same PCs, polls and stats (the worker frees the inflated bytes PC by PC)', async () => {
+    const path = join(work, 'chromium156-loopback-2pc-60s.json.gz');
+    writeFileSync(path, gzipSync(readFileSync(INTERNALS)));
+    const { result, session } = await importFile(path, 'chromium156-loopback-2pc-60s.json.gz');
+    assert.match(result, /webrtc-internals, 1 session imported/);
+    const plainId = (await viewRequest(viewer, { type: 'list-sessions' })).find((s) => s.imported?.fileName === 'chromium156-loopback-2pc-60s.json').id;
+    const [plain, gz] = await Promise.all([sessionData(plainId), sessionData(session.id)]);
+    assert.deepEqual(gz.pcs.map((p) => [p.pcId, p.fileId, p.sampleCount]), [['0-1', '10-1', 60], ['0-2', '10-2', 60]]);
+    assert.equal(gz.events.length, plain.events.length);
+    assert.deepEqual(gz.stats, plain.stats);
   });
 
   await step('the event log shows the file\'s transceiverAdded/Modified entries under their own name', async () => {
