@@ -202,7 +202,10 @@ export function chromiumUpdateLog(events: readonly TraceEvent[]): ChromiumLogEnt
             push(record.method, description(first), record.t);
             break;
           case 'addIceCandidate':
-            push('addIceCandidate', candidate(first), record.t);
+            // Chromium logs a remote candidate once, with its outcome (peer_connection_tracker.cc
+            // TrackAddIceCandidate): `addIceCandidate` means it was added, `addIceCandidateFailed` that it was not.
+            // So it is written at the settlement (below); a call that never settled is not written at all (as
+            // Chromium would not), rather than as a success.
             break;
           case 'addTrack': {
             // M156: {"kind","id","streams":[…]}.
@@ -230,6 +233,8 @@ export function chromiumUpdateLog(events: readonly TraceEvent[]): ChromiumLogEnt
           // addIceCandidate failures repeat the candidate (peer_connection_tracker.cc); the others carry the error.
           if (method === 'addIceCandidate') push('addIceCandidateFailed', candidate(calls.get(record.call)?.[0]), record.t);
           else push(`${method}OnFailure`, errorText(record.error), record.t);
+        } else if (method === 'addIceCandidate') {
+          push('addIceCandidate', candidate(calls.get(record.call)?.[0]), record.t);
         } else if (method === 'createOffer' || method === 'createAnswer') {
           push(`${method}OnSuccess`, description(record.value), record.t);
         } else if (method === 'setLocalDescription' || method === 'setRemoteDescription') {
@@ -237,7 +242,7 @@ export function chromiumUpdateLog(events: readonly TraceEvent[]): ChromiumLogEnt
           // settled value), as Chromium logs that form's success; the explicit forms log nothing there.
           push(`${method}OnSuccess`, method === 'setLocalDescription' && record.value !== undefined ? description(record.value) : '', record.t);
         }
-        // Chromium logs no success for the other calls (corpus: addIceCandidate, addTrack, createDataChannel).
+        // Chromium logs no success for the other calls (corpus: addTrack, createDataChannel).
         break;
       }
       case 'pc-event': {

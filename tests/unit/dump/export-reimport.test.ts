@@ -9,6 +9,7 @@ import { exportRtcstats } from '../../../lib/dump/export-rtcstats';
 import { writeScopeDump } from '../../../lib/dump/format-scope';
 import { redactBundle } from '../../../lib/dump/redact';
 import { callBundle } from '../../fixtures/bundles/call-bundle';
+import { EventStream, makePc, makeSummary } from '../../fixtures/session-builders';
 import { pcSamples, statsPcIds } from '../../../lib/dump/bundle-stats';
 import type { SessionBundle } from '../../../lib/dump/session-bundle';
 import { readFileSync } from 'node:fs';
@@ -70,5 +71,37 @@ describe('exports read back by importDump', () => {
     const result = importDump('r.txt', new TextEncoder().encode(exportWebrtcInternals(redactBundle(bundle, { url: true }))));
     expect(result.problems).toEqual([]);
     expect(result.bundles[0].pcs).toHaveLength(2);
+  });
+});
+
+describe('remote candidates through a webrtc-internals export', () => {
+  it('are written once, with their outcome, as Chromium logs them; one never settled is not written as added', () => {
+    const s = new EventStream();
+    const cand = (n: number) => ({ candidate: `candidate:${n} 1 udp 2122260223 192.0.2.${n} 5000${n} typ host`, sdpMid: '0', sdpMLineIndex: 0 });
+    s.created('0-1', 1_000_000, {});
+    s.callOk('0-1', 1_000_100, 'addIceCandidate', [cand(1)], undefined, 3);
+    s.callFail('0-1', 1_000_200, 'addIceCandidate', [cand(2)], { name: 'OperationError', message: 'Error processing ICE candidate' }, 4);
+    s.callStart('0-1', 1_000_300, 'addIceCandidate', [cand(3)]);
+    const bundle: SessionBundle = {
+      session: makeSummary({ pcCount: 1, eventCount: s.events.length, sampleCount: 0, endedAt: 1_001_000 }),
+      pcs: [makePc('0-1', 1_000_000)],
+      events: s.events,
+      samples: {},
+    };
+    const text = exportWebrtcInternals(bundle);
+    const log = (JSON.parse(text) as { PeerConnections: Record<string, { updateLog: { type: string; value: string; timestamp: number }[] }> }).PeerConnections;
+    const entries = Object.values(log)[0].updateLog.filter((e) => e.type.startsWith('addIceCandidate'));
+    expect(entries.map((e) => [e.type, e.timestamp, (JSON.parse(e.value) as { candidate: string }).candidate])).toEqual([
+      ['addIceCandidate', 1_000_103, cand(1).candidate],
+      ['addIceCandidateFailed', 1_000_204, cand(2).candidate],
+    ]);
+    // Read back: one call added, one failed, and no third call claiming success.
+    const [back] = importDump('again.txt', new TextEncoder().encode(text)).bundles;
+    const settled = back.events.flatMap((e) => (e.record.type === 'pc-settled' && e.record.method === 'addIceCandidate' ? [[e.record.ok, e.record.t]] : []));
+    expect(settled).toEqual([
+      [true, 1_000_103],
+      [false, 1_000_204],
+    ]);
+    expect(back.events.filter((e) => e.record.type === 'pc-call' && e.record.method === 'addIceCandidate')).toHaveLength(2);
   });
 });
