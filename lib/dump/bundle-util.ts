@@ -181,15 +181,21 @@ export function pcEvents(bundle: SessionBundle, pcId: string): TraceEvent[] {
 }
 
 /**
- * Keys for the PCs of several bundles in one dump, shaped like Chromium's `"<rid>-<lid>"`: rid = the frame's index
- * + 1, offset so that the frames of each bundle get their own rids; lid = the PC's per-document number (our PC
- * ids are `"<frame>-<pc>"`, the same shape). Unique within the dump.
+ * Keys for the PCs of several bundles in one dump. An imported PC keeps its file's id (`fileId`: `"10-1"`,
+ * `"PC_0"`) when that is a plain token and no other PC of the dump has it, so a dump imported and exported again
+ * (say, redacted to be shared) names its PCs as the original did. Others are shaped like Chromium's
+ * `"<rid>-<lid>"`: rid = the frame's index + 1, offset so that the frames of each bundle get their own rids; lid =
+ * the PC's per-document number (our PC ids are `"<frame>-<pc>"`, the same shape), moved up past any key taken.
+ * Unique within the dump.
  */
 export interface DumpIds {
   pcKey(bundleIndex: number, pcId: string): string;
   /** rid of a frame (also the rid of getUserMedia entries from it). */
   rid(bundleIndex: number, frame: number): number;
 }
+
+/** A file id kept as a PC's key: a short plain token (Chromium's `"10-1"`, rtcstats' `"PC_0"`), not a Firefox pcid. */
+const FILE_ID_KEY = /^[\w.:-]{1,64}$/;
 
 export function dumpIds(bundles: readonly SessionBundle[]): DumpIds {
   const bases: number[] = [];
@@ -203,6 +209,16 @@ export function dumpIds(bundles: readonly SessionBundle[]): DumpIds {
   }
   const keys = new Map<string, string>();
   const used = new Set<string>();
+  // File ids that name one PC of the whole dump, reserved before any key is made up.
+  const fileIdCount = new Map<string, number>();
+  for (const bundle of bundles) for (const pc of bundle.pcs) if (pc.fileId !== undefined) fileIdCount.set(pc.fileId, (fileIdCount.get(pc.fileId) ?? 0) + 1);
+  bundles.forEach((bundle, bundleIndex) => {
+    for (const pc of bundle.pcs) {
+      if (pc.fileId === undefined || fileIdCount.get(pc.fileId) !== 1 || !FILE_ID_KEY.test(pc.fileId)) continue;
+      keys.set(`${bundleIndex}\u0000${pc.pcId}`, pc.fileId);
+      used.add(pc.fileId);
+    }
+  });
   const rid = (bundleIndex: number, frame: number) => bases[bundleIndex] + frame + 1;
   return {
     rid,

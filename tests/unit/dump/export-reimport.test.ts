@@ -105,3 +105,37 @@ describe('remote candidates through a webrtc-internals export', () => {
     expect(back.events.filter((e) => e.record.type === 'pc-call' && e.record.method === 'addIceCandidate')).toHaveLength(2);
   });
 });
+
+describe('PC keys of an imported session exported again', () => {
+  const keysOf = (text: string) => Object.keys((JSON.parse(text) as { PeerConnections: object }).PeerConnections);
+  const rtcstatsKeys = (bytes: Uint8Array) => [...new Set(importDump('x.gz', bytes).bundles[0].pcs.map((pc) => pc.fileId))];
+
+  it("are the file's own ids (webrtc-internals and rtcstats exports), so the copy names its PCs as the original did", () => {
+    const [imported] = importDump('in.json', new Uint8Array(readFileSync(INTERNALS_DUMP_CALL))).bundles;
+    expect(imported.pcs.map((pc) => pc.fileId)).toEqual(['10-1', '10-2']);
+    expect(keysOf(exportWebrtcInternals(imported))).toEqual(['10-1', '10-2']);
+    expect(keysOf(exportWebrtcInternals(redactBundle(imported)))).toEqual(['10-1', '10-2']);
+    expect(rtcstatsKeys(exportRtcstats(imported))).toEqual(['10-1', '10-2']);
+    // rtcstats-legacy ids ("PC_0", …) too.
+    const [legacy] = importDump('in', new Uint8Array(readFileSync(`${CORPUS_DIR}/dumps/rtcstats-legacy/google-standard-stats-relay-p2p`))).bundles;
+    const legacyIds = legacy.pcs.map((pc) => pc.fileId);
+    expect(legacyIds.every((id) => id !== undefined && /^[\w.:-]+$/.test(id))).toBe(true);
+    expect(keysOf(exportWebrtcInternals(legacy))).toEqual(legacyIds);
+  });
+
+  it('are made up where two PCs of one dump share a file id, or it is no plain token; a recorded session is numbered', () => {
+    const [a] = importDump('a.json', new Uint8Array(readFileSync(INTERNALS_DUMP_CALL))).bundles;
+    const [b] = importDump('b.json', new Uint8Array(readFileSync(INTERNALS_DUMP_CALL))).bundles;
+    const both = keysOf(exportWebrtcInternals([a, b]));
+    expect(both).toHaveLength(4);
+    expect(new Set(both).size).toBe(4);
+    expect(both.some((key) => key === '10-1' || key === '10-2')).toBe(false);
+    // One of them with other ids: those are kept, and a made-up key never takes one.
+    const renamed = { ...b, pcs: b.pcs.map((pc, i) => ({ ...pc, fileId: ['1-1', 'pcid {x} (url)'][i] })) };
+    const mixed = keysOf(exportWebrtcInternals([a, renamed]));
+    expect(mixed.slice(0, 3)).toEqual(['10-1', '10-2', '1-1']);
+    expect(mixed[3]).toMatch(/^\d+-\d+$/);
+    expect(new Set(mixed).size).toBe(4);
+    expect(keysOf(exportWebrtcInternals(bundle))).toEqual(['1-1', '1-2']);
+  });
+});
