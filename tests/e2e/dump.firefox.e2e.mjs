@@ -225,6 +225,9 @@ try {
     const generic = (d) => d.events.filter(isGeneric).map((e) => [e.pcId, e.record.t, e.record.value.name, e.record.value.text]);
     assert.deepEqual(generic(back), generic(original));
     assert.deepEqual(back.pcs.map((p) => p.sampleCount), original.pcs.map((p) => p.sampleCount));
+    // The export kept the rtcstats file's PC ids as its keys: the copy names its PCs as the original file did.
+    assert.deepEqual(back.pcs.map((p) => p.fileId), original.pcs.map((p) => p.fileId));
+    assert.deepEqual(back.pcs.map((p) => p.fileId), ['10-1', '10-2']);
   });
 
   assert.deepEqual(errors, [], 'no errors in the viewer');
