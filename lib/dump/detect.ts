@@ -10,6 +10,7 @@ import { firstCharCode } from './lines';
 import { isJsonObject, parseJson } from './safe-json';
 import type { Json, JsonObject } from '../protocol/json';
 import { splitInternalsDump, type SplitPc } from './internals-split';
+import { looksLikeFirefoxReport } from './import-firefox-report';
 import { utf16ByteOrder } from './text-encoding';
 
 /** Default cap on the inflated size: V8 strings end near 512 MiB, and no real dump comes close. */
@@ -118,8 +119,10 @@ export function detectDump(fileName: string, bytes: Uint8Array, maxInflatedBytes
       const doc = parsed.value;
       const has = (key: string) => Object.prototype.hasOwnProperty.call(doc, key);
       if (has('PeerConnections') || has('getUserMedia')) return { format: 'webrtc-internals', text: body, document: doc };
+      // HOOK(firefox-report): about:webrtc's "Copy Report" / "Copy Report History" JSON (import-firefox-report.ts).
+      if (looksLikeFirefoxReport(doc)) return { format: 'firefox-about-webrtc', text: '', document: doc };
       if (has('pcid') || has('sdpHistories') || Object.keys(doc).some((k) => k.endsWith('RtpStreamStats'))) {
-        throw fail('firefox-about-webrtc', 'document', 'this is Firefox\'s "Copy Report" JSON, which is not supported yet; save about:webrtc with "Save Page" instead');
+        throw fail('firefox-about-webrtc', 'document', 'looks like Firefox\'s about:webrtc report JSON, but has neither a "pcid" with an "sdpHistory" or stats arrays, nor "reports" with "sdpHistories"');
       }
       throw fail('unknown', 'document', 'a JSON object, but neither a webrtc-internals dump (no "PeerConnections") nor a WebRTC Scope export');
     }

@@ -101,13 +101,12 @@ function readSection(ctx: ImportContext, section: HtmlElement, where: string): P
   const args = l10nArgs(heading) ?? {};
   const now = typeof args.now === 'string' ? Date.parse(args.now) : NaN;
   if (!Number.isNaN(now) && !ctx.validTime(where, now, 'report time ("now")')) return null;
-  // pcid: `{uuid} <µs since the epoch> (id=<inner window id> url=<url>)`.
-  const idMatch = /^(\{[^}]*\})\s+(\d+)\s+\(id=(\d+)\s+url=(.*)\)$/.exec(pcid);
-  const createdAt = idMatch ? Number(idMatch[2]) / 1000 : NaN;
-  if (idMatch && !ctx.validTime(where, createdAt, 'creation time from the pcid')) return null;
-  const url = idMatch ? idMatch[4] : typeof args.url === 'string' ? args.url : '';
+  const parsed = firefoxPcid(pcid);
+  const createdAt = parsed ? parsed.createdAt : NaN;
+  if (parsed && !ctx.validTime(where, createdAt, 'creation time from the pcid')) return null;
+  const url = parsed ? parsed.url : typeof args.url === 'string' ? args.url : '';
   // The heading's `id` is the same window id; without either, PCs of one URL are taken as one page.
-  const windowId = idMatch ? idMatch[3] : typeof args.id === 'string' ? args.id : null;
+  const windowId = parsed ? parsed.windowId : typeof args.id === 'string' ? args.id : null;
   const history = sdpHistory(ctx, section, where);
   const times = [createdAt, ...history.map((h) => h.t), now].filter(Number.isFinite);
   if (times.length === 0) {
@@ -138,13 +137,10 @@ function addPc(builder: ImportBuilder, section: PcSection): void {
   }
   if (Number.isFinite(now)) builder.meta.extraTimes.push(now);
 
-  // Which descriptions were offers: Firefox does not say; an offer proposes `a=setup:actpass` (RFC 8842), an
-  // answer picks active or passive. Without a setup line, alternate from an offer.
   let lastType: string | null = null;
   let lastSide: HistoryEntry['side'] | null = null;
   for (const entry of history) {
-    const setup = /^a=setup:(\w+)/m.exec(entry.sdp);
-    const type: string = setup ? (setup[1] === 'actpass' ? 'offer' : 'answer') : lastType === 'offer' ? 'answer' : 'offer';
+    const type = descriptionType(entry.sdp, lastType);
     lastType = type;
     lastSide = entry.side;
     const method = entry.side === 'local' ? 'setLocalDescription' : 'setRemoteDescription';
@@ -161,6 +157,22 @@ function addPc(builder: ImportBuilder, section: PcSection): void {
     iceGatheringState: 'unknown',
     connectionState: 'unknown',
   };
+}
+
+/** A Firefox pcid, `{uuid} <µs since the epoch> (id=<inner window id> url=<url>)`, read; null when not that shape. */
+export function firefoxPcid(pcid: string): { createdAt: number; windowId: string; url: string } | null {
+  const m = /^(\{[^}]*\})\s+(\d+)\s+\(id=(\d+)\s+url=(.*)\)$/.exec(pcid);
+  return m ? { createdAt: Number(m[2]) / 1000, windowId: m[3], url: m[4] } : null;
+}
+
+/**
+ * Whether a description of Firefox's SDP history was an offer or an answer: Firefox does not say; an offer
+ * proposes `a=setup:actpass` (RFC 8842), an answer picks active or passive. Without a setup line, alternate from
+ * an offer (`previous`: the type of the PC's description before it).
+ */
+export function descriptionType(sdp: string, previous: string | null): 'offer' | 'answer' {
+  const setup = /^a=setup:(\w+)/m.exec(sdp);
+  return setup ? (setup[1] === 'actpass' ? 'offer' : 'answer') : previous === 'offer' ? 'answer' : 'offer';
 }
 
 interface HistoryEntry {

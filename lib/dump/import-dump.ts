@@ -11,6 +11,7 @@
 import { detectDump } from './detect';
 import { readScopeDump } from './format-scope';
 import { importAboutWebrtc } from './import-about-webrtc';
+import { importFirefoxReport } from './import-firefox-report';
 import { ImportContext, type DumpProblem, type ImportOptions } from './import-context';
 import { importRtcstatsLegacy, importRtcstatsV3 } from './import-rtcstats';
 import { importWebrtcInternals } from './import-webrtc-internals';
@@ -91,7 +92,9 @@ export function importDump(fileName: string, bytes: Uint8Array, options: ImportO
         bundles = [importRtcstatsV3(ctx, detected.text, bytes.length)];
         break;
       case 'firefox-about-webrtc':
-        bundles = importAboutWebrtc(ctx, detected.text, bytes.length);
+        // The saved page (HTML text), or the report JSON its "Copy Report" buttons give (a parsed document).
+        bundles = detected.document ? importFirefoxReport(ctx, detected.document, bytes.length) : importAboutWebrtc(ctx, detected.text, bytes.length);
+        detected.document = undefined;
         break;
     }
     const problems = ctx.finish();

@@ -2,7 +2,7 @@
 // Dump files in real Firefox ESR (puppeteer-core over WebDriver BiDi), no call needed: the viewer's import control
 // reads corpus dumps (Chromium's webrtc-internals dump and Chromium's rtcstats export of the same 60 s call), each
 // opens with its PCs (the file's own PC ids shown), charts and the file's entries we have no record type for (the
-// webrtc-internals dump gzipped too, to the same stored session); the
+// webrtc-internals dump gzipped too, to the same stored session; and Firefox's own "Copy Report History" JSON); the
 // export dialog writes our own format and webrtc-internals (the Blob the page hands to `<a download>` is read
 // from the page); our own file imports again as the same session, and our webrtc-internals file with the same
 // polls and the same entries we have no record type for.
@@ -228,6 +228,18 @@ try {
     // The export kept the rtcstats file's PC ids as its keys: the copy names its PCs as the original file did.
     assert.deepEqual(back.pcs.map((p) => p.fileId), original.pcs.map((p) => p.fileId));
     assert.deepEqual(back.pcs.map((p) => p.fileId), ['10-1', '10-2']);
+  });
+
+  await step('Firefox\'s own about:webrtc "Copy Report History" JSON imports and opens with its PC and charts', async () => {
+    const name = 'firefox153-copy-report-history.json';
+    const { result, session } = await importFile(join(REPO_ROOT, 'tests/fixtures/dumps', name), name);
+    assert.match(result, /firefox-about-webrtc, 1 session imported/);
+    const shown = await openImported(name, 1);
+    assert.ok(shown.charts >= 5, `${shown.charts} charts`);
+    assert.match(shown.fileId, /^\{[0-9a-f-]+\} \d+ \(id=\d+ url=/);
+    const data = await sessionData(session.id);
+    assert.deepEqual(data.pcs.map((p) => [p.sampleCount, p.iceConnectionState, p.connectionState]), [[8, 'connected', 'connected']]);
+    console.log(`    ${shown.charts} charts; tab: ${shown.tabs[0]}`);
   });
 
   assert.deepEqual(errors, [], 'no errors in the viewer');

@@ -73,7 +73,8 @@ describe('bad input', () => {
     ['a JSON string', bytes('"hello"'), 'unknown', 'document', /^valid JSON, but a string: a dump is a JSON object/],
     ['a JSON number', bytes(' 42\n'), 'unknown', 'document', /^valid JSON, but a number/],
     ['JSON null', bytes('null'), 'unknown', 'document', /^valid JSON, but null/],
-    ['Firefox Copy Report', bytes('{"pcid": "x", "inboundRtpStreamStats": []}'), 'firefox-about-webrtc', 'document', /Copy Report/],
+    ['Firefox Copy Report without its time', bytes('{"pcid": "x", "inboundRtpStreamStats": []}'), 'firefox-about-webrtc', 'report.timestamp', /^report time is not a number$/],
+    ['Firefox report JSON without reports', bytes('{"pcid": "x"}'), 'firefox-about-webrtc', 'document', /about:webrtc report JSON, but has neither/],
     ['other HTML', bytes('<!doctype html><p>hi'), 'unknown', 'document', /not a page saved from about:webrtc/],
   ])('%s → DumpError', (_name, content, format, where, reason) => {
     const e = dumpError(() => importDump('input.bin', content));
