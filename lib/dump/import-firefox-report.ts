@@ -66,12 +66,17 @@ export function importFirefoxReport(ctx: ImportContext, doc: JsonObject, inputBy
   }
 
   const pcs = new Map<string, ReportPc>();
+  /** pcids whose creation time is no valid time: reported once, their reports left out. */
+  const refused = new Set<string>();
   const pcOf = (pcid: string, where: string): ReportPc | null => {
     const known = pcs.get(pcid);
     if (known) return known;
+    if (refused.has(pcid)) return null;
     const parsed = firefoxPcid(pcid);
-    if (parsed && timeProblem(parsed.createdAt, 'creation time from the pcid') !== null) {
-      ctx.problem(where, `${timeProblem(parsed.createdAt, 'creation time from the pcid')}`);
+    const timeIssue = parsed ? timeProblem(parsed.createdAt, 'creation time from the pcid') : null;
+    if (timeIssue !== null) {
+      refused.add(pcid);
+      ctx.problem(`${where}.pcid`, `${timeIssue}; this peer connection is left out`);
       return null;
     }
     const pc: ReportPc = {
@@ -110,14 +115,21 @@ export function importFirefoxReport(ctx: ImportContext, doc: JsonObject, inputBy
     const pc = pcOf(pcid, where);
     if (pc) addSdp(ctx, pc, history, `${where}.sdpHistory`);
   }
-  if (pcs.size === 0) {
+  // A PC is placed by its pcid's time, a report or a description; one with none of them (an empty SDP history
+  // under a pcid of another shape) is left out.
+  const placed: ReportPc[] = [];
+  for (const pc of pcs.values()) {
+    if (Number.isFinite(pc.createdAt) || pc.reports.length > 0 || pc.sdp.length > 0) placed.push(pc);
+    else ctx.problem(pc.where, 'no time for this peer connection (neither in its pcid nor in a report or description)');
+  }
+  if (placed.length === 0) {
     // Nothing to import: the first problem met says why, else there were no reports at all.
     const first = ctx.problems[0];
     throw first ? ctx.error(first.where, first.reason) : ctx.error(list !== undefined ? 'reports' : 'report', 'no peer connection report');
   }
 
   const byDocument = new Map<string, ReportPc[]>();
-  for (const pc of pcs.values()) {
+  for (const pc of placed) {
     pc.reports.sort((a, b) => a.t - b.t);
     pc.sdp.sort((a, b) => a.t - b.t);
     const group = byDocument.get(pc.documentKey);
@@ -127,7 +139,7 @@ export function importFirefoxReport(ctx: ImportContext, doc: JsonObject, inputBy
   const groups = [...byDocument.values()];
   return groups.map((group, i) => {
     ctx.progress(0.8 + (0.2 * i) / groups.length);
-    const builder = new ImportBuilder(ctx.fileName, 'firefox-about-webrtc', Math.round((inputBytes * group.length) / pcs.size), { problem: (where, reason) => ctx.problem(where, reason) });
+    const builder = new ImportBuilder(ctx.fileName, 'firefox-about-webrtc', Math.round((inputBytes * group.length) / placed.length), { problem: (where, reason) => ctx.problem(where, reason) });
     builder.meta.userAgent = 'Firefox';
     for (const pc of group) addPc(ctx, builder, pc);
     builder.meta.url = group[0].url;

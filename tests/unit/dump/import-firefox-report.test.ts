@@ -101,4 +101,15 @@ describe('Firefox about:webrtc report JSON', () => {
     expect(proto.problems.map((p) => p.reason)).toEqual(['stats id "__proto__" refused']);
     expect(({} as Record<string, unknown>).kind).toBeUndefined();
   });
+
+  it('a pcid whose time is no valid time is reported once and its reports left out; a PC nothing places is left out', () => {
+    const source = JSON.parse(text(REPORT)) as JsonObject;
+    const far = { ...source, pcid: '{bbbbbbbb-0000-0000-0000-000000000000} 99999999999999999999 (id=7 url=https://example.org/)' };
+    const result = importDump('f.json', json({ reports: [far, far, source], sdpHistories: [{ pcid: 'no shape', sdpHistory: [] }] }), { allowPartial: true });
+    expect(result.problems).toEqual([
+      { where: 'reports[0].pcid', reason: 'creation time from the pcid 100000000000000000 is outside the valid time range (epoch ms from 0 to 8640000000000000); this peer connection is left out' },
+      { where: 'sdpHistories[0]', reason: 'no time for this peer connection (neither in its pcid nor in a report or description)' },
+    ]);
+    expect(result.bundles.flatMap((b) => b.pcs.map((pc) => pc.fileId))).toEqual([source.pcid]);
+  });
 });
