@@ -19,9 +19,9 @@ import type { StatsReportJson } from '../model/session';
 import { ImportBuilder } from './import-builder';
 import type { ImportContext } from './import-context';
 import { descriptionType, firefoxPcid } from './import-about-webrtc';
-import { isJsonObject, ownValue, recordValueProblem, setOwnKey } from './safe-json';
+import { isJsonObject, ownValue, setOwnKey } from './safe-json';
 import type { SessionBundle } from './session-bundle';
-import { timeProblem } from './time-range';
+import { statsObjectProblem, timeProblem } from './time-range';
 
 /** Members of a report that hold no stats objects (no `id`): kept out of the polls. */
 const NOT_STATS = new Set(['bandwidthEstimations', 'videoFrameHistories', 'rawLocalCandidates', 'rawRemoteCandidates', 'sdpHistory', 'jsepSessionErrors']);
@@ -176,11 +176,8 @@ function pollOf(ctx: ImportContext, report: JsonObject, where: string): StatsRep
       if (!isJsonObject(object)) return;
       const id = ownValue(object, 'id');
       if (typeof id !== 'string' || typeof ownValue(object, 'type') !== 'string') return;
-      const at = `${where}.${key}[${i}]`;
-      if (id === '__proto__') return ctx.problem(at, 'stats id "__proto__" refused');
-      const stamp = ownValue(object, 'timestamp');
-      const problem = recordValueProblem(object) ?? (typeof stamp === 'number' ? timeProblem(stamp) : null);
-      if (problem !== null) return ctx.problem(at, `stats object ${JSON.stringify(id)} refused: ${problem}`);
+      const problem = statsObjectProblem(id, object);
+      if (problem !== null) return ctx.problem(`${where}.${key}[${i}]`, problem);
       const copy: JsonObject = {};
       for (const field of Object.keys(object)) if (field !== 'id') setOwnKey(copy, field, object[field]);
       // A candidate is both in `iceCandidateStats` and `trickledIceCandidateStats`: one object.

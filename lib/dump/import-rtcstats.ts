@@ -16,7 +16,7 @@ import { TraceMapper, valueText } from './import-trace';
 import { isBlank, textLines, type TextLine } from './lines';
 import { hasOwnKey, isJsonObject, ownValue, parseJson, recordValueProblem, setOwnKey } from './safe-json';
 import type { SessionBundle } from './session-bundle';
-import { timeProblem } from './time-range';
+import { statsObjectProblem, timeProblem } from './time-range';
 
 /**
  * jitsi/rtcstats-server writes PC events of its pre-call test without a PC id (formats.md §2.1): they go to one
@@ -155,13 +155,9 @@ function acceptedStatsObjects(ctx: ImportContext, value: JsonObject, where: stri
   for (const id of Object.keys(value)) {
     const object = value[id];
     if (!isJsonObject(object)) continue;
-    if (id === '__proto__') {
-      ctx.problem(where, 'stats id "__proto__" refused');
-      continue;
-    }
-    const problem = recordValueProblem(object) ?? objectTimeProblem(object, 'timestamp');
+    const problem = statsObjectProblem(id, object);
     if (problem !== null) {
-      ctx.problem(where, `stats object ${JSON.stringify(id)} refused: ${problem}`);
+      ctx.problem(where, problem);
       continue;
     }
     out.push([id, object]);
