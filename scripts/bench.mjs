@@ -795,7 +795,7 @@ given too.
 second like the hook and times getStats() and one plain read of the report (\`forEach\` with \`Object.keys\` and
 \`Object.values\` of every object, what the hook does on a full read). Chromium turns its stats into JS objects on
 that first read. Since 2026-11-22 the hook reads fixed-type objects (certificate, codec, candidates: constant for
-as long as their id exists) only on every 10th poll and when the report's ids or references change (a read plan;
+as long as their id exists) only on every 30th poll (every 10th until 2026-11-24) and when the report's ids or references change (a read plan;
 ARCHITECTURE.md), so on most polls it reads less than this floor and the "hook above the floor" row can be small or
 negative; the floor's ratio to getStats and the hook's time above it stay as info rows.
 **Comparing two versions of the hook** (not part of the bench): \`scripts/bench/hook-ab.mjs\` runs two checkouts' read

@@ -2,6 +2,7 @@ import { applyStatsDelta } from '../../../lib/model/stats-delta';
 import type { StatsReportJson } from '../../../lib/model/session';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { installHook, findInstalled, toPageRecord, type HookController } from '../../../lib/page/install-hook';
+import { FULL_READ_EVERY } from '../../../lib/page/stats-poller';
 import { envelopeJson } from '../../../lib/page/page-bridge';
 import { checkPageRecord } from '../../../lib/protocol/guards';
 import type { PageRecord } from '../../../lib/protocol/messages';
@@ -471,12 +472,13 @@ describe('installHook: stats polling and settings', () => {
       Object.defineProperty(P, 'size', { get() { touched++; return 0; }, configurable: true });
       Object.defineProperty(P, 'forEach', { value() { touched++; }, configurable: true });
       globalThis.a = new RTCPeerConnection();`);
-    for (let i = 0; i < 25; i++) await vi.advanceTimersByTimeAsync(500);
+    const polls = 2 * FULL_READ_EVERY + 5;
+    for (let i = 0; i < polls; i++) await vi.advanceTimersByTimeAsync(500);
     expect(run('touched')).toBe(0);
-    // Read whole on polls 1, 11 and 21 (every FULL_READ_EVERY-th), planned reads in between.
+    // Read whole on polls 1, 1 + FULL_READ_EVERY and 1 + 2 × FULL_READ_EVERY, planned reads in between.
     expect(run('__counters.codecReads')).toBe(3);
     const stats = of('pc-stats').filter((s) => s.pc === 1);
-    expect(stats.length).toBe(25);
+    expect(stats.length).toBe(polls);
     let report: StatsReportJson | null = null;
     stats.forEach((s, i) => {
       report = applyStatsDelta(s.reset ? null : report, s.delta);

@@ -527,7 +527,7 @@ describe('read plans: fixed-type objects read every FULL_READ_EVERY polls, resta
 
   it('reads whole when the ids or a reference change, and catches a same-count swap at the next full read', async () => {
     const reports: StatsReportJson[] = [];
-    for (let t = 1; t <= 30; t++) {
+    for (let t = 1; t <= 12 + FULL_READ_EVERY + 5; t++) {
       const r = base(t);
       if (t >= 5) r.C2 = { type: 'codec', timestamp: t, mimeType: 'video/VP9', payloadType: 98 }; // new id: size changes
       if (t >= 8) (r.O as Record<string, unknown>).codecId = 'C2'; // a reference changes
@@ -555,7 +555,7 @@ describe('read plans: fixed-type objects read every FULL_READ_EVERY polls, resta
 
   it('records a fixed-type value that changes after all, at the next full read, and keeps reports whose objects are stamped one by one whole', async () => {
     const reports: StatsReportJson[] = [];
-    for (let t = 1; t <= 25; t++) {
+    for (let t = 1; t <= 3 + FULL_READ_EVERY + 5; t++) {
       const r = base(t);
       if (t >= 4) (r.C1 as Record<string, unknown>).sdpFmtpLine = 'x=1';
       reports.push(r);
