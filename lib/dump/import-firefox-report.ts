@@ -46,7 +46,7 @@ interface ReportPc {
 
 export function importFirefoxReport(ctx: ImportContext, doc: JsonObject, inputBytes: number): SessionBundle[] {
   const reports: { report: JsonObject; where: string }[] = [];
-  const histories: { pcid: Json | undefined; list: Json | undefined; where: string }[] = [];
+  const histories: { entry: JsonObject; where: string }[] = [];
   const list = ownValue(doc, 'reports');
   if (list !== undefined) {
     if (!Array.isArray(list)) throw ctx.error('reports', 'not an array');
@@ -57,7 +57,7 @@ export function importFirefoxReport(ctx: ImportContext, doc: JsonObject, inputBy
     const sdpHistories = ownValue(doc, 'sdpHistories');
     if (Array.isArray(sdpHistories)) {
       sdpHistories.forEach((h, i) => {
-        if (isJsonObject(h)) histories.push({ pcid: ownValue(h, 'pcid'), list: ownValue(h, 'sdpHistory'), where: `sdpHistories[${i}]` });
+        if (isJsonObject(h)) histories.push({ entry: h, where: `sdpHistories[${i}]` });
         else ctx.problem(`sdpHistories[${i}]`, 'not an object');
       });
     } else if (sdpHistories !== undefined) ctx.problem('sdpHistories', 'not an array');
@@ -68,6 +68,13 @@ export function importFirefoxReport(ctx: ImportContext, doc: JsonObject, inputBy
   const pcs = new Map<string, ReportPc>();
   /** pcids whose creation time is no valid time: reported once, their reports left out. */
   const refused = new Set<string>();
+  /** A report's or an SDP history's `pcid`, or null (reported) when it is none. */
+  const pcidOf = (owner: JsonObject, where: string): string | null => {
+    const pcid = ownValue(owner, 'pcid');
+    if (typeof pcid === 'string' && pcid !== '') return pcid;
+    ctx.problem(`${where}.pcid`, 'missing or not a string');
+    return null;
+  };
   const pcOf = (pcid: string, where: string): ReportPc | null => {
     const known = pcs.get(pcid);
     if (known) return known;
@@ -94,11 +101,8 @@ export function importFirefoxReport(ctx: ImportContext, doc: JsonObject, inputBy
 
   reports.forEach(({ report, where }, i) => {
     ctx.progress((0.8 * i) / Math.max(1, reports.length));
-    const pcid = ownValue(report, 'pcid');
-    if (typeof pcid !== 'string' || pcid === '') {
-      ctx.problem(`${where}.pcid`, 'missing or not a string');
-      return;
-    }
+    const pcid = pcidOf(report, where);
+    if (pcid === null) return;
     const t = ownValue(report, 'timestamp');
     if (!ctx.validTime(`${where}.timestamp`, t, 'report time')) return;
     const pc = pcOf(pcid, where);
@@ -107,13 +111,10 @@ export function importFirefoxReport(ctx: ImportContext, doc: JsonObject, inputBy
     const history = ownValue(report, 'sdpHistory');
     if (history !== undefined) addSdp(ctx, pc, history, `${where}.sdpHistory`);
   });
-  for (const { pcid, list: history, where } of histories) {
-    if (typeof pcid !== 'string' || pcid === '') {
-      ctx.problem(`${where}.pcid`, 'missing or not a string');
-      continue;
-    }
-    const pc = pcOf(pcid, where);
-    if (pc) addSdp(ctx, pc, history, `${where}.sdpHistory`);
+  for (const { entry, where } of histories) {
+    const pcid = pcidOf(entry, where);
+    const pc = pcid === null ? null : pcOf(pcid, where);
+    if (pc) addSdp(ctx, pc, ownValue(entry, 'sdpHistory'), `${where}.sdpHistory`);
   }
   // A PC is placed by its pcid's time, a report or a description; one with none of them (an empty SDP history
   // under a pcid of another shape) is left out.

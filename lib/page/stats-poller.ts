@@ -169,9 +169,9 @@ const FIXED_TYPES: Record<string, true> = objectFreeze({ __proto__: null, certif
  * new or gone id changes the report's size, and the fixed-type objects a call uses are named by objects read every
  * poll (a pair's `localCandidateId`, an RTP stream's `codecId`, a transport's `localCertificateId`), whose changed
  * reference makes the next poll a full read; what only this net catches is a swap among objects nothing names (a
- * gathered candidate no pair uses) within one poll. The full read costs about 0.1 ms more than a planned one (Chromium 156, bench call:
- * hook p50 0.32 against 0.22 ms on the sending PC, 0.23 against 0.15 on the receiving one), so every 10th poll
- * added about 0.01 ms to the mean; every 30th adds a third of that.
+ * gathered candidate no pair uses) within one poll. The full read costs about 0.1 ms more than a planned one
+ * (Chromium 156, bench call: hook p50 0.32 against 0.22 ms on the sending PC, 0.23 against 0.15 on the receiving
+ * one), so every 10th poll added about 0.01 ms to the mean; every 30th adds a third of that.
  */
 export const FULL_READ_EVERY = 30;
 
