@@ -191,6 +191,15 @@ export function createStatsPoller<PC extends object>(
   let timer: unknown;
   let timerSet = false;
   /**
+   * When the pending (or last) tick is due, on `deps.now()`'s clock; null while the poller is stopped. Ticks keep a
+   * fixed cadence (each is due one interval after the previous one was due, not after it ran): a browser that runs a
+   * hidden tab's timers only on whole-second wake-ups (Firefox 153 ESR does) would otherwise see each 1000 ms timer
+   * asked for a few milliseconds after a wake-up and run it a wake-up later, every other second: a background call
+   * got a sample every 1, 2, 1, 2… s (measured: setTimeout(1000) chains and setInterval(1000) alike in a hidden
+   * Firefox tab with a live call; a chain aimed at fixed due times got 1 s intervals).
+   */
+  let due: number | null = null;
+  /**
    * The polls of one tick are posted together, once the last of them has settled: one post to the relay costs about
    * the same for one record as for several, and the relay's listener runs inside it on the page's main thread.
    * `tick` counts ticks; `outstanding` counts the current tick's polls not settled yet; `batch` holds their records.
@@ -229,15 +238,26 @@ export function createStatsPoller<PC extends object>(
     }
     timerSet = false;
     timer = undefined;
+    due = null;
   };
 
   const schedule = () => {
-    if (timerSet || !enabled || entries.length === 0) return;
+    if (timerSet) return;
+    if (!enabled || entries.length === 0) {
+      due = null;
+      return;
+    }
+    const now = deps.now();
+    let next = due === null ? now + intervalMs : due + intervalMs;
+    // A tick that ran more than an interval late (a busy or frozen page): the next one is the cadence's first after now.
+    if (next <= now) next = now + intervalMs - ((now - next) % intervalMs);
     try {
-      timer = deps.setTimeout(tick, intervalMs);
+      timer = deps.setTimeout(tick, next - now);
       timerSet = true;
+      due = next;
     } catch {
       timerSet = false;
+      due = null;
     }
   };
 

@@ -124,6 +124,64 @@ describe('createStatsPoller', () => {
     expect(timers.pending()).toBe(0);
   });
 
+  /** A poller whose browser runs timers late: `fireAt(asked)` says when a timer due at `asked` runs; a tick takes `tickMs`. */
+  function lateTimers(fireAt: (asked: number) => number, tickMs: number) {
+    let clock = 0;
+    let pending: { at: number; cb: () => void } | null = null;
+    const times: number[] = [];
+    const pc: FakePc = { closed: false, calls: 0 };
+    const poller = createStatsPoller<FakePc>(
+      {
+        getStats: (p) => {
+          p.calls++;
+          return Promise.resolve(new Map([['P', { id: 'P', type: 'peer-connection', timestamp: p.calls }]]));
+        },
+        isClosed: () => false,
+        collect: (report) => collectReport(report),
+        emit: (record) => times.push(record.t),
+        now: () => clock + tickMs,
+        timeOrigin: 0,
+        setTimeout: (cb: () => void, ms: number) => {
+          pending = { at: fireAt(clock + tickMs + ms), cb };
+          return 1;
+        },
+        clearTimeout: () => {
+          pending = null;
+        },
+      },
+      { enabled: true, intervalMs: 1000 },
+    );
+    poller.add(1, pc);
+    return {
+      times,
+      async runTicks(n: number, delay: (i: number) => number = () => 0) {
+        for (let i = 0; i < n; i++) {
+          const next = pending!;
+          pending = null;
+          clock = next.at + delay(i);
+          next.cb();
+          for (let k = 0; k < 5; k++) await Promise.resolve();
+        }
+      },
+    };
+  }
+
+  it('keeps a fixed cadence where timers run only at whole-second wake-ups (a hidden tab in Firefox 153)', async () => {
+    // Each timer runs at the first wake-up (3 ms past each second) at or after its due time, and a tick takes 2 ms:
+    // a 1000 ms timer set at the end of a tick would wait for the wake-up after next, every time.
+    const { times, runTicks } = lateTimers((asked) => Math.ceil((asked - 3) / 1000) * 1000 + 3, 2);
+    await runTicks(10);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    expect(gaps).toEqual(new Array(9).fill(1000));
+  });
+
+  it('after a tick that ran intervals late, polls again at the cadence, not in a burst', async () => {
+    const { times, runTicks } = lateTimers((asked) => asked, 0);
+    // The 3rd tick runs 3.4 s late (a frozen page): the next is due at the cadence's first point after it.
+    await runTicks(6, (i) => (i === 2 ? 3400 : 0));
+    expect(times).toEqual([1000, 2000, 6400, 7000, 8000, 9000]);
+  });
+
   it('never overlaps two getStats calls of one PC', async () => {
     const { poller, timers } = setup(100);
     const slow: FakePc = { closed: false, calls: 0, hold: true };
