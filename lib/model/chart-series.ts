@@ -99,6 +99,8 @@ export const DEFAULT_CHARTS: readonly Omit<ChartSpec, 'series' | 'signature'>[] 
   { id: 'available-bitrate', title: 'Available bitrate', unit: 'kbit/s', yLabel: 'kbit/s', kind: 'line', yMin: 0, decimals: 1 },
   { id: 'audio-level', title: 'Audio level', unit: '', yLabel: 'RMS level (0–1)', kind: 'line', yMin: 0, yMax: 1, decimals: 3 },
   { id: 'quality-limitation', title: 'Quality limitation', unit: '', yLabel: 'reason', kind: 'bands', categories: QUALITY_LIMITATION_REASONS, decimals: 0 },
+  // 3 decimals: whole bit/s, as the rates are (a channel of signalling messages sends tens of bit/s).
+  { id: 'data-channel-bitrate', title: 'Data channel bitrate', unit: 'kbit/s', yLabel: 'kbit/s', kind: 'line', yMin: 0, decimals: 3 },
 ];
 
 /** A pause between two samples of at least this many ms (and more than twice the poll interval) is a stats gap. */
@@ -108,6 +110,8 @@ export const MIN_GAP_MS = 5000;
  * does not move it, a changed poll interval does after a few samples.
  */
 export const GAP_MEDIAN_INTERVALS = 9;
+/** Longest data-channel label shown in a series name (characters); a longer one is cut with an ellipsis. */
+const CHANNEL_LABEL_CHARS = 40;
 /** A remote-inbound-rtp report older than this is no longer drawn (see whileCounting): three audio report intervals. */
 export const REPORTS_STALE_MS = 15_000;
 
@@ -482,6 +486,15 @@ export class ChartModel {
         add('rtt', 'roundTripTime', order(1), this.has(id, 'roundTripTime'), remote, () => ({ compute: this.level(id, 'roundTripTime', 1000) }));
         break;
       }
+      case 'data-channel': {
+        // Sent and received of one channel: one colour each (paint gives the second series of a stream its own).
+        const channel = (direction: string) => (): string => `${this.channelLabel(id)} ${direction}`;
+        add('data-channel-bitrate', 'bytesSent', `channel|${this.channelOrder(id)}|0`, this.has(id, 'bytesSent'), channel('sent'), () => ({ compute: this.kbits(id, 'bytesSent') }));
+        add('data-channel-bitrate', 'bytesReceived', `channel|${this.channelOrder(id)}|1`, this.has(id, 'bytesReceived'), channel('received'), () => ({
+          compute: this.kbits(id, 'bytesReceived'),
+        }));
+        break;
+      }
       case 'media-source': {
         const source = (): string => this.sourceLabel(id);
         add('audio-level', 'audioLevel', `0|source|${id}`, () => isAudio() && this.hasAudioLevel(id), source, () => ({ compute: this.audioLevel(id) }));
@@ -592,6 +605,21 @@ export class ChartModel {
     return `${kind} capture${track ? ` (track ${shortTrackId(track)})` : ''}`;
   }
 
+  /** A data channel by its label (as text: a page's string) and SCTP stream id: `"chat" (id 1)`. */
+  private channelLabel(id: string): string {
+    const label = str(this.latest(id, 'label'));
+    const streamId = num(this.latest(id, 'dataChannelIdentifier'));
+    // Quoted (an empty label shows), and cut short: the page chooses it, up to 65535 bytes.
+    const name = label === null ? 'data channel' : JSON.stringify(label.length > CHANNEL_LABEL_CHARS ? `${label.slice(0, CHANNEL_LABEL_CHARS - 1)}…` : label);
+    return streamId === null ? `${name} [${id}]` : `${name} (id ${streamId})`;
+  }
+
+  /** Channels in SCTP stream id order, those without one last. */
+  private channelOrder(id: string): string {
+    const streamId = num(this.latest(id, 'dataChannelIdentifier'));
+    return `${streamId === null ? '~' : String(streamId).padStart(6, '0')}|${id}`;
+  }
+
   private objectLabel(id: string): string {
     const type = this.columns?.objects[id]?.type;
     if (type === 'outbound-rtp' || type === 'inbound-rtp') return this.streamLabel(id);
@@ -600,6 +628,7 @@ export class ChartModel {
       if (local && this.fields(local)) return `${this.streamLabel(local)} · remote`;
     }
     if (type === 'media-source') return this.sourceLabel(id);
+    if (type === 'data-channel') return this.channelLabel(id);
     return type ? `${type} ${id}` : id;
   }
 

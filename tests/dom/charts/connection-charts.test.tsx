@@ -56,8 +56,10 @@ describe('ConnectionCharts', () => {
     const figures = [...document.querySelectorAll('figure[data-chart-id]')];
     expect(figures.map((f) => f.getAttribute('data-chart-id'))).toEqual([
       'bitrate-send', 'bitrate-receive', 'packet-rate', 'packet-loss', 'jitter', 'rtt', 'fps', 'resolution', 'available-bitrate', 'audio-level', 'quality-limitation',
+      'data-channel-bitrate',
     ]);
     expect(screen.getByRole('figure', { name: 'Send bitrate (kbit/s)' })).toBeTruthy();
+    expect(screen.getByRole('figure', { name: 'Data channel bitrate (kbit/s)' })).toBeTruthy();
     expect(screen.getByRole('figure', { name: 'Round-trip time (ms)' })).toBeTruthy();
     expect(screen.getByRole('figure', { name: 'Packet loss (%)' })).toBeTruthy();
     expect(seriesLabels('bitrate-send')).toEqual(['audio out 0 (3015589555)', 'video out 1 (535634639)', 'connection total (selected pair)']);
@@ -124,7 +126,7 @@ describe('ConnectionCharts', () => {
       render(<ConnectionCharts feed={feed} pcId={SEND_PC} extraFields={[]} onRemoveExtraField={() => undefined} loop={loop} status={status} />);
       runFrames();
       const figures = [...document.querySelectorAll('figure[data-chart-id]')];
-      expect(figures.length).toBe(11);
+      expect(figures.length).toBe(12);
       for (const f of figures) {
         const u = uplotOf(f)!;
         expect([u.scales.x.min, u.scales.x.max], `${status} ${f.getAttribute('data-chart-id')}`).toEqual([samples[0].t / 1000, last]);
@@ -328,7 +330,7 @@ describe('ConnectionCharts', () => {
     );
     loop.flushAll();
     const figures = [...document.querySelectorAll('figure[data-chart-id]')];
-    expect(figures.length).toBe(11 + 10 + 11 + 10);
+    expect(figures.length).toBe(12 + 11 + 12 + 11);
     const sections = [...document.querySelectorAll('section.conn-charts')];
     expect(sections.length).toBe(4);
     for (const [i, f] of figures.entries()) {

@@ -34,7 +34,7 @@ export async function readChart(panel, chartId) {
 
 /**
  * The issue's live-panel checks on a sending PC: the send-bitrate chart keeps up (its last x within 2 s of now,
- * three times in a row, a second apart) with a bitrate > 0; the candidate-pair table shows a succeeded, selected
+ * three times in a row, a second apart) with a bitrate > 0, and so does its data channel's; the candidate-pair table shows a succeeded, selected
  * pair; the event log holds the offer (sender) and, on the receiving PC, the answer.
  */
 export async function checkLivePanel(panel, { senderPcId, receiverPcId, browserName }) {
@@ -53,6 +53,24 @@ export async function checkLivePanel(panel, { senderPcId, receiverPcId, browserN
     lags.push(chart.now - chart.lastX);
     await new Promise((r) => setTimeout(r, 1000));
   }
+  // The demo page sends a chat message a second on its data channel: the sender's data-channel chart names the channel
+  // by its label and shows what it sent (charts draw only in view: the panel is scrolled to it, and back after).
+  await panel.evaluate(() => {
+    const from = [...document.querySelectorAll('*')].filter((el) => el.scrollTop > 0).map((el) => [el, el.scrollTop]);
+    document.querySelector('figure[data-chart-id="data-channel-bitrate"]')?.scrollIntoView();
+    window.__scrolledFrom = from;
+  });
+  let lastChannel = null;
+  await waitFor(async () => {
+    const c = (lastChannel = await readChart(panel, 'data-channel-bitrate'));
+    return c?.legend.some((s) => /^"chat" \(id \d+\) sent/.test(s.label) && Number.parseFloat(s.value) > 0) ?? false;
+  }, { timeout: 10_000, what: `${browserName}: the data channel's sent bitrate > 0` }).catch((e) => {
+    throw new Error(`${e.message}; last read: ${JSON.stringify(lastChannel)}`);
+  });
+  await panel.evaluate(() => {
+    for (const el of document.querySelectorAll('*')) if (el.scrollTop > 0) el.scrollTop = 0;
+    for (const [el, top] of window.__scrolledFrom) el.scrollTop = top;
+  });
   // Every chart that has drawn shows its newest sample inside its x window (a chart that followed an x scale of its
   // own once drew every line off the canvas while its data-last-x kept up).
   const windows = await panel.evaluate(() =>

@@ -308,7 +308,7 @@ describe('Firefox 153 and Chromium 156 shapes (corpus getStats reports)', () => 
   it('Firefox: every default chart it can feed, labels from kind/mid/ssrc, no quality limitation or available bitrate', () => {
     const ff = loadGetStatsFile('firefox153.json');
     const send = buildDefaultCharts(samplesToColumns(twoPolls(ff.pc1))).charts;
-    expect(send.map((c) => c.id)).toEqual(['bitrate-send', 'bitrate-receive', 'packet-rate', 'packet-loss', 'jitter', 'rtt', 'fps', 'resolution']);
+    expect(send.map((c) => c.id)).toEqual(['bitrate-send', 'bitrate-receive', 'packet-rate', 'packet-loss', 'jitter', 'rtt', 'fps', 'resolution', 'data-channel-bitrate']);
     expect(send.find((c) => c.id === 'bitrate-send')!.series.map((s) => s.label)).toEqual([
       'audio out 0 (1242431818)', 'video out 1 (3741199345)', 'connection total (selected pair)',
     ]);
@@ -318,7 +318,10 @@ describe('Firefox 153 and Chromium 156 shapes (corpus getStats reports)', () => 
     // Firefox's selected pair: through transport.selectedCandidatePairId (and `selected: true`).
     expect(seriesOf(send, 'rtt', 'ICE (selected pair)').values).toEqual([0, 0]);
     const recv = buildDefaultCharts(samplesToColumns(twoPolls(ff.pc2))).charts;
-    expect(recv.map((c) => c.id)).toEqual(['bitrate-send', 'bitrate-receive', 'packet-rate', 'packet-loss', 'jitter', 'rtt', 'fps', 'resolution', 'audio-level']);
+    expect(recv.map((c) => c.id)).toEqual(['bitrate-send', 'bitrate-receive', 'packet-rate', 'packet-loss', 'jitter', 'rtt', 'fps', 'resolution', 'audio-level', 'data-channel-bitrate']);
+    // 1 % of 666 bytes received in 1 s (53.28 bit/s, whole bit/s as webrtc-internals gives them); nothing sent.
+    expect(seriesOf(recv, 'data-channel-bitrate', '"chat" (id 1) received').values).toEqual([null, 0.053]);
+    expect(seriesOf(recv, 'data-channel-bitrate', '"chat" (id 1) sent').values).toEqual([null, 0]);
     expect(seriesOf(recv, 'jitter', 'video in 1 (3741199345)').values[0]).toBeCloseTo(1.4, 6);
     expect(seriesOf(recv, 'resolution').aux).toEqual([640, 640]);
     // Audio level comes from inbound-rtp's energy counters (ΔE/ΔD is unchanged by scaling both by 1.01).
@@ -330,10 +333,57 @@ describe('Firefox 153 and Chromium 156 shapes (corpus getStats reports)', () => 
     const charts = buildDefaultCharts(samplesToColumns(twoPolls(chrome.pc1))).charts;
     expect(charts.map((c) => c.id)).toEqual([
       'bitrate-send', 'bitrate-receive', 'packet-rate', 'packet-loss', 'jitter', 'rtt', 'fps', 'resolution', 'available-bitrate', 'audio-level', 'quality-limitation',
+      'data-channel-bitrate',
     ]);
+    // A channel's sent and received bytes, each a series named by the channel's label and stream id; 1 % of 1350 bytes
+    // in 1 s is 108 bit/s.
+    const channel = seriesOf(charts, 'data-channel-bitrate');
+    expect(charts.find((c) => c.id === 'data-channel-bitrate')!.series.map((s) => [s.label, s.statsId, s.values])).toEqual([
+      ['"chat" (id 1) sent', 'D1', [null, 0.108]],
+      ['"chat" (id 1) received', 'D1', [null, 0]],
+    ]);
+    expect(channel.key).toBe('D1|bytesSent');
     expect(seriesOf(charts, 'available-bitrate').values[0]).toBeCloseTo(4092.923, 6);
     expect(seriesOf(charts, 'audio-level').label).toBe('audio capture (out 0)');
     expect(seriesOf(charts, 'quality-limitation').label).toBe('video out 1 (893251156)');
+  });
+});
+
+describe('data channels', () => {
+  const channel = (label: string | undefined, streamId: number | undefined, sent: number, received: number): StatsObject => {
+    const o: StatsObject = { type: 'data-channel', timestamp: 0, state: 'open', bytesSent: sent, bytesReceived: received, messagesSent: 1, messagesReceived: 1 };
+    if (label !== undefined) o.label = label;
+    if (streamId !== undefined) o.dataChannelIdentifier = streamId;
+    return o;
+  };
+  const at = (t: number, objects: Record<string, StatsObject>) => Object.fromEntries(Object.entries(objects).map(([id, o]) => [id, { ...o, timestamp: t }]));
+
+  it('one series per channel and direction, in stream id order, named by the label as text (quoted, cut at 40 characters)', () => {
+    const long = 'x'.repeat(100);
+    const first = { B: channel(long, 3, 0, 0), A: channel('<b>files</b>', 1, 0, 0), C: channel(undefined, undefined, 0, 0) };
+    const second = { B: channel(long, 3, 1000, 0), A: channel('<b>files</b>', 1, 250_000, 500), C: channel(undefined, undefined, 0, 125) };
+    const { charts } = buildDefaultCharts(samplesToColumns([sample(0, 1_000_000, at(1_000_000, first)), sample(1, 1_002_000, at(1_002_000, second))]));
+    expect(charts.map((c) => c.id)).toEqual(['data-channel-bitrate']);
+    const chart = charts[0];
+    expect(chart.unit).toBe('kbit/s');
+    const cut = `"${'x'.repeat(39)}…"`;
+    // Δbytes × 8 / Δt over 2 s, whole bit/s, in kbit/s.
+    expect(chart.series.map((s) => [s.label, s.values[1]])).toEqual([
+      ['"<b>files</b>" (id 1) sent', 1000],
+      ['"<b>files</b>" (id 1) received', 2],
+      [`${cut} (id 3) sent`, 4],
+      [`${cut} (id 3) received`, 0],
+      ['data channel [C] sent', 0],
+      ['data channel [C] received', 0.5],
+    ]);
+    // The first sample has no rate (no previous one), and the two directions of a channel differ in colour.
+    expect(chart.series.every((s) => s.values[0] === null)).toBe(true);
+    expect(new Set(chart.series.map((s) => s.color)).size).toBe(6);
+  });
+
+  it('an extra chart of a channel field is named by the channel', () => {
+    const cols = samplesToColumns([sample(0, 1_000_000, at(1_000_000, { A: channel('chat', 1, 0, 0) })), sample(1, 1_001_000, at(1_001_000, { A: channel('chat', 1, 10, 0) }))]);
+    expect(buildExtraChart(cols, 'A', 'messagesSent').chart.series.map((s) => s.label)).toEqual(['"chat" (id 1)']);
   });
 });
 
