@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { step, waitFor } from './util.mjs';
 import { latestSessionOfTab, viewRequest } from './scope-api.mjs';
+import { startBenchCall } from './bench-call.mjs';
 
 const FLOOD_SECONDS = 3;
 const FLOOD_PER_SECOND = 10_000;
@@ -26,11 +27,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function runHostilePageChecks({ browserName, serverUrl, newPage, openExtensionPage, tabIdForUrl }) {
   const options = await openExtensionPage('options.html');
 
-  const call = await newPage();
-  const callUrl = `${serverUrl}bench.html`;
-  await call.goto(callUrl);
-  await waitFor(() => call.evaluate(() => window.benchState.connected || window.benchState.error), { timeout: 60_000, what: `${browserName}: call connected` });
-  assert.equal(await call.evaluate(() => window.benchState.error), null, `${browserName}: the call page connected`);
+  const { call, callUrl } = await startBenchCall({ browserName, serverUrl, newPage });
   const callTab = await tabIdForUrl(callUrl);
 
   const hostile = await newPage();
