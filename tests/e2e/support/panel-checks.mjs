@@ -34,8 +34,8 @@ export async function readChart(panel, chartId) {
 
 /**
  * The issue's live-panel checks on a sending PC: the send-bitrate chart keeps up (its last x within 2 s of now,
- * three times in a row, a second apart) with a bitrate > 0, and so does its data channel's; the candidate-pair table shows a succeeded, selected
- * pair; the event log holds the offer (sender) and, on the receiving PC, the answer.
+ * three times in a row, a second apart) with a bitrate > 0, and so does its data channel's; the candidate-pair table
+ * shows a succeeded, selected pair; the event log holds the offer (sender) and, on the receiving PC, the answer.
  */
 export async function checkLivePanel(panel, { senderPcId, receiverPcId, browserName }) {
   await selectConnection(panel, senderPcId);
@@ -55,10 +55,10 @@ export async function checkLivePanel(panel, { senderPcId, receiverPcId, browserN
   }
   // The demo page sends a chat message a second on its data channel: the sender's data-channel chart names the channel
   // by its label and shows what it sent (charts draw only in view: the panel is scrolled to it, and back after).
-  await panel.evaluate(() => {
-    const from = [...document.querySelectorAll('*')].filter((el) => el.scrollTop > 0).map((el) => [el, el.scrollTop]);
+  const scrolled = await panel.evaluateHandle(() => {
+    const before = new Map([...document.querySelectorAll('*')].filter((el) => el.scrollTop > 0).map((el) => [el, el.scrollTop]));
     document.querySelector('figure[data-chart-id="data-channel-bitrate"]')?.scrollIntoView();
-    window.__scrolledFrom = from;
+    return before;
   });
   let lastChannel = null;
   await waitFor(async () => {
@@ -67,10 +67,10 @@ export async function checkLivePanel(panel, { senderPcId, receiverPcId, browserN
   }, { timeout: 10_000, what: `${browserName}: the data channel's sent bitrate > 0` }).catch((e) => {
     throw new Error(`${e.message}; last read: ${JSON.stringify(lastChannel)}`);
   });
-  await panel.evaluate(() => {
-    for (const el of document.querySelectorAll('*')) if (el.scrollTop > 0) el.scrollTop = 0;
-    for (const [el, top] of window.__scrolledFrom) el.scrollTop = top;
+  await scrolled.evaluate((before) => {
+    for (const el of document.querySelectorAll('*')) if (el.scrollTop > 0 || before.has(el)) el.scrollTop = before.get(el) ?? 0;
   });
+  await scrolled.dispose();
   // Every chart that has drawn shows its newest sample inside its x window (a chart that followed an x scale of its
   // own once drew every line off the canvas while its data-last-x kept up).
   const windows = await panel.evaluate(() =>
