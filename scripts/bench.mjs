@@ -864,6 +864,15 @@ the panel's work, next to the 4 ms/s target (info).
 **Docked:** then the same panel is resized to 1280×800, the size of a DevTools docked in a 1080p browser window, and
 its TaskDuration and CPU per second are taken over 30 s (5 s after the resize, same call): only the charts in view
 draw and only the latest-value views in view render, so this is what a typical session of debugging costs (info).
+**Where the time goes** (not part of the bench): \`scripts/bench/panel-frames.mjs\` traces the same live panel and
+splits its main thread by kind of task: frames that change only the canvases, frames that also paint the page, port
+messages with and without a render, and Chromium's own small tasks. On 2026-11-24 (Intel Xeon, 2 cores, 30 s,
+software canvas as in the bench) the panel read 10.6–11.5 ms/s: canvas-only frames 3.1–3.7 ms each, frames with new
+latest values 8.7–8.9 ms each (layout ~1.3, paint ~1.1), a message that renders them 4.9 ms and one that does not
+0.8 ms, and Chromium's own tasks 1.2–1.3 ms/s. A build with the latest values held back (no DOM change but the
+charts') read 6.3 ms/s: canvas frames 3.0, messages 1.2 and Chromium's tasks 1.0 ms/s already make 5.2, above the
+4 ms/s target before any latest value is shown. GPU canvas and raster (SwiftShader, \`--use-angle=swiftshader
+--enable-unsafe-swiftshader --enable-gpu-rasterization\`) read 9.4 ms/s.
 
 ### (dump) Import and export of dump files (\`scripts/bench-dump.mjs\`)
 A fifth Chromium run with the extension. The recorded session is grown to a ~100 MB webrtc-internals dump (its two
