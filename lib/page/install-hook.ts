@@ -192,6 +192,8 @@ interface Clock {
   timeOrigin: number;
   setTimeout: (cb: () => void, ms: number) => unknown;
   clearTimeout: (handle: unknown) => void;
+  /** `document.hidden` through the native getter (false where there is no document). */
+  hidden: () => boolean;
 }
 
 interface Recorder {
@@ -464,7 +466,10 @@ function captureClock(win: PageWindow): Clock {
   const origin = safeGet(perf, 'timeOrigin');
   const setTimeoutFn = readGlobal(win, 'setTimeout') as AnyFunction | undefined;
   const clearTimeoutFn = readGlobal(win, 'clearTimeout') as AnyFunction | undefined;
+  const doc = readGlobal(win, 'document');
+  const hiddenGetter = doc ? findGetter(doc, 'hidden') : undefined;
   return {
+    hidden: () => (hiddenGetter ? reflectApply(hiddenGetter, doc, []) === true : false),
     perfNow,
     timeOrigin: typeof origin === 'number' && numberIsFinite(origin) ? origin : dateNow() - perfNow(),
     setTimeout: (cb, ms) => (setTimeoutFn ? reflectApply(setTimeoutFn, win, [cb, ms]) : undefined),
@@ -613,6 +618,7 @@ function createRecorder(win: PageWindow, sink: (record: HookRecord) => void, opt
       timeOrigin: clock.timeOrigin,
       setTimeout: clock.setTimeout,
       clearTimeout: clock.clearTimeout,
+      isHidden: clock.hidden,
     },
     { enabled, intervalMs: clampInterval(pollIntervalOption ?? DEFAULT_POLL_INTERVAL_MS) },
   );

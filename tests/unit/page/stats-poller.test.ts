@@ -125,7 +125,7 @@ describe('createStatsPoller', () => {
   });
 
   /** A poller whose browser runs timers late: `fireAt(asked)` says when a timer due at `asked` runs; a tick takes `tickMs`. */
-  function lateTimers(fireAt: (asked: number) => number, tickMs: number) {
+  function lateTimers(fireAt: (asked: number) => number, tickMs: number, hidden = true) {
     let clock = 0;
     let pending: { at: number; cb: () => void } | null = null;
     const times: number[] = [];
@@ -148,6 +148,7 @@ describe('createStatsPoller', () => {
         clearTimeout: () => {
           pending = null;
         },
+        isHidden: () => hidden,
       },
       { enabled: true, intervalMs: 1000 },
     );
@@ -175,11 +176,32 @@ describe('createStatsPoller', () => {
     expect(gaps).toEqual(new Array(9).fill(1000));
   });
 
-  it('after a tick that ran intervals late, polls again at the cadence, not in a burst', async () => {
-    const { times, runTicks } = lateTimers((asked) => asked, 0);
+  it('keeps one sample per wake-up where a hidden tab wakes about every 1001 ms and runs timers 100–250 ms after the time they asked for (Firefox 153)', async () => {
+    // Wake-ups at 3 + 1001·m ms; a timer runs at the first wake-up at least `delay` after the time it asked for,
+    // the delays cycling through 100–250 ms. A timer asked for most of a second ahead (a tick due one interval after
+    // the last, asked on time) would miss the next wake-up whenever that delay is longer than the tick's lateness.
+    const delays = [100, 140, 250, 190, 110, 220, 160];
+    let n = 0;
+    const wakeUpAtOrAfter = (t: number) => 3 + Math.ceil((t - 3) / 1001) * 1001;
+    const { times, runTicks } = lateTimers((asked) => wakeUpAtOrAfter(asked + delays[n++ % delays.length]), 2);
+    await runTicks(40);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    expect(gaps).toEqual(new Array(39).fill(1001));
+  });
+
+  it('a visible page: after a tick that ran intervals late, polls again at the cadence, not in a burst', async () => {
+    const { times, runTicks } = lateTimers((asked) => asked, 0, false);
     // The 3rd tick runs 3.4 s late (a frozen page): the next is due at the cadence's first point after it.
     await runTicks(6, (i) => (i === 2 ? 3400 : 0));
     expect(times).toEqual([1000, 2000, 6400, 7000, 8000, 9000]);
+  });
+
+  it('a hidden page: after a tick that ran intervals late, polls again no sooner than 100 ms after it, then at the cadence', async () => {
+    const { times, runTicks } = lateTimers((asked) => asked, 0, true);
+    // Taken for a throttled tab, the next timer is asked for a second before its tick is due (7000), but at least
+    // 100 ms ahead: 6500; that one runs when asked (not throttled), so the next runs on the cadence.
+    await runTicks(6, (i) => (i === 2 ? 3400 : 0));
+    expect(times).toEqual([1000, 2000, 6400, 6500, 8000, 9000]);
   });
 
   it('never overlaps two getStats calls of one PC', async () => {
