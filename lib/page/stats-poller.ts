@@ -14,7 +14,7 @@ import type { StatsDelta } from '../model/stats-delta';
 import { DEFAULT_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../protocol/constants';
 import type { Json, JsonObject } from '../protocol/json';
 import type { PageRecord } from '../protocol/messages';
-import { bare, hasOwn, isArray, jsonParse, jsonStringify, makeRef, numberIsFinite, objectCreate, objectFreeze, objectKeys, objectValues, pushItem, reflectApply, setOwn, sliceString, thenUnobserved, type Ref } from './natives';
+import { bare, hasOwn, isArray, jsonParse, jsonStringify, makeRef, mathMax, numberIsFinite, objectCreate, objectFreeze, objectKeys, objectValues, pushItem, reflectApply, setOwn, sliceString, thenUnobserved, type Ref } from './natives';
 
 /** A `pc-stats` record as the protocol has it (delta as objects): what the relay parses out of a {@link StatsRecordText}. */
 export type StatsRecord = Extract<PageRecord, { type: 'pc-stats' }>;
@@ -292,8 +292,7 @@ export function createStatsPoller<PC extends object>(
     if (next <= now) next = now + intervalMs - ((now - next) % intervalMs);
     // A throttled tab ran this tick before it was due: the cadence goes on from now.
     else if (throttled && due !== null && now < due) next = now + intervalMs;
-    let delay = next - now;
-    if (throttled) delay = delay - THROTTLED_WAKE_UP_MS > THROTTLED_MIN_DELAY_MS ? delay - THROTTLED_WAKE_UP_MS : THROTTLED_MIN_DELAY_MS;
+    const delay = throttled ? mathMax(next - now - THROTTLED_WAKE_UP_MS, THROTTLED_MIN_DELAY_MS) : next - now;
     try {
       timer = deps.setTimeout(tick, delay);
       timerSet = true;
